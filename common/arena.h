@@ -1,0 +1,26 @@
+/* arena.h - a bump allocator for the lifetime of one request.
+ *
+ * Decoded Kafka messages put their arrays here; one arena_reset frees them
+ * all. Memory is zeroed. */
+#ifndef FJORD_ARENA_H
+#define FJORD_ARENA_H
+
+#include <stddef.h>
+
+struct arena_block;
+
+struct arena {
+	struct arena_block *head;
+	size_t total; /* bytes handed out since the last reset */
+};
+
+void arena_init(struct arena *a);
+/* Returns zeroed memory aligned to 16 bytes, or NULL when out of memory.
+ * The arena owns it until arena_reset/arena_free. */
+void *arena_alloc(struct arena *a, size_t size);
+/* Like arena_alloc for n elements of size bytes; NULL also on overflow. */
+void *arena_calloc(struct arena *a, size_t n, size_t size);
+void arena_reset(struct arena *a); /* keeps the first block for reuse */
+void arena_free(struct arena *a);
+
+#endif

@@ -1,0 +1,131 @@
+/* ipc.h - the messages between a supervisor and its workers.
+ *
+ * Each message travels in one frame (frame.h) as a msgpack array whose first
+ * element is the ipc_type. Requests carry a req_id chosen by the supervisor;
+ * the worker echoes it in the matching result. Results may arrive in any
+ * order (a parked Fetch answers late); the supervisor restores request order.
+ *
+ * Kafka error codes inside results are Kafka wire codes (common/kafka/kerr.h). */
+#ifndef FJORD_IPC_H
+#define FJORD_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+
+enum ipc_type {
+	IPC_PRODUCE = 1,             /* supervisor -> worker */
+	IPC_PRODUCE_RESULT = 2,      /* worker -> supervisor */
+	IPC_FETCH = 3,               /* supervisor -> worker; may be parked */
+	IPC_FETCH_RESULT = 4,        /* worker -> supervisor */
+	IPC_FETCH_CANCEL = 5,        /* supervisor -> worker: answer a parked fetch now */
+	IPC_LIST_OFFSETS = 6,        /* supervisor -> worker */
+	IPC_LIST_OFFSETS_RESULT = 7, /* worker -> supervisor */
+	IPC_STATUS = 8,              /* worker -> supervisor, on change and every second */
+	IPC_CAMPAIGN = 9,            /* supervisor -> worker: start an election now */
+	IPC_TRANSFER = 10,           /* supervisor -> worker: hand leadership to target */
+};
+
+/* ListOffsets special timestamps, as on the Kafka wire. */
+#define IPC_TS_LATEST (-1)
+#define IPC_TS_EARLIEST (-2)
+
+enum ipc_role { IPC_ROLE_FOLLOWER = 0, IPC_ROLE_CANDIDATE = 1, IPC_ROLE_LEADER = 2 };
+
+struct ipc_produce {
+	uint64_t req_id;
+	int16_t acks;            /* 0, 1 or -1 */
+	int32_t timeout_ms;
+	const uint8_t *records;  /* borrowed: one or more v2 record batches */
+	uint32_t records_len;
+};
+
+struct ipc_produce_result {
+	uint64_t req_id;
+	int16_t error;           /* Kafka error code */
+	int64_t base_offset;
+	int64_t log_append_time; /* -1 for CreateTime topics */
+	int64_t log_start_offset;
+};
+
+struct ipc_fetch {
+	uint64_t req_id;
+	int64_t offset;
+	int32_t max_bytes;       /* partition max bytes; at least one batch is returned */
+	int32_t max_wait_ms;
+	int32_t min_bytes;
+	int8_t isolation;        /* 0 read_uncommitted, 1 read_committed */
+	int32_t leader_epoch;    /* current_leader_epoch from the client, -1 = none */
+};
+
+struct ipc_fetch_result {
+	uint64_t req_id;
+	int16_t error;
+	int64_t high_watermark;
+	int64_t last_stable_offset;
+	int64_t log_start_offset;
+	const uint8_t *records;  /* borrowed from the frame / sender's buffer */
+	uint32_t records_len;
+};
+
+struct ipc_fetch_cancel {
+	uint64_t req_id;
+};
+
+struct ipc_list_offsets {
+	uint64_t req_id;
+	int64_t timestamp;       /* IPC_TS_LATEST, IPC_TS_EARLIEST or ms */
+	int8_t isolation;
+	int32_t leader_epoch;
+};
+
+struct ipc_list_offsets_result {
+	uint64_t req_id;
+	int16_t error;
+	int64_t timestamp;
+	int64_t offset;
+	int32_t leader_epoch;
+};
+
+struct ipc_status {
+	int8_t role;             /* enum ipc_role */
+	uint64_t term;
+	int32_t leader_node;     /* -1 = unknown */
+	uint64_t commit_index;
+	int64_t high_watermark;
+	int64_t log_start_offset;
+	uint64_t elections;      /* times this replica became a candidate */
+	uint64_t leader_changes;
+	uint64_t lower_term_messages;
+};
+
+struct ipc_transfer {
+	int32_t target_node;     /* -1 = pick the most caught-up follower */
+};
+
+struct ipc_msg {
+	enum ipc_type type;
+	union {
+		struct ipc_produce produce;
+		struct ipc_produce_result produce_result;
+		struct ipc_fetch fetch;
+		struct ipc_fetch_result fetch_result;
+		struct ipc_fetch_cancel fetch_cancel;
+		struct ipc_list_offsets list_offsets;
+		struct ipc_list_offsets_result list_offsets_result;
+		struct ipc_status status;
+		struct ipc_transfer transfer;
+	} u;
+};
+
+/* Appends the msgpack encoding of m (no frame header) to out.
+ * Returns 0, ERR_INVALID for an unknown type, or ERR_NOMEM. */
+int ipc_encode(const struct ipc_msg *m, struct buf *out);
+
+/* Decodes one message from a frame payload. Byte fields (records) borrow
+ * from `data`, which must outlive `m`. Returns 0 or ERR_INVALID for anything
+ * malformed (wrong type, wrong arity, wrong field kinds); never crashes. */
+int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m);
+
+#endif

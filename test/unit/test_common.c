@@ -1,0 +1,147 @@
+/* test_common.c - unit tests for buf, arena, frame and ipc in common/. */
+#include <check.h>
+#include <event2/buffer.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "common/arena.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/frame.h"
+#include "common/ipc.h"
+
+START_TEST(uvarint_and_zigzag_varint_round_trip_and_match_known_bytes)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_put_varint(&b, 0);
+	buf_put_varint(&b, -1);
+	buf_put_varint(&b, 1);
+	buf_put_varint(&b, 63);
+	buf_put_varint(&b, 64);
+	const uint8_t want[] = { 0x00, 0x01, 0x02, 0x7e, 0x80, 0x01 };
+	ck_assert_uint_eq(b.len, sizeof(want));
+	ck_assert_mem_eq(b.data, want, sizeof(want));
+	buf_reset(&b);
+	buf_put_uvarint(&b, 300);
+	ck_assert_uint_eq(b.len, 2);
+	struct reader r;
+	reader_init(&r, b.data, b.len);
+	ck_assert_uint_eq(reader_uvarint(&r), 300);
+	ck_assert_int_eq(r.err, 0);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(reader_past_end_sets_truncated_and_returns_zero)
+{
+	const uint8_t d[] = { 1, 2, 3 };
+	struct reader r;
+	reader_init(&r, d, sizeof(d));
+	ck_assert_uint_eq(reader_u16(&r), 0x0102);
+	ck_assert_uint_eq(reader_u32(&r), 0);
+	ck_assert_int_eq(r.err, ERR_TRUNCATED);
+}
+END_TEST
+
+START_TEST(arena_returns_zeroed_aligned_memory_and_survives_reset)
+{
+	struct arena a;
+	arena_init(&a);
+	for (int i = 0; i < 1000; i++) {
+		unsigned char *p = arena_alloc(&a, 100);
+		ck_assert_ptr_nonnull(p);
+		ck_assert_uint_eq((uintptr_t)p % 16, 0);
+		ck_assert_uint_eq(p[99], 0);
+		memset(p, 0xff, 100);
+	}
+	arena_reset(&a);
+	unsigned char *big = arena_alloc(&a, 100000);
+	ck_assert_ptr_nonnull(big);
+	ck_assert_uint_eq(big[0], 0);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(frame_pull_waits_for_whole_frame_and_refuses_oversize)
+{
+	struct evbuffer *ev = evbuffer_new();
+	struct buf out;
+	buf_init(&out);
+	ck_assert_int_eq(frame_push(ev, "hello", 5), 0);
+	/* Cut the frame: only the header and 2 bytes are available. */
+	struct evbuffer *part = evbuffer_new();
+	evbuffer_remove_buffer(ev, part, 6);
+	ck_assert_int_eq(frame_pull(part, 1024, &out), 0);
+	evbuffer_add_buffer(part, ev);
+	ck_assert_int_eq(frame_pull(part, 1024, &out), 1);
+	ck_assert_uint_eq(out.len, 5);
+	ck_assert_mem_eq(out.data, "hello", 5);
+	ck_assert_int_eq(frame_push(part, "0123456789", 10), 0);
+	ck_assert_int_eq(frame_pull(part, 9, &out), ERR_TOOBIG);
+	evbuffer_free(ev);
+	evbuffer_free(part);
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(ipc_fetch_result_round_trips_with_borrowed_records)
+{
+	struct ipc_msg m = { .type = IPC_FETCH_RESULT };
+	m.u.fetch_result.req_id = 77;
+	m.u.fetch_result.error = 6;
+	m.u.fetch_result.high_watermark = 1234567890123LL;
+	m.u.fetch_result.last_stable_offset = -1;
+	m.u.fetch_result.log_start_offset = 0;
+	m.u.fetch_result.records = (const uint8_t *)"batch";
+	m.u.fetch_result.records_len = 5;
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	struct ipc_msg d;
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_int_eq(d.type, IPC_FETCH_RESULT);
+	ck_assert_uint_eq(d.u.fetch_result.req_id, 77);
+	ck_assert_int_eq(d.u.fetch_result.error, 6);
+	ck_assert_int_eq(d.u.fetch_result.high_watermark, 1234567890123LL);
+	ck_assert_int_eq(d.u.fetch_result.last_stable_offset, -1);
+	ck_assert_uint_eq(d.u.fetch_result.records_len, 5);
+	ck_assert_mem_eq(d.u.fetch_result.records, "batch", 5);
+	/* The bytes point into the frame, not a freed zone. */
+	ck_assert(d.u.fetch_result.records >= b.data && d.u.fetch_result.records < b.data + b.len);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(ipc_decode_rejects_garbage_wrong_arity_and_wrong_kinds)
+{
+	const uint8_t garbage[] = { 0xc1, 0x00, 0xff };
+	struct ipc_msg d;
+	ck_assert_int_eq(ipc_decode(garbage, sizeof(garbage), &d), ERR_INVALID);
+	/* [2, 1] : a produce result with too few fields */
+	const uint8_t short_arr[] = { 0x92, 0x02, 0x01 };
+	ck_assert_int_eq(ipc_decode(short_arr, sizeof(short_arr), &d), ERR_INVALID);
+	/* [5, "x"] : fetch cancel whose req_id is a string */
+	const uint8_t wrong_kind[] = { 0x92, 0x05, 0xa1, 'x' };
+	ck_assert_int_eq(ipc_decode(wrong_kind, sizeof(wrong_kind), &d), ERR_INVALID);
+	/* [99] : unknown type */
+	const uint8_t unknown[] = { 0x91, 0x63 };
+	ck_assert_int_eq(ipc_decode(unknown, sizeof(unknown), &d), ERR_INVALID);
+}
+END_TEST
+
+static Suite *common_suite(void)
+{
+	Suite *s = suite_create("common");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, uvarint_and_zigzag_varint_round_trip_and_match_known_bytes);
+	tcase_add_test(tc, reader_past_end_sets_truncated_and_returns_zero);
+	tcase_add_test(tc, arena_returns_zeroed_aligned_memory_and_survives_reset);
+	tcase_add_test(tc, frame_pull_waits_for_whole_frame_and_refuses_oversize);
+	tcase_add_test(tc, ipc_fetch_result_round_trips_with_borrowed_records);
+	tcase_add_test(tc, ipc_decode_rejects_garbage_wrong_arity_and_wrong_kinds);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(common_suite)
