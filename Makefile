@@ -31,7 +31,7 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. -Icommon $(PKG_CFLAGS)
 LDLIBS := $(PKG_LIBS) -lm
 
-B := build
+B ?= build
 
 COMMON_SRC := $(wildcard common/*.c common/kafka/*.c)
 RAFT_SRC := $(wildcard worker/raft/*.c)
@@ -49,7 +49,8 @@ LIB_COMMON := $(B)/libfjord_common.a
 LIB_WORKER := $(B)/libfjord_worker.a
 LIB_SUP := $(B)/libfjord_supervisor.a
 
-BINS := bin/fjord-supervisor bin/fjord-worker $(patsubst tools/%.c,bin/%,$(TOOL_SRC))
+BIN ?= bin
+BINS := $(BIN)/fjord-supervisor $(BIN)/fjord-worker $(patsubst tools/%.c,$(BIN)/%,$(TOOL_SRC))
 UNIT_BINS := $(patsubst test/unit/%.c,$(B)/test/%,$(UNIT_SRC))
 SIM_BIN := $(if $(SIM_SRC),$(B)/test/sim)
 FUZZ_BINS := $(patsubst test/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
@@ -74,14 +75,14 @@ $(LIB_SUP): $(call obj,$(SUP_SRC))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-bin/fjord-worker: $(B)/worker/main.o $(LIB_WORKER) $(LIB_COMMON)
-	@mkdir -p bin
+$(BIN)/fjord-worker: $(B)/worker/main.o $(LIB_WORKER) $(LIB_COMMON)
+	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-bin/fjord-supervisor: $(B)/supervisor/main.o $(LIB_SUP) $(LIB_COMMON)
-	@mkdir -p bin
+$(BIN)/fjord-supervisor: $(B)/supervisor/main.o $(LIB_SUP) $(LIB_COMMON)
+	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-bin/%: $(B)/tools/%.o $(LIB_WORKER) $(LIB_SUP) $(LIB_COMMON)
-	@mkdir -p bin
+$(BIN)/%: $(B)/tools/%.o $(LIB_WORKER) $(LIB_SUP) $(LIB_COMMON)
+	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
 $(B)/test/%: $(B)/test/unit/%.o $(call obj,$(UNIT_HELPERS)) $(LIB_WORKER) $(LIB_SUP) $(LIB_COMMON)
@@ -122,7 +123,7 @@ lint:
 
 run: all
 	@mkdir -p data
-	bin/fjord-supervisor -c conf/fjord.ini
+	$(BIN)/fjord-supervisor -c conf/fjord.ini
 
 bench: all
 	tools/bench-run
@@ -133,7 +134,7 @@ install: all
 	install -m 644 conf/fjord.ini $(DESTDIR)$(SYSCONFDIR)/fjord/fjord.ini
 
 clean:
-	rm -rf $(B) bin
+	rm -rf $(B) $(BIN)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:
