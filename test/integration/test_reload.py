@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""test_reload.py - raising a topic's partition count in the INI file and
+sending SIGHUP starts workers for the new partitions, which then take
+produce and fetch; a broken file on SIGHUP is refused and the node keeps
+its old configuration."""
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import clients  # noqa: E402
+import harness  # noqa: E402
+
+PORT_BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "29300"))
+
+
+def produce_to(node, topic, partition, n):
+    import confluent_kafka
+    p = confluent_kafka.Producer({"bootstrap.servers": node.bootstrap, "acks": "all"})
+    errors = []
+    for i in range(n):
+        p.produce(topic, value=("p%d-%d" % (partition, i)).encode(), partition=partition,
+                  on_delivery=lambda err, msg: err and errors.append(err))
+    assert p.flush(30) == 0
+    assert not errors, errors[:3]
+
+
+def test():
+    node = harness.Node("reload", PORT_BASE, {"grow": 2})
+    try:
+        node.start()
+        node.wait_serving("grow", 2)
+
+        # A broken file is refused; the node keeps serving the old config.
+        good = open(node.ini).read()
+        with open(node.ini, "a") as f:
+            f.write("\n[topic.grow]\npartitions = banana\n")
+        node.reload()
+        harness.wait_for("the reload error in the log",
+                         lambda: "banana" in node.tail(200) or "partitions" in node.tail(20))
+        time.sleep(0.5)
+        assert node.proc.poll() is None, "supervisor died on a bad reload"
+        node.wait_serving("grow", 2)
+
+        # Grow the topic and add one.
+        with open(node.ini, "w") as f:
+            f.write(good.replace("[topic.grow]\npartitions = 2", "[topic.grow]\npartitions = 5")
+                    + "\n[topic.fresh]\npartitions = 3\n")
+        node.reload()
+        node.wait_serving("grow", 5)
+        node.wait_serving("fresh", 3)
+        for p in range(5):
+            produce_to(node, "grow", p, 50)
+        for p in range(3):
+            produce_to(node, "fresh", p, 10)
+        got = clients.kcat_consume(node.bootstrap, "grow", 250)
+        for p in range(5):
+            vals = [r[3] for r in got if r[0] == p]
+            assert vals == ["p%d-%d" % (p, i) for i in range(50)], \
+                "partition %d of grow: %r..." % (p, vals[:3])
+        got = clients.kcat_consume(node.bootstrap, "fresh", 30)
+        assert sorted(r[3] for r in got) == sorted("p%d-%d" % (p, i) for p in range(3) for i in range(10))
+
+        # Shrinking is refused: partitions only grow.
+        with open(node.ini, "w") as f:
+            f.write(good.replace("[topic.grow]\npartitions = 2", "[topic.grow]\npartitions = 1")
+                    + "\n[topic.fresh]\npartitions = 3\n")
+        node.reload()
+        time.sleep(1.0)
+        node.wait_serving("grow", 5)
+        harness.log("grew grow 2->5 and added fresh/3; shrink ignored")
+    except Exception:
+        print(node.tail(), file=sys.stderr)
+        raise
+    finally:
+        node.cleanup()
+
+
+if __name__ == "__main__":
+    harness.run(test, "reload")
