@@ -24,6 +24,7 @@
 /* inih's compiled-in line buffer is 200 bytes including "\r\n\0". Longer
  * lines would be split silently, so we refuse them with a clear message. */
 #define LINE_MAX_CHARS 197
+#define MAX_ERRORS 20
 
 enum kind {
 	K_I32,      /* int32_t in [min, max] */
@@ -89,6 +90,7 @@ static const char *const fixed_sections[] = { "node", "kafka", "storage", "reten
 					      "cluster" };
 #define N_FIXED ((int)(sizeof(fixed_sections) / sizeof(fixed_sections[0])))
 enum { SEC_NONE = -1, SEC_CLUSTER = 5, SEC_TOPIC = 100, SEC_UNKNOWN = 101 };
+enum { NO_TOPIC = -1, SCRATCH_TOPIC = -2 };
 
 /* Where each key was set (0 = not set), to detect duplicates, to name the
  * line of cross-key errors and to know which topic keys override globals. */
@@ -118,19 +120,27 @@ struct parse {
 	char *err;
 	size_t err_len;
 	int rc;                     /* first error, 0 while fine */
+	int n_errors;
+	int last_error_line;
+	/* Keys of a duplicate [topic.X] section are still checked, into here. */
+	struct config_topic scratch;
+	struct topic_lines scratch_lines;
 };
 
 static void fail(struct parse *p, int line, const char *section, const char *key,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* Records the first error only: later ones are often consequences. */
+/* Appends one error line. Up to MAX_ERRORS are kept so a user fixing a file
+ * sees every independent mistake at once; the return value is set by the
+ * first. Errors are separated by '\n' in the caller's buffer. */
 static void fail(struct parse *p, int line, const char *section, const char *key,
 		 const char *fmt, ...)
 {
-	if (p->rc != 0)
-		return;
-	p->rc = ERR_CONFIG;
-	if (p->err == NULL || p->err_len == 0)
+	if (p->rc == 0)
+		p->rc = ERR_CONFIG;
+	if (p->source == NULL)
+		p->last_error_line = line;
+	if (++p->n_errors > MAX_ERRORS || p->err == NULL || p->err_len == 0)
 		return;
 	char what[512];
 	va_list ap;
@@ -142,12 +152,22 @@ static void fail(struct parse *p, int line, const char *section, const char *key
 		snprintf(where, sizeof(where), "%s", p->source);
 	else
 		snprintf(where, sizeof(where), "%s:%d", p->path, line);
+	size_t used = strlen(p->err);
+	if (used + 2 >= p->err_len)
+		return;
+	char *dst = p->err + used;
+	size_t room = p->err_len - used;
+	if (used > 0) {
+		*dst++ = '\n';
+		*dst = '\0';
+		room--;
+	}
 	if (section != NULL && key != NULL)
-		snprintf(p->err, p->err_len, "%s: %s.%s: %s", where, section, key, what);
+		snprintf(dst, room, "%s: %s.%s: %s", where, section, key, what);
 	else if (section != NULL)
-		snprintf(p->err, p->err_len, "%s: [%s]: %s", where, section, what);
+		snprintf(dst, room, "%s: [%s]: %s", where, section, what);
 	else
-		snprintf(p->err, p->err_len, "%s: %s", where, what);
+		snprintf(dst, room, "%s: %s", where, what);
 }
 
 int config_topic_name_check(const char *name, size_t len)
@@ -382,7 +402,7 @@ static void begin_section(struct parse *p, const char *name)
 		const char *tname = name + 6;
 		size_t len = strlen(tname);
 		p->sec = SEC_TOPIC;
-		p->topic_idx = -1;
+		p->topic_idx = NO_TOPIC;
 		if (config_topic_name_check(tname, len) != 0) {
 			fail(p, p->lineno, name, NULL,
 			     "invalid topic name: use 1..249 characters of [a-zA-Z0-9._-], not . or ..");
@@ -397,6 +417,8 @@ static void begin_section(struct parse *p, const char *name)
 		if (dup != NULL) {
 			fail(p, p->lineno, name, NULL, "duplicate section (first at line %d)",
 			     dup->line);
+			memset(&p->scratch_lines, 0, sizeof(p->scratch_lines));
+			p->topic_idx = SCRATCH_TOPIC;
 			return;
 		}
 		if (add_topic(p, tname) != 0 && p->rc == 0)
@@ -432,6 +454,7 @@ static char *read_line(char *str, int num, void *stream)
 		const char *close = strchr(s, ']');
 		if (close == NULL) {
 			fail(p, p->lineno, NULL, NULL, "section header is missing ']'");
+			p->sec = SEC_UNKNOWN; /* its keys would only add noise */
 		} else {
 			char name[LINE_MAX_CHARS + 1];
 			size_t len = (size_t)(close - s - 1);
@@ -532,8 +555,6 @@ static int on_key(void *user, const char *inih_section, const char *name, const 
 {
 	struct parse *p = user;
 	(void)inih_section; /* truncated by inih; our reader kept the full name */
-	if (p->rc != 0)
-		return 1;
 	if (p->sec == SEC_NONE) {
 		fail(p, p->lineno, NULL, NULL, "key '%s' outside of any section", name);
 		return 1;
@@ -546,8 +567,8 @@ static int on_key(void *user, const char *inih_section, const char *name, const 
 	}
 	int idx;
 	if (p->sec == SEC_TOPIC) {
-		if (p->topic_idx < 0)
-			return 1;
+		if (p->topic_idx == NO_TOPIC)
+			return 1; /* bad name, already reported */
 		const struct key_def *def = find_key(topic_keys, N_TOPIC, NULL, name, &idx);
 		if (def == NULL) {
 			fail(p, p->lineno, p->sec_name, name,
@@ -555,14 +576,16 @@ static int on_key(void *user, const char *inih_section, const char *name, const 
 			     "retention_bytes or max_message_bytes)");
 			return 1;
 		}
-		struct topic_lines *tl = &p->tlines[p->topic_idx];
+		bool scratch = p->topic_idx == SCRATCH_TOPIC;
+		struct topic_lines *tl = scratch ? &p->scratch_lines : &p->tlines[p->topic_idx];
+		struct config_topic *t = scratch ? &p->scratch : &p->c->topics[p->topic_idx];
 		if (tl->key_line[idx] != 0) {
 			fail(p, p->lineno, p->sec_name, name, "duplicate key (first at line %d)",
 			     tl->key_line[idx]);
 			return 1;
 		}
 		tl->key_line[idx] = p->lineno;
-		set_value(p, def, &p->c->topics[p->topic_idx], p->sec_name, value);
+		set_value(p, def, t, p->sec_name, value);
 		return 1;
 	}
 	const char *section = fixed_sections[p->sec];
@@ -737,13 +760,13 @@ int config_load(const char *path, const struct config_override *ov, int n_ov,
 	}
 	/* inih reports lines it cannot split into key = value; our handler
 	 * never returns 0, so any positive rc is a syntax error. */
-	if (rc > 0 && p.rc == 0)
+	if (rc > 0 && rc != p.last_error_line) /* e.g. a header missing ']' */
 		fail(&p, rc, NULL, NULL, "expected 'key = value', a [section] or a comment");
 	if (rc < 0 && p.rc == 0)
 		p.rc = ERR_NOMEM;
-	for (int i = 0; i < n_ov && p.rc == 0; i++)
+	for (int i = 0; i < n_ov; i++)
 		apply_override(&p, &ov[i]);
-	if (p.rc == 0)
+	if (p.rc == 0) /* required keys and cross-key rules, once the keys are sane */
 		finish(&p);
 	free(p.tlines);
 	if (p.rc != 0) {

@@ -111,9 +111,10 @@ struct config_override {
 /* Loads and validates `path`, applies the overrides, fills defaults and
  * checks required keys and cross-key rules. On success *out is a new config
  * (caller frees with config_free) and 0 is returned. On failure *out is NULL,
- * `err` (err_len bytes, may be NULL) holds one line describing the first
- * problem, and the return value is ERR_CONFIG (bad content) or ERR_IO (the
- * file cannot be read; err says why) or ERR_NOMEM. */
+ * `err` (err_len bytes, may be NULL) holds one line per problem found (up to
+ * 20, in file order, separated by '\n', no trailing newline), and the return
+ * value is ERR_CONFIG (bad content) or ERR_IO (the file cannot be read; err
+ * says why) or ERR_NOMEM. */
 int config_load(const char *path, const struct config_override *ov, int n_ov,
 		struct config **out, char *err, size_t err_len);
 

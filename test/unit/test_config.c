@@ -276,6 +276,24 @@ START_TEST(overrides_win_over_the_file_and_can_supply_the_node_id)
 }
 END_TEST
 
+START_TEST(every_independent_error_is_reported_one_per_line)
+{
+	write_ini("[node]\nid = 1\n[topic.t]\npartitions = 2\n[topic.t]\npartitions = banana\n"
+		  "[kafka]\nmax_connections = -3\n");
+	struct config *c = (struct config *)1;
+	ck_assert_int_eq(config_load(path, NULL, 0, &c, err, sizeof(err)), ERR_CONFIG);
+	ck_assert_ptr_null(c);
+	char expect[2048];
+	snprintf(expect, sizeof(expect),
+		 "%s:5: [topic.t]: duplicate section (first at line 3)\n"
+		 "%s:6: topic.t.partitions: must be an integer in 1..10000, got 'banana'\n"
+		 "%s:8: kafka.max_connections: must be an integer in 1..1000000, got '-3'",
+		 path, path, path);
+	ck_assert_str_eq(err, expect);
+	unlink(path);
+}
+END_TEST
+
 START_TEST(missing_file_is_an_io_error_naming_the_file)
 {
 	struct config *c = (struct config *)1;
@@ -353,6 +371,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, duplicate_keys_and_syntax_errors_are_reported);
 	tcase_add_test(tc, cross_key_rules_are_checked);
 	tcase_add_test(tc, overrides_win_over_the_file_and_can_supply_the_node_id);
+	tcase_add_test(tc, every_independent_error_is_reported_one_per_line);
 	tcase_add_test(tc, missing_file_is_an_io_error_naming_the_file);
 	tcase_add_test(tc, overlong_lines_are_refused_instead_of_split);
 	tcase_add_test(tc, addresses_parse_ipv4_names_and_bracketed_ipv6);
