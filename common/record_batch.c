@@ -1,0 +1,256 @@
+/* record_batch.c - Kafka record batch v2 validation, accessors and iterators.
+ *
+ * Every read is bounds-checked: a hostile batch can at worst be rejected.
+ * The CRC is computed once here, on produce; stored batches are trusted and
+ * walked header by header. */
+#include "record_batch.h"
+
+#include "buf.h"
+#include "crc32c.h"
+#include "err.h"
+
+int record_batch_header(const uint8_t *p, size_t len, struct rb_header *h)
+{
+	if (len < RB_OFF_MAGIC + 1)
+		return ERR_TRUNCATED;
+	h->magic = (int8_t)p[RB_OFF_MAGIC];
+	if (h->magic != 2)
+		return ERR_UNSUPPORTED;
+	h->base_offset = (int64_t)be64_load(p + RB_OFF_BASE_OFFSET);
+	h->batch_length = (int32_t)be32_load(p + RB_OFF_BATCH_LENGTH);
+	h->leader_epoch = (int32_t)be32_load(p + RB_OFF_LEADER_EPOCH);
+	if (h->batch_length < RB_HEADER_LEN - RB_LENGTH_OVERHEAD)
+		return ERR_INVALID;
+	if ((uint64_t)h->batch_length + RB_LENGTH_OVERHEAD > len)
+		return ERR_TRUNCATED;
+	h->crc = be32_load(p + RB_OFF_CRC);
+	h->attributes = (int16_t)be16_load(p + RB_OFF_ATTRIBUTES);
+	h->last_offset_delta = (int32_t)be32_load(p + RB_OFF_LAST_OFFSET_DELTA);
+	h->base_timestamp = (int64_t)be64_load(p + RB_OFF_BASE_TIMESTAMP);
+	h->max_timestamp = (int64_t)be64_load(p + RB_OFF_MAX_TIMESTAMP);
+	h->producer_id = (int64_t)be64_load(p + RB_OFF_PRODUCER_ID);
+	h->producer_epoch = (int16_t)be16_load(p + RB_OFF_PRODUCER_EPOCH);
+	h->base_sequence = (int32_t)be32_load(p + RB_OFF_BASE_SEQUENCE);
+	h->records_count = (int32_t)be32_load(p + RB_OFF_RECORDS_COUNT);
+	return 0;
+}
+
+/* Reads a zigzag varint that must fit an int32 and be >= lo. */
+static int32_t read_i32(struct reader *r, int32_t lo)
+{
+	int64_t v = reader_varint(r);
+	if (r->err == 0 && (v < lo || v > INT32_MAX))
+		r->err = ERR_INVALID;
+	return r->err ? 0 : (int32_t)v;
+}
+
+/* Reads a length-prefixed byte field (-1 = null when allow_null). */
+static const uint8_t *read_field(struct reader *r, int32_t *len, int allow_null)
+{
+	*len = read_i32(r, allow_null ? -1 : 0);
+	if (r->err || *len < 0)
+		return NULL;
+	return reader_bytes(r, (size_t)*len);
+}
+
+/* Parses one record from r (positioned at its length varint) into *out. */
+static int parse_record(struct reader *r, struct rb_record *out)
+{
+	int32_t rec_len = read_i32(r, 0);
+	if (r->err)
+		return r->err;
+	const uint8_t *body = reader_bytes(r, (size_t)rec_len);
+	if (body == NULL)
+		return r->err;
+
+	struct reader b;
+	reader_init(&b, body, (size_t)rec_len);
+	out->attributes = (int8_t)reader_u8(&b);
+	out->timestamp_delta = reader_varint(&b);
+	out->offset_delta = read_i32(&b, INT32_MIN);
+	out->key = read_field(&b, &out->key_len, 1);
+	out->value = read_field(&b, &out->value_len, 1);
+	out->n_headers = read_i32(&b, 0);
+	if (b.err)
+		return b.err == ERR_TRUNCATED ? ERR_INVALID : b.err;
+	size_t hstart = b.pos;
+	for (int32_t i = 0; i < out->n_headers && b.err == 0; i++) {
+		int32_t l;
+		read_field(&b, &l, 0);
+		read_field(&b, &l, 1);
+	}
+	/* A record must use exactly its announced length (Kafka's rule). */
+	if (b.err || reader_left(&b) != 0)
+		return ERR_INVALID;
+	out->headers = body + hstart;
+	out->headers_len = b.pos - hstart;
+	return 0;
+}
+
+int record_batch_validate(const uint8_t *p, size_t len, struct rb_header *hout, size_t *batch_len)
+{
+	struct rb_header tmp;
+	struct rb_header *h = hout ? hout : &tmp;
+	int rc = record_batch_header(p, len, h);
+	if (rc != 0)
+		return rc;
+	size_t total = (size_t)h->batch_length + RB_LENGTH_OVERHEAD;
+	if (crc32c(0, p + RB_OFF_ATTRIBUTES, total - RB_OFF_ATTRIBUTES) != h->crc)
+		return ERR_CORRUPT;
+	if (h->records_count < 0)
+		return ERR_INVALID;
+	if ((h->attributes & RB_ATTR_COMPRESSION_MASK) == 0) {
+		struct rb_record_iter it;
+		struct rb_record rec;
+		rb_record_iter_init(&it, p, total);
+		for (;;) {
+			rc = rb_record_iter_next(&it, &rec);
+			if (rc == 0)
+				break;
+			if (rc < 0)
+				return ERR_INVALID;
+		}
+		if (it.pos != it.len)
+			return ERR_INVALID; /* bytes left after recordsCount records */
+	}
+	*batch_len = total;
+	return 0;
+}
+
+void rb_iter_init(struct rb_iter *it, const uint8_t *p, size_t len)
+{
+	it->p = p;
+	it->len = len;
+	it->pos = 0;
+}
+
+static int iter_next(struct rb_iter *it, const uint8_t **batch, size_t *batch_len,
+		     struct rb_header *h, int full)
+{
+	if (it->pos >= it->len)
+		return 0;
+	const uint8_t *p = it->p + it->pos;
+	size_t left = it->len - it->pos;
+	struct rb_header tmp;
+	if (h == NULL)
+		h = &tmp;
+	size_t n;
+	int rc;
+	if (full) {
+		rc = record_batch_validate(p, left, h, &n);
+	} else {
+		rc = record_batch_header(p, left, h);
+		n = (size_t)h->batch_length + RB_LENGTH_OVERHEAD;
+	}
+	if (rc != 0) {
+		it->pos = it->len; /* stop: the rest cannot be framed */
+		return rc;
+	}
+	it->pos += n;
+	*batch = p;
+	*batch_len = n;
+	return 1;
+}
+
+int rb_iter_next(struct rb_iter *it, const uint8_t **batch, size_t *batch_len, struct rb_header *h)
+{
+	return iter_next(it, batch, batch_len, h, 1);
+}
+
+int rb_iter_next_header(struct rb_iter *it, const uint8_t **batch, size_t *batch_len,
+			struct rb_header *h)
+{
+	return iter_next(it, batch, batch_len, h, 0);
+}
+
+int64_t record_batch_base_offset(const uint8_t *b) { return (int64_t)be64_load(b + RB_OFF_BASE_OFFSET); }
+
+int32_t record_batch_last_offset_delta(const uint8_t *b)
+{
+	return (int32_t)be32_load(b + RB_OFF_LAST_OFFSET_DELTA);
+}
+
+int64_t record_batch_base_timestamp(const uint8_t *b)
+{
+	return (int64_t)be64_load(b + RB_OFF_BASE_TIMESTAMP);
+}
+
+int64_t record_batch_max_timestamp(const uint8_t *b)
+{
+	return (int64_t)be64_load(b + RB_OFF_MAX_TIMESTAMP);
+}
+
+int32_t record_batch_records_count(const uint8_t *b)
+{
+	return (int32_t)be32_load(b + RB_OFF_RECORDS_COUNT);
+}
+
+int16_t record_batch_attributes(const uint8_t *b) { return (int16_t)be16_load(b + RB_OFF_ATTRIBUTES); }
+
+int64_t record_batch_next_offset(const uint8_t *b)
+{
+	return record_batch_base_offset(b) + (int64_t)record_batch_last_offset_delta(b) + 1;
+}
+
+void record_batch_set_base_offset(uint8_t *b, int64_t v) { be64_store(b + RB_OFF_BASE_OFFSET, (uint64_t)v); }
+
+void record_batch_set_leader_epoch(uint8_t *b, int32_t v)
+{
+	be32_store(b + RB_OFF_LEADER_EPOCH, (uint32_t)v);
+}
+
+int rb_record_iter_init(struct rb_record_iter *it, const uint8_t *batch, size_t batch_len)
+{
+	it->left = 0;
+	if ((record_batch_attributes(batch) & RB_ATTR_COMPRESSION_MASK) != 0)
+		return ERR_UNSUPPORTED;
+	it->p = batch + RB_HEADER_LEN;
+	it->len = batch_len - RB_HEADER_LEN;
+	it->pos = 0;
+	it->left = record_batch_records_count(batch);
+	if (it->left < 0)
+		it->left = 0;
+	return 0;
+}
+
+int rb_record_iter_next(struct rb_record_iter *it, struct rb_record *r)
+{
+	if (it->left <= 0)
+		return 0;
+	struct reader rd;
+	reader_init(&rd, it->p + it->pos, it->len - it->pos);
+	int rc = parse_record(&rd, r);
+	if (rc != 0) {
+		it->left = 0;
+		return rc;
+	}
+	it->pos += rd.pos;
+	it->left--;
+	return 1;
+}
+
+void rb_header_iter_init(struct rb_header_iter *it, const struct rb_record *r)
+{
+	it->p = r->headers;
+	it->len = r->headers_len;
+	it->pos = 0;
+	it->left = r->n_headers;
+}
+
+int rb_header_iter_next(struct rb_header_iter *it, const uint8_t **key, int32_t *key_len,
+			const uint8_t **value, int32_t *value_len)
+{
+	if (it->left <= 0)
+		return 0;
+	struct reader rd;
+	reader_init(&rd, it->p + it->pos, it->len - it->pos);
+	*key = read_field(&rd, key_len, 0);
+	*value = read_field(&rd, value_len, 1);
+	if (rd.err) {
+		it->left = 0;
+		return rd.err;
+	}
+	it->pos += rd.pos;
+	it->left--;
+	return 1;
+}

@@ -1,0 +1,145 @@
+/* record_batch.h - parsing and validation of Kafka record batches (magic 2).
+ *
+ * A produce request's `records` field is zero or more batches laid end to
+ * end. This module checks them (header, length, CRC-32C, and for
+ * uncompressed batches every record), reads header fields, patches the two
+ * broker-owned fields that sit outside the CRC (baseOffset and
+ * partitionLeaderEpoch), and iterates records and headers. It never
+ * allocates and never decompresses: a compressed batch is checked up to its
+ * CRC only. All pointers it hands out borrow from the caller's buffer. */
+#ifndef FJORD_RECORD_BATCH_H
+#define FJORD_RECORD_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Byte offsets in the batch header (big-endian fields). */
+#define RB_OFF_BASE_OFFSET 0
+#define RB_OFF_BATCH_LENGTH 8
+#define RB_OFF_LEADER_EPOCH 12
+#define RB_OFF_MAGIC 16
+#define RB_OFF_CRC 17
+#define RB_OFF_ATTRIBUTES 21
+#define RB_OFF_LAST_OFFSET_DELTA 23
+#define RB_OFF_BASE_TIMESTAMP 27
+#define RB_OFF_MAX_TIMESTAMP 35
+#define RB_OFF_PRODUCER_ID 43
+#define RB_OFF_PRODUCER_EPOCH 51
+#define RB_OFF_BASE_SEQUENCE 53
+#define RB_OFF_RECORDS_COUNT 57
+#define RB_HEADER_LEN 61
+/* batchLength counts the bytes after its own field. */
+#define RB_LENGTH_OVERHEAD 12
+
+#define RB_ATTR_COMPRESSION_MASK 0x07
+#define RB_ATTR_LOG_APPEND_TIME 0x08
+#define RB_ATTR_TRANSACTIONAL 0x10
+#define RB_ATTR_CONTROL 0x20
+
+struct rb_header {
+	int64_t base_offset;
+	int32_t batch_length;   /* bytes after this field: total size - 12 */
+	int32_t leader_epoch;
+	int8_t magic;
+	uint32_t crc;
+	int16_t attributes;
+	int32_t last_offset_delta;
+	int64_t base_timestamp;
+	int64_t max_timestamp;
+	int64_t producer_id;
+	int16_t producer_epoch;
+	int32_t base_sequence;
+	int32_t records_count;
+};
+
+/* Reads the header of the batch at p[0..len) without checking the CRC or
+ * the records. On success *h is filled and the batch occupies
+ * h->batch_length + 12 bytes, all inside len. Errors:
+ *   ERR_TRUNCATED   fewer than 17 bytes, or the batch extends past len;
+ *   ERR_UNSUPPORTED magic is not 2 (nothing after the magic is read);
+ *   ERR_INVALID     batchLength too small for a v2 header. */
+int record_batch_header(const uint8_t *p, size_t len, struct rb_header *h);
+
+/* Fully validates the one batch that starts at p (there may be more bytes
+ * after it): the header as above, then the CRC-32C over attributes..end
+ * (ERR_CORRUPT), recordsCount >= 0 (ERR_INVALID) and, when uncompressed,
+ * that exactly recordsCount well-formed records fill the batch to its end
+ * (ERR_INVALID). On success fills *h (may be NULL) and *batch_len. */
+int record_batch_validate(const uint8_t *p, size_t len, struct rb_header *h, size_t *batch_len);
+
+/* Iterates the batches laid end to end in a records field. */
+struct rb_iter {
+	const uint8_t *p; /* borrowed */
+	size_t len;
+	size_t pos;
+};
+
+void rb_iter_init(struct rb_iter *it, const uint8_t *p, size_t len);
+/* Validates (record_batch_validate) and returns the next batch: 1 with
+ * *batch, *batch_len (borrowed) and *h (may be NULL) set, 0 at the clean end
+ * of the buffer, or a negative ERR_* from validation (the iterator stops). */
+int rb_iter_next(struct rb_iter *it, const uint8_t **batch, size_t *batch_len, struct rb_header *h);
+
+/* Header-only variant for data already validated once (e.g. read back from
+ * the store): checks lengths, not CRCs or records. Same return values. */
+int rb_iter_next_header(struct rb_iter *it, const uint8_t **batch, size_t *batch_len,
+			struct rb_header *h);
+
+/* Field accessors on a batch known to hold at least RB_HEADER_LEN bytes. */
+int64_t record_batch_base_offset(const uint8_t *batch);
+int32_t record_batch_last_offset_delta(const uint8_t *batch);
+int64_t record_batch_base_timestamp(const uint8_t *batch);
+int64_t record_batch_max_timestamp(const uint8_t *batch);
+int32_t record_batch_records_count(const uint8_t *batch);
+int16_t record_batch_attributes(const uint8_t *batch);
+/* Offset after the batch's last record: baseOffset + lastOffsetDelta + 1. */
+int64_t record_batch_next_offset(const uint8_t *batch);
+
+/* Patch the broker-owned fields in place. Both lie before the CRC'd region,
+ * so the CRC stays valid. */
+void record_batch_set_base_offset(uint8_t *batch, int64_t base_offset);
+void record_batch_set_leader_epoch(uint8_t *batch, int32_t epoch);
+
+/* One record of an uncompressed batch; pointers borrow from the batch. */
+struct rb_record {
+	int8_t attributes;
+	int64_t timestamp_delta;
+	int32_t offset_delta;
+	int32_t key_len;            /* -1 = null key (key is NULL) */
+	const uint8_t *key;
+	int32_t value_len;          /* -1 = null value */
+	const uint8_t *value;
+	int32_t n_headers;
+	const uint8_t *headers;     /* the raw header section, see rb_header_iter */
+	size_t headers_len;
+};
+
+struct rb_record_iter {
+	const uint8_t *p;           /* borrowed: first record */
+	size_t len;                 /* bytes of records */
+	size_t pos;
+	int32_t left;               /* records not yet returned */
+};
+
+/* Starts iterating the records of a batch that record_batch_validate
+ * accepted. Returns 0, or ERR_UNSUPPORTED for a compressed batch. */
+int rb_record_iter_init(struct rb_record_iter *it, const uint8_t *batch, size_t batch_len);
+/* Returns 1 with *r set, 0 after the last record, or ERR_INVALID /
+ * ERR_TRUNCATED for a malformed record. */
+int rb_record_iter_next(struct rb_record_iter *it, struct rb_record *r);
+
+/* Iterates the headers of one record. */
+struct rb_header_iter {
+	const uint8_t *p;
+	size_t len;
+	size_t pos;
+	int32_t left;
+};
+
+void rb_header_iter_init(struct rb_header_iter *it, const struct rb_record *r);
+/* Returns 1 with key (never NULL when key_len > 0) and value (-1 = null),
+ * 0 at the end, or ERR_INVALID / ERR_TRUNCATED. */
+int rb_header_iter_next(struct rb_header_iter *it, const uint8_t **key, int32_t *key_len,
+			const uint8_t **value, int32_t *value_len);
+
+#endif
