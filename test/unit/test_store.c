@@ -1,0 +1,486 @@
+/* test_store.c - the LMDB store: appends, truncation, batches, reads,
+ * compaction, meta, reopen, a full map, and the exclusive lock. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "common/arena.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "testdir.h"
+#include "worker/store.h"
+
+static char *dir;
+static struct store *s;
+
+static void setup(void)
+{
+	dir = testdir_new("store");
+	ck_assert_ptr_nonnull(dir);
+	struct store_options o = { .map_size = 64u << 20, .sync = true };
+	ck_assert_int_eq(store_open(dir, &o, &s), 0);
+}
+
+static void teardown(void)
+{
+	store_close(s);
+	s = NULL;
+	testdir_free(dir);
+	dir = NULL;
+}
+
+static void reopen(void)
+{
+	store_close(s);
+	struct store_options o = { .map_size = 64u << 20, .sync = true };
+	ck_assert_int_eq(store_open(dir, &o, &s), 0);
+}
+
+/* Payload of entry i in term t: "e<i>t<t>" padded to len bytes. */
+static struct store_entry mk(uint64_t index, uint64_t term, int64_t base, char *buf, size_t len)
+{
+	memset(buf, '.', len);
+	int n = snprintf(buf, len, "e%llut%llu", (unsigned long long)index, (unsigned long long)term);
+	if (n > 0 && (size_t)n < len)
+		buf[n] = '.';
+	return (struct store_entry){ .index = index, .term = term, .kind = STORE_KIND_DATA,
+				     .base_offset = base, .data = (uint8_t *)buf, .len = len };
+}
+
+/* Appends entries lo..hi (inclusive) of term t, base offset 10 * index. */
+static int append_range(uint64_t lo, uint64_t hi, uint64_t t)
+{
+	char bufs[64][32];
+	struct store_entry e[64];
+	ck_assert_uint_le(hi - lo + 1, 64);
+	for (uint64_t i = lo; i <= hi; i++)
+		e[i - lo] = mk(i, t, (int64_t)(10 * i), bufs[i - lo], sizeof(bufs[0]));
+	return store_append(s, e, hi - lo + 1);
+}
+
+static uint64_t term_of(uint64_t index)
+{
+	uint64_t t = 99;
+	ck_assert_int_eq(store_term(s, index, &t), 0);
+	return t;
+}
+
+/* Checks that entry index holds the payload mk() makes for term t. */
+static void check_entry(uint64_t index, uint64_t t)
+{
+	struct arena a;
+	arena_init(&a);
+	struct store_entry *e;
+	size_t n;
+	ck_assert_int_eq(store_entries(s, index, index + 1, 1 << 20, &a, &e, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	char want[32];
+	struct store_entry w = mk(index, t, -1, want, sizeof(want));
+	ck_assert_uint_eq(e[0].index, index);
+	ck_assert_uint_eq(e[0].term, t);
+	ck_assert_uint_eq(e[0].kind, STORE_KIND_DATA);
+	ck_assert_uint_eq(e[0].len, w.len);
+	ck_assert_mem_eq(e[0].data, w.data, w.len);
+	arena_free(&a);
+}
+
+START_TEST(a_fresh_store_is_empty_with_a_zero_log_start)
+{
+	ck_assert_uint_eq(store_first_index(s), 1);
+	ck_assert_uint_eq(store_last_index(s), 0);
+	ck_assert_uint_eq(term_of(0), 0);
+	uint64_t t;
+	ck_assert_int_eq(store_term(s, 1, &t), ERR_UNAVAILABLE);
+	struct store_hard_state hs;
+	store_hard_state(s, &hs);
+	ck_assert_uint_eq(hs.term, 0);
+	ck_assert_uint_eq(hs.vote, 0);
+	struct store_log_start ls;
+	store_log_start(s, &ls);
+	ck_assert_uint_eq(ls.index, 0);
+	ck_assert_int_eq(ls.kafka_offset, 0);
+	int64_t base;
+	uint64_t idx;
+	ck_assert_int_eq(store_offset_floor(s, 0, &base, &idx), ERR_NOTFOUND);
+	ck_assert_int_eq(store_offset_last(s, UINT64_MAX, &base, &idx), ERR_NOTFOUND);
+}
+END_TEST
+
+START_TEST(appended_entries_read_back_with_terms_payloads_and_offsets)
+{
+	ck_assert_int_eq(store_txn_begin(s), 0);
+	ck_assert_int_eq(append_range(1, 3, 1), 0);
+	ck_assert_int_eq(append_range(4, 5, 2), 0);
+	ck_assert_int_eq(store_txn_commit(s), 0);
+	ck_assert_uint_eq(store_last_index(s), 5);
+	ck_assert_uint_eq(term_of(3), 1);
+	ck_assert_uint_eq(term_of(4), 2);
+	for (uint64_t i = 1; i <= 5; i++)
+		check_entry(i, i <= 3 ? 1 : 2);
+
+	int64_t base;
+	uint64_t idx;
+	ck_assert_int_eq(store_offset_floor(s, 30, &base, &idx), 0);
+	ck_assert_int_eq(base, 30);
+	ck_assert_uint_eq(idx, 3);
+	ck_assert_int_eq(store_offset_floor(s, 39, &base, &idx), 0);
+	ck_assert_int_eq(base, 30);
+	ck_assert_uint_eq(idx, 3);
+	ck_assert_int_eq(store_offset_floor(s, 1000, &base, &idx), 0);
+	ck_assert_int_eq(base, 50);
+	ck_assert_uint_eq(idx, 5);
+	ck_assert_int_eq(store_offset_floor(s, 9, &base, &idx), ERR_NOTFOUND);
+	ck_assert_int_eq(store_offset_last(s, UINT64_MAX, &base, &idx), 0);
+	ck_assert_uint_eq(idx, 5);
+	ck_assert_int_eq(store_offset_last(s, 3, &base, &idx), 0);
+	ck_assert_int_eq(base, 30);
+	ck_assert_uint_eq(idx, 3);
+}
+END_TEST
+
+START_TEST(everything_survives_a_reopen)
+{
+	ck_assert_int_eq(store_txn_begin(s), 0);
+	ck_assert_int_eq(append_range(1, 4, 3), 0);
+	struct store_hard_state hs = { .term = 3, .vote = 7 };
+	ck_assert_int_eq(store_set_hard_state(s, &hs), 0);
+	ck_assert_int_eq(store_set_applied(s, 2), 0);
+	ck_assert_int_eq(store_put_snapshot(s, "catalog", "abc", 3), 0);
+	ck_assert_int_eq(store_txn_commit(s), 0);
+	reopen();
+	ck_assert_uint_eq(store_last_index(s), 4);
+	for (uint64_t i = 1; i <= 4; i++)
+		check_entry(i, 3);
+	store_hard_state(s, &hs);
+	ck_assert_uint_eq(hs.term, 3);
+	ck_assert_uint_eq(hs.vote, 7);
+	ck_assert_uint_eq(store_applied(s), 2);
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(store_get_snapshot(s, "catalog", &b), 0);
+	ck_assert_uint_eq(b.len, 3);
+	ck_assert_mem_eq(b.data, "abc", 3);
+	ck_assert_int_eq(store_get_snapshot(s, "groups", &b), ERR_NOTFOUND);
+	ck_assert_int_eq(store_get_snapshot(s, "", &b), ERR_INVALID);
+	buf_free(&b);
+	int64_t base;
+	uint64_t idx;
+	ck_assert_int_eq(store_offset_floor(s, 25, &base, &idx), 0);
+	ck_assert_uint_eq(idx, 2);
+}
+END_TEST
+
+START_TEST(a_conflicting_suffix_is_replaced_with_its_offsets_rows)
+{
+	ck_assert_int_eq(append_range(1, 6, 1), 0);
+	/* A new leader of term 2 overwrites from index 4 on. */
+	char b1[32], b2[32];
+	struct store_entry e[2] = { mk(4, 2, 400, b1, sizeof(b1)), mk(5, 2, 500, b2, sizeof(b2)) };
+	ck_assert_int_eq(store_append(s, e, 2), 0);
+	ck_assert_uint_eq(store_last_index(s), 5);
+	check_entry(3, 1);
+	check_entry(4, 2);
+	check_entry(5, 2);
+	uint64_t t;
+	ck_assert_int_eq(store_term(s, 6, &t), ERR_UNAVAILABLE);
+	int64_t base;
+	uint64_t idx;
+	/* Old rows 40, 50, 60 are gone; 30 and the new 400, 500 remain. */
+	ck_assert_int_eq(store_offset_floor(s, 45, &base, &idx), 0);
+	ck_assert_int_eq(base, 30);
+	ck_assert_uint_eq(idx, 3);
+	ck_assert_int_eq(store_offset_floor(s, 450, &base, &idx), 0);
+	ck_assert_int_eq(base, 400);
+	ck_assert_uint_eq(idx, 4);
+	ck_assert_int_eq(store_offset_last(s, UINT64_MAX, &base, &idx), 0);
+	ck_assert_int_eq(base, 500);
+	ck_assert_uint_eq(idx, 5);
+	reopen();
+	ck_assert_uint_eq(store_last_index(s), 5);
+	check_entry(5, 2);
+}
+END_TEST
+
+START_TEST(a_stale_append_of_matching_entries_keeps_the_longer_log)
+{
+	ck_assert_int_eq(append_range(1, 5, 1), 0);
+	/* A delayed duplicate of entries 2..3: same terms, nothing to cut. */
+	ck_assert_int_eq(append_range(2, 3, 1), 0);
+	ck_assert_uint_eq(store_last_index(s), 5);
+	check_entry(5, 1);
+	/* Matching prefix then new entries: only the tail is added. */
+	ck_assert_int_eq(append_range(4, 8, 1), 0);
+	ck_assert_uint_eq(store_last_index(s), 8);
+	check_entry(8, 1);
+}
+END_TEST
+
+START_TEST(a_failed_call_poisons_the_batch_and_stores_nothing)
+{
+	ck_assert_int_eq(append_range(1, 2, 1), 0);
+	ck_assert_int_eq(store_txn_begin(s), 0);
+	ck_assert_int_eq(store_txn_begin(s), ERR_INVALID);
+	ck_assert_int_eq(append_range(3, 4, 1), 0);
+	ck_assert_uint_eq(store_last_index(s), 4); /* reads see the batch */
+	ck_assert_int_eq(append_range(9, 9, 1), ERR_INVALID); /* gap */
+	struct store_hard_state hs = { .term = 5, .vote = 1 };
+	ck_assert_int_eq(store_set_hard_state(s, &hs), ERR_INVALID);
+	ck_assert_int_eq(append_range(5, 5, 1), ERR_INVALID);
+	ck_assert_int_eq(store_txn_commit(s), ERR_INVALID);
+	ck_assert(!store_in_txn(s));
+	ck_assert_uint_eq(store_last_index(s), 2);
+	store_hard_state(s, &hs);
+	ck_assert_uint_eq(hs.term, 0);
+	/* The store goes on normally. */
+	ck_assert_int_eq(append_range(3, 3, 1), 0);
+	reopen();
+	ck_assert_uint_eq(store_last_index(s), 3);
+}
+END_TEST
+
+START_TEST(base_offsets_that_do_not_increase_are_rejected)
+{
+	char b1[32], b2[32];
+	struct store_entry e[2] = { mk(1, 1, 100, b1, sizeof(b1)), mk(2, 1, 100, b2, sizeof(b2)) };
+	ck_assert_int_eq(store_append(s, e, 2), ERR_INVALID);
+	ck_assert_uint_eq(store_last_index(s), 0);
+	e[1].index = 3;
+	e[1].base_offset = 200;
+	ck_assert_int_eq(store_append(s, e, 2), ERR_INVALID); /* not consecutive */
+	ck_assert_int_eq(store_append(s, e, 0), ERR_INVALID);
+}
+END_TEST
+
+START_TEST(an_aborted_batch_leaves_no_trace)
+{
+	ck_assert_int_eq(append_range(1, 2, 1), 0);
+	ck_assert_int_eq(store_txn_begin(s), 0);
+	ck_assert_int_eq(append_range(3, 5, 2), 0);
+	struct store_hard_state hs = { .term = 2, .vote = 2 };
+	ck_assert_int_eq(store_set_hard_state(s, &hs), 0);
+	ck_assert_uint_eq(term_of(5), 2);
+	store_txn_abort(s);
+	ck_assert_uint_eq(store_last_index(s), 2);
+	store_hard_state(s, &hs);
+	ck_assert_uint_eq(hs.term, 0);
+	int64_t base;
+	uint64_t idx;
+	ck_assert_int_eq(store_offset_last(s, UINT64_MAX, &base, &idx), 0);
+	ck_assert_uint_eq(idx, 2);
+	reopen();
+	ck_assert_uint_eq(store_last_index(s), 2);
+}
+END_TEST
+
+START_TEST(entries_respect_max_bytes_but_return_at_least_one)
+{
+	ck_assert_int_eq(append_range(1, 10, 1), 0);
+	struct arena a;
+	arena_init(&a);
+	struct store_entry *e;
+	size_t n;
+	ck_assert_int_eq(store_entries(s, 1, 11, 1, &a, &e, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(e[0].index, 1);
+	ck_assert_int_eq(store_entries(s, 2, 11, 3 * 32, &a, &e, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_uint_eq(e[2].index, 4);
+	ck_assert_int_eq(store_entries(s, 1, 11, 1 << 20, &a, &e, &n), 0);
+	ck_assert_uint_eq(n, 10);
+	ck_assert_int_eq(store_entries(s, 1, 12, 1 << 20, &a, &e, &n), ERR_UNAVAILABLE);
+	ck_assert_int_eq(store_entries(s, 5, 5, 1 << 20, &a, &e, &n), ERR_INVALID);
+	ck_assert_int_eq(store_compact(s, 3, 40), 0);
+	ck_assert_int_eq(store_entries(s, 3, 5, 1 << 20, &a, &e, &n), ERR_COMPACTED);
+	arena_free(&a);
+}
+END_TEST
+
+struct scan_seen {
+	uint64_t idx[16];
+	int n;
+	int stop_after;
+};
+
+static int scan_cb(void *ctx, const struct store_entry *e)
+{
+	struct scan_seen *x = ctx;
+	x->idx[x->n++] = e->index;
+	/* Nested reads are allowed from the callback. */
+	uint64_t t;
+	if (store_term(s, e->index, &t) != 0 || t != e->term)
+		return ERR_CORRUPT;
+	if (x->n == x->stop_after)
+		return x->stop_after > 3 ? ERR_NOTFOUND : 1;
+	return 0;
+}
+
+START_TEST(scan_visits_in_order_and_stops_on_request)
+{
+	ck_assert_int_eq(append_range(1, 6, 1), 0);
+	struct scan_seen x = { .stop_after = 0 };
+	ck_assert_int_eq(store_scan(s, 2, UINT64_MAX, scan_cb, &x), 0);
+	ck_assert_int_eq(x.n, 5);
+	ck_assert_uint_eq(x.idx[0], 2);
+	ck_assert_uint_eq(x.idx[4], 6);
+	x = (struct scan_seen){ .stop_after = 2 };
+	ck_assert_int_eq(store_scan(s, 1, 6, scan_cb, &x), 0);
+	ck_assert_int_eq(x.n, 2);
+	x = (struct scan_seen){ .stop_after = 4 };
+	ck_assert_int_eq(store_scan(s, 1, 6, scan_cb, &x), ERR_NOTFOUND);
+	x = (struct scan_seen){ .stop_after = 0 };
+	ck_assert_int_eq(store_scan(s, 3, 5, scan_cb, &x), 0);
+	ck_assert_int_eq(x.n, 2);
+	ck_assert_uint_eq(x.idx[1], 4);
+}
+END_TEST
+
+START_TEST(compaction_moves_the_log_start_and_drops_offsets_rows)
+{
+	ck_assert_int_eq(append_range(1, 3, 1), 0);
+	ck_assert_int_eq(append_range(4, 6, 2), 0);
+	ck_assert_int_eq(store_compact(s, 4, 50), 0);
+	ck_assert_uint_eq(store_first_index(s), 5);
+	ck_assert_uint_eq(store_last_index(s), 6);
+	ck_assert_uint_eq(term_of(4), 2);
+	uint64_t t;
+	ck_assert_int_eq(store_term(s, 3, &t), ERR_COMPACTED);
+	struct store_log_start ls;
+	store_log_start(s, &ls);
+	ck_assert_uint_eq(ls.index, 4);
+	ck_assert_uint_eq(ls.term, 2);
+	ck_assert_int_eq(ls.kafka_offset, 50);
+	int64_t base;
+	uint64_t idx;
+	ck_assert_int_eq(store_offset_floor(s, 45, &base, &idx), ERR_NOTFOUND);
+	ck_assert_int_eq(store_offset_floor(s, 55, &base, &idx), 0);
+	ck_assert_uint_eq(idx, 5);
+	ck_assert_int_eq(store_compact(s, 2, 50), 0); /* behind the start: no-op */
+	ck_assert_int_eq(store_compact(s, 9, 90), ERR_UNAVAILABLE);
+	ck_assert_int_eq(store_compact(s, 5, 10), ERR_INVALID);
+	reopen();
+	ck_assert_uint_eq(store_first_index(s), 5);
+	ck_assert_uint_eq(term_of(4), 2);
+	check_entry(5, 2);
+	/* Compact everything: the log is empty but keeps counting. */
+	ck_assert_int_eq(store_compact(s, 6, 70), 0);
+	ck_assert_uint_eq(store_first_index(s), 7);
+	ck_assert_uint_eq(store_last_index(s), 6);
+	ck_assert_uint_eq(term_of(6), 2);
+	ck_assert_int_eq(store_offset_last(s, UINT64_MAX, &base, &idx), ERR_NOTFOUND);
+	reopen();
+	ck_assert_uint_eq(store_last_index(s), 6);
+	ck_assert_int_eq(append_range(7, 7, 3), 0);
+	check_entry(7, 3);
+	/* Appending entries at or below the log start ignores them. */
+	ck_assert_int_eq(append_range(5, 8, 3), 0);
+	ck_assert_uint_eq(store_last_index(s), 8);
+}
+END_TEST
+
+START_TEST(reset_discards_the_log_for_a_newer_log_start)
+{
+	ck_assert_int_eq(append_range(1, 3, 1), 0);
+	struct store_log_start ls = { .index = 100, .term = 4, .kafka_offset = 1000 };
+	ck_assert_int_eq(store_reset(s, &ls), 0);
+	ck_assert_uint_eq(store_first_index(s), 101);
+	ck_assert_uint_eq(store_last_index(s), 100);
+	ck_assert_uint_eq(term_of(100), 4);
+	int64_t base;
+	uint64_t idx;
+	ck_assert_int_eq(store_offset_floor(s, 20, &base, &idx), ERR_NOTFOUND);
+	reopen();
+	ck_assert_uint_eq(store_last_index(s), 100);
+	ck_assert_int_eq(append_range(101, 102, 4), 0);
+	check_entry(102, 4);
+}
+END_TEST
+
+START_TEST(a_full_map_reports_nospace_and_the_store_recovers_after_compaction)
+{
+	store_close(s);
+	struct store_options o = { .map_size = 1u << 20, .sync = false };
+	ck_assert_int_eq(store_open(dir, &o, &s), 0);
+	static uint8_t big[16 * 1024];
+	memset(big, 'x', sizeof(big));
+	uint64_t i;
+	int rc = 0;
+	for (i = 1; i < 1000; i++) {
+		struct store_entry e = { .index = i, .term = 1, .base_offset = (int64_t)i,
+					 .data = big, .len = sizeof(big) };
+		ck_assert_int_eq(store_txn_begin(s), 0);
+		rc = store_append(s, &e, 1);
+		int rc2 = store_txn_commit(s);
+		if (rc == 0)
+			rc = rc2;
+		if (rc != 0)
+			break;
+	}
+	ck_assert_int_eq(rc, ERR_NOSPACE);
+	ck_assert_uint_gt(i, 10);
+	ck_assert_uint_eq(store_last_index(s), i - 1);
+	/* Small writes that fit may still go through; reads work. */
+	uint64_t t;
+	ck_assert_int_eq(store_term(s, i - 1, &t), 0);
+	ck_assert_int_eq(store_compact(s, i - 5, (int64_t)(i - 4)), 0);
+	struct store_entry e = { .index = i, .term = 1, .base_offset = (int64_t)i,
+				 .data = big, .len = sizeof(big) };
+	ck_assert_int_eq(store_append(s, &e, 1), 0);
+	ck_assert_uint_eq(store_last_index(s), i);
+}
+END_TEST
+
+START_TEST(a_second_process_cannot_open_the_same_store)
+{
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct store *s2;
+		struct store_options o = { .sync = true };
+		_exit(store_open(dir, &o, &s2) == ERR_IO ? 0 : 1);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+}
+END_TEST
+
+START_TEST(opening_a_missing_directory_fails_with_io)
+{
+	struct store *s2 = NULL;
+	struct store_options o = { .sync = true };
+	char path[512];
+	snprintf(path, sizeof(path), "%s/does/not/exist", dir);
+	ck_assert_int_eq(store_open(path, &o, &s2), ERR_IO);
+	ck_assert_ptr_null(s2);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+	Suite *su = suite_create("store");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, a_fresh_store_is_empty_with_a_zero_log_start);
+	tcase_add_test(tc, appended_entries_read_back_with_terms_payloads_and_offsets);
+	tcase_add_test(tc, everything_survives_a_reopen);
+	tcase_add_test(tc, a_conflicting_suffix_is_replaced_with_its_offsets_rows);
+	tcase_add_test(tc, a_stale_append_of_matching_entries_keeps_the_longer_log);
+	tcase_add_test(tc, a_failed_call_poisons_the_batch_and_stores_nothing);
+	tcase_add_test(tc, base_offsets_that_do_not_increase_are_rejected);
+	tcase_add_test(tc, an_aborted_batch_leaves_no_trace);
+	tcase_add_test(tc, entries_respect_max_bytes_but_return_at_least_one);
+	tcase_add_test(tc, scan_visits_in_order_and_stops_on_request);
+	tcase_add_test(tc, compaction_moves_the_log_start_and_drops_offsets_rows);
+	tcase_add_test(tc, reset_discards_the_log_for_a_newer_log_start);
+	tcase_add_test(tc, a_full_map_reports_nospace_and_the_store_recovers_after_compaction);
+	tcase_add_test(tc, a_second_process_cannot_open_the_same_store);
+	tcase_add_test(tc, opening_a_missing_directory_fails_with_io);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+CHECK_MAIN(store_suite)

@@ -1,0 +1,967 @@
+/* store.c - the LMDB environment of one partition replica (see store.h).
+ *
+ * Durability: with sync the environment is opened MDB_NOMETASYNC, so a commit
+ * flushes the data pages before it writes the meta page, and store_txn_commit
+ * then flushes the meta page with mdb_env_sync. A crash at any point leaves
+ * either the previous or the new transaction, never a torn one. (MDB_NOSYNC
+ * plus one later sync would save a flush, but a power loss between the two
+ * could leave a meta page pointing at unwritten pages.) Without sync the
+ * environment is MDB_NOSYNC: a killed process loses nothing, since the pages
+ * are in the OS cache, while a power loss may lose or damage recent commits;
+ * that mode leaves durability to replication.
+ *
+ * A small in-memory view (last index, hard state, log start, applied) is kept
+ * for the open batch and for the last commit, so the common reads need no
+ * transaction and an aborted batch rolls back by copying one struct. */
+#include "store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+
+#include "common/arena.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/log.h"
+
+#define LOG_VALUE_HEADER 9 /* term u64 + kind u8 */
+#define FORMAT_VERSION 1
+
+static const char KEY_VERSION[] = "version";
+static const char KEY_HARD_STATE[] = "hard_state";
+static const char KEY_LOG_START[] = "log_start";
+static const char KEY_APPLIED[] = "applied";
+static const char SNAP_PREFIX[] = "snap/";
+
+struct view {
+	uint64_t last_index;
+	struct store_hard_state hs;
+	struct store_log_start ls;
+	uint64_t applied;
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi log, offsets, meta;
+	bool sync;
+	size_t map_size; /* the configured size; deletes may briefly exceed it */
+	MDB_txn *rtxn;   /* reused read transaction: reset between uses */
+	int rdepth;      /* nested read users of rtxn */
+	MDB_txn *wtxn;   /* the open write transaction, or NULL */
+	bool in_batch;   /* between store_txn_begin and commit/abort */
+	int batch_err;   /* first error of the open batch; its txn is gone */
+	struct view cur; /* as of the open batch (== committed without one) */
+	struct view committed;
+};
+
+/* Translates an LMDB or errno code to ERR_*. Unexpected ones are logged here
+ * because the code itself is lost past this point. */
+static int xlate(int rc, const char *what)
+{
+	switch (rc) {
+	case 0:
+		return 0;
+	case MDB_NOTFOUND:
+		return ERR_NOTFOUND;
+	case MDB_MAP_FULL:
+	case ENOSPC:
+	case EDQUOT:
+		return ERR_NOSPACE;
+	case ENOMEM:
+		return ERR_NOMEM;
+	case MDB_TXN_FULL:
+		return ERR_TOOBIG;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+	case MDB_BAD_VALSIZE:
+		log_error("store: %s: %s", what, mdb_strerror(rc));
+		return ERR_CORRUPT;
+	default:
+		log_error("store: %s: %s", what, mdb_strerror(rc));
+		return ERR_IO;
+	}
+}
+
+static MDB_val val(const void *p, size_t n) { return (MDB_val){ .mv_size = n, .mv_data = (void *)p }; }
+
+static MDB_val key_str(const char *s) { return val(s, strlen(s)); }
+
+/* --- transactions ------------------------------------------------------- */
+
+static int rd_begin(struct store *s, MDB_txn **t)
+{
+	if (s->wtxn) {
+		*t = s->wtxn;
+		return 0;
+	}
+	if (s->rdepth == 0) {
+		int rc = mdb_txn_renew(s->rtxn);
+		if (rc != 0)
+			return xlate(rc, "renew read txn");
+	}
+	s->rdepth++;
+	*t = s->rtxn;
+	return 0;
+}
+
+static void rd_end(struct store *s, MDB_txn *t)
+{
+	if (t != s->rtxn)
+		return;
+	if (--s->rdepth == 0)
+		mdb_txn_reset(s->rtxn);
+}
+
+/* Ends a failed batch: aborts its txn, rolls the view back and remembers the
+ * error for the rest of the batch. Returns err. */
+static int batch_fail(struct store *s, int err)
+{
+	if (s->wtxn) {
+		mdb_txn_abort(s->wtxn);
+		s->wtxn = NULL;
+	}
+	s->cur = s->committed;
+	if (s->in_batch)
+		s->batch_err = err;
+	return err;
+}
+
+int store_txn_begin(struct store *s)
+{
+	if (s->in_batch)
+		return ERR_INVALID;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &s->wtxn);
+	if (rc != 0) {
+		s->wtxn = NULL;
+		return xlate(rc, "begin write txn");
+	}
+	s->in_batch = true;
+	s->batch_err = 0;
+	s->cur = s->committed;
+	return 0;
+}
+
+int store_txn_commit(struct store *s)
+{
+	if (!s->in_batch)
+		return ERR_INVALID;
+	s->in_batch = false;
+	if (s->batch_err) {
+		int err = s->batch_err;
+		s->batch_err = 0;
+		return err;
+	}
+	int rc = mdb_txn_commit(s->wtxn); /* frees the txn even when it fails */
+	s->wtxn = NULL;
+	if (rc != 0) {
+		s->cur = s->committed;
+		return xlate(rc, "commit");
+	}
+	s->committed = s->cur;
+	if (s->sync) {
+		rc = mdb_env_sync(s->env, 1);
+		if (rc != 0) {
+			log_error("store: fsync after commit: %s", mdb_strerror(rc));
+			return ERR_IO;
+		}
+	}
+	return 0;
+}
+
+void store_txn_abort(struct store *s)
+{
+	if (!s->in_batch)
+		return;
+	if (s->wtxn)
+		mdb_txn_abort(s->wtxn);
+	s->wtxn = NULL;
+	s->in_batch = false;
+	s->batch_err = 0;
+	s->cur = s->committed;
+}
+
+bool store_in_txn(const struct store *s) { return s->in_batch; }
+
+/* Every mutating call brackets its work with these: inside a batch it joins
+ * it (or returns the batch's error), outside it runs its own batch. */
+static int w_enter(struct store *s, bool *own)
+{
+	*own = !s->in_batch;
+	if (*own)
+		return store_txn_begin(s);
+	return s->batch_err;
+}
+
+static int w_leave(struct store *s, bool own, int err)
+{
+	if (err != 0) {
+		batch_fail(s, err);
+		if (own)
+			store_txn_abort(s);
+		return err;
+	}
+	return own ? store_txn_commit(s) : 0;
+}
+
+/* --- meta --------------------------------------------------------------- */
+
+static int meta_put(struct store *s, const char *key, const void *p, size_t n)
+{
+	MDB_val k = key_str(key), v = val(p, n);
+	return xlate(mdb_put(s->wtxn, s->meta, &k, &v, 0), "put meta");
+}
+
+static int put_hard_state(struct store *s, const struct store_hard_state *hs)
+{
+	uint8_t b[16];
+	be64_store(b, hs->term);
+	be64_store(b + 8, hs->vote);
+	return meta_put(s, KEY_HARD_STATE, b, sizeof(b));
+}
+
+static int put_log_start(struct store *s, const struct store_log_start *ls)
+{
+	uint8_t b[24];
+	be64_store(b, ls->index);
+	be64_store(b + 8, ls->term);
+	be64_store(b + 16, (uint64_t)ls->kafka_offset);
+	return meta_put(s, KEY_LOG_START, b, sizeof(b));
+}
+
+/* Reads a fixed-size meta value into b; missing keys leave b zeroed. */
+static int meta_get_fixed(struct store *s, MDB_txn *t, const char *key, uint8_t *b, size_t n)
+{
+	MDB_val k = key_str(key), v;
+	memset(b, 0, n);
+	int rc = mdb_get(t, s->meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return xlate(rc, "get meta");
+	if (v.mv_size != n) {
+		log_error("store: meta %s has %zu bytes, want %zu", key, v.mv_size, n);
+		return ERR_CORRUPT;
+	}
+	memcpy(b, v.mv_data, n);
+	return 0;
+}
+
+int store_set_hard_state(struct store *s, const struct store_hard_state *hs)
+{
+	bool own;
+	int rc = w_enter(s, &own);
+	if (rc != 0)
+		return rc;
+	rc = put_hard_state(s, hs);
+	if (rc == 0)
+		s->cur.hs = *hs;
+	return w_leave(s, own, rc);
+}
+
+int store_set_applied(struct store *s, uint64_t index)
+{
+	bool own;
+	int rc = w_enter(s, &own);
+	if (rc != 0)
+		return rc;
+	uint8_t b[8];
+	be64_store(b, index);
+	rc = meta_put(s, KEY_APPLIED, b, sizeof(b));
+	if (rc == 0)
+		s->cur.applied = index;
+	return w_leave(s, own, rc);
+}
+
+static int snap_key(const char *name, char *key, size_t cap)
+{
+	size_t n = name ? strlen(name) : 0;
+	if (n == 0 || n > 64 || sizeof(SNAP_PREFIX) - 1 + n + 1 > cap)
+		return ERR_INVALID;
+	memcpy(key, SNAP_PREFIX, sizeof(SNAP_PREFIX) - 1);
+	memcpy(key + sizeof(SNAP_PREFIX) - 1, name, n + 1);
+	return 0;
+}
+
+int store_put_snapshot(struct store *s, const char *name, const void *data, size_t len)
+{
+	char key[80];
+	if (snap_key(name, key, sizeof(key)) != 0)
+		return ERR_INVALID;
+	bool own;
+	int rc = w_enter(s, &own);
+	if (rc != 0)
+		return rc;
+	rc = meta_put(s, key, data, len);
+	return w_leave(s, own, rc);
+}
+
+int store_get_snapshot(struct store *s, const char *name, struct buf *out)
+{
+	char key[80];
+	if (snap_key(name, key, sizeof(key)) != 0)
+		return ERR_INVALID;
+	MDB_txn *t = NULL;
+	int rc = rd_begin(s, &t);
+	if (rc != 0)
+		return rc;
+	MDB_val k = key_str(key), v;
+	rc = mdb_get(t, s->meta, &k, &v);
+	if (rc == 0) {
+		buf_reset(out);
+		buf_put(out, v.mv_data, v.mv_size);
+		rc = out->oom ? ERR_NOMEM : 0;
+	} else {
+		rc = xlate(rc, "get snapshot");
+	}
+	rd_end(s, t);
+	return rc;
+}
+
+void store_hard_state(const struct store *s, struct store_hard_state *hs) { *hs = s->cur.hs; }
+void store_log_start(const struct store *s, struct store_log_start *ls) { *ls = s->cur.ls; }
+uint64_t store_applied(const struct store *s) { return s->cur.applied; }
+uint64_t store_first_index(const struct store *s) { return s->cur.ls.index + 1; }
+uint64_t store_last_index(const struct store *s) { return s->cur.last_index; }
+
+/* --- log ---------------------------------------------------------------- */
+
+static int log_term_in(struct store *s, MDB_txn *t, uint64_t index, uint64_t *term)
+{
+	uint8_t kb[8];
+	be64_store(kb, index);
+	MDB_val k = val(kb, 8), v;
+	int rc = mdb_get(t, s->log, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		log_error("store: entry %llu missing inside the log", (unsigned long long)index);
+		return ERR_CORRUPT;
+	}
+	if (rc != 0)
+		return xlate(rc, "get entry");
+	if (v.mv_size < LOG_VALUE_HEADER)
+		return ERR_CORRUPT;
+	*term = be64_load(v.mv_data);
+	return 0;
+}
+
+int store_term(struct store *s, uint64_t index, uint64_t *term)
+{
+	if (index < s->cur.ls.index)
+		return ERR_COMPACTED;
+	if (index > s->cur.last_index)
+		return ERR_UNAVAILABLE;
+	if (index == s->cur.ls.index) {
+		*term = s->cur.ls.term;
+		return 0;
+	}
+	MDB_txn *t = NULL;
+	int rc = rd_begin(s, &t);
+	if (rc != 0)
+		return rc;
+	rc = log_term_in(s, t, index, term);
+	rd_end(s, t);
+	return rc;
+}
+
+/* Deletes log rows with index >= from and the offsets rows pointing at them.
+ * Offsets grow with the index, so those rows are the tail of `offsets`. */
+static int truncate_from(struct store *s, uint64_t from)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(s->wtxn, s->offsets, &c);
+	if (rc != 0)
+		return xlate(rc, "cursor");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_LAST)) {
+		if (v.mv_size != 8 || be64_load(v.mv_data) < from)
+			break;
+		rc = mdb_cursor_del(c, 0);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return xlate(rc, "truncate offsets");
+
+	rc = mdb_cursor_open(s->wtxn, s->log, &c);
+	if (rc != 0)
+		return xlate(rc, "cursor");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_LAST)) {
+		if (k.mv_size != 8 || be64_load(k.mv_data) < from)
+			break;
+		rc = mdb_cursor_del(c, 0);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return xlate(rc, "truncate log");
+	s->cur.last_index = from - 1;
+	return 0;
+}
+
+static int put_entry(struct store *s, const struct store_entry *e)
+{
+	uint8_t kb[8];
+	be64_store(kb, e->index);
+	MDB_val k = val(kb, 8);
+	MDB_val v = val(NULL, LOG_VALUE_HEADER + e->len);
+	/* MDB_RESERVE: LMDB hands out the space and we copy once into it.
+	 * MDB_APPEND: keys only grow here, which skips the page search. */
+	int rc = mdb_put(s->wtxn, s->log, &k, &v, MDB_RESERVE | MDB_APPEND);
+	if (rc != 0)
+		return rc == MDB_KEYEXIST ? ERR_INVALID : xlate(rc, "put entry");
+	uint8_t *d = v.mv_data;
+	be64_store(d, e->term);
+	d[8] = e->kind;
+	if (e->len > 0)
+		memcpy(d + LOG_VALUE_HEADER, e->data, e->len);
+	if (e->base_offset >= 0) {
+		uint8_t ob[8], ib[8];
+		be64_store(ob, (uint64_t)e->base_offset);
+		be64_store(ib, e->index);
+		MDB_val ok = val(ob, 8), ov = val(ib, 8);
+		rc = mdb_put(s->wtxn, s->offsets, &ok, &ov, MDB_APPEND);
+		if (rc == MDB_KEYEXIST) {
+			log_error("store: base offset %lld of entry %llu does not increase",
+				  (long long)e->base_offset, (unsigned long long)e->index);
+			return ERR_INVALID;
+		}
+		if (rc != 0)
+			return xlate(rc, "put offset");
+	}
+	s->cur.last_index = e->index;
+	return 0;
+}
+
+static int append_in_txn(struct store *s, const struct store_entry *e, size_t n)
+{
+	if (n == 0)
+		return ERR_INVALID;
+	for (size_t i = 1; i < n; i++)
+		if (e[i].index != e[0].index + i)
+			return ERR_INVALID;
+	size_t i = 0;
+	while (i < n && e[i].index <= s->cur.ls.index)
+		i++; /* compacted, hence committed and equal */
+	if (i == n)
+		return 0;
+	if (e[i].index > s->cur.last_index + 1)
+		return ERR_INVALID;
+	/* Skip the prefix that is already there with the same term. */
+	for (; i < n && e[i].index <= s->cur.last_index; i++) {
+		uint64_t term;
+		int rc = log_term_in(s, s->wtxn, e[i].index, &term);
+		if (rc != 0)
+			return rc;
+		if (term != e[i].term) {
+			rc = truncate_from(s, e[i].index);
+			if (rc != 0)
+				return rc;
+			break;
+		}
+	}
+	for (; i < n; i++) {
+		int rc = put_entry(s, &e[i]);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int store_append(struct store *s, const struct store_entry *entries, size_t n)
+{
+	bool own;
+	int rc = w_enter(s, &own);
+	if (rc != 0)
+		return rc;
+	return w_leave(s, own, append_in_txn(s, entries, n));
+}
+
+/* Deletes log rows first..upto and offsets rows pointing at them. */
+static int delete_prefix(struct store *s, uint64_t upto)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(s->wtxn, s->offsets, &c);
+	if (rc != 0)
+		return xlate(rc, "cursor");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) {
+		if (v.mv_size != 8 || be64_load(v.mv_data) > upto)
+			break;
+		rc = mdb_cursor_del(c, 0);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return xlate(rc, "compact offsets");
+
+	rc = mdb_cursor_open(s->wtxn, s->log, &c);
+	if (rc != 0)
+		return xlate(rc, "cursor");
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) {
+		if (k.mv_size != 8 || be64_load(k.mv_data) > upto)
+			break;
+		rc = mdb_cursor_del(c, 0);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return xlate(rc, "compact log");
+	return 0;
+}
+
+/* Runs a deleting operation. LMDB copies pages on write, so even a delete
+ * needs free pages, and with the map full it fails like an append: the very
+ * operation that would make room. When such an operation runs in its own
+ * transaction and hits a full map, it is retried once with the map grown by a
+ * reserve, then the map size is set back (LMDB keeps it at least as large as
+ * the data). The file can so exceed the configured size by the reserve at
+ * most, and retention always gets to free space.
+ *
+ * LMDB keeps the pages freed by transaction N for the snapshot of N-1 until
+ * N+1 has committed; a tiny second transaction right after the delete makes
+ * the freed space usable by the very next batch. */
+static int with_reserve(struct store *s, int (*op)(struct store *, const void *), const void *arg)
+{
+	if (s->in_batch)
+		return op(s, arg);
+	int rc = op(s, arg);
+	bool grown = false;
+	if (rc == ERR_NOSPACE) {
+		size_t reserve = s->map_size / 64;
+		if (reserve < ((size_t)1 << 20))
+			reserve = (size_t)1 << 20;
+		if (mdb_env_set_mapsize(s->env, s->map_size + reserve) != 0)
+			return rc;
+		grown = true;
+		rc = op(s, arg);
+	}
+	if (rc == 0)
+		rc = store_set_applied(s, s->committed.applied);
+	if (grown)
+		mdb_env_set_mapsize(s->env, s->map_size);
+	return rc;
+}
+
+struct compact_arg {
+	uint64_t upto;
+	int64_t kafka_offset;
+};
+
+static int compact_op(struct store *s, const void *p)
+{
+	const struct compact_arg *a = p;
+	uint64_t upto = a->upto;
+	int64_t kafka_offset = a->kafka_offset;
+	if (upto <= s->cur.ls.index)
+		return 0;
+	if (upto > s->cur.last_index)
+		return ERR_UNAVAILABLE;
+	if (kafka_offset < s->cur.ls.kafka_offset)
+		return ERR_INVALID;
+	bool own;
+	int rc = w_enter(s, &own);
+	if (rc != 0)
+		return rc;
+	struct store_log_start ls = { .index = upto, .kafka_offset = kafka_offset };
+	rc = log_term_in(s, s->wtxn, upto, &ls.term);
+	if (rc == 0)
+		rc = delete_prefix(s, upto);
+	if (rc == 0)
+		rc = put_log_start(s, &ls);
+	if (rc == 0)
+		s->cur.ls = ls;
+	return w_leave(s, own, rc);
+}
+
+int store_compact(struct store *s, uint64_t upto, int64_t kafka_offset)
+{
+	struct compact_arg a = { upto, kafka_offset };
+	return with_reserve(s, compact_op, &a);
+}
+
+static int reset_op(struct store *s, const void *p)
+{
+	const struct store_log_start *ls = p;
+	bool own;
+	int rc = w_enter(s, &own);
+	if (rc != 0)
+		return rc;
+	rc = xlate(mdb_drop(s->wtxn, s->log, 0), "drop log");
+	if (rc == 0)
+		rc = xlate(mdb_drop(s->wtxn, s->offsets, 0), "drop offsets");
+	if (rc == 0)
+		rc = put_log_start(s, ls);
+	if (rc == 0) {
+		s->cur.ls = *ls;
+		s->cur.last_index = ls->index;
+	}
+	return w_leave(s, own, rc);
+}
+
+int store_reset(struct store *s, const struct store_log_start *ls)
+{
+	return with_reserve(s, reset_op, ls);
+}
+
+/* --- scans -------------------------------------------------------------- */
+
+int store_scan(struct store *s, uint64_t lo, uint64_t hi, store_scan_cb cb, void *ctx)
+{
+	if (lo < store_first_index(s))
+		return ERR_COMPACTED;
+	if (lo >= hi || lo > s->cur.last_index)
+		return 0;
+	MDB_txn *t = NULL;
+	int rc = rd_begin(s, &t);
+	if (rc != 0)
+		return rc;
+	MDB_cursor *c;
+	rc = mdb_cursor_open(t, s->log, &c);
+	if (rc != 0) {
+		rd_end(s, t);
+		return xlate(rc, "cursor");
+	}
+	uint8_t kb[8];
+	be64_store(kb, lo);
+	MDB_val k = val(kb, 8), v;
+	uint64_t want = lo;
+	int out = 0;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		uint64_t index = k.mv_size == 8 ? be64_load(k.mv_data) : 0;
+		if (index >= hi)
+			break;
+		if (index != want || v.mv_size < LOG_VALUE_HEADER) {
+			log_error("store: log broken at entry %llu", (unsigned long long)want);
+			out = ERR_CORRUPT;
+			break;
+		}
+		const uint8_t *d = v.mv_data;
+		struct store_entry e = {
+			.index = index,
+			.term = be64_load(d),
+			.kind = d[8],
+			.base_offset = -1,
+			.data = d + LOG_VALUE_HEADER,
+			.len = v.mv_size - LOG_VALUE_HEADER,
+		};
+		int r = cb(ctx, &e);
+		if (r != 0) {
+			out = r < 0 ? r : 0;
+			break;
+		}
+		want++;
+	}
+	if (out == 0 && rc == MDB_NOTFOUND && want == lo) {
+		log_error("store: entry %llu missing inside the log", (unsigned long long)lo);
+		out = ERR_CORRUPT;
+	} else if (out == 0 && rc != 0 && rc != MDB_NOTFOUND) {
+		out = xlate(rc, "scan");
+	}
+	mdb_cursor_close(c);
+	rd_end(s, t);
+	return out;
+}
+
+struct entries_ctx {
+	struct arena *a;
+	size_t max_bytes;
+	size_t bytes;
+	struct store_entry *arr;
+	size_t n, cap;
+};
+
+static int entries_cb(void *p, const struct store_entry *e)
+{
+	struct entries_ctx *x = p;
+	if (x->n > 0 && x->bytes + e->len > x->max_bytes)
+		return 1;
+	if (x->n == x->cap)
+		return 1; /* cannot happen: cap is hi - lo */
+	uint8_t *copy = NULL;
+	if (e->len > 0) {
+		copy = arena_alloc(x->a, e->len);
+		if (copy == NULL)
+			return ERR_NOMEM;
+		memcpy(copy, e->data, e->len);
+	}
+	x->arr[x->n] = *e;
+	x->arr[x->n].data = copy;
+	x->n++;
+	x->bytes += e->len;
+	return 0;
+}
+
+int store_entries(struct store *s, uint64_t lo, uint64_t hi, size_t max_bytes, struct arena *a,
+		  struct store_entry **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (lo >= hi)
+		return ERR_INVALID;
+	if (lo < store_first_index(s))
+		return ERR_COMPACTED;
+	if (hi > s->cur.last_index + 1)
+		return ERR_UNAVAILABLE;
+	struct entries_ctx x = { .a = a, .max_bytes = max_bytes, .cap = hi - lo };
+	x.arr = arena_calloc(a, x.cap, sizeof(*x.arr));
+	if (x.arr == NULL)
+		return ERR_NOMEM;
+	int rc = store_scan(s, lo, hi, entries_cb, &x);
+	if (rc != 0)
+		return rc;
+	*out = x.arr;
+	*n = x.n;
+	return 0;
+}
+
+int store_offset_floor(struct store *s, int64_t kafka_offset, int64_t *base_offset, uint64_t *index)
+{
+	if (kafka_offset < 0)
+		return ERR_NOTFOUND;
+	MDB_txn *t = NULL;
+	int rc = rd_begin(s, &t);
+	if (rc != 0)
+		return rc;
+	MDB_cursor *c;
+	rc = mdb_cursor_open(t, s->offsets, &c);
+	if (rc != 0) {
+		rd_end(s, t);
+		return xlate(rc, "cursor");
+	}
+	uint8_t kb[8];
+	be64_store(kb, (uint64_t)kafka_offset);
+	MDB_val k = val(kb, 8), v;
+	/* SET_RANGE lands on the first key >= target; the floor is that key if
+	 * equal, else the one before (or the last key if none is >=). */
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && (int64_t)be64_load(k.mv_data) != kafka_offset)
+		rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
+	else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0) {
+		if (k.mv_size != 8 || v.mv_size != 8) {
+			rc = ERR_CORRUPT;
+		} else {
+			*base_offset = (int64_t)be64_load(k.mv_data);
+			*index = be64_load(v.mv_data);
+		}
+	} else {
+		rc = xlate(rc, "offset floor");
+	}
+	mdb_cursor_close(c);
+	rd_end(s, t);
+	return rc;
+}
+
+int store_offset_last(struct store *s, uint64_t max_index, int64_t *base_offset, uint64_t *index)
+{
+	MDB_txn *t = NULL;
+	int rc = rd_begin(s, &t);
+	if (rc != 0)
+		return rc;
+	MDB_cursor *c;
+	rc = mdb_cursor_open(t, s->offsets, &c);
+	if (rc != 0) {
+		rd_end(s, t);
+		return xlate(rc, "cursor");
+	}
+	MDB_val k, v;
+	int out = ERR_NOTFOUND;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+		if (k.mv_size != 8 || v.mv_size != 8) {
+			out = ERR_CORRUPT;
+			break;
+		}
+		if (be64_load(v.mv_data) <= max_index) {
+			*base_offset = (int64_t)be64_load(k.mv_data);
+			*index = be64_load(v.mv_data);
+			out = 0;
+			break;
+		}
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		out = xlate(rc, "offset last");
+	mdb_cursor_close(c);
+	rd_end(s, t);
+	return out;
+}
+
+/* --- open/close --------------------------------------------------------- */
+
+/* Loads the view from a fresh read and checks that meta and log agree. */
+static int load_view(struct store *s)
+{
+	MDB_txn *t = NULL;
+	int rc = rd_begin(s, &t);
+	if (rc != 0)
+		return rc;
+	uint8_t b[24];
+	struct view *w = &s->committed;
+	memset(w, 0, sizeof(*w));
+	rc = meta_get_fixed(s, t, KEY_HARD_STATE, b, 16);
+	if (rc != 0)
+		goto out;
+	w->hs.term = be64_load(b);
+	w->hs.vote = be64_load(b + 8);
+	rc = meta_get_fixed(s, t, KEY_LOG_START, b, 24);
+	if (rc != 0)
+		goto out;
+	w->ls.index = be64_load(b);
+	w->ls.term = be64_load(b + 8);
+	w->ls.kafka_offset = (int64_t)be64_load(b + 16);
+	rc = meta_get_fixed(s, t, KEY_APPLIED, b, 8);
+	if (rc != 0)
+		goto out;
+	w->applied = be64_load(b);
+
+	MDB_cursor *c;
+	rc = mdb_cursor_open(t, s->log, &c);
+	if (rc != 0) {
+		rc = xlate(rc, "cursor");
+		goto out;
+	}
+	MDB_val k, v;
+	w->last_index = w->ls.index;
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	if (rc == 0) {
+		uint64_t first = be64_load(k.mv_data);
+		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+		if (rc == 0) {
+			w->last_index = be64_load(k.mv_data);
+			/* Keys are consecutive, so first and count pin the log. */
+			if (first != w->ls.index + 1) {
+				log_error("store: log starts at %llu, log start says %llu",
+					  (unsigned long long)first,
+					  (unsigned long long)w->ls.index + 1);
+				rc = ERR_CORRUPT;
+			}
+		} else {
+			rc = xlate(rc, "last entry");
+		}
+	} else if (rc == MDB_NOTFOUND) {
+		rc = 0;
+	} else {
+		rc = xlate(rc, "first entry");
+	}
+	mdb_cursor_close(c);
+out:
+	rd_end(s, t);
+	s->cur = s->committed;
+	return rc;
+}
+
+static int init_meta(struct store *s)
+{
+	MDB_val k = key_str(KEY_VERSION), v;
+	int rc = mdb_get(s->wtxn, s->meta, &k, &v);
+	if (rc == 0) {
+		if (v.mv_size != 4 || be32_load(v.mv_data) != FORMAT_VERSION) {
+			log_error("store: unknown format version");
+			return ERR_CORRUPT;
+		}
+		return 0;
+	}
+	if (rc != MDB_NOTFOUND)
+		return xlate(rc, "get version");
+	uint8_t b[4];
+	be32_store(b, FORMAT_VERSION);
+	return meta_put(s, KEY_VERSION, b, 4);
+}
+
+int store_open(const char *dir, const struct store_options *opt, struct store **out)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int rc;
+	*out = NULL;
+	if (s == NULL)
+		return ERR_NOMEM;
+	s->sync = opt->sync;
+	s->map_size = opt->map_size ? opt->map_size : STORE_MAP_SIZE_DEFAULT;
+
+	rc = mdb_env_create(&s->env);
+	if (rc != 0) {
+		free(s);
+		return xlate(rc, "env create");
+	}
+	mdb_env_set_maxdbs(s->env, 4);
+	rc = mdb_env_set_mapsize(s->env, s->map_size);
+	if (rc != 0) {
+		rc = xlate(rc, "set map size");
+		goto fail;
+	}
+	/* MDB_NOTLS: the reused read txn may be live while the write txn is
+	 * open in the same thread. MDB_NORDAHEAD: fetches read recent pages,
+	 * readahead would only evict useful cache. */
+	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (opt->sync ? MDB_NOMETASYNC : MDB_NOSYNC);
+	rc = mdb_env_open(s->env, dir, flags, 0644);
+	if (rc != 0) {
+		log_error("store: open %s: %s", dir, mdb_strerror(rc));
+		rc = rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ? ERR_CORRUPT : ERR_IO;
+		goto fail;
+	}
+	int fd;
+	if (mdb_env_get_fd(s->env, &fd) != 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		log_error("store: %s is in use by another process", dir);
+		rc = ERR_IO;
+		goto fail;
+	}
+
+	rc = store_txn_begin(s);
+	if (rc != 0)
+		goto fail;
+	int mrc = mdb_dbi_open(s->wtxn, "log", MDB_CREATE, &s->log);
+	if (mrc == 0)
+		mrc = mdb_dbi_open(s->wtxn, "offsets", MDB_CREATE, &s->offsets);
+	if (mrc == 0)
+		mrc = mdb_dbi_open(s->wtxn, "meta", MDB_CREATE, &s->meta);
+	rc = mrc ? xlate(mrc, "open databases") : init_meta(s);
+	if (rc != 0) {
+		store_txn_abort(s);
+		goto fail;
+	}
+	rc = store_txn_commit(s);
+	if (rc != 0)
+		goto fail;
+
+	rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &s->rtxn);
+	if (rc != 0) {
+		rc = xlate(rc, "begin read txn");
+		goto fail;
+	}
+	mdb_txn_reset(s->rtxn);
+	rc = load_view(s);
+	if (rc != 0)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	if (s->rtxn)
+		mdb_txn_abort(s->rtxn);
+	mdb_env_close(s->env);
+	free(s);
+	return rc;
+}
+
+void store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	store_txn_abort(s);
+	if (s->rtxn)
+		mdb_txn_abort(s->rtxn);
+	mdb_env_close(s->env);
+	free(s);
+}
