@@ -85,6 +85,11 @@ struct bench {
 	/* Consumer: the consumer thread writes, main reads after join (or the
 	 * atomics at any time). */
 	rd_kafka_t *cons;
+	rd_kafka_topic_t *cons_topic;
+	rd_kafka_queue_t *cons_queue;
+	int32_t *parts;
+	int n_parts;
+	int n_started; /* partitions consume_start()ed, to stop them */
 	pthread_t cons_thread;
 	bool cons_started;
 	struct lat e2e;
@@ -95,6 +100,7 @@ struct bench {
 	atomic_llong foreign;
 	atomic_bool cons_stop;
 	atomic_bool cons_done;
+	uint64_t t_cons_start;
 	uint64_t t_cons_first;
 	uint64_t t_cons_last;
 	char cons_err[256];
@@ -206,13 +212,13 @@ static void usage_long(void)
 "    times each from produce() to its delivery report. Each value starts with the\n"
 "    send time (CLOCK_MONOTONIC, ns) and a sequence number; the rest is padding.\n"
 "\n"
-"    In the consume phase it assigns itself every partition of the topic (no\n"
-"    consumer group) and reads until it has seen N records. With --phase consume\n"
-"    it reads from the beginning of each partition. With --phase both the consumer\n"
-"    runs in a second thread that starts before the first record is sent, at each\n"
-"    partition's high watermark read beforehand, and times each record from its\n"
-"    embedded send time to its arrival (end-to-end latency); duplicates are counted\n"
-"    once.\n"
+"    In the consume phase it reads every partition of the topic (librdkafka's\n"
+"    simple consumer: no consumer group, no commits) until it has seen N records.\n"
+"    With --phase consume it starts at the beginning of each partition. With\n"
+"    --phase both the consumer runs in a second thread that starts before the\n"
+"    first record is sent, at each partition's high watermark read beforehand,\n"
+"    and times each record from its embedded send time to its arrival (end-to-end\n"
+"    latency); duplicates are counted once.\n"
 "\n"
 "    A progress line goes to stderr every second. The whole run is bounded by\n"
 "    --timeout-s; what is not delivered or consumed by then counts as missing.\n"
@@ -239,7 +245,7 @@ static void usage_long(void)
 "    bytes of values per second), p50, p99 and p99.9 latency in ms, errors. The\n"
 "    produce row's latency is produce() to delivery report; the consume row's is\n"
 "    end to end (only in `both`). Rates run from the first send (produce, both)\n"
-"    or from assignment (consume) to the last delivery or arrival.\n"
+"    or from the consumer's start (consume) to the last delivery or arrival.\n"
 "\n"
 "    Then one JSON line with the keys phase, topic, records, size, acks,\n"
 "    produced, records_per_s, mb_per_s, p50_ms, p99_ms, p999_ms, consumed,\n"
@@ -481,10 +487,8 @@ static rd_kafka_t *client_new(struct bench *b, rd_kafka_type_t type, bool *usage
 		rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 		rd_kafka_conf_set_opaque(conf, b);
 	} else if (ok) {
-		/* No group: we assign() partitions ourselves and never commit, so
-		 * the broker needs no group coordinator for the benchmark. */
+		/* No group and no commits (see consumer_start). */
 		ok = !conf_set(conf, "enable.auto.commit", "false") &&
-		     !conf_set(conf, "enable.auto.offset.store", "false") &&
 		     !conf_set(conf, "auto.offset.reset", "earliest");
 	}
 	if (!ok || conf_set_x(conf, o)) {
@@ -516,15 +520,16 @@ static int min_int(int a, int b)
 	return a < b ? a : b;
 }
 
-/* Fills *parts with the topic's partition ids (caller frees). Retries until
- * the metadata names the topic with partitions, or the run's deadline. */
-static int topic_partitions(struct bench *b, int32_t **parts, int *n_parts)
+/* Fills *parts with the topic's partition ids (caller frees), asking through
+ * rk (borrowed), which also leaves the topic's leaders in rk's cache. Retries
+ * until the metadata names the topic with partitions, or the deadline. */
+static int topic_partitions(struct bench *b, rd_kafka_t *rk, int32_t **parts, int *n_parts)
 {
-	rd_kafka_topic_t *rkt = rd_kafka_topic_new(b->cons, b->o.topic, NULL);
+	rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, b->o.topic, NULL);
 	const char *why = "no answer";
 	while (!interrupted && remaining_ms(b) > 0) {
 		const struct rd_kafka_metadata *md = NULL;
-		rd_kafka_resp_err_t err = rd_kafka_metadata(b->cons, 0, rkt, &md, min_int(remaining_ms(b), 2000));
+		rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, min_int(remaining_ms(b), 2000));
 		if (err) {
 			why = rd_kafka_err2str(err);
 		} else if (md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt == 0) {
@@ -548,51 +553,62 @@ static int topic_partitions(struct bench *b, int32_t **parts, int *n_parts)
 	return -1;
 }
 
-/* Assigns every partition: at its high watermark read now (both), so the
- * consumer sees exactly what is produced after this, or at the beginning. */
-static int consumer_assign(struct bench *b)
+/* Starts consuming every partition onto one queue: at its high watermark read
+ * now (both), so the consumer sees exactly what is produced after this, or at
+ * the beginning. This is librdkafka's simple consumer on purpose: assign()
+ * wants a group.id, and a group would make the benchmark depend on the
+ * broker's group coordinator. */
+static int consumer_start(struct bench *b)
 {
-	int32_t *parts = NULL;
-	int n = 0;
-	if (topic_partitions(b, &parts, &n))
+	if (topic_partitions(b, b->cons, &b->parts, &b->n_parts))
 		return -1;
-	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(n);
-	for (int i = 0; i < n; i++) {
+	if (b->o.partitions > b->n_parts)
+		fprintf(stderr, "fjord-bench: warning: --partitions %lld but '%s' has only %d\n",
+			b->o.partitions, b->o.topic, b->n_parts);
+	b->cons_topic = rd_kafka_topic_new(b->cons, b->o.topic, NULL);
+	b->cons_queue = rd_kafka_queue_new(b->cons);
+	if (!b->cons_topic || !b->cons_queue) {
+		fprintf(stderr, "fjord-bench: cannot create the consumer's topic or queue\n");
+		return -1;
+	}
+	for (int i = 0; i < b->n_parts; i++) {
+		int32_t part = b->parts[i];
 		int64_t off = RD_KAFKA_OFFSET_BEGINNING;
 		if (b->o.phase == PHASE_BOTH) {
 			int64_t lo, hi;
 			rd_kafka_resp_err_t err;
 			do {
-				err = rd_kafka_query_watermark_offsets(b->cons, b->o.topic, parts[i], &lo, &hi,
+				err = rd_kafka_query_watermark_offsets(b->cons, b->o.topic, part, &lo, &hi,
 								       min_int(remaining_ms(b), 2000));
 				if (err)
 					usleep(200000);
 			} while (err && !interrupted && remaining_ms(b) > 0);
 			if (err) {
 				fprintf(stderr, "fjord-bench: high watermark of %s/%d: %s\n", b->o.topic,
-					(int)parts[i], rd_kafka_err2str(err));
-				goto fail;
+					(int)part, rd_kafka_err2str(err));
+				return -1;
 			}
 			off = hi;
 		}
-		rd_kafka_topic_partition_list_add(list, b->o.topic, parts[i])->offset = off;
+		if (rd_kafka_consume_start_queue(b->cons_topic, part, off, b->cons_queue) == -1) {
+			fprintf(stderr, "fjord-bench: consume %s/%d: %s\n", b->o.topic, (int)part,
+				rd_kafka_err2str(rd_kafka_last_error()));
+			return -1;
+		}
+		b->n_started = i + 1;
 	}
-	if (b->o.partitions > n)
-		fprintf(stderr, "fjord-bench: warning: --partitions %lld but '%s' has only %d\n",
-			b->o.partitions, b->o.topic, n);
-	rd_kafka_poll_set_consumer(b->cons);
-	rd_kafka_resp_err_t err = rd_kafka_assign(b->cons, list);
-	if (err) {
-		fprintf(stderr, "fjord-bench: assign: %s\n", rd_kafka_err2str(err));
-		goto fail;
-	}
-	rd_kafka_topic_partition_list_destroy(list);
-	free(parts);
 	return 0;
-fail:
-	rd_kafka_topic_partition_list_destroy(list);
-	free(parts);
-	return -1;
+}
+
+static void consumer_stop(struct bench *b)
+{
+	for (int i = 0; i < b->n_started; i++)
+		rd_kafka_consume_stop(b->cons_topic, b->parts[i]);
+	if (b->cons_queue)
+		rd_kafka_queue_destroy(b->cons_queue);
+	if (b->cons_topic)
+		rd_kafka_topic_destroy(b->cons_topic);
+	free(b->parts);
 }
 
 /* ---- consumer thread ---- */
@@ -627,7 +643,7 @@ static void *consumer_main(void *arg)
 {
 	struct bench *b = arg;
 	while (!atomic_load(&b->cons_stop) && atomic_load(&b->consumed) < b->o.records) {
-		rd_kafka_message_t *m = rd_kafka_consumer_poll(b->cons, 100);
+		rd_kafka_message_t *m = rd_kafka_consume_queue(b->cons_queue, 100);
 		if (!m)
 			continue;
 		uint64_t now = now_ns();
@@ -802,7 +818,7 @@ static bool report(struct bench *b)
 	if (o->phase & PHASE_CONSUME) {
 		cons.ran = true;
 		/* In both, the consumer could not have anything before the first send. */
-		uint64_t from = o->phase == PHASE_BOTH ? b->t_prod_first : b->t_start;
+		uint64_t from = o->phase == PHASE_BOTH ? b->t_prod_first : b->t_cons_start;
 		rate(&cons, consumed, o->size, from, b->t_cons_last);
 		if (o->phase == PHASE_BOTH)
 			lat_fill(&cons, &b->e2e);
@@ -822,8 +838,10 @@ static bool report(struct bench *b)
 			print_row("produce", &prod);
 		if (cons.ran)
 			print_row("consume", &cons);
-		printf("latency: produce = produce() to delivery report%s\n",
-		       o->phase == PHASE_BOTH ? "; consume = end to end (send to arrival)" : "");
+		if (o->phase == PHASE_BOTH)
+			printf("latency: produce = produce() to delivery report; consume = end to end (send to arrival)\n");
+		else if (o->phase == PHASE_PRODUCE)
+			printf("latency: produce() to delivery report\n");
 		if (b->prod_err[0])
 			printf("first produce error: %s\n", b->prod_err);
 		if (b->cons_err[0])
@@ -902,8 +920,9 @@ int main(int argc, char **argv)
 		goto out;
 
 	if (b->cons) {
-		if (consumer_assign(b))
+		if (consumer_start(b))
 			goto report;
+		b->t_cons_start = now_ns();
 		if (pthread_create(&b->cons_thread, NULL, consumer_main, b)) {
 			fprintf(stderr, "fjord-bench: cannot start the consumer thread\n");
 			goto report;
@@ -911,9 +930,20 @@ int main(int argc, char **argv)
 		b->cons_started = true;
 	}
 	if (b->prod) {
+		/* Learn the leaders first: records sent to an explicit partition of
+		 * a topic the client has no metadata for yet wait in librdkafka for
+		 * up to a second, which would be measured as broker latency. */
+		int32_t *parts = NULL;
+		int n = 0;
+		if (topic_partitions(b, b->prod, &parts, &n)) {
+			atomic_store(&b->cons_stop, true);
+			goto join;
+		}
+		free(parts);
 		produce_run(b);
 		atomic_store(&b->prod_done, true);
 	}
+join:
 	if (b->cons_started) {
 		/* Wait for the consumer, but stop early when the producer is done and
 		 * the consumer already has every record that was delivered: the rest
@@ -935,7 +965,7 @@ report:
 
 out:
 	if (b->cons) {
-		rd_kafka_consumer_close(b->cons);
+		consumer_stop(b);
 		rd_kafka_destroy(b->cons);
 	}
 	if (b->prod)
