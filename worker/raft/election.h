@@ -1,0 +1,18 @@
+/* election.h - starting an election (pre-vote or real) and counting the
+ * answers. Deciding whether to grant a vote is recv_vote.c's job. */
+#ifndef FJORD_RAFT_ELECTION_H
+#define FJORD_RAFT_ELECTION_H
+
+#include "raft.h"
+
+enum election_result { ELECTION_PENDING = 0, ELECTION_WON = 1, ELECTION_LOST = 2 };
+
+/* Starts a pre-vote round (pre) or a real election, asking every peer.
+ * `force` marks the requests so voters skip their leader-stickiness check
+ * (used by leadership transfer and raft_campaign). A lone replica wins at
+ * once. Returns 0 or ERR_NOMEM (from becoming leader). */
+int election_start(struct raft *r, bool pre, bool force);
+/* Records from's answer and says whether the round is decided. */
+enum election_result election_tally(struct raft *r, uint64_t from, bool granted);
+
+#endif

@@ -1,0 +1,88 @@
+/* outbox.c - the queue of outbound messages, each a self-contained copy.
+ *
+ * One allocation per message holds its entry array, entry data and snapshot
+ * bytes, so freeing a message is one free(). */
+#include "outbox.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool grow(struct raft_outbox *o)
+{
+	if (o->n < o->cap)
+		return true;
+	size_t cap = o->cap ? o->cap * 2 : 16;
+	struct raft_message *msgs = realloc(o->msgs, cap * sizeof(*msgs));
+	if (!msgs)
+		return false;
+	o->msgs = msgs;
+	void **blocks = realloc(o->blocks, cap * sizeof(*blocks));
+	if (!blocks)
+		return false;
+	o->blocks = blocks;
+	o->cap = cap;
+	return true;
+}
+
+void outbox_send(struct raft *r, const struct raft_message *m)
+{
+	struct raft_outbox *o = &r->out;
+	size_t size = m->n_entries * sizeof(struct raft_entry) + m->snapshot_len;
+	for (size_t i = 0; i < m->n_entries; i++)
+		size += m->entries[i].data_len;
+	void *block = NULL;
+	if (size) {
+		block = malloc(size);
+		if (!block)
+			goto drop;
+	}
+	if (!grow(o)) {
+		free(block);
+		goto drop;
+	}
+	struct raft_message *c = &o->msgs[o->n];
+	*c = *m;
+	c->from = r->id;
+	if (c->term == 0)
+		c->term = r->term;
+	/* Layout: entry array first (alignment), then data, then snapshot. */
+	struct raft_entry *ents = block;
+	uint8_t *p = (uint8_t *)block + m->n_entries * sizeof(struct raft_entry);
+	for (size_t i = 0; i < m->n_entries; i++) {
+		ents[i] = m->entries[i];
+		if (m->entries[i].data_len) {
+			memcpy(p, m->entries[i].data, m->entries[i].data_len);
+			ents[i].data = p;
+			p += m->entries[i].data_len;
+		} else {
+			ents[i].data = NULL;
+		}
+	}
+	c->entries = m->n_entries ? ents : NULL;
+	if (m->snapshot_len) {
+		memcpy(p, m->snapshot, m->snapshot_len);
+		c->snapshot = p;
+	} else {
+		c->snapshot = NULL;
+	}
+	o->blocks[o->n] = block;
+	o->n++;
+	return;
+drop:
+	r->counters.dropped_msgs++;
+}
+
+void outbox_clear(struct raft_outbox *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->blocks[i]);
+	o->n = 0;
+}
+
+void outbox_close(struct raft_outbox *o)
+{
+	outbox_clear(o);
+	free(o->msgs);
+	free(o->blocks);
+	memset(o, 0, sizeof(*o));
+}

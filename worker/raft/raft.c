@@ -1,0 +1,192 @@
+/* raft.c - a replica's lifecycle (init from persisted state, close), the
+ * proposal and campaign entry points, and read-only accessors.
+ *
+ * Message handling is in step.c and recv_*.c, timers in tick.c, the Ready
+ * batch in ready.c. */
+#include "raft.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "election.h"
+#include "outbox.h"
+#include "progress.h"
+#include "replication.h"
+#include "rlog.h"
+#include "role.h"
+
+static int check_config(const struct raft_config *c)
+{
+	if (!c->id || !c->peers || c->n_peers == 0 || !c->storage)
+		return ERR_CONFIG;
+	const struct raft_storage *s = c->storage;
+	if (!s->initial_state || !s->first_index || !s->last_index || !s->term || !s->entries ||
+	    !s->snapshot)
+		return ERR_CONFIG;
+	if (c->election_ticks < 2 || c->heartbeat_ticks < 1 || c->heartbeat_ticks >= c->election_ticks)
+		return ERR_CONFIG;
+	if (c->max_inflight_msgs < 1 || c->max_msg_bytes < 1)
+		return ERR_CONFIG;
+	bool self = false;
+	for (size_t i = 0; i < c->n_peers; i++) {
+		if (!c->peers[i])
+			return ERR_CONFIG;
+		self |= c->peers[i] == c->id;
+		for (size_t j = 0; j < i; j++)
+			if (c->peers[j] == c->peers[i])
+				return ERR_CONFIG;
+	}
+	return self ? 0 : ERR_CONFIG;
+}
+
+int raft_init(struct raft *r, const struct raft_config *cfg)
+{
+	memset(r, 0, sizeof(*r));
+	int rc = check_config(cfg);
+	if (rc)
+		return rc;
+	r->id = cfg->id;
+	r->n_peers = cfg->n_peers;
+	r->election_ticks = cfg->election_ticks;
+	r->heartbeat_ticks = cfg->heartbeat_ticks;
+	r->max_inflight_msgs = cfg->max_inflight_msgs;
+	r->max_msg_bytes = cfg->max_msg_bytes;
+	r->max_msg_entries = cfg->max_msg_entries ? cfg->max_msg_entries : 1024;
+	r->max_inflight_bytes = cfg->max_inflight_bytes;
+	if (!r->max_inflight_bytes)
+		r->max_inflight_bytes = r->max_msg_bytes > SIZE_MAX / r->max_inflight_msgs
+						? SIZE_MAX
+						: r->max_msg_bytes * r->max_inflight_msgs;
+	r->max_apply_bytes = cfg->max_apply_bytes;
+	r->pre_vote = cfg->pre_vote;
+	r->check_quorum = cfg->check_quorum;
+	r->panic_cb = cfg->panic_cb;
+	r->panic_ctx = cfg->panic_ctx;
+	/* Mix in the id so replicas given the same seed still differ. */
+	r->rng = cfg->seed ^ (cfg->id * 0x9e3779b97f4a7c15ULL);
+
+	struct raft_hard_state hs = { 0 };
+	rc = cfg->storage->initial_state(cfg->storage->ctx, &hs);
+	if (rc)
+		return rc;
+	bool vote_ok = hs.vote == 0;
+	for (size_t i = 0; i < cfg->n_peers; i++)
+		vote_ok |= cfg->peers[i] == hs.vote;
+	if (!vote_ok)
+		return ERR_CORRUPT;
+	rc = rlog_init(&r->log, cfg->storage, hs.commit, cfg->applied);
+	if (rc)
+		return rc;
+
+	rc = ERR_NOMEM;
+	r->peers = malloc(r->n_peers * sizeof(*r->peers));
+	r->prs = calloc(r->n_peers, sizeof(*r->prs));
+	r->votes = calloc(r->n_peers, 1);
+	r->scratch = malloc(r->max_msg_entries * sizeof(*r->scratch));
+	if (!r->peers || !r->prs || !r->votes || !r->scratch)
+		goto fail;
+	memcpy(r->peers, cfg->peers, r->n_peers * sizeof(*r->peers));
+	for (size_t i = 0; i < r->n_peers; i++) {
+		rc = progress_init(&r->prs[i], r->peers[i], r->max_inflight_msgs, r->max_inflight_bytes);
+		if (rc)
+			goto fail;
+	}
+	r->term = hs.term;
+	r->vote = hs.vote;
+	r->persisted = hs;
+	role_become_follower(r, r->term, 0);
+	return 0;
+fail:
+	raft_close(r);
+	return rc;
+}
+
+void raft_close(struct raft *r)
+{
+	if (r->prs)
+		for (size_t i = 0; i < r->n_peers; i++)
+			progress_close(&r->prs[i]);
+	free(r->prs);
+	free(r->peers);
+	free(r->votes);
+	free(r->scratch);
+	free(r->ready_committed_block);
+	outbox_close(&r->out);
+	rlog_close(&r->log);
+	memset(r, 0, sizeof(*r));
+}
+
+int raft_propose(struct raft *r, const void *data, size_t len, uint64_t *index_out)
+{
+	if (r->in_ready || (len && !data))
+		return ERR_INVALID;
+	if (r->role != RAFT_LEADER || r->transfer_target)
+		return ERR_NOTLEADER;
+	struct raft_entry e = {
+		.index = rlog_last_index(&r->log) + 1, .term = r->term, .kind = RAFT_ENTRY_NORMAL,
+		.data = data, .data_len = len,
+	};
+	int rc = rlog_append(&r->log, &e, 1);
+	if (rc)
+		return rc;
+	progress_maybe_update(progress_find(r, r->id), e.index);
+	replication_maybe_commit(r); /* only a group of one commits here */
+	replication_schedule_bcast(r, false);
+	if (index_out)
+		*index_out = e.index;
+	return 0;
+}
+
+int raft_campaign(struct raft *r)
+{
+	if (r->in_ready)
+		return ERR_INVALID;
+	if (r->role == RAFT_LEADER)
+		return 0;
+	return election_start(r, false, true);
+}
+
+uint64_t raft_id(const struct raft *r) { return r->id; }
+enum raft_role raft_role(const struct raft *r) { return (enum raft_role)r->role; }
+uint64_t raft_term(const struct raft *r) { return r->term; }
+uint64_t raft_leader(const struct raft *r) { return r->leader; }
+uint64_t raft_commit(const struct raft *r) { return r->log.commit; }
+uint64_t raft_applied(const struct raft *r) { return r->log.applied; }
+uint64_t raft_last_index(const struct raft *r) { return rlog_last_index(&r->log); }
+uint64_t raft_first_index(const struct raft *r) { return rlog_first_index(&r->log); }
+
+int raft_log_term(const struct raft *r, uint64_t index, uint64_t *term_out)
+{
+	return rlog_term(&r->log, index, term_out);
+}
+
+void raft_get_counters(const struct raft *r, struct raft_counters *out)
+{
+	*out = r->counters;
+}
+
+const char *raft_role_name(enum raft_role role)
+{
+	switch (role) {
+	case RAFT_FOLLOWER: return "follower";
+	case RAFT_CANDIDATE: return "candidate";
+	case RAFT_LEADER: return "leader";
+	case RAFT_PRE_CANDIDATE: return "pre-candidate";
+	}
+	return "?";
+}
+
+const char *raft_msg_type_name(uint8_t type)
+{
+	static const char *const names[] = {
+		[RAFT_MSG_PREVOTE] = "PreVote", [RAFT_MSG_PREVOTE_RESP] = "PreVoteResp",
+		[RAFT_MSG_VOTE] = "Vote", [RAFT_MSG_VOTE_RESP] = "VoteResp",
+		[RAFT_MSG_APPEND] = "Append", [RAFT_MSG_APPEND_RESP] = "AppendResp",
+		[RAFT_MSG_HEARTBEAT] = "Heartbeat", [RAFT_MSG_HEARTBEAT_RESP] = "HeartbeatResp",
+		[RAFT_MSG_SNAPSHOT] = "Snapshot", [RAFT_MSG_TIMEOUT_NOW] = "TimeoutNow",
+	};
+	if (type < 1 || type > RAFT_MSG_TYPE_MAX)
+		return "?";
+	return names[type];
+}
