@@ -1,0 +1,208 @@
+/* admin_http.c - /metrics and /v1/status over libevent's evhttp.
+ *
+ * Both are rendered from the worker table on each request: the Raft figures
+ * are those of each worker's last IPC_STATUS (sent every second), kept after
+ * a worker dies so counters do not jump back to zero while it restarts. */
+#include "admin_http.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/ipc.h"
+#include "common/log.h"
+#include "supervisor/listen.h"
+#include "supervisor/sup.h"
+#include "supervisor/workers.h"
+
+static void putf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void putf(struct buf *b, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		buf_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+static const char *role_name(int8_t role)
+{
+	switch (role) {
+	case IPC_ROLE_FOLLOWER: return "follower";
+	case IPC_ROLE_CANDIDATE: return "candidate";
+	case IPC_ROLE_LEADER: return "leader";
+	}
+	return "unknown";
+}
+
+enum metric_kind { M_RESTARTS, M_UP, M_TERM, M_ROLE, M_ELECTIONS, M_LEADER_CHANGES,
+		   M_LOWER_TERM, M_HWM, M_COMMIT };
+
+static const struct {
+	const char *name, *type, *help;
+	bool needs_status;
+} metrics[] = {
+	[M_RESTARTS] = { "fjord_worker_restarts_total", "counter",
+			 "Times the partition's worker exited unexpectedly and was restarted.", false },
+	[M_UP] = { "fjord_worker_up", "gauge",
+		   "1 while the partition's worker is serving requests, else 0.", false },
+	[M_TERM] = { "fjord_raft_term", "gauge", "Current Raft term of the local replica.", true },
+	[M_ROLE] = { "fjord_raft_role", "gauge",
+		     "Raft role of the local replica: 0 follower, 1 candidate, 2 leader.", true },
+	[M_ELECTIONS] = { "fjord_raft_elections_total", "counter",
+			  "Times the local replica became a candidate.", true },
+	[M_LEADER_CHANGES] = { "fjord_raft_leader_changes_total", "counter",
+			       "Times the local replica saw the leader change.", true },
+	[M_LOWER_TERM] = { "fjord_raft_lower_term_messages_total", "counter",
+			   "Raft messages received with a term lower than the replica's.", true },
+	[M_HWM] = { "fjord_partition_high_watermark", "gauge",
+		    "Offset after the last committed record of the partition.", true },
+	[M_COMMIT] = { "fjord_raft_commit_index", "gauge",
+		       "Raft commit index of the local replica.", true },
+};
+
+static long long metric_value(const struct worker *w, enum metric_kind k)
+{
+	const struct ipc_status *st = &w->status;
+	switch (k) {
+	case M_RESTARTS: return (long long)w->restarts;
+	case M_UP: return w->state == WORKER_SERVING;
+	case M_TERM: return (long long)st->term;
+	case M_ROLE: return st->role;
+	case M_ELECTIONS: return (long long)st->elections;
+	case M_LEADER_CHANGES: return (long long)st->leader_changes;
+	case M_LOWER_TERM: return (long long)st->lower_term_messages;
+	case M_HWM: return (long long)st->high_watermark;
+	case M_COMMIT: return (long long)st->commit_index;
+	}
+	return 0;
+}
+
+void admin_http_metrics(struct sup *s, struct buf *out)
+{
+	int n = workers_count(s->workers);
+	for (size_t k = 0; k < sizeof(metrics) / sizeof(metrics[0]); k++) {
+		putf(out, "# HELP %s %s\n# TYPE %s %s\n", metrics[k].name, metrics[k].help,
+		     metrics[k].name, metrics[k].type);
+		for (int i = 0; i < n; i++) {
+			struct worker *w = workers_at(s->workers, i);
+			if (metrics[k].needs_status && !w->has_status)
+				continue;
+			putf(out, "%s{topic=\"%s\",partition=\"%d\"} %lld\n", metrics[k].name,
+			     w->topic, (int)w->partition, metric_value(w, (enum metric_kind)k));
+		}
+	}
+	putf(out, "# HELP fjord_connections Open Kafka client connections.\n"
+		  "# TYPE fjord_connections gauge\nfjord_connections %lld\n",
+	     (long long)s->n_connections);
+	putf(out, "# HELP fjord_connections_accepted_total Kafka client connections accepted.\n"
+		  "# TYPE fjord_connections_accepted_total counter\n"
+		  "fjord_connections_accepted_total %llu\n",
+	     (unsigned long long)s->n_connections_total);
+}
+
+void admin_http_status(struct sup *s, struct buf *out)
+{
+	/* Topic names are [a-zA-Z0-9._-] and the cluster id is base64url, so
+	 * nothing here needs JSON escaping. */
+	int n = workers_count(s->workers);
+	putf(out, "{\"node_id\":%d,\"cluster_id\":\"%s\",\"connections\":%lld,\"workers\":[",
+	     (int)s->cfg->node.id, s->cluster_id, (long long)s->n_connections);
+	for (int i = 0; i < n; i++) {
+		struct worker *w = workers_at(s->workers, i);
+		putf(out, "%s{\"topic\":\"%s\",\"partition\":%d,\"pid\":%d,\"state\":\"%s\","
+			  "\"restarts\":%llu}",
+		     i ? "," : "", w->topic, (int)w->partition, (int)w->pid,
+		     worker_state_name(w->state), (unsigned long long)w->restarts);
+	}
+	putf(out, "],\"replicas\":[");
+	bool first = true;
+	for (int i = 0; i < n; i++) {
+		struct worker *w = workers_at(s->workers, i);
+		if (!w->has_status)
+			continue;
+		const struct ipc_status *st = &w->status;
+		putf(out, "%s{\"topic\":\"%s\",\"partition\":%d,\"node_id\":%d,\"serving\":%s,"
+			  "\"role\":\"%s\",\"term\":%llu,\"leader\":%d,\"commit_index\":%llu,"
+			  "\"high_watermark\":%lld,\"log_start_offset\":%lld,\"elections\":%llu,"
+			  "\"leader_changes\":%llu,\"lower_term_messages\":%llu}",
+		     first ? "" : ",", w->topic, (int)w->partition, (int)s->cfg->node.id,
+		     w->state == WORKER_SERVING ? "true" : "false", role_name(st->role),
+		     (unsigned long long)st->term, (int)st->leader_node,
+		     (unsigned long long)st->commit_index, (long long)st->high_watermark,
+		     (long long)st->log_start_offset, (unsigned long long)st->elections,
+		     (unsigned long long)st->leader_changes,
+		     (unsigned long long)st->lower_term_messages);
+		first = false;
+	}
+	putf(out, "]}\n");
+}
+
+static void send_buf(struct evhttp_request *req, int code, const char *reason,
+		     const char *ctype, struct buf *b)
+{
+	struct evbuffer *eb = evbuffer_new();
+	if (eb == NULL) {
+		evhttp_send_error(req, 500, "out of memory");
+		return;
+	}
+	if (b->len > 0)
+		evbuffer_add(eb, b->data, b->len);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", ctype);
+	evhttp_send_reply(req, code, reason, eb);
+	evbuffer_free(eb);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct sup *s = arg;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	struct buf b;
+	buf_init(&b);
+	if (path == NULL)
+		path = "";
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		putf(&b, "only GET\n");
+		send_buf(req, 405, "Method Not Allowed", "text/plain", &b);
+	} else if (strcmp(path, "/metrics") == 0) {
+		admin_http_metrics(s, &b);
+		send_buf(req, 200, "OK", "text/plain; version=0.0.4", &b);
+	} else if (strcmp(path, "/v1/status") == 0) {
+		admin_http_status(s, &b);
+		send_buf(req, 200, "OK", "application/json", &b);
+	} else {
+		putf(&b, "not found; try /metrics or /v1/status\n");
+		send_buf(req, 404, "Not Found", "text/plain", &b);
+	}
+	buf_free(&b);
+}
+
+struct evhttp *admin_http_start(struct sup *s)
+{
+	char why[512];
+	int fd = listen_bind(&s->cfg->node.admin_listen, why, sizeof(why));
+	if (fd < 0) {
+		log_error("admin: %s", why);
+		return NULL;
+	}
+	struct evhttp *http = evhttp_new(s->base);
+	if (http == NULL || evhttp_accept_socket(http, fd) != 0) {
+		log_error("admin: cannot start the HTTP server");
+		if (http)
+			evhttp_free(http);
+		close(fd);
+		return NULL;
+	}
+	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
+						 EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
+	evhttp_set_timeout(http, 10);
+	evhttp_set_gencb(http, on_request, s);
+	return http;
+}

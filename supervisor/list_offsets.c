@@ -1,0 +1,151 @@
+/* list_offsets.c - ListOffsets: one IPC_LIST_OFFSETS per partition, one
+ * merged response in request order. */
+#include "list_offsets.h"
+
+#include "common/err.h"
+#include "common/ipc.h"
+#include "common/kafka/kafka_gen.h"
+#include "common/kafka/kerr.h"
+#include "supervisor/kafka_conn.h"
+#include "supervisor/router.h"
+#include "supervisor/spawn.h"
+#include "supervisor/sup.h"
+#include "supervisor/worker_link.h"
+
+#define DEFAULT_TIMEOUT_MS 30000
+
+typedef struct kafka_list_offsets_response_list_offsets_partition_response part_resp;
+
+struct lo_state {
+	struct kreq *r;
+	struct kafka_list_offsets_response resp;
+	part_resp **parts;
+	int n_waiting;
+};
+
+static void finish(struct lo_state *st)
+{
+	struct kreq *r = st->r;
+	struct buf b;
+	buf_init(&b);
+	kreq_response_begin(r, &b);
+	if (kafka_list_offsets_response_encode(&b, r->api_version, &st->resp) != 0) {
+		buf_free(&b);
+		kreq_fail(r, "cannot encode the ListOffsets response");
+		return;
+	}
+	kreq_respond(r, &b);
+}
+
+static void set_error(part_resp *p, int16_t kerr)
+{
+	p->error_code = kerr;
+	p->timestamp = -1;
+	p->offset = -1;
+	p->leader_epoch = -1;
+	p->n_old_style_offsets = 0;
+}
+
+static void on_result(void *ctx, int idx, const struct ipc_msg *res, int16_t kerr)
+{
+	struct lo_state *st = ctx;
+	part_resp *p = st->parts[idx];
+	if (res == NULL) {
+		set_error(p, kerr);
+	} else {
+		const struct ipc_list_offsets_result *x = &res->u.list_offsets_result;
+		p->error_code = x->error;
+		p->timestamp = x->timestamp;
+		p->offset = x->offset;
+		p->leader_epoch = x->leader_epoch;
+	}
+	if (--st->n_waiting == 0)
+		finish(st);
+}
+
+void list_offsets_handle(struct kreq *r, struct reader *body)
+{
+	struct kafka_list_offsets_request req;
+	kafka_list_offsets_request_init(&req);
+	if (kafka_list_offsets_request_decode(body, r->api_version, &req, &r->arena) != 0) {
+		kreq_fail(r, "garbled ListOffsets request");
+		return;
+	}
+	struct lo_state *st = arena_alloc(&r->arena, sizeof(*st));
+	if (st == NULL) {
+		kreq_fail(r, "out of memory");
+		return;
+	}
+	st->r = r;
+	kafka_list_offsets_response_init(&st->resp);
+	st->resp.throttle_time_ms = 0;
+	int n_topics = req.n_topics > 0 ? req.n_topics : 0;
+	int total = 0;
+	for (int i = 0; i < n_topics; i++)
+		total += req.topics[i].n_partitions > 0 ? req.topics[i].n_partitions : 0;
+	st->resp.topics = arena_calloc(&r->arena, (size_t)n_topics + 1, sizeof(*st->resp.topics));
+	st->parts = arena_calloc(&r->arena, (size_t)total + 1, sizeof(*st->parts));
+	if (st->resp.topics == NULL || st->parts == NULL) {
+		kreq_fail(r, "out of memory");
+		return;
+	}
+	st->resp.n_topics = n_topics;
+	int idx = 0;
+	for (int i = 0; i < n_topics; i++) {
+		const struct kafka_list_offsets_request_list_offsets_topic *rt = &req.topics[i];
+		struct kafka_list_offsets_response_list_offsets_topic_response *tr = &st->resp.topics[i];
+		kafka_list_offsets_response_list_offsets_topic_response_init(tr);
+		tr->name = rt->name;
+		int np = rt->n_partitions > 0 ? rt->n_partitions : 0;
+		tr->partitions = arena_calloc(&r->arena, (size_t)np + 1, sizeof(part_resp));
+		if (tr->partitions == NULL) {
+			kreq_fail(r, "out of memory");
+			return;
+		}
+		tr->n_partitions = np;
+		for (int j = 0; j < np; j++) {
+			part_resp *p = &tr->partitions[j];
+			kafka_list_offsets_response_list_offsets_partition_response_init(p);
+			p->partition_index = rt->partitions[j].partition_index;
+			set_error(p, KERR_NONE);
+			st->parts[idx++] = p;
+		}
+	}
+
+	int32_t timeout = r->api_version >= 10 && req.timeout_ms > 0 ? req.timeout_ms
+								      : DEFAULT_TIMEOUT_MS;
+	int64_t deadline = spawn_now_ms() + timeout;
+	st->n_waiting = 1; /* our own hold while forwarding */
+	idx = 0;
+	for (int i = 0; i < n_topics; i++) {
+		const struct kafka_list_offsets_request_list_offsets_topic *rt = &req.topics[i];
+		for (int j = 0; j < rt->n_partitions; j++, idx++) {
+			const struct kafka_list_offsets_request_list_offsets_partition *rp =
+				&rt->partitions[j];
+			part_resp *p = st->parts[idx];
+			if (!r->served) {
+				set_error(p, KERR_UNSUPPORTED_VERSION);
+				continue;
+			}
+			struct worker *w;
+			int16_t e = router_route(r->sup, rt->name, rp->partition_index, &w);
+			if (e != KERR_NONE) {
+				set_error(p, e);
+				continue;
+			}
+			struct ipc_msg m = { .type = IPC_LIST_OFFSETS };
+			m.u.list_offsets.timestamp = rp->timestamp;
+			m.u.list_offsets.isolation = req.isolation_level;
+			m.u.list_offsets.leader_epoch = rp->current_leader_epoch;
+			int rc = link_send(w, &m, deadline, on_result, st, idx, NULL);
+			if (rc != 0) {
+				set_error(p, rc == ERR_NOTLEADER ? KERR_NOT_LEADER_OR_FOLLOWER
+								 : KERR_UNKNOWN_SERVER_ERROR);
+				continue;
+			}
+			st->n_waiting++;
+		}
+	}
+	if (--st->n_waiting == 0)
+		finish(st);
+}

@@ -1,0 +1,265 @@
+/* reload.c - diff of two configs and the SIGHUP reconciliation.
+ *
+ * Like nginx, the new configuration is built and validated completely
+ * before anything changes; a bad file leaves the node exactly as it was. */
+#include "reload.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "supervisor/notify.h"
+#include "supervisor/sup.h"
+#include "supervisor/workers.h"
+
+static int add(struct reload_plan *p, enum reload_kind kind, const char *name, int32_t from,
+	       int32_t to)
+{
+	if (p->n == p->cap) {
+		int cap = p->cap ? p->cap * 2 : 8;
+		struct reload_change *c = realloc(p->changes, (size_t)cap * sizeof(*c));
+		if (c == NULL)
+			return ERR_NOMEM;
+		p->changes = c;
+		p->cap = cap;
+	}
+	struct reload_change *c = &p->changes[p->n++];
+	c->kind = kind;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	c->from = from;
+	c->to = to;
+	return 0;
+}
+
+static bool same_addr(const struct config_addr *a, const struct config_addr *b)
+{
+	return a->port == b->port && strcmp(a->host, b->host) == 0;
+}
+
+static bool same_peers(const struct config *a, const struct config *b)
+{
+	if (a->n_peers != b->n_peers)
+		return false;
+	for (int i = 0; i < a->n_peers; i++) {
+		const struct config_peer *x = &a->peers[i], *y = &b->peers[i];
+		if (x->id != y->id || !same_addr(&x->kafka, &y->kafka) ||
+		    !same_addr(&x->raft, &y->raft))
+			return false;
+	}
+	return true;
+}
+
+/* Keeps node-level settings that cannot change without a restart. */
+static int keep_node_settings(const struct config *old, struct config *neu,
+			      struct reload_plan *p)
+{
+	int rc = 0;
+	if (old->node.id != neu->node.id) {
+		neu->node.id = old->node.id;
+		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "node.id", 0, 0);
+	}
+	if (strcmp(old->node.data_dir, neu->node.data_dir) != 0) {
+		memcpy(neu->node.data_dir, old->node.data_dir, sizeof(neu->node.data_dir));
+		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "node.data_dir", 0, 0);
+	}
+	if (!same_addr(&old->node.kafka_listen, &neu->node.kafka_listen)) {
+		neu->node.kafka_listen = old->node.kafka_listen;
+		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "node.kafka_listen", 0, 0);
+	}
+	if (!same_addr(&old->node.admin_listen, &neu->node.admin_listen)) {
+		neu->node.admin_listen = old->node.admin_listen;
+		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "node.admin_listen", 0, 0);
+	}
+	if (!same_addr(&old->node.raft_listen, &neu->node.raft_listen)) {
+		neu->node.raft_listen = old->node.raft_listen;
+		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "node.raft_listen", 0, 0);
+	}
+	if (!same_peers(old, neu)) {
+		struct config_peer *copy = NULL;
+		if (old->n_peers > 0) {
+			copy = malloc((size_t)old->n_peers * sizeof(*copy));
+			if (copy == NULL)
+				return ERR_NOMEM;
+			memcpy(copy, old->peers, (size_t)old->n_peers * sizeof(*copy));
+		}
+		free(neu->peers);
+		neu->peers = copy;
+		neu->n_peers = old->n_peers;
+		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "cluster", 0, 0);
+	}
+	return rc;
+}
+
+int reload_plan(const struct config *old, struct config *neu, struct reload_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	int rc = keep_node_settings(old, neu, p);
+	if (rc != 0)
+		return rc;
+	p->restart_all_workers = old->node.log_level != neu->node.log_level ||
+				 old->storage.sync != neu->storage.sync ||
+				 old->storage.map_size_mb != neu->storage.map_size_mb ||
+				 strcmp(old->node.worker_path, neu->node.worker_path) != 0;
+
+	/* Topics that were there before. */
+	int n_new = neu->n_topics;
+	for (int i = 0; i < old->n_topics && rc == 0; i++) {
+		const struct config_topic *ot = &old->topics[i];
+		struct config_topic *nt = NULL;
+		for (int j = 0; j < n_new; j++)
+			if (strcmp(neu->topics[j].name, ot->name) == 0)
+				nt = &neu->topics[j];
+		if (nt == NULL) {
+			/* Keep serving it: topics are never deleted by a reload. */
+			struct config_topic *t = realloc(neu->topics,
+							 (size_t)(neu->n_topics + 1) * sizeof(*t));
+			if (t == NULL)
+				return ERR_NOMEM;
+			neu->topics = t;
+			neu->topics[neu->n_topics++] = *ot;
+			rc = add(p, RELOAD_TOPIC_REMOVED, ot->name, ot->partitions, 0);
+			continue;
+		}
+		if (nt->partitions > ot->partitions) {
+			rc = add(p, RELOAD_PARTITIONS_GROWN, ot->name, ot->partitions, nt->partitions);
+		} else if (nt->partitions < ot->partitions) {
+			rc = add(p, RELOAD_PARTITIONS_SHRUNK, ot->name, ot->partitions, nt->partitions);
+			nt->partitions = ot->partitions;
+		}
+		if (rc == 0 && nt->replication != ot->replication) {
+			rc = add(p, RELOAD_REPLICATION_KEPT, ot->name, ot->replication,
+				 nt->replication);
+			nt->replication = ot->replication;
+		}
+		if (rc == 0 && (nt->retention_ms != ot->retention_ms ||
+				nt->retention_bytes != ot->retention_bytes ||
+				nt->max_message_bytes != ot->max_message_bytes))
+			rc = add(p, RELOAD_TOPIC_SETTINGS, ot->name, ot->partitions, nt->partitions);
+	}
+	/* Topics that are new. */
+	for (int j = 0; j < n_new && rc == 0; j++) {
+		bool known = false;
+		for (int i = 0; i < old->n_topics; i++)
+			known = known || strcmp(neu->topics[j].name, old->topics[i].name) == 0;
+		if (!known)
+			rc = add(p, RELOAD_TOPIC_ADDED, neu->topics[j].name, 0, neu->topics[j].partitions);
+	}
+	return rc;
+}
+
+void reload_plan_free(struct reload_plan *p)
+{
+	free(p->changes);
+	memset(p, 0, sizeof(*p));
+}
+
+static void start_range(struct sup *s, const char *topic, int32_t from, int32_t to)
+{
+	for (int32_t part = from; part < to; part++) {
+		bool created;
+		struct worker *w = workers_ensure(s->workers, topic, part, &created);
+		if (w == NULL) {
+			log_error("reload: out of memory adding worker %s/%d", topic, (int)part);
+			return;
+		}
+		if (created)
+			workers_start(s->workers, w);
+	}
+}
+
+static void restart_topic(struct sup *s, const char *topic, int32_t n)
+{
+	for (int32_t part = 0; part < n; part++) {
+		struct worker *w = workers_find(s->workers, topic, strlen(topic), part);
+		if (w != NULL)
+			workers_restart(s->workers, w);
+	}
+}
+
+void reload_run(struct sup *s)
+{
+	notify_reloading();
+	log_info("reload: reading %s", s->cfg->path);
+	char err[8192];
+	struct config *neu = NULL;
+	int rc = config_load(s->cfg->path, s->args.ov, s->args.n_ov, &neu, err, sizeof(err));
+	if (rc == 0 && neu->node.worker_path[0] == '\0' &&
+	    config_default_worker_path(neu->node.worker_path, sizeof(neu->node.worker_path)) != 0) {
+		snprintf(err, sizeof(err), "cannot find the default worker path");
+		rc = ERR_IO;
+	}
+	if (rc != 0) {
+		/* One log line per problem, so each names its file and line. */
+		char *save = NULL;
+		for (char *line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			log_error("reload: %s", line);
+		log_error("reload: configuration has errors; keeping the current one");
+		config_free(neu);
+		notify_ready("serving (last reload failed)");
+		return;
+	}
+	struct reload_plan plan;
+	if (reload_plan(s->cfg, neu, &plan) != 0) {
+		log_error("reload: out of memory; keeping the current configuration");
+		reload_plan_free(&plan);
+		config_free(neu);
+		notify_ready("serving (last reload failed)");
+		return;
+	}
+	struct config *old = s->cfg;
+	s->cfg = neu;
+	log_set_level(neu->node.log_level);
+
+	/* Restarts first, so workers started below are not restarted again. */
+	if (plan.restart_all_workers) {
+		log_info("reload: worker settings changed; restarting every worker");
+		for (int i = 0; i < workers_count(s->workers); i++)
+			workers_restart(s->workers, workers_at(s->workers, i));
+	}
+	for (int i = 0; i < plan.n; i++) {
+		const struct reload_change *c = &plan.changes[i];
+		switch (c->kind) {
+		case RELOAD_TOPIC_SETTINGS:
+			log_info("reload: topic %s settings changed; restarting its workers", c->name);
+			if (!plan.restart_all_workers)
+				restart_topic(s, c->name, c->from);
+			break;
+		case RELOAD_PARTITIONS_SHRUNK:
+			log_warn("reload: topic %s: partitions only grow; keeping %d (file says %d)",
+				 c->name, (int)c->from, (int)c->to);
+			break;
+		case RELOAD_TOPIC_REMOVED:
+			log_warn("reload: topic %s is no longer in the file; topics are not deleted "
+				 "by a reload, still serving its %d partitions",
+				 c->name, (int)c->from);
+			break;
+		case RELOAD_REPLICATION_KEPT:
+			log_warn("reload: topic %s: replication cannot change (yet); keeping %d",
+				 c->name, (int)c->from);
+			break;
+		case RELOAD_NEEDS_RESTART:
+			log_warn("reload: %s changed; it takes effect only after a restart", c->name);
+			break;
+		case RELOAD_TOPIC_ADDED:
+		case RELOAD_PARTITIONS_GROWN:
+			break;
+		}
+	}
+	for (int i = 0; i < plan.n; i++) {
+		const struct reload_change *c = &plan.changes[i];
+		if (c->kind == RELOAD_TOPIC_ADDED) {
+			log_info("reload: new topic %s with %d partitions", c->name, (int)c->to);
+			start_range(s, c->name, 0, c->to);
+		} else if (c->kind == RELOAD_PARTITIONS_GROWN) {
+			log_info("reload: topic %s grows from %d to %d partitions", c->name,
+				 (int)c->from, (int)c->to);
+			start_range(s, c->name, c->from, c->to);
+		}
+	}
+	if (plan.n == 0 && !plan.restart_all_workers)
+		log_info("reload: no changes that affect workers");
+	reload_plan_free(&plan);
+	config_free(old);
+	notify_ready("serving");
+}

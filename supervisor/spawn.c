@@ -1,0 +1,193 @@
+/* spawn.c - socketpair, fork and exec of one fjord-worker; restart backoff.
+ *
+ * Only async-signal-safe calls happen between fork and exec: the argv is
+ * built before forking. The child keeps stdin/stdout/stderr (so worker logs
+ * go where the supervisor's go) and its end of the socketpair; everything
+ * else the supervisor opens is close-on-exec. */
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/err.h"
+
+int spawn_worker_dir(const struct config *c, const char *topic, int32_t partition, char *out,
+		     size_t out_len)
+{
+	int n = snprintf(out, out_len, "%s/%s-%d", c->node.data_dir, topic, (int)partition);
+	return (n < 0 || (size_t)n >= out_len) ? ERR_TOOBIG : 0;
+}
+
+/* Appends one argument to a (copied into its storage). */
+static int add(struct spawn_argv *a, size_t *used, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	if (a->n + 1 >= SPAWN_MAX_ARGS || *used + len > sizeof(a->storage))
+		return ERR_TOOBIG;
+	char *dst = a->storage + *used;
+	memcpy(dst, s, len);
+	*used += len;
+	a->argv[a->n++] = dst;
+	a->argv[a->n] = NULL;
+	return 0;
+}
+
+static int add_int(struct spawn_argv *a, size_t *used, const char *flag, long long v)
+{
+	char num[32];
+	snprintf(num, sizeof(num), "%lld", v);
+	int rc = add(a, used, flag);
+	return rc ? rc : add(a, used, num);
+}
+
+int spawn_build_argv(const struct config *c, const struct config_topic *t, int32_t partition,
+		     int ipc_fd, struct spawn_argv *out)
+{
+	size_t used = 0;
+	char dir[CONFIG_PATH_MAX];
+	int rc = spawn_worker_dir(c, t->name, partition, dir, sizeof(dir));
+	out->n = 0;
+	out->argv[0] = NULL;
+	rc = rc ? rc : add(out, &used, c->node.worker_path);
+	rc = rc ? rc : add_int(out, &used, "--ipc-fd", ipc_fd);
+	rc = rc ? rc : add(out, &used, "--topic");
+	rc = rc ? rc : add(out, &used, t->name);
+	rc = rc ? rc : add_int(out, &used, "--partition", partition);
+	rc = rc ? rc : add(out, &used, "--dir");
+	rc = rc ? rc : add(out, &used, dir);
+	rc = rc ? rc : add_int(out, &used, "--node-id", c->node.id);
+	rc = rc ? rc : add(out, &used, "--log-level");
+	rc = rc ? rc : add(out, &used, log_level_name(c->node.log_level));
+	rc = rc ? rc : add(out, &used, "--sync");
+	rc = rc ? rc : add(out, &used, c->storage.sync == CONFIG_SYNC_ALWAYS ? "always" : "never");
+	rc = rc ? rc : add_int(out, &used, "--map-size-mb", c->storage.map_size_mb);
+	rc = rc ? rc : add_int(out, &used, "--max-message-bytes", t->max_message_bytes);
+	rc = rc ? rc : add_int(out, &used, "--retention-ms", t->retention_ms);
+	rc = rc ? rc : add_int(out, &used, "--retention-bytes", t->retention_bytes);
+	return rc;
+}
+
+/* mkdir -p: creates path and its missing parents. Returns 0 or ERR_IO. */
+static int mkdir_p(const char *path)
+{
+	char tmp[CONFIG_PATH_MAX];
+	int n = snprintf(tmp, sizeof(tmp), "%s", path);
+	if (n <= 0 || (size_t)n >= sizeof(tmp))
+		return ERR_IO;
+	for (char *q = tmp + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = '\0';
+		if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+			return ERR_IO;
+		*q = '/';
+	}
+	if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
+		return ERR_IO;
+	return 0;
+}
+
+int spawn_start(const struct config *c, const struct config_topic *t, int32_t partition,
+		pid_t *pid, int *fd)
+{
+	int sv[2];
+	struct spawn_argv a;
+
+	/* The worker creates its own directory; its parent must exist. */
+	if (mkdir_p(c->node.data_dir) != 0)
+		return ERR_IO;
+	/* Only the supervisor's end is close-on-exec: the child's end must
+	 * survive exec, and is closed in the parent right after fork so no
+	 * later child inherits it. */
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return ERR_IO;
+	if (fcntl(sv[0], F_SETFD, FD_CLOEXEC) != 0 ||
+	    fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK) != 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		errno = e;
+		return ERR_IO;
+	}
+	int rc = spawn_build_argv(c, t, partition, sv[1], &a);
+	if (rc != 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return rc;
+	}
+	pid_t p = fork();
+	if (p < 0) {
+		int e = errno;
+		close(sv[0]);
+		close(sv[1]);
+		errno = e;
+		return ERR_IO;
+	}
+	if (p == 0) {
+		/* Child: undo what the supervisor's event loop set up. */
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP && sig != SIGPIPE)
+				signal(sig, SIG_DFL);
+		close(sv[0]);
+		execv(a.argv[0], a.argv);
+		/* Only async-signal-safe calls here. */
+		static const char msg[] = "fjord-supervisor: exec of fjord-worker failed\n";
+		ssize_t w = write(2, msg, sizeof(msg) - 1);
+		(void)w;
+		_exit(127);
+	}
+	close(sv[1]);
+	*pid = p;
+	*fd = sv[0];
+	return 0;
+}
+
+void backoff_init(struct backoff *b)
+{
+	b->next_ms = BACKOFF_MIN_MS;
+	b->started_ms = 0;
+}
+
+void backoff_started(struct backoff *b, int64_t now_ms)
+{
+	b->started_ms = now_ms;
+}
+
+int64_t backoff_exited(struct backoff *b, int64_t now_ms)
+{
+	if (now_ms - b->started_ms >= BACKOFF_HEALTHY_MS)
+		b->next_ms = BACKOFF_MIN_MS;
+	int64_t delay = b->next_ms;
+	b->next_ms = delay * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : delay * 2;
+	return delay;
+}
+
+const char *spawn_exit_str(int status, char *out, size_t out_len)
+{
+	if (WIFEXITED(status))
+		snprintf(out, out_len, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(out, out_len, "killed by signal %d (%s)%s", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)), WCOREDUMP(status) ? " (core dumped)" : "");
+	else
+		snprintf(out, out_len, "stopped with wait status 0x%x", (unsigned)status);
+	return out;
+}
+
+int64_t spawn_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

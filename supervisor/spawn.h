@@ -1,0 +1,74 @@
+/* spawn.h - starting one fjord-worker process, and the restart backoff.
+ *
+ * spawn_start() does socketpair + fork + exec with the worker CLI of the
+ * design contract; the backoff and exit-status helpers are pure so the
+ * restart schedule can be unit-tested without processes. */
+#ifndef FJORD_SUP_SPAWN_H
+#define FJORD_SUP_SPAWN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/config.h"
+
+#define SPAWN_MAX_ARGS 32
+
+/* argv for one worker. argv[] points into storage; argv[n] is NULL. */
+struct spawn_argv {
+	char *argv[SPAWN_MAX_ARGS];
+	int n;
+	char storage[2 * CONFIG_PATH_MAX + 1024];
+};
+
+/* Builds the worker command line:
+ *   <worker_path> --ipc-fd FD --topic NAME --partition P
+ *       --dir <data_dir>/<topic>-<partition> --node-id ID --log-level L
+ *       --sync always|never --map-size-mb N --max-message-bytes N
+ *       --retention-ms N --retention-bytes N
+ * worker_path is c->node.worker_path, which the caller must have resolved
+ * (non-empty). Topic settings come from t (already merged with globals).
+ * Returns 0 or ERR_TOOBIG if a path does not fit. */
+int spawn_build_argv(const struct config *c, const struct config_topic *t, int32_t partition,
+		     int ipc_fd, struct spawn_argv *out);
+
+/* Writes "<data_dir>/<topic>-<partition>" into out. Returns 0 or ERR_TOOBIG. */
+int spawn_worker_dir(const struct config *c, const char *topic, int32_t partition, char *out,
+		     size_t out_len);
+
+/* Starts a worker: creates the data directory's parent (data_dir) if
+ * missing, a SOCK_STREAM socketpair whose supervisor end is close-on-exec and
+ * non-blocking, forks, and execs the argv above in the child (with default
+ * signal dispositions and an empty signal mask, except SIGPIPE which stays
+ * ignored). On success returns 0 with *pid and *fd (the supervisor's end,
+ * caller closes). Returns ERR_IO (errno kept) if socketpair or fork fails.
+ * An exec failure shows up later as the child exiting with status 127. */
+int spawn_start(const struct config *c, const struct config_topic *t, int32_t partition,
+		pid_t *pid, int *fd);
+
+/* Restart backoff: 100 ms doubling to 30 s, back to 100 ms once a worker
+ * has run for 60 s. Times are milliseconds on a monotonic clock. */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 30000
+#define BACKOFF_HEALTHY_MS 60000
+
+struct backoff {
+	int64_t next_ms;    /* delay to use at the next exit */
+	int64_t started_ms; /* when the current run began */
+};
+
+void backoff_init(struct backoff *b);
+/* The worker (re)started at now_ms. */
+void backoff_started(struct backoff *b, int64_t now_ms);
+/* The worker exited at now_ms: returns how long to wait before restarting
+ * it and advances the schedule. */
+int64_t backoff_exited(struct backoff *b, int64_t now_ms);
+
+/* Describes a waitpid status: "exited with status 3", "killed by signal 9
+ * (Killed)", "... (core dumped)". Returns out. */
+const char *spawn_exit_str(int status, char *out, size_t out_len);
+
+/* Milliseconds on CLOCK_MONOTONIC. */
+int64_t spawn_now_ms(void);
+
+#endif

@@ -1,0 +1,28 @@
+/* sup.h - the supervisor's process-wide state, shared by its modules.
+ *
+ * One struct sup exists per process, created by main.c. Modules get a
+ * pointer to it instead of reaching for globals, so tests can build one. */
+#ifndef FJORD_SUP_SUP_H
+#define FJORD_SUP_SUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/config.h"
+#include "supervisor/args.h"
+
+struct event_base;
+struct workers;
+
+struct sup {
+	struct event_base *base;     /* borrowed */
+	struct config *cfg;          /* owned; replaced as a whole on reload */
+	struct args args;            /* the command line, re-applied on reload */
+	struct workers *workers;     /* owned */
+	char cluster_id[32];         /* stable, see main.c */
+	int64_t n_connections;       /* open Kafka connections */
+	uint64_t n_connections_total;
+	bool stopping;
+};
+
+#endif

@@ -1,0 +1,256 @@
+/* worker_link.c - one worker's socketpair as a libevent bufferevent: frames
+ * out, frames in, and the list of requests waiting for a result.
+ *
+ * Results are matched by req_id. Produce results come back in order, so
+ * the search from the head of the list is usually one step; parked fetches
+ * stay near the head but are few (one per consumer of the partition). */
+#include "worker_link.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/frame.h"
+#include "common/kafka/kerr.h"
+#include "common/log.h"
+#include "supervisor/workers.h"
+
+struct link_pending {
+	uint64_t req_id;
+	int64_t deadline_ms;
+	enum ipc_type type;
+	link_result_cb cb;
+	void *ctx;
+	int idx;
+	struct link_pending *prev, *next;
+};
+
+static uint64_t next_req_id = 1;
+
+static void unlink_pending(struct worker *w, struct link_pending *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		w->pending_head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		w->pending_tail = p->prev;
+	w->n_pending--;
+}
+
+static struct link_pending *find_pending(struct worker *w, uint64_t req_id)
+{
+	for (struct link_pending *p = w->pending_head; p; p = p->next)
+		if (p->req_id == req_id)
+			return p;
+	return NULL;
+}
+
+/* Expected result type for each request type. */
+static enum ipc_type result_type(enum ipc_type t)
+{
+	switch (t) {
+	case IPC_PRODUCE: return IPC_PRODUCE_RESULT;
+	case IPC_FETCH: return IPC_FETCH_RESULT;
+	case IPC_LIST_OFFSETS: return IPC_LIST_OFFSETS_RESULT;
+	default: return 0;
+	}
+}
+
+static void deliver(struct worker *w, const struct ipc_msg *m, uint64_t req_id)
+{
+	struct link_pending *p = find_pending(w, req_id);
+	if (p == NULL) {
+		/* Timed out earlier, or a cancelled fetch answered twice. */
+		log_debug("worker %s/%d: result for unknown request %llu ignored", w->topic,
+			  (int)w->partition, (unsigned long long)req_id);
+		return;
+	}
+	unlink_pending(w, p);
+	if (result_type(p->type) != m->type) {
+		log_warn("worker %s/%d: request %llu answered with message type %d", w->topic,
+			 (int)w->partition, (unsigned long long)req_id, m->type);
+		p->cb(p->ctx, p->idx, NULL, KERR_UNKNOWN_SERVER_ERROR);
+	} else {
+		p->cb(p->ctx, p->idx, m, 0);
+	}
+	free(p);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct worker *w = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	/* Bounded: each pass consumes one whole frame or stops. */
+	for (;;) {
+		int rc = frame_pull(in, FRAME_MAX_DEFAULT, &w->rx);
+		if (rc == 0)
+			return;
+		if (rc < 0) {
+			log_error("worker %s/%d: bad frame on its channel (%s); closing it",
+				  w->topic, (int)w->partition, err_str(rc));
+			link_close(w, KERR_NOT_LEADER_OR_FOLLOWER);
+			workers_on_link_closed(w);
+			return;
+		}
+		struct ipc_msg m;
+		if (ipc_decode(w->rx.data, w->rx.len, &m) != 0) {
+			log_warn("worker %s/%d: undecodable message of %zu bytes ignored", w->topic,
+				 (int)w->partition, w->rx.len);
+			continue;
+		}
+		switch (m.type) {
+		case IPC_STATUS:
+			workers_on_status(w, &m.u.status);
+			break;
+		case IPC_PRODUCE_RESULT:
+			deliver(w, &m, m.u.produce_result.req_id);
+			break;
+		case IPC_FETCH_RESULT:
+			deliver(w, &m, m.u.fetch_result.req_id);
+			break;
+		case IPC_LIST_OFFSETS_RESULT:
+			deliver(w, &m, m.u.list_offsets_result.req_id);
+			break;
+		default:
+			log_warn("worker %s/%d: unexpected message type %d ignored", w->topic,
+				 (int)w->partition, m.type);
+			break;
+		}
+		if (w->bev == NULL)
+			return; /* a callback closed the link */
+	}
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct worker *w = arg;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		link_close(w, KERR_NOT_LEADER_OR_FOLLOWER);
+		workers_on_link_closed(w);
+	}
+}
+
+int link_open(struct worker *w, struct event_base *base, int fd)
+{
+	struct bufferevent *bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		return ERR_NOMEM;
+	bufferevent_setcb(bev, on_read, NULL, on_event, w);
+	if (bufferevent_enable(bev, EV_READ | EV_WRITE) != 0) {
+		bufferevent_setfd(bev, -1); /* the caller still owns fd on failure */
+		bufferevent_free(bev);
+		return ERR_NOMEM;
+	}
+	w->bev = bev;
+	return 0;
+}
+
+void link_close(struct worker *w, int16_t kerr)
+{
+	if (w->bev != NULL) {
+		bufferevent_free(w->bev);
+		w->bev = NULL;
+	}
+	/* Pop one at a time: a callback may send to other workers or cancel. */
+	for (struct link_pending *p = w->pending_head; p != NULL; p = w->pending_head) {
+		unlink_pending(w, p);
+		p->cb(p->ctx, p->idx, NULL, kerr);
+		free(p);
+	}
+}
+
+void link_discard(struct worker *w)
+{
+	if (w->bev != NULL) {
+		bufferevent_free(w->bev);
+		w->bev = NULL;
+	}
+	for (struct link_pending *p = w->pending_head; p != NULL; p = w->pending_head) {
+		unlink_pending(w, p);
+		free(p);
+	}
+}
+
+int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_result_cb cb,
+	      void *ctx, int idx, uint64_t *req_id)
+{
+	if (w->bev == NULL || w->state != WORKER_SERVING)
+		return ERR_NOTLEADER;
+	struct link_pending *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return ERR_NOMEM;
+	uint64_t id = next_req_id++;
+	switch (m->type) {
+	case IPC_PRODUCE: m->u.produce.req_id = id; break;
+	case IPC_FETCH: m->u.fetch.req_id = id; break;
+	case IPC_LIST_OFFSETS: m->u.list_offsets.req_id = id; break;
+	default:
+		free(p);
+		return ERR_INVALID;
+	}
+	struct buf b;
+	buf_init(&b);
+	int rc = ipc_encode(m, &b);
+	if (rc == 0)
+		rc = frame_push(bufferevent_get_output(w->bev), b.data, b.len);
+	buf_free(&b);
+	if (rc != 0) {
+		free(p);
+		return rc;
+	}
+	p->req_id = id;
+	p->deadline_ms = deadline_ms;
+	p->type = m->type;
+	p->cb = cb;
+	p->ctx = ctx;
+	p->idx = idx;
+	p->prev = w->pending_tail;
+	if (w->pending_tail)
+		w->pending_tail->next = p;
+	else
+		w->pending_head = p;
+	w->pending_tail = p;
+	w->n_pending++;
+	if (req_id)
+		*req_id = id;
+	return 0;
+}
+
+void link_cancel_fetch(struct worker *w, uint64_t req_id)
+{
+	if (w->bev == NULL || find_pending(w, req_id) == NULL)
+		return;
+	struct ipc_msg m = { .type = IPC_FETCH_CANCEL };
+	m.u.fetch_cancel.req_id = req_id;
+	struct buf b;
+	buf_init(&b);
+	if (ipc_encode(&m, &b) == 0)
+		frame_push(bufferevent_get_output(w->bev), b.data, b.len);
+	buf_free(&b);
+}
+
+void link_sweep(struct worker *w, int64_t now_ms)
+{
+	struct link_pending *p = w->pending_head;
+	while (p != NULL) {
+		struct link_pending *next = p->next;
+		if (p->deadline_ms < now_ms) {
+			log_warn("worker %s/%d: request %llu got no result in time", w->topic,
+				 (int)w->partition, (unsigned long long)p->req_id);
+			unlink_pending(w, p);
+			p->cb(p->ctx, p->idx, NULL, KERR_REQUEST_TIMED_OUT);
+			free(p);
+			/* The callback may have changed the list: restart. */
+			next = w->pending_head;
+		}
+		p = next;
+	}
+}

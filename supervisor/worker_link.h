@@ -1,0 +1,51 @@
+/* worker_link.h - the framed msgpack channel between the supervisor and one
+ * worker, and the requests waiting on it.
+ *
+ * A request sent with link_send() is remembered until its result arrives,
+ * the worker dies (link_close) or its deadline passes (link_sweep); in every
+ * case its callback runs exactly once, so no Kafka request is left hanging. */
+#ifndef FJORD_SUP_WORKER_LINK_H
+#define FJORD_SUP_WORKER_LINK_H
+
+#include <stdint.h>
+
+#include "common/ipc.h"
+
+struct worker;
+struct event_base;
+
+/* Called once per sent request. On success `res` is the worker's result
+ * (borrowed for the call; byte fields borrow from the frame) and kerr is 0.
+ * On failure `res` is NULL and kerr is the Kafka error to report:
+ * NOT_LEADER_OR_FOLLOWER when the worker died or is not serving,
+ * REQUEST_TIMED_OUT when the deadline passed. ctx and idx are the caller's. */
+typedef void (*link_result_cb)(void *ctx, int idx, const struct ipc_msg *res, int16_t kerr);
+
+struct link_pending;
+
+/* Starts reading frames from fd (the supervisor's end of the socketpair;
+ * the link takes ownership). Returns 0 or ERR_NOMEM. */
+int link_open(struct worker *w, struct event_base *base, int fd);
+
+/* Closes the channel and fails every pending request with kerr. Safe to
+ * call on a closed link. Callbacks may run link_send/link_cancel on other
+ * workers but must not free w. */
+void link_close(struct worker *w, int16_t kerr);
+
+/* Sends m (its req_id is assigned here and returned in *req_id) and
+ * registers cb. deadline_ms is a spawn_now_ms() time after which the request
+ * fails with REQUEST_TIMED_OUT. Returns 0, ERR_NOTLEADER if the link is
+ * closed, or ERR_NOMEM; on error cb is NOT called. */
+int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_result_cb cb,
+	      void *ctx, int idx, uint64_t *req_id);
+
+/* Sends IPC_FETCH_CANCEL for req_id if that request is still pending. */
+void link_cancel_fetch(struct worker *w, uint64_t req_id);
+
+/* Fails the pending requests of w whose deadline is before now_ms. */
+void link_sweep(struct worker *w, int64_t now_ms);
+
+/* Frees the pending entries without calling them (process teardown). */
+void link_discard(struct worker *w);
+
+#endif

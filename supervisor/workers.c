@@ -1,0 +1,401 @@
+/* workers.c - the table of hosted partition replicas and their processes:
+ * start, notice exits (SIGCHLD), restart with backoff, stop.
+ *
+ * Entries live for the life of the process (partitions only grow), so
+ * other modules may keep `struct worker *` pointers. Lookups by
+ * (topic, partition) go through an open-addressing hash index because every
+ * forwarded request does one per partition. */
+#include "workers.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/kafka/kerr.h"
+#include "common/log.h"
+#include "supervisor/sup.h"
+#include "supervisor/worker_link.h"
+
+#define SWEEP_INTERVAL_MS 250
+#define STOP_ESCALATE_MS 10000 /* SIGKILL a worker that ignores SIGTERM this long */
+
+struct workers {
+	struct sup *sup;
+	struct worker **v;
+	int n, cap;
+	int *index;          /* slots: -1 empty, else position in v */
+	size_t index_cap;    /* power of two, > 2 * n */
+	struct event *sigchld_ev;
+	struct event *sweep_ev;
+};
+
+const char *worker_state_name(enum worker_state st)
+{
+	switch (st) {
+	case WORKER_STARTING: return "starting";
+	case WORKER_SERVING: return "serving";
+	case WORKER_WAITING: return "waiting";
+	case WORKER_STOPPING: return "stopping";
+	}
+	return "?";
+}
+
+static uint64_t key_hash(const char *name, size_t len, int32_t partition)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 1099511628211ULL;
+	}
+	h ^= (uint32_t)partition;
+	h *= 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+static int index_insert(int *index, size_t cap, struct worker *w, int pos)
+{
+	size_t mask = cap - 1;
+	size_t i = key_hash(w->topic, strlen(w->topic), w->partition) & mask;
+	while (index[i] >= 0)
+		i = (i + 1) & mask;
+	index[i] = pos;
+	return 0;
+}
+
+static int index_grow(struct workers *ws)
+{
+	size_t cap = ws->index_cap ? ws->index_cap * 2 : 64;
+	int *index = malloc(cap * sizeof(*index));
+	if (index == NULL)
+		return ERR_NOMEM;
+	memset(index, 0xff, cap * sizeof(*index)); /* all -1 */
+	for (int i = 0; i < ws->n; i++)
+		index_insert(index, cap, ws->v[i], i);
+	free(ws->index);
+	ws->index = index;
+	ws->index_cap = cap;
+	return 0;
+}
+
+struct worker *workers_find(struct workers *ws, const char *name, size_t len,
+			    int32_t partition)
+{
+	if (ws->index_cap == 0)
+		return NULL;
+	size_t mask = ws->index_cap - 1;
+	size_t i = key_hash(name, len, partition) & mask;
+	while (ws->index[i] >= 0) {
+		struct worker *w = ws->v[ws->index[i]];
+		if (w->partition == partition && strlen(w->topic) == len &&
+		    memcmp(w->topic, name, len) == 0)
+			return w;
+		i = (i + 1) & mask;
+	}
+	return NULL;
+}
+
+int workers_count(const struct workers *ws) { return ws->n; }
+struct worker *workers_at(struct workers *ws, int i) { return ws->v[i]; }
+
+static void on_restart_timer(evutil_socket_t fd, short what, void *arg);
+
+struct worker *workers_ensure(struct workers *ws, const char *topic, int32_t partition,
+			      bool *created)
+{
+	*created = false;
+	struct worker *w = workers_find(ws, topic, strlen(topic), partition);
+	if (w != NULL)
+		return w;
+	if ((size_t)(ws->n + 1) * 2 > ws->index_cap && index_grow(ws) != 0)
+		return NULL;
+	if (ws->n == ws->cap) {
+		int cap = ws->cap ? ws->cap * 2 : 16;
+		struct worker **v = realloc(ws->v, (size_t)cap * sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		ws->v = v;
+		ws->cap = cap;
+	}
+	w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return NULL;
+	snprintf(w->topic, sizeof(w->topic), "%s", topic);
+	w->partition = partition;
+	w->state = WORKER_WAITING;
+	w->table = ws;
+	backoff_init(&w->backoff);
+	buf_init(&w->rx);
+	w->restart_ev = evtimer_new(ws->sup->base, on_restart_timer, w);
+	if (w->restart_ev == NULL) {
+		free(w);
+		return NULL;
+	}
+	ws->v[ws->n] = w;
+	index_insert(ws->index, ws->index_cap, w, ws->n);
+	ws->n++;
+	*created = true;
+	return w;
+}
+
+static void arm_timer(struct worker *w, int64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
+	evtimer_add(w->restart_ev, &tv);
+}
+
+void workers_start(struct workers *ws, struct worker *w)
+{
+	struct sup *s = ws->sup;
+	const struct config_topic *t = config_topic_find(s->cfg, w->topic, strlen(w->topic));
+	evtimer_del(w->restart_ev);
+	if (t == NULL || w->partition >= t->partitions) {
+		/* Reload keeps every topic and partition it ever had, so this
+		 * would be a bug; do not spin on it. */
+		log_error("worker %s/%d: not in the configuration, not starting", w->topic,
+			  (int)w->partition);
+		return;
+	}
+	pid_t pid;
+	int fd;
+	int rc = spawn_start(s->cfg, t, w->partition, &pid, &fd);
+	if (rc != 0) {
+		int64_t delay = backoff_exited(&w->backoff, spawn_now_ms());
+		log_error("worker %s/%d: cannot start %s: %s; retrying in %lld ms", w->topic,
+			  (int)w->partition, s->cfg->node.worker_path,
+			  rc == ERR_IO ? strerror(errno) : err_str(rc), (long long)delay);
+		w->state = WORKER_WAITING;
+		arm_timer(w, delay);
+		return;
+	}
+	w->pid = pid;
+	w->started_ms = spawn_now_ms();
+	backoff_started(&w->backoff, w->started_ms);
+	w->state = WORKER_STARTING;
+	if (link_open(w, s->base, fd) != 0) {
+		log_error("worker %s/%d: out of memory opening its channel; killing pid %d",
+			  w->topic, (int)w->partition, (int)pid);
+		close(fd);
+		kill(pid, SIGKILL);
+		return;
+	}
+	log_info("worker %s/%d: started pid %d", w->topic, (int)w->partition, (int)pid);
+}
+
+void workers_restart(struct workers *ws, struct worker *w)
+{
+	if (w->pid == 0) {
+		workers_start(ws, w);
+		return;
+	}
+	log_info("worker %s/%d: restarting pid %d to apply new settings", w->topic,
+		 (int)w->partition, (int)w->pid);
+	w->respawn_now = true;
+	w->state = WORKER_STOPPING;
+	link_close(w, KERR_NOT_LEADER_OR_FOLLOWER);
+	kill(w->pid, SIGTERM);
+	arm_timer(w, STOP_ESCALATE_MS);
+}
+
+static void on_restart_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	if (w->table->sup->stopping)
+		return;
+	if (w->state == WORKER_STOPPING && w->pid != 0) {
+		log_warn("worker %s/%d: pid %d ignored SIGTERM for %d ms; sending SIGKILL",
+			 w->topic, (int)w->partition, (int)w->pid, STOP_ESCALATE_MS);
+		kill(w->pid, SIGKILL);
+		return;
+	}
+	if (w->pid == 0)
+		workers_start(w->table, w);
+}
+
+void workers_on_status(struct worker *w, const struct ipc_status *st)
+{
+	w->status = *st;
+	w->has_status = true;
+	if (w->state == WORKER_STARTING) {
+		w->state = WORKER_SERVING;
+		log_info("worker %s/%d: pid %d is serving (term %llu, role %d)", w->topic,
+			 (int)w->partition, (int)w->pid, (unsigned long long)st->term, st->role);
+	}
+}
+
+void workers_on_link_closed(struct worker *w)
+{
+	if (w->state == WORKER_STOPPING || w->pid == 0)
+		return;
+	/* The worker closed its end: it is exiting or broken. Either way it
+	 * cannot serve; make sure it goes away so SIGCHLD restarts it. Signals
+	 * to a process that already exited (a zombie) are harmless and do not
+	 * change its exit status. */
+	log_warn("worker %s/%d: pid %d closed its channel", w->topic, (int)w->partition,
+		 (int)w->pid);
+	w->state = WORKER_STARTING;
+	kill(w->pid, SIGTERM);
+}
+
+static struct worker *find_pid(struct workers *ws, pid_t pid)
+{
+	for (int i = 0; i < ws->n; i++)
+		if (ws->v[i]->pid == pid)
+			return ws->v[i];
+	return NULL;
+}
+
+static void handle_exit(struct workers *ws, struct worker *w, int status)
+{
+	char why[128];
+	spawn_exit_str(status, why, sizeof(why));
+	pid_t pid = w->pid;
+	w->pid = 0;
+	link_close(w, KERR_NOT_LEADER_OR_FOLLOWER);
+	evtimer_del(w->restart_ev);
+	if (ws->sup->stopping) {
+		log_info("worker %s/%d: pid %d %s", w->topic, (int)w->partition, (int)pid, why);
+		return;
+	}
+	if (w->respawn_now) {
+		w->respawn_now = false;
+		log_info("worker %s/%d: pid %d %s; starting it with the new settings", w->topic,
+			 (int)w->partition, (int)pid, why);
+		workers_start(ws, w);
+		return;
+	}
+	w->restarts++;
+	int64_t delay = backoff_exited(&w->backoff, spawn_now_ms());
+	log_warn("worker %s/%d: pid %d %s; restart %llu in %lld ms", w->topic, (int)w->partition,
+		 (int)pid, why, (unsigned long long)w->restarts, (long long)delay);
+	w->state = WORKER_WAITING;
+	arm_timer(w, delay);
+}
+
+static void on_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+	struct workers *ws = arg;
+	int status;
+	pid_t pid;
+	/* One SIGCHLD may stand for several exits: reap until none is left. */
+	for (int guard = 0; guard < 100000; guard++) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid <= 0)
+			break;
+		struct worker *w = find_pid(ws, pid);
+		if (w != NULL)
+			handle_exit(ws, w, status);
+	}
+}
+
+static void on_sweep(evutil_socket_t fd, short what, void *arg)
+{
+	struct workers *ws = arg;
+	int64_t now = spawn_now_ms();
+	for (int i = 0; i < ws->n; i++)
+		if (ws->v[i]->n_pending > 0)
+			link_sweep(ws->v[i], now);
+}
+
+struct workers *workers_new(struct sup *s)
+{
+	struct workers *ws = calloc(1, sizeof(*ws));
+	if (ws == NULL)
+		return NULL;
+	ws->sup = s;
+	ws->sigchld_ev = evsignal_new(s->base, SIGCHLD, on_sigchld, ws);
+	ws->sweep_ev = event_new(s->base, -1, EV_PERSIST, on_sweep, ws);
+	struct timeval tv = { 0, SWEEP_INTERVAL_MS * 1000 };
+	if (ws->sigchld_ev == NULL || ws->sweep_ev == NULL || evsignal_add(ws->sigchld_ev, NULL) != 0 ||
+	    event_add(ws->sweep_ev, &tv) != 0) {
+		workers_free(ws);
+		return NULL;
+	}
+	return ws;
+}
+
+void workers_free(struct workers *ws)
+{
+	if (ws == NULL)
+		return;
+	for (int i = 0; i < ws->n; i++) {
+		struct worker *w = ws->v[i];
+		link_discard(w);
+		event_free(w->restart_ev);
+		buf_free(&w->rx);
+		free(w);
+	}
+	if (ws->sigchld_ev)
+		event_free(ws->sigchld_ev);
+	if (ws->sweep_ev)
+		event_free(ws->sweep_ev);
+	free(ws->v);
+	free(ws->index);
+	free(ws);
+}
+
+static int count_running(struct workers *ws)
+{
+	int n = 0;
+	for (int i = 0; i < ws->n; i++)
+		n += ws->v[i]->pid != 0;
+	return n;
+}
+
+static void reap_nohang(struct workers *ws)
+{
+	int status;
+	pid_t pid;
+	for (int guard = 0; guard < 100000; guard++) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid <= 0)
+			return;
+		struct worker *w = find_pid(ws, pid);
+		if (w != NULL)
+			handle_exit(ws, w, status);
+	}
+}
+
+void workers_stop_all(struct workers *ws, int timeout_ms)
+{
+	ws->sup->stopping = true;
+	for (int i = 0; i < ws->n; i++) {
+		struct worker *w = ws->v[i];
+		evtimer_del(w->restart_ev);
+		link_close(w, KERR_NOT_LEADER_OR_FOLLOWER);
+		if (w->pid != 0) {
+			w->state = WORKER_STOPPING;
+			kill(w->pid, SIGTERM);
+		}
+	}
+	int64_t deadline = spawn_now_ms() + timeout_ms;
+	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	while (count_running(ws) > 0 && spawn_now_ms() < deadline) {
+		reap_nohang(ws);
+		if (count_running(ws) > 0)
+			nanosleep(&nap, NULL);
+	}
+	if (count_running(ws) == 0)
+		return;
+	for (int i = 0; i < ws->n; i++) {
+		struct worker *w = ws->v[i];
+		if (w->pid != 0) {
+			log_warn("worker %s/%d: pid %d still running after %d ms; sending SIGKILL",
+				 w->topic, (int)w->partition, (int)w->pid, timeout_ms);
+			kill(w->pid, SIGKILL);
+		}
+	}
+	/* SIGKILL cannot be ignored, but a process stuck in the kernel can
+	 * take a moment to go; still bound the wait. */
+	deadline = spawn_now_ms() + 5000;
+	while (count_running(ws) > 0 && spawn_now_ms() < deadline) {
+		reap_nohang(ws);
+		if (count_running(ws) > 0)
+			nanosleep(&nap, NULL);
+	}
+}

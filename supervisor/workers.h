@@ -1,0 +1,88 @@
+/* workers.h - the table of partition replicas hosted on this node and the
+ * life cycle of their fjord-worker processes.
+ *
+ * A worker entry is created once per (topic, partition) and never removed;
+ * its process may come and go. States: STARTING (process running, no status
+ * yet), SERVING (first IPC_STATUS arrived), WAITING (exited, restart timer
+ * armed), STOPPING (SIGTERM sent on purpose). Only SERVING workers get
+ * requests. Exits are noticed through SIGCHLD (a libevent signal event) and
+ * waitpid(WNOHANG) in a loop. */
+#ifndef FJORD_SUP_WORKERS_H
+#define FJORD_SUP_WORKERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/buf.h"
+#include "common/config.h"
+#include "common/ipc.h"
+#include "supervisor/spawn.h"
+
+struct sup;
+struct event;
+struct bufferevent;
+struct link_pending;
+struct workers;
+
+enum worker_state { WORKER_STARTING, WORKER_SERVING, WORKER_WAITING, WORKER_STOPPING };
+
+struct worker {
+	char topic[CONFIG_TOPIC_NAME_MAX + 1];
+	int32_t partition;
+	enum worker_state state;
+	pid_t pid;               /* 0 when no process */
+	int64_t started_ms;      /* spawn_now_ms() of the current run */
+	bool has_status;
+	struct ipc_status status; /* the last one received */
+	uint64_t restarts;       /* unexpected exits (fjord_worker_restarts_total) */
+	struct backoff backoff;
+	bool respawn_now;        /* stopped on purpose to apply new settings */
+	struct event *restart_ev;
+	struct workers *table;
+
+	/* The ipc channel, managed by worker_link.c. */
+	struct bufferevent *bev;
+	struct buf rx;
+	struct link_pending *pending_head, *pending_tail;
+	int n_pending;
+};
+
+/* Creates an empty table for s (borrowed; must outlive the table) and
+ * installs the SIGCHLD event. Returns NULL on allocation failure. */
+struct workers *workers_new(struct sup *s);
+/* Frees the table and entries (processes must have been stopped). */
+void workers_free(struct workers *ws);
+
+/* Returns the entry for (topic, partition), creating it (not started) when
+ * missing; *created tells which. NULL on allocation failure. */
+struct worker *workers_ensure(struct workers *ws, const char *topic, int32_t partition,
+			      bool *created);
+
+/* Finds an entry; name is len bytes, not NUL-terminated. NULL if absent. */
+struct worker *workers_find(struct workers *ws, const char *name, size_t len,
+			    int32_t partition);
+
+int workers_count(const struct workers *ws);
+struct worker *workers_at(struct workers *ws, int i);
+
+/* Starts w's process now with the current config. On failure the error is
+ * logged and a restart is scheduled with backoff. */
+void workers_start(struct workers *ws, struct worker *w);
+
+/* Stops w with SIGTERM and starts it again as soon as it exited, without
+ * backoff and without counting a restart (used when its settings change). */
+void workers_restart(struct workers *ws, struct worker *w);
+
+/* Stops every process: SIGTERM, waits up to timeout_ms, then SIGKILL and
+ * reaps. Pending requests fail with NOT_LEADER_OR_FOLLOWER. Blocking; call
+ * once the event loop has stopped. */
+void workers_stop_all(struct workers *ws, int timeout_ms);
+
+/* Called by worker_link.c. */
+void workers_on_status(struct worker *w, const struct ipc_status *st);
+void workers_on_link_closed(struct worker *w);
+
+const char *worker_state_name(enum worker_state st);
+
+#endif
