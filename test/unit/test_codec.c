@@ -4,6 +4,7 @@
  * request frames recorded from real clients (codec_golden.h) and checks the
  * hostile-input paths: truncation at every length, huge counts, unknown tags. */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -405,7 +406,7 @@ START_TEST(kcat_list_offsets_v2_request_decodes_and_reencodes_identically)
 	GOLDEN(&g, golden_kcat_list_offsets_v2);
 	ck_assert_int_eq(g.h.request_api_key, KAFKA_API_LIST_OFFSETS);
 	ck_assert_int_eq(g.h.request_api_version, 2);
-	ck_assert_int_eq(g.h.correlation_id, 5);
+	ck_assert_int_eq(g.h.correlation_id, 4);
 	struct kafka_list_offsets_request *m = g.body;
 	ck_assert_int_eq(m->replica_id, -1);
 	ck_assert_int_eq(m->isolation_level, 1);
@@ -444,6 +445,89 @@ START_TEST(kafka_python_requests_decode_and_reencode_identically)
 	ck_assert(kafka_str_eq(m->topic_data[0].name, "golden"));
 	ck_assert_int_eq(m->topic_data[0].partition_data[0].records.len, 73);
 	arena_free(&g.a);
+}
+END_TEST
+
+/* The fake broker of tools/capture-golden wrote these answers by hand and
+ * kcat / kafka-python accepted them; the codec must produce the same bytes. */
+START_TEST(api_versions_answers_that_real_clients_accepted_encode_identically)
+{
+	size_t n;
+	const struct kafka_served_api *served = kafka_served_all(&n);
+	struct kafka_api_versions_response_api_version keys[8];
+	ck_assert_uint_le(n, 8);
+	for (size_t i = 0; i < n; i++) {
+		kafka_api_versions_response_api_version_init(&keys[i]);
+		keys[i].api_key = served[i].api_key;
+		keys[i].min_version = served[i].min_version;
+		keys[i].max_version = served[i].max_version;
+	}
+	struct kafka_api_versions_response m;
+	kafka_api_versions_response_init(&m);
+	m.api_keys = keys;
+	m.n_api_keys = (int32_t)n;
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(kafka_api_versions_response_encode(&b, 3, &m), 0);
+	ck_assert_uint_eq(b.len, sizeof(golden_answer_api_versions_v3));
+	ck_assert_mem_eq(b.data, golden_answer_api_versions_v3, b.len);
+	buf_reset(&b);
+	ck_assert_int_eq(kafka_api_versions_response_encode(&b, 0, &m), 0);
+	ck_assert_uint_eq(b.len, sizeof(golden_answer_api_versions_v0));
+	ck_assert_mem_eq(b.data, golden_answer_api_versions_v0, b.len);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(metadata_answers_that_real_clients_accepted_encode_identically)
+{
+	struct kafka_metadata_response_metadata_response_broker broker;
+	kafka_metadata_response_metadata_response_broker_init(&broker);
+	broker.node_id = 1;
+	broker.host = kafka_str_from("127.0.0.1");
+	broker.port = 39092;
+	broker.rack.len = -1;
+	int32_t one = 1;
+	struct kafka_metadata_response_metadata_response_partition part;
+	kafka_metadata_response_metadata_response_partition_init(&part);
+	part.leader_id = 1;
+	part.leader_epoch = 0;
+	part.replica_nodes = &one;
+	part.n_replica_nodes = 1;
+	part.isr_nodes = &one;
+	part.n_isr_nodes = 1;
+	struct kafka_metadata_response_metadata_response_topic topic;
+	kafka_metadata_response_metadata_response_topic_init(&topic);
+	topic.name = kafka_str_from("golden");
+	topic.partitions = &part;
+	topic.n_partitions = 1;
+	struct kafka_metadata_response m;
+	kafka_metadata_response_init(&m);
+	ck_assert_int_eq(m.controller_id, -1);
+	ck_assert_int_eq(m.cluster_authorized_operations, INT32_MIN);
+	m.brokers = &broker;
+	m.n_brokers = 1;
+	m.cluster_id = kafka_str_from("golden-cluster");
+	m.controller_id = 1;
+	m.topics = &topic;
+	m.n_topics = 1;
+	static const struct {
+		int16_t version;
+		const uint8_t *want;
+		size_t len;
+	} cases[] = {
+		{0, golden_answer_metadata_v0, sizeof(golden_answer_metadata_v0)},
+		{1, golden_answer_metadata_v1, sizeof(golden_answer_metadata_v1)},
+		{4, golden_answer_metadata_v4, sizeof(golden_answer_metadata_v4)},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b;
+		buf_init(&b);
+		ck_assert_int_eq(kafka_metadata_response_encode(&b, cases[i].version, &m), 0);
+		ck_assert_uint_eq(b.len, cases[i].len);
+		ck_assert_mem_eq(b.data, cases[i].want, b.len);
+		buf_free(&b);
+	}
 }
 END_TEST
 
@@ -822,6 +906,8 @@ static Suite *codec_suite(void)
 	tcase_add_test(t, kcat_fetch_v11_request_decodes_and_reencodes_identically);
 	tcase_add_test(t, kcat_list_offsets_v2_request_decodes_and_reencodes_identically);
 	tcase_add_test(t, kafka_python_requests_decode_and_reencode_identically);
+	tcase_add_test(t, api_versions_answers_that_real_clients_accepted_encode_identically);
+	tcase_add_test(t, metadata_answers_that_real_clients_accepted_encode_identically);
 	suite_add_tcase(s, t);
 
 	t = tcase_create("hostile");
