@@ -799,6 +799,23 @@ int store_offset_last(struct store *s, uint64_t max_index, int64_t *base_offset,
 	return out;
 }
 
+int store_size(struct store *s, uint64_t *bytes)
+{
+	MDB_txn *t = NULL;
+	int rc = rd_begin(s, &t);
+	if (rc != 0)
+		return rc;
+	MDB_stat a, b;
+	rc = mdb_stat(t, s->log, &a);
+	if (rc == 0)
+		rc = mdb_stat(t, s->offsets, &b);
+	if (rc == 0)
+		*bytes = (uint64_t)a.ms_psize * (a.ms_branch_pages + a.ms_leaf_pages + a.ms_overflow_pages +
+						  b.ms_branch_pages + b.ms_leaf_pages + b.ms_overflow_pages);
+	rd_end(s, t);
+	return xlate(rc, "stat");
+}
+
 /* --- open/close --------------------------------------------------------- */
 
 /* Loads the view from a fresh read and checks that meta and log agree. */

@@ -198,4 +198,9 @@ int store_offset_floor(struct store *s, int64_t kafka_offset, int64_t *base_offs
  * near the end. Errors: ERR_NOTFOUND, ERR_IO, ERR_CORRUPT. */
 int store_offset_last(struct store *s, uint64_t max_index, int64_t *base_offset, uint64_t *index);
 
+/* Sets *bytes to the space the log and offsets databases take (their pages
+ * times the page size): what retention by size compares against. Errors:
+ * ERR_IO. */
+int store_size(struct store *s, uint64_t *bytes);
+
 #endif

@@ -1,0 +1,502 @@
+/* test_partition.c - Kafka semantics over the store: produce, fetch,
+ * list offsets, reopen, rejection of bad batches, retention. */
+#include <check.h>
+#include <string.h>
+
+#include "batch_builder.h"
+#include "check_main.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/kafka/kerr.h"
+#include "common/record_batch.h"
+#include "testdir.h"
+#include "worker/partition.h"
+#include "worker/store.h"
+
+static char *dir;
+static struct store *s;
+static struct partition p;
+static struct partition_config cfg = { .max_message_bytes = 0, .retention_ms = -1,
+				       .retention_bytes = -1 };
+
+static void open_all(void)
+{
+	struct store_options o = { .map_size = 64u << 20, .sync = false };
+	ck_assert_int_eq(store_open(dir, &o, &s), 0);
+	ck_assert_int_eq(partition_open(&p, s, &cfg, store_last_index(s)), 0);
+}
+
+static void setup(void)
+{
+	dir = testdir_new("partition");
+	ck_assert_ptr_nonnull(dir);
+	cfg = (struct partition_config){ .max_message_bytes = 0, .retention_ms = -1,
+					 .retention_bytes = -1 };
+	open_all();
+}
+
+static void teardown(void)
+{
+	store_close(s);
+	testdir_free(dir);
+}
+
+/* Produces records and stores them as the next entry without committing.
+ * Returns the Kafka error; *base set on success. */
+static int16_t propose(struct buf *records, int64_t *base, int64_t *next, uint64_t *index)
+{
+	int16_t k = partition_produce(&p, records->data, records->len, 7, base, next);
+	if (k != KERR_NONE)
+		return k;
+	*index = store_last_index(s) + 1;
+	struct store_entry e = { .index = *index, .term = 1, .kind = STORE_KIND_DATA,
+				 .base_offset = *base, .data = records->data, .len = records->len };
+	ck_assert_int_eq(store_append(s, &e, 1), 0);
+	return KERR_NONE;
+}
+
+/* Produce + durable append + commit, as the single-replica path does. */
+static int16_t produce(struct buf *records, int64_t *base)
+{
+	int64_t next;
+	uint64_t index;
+	int16_t k = propose(records, base, &next, &index);
+	if (k == KERR_NONE)
+		partition_apply(&p, index, next);
+	return k;
+}
+
+/* Produces a batch of n records "<tag>-i" with timestamps ts0 + i. */
+static int64_t produce_n(int n, int64_t ts0, const char *tag)
+{
+	struct buf b;
+	buf_init(&b);
+	tb_simple_batch(&b, n, ts0, tag);
+	int64_t base = -1;
+	ck_assert_int_eq(produce(&b, &base), KERR_NONE);
+	buf_free(&b);
+	return base;
+}
+
+/* Returns the base offsets of the batches in a fetch result, -1 ended. */
+static int batch_bases(const struct buf *out, int64_t *bases, int max)
+{
+	struct rb_iter it;
+	const uint8_t *b;
+	size_t bl;
+	struct rb_header h;
+	int n = 0;
+	rb_iter_init(&it, out->data, out->len);
+	while (rb_iter_next(&it, &b, &bl, &h) == 1 && n < max)
+		bases[n++] = h.base_offset;
+	return n;
+}
+
+START_TEST(produced_batches_get_consecutive_offsets_and_read_back_whole)
+{
+	ck_assert_int_eq(produce_n(3, 1000, "a"), 0);
+	ck_assert_int_eq(produce_n(2, 2000, "b"), 3);
+	ck_assert_int_eq(produce_n(1, 3000, "c"), 5);
+	ck_assert_int_eq(p.high_watermark, 6);
+	ck_assert_int_eq(p.next_offset, 6);
+
+	struct buf out;
+	buf_init(&out);
+	ck_assert_int_eq(partition_fetch(&p, 0, 1 << 20, &out), KERR_NONE);
+	int64_t bases[8];
+	ck_assert_int_eq(batch_bases(&out, bases, 8), 3);
+	ck_assert_int_eq(bases[0], 0);
+	ck_assert_int_eq(bases[1], 3);
+	ck_assert_int_eq(bases[2], 5);
+	/* Stored batches carry the leader epoch and still pass their CRC. */
+	struct rb_header h;
+	size_t bl;
+	ck_assert_int_eq(record_batch_validate(out.data, out.len, &h, &bl), 0);
+	ck_assert_int_eq(h.leader_epoch, 7);
+	struct rb_record_iter ri;
+	struct rb_record r;
+	ck_assert_int_eq(rb_record_iter_init(&ri, out.data, bl), 0);
+	ck_assert_int_eq(rb_record_iter_next(&ri, &r), 1);
+	ck_assert_int_eq(r.value_len, 3);
+	ck_assert_mem_eq(r.value, "a-0", 3);
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(several_batches_in_one_request_are_one_entry_with_consecutive_offsets)
+{
+	struct buf b;
+	buf_init(&b);
+	tb_simple_batch(&b, 2, 10, "x");
+	tb_simple_batch(&b, 4, 20, "y");
+	int64_t base;
+	ck_assert_int_eq(produce(&b, &base), KERR_NONE);
+	ck_assert_int_eq(base, 0);
+	ck_assert_int_eq(p.high_watermark, 6);
+	ck_assert_uint_eq(store_last_index(s), 1);
+	struct buf out;
+	buf_init(&out);
+	ck_assert_int_eq(partition_fetch(&p, 3, 1 << 20, &out), KERR_NONE);
+	int64_t bases[4];
+	ck_assert_int_eq(batch_bases(&out, bases, 4), 1);
+	ck_assert_int_eq(bases[0], 2);
+	buf_free(&out);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(a_fetch_inside_a_batch_starts_at_the_batch_containing_it)
+{
+	produce_n(5, 0, "a");  /* 0..4 */
+	produce_n(5, 10, "b"); /* 5..9 */
+	produce_n(5, 20, "c"); /* 10..14 */
+	struct buf out;
+	buf_init(&out);
+	int64_t bases[8];
+	for (int64_t off = 0; off < 15; off++) {
+		buf_reset(&out);
+		ck_assert_int_eq(partition_fetch(&p, off, 1 << 20, &out), KERR_NONE);
+		int n = batch_bases(&out, bases, 8);
+		ck_assert_int_eq(n, 3 - (int)(off / 5));
+		ck_assert_int_eq(bases[0], off / 5 * 5);
+	}
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(offsets_at_or_beyond_the_high_watermark_and_below_the_start_are_handled)
+{
+	produce_n(2, 0, "a");
+	struct buf out;
+	buf_init(&out);
+	ck_assert_int_eq(partition_fetch(&p, 2, 1 << 20, &out), KERR_NONE);
+	ck_assert_uint_eq(out.len, 0);
+	ck_assert_int_eq(partition_fetch(&p, 3, 1 << 20, &out), KERR_OFFSET_OUT_OF_RANGE);
+	ck_assert_int_eq(partition_fetch(&p, -1, 1 << 20, &out), KERR_OFFSET_OUT_OF_RANGE);
+	ck_assert_uint_eq(out.len, 0);
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(max_bytes_limits_whole_batches_but_always_returns_the_first)
+{
+	produce_n(10, 0, "a");
+	produce_n(10, 0, "b");
+	produce_n(10, 0, "c");
+	struct buf out;
+	buf_init(&out);
+	int64_t bases[8];
+	ck_assert_int_eq(partition_fetch(&p, 0, 1, &out), KERR_NONE);
+	ck_assert_int_eq(batch_bases(&out, bases, 8), 1);
+	size_t one = out.len;
+	buf_reset(&out);
+	ck_assert_int_eq(partition_fetch(&p, 0, (int32_t)(2 * one + 1), &out), KERR_NONE);
+	ck_assert_int_eq(batch_bases(&out, bases, 8), 2);
+	ck_assert_uint_eq(out.len, 2 * one);
+	buf_reset(&out);
+	ck_assert_int_eq(partition_fetch(&p, 0, 0, &out), KERR_NONE);
+	ck_assert_int_eq(batch_bases(&out, bases, 8), 1);
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(uncommitted_entries_are_invisible_until_applied)
+{
+	produce_n(2, 0, "a");
+	struct buf b;
+	buf_init(&b);
+	tb_simple_batch(&b, 3, 0, "pending");
+	int64_t base, next;
+	uint64_t index;
+	ck_assert_int_eq(propose(&b, &base, &next, &index), KERR_NONE);
+	ck_assert_int_eq(base, 2);
+	ck_assert_int_eq(next, 5);
+	ck_assert_int_eq(p.next_offset, 5);
+	ck_assert_int_eq(p.high_watermark, 2);
+	struct buf out;
+	buf_init(&out);
+	ck_assert_int_eq(partition_fetch(&p, 2, 1 << 20, &out), KERR_NONE);
+	ck_assert_uint_eq(out.len, 0);
+	int64_t off, ts;
+	ck_assert_int_eq(partition_list_offsets(&p, -1, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 2);
+	partition_apply(&p, index, next);
+	ck_assert_int_eq(p.high_watermark, 5);
+	ck_assert_int_eq(partition_fetch(&p, 2, 1 << 20, &out), KERR_NONE);
+	int64_t bases[4];
+	ck_assert_int_eq(batch_bases(&out, bases, 4), 1);
+	ck_assert_int_eq(bases[0], 2);
+	buf_free(&out);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(a_lost_proposal_gives_its_offsets_back)
+{
+	produce_n(2, 0, "a");
+	struct buf b;
+	buf_init(&b);
+	tb_simple_batch(&b, 3, 0, "lost");
+	int64_t base, next;
+	ck_assert_int_eq(partition_produce(&p, b.data, b.len, 1, &base, &next), KERR_NONE);
+	ck_assert_int_eq(p.next_offset, 5);
+	partition_rewind(&p, base);
+	ck_assert_int_eq(p.next_offset, 2);
+	partition_rewind(&p, 0); /* never below the high watermark */
+	ck_assert_int_eq(p.next_offset, 2);
+	ck_assert_int_eq(produce_n(1, 0, "again"), 2);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(offsets_continue_after_reopening_the_store)
+{
+	produce_n(4, 0, "a");
+	produce_n(3, 0, "b");
+	store_close(s);
+	open_all();
+	ck_assert_int_eq(p.high_watermark, 7);
+	ck_assert_int_eq(p.next_offset, 7);
+	ck_assert_int_eq(p.log_start_offset, 0);
+	ck_assert_int_eq(produce_n(2, 0, "c"), 7);
+	struct buf out;
+	buf_init(&out);
+	ck_assert_int_eq(partition_fetch(&p, 5, 1 << 20, &out), KERR_NONE);
+	int64_t bases[4];
+	ck_assert_int_eq(batch_bases(&out, bases, 4), 2);
+	ck_assert_int_eq(bases[0], 4);
+	ck_assert_int_eq(bases[1], 7);
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(reopening_with_a_lower_commit_index_hides_the_uncommitted_tail)
+{
+	produce_n(4, 0, "a");
+	produce_n(3, 0, "b");
+	store_close(s);
+	struct store_options o = { .sync = false };
+	ck_assert_int_eq(store_open(dir, &o, &s), 0);
+	ck_assert_int_eq(partition_open(&p, s, &cfg, 1), 0);
+	ck_assert_int_eq(p.high_watermark, 4);
+	ck_assert_int_eq(p.next_offset, 7);
+}
+END_TEST
+
+START_TEST(list_offsets_answers_earliest_latest_and_by_timestamp)
+{
+	struct tb_rec r1[] = { { .value = "a", .ts_delta = 0 }, { .value = "b", .ts_delta = 10 },
+			       { .value = "c", .ts_delta = 5 } };
+	struct tb_rec r2[] = { { .value = "d", .ts_delta = 0 }, { .value = "e", .ts_delta = 50 } };
+	struct buf b;
+	buf_init(&b);
+	tb_batch(&b, 1000, r1, 3); /* offsets 0..2: 1000, 1010, 1005 */
+	int64_t base;
+	ck_assert_int_eq(produce(&b, &base), KERR_NONE);
+	buf_reset(&b);
+	tb_batch(&b, 2000, r2, 2); /* offsets 3..4: 2000, 2050 */
+	ck_assert_int_eq(produce(&b, &base), KERR_NONE);
+	buf_free(&b);
+
+	int64_t off, ts;
+	ck_assert_int_eq(partition_list_offsets(&p, -2, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 0);
+	ck_assert_int_eq(ts, -1);
+	ck_assert_int_eq(partition_list_offsets(&p, -1, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 5);
+	ck_assert_int_eq(partition_list_offsets(&p, 0, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 0);
+	ck_assert_int_eq(ts, 1000);
+	ck_assert_int_eq(partition_list_offsets(&p, 1001, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 1);
+	ck_assert_int_eq(ts, 1010);
+	ck_assert_int_eq(partition_list_offsets(&p, 1011, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 3);
+	ck_assert_int_eq(ts, 2000);
+	ck_assert_int_eq(partition_list_offsets(&p, 2001, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 4);
+	ck_assert_int_eq(ts, 2050);
+	ck_assert_int_eq(partition_list_offsets(&p, 2051, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, -1);
+	ck_assert_int_eq(ts, -1);
+	ck_assert_int_eq(partition_list_offsets(&p, -3, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 4);
+	ck_assert_int_eq(ts, 2050);
+	ck_assert_int_eq(partition_list_offsets(&p, -7, &off, &ts), KERR_INVALID_REQUEST);
+}
+END_TEST
+
+START_TEST(list_offsets_on_an_empty_partition_finds_nothing)
+{
+	int64_t off, ts;
+	ck_assert_int_eq(partition_list_offsets(&p, -2, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 0);
+	ck_assert_int_eq(partition_list_offsets(&p, -1, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 0);
+	ck_assert_int_eq(partition_list_offsets(&p, 5, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, -1);
+	ck_assert_int_eq(ts, -1);
+}
+END_TEST
+
+/* Produces b and checks it is rejected with kerr and changes nothing. */
+static void rejected(struct buf *b, int16_t kerr)
+{
+	int64_t next_before = p.next_offset;
+	uint64_t last_before = store_last_index(s);
+	int64_t base = -5, next = -5;
+	ck_assert_int_eq(partition_produce(&p, b->data, b->len, 3, &base, &next), kerr);
+	ck_assert_int_eq(base, -5);
+	ck_assert_int_eq(p.next_offset, next_before);
+	ck_assert_uint_eq(store_last_index(s), last_before);
+}
+
+START_TEST(bad_batches_are_rejected_with_the_kafka_error_and_not_stored)
+{
+	produce_n(1, 0, "ok");
+	struct buf b;
+	buf_init(&b);
+
+	tb_simple_batch(&b, 2, 0, "crc");
+	b.data[b.len - 1] ^= 1;
+	rejected(&b, KERR_CORRUPT_MESSAGE);
+
+	buf_reset(&b);
+	tb_simple_batch(&b, 2, 0, "magic");
+	b.data[RB_OFF_MAGIC] = 1;
+	rejected(&b, KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT);
+
+	buf_reset(&b);
+	tb_simple_batch(&b, 2, 0, "trunc");
+	b.len -= 3;
+	rejected(&b, KERR_CORRUPT_MESSAGE);
+
+	buf_reset(&b);
+	tb_simple_batch(&b, 3, 0, "delta");
+	be32_store(b.data + RB_OFF_LAST_OFFSET_DELTA, 5);
+	tb_fix_crc(b.data);
+	rejected(&b, KERR_INVALID_RECORD);
+
+	buf_reset(&b);
+	tb_simple_batch(&b, 0, 0, "empty");
+	rejected(&b, KERR_INVALID_RECORD);
+	buf_reset(&b);
+	rejected(&b, KERR_INVALID_RECORD);
+
+	/* A good batch followed by a bad one: the whole request is refused
+	 * and the good one is left untouched. */
+	buf_reset(&b);
+	tb_simple_batch(&b, 2, 0, "good");
+	size_t second = b.len;
+	tb_simple_batch(&b, 2, 0, "bad");
+	b.data[second + RB_HEADER_LEN + 2] ^= 0x40;
+	rejected(&b, KERR_CORRUPT_MESSAGE);
+	ck_assert_int_eq(record_batch_base_offset(b.data), 0);
+	ck_assert_int_eq(p.high_watermark, 1);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(a_batch_over_max_message_bytes_is_too_large)
+{
+	store_close(s);
+	cfg.max_message_bytes = 200;
+	open_all();
+	struct buf b;
+	buf_init(&b);
+	tb_simple_batch(&b, 2, 0, "small");
+	ck_assert_uint_le(b.len, 200);
+	int64_t base;
+	ck_assert_int_eq(produce(&b, &base), KERR_NONE);
+	buf_reset(&b);
+	tb_simple_batch(&b, 20, 0, "a-rather-long-value-prefix");
+	ck_assert_uint_gt(b.len, 200);
+	rejected(&b, KERR_MESSAGE_TOO_LARGE);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(retention_by_time_deletes_old_entries_from_the_front)
+{
+	produce_n(3, 1000, "old");   /* 0..2, newest 1002 */
+	produce_n(2, 5000, "mid");   /* 3..4, newest 5001 */
+	produce_n(2, 9000, "new");   /* 5..6 */
+	store_close(s);
+	cfg.retention_ms = 1000;
+	open_all();
+	bool changed;
+	ck_assert_int_eq(partition_retain(&p, 5500, &changed), 0);
+	ck_assert(changed);
+	ck_assert_int_eq(p.log_start_offset, 3);
+	struct buf out;
+	buf_init(&out);
+	ck_assert_int_eq(partition_fetch(&p, 2, 1 << 20, &out), KERR_OFFSET_OUT_OF_RANGE);
+	ck_assert_int_eq(partition_fetch(&p, 3, 1 << 20, &out), KERR_NONE);
+	int64_t bases[4];
+	ck_assert_int_eq(batch_bases(&out, bases, 4), 2);
+	ck_assert_int_eq(bases[0], 3);
+	int64_t off, ts;
+	ck_assert_int_eq(partition_list_offsets(&p, -2, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 3);
+	ck_assert_int_eq(partition_retain(&p, 5500, &changed), 0);
+	ck_assert(!changed);
+	/* Everything expires: the log is empty, offsets go on. */
+	ck_assert_int_eq(partition_retain(&p, 100000, &changed), 0);
+	ck_assert(changed);
+	ck_assert_int_eq(p.log_start_offset, 7);
+	ck_assert_int_eq(p.high_watermark, 7);
+	store_close(s);
+	open_all();
+	ck_assert_int_eq(p.log_start_offset, 7);
+	ck_assert_int_eq(p.next_offset, 7);
+	ck_assert_int_eq(produce_n(1, 0, "after"), 7);
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(retention_by_bytes_keeps_the_log_under_the_limit)
+{
+	for (int i = 0; i < 40; i++)
+		produce_n(50, 0, "fill-the-log-with-some-bytes");
+	uint64_t size;
+	ck_assert_int_eq(store_size(s, &size), 0);
+	store_close(s);
+	cfg.retention_bytes = (int64_t)(size / 2);
+	open_all();
+	bool changed;
+	ck_assert_int_eq(partition_retain(&p, 0, &changed), 0);
+	ck_assert(changed);
+	ck_assert_int_gt(p.log_start_offset, 0);
+	ck_assert_int_lt(p.log_start_offset, 2000);
+	ck_assert_int_eq(p.log_start_offset % 50, 0);
+	uint64_t after;
+	ck_assert_int_eq(store_size(s, &after), 0);
+	ck_assert_uint_lt(after, size);
+}
+END_TEST
+
+static Suite *partition_suite(void)
+{
+	Suite *su = suite_create("partition");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, produced_batches_get_consecutive_offsets_and_read_back_whole);
+	tcase_add_test(tc, several_batches_in_one_request_are_one_entry_with_consecutive_offsets);
+	tcase_add_test(tc, a_fetch_inside_a_batch_starts_at_the_batch_containing_it);
+	tcase_add_test(tc, offsets_at_or_beyond_the_high_watermark_and_below_the_start_are_handled);
+	tcase_add_test(tc, max_bytes_limits_whole_batches_but_always_returns_the_first);
+	tcase_add_test(tc, uncommitted_entries_are_invisible_until_applied);
+	tcase_add_test(tc, a_lost_proposal_gives_its_offsets_back);
+	tcase_add_test(tc, offsets_continue_after_reopening_the_store);
+	tcase_add_test(tc, reopening_with_a_lower_commit_index_hides_the_uncommitted_tail);
+	tcase_add_test(tc, list_offsets_answers_earliest_latest_and_by_timestamp);
+	tcase_add_test(tc, list_offsets_on_an_empty_partition_finds_nothing);
+	tcase_add_test(tc, bad_batches_are_rejected_with_the_kafka_error_and_not_stored);
+	tcase_add_test(tc, a_batch_over_max_message_bytes_is_too_large);
+	tcase_add_test(tc, retention_by_time_deletes_old_entries_from_the_front);
+	tcase_add_test(tc, retention_by_bytes_keeps_the_log_under_the_limit);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+CHECK_MAIN(partition_suite)

@@ -1,0 +1,394 @@
+/* partition.c - Kafka produce/fetch/list-offsets semantics over the store.
+ *
+ * Stored entries were validated once, on produce; reading them back walks
+ * batch headers only (rb_iter_next_header), never CRCs or records, except
+ * where ListOffsets needs record timestamps. */
+#include "partition.h"
+
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/kafka/kerr.h"
+#include "common/log.h"
+#include "common/record_batch.h"
+#include "worker/store.h"
+
+#define TS_LATEST (-1)
+#define TS_EARLIEST (-2)
+#define TS_MAX (-3)
+
+int64_t partition_entry_next_offset(const uint8_t *payload, size_t len)
+{
+	struct rb_iter it;
+	const uint8_t *b;
+	size_t bl;
+	int64_t next = -1;
+	rb_iter_init(&it, payload, len);
+	int rc;
+	while ((rc = rb_iter_next_header(&it, &b, &bl, NULL)) == 1)
+		next = record_batch_next_offset(b);
+	return rc < 0 ? -1 : next;
+}
+
+struct end_ctx {
+	int64_t next;
+};
+
+static int end_cb(void *ctx, const struct store_entry *e)
+{
+	struct end_ctx *x = ctx;
+	x->next = partition_entry_next_offset(e->data, e->len);
+	return 1;
+}
+
+/* The offset after the last data entry at or below max_index, or `dflt`
+ * when there is none. */
+static int end_offset_upto(struct store *s, uint64_t max_index, int64_t dflt, int64_t *out)
+{
+	int64_t base;
+	uint64_t idx;
+	int rc = store_offset_last(s, max_index, &base, &idx);
+	if (rc == ERR_NOTFOUND) {
+		*out = dflt;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	struct end_ctx x = { .next = -1 };
+	rc = store_scan(s, idx, idx + 1, end_cb, &x);
+	if (rc != 0)
+		return rc;
+	if (x.next < base) {
+		log_error("partition: entry %llu holds no record batch", (unsigned long long)idx);
+		return ERR_CORRUPT;
+	}
+	*out = x.next;
+	return 0;
+}
+
+int partition_open(struct partition *p, struct store *s, const struct partition_config *cfg,
+		   uint64_t commit_index)
+{
+	memset(p, 0, sizeof(*p));
+	p->store = s;
+	p->cfg = *cfg;
+	if (p->cfg.max_message_bytes <= 0)
+		p->cfg.max_message_bytes = PARTITION_MAX_MESSAGE_BYTES_DEFAULT;
+	struct store_log_start ls;
+	store_log_start(s, &ls);
+	p->log_start_offset = ls.kafka_offset;
+	if (commit_index > store_last_index(s))
+		commit_index = store_last_index(s);
+	if (commit_index < ls.index)
+		commit_index = ls.index;
+	p->commit_index = commit_index;
+	int rc = end_offset_upto(s, UINT64_MAX, ls.kafka_offset, &p->next_offset);
+	if (rc == 0)
+		rc = end_offset_upto(s, commit_index, ls.kafka_offset, &p->high_watermark);
+	return rc;
+}
+
+/* Maps a validation error of one batch to the Kafka error a producer gets. */
+static int16_t produce_error(int err)
+{
+	switch (err) {
+	case ERR_UNSUPPORTED:
+		return KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT;
+	case ERR_TOOBIG:
+		return KERR_MESSAGE_TOO_LARGE;
+	default:
+		return KERR_CORRUPT_MESSAGE;
+	}
+}
+
+int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
+			  int64_t *base_offset, int64_t *next_offset)
+{
+	if (len == 0)
+		return KERR_INVALID_RECORD;
+	/* Pass 1: check every batch before touching any, so a request is
+	 * taken whole or not at all. Header first: the magic and the size
+	 * decide the error before the CRC is computed. */
+	size_t pos = 0;
+	while (pos < len) {
+		struct rb_header h;
+		size_t bl;
+		int rc = record_batch_header(records + pos, len - pos, &h);
+		if (rc != 0)
+			return produce_error(rc);
+		if ((int64_t)h.batch_length + RB_LENGTH_OVERHEAD > p->cfg.max_message_bytes)
+			return KERR_MESSAGE_TOO_LARGE;
+		rc = record_batch_validate(records + pos, len - pos, &h, &bl);
+		if (rc != 0)
+			return produce_error(rc);
+		/* Kafka's rule for v2: offsets and record count must agree. */
+		if (h.records_count <= 0 || h.last_offset_delta != h.records_count - 1)
+			return KERR_INVALID_RECORD;
+		pos += bl;
+	}
+	/* Pass 2: assign offsets; both fields lie outside the CRC. */
+	int64_t off = p->next_offset;
+	for (pos = 0; pos < len;) {
+		uint8_t *b = records + pos;
+		record_batch_set_base_offset(b, off);
+		record_batch_set_leader_epoch(b, leader_epoch);
+		off += (int64_t)record_batch_last_offset_delta(b) + 1;
+		pos += (size_t)be32_load(b + RB_OFF_BATCH_LENGTH) + RB_LENGTH_OVERHEAD;
+	}
+	*base_offset = p->next_offset;
+	*next_offset = off;
+	p->next_offset = off;
+	return KERR_NONE;
+}
+
+void partition_rewind(struct partition *p, int64_t next_offset)
+{
+	p->next_offset = next_offset < p->high_watermark ? p->high_watermark : next_offset;
+}
+
+void partition_apply(struct partition *p, uint64_t index, int64_t next_offset)
+{
+	p->commit_index = index;
+	if (next_offset > p->high_watermark)
+		p->high_watermark = next_offset;
+	if (p->next_offset < p->high_watermark)
+		p->next_offset = p->high_watermark;
+}
+
+/* --- fetch -------------------------------------------------------------- */
+
+struct fetch_ctx {
+	int64_t offset;     /* first wanted offset */
+	int64_t hwm;
+	size_t max_bytes;
+	size_t added;
+	struct buf *out;
+	int err;
+};
+
+static int fetch_cb(void *ctx, const struct store_entry *e)
+{
+	struct fetch_ctx *x = ctx;
+	if (e->kind != STORE_KIND_DATA)
+		return 0;
+	struct rb_iter it;
+	const uint8_t *b;
+	size_t bl;
+	int rc;
+	rb_iter_init(&it, e->data, e->len);
+	while ((rc = rb_iter_next_header(&it, &b, &bl, NULL)) == 1) {
+		if (record_batch_next_offset(b) <= x->offset)
+			continue; /* before the wanted offset */
+		if (record_batch_base_offset(b) >= x->hwm)
+			return 1;
+		if (x->added > 0 && x->added + bl > x->max_bytes)
+			return 1;
+		buf_put(x->out, b, bl);
+		if (x->out->oom) {
+			x->err = ERR_NOMEM;
+			return ERR_NOMEM;
+		}
+		x->added += bl;
+	}
+	if (rc < 0) {
+		log_error("partition: entry %llu is not a sequence of batches",
+			  (unsigned long long)e->index);
+		x->err = ERR_CORRUPT;
+		return ERR_CORRUPT;
+	}
+	return 0;
+}
+
+int16_t partition_fetch(struct partition *p, int64_t offset, int32_t max_bytes, struct buf *out)
+{
+	if (offset < p->log_start_offset || offset > p->high_watermark)
+		return KERR_OFFSET_OUT_OF_RANGE;
+	if (offset == p->high_watermark)
+		return KERR_NONE;
+	int64_t base;
+	uint64_t idx;
+	int rc = store_offset_floor(p->store, offset, &base, &idx);
+	if (rc == ERR_NOTFOUND)
+		return KERR_OFFSET_OUT_OF_RANGE;
+	if (rc != 0)
+		return KERR_KAFKA_STORAGE_ERROR;
+	struct fetch_ctx x = {
+		.offset = offset,
+		.hwm = p->high_watermark,
+		.max_bytes = max_bytes > 0 ? (size_t)max_bytes : 0,
+		.out = out,
+	};
+	rc = store_scan(p->store, idx, p->commit_index + 1, fetch_cb, &x);
+	if (rc != 0)
+		return KERR_KAFKA_STORAGE_ERROR;
+	return KERR_NONE;
+}
+
+/* --- list offsets ------------------------------------------------------- */
+
+struct ts_ctx {
+	int64_t target;     /* timestamp wanted, or TS_MAX */
+	int64_t hwm;
+	int64_t offset;     /* answer, -1 = none yet */
+	int64_t ts;
+	int err;
+};
+
+/* Finds in an uncompressed batch the first record with timestamp >= want
+ * (or == want for an exact match); sets *off and *ts. Returns 1 if found. */
+static int find_record(const uint8_t *b, size_t bl, int64_t want, int exact, int64_t *off,
+		       int64_t *ts)
+{
+	struct rb_record_iter ri;
+	struct rb_record r;
+	int64_t base_ts = record_batch_base_timestamp(b);
+	if (rb_record_iter_init(&ri, b, bl) != 0)
+		return 0;
+	while (rb_record_iter_next(&ri, &r) == 1) {
+		int64_t t = base_ts + r.timestamp_delta;
+		if (exact ? t == want : t >= want) {
+			*off = record_batch_base_offset(b) + r.offset_delta;
+			*ts = t;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void batch_answer(struct ts_ctx *x, const uint8_t *b, size_t bl, int64_t want, int exact)
+{
+	int16_t attrs = record_batch_attributes(b);
+	int64_t max_ts = record_batch_max_timestamp(b);
+	x->offset = record_batch_base_offset(b);
+	x->ts = max_ts;
+	/* LogAppendTime gives every record maxTimestamp; compressed records are
+	 * not read here, the batch's base offset answers for them. */
+	if ((attrs & (RB_ATTR_LOG_APPEND_TIME | RB_ATTR_COMPRESSION_MASK)) == 0)
+		find_record(b, bl, want, exact, &x->offset, &x->ts);
+}
+
+static int ts_cb(void *ctx, const struct store_entry *e)
+{
+	struct ts_ctx *x = ctx;
+	if (e->kind != STORE_KIND_DATA)
+		return 0;
+	struct rb_iter it;
+	const uint8_t *b;
+	size_t bl;
+	int rc;
+	rb_iter_init(&it, e->data, e->len);
+	while ((rc = rb_iter_next_header(&it, &b, &bl, NULL)) == 1) {
+		if (record_batch_base_offset(b) >= x->hwm)
+			return 1;
+		int64_t max_ts = record_batch_max_timestamp(b);
+		if (x->target == TS_MAX) {
+			if (x->offset < 0 || max_ts > x->ts)
+				batch_answer(x, b, bl, max_ts, 1);
+		} else if (max_ts >= x->target) {
+			batch_answer(x, b, bl, x->target, 0);
+			return 1;
+		}
+	}
+	if (rc < 0) {
+		x->err = ERR_CORRUPT;
+		return ERR_CORRUPT;
+	}
+	return 0;
+}
+
+int16_t partition_list_offsets(struct partition *p, int64_t timestamp, int64_t *offset,
+			       int64_t *ts_out)
+{
+	*offset = -1;
+	*ts_out = -1;
+	if (timestamp == TS_EARLIEST) {
+		*offset = p->log_start_offset;
+		return KERR_NONE;
+	}
+	if (timestamp == TS_LATEST) {
+		*offset = p->high_watermark;
+		return KERR_NONE;
+	}
+	if (timestamp < 0 && timestamp != TS_MAX)
+		return KERR_INVALID_REQUEST;
+	struct ts_ctx x = { .target = timestamp, .hwm = p->high_watermark, .offset = -1, .ts = -1 };
+	uint64_t first = store_first_index(p->store);
+	if (first <= p->commit_index &&
+	    store_scan(p->store, first, p->commit_index + 1, ts_cb, &x) != 0)
+		return KERR_KAFKA_STORAGE_ERROR;
+	*offset = x.offset;
+	*ts_out = x.offset >= 0 ? x.ts : -1;
+	return KERR_NONE;
+}
+
+/* --- retention ---------------------------------------------------------- */
+
+struct retain_ctx {
+	int64_t cutoff_ts;     /* delete entries whose newest record is older; INT64_MIN = off */
+	uint64_t bytes_excess; /* delete at least this many payload bytes */
+	uint64_t freed;
+	uint64_t upto;         /* last index to delete, 0 = none */
+	int64_t kafka_start;   /* first offset that stays */
+};
+
+static int retain_cb(void *ctx, const struct store_entry *e)
+{
+	struct retain_ctx *x = ctx;
+	int64_t newest = INT64_MIN, next = -1;
+	if (e->kind == STORE_KIND_DATA) {
+		struct rb_iter it;
+		const uint8_t *b;
+		size_t bl;
+		rb_iter_init(&it, e->data, e->len);
+		while (rb_iter_next_header(&it, &b, &bl, NULL) == 1) {
+			if (record_batch_max_timestamp(b) > newest)
+				newest = record_batch_max_timestamp(b);
+			next = record_batch_next_offset(b);
+		}
+		if (next < 0)
+			return ERR_CORRUPT;
+	}
+	bool too_old = e->kind != STORE_KIND_DATA || newest < x->cutoff_ts;
+	bool too_big = x->freed < x->bytes_excess;
+	if (!too_old && !too_big)
+		return 1;
+	x->upto = e->index;
+	x->freed += e->len;
+	if (next >= 0)
+		x->kafka_start = next;
+	return 0;
+}
+
+int partition_retain(struct partition *p, int64_t now_ms, bool *changed)
+{
+	*changed = false;
+	struct retain_ctx x = { .cutoff_ts = INT64_MIN, .kafka_start = p->log_start_offset };
+	if (p->cfg.retention_ms >= 0)
+		x.cutoff_ts = now_ms - p->cfg.retention_ms;
+	if (p->cfg.retention_bytes >= 0) {
+		uint64_t size;
+		int rc = store_size(p->store, &size);
+		if (rc != 0)
+			return rc;
+		if (size > (uint64_t)p->cfg.retention_bytes)
+			x.bytes_excess = size - (uint64_t)p->cfg.retention_bytes;
+	}
+	if (x.cutoff_ts == INT64_MIN && x.bytes_excess == 0)
+		return 0;
+	uint64_t first = store_first_index(p->store);
+	if (first > p->commit_index)
+		return 0;
+	int rc = store_scan(p->store, first, p->commit_index + 1, retain_cb, &x);
+	if (rc != 0)
+		return rc;
+	/* Trailing non-data entries alone do not move the Kafka start. */
+	if (x.upto == 0)
+		return 0;
+	rc = store_compact(p->store, x.upto, x.kafka_start);
+	if (rc != 0)
+		return rc;
+	p->log_start_offset = x.kafka_start;
+	*changed = true;
+	return 0;
+}

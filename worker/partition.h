@@ -1,0 +1,110 @@
+/* partition.h - Kafka semantics of one partition over its store.
+ *
+ * Owns the offsets bookkeeping of a partition replica: validating produced
+ * batches and assigning their offsets, the high watermark, the log start
+ * offset, and answering Fetch and ListOffsets from the store. Knows nothing
+ * of sockets, ipc or the event loop, and nothing of how an entry becomes
+ * committed: that is the replication layer's job (solo.c now, the Raft driver
+ * later), which tells the partition through partition_apply.
+ *
+ * The produce path: partition_produce validates the records and rewrites
+ * their baseOffset and partitionLeaderEpoch in place, reserving the offsets
+ * [base, next) (next_offset moves). The caller stores the bytes as one log
+ * entry; when that entry commits, partition_apply moves the high watermark to
+ * its end. If the entry is lost before committing, partition_rewind gives the
+ * reserved offsets back.
+ *
+ * One log entry holds the whole records field of one produce request (one or
+ * more batches), so a request is stored all or nothing. Kafka error codes
+ * come back as int16_t (common/kafka/kerr.h). */
+#ifndef FJORD_PARTITION_H
+#define FJORD_PARTITION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+struct store;
+
+#define PARTITION_MAX_MESSAGE_BYTES_DEFAULT 1048588 /* Kafka's message.max.bytes */
+
+struct partition_config {
+	int32_t max_message_bytes; /* largest batch accepted; <= 0 = the default */
+	int64_t retention_ms;      /* delete batches older than this; < 0 = never */
+	int64_t retention_bytes;   /* keep the log below this; < 0 = no limit */
+};
+
+struct partition {
+	struct store *store;         /* borrowed; outlives the partition */
+	struct partition_config cfg;
+	int64_t log_start_offset;    /* first offset still stored */
+	int64_t high_watermark;      /* offset after the last committed record */
+	int64_t next_offset;         /* offset the next accepted batch gets */
+	uint64_t commit_index;       /* log index of the last committed entry */
+};
+
+/* Recovers the partition from the store. Entries up to commit_index are
+ * committed (single replica: the whole log; with Raft: the applied index).
+ * Errors: ERR_CORRUPT (an entry does not hold record batches), ERR_IO. */
+int partition_open(struct partition *p, struct store *s, const struct partition_config *cfg,
+		   uint64_t commit_index);
+
+/* Validates a produce request's records (one or more v2 batches) and assigns
+ * offsets: each batch gets baseOffset = next offset and partitionLeaderEpoch
+ * = leader_epoch, written into `records` in place (borrowed, modified). On
+ * success returns KERR_NONE with *base_offset (the first batch's) and
+ * *next_offset (after the last record) set, and p->next_offset advanced.
+ * Otherwise nothing changes and it returns:
+ *   KERR_CORRUPT_MESSAGE               bad CRC, truncated or malformed batch
+ *   KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT magic other than 2
+ *   KERR_MESSAGE_TOO_LARGE             a batch larger than max_message_bytes
+ *   KERR_INVALID_RECORD                no batch, no records, or a record
+ *                                      count that disagrees with
+ *                                      lastOffsetDelta
+ * Per-record work is limited to record_batch_validate (CRC and framing). */
+int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
+			  int64_t *base_offset, int64_t *next_offset);
+
+/* Gives back offsets reserved by partition_produce whose entries will never
+ * commit: next_offset becomes `next_offset` (>= the high watermark). */
+void partition_rewind(struct partition *p, int64_t next_offset);
+
+/* The data entry at log index `index`, ending before `next_offset`, is
+ * committed: the high watermark moves to next_offset. Entries must be applied
+ * in index order. */
+void partition_apply(struct partition *p, uint64_t index, int64_t next_offset);
+
+/* Offset after the last record of an entry's payload (its last batch's
+ * baseOffset + lastOffsetDelta + 1), for drivers that apply entries read
+ * from the log. Returns -1 when the payload holds no well-framed batch. */
+int64_t partition_entry_next_offset(const uint8_t *payload, size_t len);
+
+/* Appends to `out` the committed batches from the one containing `offset`
+ * on, whole batches only, stopping before max_bytes would be exceeded but
+ * always including the first batch (Kafka's rule, so a large batch cannot
+ * stall a consumer). Clients skip the records before `offset` themselves.
+ * Returns KERR_NONE (offset == high watermark appends nothing),
+ * KERR_OFFSET_OUT_OF_RANGE (offset below the log start or above the high
+ * watermark) or KERR_KAFKA_STORAGE_ERROR. */
+int16_t partition_fetch(struct partition *p, int64_t offset, int32_t max_bytes, struct buf *out);
+
+/* ListOffsets. timestamp -2 (earliest) answers the log start offset, -1
+ * (latest) the high watermark, both with timestamp -1; -3 (max timestamp)
+ * the record with the largest timestamp; any other value >= 0 the first
+ * committed record whose timestamp is >= it, and that record's timestamp
+ * (for a compressed batch, the batch's base offset and maxTimestamp). Not
+ * found: offset -1, timestamp -1. Lookups by timestamp scan the log from its
+ * start (linear; an index by time is future work). Returns KERR_NONE,
+ * KERR_KAFKA_STORAGE_ERROR or KERR_INVALID_REQUEST (other negative values). */
+int16_t partition_list_offsets(struct partition *p, int64_t timestamp, int64_t *offset,
+			       int64_t *ts_out);
+
+/* Applies the retention limits at time now_ms: deletes whole committed
+ * entries from the front while the oldest one is entirely older than
+ * retention_ms, or while the log holds more than retention_bytes. The
+ * log start offset moves. Sets *changed when something was deleted.
+ * Errors: ERR_NOSPACE, ERR_IO (nothing deleted). */
+int partition_retain(struct partition *p, int64_t now_ms, bool *changed);
+
+#endif
