@@ -1,0 +1,172 @@
+/* test_supervisor_spawn.c - unit tests for worker spawning and the restart
+ * backoff (supervisor/spawn.c). */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "common/config.h"
+#include "common/err.h"
+#include "supervisor/spawn.h"
+
+static struct config *load(const char *text)
+{
+	char path[] = "/tmp/fjord-test-spawn-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	struct config *c = NULL;
+	char err[512];
+	int rc = config_load(path, NULL, 0, &c, err, sizeof(err));
+	unlink(path);
+	ck_assert_msg(rc == 0, "%s", err);
+	return c;
+}
+
+START_TEST(backoff_doubles_from_100ms_to_a_30s_cap)
+{
+	struct backoff b;
+	backoff_init(&b);
+	const int64_t want[] = { 100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 30000, 30000 };
+	int64_t now = 1000;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		backoff_started(&b, now);
+		now += 10; /* crashes right away */
+		ck_assert_int_eq(backoff_exited(&b, now), want[i]);
+		now += want[i];
+	}
+}
+END_TEST
+
+START_TEST(backoff_resets_after_60s_of_health)
+{
+	struct backoff b;
+	backoff_init(&b);
+	backoff_started(&b, 0);
+	ck_assert_int_eq(backoff_exited(&b, 5), 100);
+	backoff_started(&b, 105);
+	ck_assert_int_eq(backoff_exited(&b, 110), 200);
+	backoff_started(&b, 310);
+	ck_assert_int_eq(backoff_exited(&b, 310 + 59999), 400); /* not quite healthy */
+	backoff_started(&b, 100000);
+	ck_assert_int_eq(backoff_exited(&b, 160000), 100); /* 60 s healthy: reset */
+	backoff_started(&b, 160100);
+	ck_assert_int_eq(backoff_exited(&b, 160200), 200);
+}
+END_TEST
+
+START_TEST(worker_argv_is_the_documented_command_line)
+{
+	struct config *c = load("[node]\nid = 9\ndata_dir = /srv/d\nworker_path = /opt/fw\n"
+				"log_level = warn\n[storage]\nsync = never\nmap_size_mb = 64\n"
+				"[retention]\nbytes = 5000\n[topic.orders]\npartitions = 3\n"
+				"retention_ms = 77\nmax_message_bytes = 999\n");
+	struct spawn_argv a;
+	ck_assert_int_eq(spawn_build_argv(c, &c->topics[0], 2, 7, &a), 0);
+	const char *want[] = { "/opt/fw", "--ipc-fd", "7", "--topic", "orders", "--partition",
+			       "2", "--dir", "/srv/d/orders-2", "--node-id", "9", "--log-level",
+			       "warn", "--sync", "never", "--map-size-mb", "64",
+			       "--max-message-bytes", "999", "--retention-ms", "77",
+			       "--retention-bytes", "5000" };
+	int n = (int)(sizeof(want) / sizeof(want[0]));
+	ck_assert_int_eq(a.n, n);
+	for (int i = 0; i < n; i++)
+		ck_assert_str_eq(a.argv[i], want[i]);
+	ck_assert_ptr_null(a.argv[n]);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(spawned_worker_gets_its_argv_and_a_live_socketpair)
+{
+	char dir[] = "/tmp/fjord-test-spawn-dir-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char script[256], out[256], text[1024];
+	snprintf(script, sizeof(script), "%s/worker.sh", dir);
+	snprintf(out, sizeof(out), "%s/argv.txt", dir);
+	/* The fake worker records its argv, writes "hi" on its ipc fd, exits 3. */
+	FILE *f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\necho \"$@\" > %s\nprintf hi >&$2\nexit 3\n", out);
+	fclose(f);
+	chmod(script, 0755);
+	snprintf(text, sizeof(text),
+		 "[node]\nid = 1\ndata_dir = %s/data/nested\nworker_path = %s\n"
+		 "[topic.t]\npartitions = 1\n", dir, script);
+	struct config *c = load(text);
+	pid_t pid;
+	int fd;
+	ck_assert_int_eq(spawn_start(c, &c->topics[0], 0, &pid, &fd), 0);
+	char got[8] = { 0 };
+	ssize_t n = 0;
+	for (int tries = 0; tries < 500 && n < 2; tries++) { /* bounded: 5 s */
+		ssize_t k = read(fd, got + n, 2 - (size_t)n);
+		if (k > 0)
+			n += k;
+		else
+			usleep(10000);
+	}
+	ck_assert_str_eq(got, "hi");
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	char why[128];
+	ck_assert_str_eq(spawn_exit_str(status, why, sizeof(why)), "exited with status 3");
+	f = fopen(out, "r");
+	ck_assert_ptr_nonnull(f);
+	char line[1024] = { 0 };
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	/* The fd number is the child's to know; compare everything after it. */
+	ck_assert_int_eq(strncmp(line, "--ipc-fd ", 9), 0);
+	char want[2048];
+	snprintf(want, sizeof(want),
+		 " --topic t --partition 0 --dir %s/data/nested/t-0 --node-id 1 "
+		 "--log-level info --sync always --map-size-mb 1024 --max-message-bytes 1048576 "
+		 "--retention-ms 604800000 --retention-bytes -1\n",
+		 dir);
+	ck_assert_str_eq(strchr(line + 9, ' '), want);
+	struct stat st;
+	snprintf(text, sizeof(text), "%s/data/nested", dir);
+	ck_assert_int_eq(stat(text, &st), 0); /* data_dir created with parents */
+	close(fd);
+	config_free(c);
+	snprintf(text, sizeof(text), "rm -rf %s", dir);
+	ck_assert_int_eq(system(text), 0);
+}
+END_TEST
+
+START_TEST(exit_descriptions_name_the_signal)
+{
+	char why[128];
+	ck_assert_str_eq(spawn_exit_str(0, why, sizeof(why)), "exited with status 0");
+	pid_t p = fork();
+	if (p == 0) {
+		raise(SIGKILL);
+		_exit(0);
+	}
+	int status;
+	ck_assert_int_eq(waitpid(p, &status, 0), p);
+	ck_assert_str_eq(spawn_exit_str(status, why, sizeof(why)), "killed by signal 9 (Killed)");
+}
+END_TEST
+
+static Suite *supervisor_spawn_suite(void)
+{
+	Suite *s = suite_create("supervisor_spawn");
+	TCase *tc = tcase_create("spawn");
+	tcase_add_test(tc, backoff_doubles_from_100ms_to_a_30s_cap);
+	tcase_add_test(tc, backoff_resets_after_60s_of_health);
+	tcase_add_test(tc, worker_argv_is_the_documented_command_line);
+	tcase_add_test(tc, spawned_worker_gets_its_argv_and_a_live_socketpair);
+	tcase_add_test(tc, exit_descriptions_name_the_signal);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(supervisor_spawn_suite)
