@@ -88,7 +88,12 @@ $(BIN)/%: $(B)/tools/%.o $(LIB_WORKER) $(LIB_SUP) $(LIB_COMMON)
 $(B)/test/%: $(B)/test/unit/%.o $(call obj,$(UNIT_HELPERS)) $(LIB_WORKER) $(LIB_SUP) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
-$(B)/test/sim: $(call obj,$(SIM_SRC)) $(LIB_WORKER) $(LIB_COMMON)
+# Simulation objects live under $(B)/sim-obj/: $(B)/test/sim is the binary.
+SIM_OBJ := $(patsubst test/sim/%.c,$(B)/sim-obj/%.o,$(SIM_SRC))
+$(B)/sim-obj/%.o: test/sim/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/test/sim: $(SIM_OBJ) $(LIB_WORKER) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 
