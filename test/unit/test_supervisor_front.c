@@ -1,0 +1,815 @@
+/* test_supervisor_front.c - the Kafka front end end to end, in one process:
+ * a client socketpair on one side of kafka_conn.c, fake workers on the other
+ * side of worker_link.c, all on one event loop the test pumps. The fake
+ * workers record what they receive and answer only when a test says so, so
+ * ordering, cancellation and failure paths are deterministic. */
+#include <check.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "common/config.h"
+#include "common/err.h"
+#include "common/frame.h"
+#include "common/ipc.h"
+#include "common/kafka/kafka_gen.h"
+#include "common/kafka/kafka_header.h"
+#include "common/kafka/kerr.h"
+#include "supervisor/fetch.h"
+#include "supervisor/ids.h"
+#include "supervisor/kafka_conn.h"
+#include "supervisor/metadata.h"
+#include "supervisor/sup.h"
+#include "supervisor/worker_link.h"
+#include "supervisor/workers.h"
+
+#define N_PARTS 2
+#define MAX_MSGS 256
+
+/* One fake worker: the far end of a worker's socketpair. */
+struct fake {
+	struct bufferevent *bev;
+	struct buf rx;
+	int n_msgs;
+	struct ipc_msg msgs[MAX_MSGS]; /* what arrived, in order (records not kept) */
+};
+
+static struct sup s;
+static struct fake fakes[N_PARTS];
+static int client = -1; /* the test's end of the client connection */
+static struct buf inbox; /* bytes received by the client */
+static int corr_seq;
+
+static void fake_read(struct bufferevent *bev, void *arg)
+{
+	struct fake *f = arg;
+	for (int guard = 0; guard < 10000; guard++) {
+		int rc = frame_pull(bufferevent_get_input(bev), FRAME_MAX_DEFAULT, &f->rx);
+		if (rc <= 0)
+			return;
+		ck_assert_int_lt(f->n_msgs, MAX_MSGS);
+		struct ipc_msg *m = &f->msgs[f->n_msgs++];
+		ck_assert_int_eq(ipc_decode(f->rx.data, f->rx.len, m), 0);
+		if (m->type == IPC_PRODUCE) {
+			m->u.produce.records = NULL; /* borrowed from rx: do not keep */
+		}
+	}
+}
+
+static void fake_send(struct fake *f, const struct ipc_msg *m)
+{
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(ipc_encode(m, &b), 0);
+	ck_assert_int_eq(frame_push(bufferevent_get_output(f->bev), b.data, b.len), 0);
+	buf_free(&b);
+}
+
+static void pump_once(void)
+{
+	event_base_loop(s.base, EVLOOP_NONBLOCK);
+	uint8_t tmp[65536];
+	for (;;) {
+		ssize_t n = read(client, tmp, sizeof(tmp));
+		if (n <= 0)
+			break;
+		buf_put(&inbox, tmp, (size_t)n);
+	}
+}
+
+/* Runs the loop a bounded number of rounds (about 1 s) or until cond. */
+#define PUMP_UNTIL(cond)                                                      \
+	do {                                                                  \
+		for (int round_ = 0; round_ < 500 && !(cond); round_++) {     \
+			pump_once();                                          \
+			struct timespec ts_ = { 0, 2 * 1000 * 1000 };         \
+			nanosleep(&ts_, NULL);                                \
+		}                                                             \
+	} while (0)
+
+static void pump_a_little(void)
+{
+	for (int i = 0; i < 20; i++) {
+		pump_once();
+		struct timespec ts = { 0, 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+static bool client_closed(void)
+{
+	uint8_t c;
+	ssize_t n = recv(client, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+static void setup(void)
+{
+	memset(&s, 0, sizeof(s));
+	memset(fakes, 0, sizeof(fakes));
+	buf_init(&inbox);
+	corr_seq = 100;
+	const char *text = "[node]\nid = 5\nkafka_listen = 127.0.0.1:19999\n"
+			   "advertised_host = broker5.test\n[kafka]\nsocket_request_max_bytes = 4096\n"
+			   "[topic.t]\npartitions = 2\n[topic.u]\npartitions = 1\n";
+	char path[] = "/tmp/fjord-test-front-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	char err[512];
+	int rc = config_load(path, NULL, 0, &s.cfg, err, sizeof(err));
+	unlink(path);
+	ck_assert_msg(rc == 0, "%s", err);
+	snprintf(s.cluster_id, sizeof(s.cluster_id), "test-cluster");
+	s.base = event_base_new();
+	ck_assert_ptr_nonnull(s.base);
+	s.workers = workers_new(&s);
+	ck_assert_ptr_nonnull(s.workers);
+	/* t/0 and t/1 are served by fakes; u/0 exists but never starts. */
+	for (int p = 0; p < N_PARTS; p++) {
+		bool created;
+		struct worker *w = workers_ensure(s.workers, "t", p, &created);
+		ck_assert(created);
+		int sv[2];
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		evutil_make_socket_nonblocking(sv[0]);
+		evutil_make_socket_nonblocking(sv[1]);
+		ck_assert_int_eq(link_open(w, s.base, sv[0]), 0);
+		w->state = WORKER_SERVING;
+		w->has_status = true;
+		w->status.role = IPC_ROLE_LEADER;
+		w->status.term = 7 + (uint64_t)p;
+		fakes[p].bev = bufferevent_socket_new(s.base, sv[1], BEV_OPT_CLOSE_ON_FREE);
+		buf_init(&fakes[p].rx);
+		bufferevent_setcb(fakes[p].bev, fake_read, NULL, NULL, &fakes[p]);
+		bufferevent_enable(fakes[p].bev, EV_READ | EV_WRITE);
+	}
+	bool created;
+	workers_ensure(s.workers, "u", 0, &created);
+	int cv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, cv), 0);
+	evutil_make_socket_nonblocking(cv[1]);
+	ck_assert_int_eq(kconn_open(&s, cv[0]), 0);
+	client = cv[1];
+}
+
+static void teardown(void)
+{
+	kconn_close_all(&s);
+	for (int p = 0; p < N_PARTS; p++) {
+		if (fakes[p].bev)
+			bufferevent_free(fakes[p].bev);
+		buf_free(&fakes[p].rx);
+	}
+	workers_free(s.workers);
+	event_base_free(s.base);
+	config_free(s.cfg);
+	close(client);
+	buf_free(&inbox);
+}
+
+/* Sends one request; body is encoded by the caller into `body`. */
+static int32_t send_request(int16_t key, int16_t version, const struct buf *body)
+{
+	struct buf b;
+	buf_init(&b);
+	struct kafka_request_header h;
+	kafka_request_header_init(&h);
+	h.request_api_key = key;
+	h.request_api_version = version;
+	h.correlation_id = ++corr_seq;
+	h.client_id = kafka_str_from("unit");
+	buf_put_u32(&b, 0);
+	ck_assert_int_eq(kafka_request_header_encode(
+				 &b, (int16_t)kafka_request_header_version(key, version), &h),
+			 0);
+	buf_put(&b, body->data, body->len);
+	buf_patch_u32(&b, 0, (uint32_t)(b.len - 4));
+	ck_assert_int_eq(write(client, b.data, b.len), (ssize_t)b.len);
+	buf_free(&b);
+	return h.correlation_id;
+}
+
+static void send_raw(const void *p, size_t n)
+{
+	ck_assert_int_eq(write(client, p, n), (ssize_t)n);
+}
+
+/* Number of complete responses waiting in inbox. */
+static int responses_ready(void)
+{
+	size_t pos = 0;
+	int n = 0;
+	while (inbox.len - pos >= 4) {
+		uint32_t len = be32_load(inbox.data + pos);
+		if (inbox.len - pos - 4 < len)
+			break;
+		pos += 4 + len;
+		n++;
+	}
+	return n;
+}
+
+/* Takes the first response: checks its correlation id and returns a reader
+ * over its body (valid until the next take; the bytes are copied aside). */
+static uint8_t taken[1 << 20];
+static struct reader take_response(int16_t key, int16_t version, int32_t want_corr)
+{
+	ck_assert_int_ge(responses_ready(), 1);
+	uint32_t len = be32_load(inbox.data);
+	ck_assert_uint_le(len, sizeof(taken));
+	memcpy(taken, inbox.data + 4, len);
+	memmove(inbox.data, inbox.data + 4 + len, inbox.len - 4 - len);
+	inbox.len -= 4 + len;
+	struct reader r;
+	reader_init(&r, taken, len);
+	ck_assert_int_eq((int32_t)reader_u32(&r), want_corr);
+	if (kafka_response_header_version(key, version) >= 1)
+		ck_assert_int_eq(reader_uvarint(&r), 0);
+	return r;
+}
+
+static struct buf records_of(size_t payload)
+{
+	/* One fake "batch": baseOffset, batchLength, payload. */
+	struct buf b;
+	buf_init(&b);
+	buf_put_u64(&b, 0);
+	buf_put_u32(&b, (uint32_t)payload);
+	for (size_t i = 0; i < payload; i++)
+		buf_put_u8(&b, (uint8_t)i);
+	return b;
+}
+
+static int32_t send_produce(int16_t version, int16_t acks, const char *topic, int32_t part)
+{
+	struct buf recs = records_of(20);
+	struct kafka_produce_request_partition_produce_data pd;
+	kafka_produce_request_partition_produce_data_init(&pd);
+	pd.index = part;
+	pd.records.ptr = recs.data;
+	pd.records.len = (int32_t)recs.len;
+	struct kafka_produce_request_topic_produce_data td;
+	kafka_produce_request_topic_produce_data_init(&td);
+	td.name = kafka_str_from(topic);
+	td.partition_data = &pd;
+	td.n_partition_data = 1;
+	struct kafka_produce_request req;
+	kafka_produce_request_init(&req);
+	req.acks = acks;
+	req.timeout_ms = 5000;
+	req.topic_data = &td;
+	req.n_topic_data = 1;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_produce_request_encode(&body, version, &req), 0);
+	int32_t corr = send_request(KAFKA_API_PRODUCE, version, &body);
+	buf_free(&body);
+	buf_free(&recs);
+	return corr;
+}
+
+static struct kafka_produce_response take_produce(int16_t version, int32_t corr,
+						  struct arena *a)
+{
+	struct reader r = take_response(KAFKA_API_PRODUCE, version, corr);
+	struct kafka_produce_response resp;
+	ck_assert_int_eq(kafka_produce_response_decode(&r, version, &resp, a), 0);
+	return resp;
+}
+
+static int32_t send_metadata(int16_t version, const char *topic)
+{
+	struct kafka_metadata_request_metadata_request_topic t;
+	kafka_metadata_request_metadata_request_topic_init(&t);
+	t.name = kafka_str_from(topic);
+	struct kafka_metadata_request req;
+	kafka_metadata_request_init(&req);
+	req.topics = topic ? &t : NULL;
+	req.n_topics = topic ? 1 : -1;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_metadata_request_encode(&body, version, &req), 0);
+	int32_t corr = send_request(KAFKA_API_METADATA, version, &body);
+	buf_free(&body);
+	return corr;
+}
+
+static void answer_produce(int p, int i, int16_t err, int64_t base)
+{
+	ck_assert_int_gt(fakes[p].n_msgs, i);
+	struct ipc_msg *m = &fakes[p].msgs[i];
+	ck_assert_int_eq(m->type, IPC_PRODUCE);
+	struct ipc_msg res = { .type = IPC_PRODUCE_RESULT };
+	res.u.produce_result.req_id = m->u.produce.req_id;
+	res.u.produce_result.error = err;
+	res.u.produce_result.base_offset = base;
+	res.u.produce_result.log_append_time = -1;
+	res.u.produce_result.log_start_offset = 0;
+	fake_send(&fakes[p], &res);
+}
+
+START_TEST(responses_leave_in_request_order_when_a_later_request_finishes_first)
+{
+	int32_t c1 = send_produce(9, 1, "t", 0);
+	int32_t c2 = send_metadata(9, "t");
+	struct buf empty;
+	buf_init(&empty);
+	int32_t c3 = send_request(KAFKA_API_API_VERSIONS, 2, &empty);
+	PUMP_UNTIL(fakes[0].n_msgs == 1);
+	ck_assert_int_eq(fakes[0].n_msgs, 1);
+	ck_assert_int_eq(fakes[0].msgs[0].u.produce.acks, 1);
+	ck_assert_int_eq(fakes[0].msgs[0].u.produce.timeout_ms, 5000);
+	pump_a_little();
+	/* Metadata and ApiVersions are done, but wait behind the produce. */
+	ck_assert_int_eq(responses_ready(), 0);
+	answer_produce(0, 0, 0, 42);
+	PUMP_UNTIL(responses_ready() == 3);
+	ck_assert_int_eq(responses_ready(), 3);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_produce_response pr = take_produce(9, c1, &a);
+	ck_assert_int_eq(pr.n_responses, 1);
+	ck_assert(kafka_str_eq(pr.responses[0].name, "t"));
+	ck_assert_int_eq(pr.responses[0].partition_responses[0].error_code, 0);
+	ck_assert_int_eq(pr.responses[0].partition_responses[0].base_offset, 42);
+	take_response(KAFKA_API_METADATA, 9, c2);
+	struct reader r = take_response(KAFKA_API_API_VERSIONS, 2, c3);
+	struct kafka_api_versions_response av;
+	ck_assert_int_eq(kafka_api_versions_response_decode(&r, 2, &av, &a), 0);
+	ck_assert_int_eq(av.error_code, 0);
+	ck_assert_int_eq(av.n_api_keys, 5);
+	ck_assert_int_eq(av.api_keys[0].api_key, KAFKA_API_PRODUCE);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(acks_zero_produce_gets_no_response_and_blocks_nothing)
+{
+	send_produce(9, 0, "t", 1);
+	int32_t c2 = send_metadata(1, "t");
+	PUMP_UNTIL(responses_ready() == 1 && fakes[1].n_msgs == 1);
+	ck_assert_int_eq(fakes[1].n_msgs, 1);
+	ck_assert_int_eq(fakes[1].msgs[0].u.produce.acks, 0);
+	ck_assert_int_eq(responses_ready(), 1);
+	take_response(KAFKA_API_METADATA, 1, c2);
+	answer_produce(1, 0, 0, 0);
+	pump_a_little();
+	ck_assert_int_eq(responses_ready(), 0);
+	ck_assert_uint_eq(inbox.len, 0);
+}
+END_TEST
+
+START_TEST(a_worker_that_dies_fails_its_in_flight_requests_as_retriable)
+{
+	int32_t c1 = send_produce(9, -1, "t", 0);
+	PUMP_UNTIL(fakes[0].n_msgs == 1);
+	ck_assert_int_eq(fakes[0].n_msgs, 1);
+	bufferevent_free(fakes[0].bev); /* the worker's end goes away: EOF */
+	fakes[0].bev = NULL;
+	PUMP_UNTIL(responses_ready() == 1);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_produce_response pr = take_produce(9, c1, &a);
+	ck_assert_int_eq(pr.responses[0].partition_responses[0].error_code,
+			 KERR_NOT_LEADER_OR_FOLLOWER);
+	ck_assert_int_eq(pr.responses[0].partition_responses[0].base_offset, -1);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(unknown_and_unavailable_partitions_are_answered_without_forwarding)
+{
+	int32_t c1 = send_produce(9, 1, "nope", 0);
+	int32_t c2 = send_produce(9, 1, "t", 9);
+	int32_t c3 = send_produce(9, 1, "u", 0); /* exists, worker not serving */
+	int32_t c4 = send_produce(2, 1, "t", 0); /* old message format */
+	PUMP_UNTIL(responses_ready() == 4);
+	struct arena a;
+	arena_init(&a);
+	ck_assert_int_eq(take_produce(9, c1, &a).responses[0].partition_responses[0].error_code,
+			 KERR_UNKNOWN_TOPIC_OR_PARTITION);
+	ck_assert_int_eq(take_produce(9, c2, &a).responses[0].partition_responses[0].error_code,
+			 KERR_UNKNOWN_TOPIC_OR_PARTITION);
+	ck_assert_int_eq(take_produce(9, c3, &a).responses[0].partition_responses[0].error_code,
+			 KERR_NOT_LEADER_OR_FOLLOWER);
+	ck_assert_int_eq(take_produce(2, c4, &a).responses[0].partition_responses[0].error_code,
+			 KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT);
+	ck_assert_int_eq(fakes[0].n_msgs + fakes[1].n_msgs, 0);
+	arena_free(&a);
+}
+END_TEST
+
+static int32_t send_fetch(int16_t version, int32_t min_bytes, int32_t max_bytes)
+{
+	struct kafka_fetch_request_fetch_partition parts[N_PARTS];
+	for (int p = 0; p < N_PARTS; p++) {
+		kafka_fetch_request_fetch_partition_init(&parts[p]);
+		parts[p].partition = p;
+		parts[p].fetch_offset = 10 + p;
+		parts[p].partition_max_bytes = 1000;
+	}
+	struct kafka_fetch_request_fetch_topic t;
+	kafka_fetch_request_fetch_topic_init(&t);
+	t.topic = kafka_str_from("t");
+	ids_topic_id("t", 1, &t.topic_id);
+	t.partitions = parts;
+	t.n_partitions = N_PARTS;
+	struct kafka_fetch_request req;
+	kafka_fetch_request_init(&req);
+	req.max_wait_ms = 5000;
+	req.min_bytes = min_bytes;
+	req.max_bytes = max_bytes;
+	req.topics = &t;
+	req.n_topics = 1;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_fetch_request_encode(&body, version, &req), 0);
+	int32_t corr = send_request(KAFKA_API_FETCH, version, &body);
+	buf_free(&body);
+	return corr;
+}
+
+static void answer_fetch(int p, int i, size_t payload)
+{
+	struct ipc_msg *m = &fakes[p].msgs[i];
+	ck_assert_int_eq(m->type, IPC_FETCH);
+	struct buf recs = records_of(payload);
+	struct ipc_msg res = { .type = IPC_FETCH_RESULT };
+	res.u.fetch_result.req_id = m->u.fetch.req_id;
+	res.u.fetch_result.high_watermark = 100 + p;
+	res.u.fetch_result.last_stable_offset = 100 + p;
+	res.u.fetch_result.records = payload ? recs.data : NULL;
+	res.u.fetch_result.records_len = payload ? (uint32_t)recs.len : 0;
+	fake_send(&fakes[p], &res);
+	buf_free(&recs);
+}
+
+START_TEST(fetch_cancels_parked_partitions_once_min_bytes_arrived)
+{
+	int32_t c = send_fetch(13, 1, 1 << 20);
+	PUMP_UNTIL(fakes[0].n_msgs == 1 && fakes[1].n_msgs == 1);
+	ck_assert_int_eq(fakes[0].msgs[0].u.fetch.offset, 10);
+	ck_assert_int_eq(fakes[1].msgs[0].u.fetch.offset, 11);
+	ck_assert_int_eq(fakes[1].msgs[0].u.fetch.max_wait_ms, 5000);
+	ck_assert_int_eq(fakes[1].msgs[0].u.fetch.max_bytes, 1000);
+	pump_a_little();
+	ck_assert_int_eq(fakes[1].n_msgs, 1); /* parked, nothing else yet */
+	answer_fetch(0, 0, 30);
+	PUMP_UNTIL(fakes[1].n_msgs == 2);
+	ck_assert_int_eq(fakes[1].msgs[1].type, IPC_FETCH_CANCEL);
+	ck_assert_uint_eq(fakes[1].msgs[1].u.fetch_cancel.req_id, fakes[1].msgs[0].u.fetch.req_id);
+	ck_assert_int_eq(fakes[0].n_msgs, 1); /* the answered one is not cancelled */
+	ck_assert_int_eq(responses_ready(), 0);
+	answer_fetch(1, 0, 0);
+	PUMP_UNTIL(responses_ready() == 1);
+	struct reader r = take_response(KAFKA_API_FETCH, 13, c);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_fetch_response fr;
+	ck_assert_int_eq(kafka_fetch_response_decode(&r, 13, &fr, &a), 0);
+	ck_assert_int_eq(fr.error_code, 0);
+	ck_assert_int_eq(fr.session_id, 0);
+	ck_assert_int_eq(fr.n_responses, 1);
+	struct kafka_uuid id;
+	ids_topic_id("t", 1, &id);
+	ck_assert_mem_eq(fr.responses[0].topic_id.b, id.b, 16);
+	ck_assert_int_eq(fr.responses[0].n_partitions, 2);
+	ck_assert_int_eq(fr.responses[0].partitions[0].records.len, 42);
+	ck_assert_int_eq(fr.responses[0].partitions[0].high_watermark, 100);
+	ck_assert_int_eq(fr.responses[0].partitions[1].records.len, 0); /* empty, not null */
+	ck_assert_int_eq(fr.responses[0].partitions[1].high_watermark, 101);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(fetch_max_bytes_keeps_the_first_batch_and_trims_later_partitions)
+{
+	int32_t c = send_fetch(12, 1, 50);
+	PUMP_UNTIL(fakes[0].n_msgs == 1 && fakes[1].n_msgs == 1);
+	ck_assert_int_eq(fakes[0].msgs[0].u.fetch.max_bytes, 50);
+	answer_fetch(1, 0, 30);  /* 42 bytes, but it is the second partition */
+	PUMP_UNTIL(fakes[0].n_msgs == 2);
+	answer_fetch(0, 0, 88);  /* 100 bytes: over max_bytes, yet first */
+	PUMP_UNTIL(responses_ready() == 1);
+	struct reader r = take_response(KAFKA_API_FETCH, 12, c);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_fetch_response fr;
+	ck_assert_int_eq(kafka_fetch_response_decode(&r, 12, &fr, &a), 0);
+	ck_assert(kafka_str_eq(fr.responses[0].topic, "t"));
+	ck_assert_int_eq(fr.responses[0].partitions[0].records.len, 100);
+	ck_assert_int_eq(fr.responses[0].partitions[1].records.len, 0);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(fetch_by_unknown_topic_id_is_answered_at_once)
+{
+	struct kafka_fetch_request_fetch_partition part;
+	kafka_fetch_request_fetch_partition_init(&part);
+	struct kafka_fetch_request_fetch_topic t;
+	kafka_fetch_request_fetch_topic_init(&t);
+	ids_topic_id("zzz", 3, &t.topic_id);
+	t.partitions = &part;
+	t.n_partitions = 1;
+	struct kafka_fetch_request req;
+	kafka_fetch_request_init(&req);
+	req.max_wait_ms = 5000;
+	req.min_bytes = 1;
+	req.topics = &t;
+	req.n_topics = 1;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_fetch_request_encode(&body, 16, &req), 0);
+	int32_t c = send_request(KAFKA_API_FETCH, 16, &body);
+	buf_free(&body);
+	PUMP_UNTIL(responses_ready() == 1);
+	struct reader r = take_response(KAFKA_API_FETCH, 16, c);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_fetch_response fr;
+	ck_assert_int_eq(kafka_fetch_response_decode(&r, 16, &fr, &a), 0);
+	ck_assert_int_eq(fr.responses[0].partitions[0].error_code, KERR_UNKNOWN_TOPIC_ID);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(api_versions_beyond_ours_gets_the_v0_error_layout)
+{
+	struct buf empty;
+	buf_init(&empty);
+	int32_t c = send_request(KAFKA_API_API_VERSIONS, 99, &empty);
+	PUMP_UNTIL(responses_ready() == 1);
+	struct reader r = take_response(KAFKA_API_API_VERSIONS, 99, c);
+	ck_assert_int_eq((int16_t)reader_u16(&r), KERR_UNSUPPORTED_VERSION);
+	ck_assert_int_eq((int32_t)reader_u32(&r), 1);
+	ck_assert_int_eq((int16_t)reader_u16(&r), KAFKA_API_API_VERSIONS);
+	ck_assert_int_eq((int16_t)reader_u16(&r), 0);
+	ck_assert_int_eq((int16_t)reader_u16(&r), 4);
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_uint_eq(reader_left(&r), 0);
+	ck_assert(!client_closed());
+}
+END_TEST
+
+START_TEST(list_offsets_v0_is_refused_per_partition_and_v1_is_forwarded)
+{
+	struct kafka_list_offsets_request_list_offsets_partition part;
+	kafka_list_offsets_request_list_offsets_partition_init(&part);
+	part.partition_index = 1;
+	part.timestamp = -2;
+	struct kafka_list_offsets_request_list_offsets_topic t;
+	kafka_list_offsets_request_list_offsets_topic_init(&t);
+	t.name = kafka_str_from("t");
+	t.partitions = &part;
+	t.n_partitions = 1;
+	struct kafka_list_offsets_request req;
+	kafka_list_offsets_request_init(&req);
+	req.topics = &t;
+	req.n_topics = 1;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_list_offsets_request_encode(&body, 0, &req), 0);
+	int32_t c0 = send_request(KAFKA_API_LIST_OFFSETS, 0, &body);
+	buf_reset(&body);
+	ck_assert_int_eq(kafka_list_offsets_request_encode(&body, 1, &req), 0);
+	int32_t c1 = send_request(KAFKA_API_LIST_OFFSETS, 1, &body);
+	buf_free(&body);
+	PUMP_UNTIL(fakes[1].n_msgs == 1);
+	ck_assert_int_eq(fakes[1].msgs[0].type, IPC_LIST_OFFSETS);
+	ck_assert_int_eq(fakes[1].msgs[0].u.list_offsets.timestamp, -2);
+	struct ipc_msg res = { .type = IPC_LIST_OFFSETS_RESULT };
+	res.u.list_offsets_result.req_id = fakes[1].msgs[0].u.list_offsets.req_id;
+	res.u.list_offsets_result.timestamp = -1;
+	res.u.list_offsets_result.offset = 17;
+	fake_send(&fakes[1], &res);
+	PUMP_UNTIL(responses_ready() == 2);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_list_offsets_response lr;
+	struct reader r = take_response(KAFKA_API_LIST_OFFSETS, 0, c0);
+	ck_assert_int_eq(kafka_list_offsets_response_decode(&r, 0, &lr, &a), 0);
+	ck_assert_int_eq(lr.topics[0].partitions[0].error_code, KERR_UNSUPPORTED_VERSION);
+	ck_assert_int_eq(lr.topics[0].partitions[0].partition_index, 1);
+	ck_assert_int_eq(lr.topics[0].partitions[0].n_old_style_offsets, 0);
+	r = take_response(KAFKA_API_LIST_OFFSETS, 1, c1);
+	ck_assert_int_eq(kafka_list_offsets_response_decode(&r, 1, &lr, &a), 0);
+	ck_assert_int_eq(lr.topics[0].partitions[0].error_code, 0);
+	ck_assert_int_eq(lr.topics[0].partitions[0].offset, 17);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(an_oversized_or_negative_frame_closes_the_connection)
+{
+	uint8_t big[4];
+	be32_store(big, 4097); /* socket_request_max_bytes is 4096 here */
+	send_raw(big, 4);
+	PUMP_UNTIL(client_closed());
+	ck_assert(client_closed());
+	ck_assert_int_eq(s.n_connections, 0);
+}
+END_TEST
+
+START_TEST(garbled_requests_and_unknown_api_keys_close_the_connection)
+{
+	/* Metadata v1 whose topic array claims far more entries than bytes. */
+	uint8_t req[] = { 0, 0, 0, 16, 0, 3, 0, 1, 0, 0, 0, 9, 0, 0, 0x00, 0x0f, 0x42, 0x40, 'a', 'b' };
+	send_raw(req, sizeof(req));
+	PUMP_UNTIL(client_closed());
+	ck_assert(client_closed());
+}
+END_TEST
+
+START_TEST(an_api_key_nobody_serves_closes_the_connection)
+{
+	struct buf empty;
+	buf_init(&empty);
+	send_request(999, 0, &empty);
+	PUMP_UNTIL(client_closed());
+	ck_assert(client_closed());
+}
+END_TEST
+
+START_TEST(reading_pauses_at_the_in_flight_limit_and_resumes)
+{
+	for (int i = 0; i < 110; i++)
+		send_produce(9, 1, "t", 0);
+	PUMP_UNTIL(fakes[0].n_msgs >= 100);
+	pump_a_little();
+	ck_assert_int_eq(fakes[0].n_msgs, 100); /* the rest wait in the socket */
+	answer_produce(0, 0, 0, 0);
+	PUMP_UNTIL(fakes[0].n_msgs == 101);
+	ck_assert_int_eq(fakes[0].n_msgs, 101);
+	for (int i = 1; i < 101; i++)
+		answer_produce(0, i, 0, i);
+	PUMP_UNTIL(fakes[0].n_msgs == 110);
+	ck_assert_int_eq(fakes[0].n_msgs, 110);
+	for (int i = 101; i < 110; i++)
+		answer_produce(0, i, 0, i);
+	PUMP_UNTIL(responses_ready() == 110);
+	ck_assert_int_eq(responses_ready(), 110);
+	struct arena a;
+	arena_init(&a);
+	for (int i = 0; i < 110; i++) {
+		struct kafka_produce_response pr = take_produce(9, 101 + i, &a);
+		ck_assert_int_eq(pr.responses[0].partition_responses[0].base_offset, i);
+	}
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(metadata_reports_leaders_epochs_and_unknown_topics)
+{
+	/* t/1 restarting: no leader. */
+	workers_find(s.workers, "t", 1, 1)->state = WORKER_STARTING;
+	struct kafka_metadata_request req;
+	kafka_metadata_request_init(&req);
+	req.n_topics = -1; /* all */
+	struct kafka_metadata_response resp;
+	struct arena a;
+	arena_init(&a);
+	ck_assert_int_eq(metadata_build(&s, 12, &req, &resp, &a), 0);
+	ck_assert_int_eq(resp.n_brokers, 1);
+	ck_assert_int_eq(resp.brokers[0].node_id, 5);
+	ck_assert(kafka_str_eq(resp.brokers[0].host, "broker5.test"));
+	ck_assert_int_eq(resp.brokers[0].port, 19999);
+	ck_assert_int_eq(resp.brokers[0].rack.len, -1);
+	ck_assert(kafka_str_eq(resp.cluster_id, "test-cluster"));
+	ck_assert_int_eq(resp.controller_id, 5);
+	ck_assert_int_eq(resp.n_topics, 2);
+	const struct kafka_metadata_response_metadata_response_topic *t = &resp.topics[0];
+	ck_assert(kafka_str_eq(t->name, "t"));
+	ck_assert_int_eq(t->error_code, 0);
+	ck_assert_int_eq(t->topic_authorized_operations, INT32_MIN);
+	struct kafka_uuid id;
+	ids_topic_id("t", 1, &id);
+	ck_assert_mem_eq(t->topic_id.b, id.b, 16);
+	ck_assert_int_eq(t->n_partitions, 2);
+	ck_assert_int_eq(t->partitions[0].error_code, 0);
+	ck_assert_int_eq(t->partitions[0].leader_id, 5);
+	ck_assert_int_eq(t->partitions[0].leader_epoch, 7);
+	ck_assert_int_eq(t->partitions[0].n_replica_nodes, 1);
+	ck_assert_int_eq(t->partitions[0].replica_nodes[0], 5);
+	ck_assert_int_eq(t->partitions[0].isr_nodes[0], 5);
+	ck_assert_int_eq(t->partitions[0].n_offline_replicas, 0);
+	ck_assert_int_eq(t->partitions[1].error_code, KERR_LEADER_NOT_AVAILABLE);
+	ck_assert_int_eq(t->partitions[1].leader_id, -1);
+	ck_assert(kafka_str_eq(resp.topics[1].name, "u"));
+	ck_assert_int_eq(resp.topics[1].partitions[0].leader_id, -1);
+
+	/* v1+: an empty list means no topics; v0: every topic. */
+	req.n_topics = 0;
+	ck_assert_int_eq(metadata_build(&s, 1, &req, &resp, &a), 0);
+	ck_assert_int_eq(resp.n_topics, 0);
+	ck_assert_int_eq(metadata_build(&s, 0, &req, &resp, &a), 0);
+	ck_assert_int_eq(resp.n_topics, 2);
+
+	struct kafka_metadata_request_metadata_request_topic rt[3];
+	for (int i = 0; i < 3; i++)
+		kafka_metadata_request_metadata_request_topic_init(&rt[i]);
+	rt[0].name = kafka_str_from("nope");
+	rt[1].name = (struct kafka_str){ NULL, -1 }; /* by id */
+	ids_topic_id("u", 1, &rt[1].topic_id);
+	rt[2].name = kafka_str_from("bad name");
+	req.topics = rt;
+	req.n_topics = 3;
+	ck_assert_int_eq(metadata_build(&s, 12, &req, &resp, &a), 0);
+	ck_assert_int_eq(resp.n_topics, 3);
+	ck_assert_int_eq(resp.topics[0].error_code, KERR_UNKNOWN_TOPIC_OR_PARTITION);
+	ck_assert(kafka_str_eq(resp.topics[0].name, "nope"));
+	ck_assert_int_eq(resp.topics[0].n_partitions, 0);
+	ck_assert_int_eq(resp.topics[1].error_code, 0);
+	ck_assert(kafka_str_eq(resp.topics[1].name, "u"));
+	ck_assert_int_eq(resp.topics[2].error_code, KERR_INVALID_TOPIC_EXCEPTION);
+	/* And it encodes at every served version. */
+	for (int16_t v = 0; v <= 12; v++) {
+		struct buf b;
+		buf_init(&b);
+		req.n_topics = v >= 10 ? 3 : 1;
+		ck_assert_int_eq(metadata_build(&s, v, &req, &resp, &a), 0);
+		ck_assert_msg(kafka_metadata_response_encode(&b, v, &resp) == 0, "v%d", v);
+		buf_free(&b);
+	}
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(topic_ids_are_stable_distinct_and_never_zero)
+{
+	struct kafka_uuid a, b, c;
+	ids_topic_id("orders", 6, &a);
+	ids_topic_id("orders", 6, &b);
+	ids_topic_id("orders2", 7, &c);
+	ck_assert_mem_eq(a.b, b.b, 16);
+	ck_assert(memcmp(a.b, c.b, 16) != 0);
+	ck_assert_int_eq(a.b[0] & 0x80, 0);
+	ck_assert_int_eq(a.b[6] >> 4, 4);
+	ck_assert_ptr_eq(ids_topic_by_id(s.cfg, &a), NULL);
+	ids_topic_id("u", 1, &a);
+	ck_assert_ptr_eq(ids_topic_by_id(s.cfg, &a), &s.cfg->topics[1]);
+	char cid[32];
+	ids_cluster_id(s.cfg, cid, sizeof(cid));
+	ck_assert_uint_eq(strlen(cid), 22);
+	char again[32];
+	ids_cluster_id(s.cfg, again, sizeof(again));
+	ck_assert_str_eq(cid, again);
+}
+END_TEST
+
+START_TEST(fit_batches_counts_whole_batches_only)
+{
+	struct buf b;
+	buf_init(&b);
+	for (int i = 0; i < 3; i++) { /* three 22-byte batches */
+		buf_put_u64(&b, (uint64_t)i);
+		buf_put_u32(&b, 10);
+		for (int k = 0; k < 10; k++)
+			buf_put_u8(&b, 0);
+	}
+	ck_assert_uint_eq(fetch_fit_batches(b.data, b.len, 1000), 66);
+	ck_assert_uint_eq(fetch_fit_batches(b.data, b.len, 65), 44);
+	ck_assert_uint_eq(fetch_fit_batches(b.data, b.len, 21), 0);
+	ck_assert_uint_eq(fetch_fit_batches(b.data, 30, 1000), 22); /* trailing partial */
+	buf_free(&b);
+}
+END_TEST
+
+static Suite *supervisor_front_suite(void)
+{
+	Suite *su = suite_create("supervisor_front");
+	TCase *tc = tcase_create("front");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, responses_leave_in_request_order_when_a_later_request_finishes_first);
+	tcase_add_test(tc, acks_zero_produce_gets_no_response_and_blocks_nothing);
+	tcase_add_test(tc, a_worker_that_dies_fails_its_in_flight_requests_as_retriable);
+	tcase_add_test(tc, unknown_and_unavailable_partitions_are_answered_without_forwarding);
+	tcase_add_test(tc, fetch_cancels_parked_partitions_once_min_bytes_arrived);
+	tcase_add_test(tc, fetch_max_bytes_keeps_the_first_batch_and_trims_later_partitions);
+	tcase_add_test(tc, fetch_by_unknown_topic_id_is_answered_at_once);
+	tcase_add_test(tc, api_versions_beyond_ours_gets_the_v0_error_layout);
+	tcase_add_test(tc, list_offsets_v0_is_refused_per_partition_and_v1_is_forwarded);
+	tcase_add_test(tc, an_oversized_or_negative_frame_closes_the_connection);
+	tcase_add_test(tc, garbled_requests_and_unknown_api_keys_close_the_connection);
+	tcase_add_test(tc, an_api_key_nobody_serves_closes_the_connection);
+	tcase_add_test(tc, reading_pauses_at_the_in_flight_limit_and_resumes);
+	tcase_add_test(tc, metadata_reports_leaders_epochs_and_unknown_topics);
+	tcase_add_test(tc, topic_ids_are_stable_distinct_and_never_zero);
+	tcase_add_test(tc, fit_batches_counts_whole_batches_only);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+CHECK_MAIN(supervisor_front_suite)
