@@ -129,6 +129,28 @@ int kafka_request_encode(int16_t api_key, int16_t version, struct buf *b, const 
 int kafka_response_decode(int16_t api_key, int16_t version, struct reader *r, struct arena *a, void **out);
 int kafka_response_encode(int16_t api_key, int16_t version, struct buf *b, const void *m);
 
+/* Per message M (and per nested struct S of M, init only):
+ *
+ * void kafka_M_init(struct kafka_M *m)
+ *   Zeroes *m and applies every schema default, also of fields absent from
+ *   the version that will be used ("null" -> len or count -1).
+ *
+ * int kafka_M_decode(struct reader *r, int16_t version, struct kafka_M *m, struct arena *a)
+ *   Decodes the body (no header) at r into *m (initialised first). Arrays are
+ *   allocated from a (the arena owns them); strings, bytes and records borrow
+ *   r's memory. Unknown tagged fields are skipped. Leaves r after the body
+ *   and does not require r to be at its end. Returns 0, ERR_UNSUPPORTED
+ *   (version outside the schema range), ERR_TRUNCATED, ERR_INVALID (a bad
+ *   length, a null that version does not allow, an array count larger than
+ *   the bytes left) or ERR_NOMEM. On error *m is partly filled.
+ *
+ * int kafka_M_encode(struct buf *b, int16_t version, const struct kafka_M *m)
+ *   Appends the body. *m is borrowed. Fields absent from the version are
+ *   ignored; tagged fields are written in tag order when not at their
+ *   default. Returns 0, ERR_UNSUPPORTED, ERR_INVALID (a null that version does
+ *   not allow, a count > 0 with a NULL array, a classic string over 32767
+ *   bytes) or ERR_NOMEM; on error b holds a partial body. */
+
 /* ---- AddOffsetsToTxnRequest (versions 0-4, flexible 3+) */
 
 /* AddOffsetsToTxnRequest */
