@@ -236,7 +236,7 @@ void workers_on_link_closed(struct worker *w)
 	 * cannot serve; make sure it goes away so SIGCHLD restarts it. Signals
 	 * to a process that already exited (a zombie) are harmless and do not
 	 * change its exit status. */
-	log_warn("worker %s/%d: pid %d closed its channel", w->topic, (int)w->partition,
+	log_debug("worker %s/%d: pid %d closed its channel", w->topic, (int)w->partition,
 		 (int)w->pid);
 	w->state = WORKER_STARTING;
 	kill(w->pid, SIGTERM);
