@@ -27,14 +27,14 @@
 #define MAX_ERRORS 20
 
 enum kind {
-	K_I32,      /* int32_t in [min, max] */
-	K_I64,      /* int64_t in [min, max] */
+	K_I32,	    /* int32_t in [min, max] */
+	K_I64,	    /* int64_t in [min, max] */
 	K_UNLIM,    /* int64_t: -1 (unlimited) or [min, max] */
-	K_PATH,     /* char[CONFIG_PATH_MAX], non-empty */
-	K_HOST,     /* char[CONFIG_HOST_MAX], non-empty */
-	K_ADDR,     /* struct config_addr */
+	K_PATH,	    /* char[CONFIG_PATH_MAX], non-empty */
+	K_HOST,	    /* char[CONFIG_HOST_MAX], non-empty */
+	K_ADDR,	    /* struct config_addr */
 	K_LOGLEVEL, /* enum log_level */
-	K_SYNC,     /* enum config_sync */
+	K_SYNC,	    /* enum config_sync */
 };
 
 struct key_def {
@@ -50,44 +50,43 @@ struct key_def {
 /* Every global key. Defaults are set in set_defaults(); docs/CONFIG.md and
  * conf/fjord.ini list the same keys. */
 static const struct key_def global_keys[] = {
-	{ "node", "id", K_I32, CFG(node.id), 1, CONFIG_NODE_ID_MAX },
-	{ "node", "data_dir", K_PATH, CFG(node.data_dir), 0, 0 },
-	{ "node", "kafka_listen", K_ADDR, CFG(node.kafka_listen), 0, 0 },
-	{ "node", "advertised_host", K_HOST, CFG(node.advertised_host), 0, 0 },
-	{ "node", "admin_listen", K_ADDR, CFG(node.admin_listen), 0, 0 },
-	{ "node", "raft_listen", K_ADDR, CFG(node.raft_listen), 0, 0 },
-	{ "node", "log_level", K_LOGLEVEL, CFG(node.log_level), 0, 0 },
-	{ "node", "worker_path", K_PATH, CFG(node.worker_path), 0, 0 },
-	{ "kafka", "socket_request_max_bytes", K_I64, CFG(kafka.socket_request_max_bytes), 1024,
-	  INT32_MAX },
-	{ "kafka", "max_connections", K_I32, CFG(kafka.max_connections), 1, 1000000 },
-	{ "storage", "sync", K_SYNC, CFG(storage.sync), 0, 0 },
-	{ "storage", "map_size_mb", K_I32, CFG(storage.map_size_mb), 1, 16 * 1024 * 1024 },
-	{ "storage", "max_message_bytes", K_I32, CFG(storage.max_message_bytes), 1,
-	  1024 * 1024 * 1024 },
-	{ "retention", "ms", K_UNLIM, CFG(retention.ms), 1, INT64_MAX },
-	{ "retention", "bytes", K_UNLIM, CFG(retention.bytes), 1, INT64_MAX },
-	{ "raft", "election_timeout_ms", K_I32, CFG(raft.election_timeout_ms), 10, 600000 },
-	{ "raft", "heartbeat_interval_ms", K_I32, CFG(raft.heartbeat_interval_ms), 1, 600000 },
-	{ "raft", "max_entries_per_batch", K_I32, CFG(raft.max_entries_per_batch), 1, 1000000 },
-	{ "raft", "snapshot_threshold", K_I64, CFG(raft.snapshot_threshold), 1, INT64_MAX },
+    {"node", "id", K_I32, CFG(node.id), 1, CONFIG_NODE_ID_MAX},
+    {"node", "data_dir", K_PATH, CFG(node.data_dir), 0, 0},
+    {"node", "kafka_listen", K_ADDR, CFG(node.kafka_listen), 0, 0},
+    {"node", "advertised_host", K_HOST, CFG(node.advertised_host), 0, 0},
+    {"node", "admin_listen", K_ADDR, CFG(node.admin_listen), 0, 0},
+    {"node", "raft_listen", K_ADDR, CFG(node.raft_listen), 0, 0},
+    {"node", "log_level", K_LOGLEVEL, CFG(node.log_level), 0, 0},
+    {"node", "worker_path", K_PATH, CFG(node.worker_path), 0, 0},
+    {"kafka", "socket_request_max_bytes", K_I64, CFG(kafka.socket_request_max_bytes), 1024,
+     INT32_MAX},
+    {"kafka", "max_connections", K_I32, CFG(kafka.max_connections), 1, 1000000},
+    {"storage", "sync", K_SYNC, CFG(storage.sync), 0, 0},
+    {"storage", "map_size_mb", K_I32, CFG(storage.map_size_mb), 1, 16 * 1024 * 1024},
+    {"storage", "max_message_bytes", K_I32, CFG(storage.max_message_bytes), 1, 1024 * 1024 * 1024},
+    {"retention", "ms", K_UNLIM, CFG(retention.ms), 1, INT64_MAX},
+    {"retention", "bytes", K_UNLIM, CFG(retention.bytes), 1, INT64_MAX},
+    {"raft", "election_timeout_ms", K_I32, CFG(raft.election_timeout_ms), 10, 600000},
+    {"raft", "heartbeat_interval_ms", K_I32, CFG(raft.heartbeat_interval_ms), 1, 600000},
+    {"raft", "max_entries_per_batch", K_I32, CFG(raft.max_entries_per_batch), 1, 1000000},
+    {"raft", "snapshot_threshold", K_I64, CFG(raft.snapshot_threshold), 1, INT64_MAX},
 };
 #define N_GLOBAL ((int)(sizeof(global_keys) / sizeof(global_keys[0])))
 
 #define TOP(field) offsetof(struct config_topic, field)
 
 static const struct key_def topic_keys[] = {
-	{ "topic", "partitions", K_I32, TOP(partitions), 1, CONFIG_PARTITIONS_MAX },
-	{ "topic", "replication", K_I32, TOP(replication), 1, 1000 },
-	{ "topic", "retention_ms", K_UNLIM, TOP(retention_ms), 1, INT64_MAX },
-	{ "topic", "retention_bytes", K_UNLIM, TOP(retention_bytes), 1, INT64_MAX },
-	{ "topic", "max_message_bytes", K_I32, TOP(max_message_bytes), 1, 1024 * 1024 * 1024 },
+    {"topic", "partitions", K_I32, TOP(partitions), 1, CONFIG_PARTITIONS_MAX},
+    {"topic", "replication", K_I32, TOP(replication), 1, 1000},
+    {"topic", "retention_ms", K_UNLIM, TOP(retention_ms), 1, INT64_MAX},
+    {"topic", "retention_bytes", K_UNLIM, TOP(retention_bytes), 1, INT64_MAX},
+    {"topic", "max_message_bytes", K_I32, TOP(max_message_bytes), 1, 1024 * 1024 * 1024},
 };
 #define N_TOPIC ((int)(sizeof(topic_keys) / sizeof(topic_keys[0])))
 enum { TK_PARTITIONS, TK_REPLICATION, TK_RETENTION_MS, TK_RETENTION_BYTES, TK_MAX_MESSAGE };
 
-static const char *const fixed_sections[] = { "node", "kafka", "storage", "retention", "raft",
-					      "cluster" };
+static const char *const fixed_sections[] = {"node",	  "kafka", "storage",
+					     "retention", "raft",  "cluster"};
 #define N_FIXED ((int)(sizeof(fixed_sections) / sizeof(fixed_sections[0])))
 enum { SEC_NONE = -1, SEC_CLUSTER = 5, SEC_TOPIC = 100, SEC_UNKNOWN = 101 };
 enum { NO_TOPIC = -1, SCRATCH_TOPIC = -2 };
@@ -102,13 +101,13 @@ struct parse {
 	struct config *c;
 	const char *path;
 	FILE *f;
-	char *line;      /* getline buffer */
+	char *line; /* getline buffer */
 	size_t line_cap;
 	int lineno;
 
-	int sec;         /* SEC_* or index into fixed_sections */
+	int sec; /* SEC_* or index into fixed_sections */
 	int sec_line;
-	int topic_idx;   /* when sec == SEC_TOPIC */
+	int topic_idx; /* when sec == SEC_TOPIC */
 	char sec_name[CONFIG_TOPIC_NAME_MAX + 16];
 
 	int fixed_line[N_FIXED];    /* header line of each fixed section, 0 = absent */
@@ -116,10 +115,10 @@ struct parse {
 	struct topic_lines *tlines; /* parallel to c->topics */
 	int topics_cap;
 
-	const char *source;         /* non-NULL while applying an override */
+	const char *source; /* non-NULL while applying an override */
 	char *err;
 	size_t err_len;
-	int rc;                     /* first error, 0 while fine */
+	int rc; /* first error, 0 while fine */
 	int n_errors;
 	int last_error_line;
 	/* Keys of a duplicate [topic.X] section are still checked, into here. */
@@ -127,14 +126,14 @@ struct parse {
 	struct topic_lines scratch_lines;
 };
 
-static void fail(struct parse *p, int line, const char *section, const char *key,
-		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void fail(struct parse *p, int line, const char *section, const char *key, const char *fmt,
+		 ...) __attribute__((format(printf, 5, 6)));
 
 /* Appends one error line. Up to MAX_ERRORS are kept so a user fixing a file
  * sees every independent mistake at once; the return value is set by the
  * first. Errors are separated by '\n' in the caller's buffer. */
-static void fail(struct parse *p, int line, const char *section, const char *key,
-		 const char *fmt, ...)
+static void fail(struct parse *p, int line, const char *section, const char *key, const char *fmt,
+		 ...)
 {
 	if (p->rc == 0)
 		p->rc = ERR_CONFIG;
@@ -270,8 +269,8 @@ static bool is_wildcard(const char *host)
 }
 
 /* Parses `value` as def->kind into base + def->off. */
-static void set_value(struct parse *p, const struct key_def *def, void *base,
-		      const char *section, const char *value)
+static void set_value(struct parse *p, const struct key_def *def, void *base, const char *section,
+		      const char *value)
 {
 	char *field = (char *)base + def->off;
 	int64_t v;
@@ -280,8 +279,9 @@ static void set_value(struct parse *p, const struct key_def *def, void *base,
 	case K_I32:
 	case K_I64:
 		if (!parse_i64(value, &v) || v < def->min || v > def->max) {
-			fail(p, line, section, def->key, "must be an integer in %lld..%lld, got '%s'",
-			     (long long)def->min, (long long)def->max, value);
+			fail(p, line, section, def->key,
+			     "must be an integer in %lld..%lld, got '%s'", (long long)def->min,
+			     (long long)def->max, value);
 			return;
 		}
 		if (def->kind == K_I32)
@@ -307,7 +307,8 @@ static void set_value(struct parse *p, const struct key_def *def, void *base,
 			return;
 		}
 		if (len >= cap) {
-			fail(p, line, section, def->key, "is too long (max %zu characters)", cap - 1);
+			fail(p, line, section, def->key, "is too long (max %zu characters)",
+			     cap - 1);
 			return;
 		}
 		if (def->kind == K_HOST && strpbrk(value, " \t,/[]") != NULL) {
@@ -321,7 +322,8 @@ static void set_value(struct parse *p, const struct key_def *def, void *base,
 	case K_ADDR:
 		if (config_addr_parse(value, (struct config_addr *)field) != 0)
 			fail(p, line, section, def->key,
-			     "must be host:port (or [ipv6]:port) with port 1..65535, got '%s'", value);
+			     "must be host:port (or [ipv6]:port) with port 1..65535, got '%s'",
+			     value);
 		return;
 	case K_LOGLEVEL:
 		if (log_level_parse(value, (enum log_level *)field) != 0)
@@ -334,7 +336,8 @@ static void set_value(struct parse *p, const struct key_def *def, void *base,
 		else if (strcmp(value, "never") == 0)
 			*(enum config_sync *)field = CONFIG_SYNC_NEVER;
 		else
-			fail(p, line, section, def->key, "must be always or never, got '%s'", value);
+			fail(p, line, section, def->key, "must be always or never, got '%s'",
+			     value);
 		return;
 	}
 }
@@ -391,8 +394,8 @@ static void begin_section(struct parse *p, const char *name)
 	for (int i = 0; i < N_FIXED; i++) {
 		if (strcmp(name, fixed_sections[i]) == 0) {
 			if (p->fixed_line[i] != 0)
-				fail(p, p->lineno, name, NULL, "duplicate section (first at line %d)",
-				     p->fixed_line[i]);
+				fail(p, p->lineno, name, NULL,
+				     "duplicate section (first at line %d)", p->fixed_line[i]);
 			p->fixed_line[i] = p->lineno;
 			p->sec = i;
 			return;
@@ -405,7 +408,8 @@ static void begin_section(struct parse *p, const char *name)
 		p->topic_idx = NO_TOPIC;
 		if (config_topic_name_check(tname, len) != 0) {
 			fail(p, p->lineno, name, NULL,
-			     "invalid topic name: use 1..249 characters of [a-zA-Z0-9._-], not . or ..");
+			     "invalid topic name: use 1..249 characters of [a-zA-Z0-9._-], not . "
+			     "or ..");
 			return;
 		}
 		if (strncmp(tname, "__", 2) == 0) {
@@ -491,7 +495,7 @@ static void handle_cluster(struct parse *p, const char *name, const char *value)
 			return;
 		}
 	}
-	struct config_peer peer = { .id = (int32_t)id };
+	struct config_peer peer = {.id = (int32_t)id};
 	const char *comma = strchr(value, ',');
 	char kafka[CONFIG_HOST_MAX + 16];
 	size_t klen = comma ? (size_t)(comma - value) : 0;
@@ -725,8 +729,8 @@ static void finish(struct parse *p)
 	}
 }
 
-int config_load(const char *path, const struct config_override *ov, int n_ov,
-		struct config **out, char *err, size_t err_len)
+int config_load(const char *path, const struct config_override *ov, int n_ov, struct config **out,
+		char *err, size_t err_len)
 {
 	*out = NULL;
 	if (err != NULL && err_len > 0)
@@ -734,8 +738,7 @@ int config_load(const char *path, const struct config_override *ov, int n_ov,
 	struct config *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return ERR_NOMEM;
-	struct parse p = { .c = c, .path = path, .sec = SEC_NONE, .err = err,
-			   .err_len = err_len };
+	struct parse p = {.c = c, .path = path, .sec = SEC_NONE, .err = err, .err_len = err_len};
 	snprintf(c->path, sizeof(c->path), "%s", path);
 	set_defaults(c);
 
@@ -786,8 +789,7 @@ void config_free(struct config *c)
 	free(c);
 }
 
-const struct config_topic *config_topic_find(const struct config *c, const char *name,
-					     size_t len)
+const struct config_topic *config_topic_find(const struct config *c, const char *name, size_t len)
 {
 	for (int i = 0; i < c->n_topics; i++) {
 		if (strlen(c->topics[i].name) == len && memcmp(c->topics[i].name, name, len) == 0)

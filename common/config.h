@@ -40,10 +40,10 @@ struct config_topic {
 	char name[CONFIG_TOPIC_NAME_MAX + 1];
 	int32_t partitions;
 	int32_t replication;
-	int64_t retention_ms;      /* -1 = forever */
-	int64_t retention_bytes;   /* -1 = unlimited */
+	int64_t retention_ms;	 /* -1 = forever */
+	int64_t retention_bytes; /* -1 = unlimited */
 	int32_t max_message_bytes;
-	int line;                  /* line of the section header, for messages */
+	int line; /* line of the section header, for messages */
 };
 
 enum config_sync { CONFIG_SYNC_ALWAYS = 0, CONFIG_SYNC_NEVER = 1 };
@@ -115,16 +115,15 @@ struct config_override {
  * 20, in file order, separated by '\n', no trailing newline), and the return
  * value is ERR_CONFIG (bad content) or ERR_IO (the file cannot be read; err
  * says why) or ERR_NOMEM. */
-int config_load(const char *path, const struct config_override *ov, int n_ov,
-		struct config **out, char *err, size_t err_len);
+int config_load(const char *path, const struct config_override *ov, int n_ov, struct config **out,
+		char *err, size_t err_len);
 
 /* Frees a config from config_load. NULL is fine. */
 void config_free(struct config *c);
 
 /* Finds a topic by name (len bytes, not NUL-terminated). Returns a borrowed
  * pointer into c, or NULL. */
-const struct config_topic *config_topic_find(const struct config *c, const char *name,
-					     size_t len);
+const struct config_topic *config_topic_find(const struct config *c, const char *name, size_t len);
 
 /* Checks a topic name against Kafka's rules: 1..249 characters of
  * [a-zA-Z0-9._-], not "." or "..". Returns 0 or ERR_INVALID. */

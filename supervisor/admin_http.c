@@ -34,52 +34,73 @@ static void putf(struct buf *b, const char *fmt, ...)
 static const char *role_name(int8_t role)
 {
 	switch (role) {
-	case IPC_ROLE_FOLLOWER: return "follower";
-	case IPC_ROLE_CANDIDATE: return "candidate";
-	case IPC_ROLE_LEADER: return "leader";
+	case IPC_ROLE_FOLLOWER:
+		return "follower";
+	case IPC_ROLE_CANDIDATE:
+		return "candidate";
+	case IPC_ROLE_LEADER:
+		return "leader";
 	}
 	return "unknown";
 }
 
-enum metric_kind { M_RESTARTS, M_UP, M_TERM, M_ROLE, M_ELECTIONS, M_LEADER_CHANGES,
-		   M_LOWER_TERM, M_HWM, M_COMMIT };
+enum metric_kind {
+	M_RESTARTS,
+	M_UP,
+	M_TERM,
+	M_ROLE,
+	M_ELECTIONS,
+	M_LEADER_CHANGES,
+	M_LOWER_TERM,
+	M_HWM,
+	M_COMMIT
+};
 
 static const struct {
 	const char *name, *type, *help;
 	bool needs_status;
 } metrics[] = {
-	[M_RESTARTS] = { "fjord_worker_restarts_total", "counter",
-			 "Times the partition's worker exited unexpectedly and was restarted.", false },
-	[M_UP] = { "fjord_worker_up", "gauge",
-		   "1 while the partition's worker is serving requests, else 0.", false },
-	[M_TERM] = { "fjord_raft_term", "gauge", "Current Raft term of the local replica.", true },
-	[M_ROLE] = { "fjord_raft_role", "gauge",
-		     "Raft role of the local replica: 0 follower, 1 candidate, 2 leader.", true },
-	[M_ELECTIONS] = { "fjord_raft_elections_total", "counter",
-			  "Times the local replica became a candidate.", true },
-	[M_LEADER_CHANGES] = { "fjord_raft_leader_changes_total", "counter",
-			       "Times the local replica saw the leader change.", true },
-	[M_LOWER_TERM] = { "fjord_raft_lower_term_messages_total", "counter",
-			   "Raft messages received with a term lower than the replica's.", true },
-	[M_HWM] = { "fjord_partition_high_watermark", "gauge",
-		    "Offset after the last committed record of the partition.", true },
-	[M_COMMIT] = { "fjord_raft_commit_index", "gauge",
-		       "Raft commit index of the local replica.", true },
+    [M_RESTARTS] = {"fjord_worker_restarts_total", "counter",
+		    "Times the partition's worker exited unexpectedly and was restarted.", false},
+    [M_UP] = {"fjord_worker_up", "gauge",
+	      "1 while the partition's worker is serving requests, else 0.", false},
+    [M_TERM] = {"fjord_raft_term", "gauge", "Current Raft term of the local replica.", true},
+    [M_ROLE] = {"fjord_raft_role", "gauge",
+		"Raft role of the local replica: 0 follower, 1 candidate, 2 leader.", true},
+    [M_ELECTIONS] = {"fjord_raft_elections_total", "counter",
+		     "Times the local replica became a candidate.", true},
+    [M_LEADER_CHANGES] = {"fjord_raft_leader_changes_total", "counter",
+			  "Times the local replica saw the leader change.", true},
+    [M_LOWER_TERM] = {"fjord_raft_lower_term_messages_total", "counter",
+		      "Raft messages received with a term lower than the replica's.", true},
+    [M_HWM] = {"fjord_partition_high_watermark", "gauge",
+	       "Offset after the last committed record of the partition.", true},
+    [M_COMMIT] = {"fjord_raft_commit_index", "gauge", "Raft commit index of the local replica.",
+		  true},
 };
 
 static long long metric_value(const struct worker *w, enum metric_kind k)
 {
 	const struct ipc_status *st = &w->status;
 	switch (k) {
-	case M_RESTARTS: return (long long)w->restarts;
-	case M_UP: return w->state == WORKER_SERVING;
-	case M_TERM: return (long long)st->term;
-	case M_ROLE: return st->role;
-	case M_ELECTIONS: return (long long)st->elections;
-	case M_LEADER_CHANGES: return (long long)st->leader_changes;
-	case M_LOWER_TERM: return (long long)st->lower_term_messages;
-	case M_HWM: return (long long)st->high_watermark;
-	case M_COMMIT: return (long long)st->commit_index;
+	case M_RESTARTS:
+		return (long long)w->restarts;
+	case M_UP:
+		return w->state == WORKER_SERVING;
+	case M_TERM:
+		return (long long)st->term;
+	case M_ROLE:
+		return st->role;
+	case M_ELECTIONS:
+		return (long long)st->elections;
+	case M_LEADER_CHANGES:
+		return (long long)st->leader_changes;
+	case M_LOWER_TERM:
+		return (long long)st->lower_term_messages;
+	case M_HWM:
+		return (long long)st->high_watermark;
+	case M_COMMIT:
+		return (long long)st->commit_index;
 	}
 	return 0;
 }
@@ -98,12 +119,14 @@ void admin_http_metrics(struct sup *s, struct buf *out)
 			     w->topic, (int)w->partition, metric_value(w, (enum metric_kind)k));
 		}
 	}
-	putf(out, "# HELP fjord_connections Open Kafka client connections.\n"
-		  "# TYPE fjord_connections gauge\nfjord_connections %lld\n",
+	putf(out,
+	     "# HELP fjord_connections Open Kafka client connections.\n"
+	     "# TYPE fjord_connections gauge\nfjord_connections %lld\n",
 	     (long long)s->n_connections);
-	putf(out, "# HELP fjord_connections_accepted_total Kafka client connections accepted.\n"
-		  "# TYPE fjord_connections_accepted_total counter\n"
-		  "fjord_connections_accepted_total %llu\n",
+	putf(out,
+	     "# HELP fjord_connections_accepted_total Kafka client connections accepted.\n"
+	     "# TYPE fjord_connections_accepted_total counter\n"
+	     "fjord_connections_accepted_total %llu\n",
 	     (unsigned long long)s->n_connections_total);
 }
 
@@ -116,8 +139,9 @@ void admin_http_status(struct sup *s, struct buf *out)
 	     (int)s->cfg->node.id, s->cluster_id, (long long)s->n_connections);
 	for (int i = 0; i < n; i++) {
 		struct worker *w = workers_at(s->workers, i);
-		putf(out, "%s{\"topic\":\"%s\",\"partition\":%d,\"pid\":%d,\"state\":\"%s\","
-			  "\"restarts\":%llu}",
+		putf(out,
+		     "%s{\"topic\":\"%s\",\"partition\":%d,\"pid\":%d,\"state\":\"%s\","
+		     "\"restarts\":%llu}",
 		     i ? "," : "", w->topic, (int)w->partition, (int)w->pid,
 		     worker_state_name(w->state), (unsigned long long)w->restarts);
 	}
@@ -128,10 +152,11 @@ void admin_http_status(struct sup *s, struct buf *out)
 		if (!w->has_status)
 			continue;
 		const struct ipc_status *st = &w->status;
-		putf(out, "%s{\"topic\":\"%s\",\"partition\":%d,\"node_id\":%d,\"serving\":%s,"
-			  "\"role\":\"%s\",\"term\":%llu,\"leader\":%d,\"commit_index\":%llu,"
-			  "\"high_watermark\":%lld,\"log_start_offset\":%lld,\"elections\":%llu,"
-			  "\"leader_changes\":%llu,\"lower_term_messages\":%llu}",
+		putf(out,
+		     "%s{\"topic\":\"%s\",\"partition\":%d,\"node_id\":%d,\"serving\":%s,"
+		     "\"role\":\"%s\",\"term\":%llu,\"leader\":%d,\"commit_index\":%llu,"
+		     "\"high_watermark\":%lld,\"log_start_offset\":%lld,\"elections\":%llu,"
+		     "\"leader_changes\":%llu,\"lower_term_messages\":%llu}",
 		     first ? "" : ",", w->topic, (int)w->partition, (int)s->cfg->node.id,
 		     w->state == WORKER_SERVING ? "true" : "false", role_name(st->role),
 		     (unsigned long long)st->term, (int)st->leader_node,
@@ -144,8 +169,8 @@ void admin_http_status(struct sup *s, struct buf *out)
 	putf(out, "]}\n");
 }
 
-static void send_buf(struct evhttp_request *req, int code, const char *reason,
-		     const char *ctype, struct buf *b)
+static void send_buf(struct evhttp_request *req, int code, const char *reason, const char *ctype,
+		     struct buf *b)
 {
 	struct evbuffer *eb = evbuffer_new();
 	if (eb == NULL) {
@@ -201,7 +226,7 @@ struct evhttp *admin_http_start(struct sup *s)
 		return NULL;
 	}
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
-						 EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
+					     EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
 	evhttp_set_timeout(http, 10);
 	evhttp_set_gencb(http, on_request, s);
 	return http;

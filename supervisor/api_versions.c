@@ -46,7 +46,7 @@ void api_versions_handle(struct kreq *r, struct reader *body)
 	size_t n;
 	const struct kafka_served_api *all = kafka_served_all(&n);
 	struct kafka_api_versions_response_api_version *keys =
-		arena_calloc(&r->arena, n, sizeof(*keys));
+	    arena_calloc(&r->arena, n, sizeof(*keys));
 	if (keys == NULL) {
 		kreq_fail(r, "out of memory");
 		return;

@@ -14,12 +14,12 @@ static const struct {
 	const char *section;
 	const char *key;
 } override_flags[] = {
-	{ "--node-id", "node", "id" },
-	{ "--data-dir", "node", "data_dir" },
-	{ "--kafka-listen", "node", "kafka_listen" },
-	{ "--advertised-host", "node", "advertised_host" },
-	{ "--log-level", "node", "log_level" },
-	{ "--admin-listen", "node", "admin_listen" },
+    {"--node-id", "node", "id"},
+    {"--data-dir", "node", "data_dir"},
+    {"--kafka-listen", "node", "kafka_listen"},
+    {"--advertised-host", "node", "advertised_host"},
+    {"--log-level", "node", "log_level"},
+    {"--admin-listen", "node", "admin_listen"},
 };
 #define N_OVERRIDE_FLAGS (sizeof(override_flags) / sizeof(override_flags[0]))
 
@@ -92,9 +92,8 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t err_len)
 		for (size_t k = 0; k < N_OVERRIDE_FLAGS; k++) {
 			if (strcmp(override_flags[k].flag, name) == 0) {
 				a->ov[a->n_ov++] = (struct config_override){
-					override_flags[k].section, override_flags[k].key, val,
-					override_flags[k].flag
-				};
+				    override_flags[k].section, override_flags[k].key, val,
+				    override_flags[k].flag};
 			}
 		}
 	}
@@ -107,69 +106,68 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t err_len)
 
 void args_print_help(FILE *f)
 {
-	fputs(
-"NAME\n"
-"    fjord-supervisor - run one fjord node: Kafka front end and partition workers\n"
-"\n"
-"SYNOPSIS\n"
-"    fjord-supervisor -c FILE [--node-id N] [--data-dir DIR]\n"
-"                     [--kafka-listen HOST:PORT] [--advertised-host HOST]\n"
-"                     [--log-level LEVEL] [--admin-listen HOST:PORT] [--check]\n"
-"    fjord-supervisor --help\n"
-"\n"
-"DESCRIPTION\n"
-"    fjord-supervisor reads the INI configuration FILE, binds the Kafka, admin\n"
-"    HTTP and Raft listeners, and starts one fjord-worker process per partition\n"
-"    of every [topic.NAME] section, under <data_dir>/<topic>-<partition>. It\n"
-"    restarts a worker that dies (backoff 100 ms doubling to 30 s, reset after\n"
-"    60 s of health), answers ApiVersions and Metadata itself, and forwards\n"
-"    Produce, Fetch and ListOffsets to the workers of the partitions involved,\n"
-"    replying on each connection in request order.\n"
-"\n"
-"    Admin HTTP serves GET /metrics (Prometheus text) and GET /v1/status (JSON).\n"
-"\n"
-"OPTIONS\n"
-"    -c FILE, --config FILE\n"
-"        The configuration file (required). See docs/CONFIG.md for every key.\n"
-"    --node-id N\n"
-"        Overrides [node] id (1..1000000).\n"
-"    --data-dir DIR\n"
-"        Overrides [node] data_dir.\n"
-"    --kafka-listen HOST:PORT\n"
-"        Overrides [node] kafka_listen.\n"
-"    --advertised-host HOST\n"
-"        Overrides [node] advertised_host, the host clients are told to use.\n"
-"    --log-level LEVEL\n"
-"        Overrides [node] log_level: error, warn, info or debug.\n"
-"    --admin-listen HOST:PORT\n"
-"        Overrides [node] admin_listen.\n"
-"    --check\n"
-"        Validate the configuration (with the overrides) and exit.\n"
-"    --help\n"
-"        Print this help and exit.\n"
-"\n"
-"    Options also take the form --option=VALUE. They win over the file, and\n"
-"    also over the file's new contents on SIGHUP.\n"
-"\n"
-"SIGNALS\n"
-"    SIGHUP   Re-read FILE. New topics and partitions get workers; a changed\n"
-"             topic setting restarts that topic's workers; partition counts\n"
-"             only grow. A file with errors is logged and ignored: the node\n"
-"             keeps its current configuration.\n"
-"    SIGTERM, SIGINT\n"
-"             Stop: close the listeners, send SIGTERM to every worker, wait up\n"
-"             to 5 s, SIGKILL the rest, exit 0.\n"
-"\n"
-"FILES\n"
-"    /usr/local/etc/fjord/fjord.ini\n"
-"        The configuration installed by `make install` (conf/fjord.ini).\n"
-"    <data_dir>/<topic>-<partition>/\n"
-"        One LMDB environment per partition replica.\n"
-"\n"
-"EXIT STATUS\n"
-"    0   Stopped by SIGTERM or SIGINT, or --check found the file valid, or --help.\n"
-"    1   A runtime failure, such as a listener that cannot be bound.\n"
-"    2   A usage error or an invalid configuration (each problem is printed\n"
-"        as FILE:LINE: SECTION.KEY: WHAT IS WRONG).\n",
-		f);
+	fputs("NAME\n"
+	      "    fjord-supervisor - run one fjord node: Kafka front end and partition workers\n"
+	      "\n"
+	      "SYNOPSIS\n"
+	      "    fjord-supervisor -c FILE [--node-id N] [--data-dir DIR]\n"
+	      "                     [--kafka-listen HOST:PORT] [--advertised-host HOST]\n"
+	      "                     [--log-level LEVEL] [--admin-listen HOST:PORT] [--check]\n"
+	      "    fjord-supervisor --help\n"
+	      "\n"
+	      "DESCRIPTION\n"
+	      "    fjord-supervisor reads the INI configuration FILE, binds the Kafka, admin\n"
+	      "    HTTP and Raft listeners, and starts one fjord-worker process per partition\n"
+	      "    of every [topic.NAME] section, under <data_dir>/<topic>-<partition>. It\n"
+	      "    restarts a worker that dies (backoff 100 ms doubling to 30 s, reset after\n"
+	      "    60 s of health), answers ApiVersions and Metadata itself, and forwards\n"
+	      "    Produce, Fetch and ListOffsets to the workers of the partitions involved,\n"
+	      "    replying on each connection in request order.\n"
+	      "\n"
+	      "    Admin HTTP serves GET /metrics (Prometheus text) and GET /v1/status (JSON).\n"
+	      "\n"
+	      "OPTIONS\n"
+	      "    -c FILE, --config FILE\n"
+	      "        The configuration file (required). See docs/CONFIG.md for every key.\n"
+	      "    --node-id N\n"
+	      "        Overrides [node] id (1..1000000).\n"
+	      "    --data-dir DIR\n"
+	      "        Overrides [node] data_dir.\n"
+	      "    --kafka-listen HOST:PORT\n"
+	      "        Overrides [node] kafka_listen.\n"
+	      "    --advertised-host HOST\n"
+	      "        Overrides [node] advertised_host, the host clients are told to use.\n"
+	      "    --log-level LEVEL\n"
+	      "        Overrides [node] log_level: error, warn, info or debug.\n"
+	      "    --admin-listen HOST:PORT\n"
+	      "        Overrides [node] admin_listen.\n"
+	      "    --check\n"
+	      "        Validate the configuration (with the overrides) and exit.\n"
+	      "    --help\n"
+	      "        Print this help and exit.\n"
+	      "\n"
+	      "    Options also take the form --option=VALUE. They win over the file, and\n"
+	      "    also over the file's new contents on SIGHUP.\n"
+	      "\n"
+	      "SIGNALS\n"
+	      "    SIGHUP   Re-read FILE. New topics and partitions get workers; a changed\n"
+	      "             topic setting restarts that topic's workers; partition counts\n"
+	      "             only grow. A file with errors is logged and ignored: the node\n"
+	      "             keeps its current configuration.\n"
+	      "    SIGTERM, SIGINT\n"
+	      "             Stop: close the listeners, send SIGTERM to every worker, wait up\n"
+	      "             to 5 s, SIGKILL the rest, exit 0.\n"
+	      "\n"
+	      "FILES\n"
+	      "    /usr/local/etc/fjord/fjord.ini\n"
+	      "        The configuration installed by `make install` (conf/fjord.ini).\n"
+	      "    <data_dir>/<topic>-<partition>/\n"
+	      "        One LMDB environment per partition replica.\n"
+	      "\n"
+	      "EXIT STATUS\n"
+	      "    0   Stopped by SIGTERM or SIGINT, or --check found the file valid, or --help.\n"
+	      "    1   A runtime failure, such as a listener that cannot be bound.\n"
+	      "    2   A usage error or an invalid configuration (each problem is printed\n"
+	      "        as FILE:LINE: SECTION.KEY: WHAT IS WRONG).\n",
+	      f);
 }

@@ -15,8 +15,8 @@
 
 struct args {
 	const char *config_path; /* borrowed from argv; NULL if not given */
-	bool check;              /* --check: validate the config and exit */
-	bool help;               /* --help */
+	bool check;		 /* --check: validate the config and exit */
+	bool help;		 /* --help */
 	/* Flags that override config keys, in command-line order. The strings
 	 * borrow from argv (and static storage). */
 	struct config_override ov[ARGS_MAX_OVERRIDES];

@@ -30,7 +30,7 @@ typedef struct kafka_fetch_response_partition_data part_resp;
 
 struct fetch_part {
 	part_resp *resp;
-	struct worker *w;   /* set while a request to it is pending */
+	struct worker *w; /* set while a request to it is pending */
 	uint64_t req_id;
 };
 
@@ -40,7 +40,7 @@ struct fetch_state {
 	struct fetch_part *parts;
 	int n_parts;
 	int n_waiting;
-	int64_t bytes;      /* records gathered so far */
+	int64_t bytes; /* records gathered so far */
 	int32_t min_bytes;
 	int32_t max_bytes;
 	bool cancelled;
@@ -173,8 +173,8 @@ void fetch_handle(struct kreq *r, struct reader *body)
 	int total = 0;
 	for (int i = 0; i < n_topics; i++)
 		total += req.topics[i].n_partitions > 0 ? req.topics[i].n_partitions : 0;
-	st->resp.responses = arena_calloc(&r->arena, (size_t)n_topics + 1,
-					  sizeof(*st->resp.responses));
+	st->resp.responses =
+	    arena_calloc(&r->arena, (size_t)n_topics + 1, sizeof(*st->resp.responses));
 	st->parts = arena_calloc(&r->arena, (size_t)total + 1, sizeof(*st->parts));
 	if (st->resp.responses == NULL || st->parts == NULL) {
 		kreq_fail(r, "out of memory");
@@ -199,7 +199,7 @@ void fetch_handle(struct kreq *r, struct reader *body)
 		names[i] = rt->topic;
 		if (r->api_version >= 13) {
 			const struct config_topic *t = ids_topic_by_id(r->sup->cfg, &rt->topic_id);
-			names[i] = t ? kafka_str_from(t->name) : (struct kafka_str){ NULL, -1 };
+			names[i] = t ? kafka_str_from(t->name) : (struct kafka_str){NULL, -1};
 		}
 		int np = rt->n_partitions > 0 ? rt->n_partitions : 0;
 		tr->partitions = arena_calloc(&r->arena, (size_t)np + 1, sizeof(part_resp));
@@ -221,8 +221,8 @@ void fetch_handle(struct kreq *r, struct reader *body)
 		}
 	}
 
-	int64_t deadline = spawn_now_ms() + (req.max_wait_ms > 0 ? req.max_wait_ms : 0) +
-			   WORKER_GRACE_MS;
+	int64_t deadline =
+	    spawn_now_ms() + (req.max_wait_ms > 0 ? req.max_wait_ms : 0) + WORKER_GRACE_MS;
 	st->n_waiting = 1; /* our own hold while forwarding */
 	bool any_error = false;
 	idx = 0;
@@ -240,16 +240,17 @@ void fetch_handle(struct kreq *r, struct reader *body)
 			else
 				e = router_route(r->sup, names[i], rp->partition, &w);
 			if (e == KERR_NONE) {
-				struct ipc_msg m = { .type = IPC_FETCH };
+				struct ipc_msg m = {.type = IPC_FETCH};
 				m.u.fetch.offset = rp->fetch_offset;
 				m.u.fetch.max_bytes = rp->partition_max_bytes < st->max_bytes
-							      ? rp->partition_max_bytes
-							      : st->max_bytes;
+							  ? rp->partition_max_bytes
+							  : st->max_bytes;
 				m.u.fetch.max_wait_ms = req.max_wait_ms;
 				m.u.fetch.min_bytes = req.min_bytes;
 				m.u.fetch.isolation = req.isolation_level;
 				m.u.fetch.leader_epoch = rp->current_leader_epoch;
-				int rc = link_send(w, &m, deadline, on_result, st, idx, &fp->req_id);
+				int rc =
+				    link_send(w, &m, deadline, on_result, st, idx, &fp->req_id);
 				if (rc == 0) {
 					fp->w = w;
 					st->n_waiting++;

@@ -61,7 +61,7 @@ const struct config_topic *ids_topic_by_id(const struct config *c, const struct 
 void ids_cluster_id(const struct config *c, char *out, size_t out_len)
 {
 	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	char input[64];
 	uint64_t acc = 0;
 	uint8_t h[16];

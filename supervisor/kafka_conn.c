@@ -33,21 +33,21 @@
 #include "supervisor/respq.h"
 #include "supervisor/sup.h"
 
-#define MAX_IN_FLIGHT 100                 /* requests per connection */
+#define MAX_IN_FLIGHT 100		   /* requests per connection */
 #define OUT_HIGH_WATER (16u * 1024 * 1024) /* stop reading above this */
 #define OUT_LOW_WATER (4u * 1024 * 1024)   /* resume below this */
-#define REQUEST_HEADER_MIN 8              /* api key, version, correlation id */
+#define REQUEST_HEADER_MIN 8		   /* api key, version, correlation id */
 
 struct kconn {
 	struct sup *sup;
 	struct bufferevent *bev;
 	struct event *resume_ev;
 	struct respq q;
-	struct kreq *live;     /* requests not finished yet */
+	struct kreq *live; /* requests not finished yet */
 	int n_live;
 	bool paused;
 	bool closed;
-	int busy;              /* > 0 while inside our own callbacks */
+	int busy; /* > 0 while inside our own callbacks */
 	char peer[64];
 	struct kconn *prev, *next; /* all connections, for shutdown */
 };
@@ -101,10 +101,7 @@ static void maybe_resume(struct kconn *c)
 		event_active(c->resume_ev, EV_TIMEOUT, 1);
 }
 
-static void free_buf_cb(const void *data, size_t len, void *arg)
-{
-	free((void *)data);
-}
+static void free_buf_cb(const void *data, size_t len, void *arg) { free((void *)data); }
 
 static void flush(struct kconn *c)
 {
@@ -237,11 +234,16 @@ typedef void (*handler_fn)(struct kreq *r, struct reader *body);
 static handler_fn handler_for(int16_t api_key)
 {
 	switch (api_key) {
-	case KAFKA_API_PRODUCE: return produce_handle;
-	case KAFKA_API_FETCH: return fetch_handle;
-	case KAFKA_API_LIST_OFFSETS: return list_offsets_handle;
-	case KAFKA_API_METADATA: return metadata_handle;
-	case KAFKA_API_API_VERSIONS: return api_versions_handle;
+	case KAFKA_API_PRODUCE:
+		return produce_handle;
+	case KAFKA_API_FETCH:
+		return fetch_handle;
+	case KAFKA_API_LIST_OFFSETS:
+		return list_offsets_handle;
+	case KAFKA_API_METADATA:
+		return metadata_handle;
+	case KAFKA_API_API_VERSIONS:
+		return api_versions_handle;
 	}
 	return NULL;
 }
@@ -261,8 +263,7 @@ static void dispatch(struct kconn *c, struct kreq *r)
 	}
 	/* Any client may open with an ApiVersions newer than ours; it gets the
 	 * v0 error layout, which needs nothing past the correlation id. */
-	if (r->api_key == KAFKA_API_API_VERSIONS &&
-	    !kafka_served_has(r->api_key, r->api_version)) {
+	if (r->api_key == KAFKA_API_API_VERSIONS && !kafka_served_has(r->api_key, r->api_version)) {
 		api_versions_unsupported(r);
 		return;
 	}
@@ -303,8 +304,9 @@ static void process_input(struct kconn *c)
 			break;
 		int32_t size = (int32_t)be32_load(hdr);
 		if (size < REQUEST_HEADER_MIN || size > max) {
-			log_warn("kafka: closing connection from %s: request size %d outside 8..%lld",
-				 c->peer, size, (long long)max);
+			log_warn(
+			    "kafka: closing connection from %s: request size %d outside 8..%lld",
+			    c->peer, size, (long long)max);
 			conn_close(c);
 			break;
 		}
@@ -313,7 +315,8 @@ static void process_input(struct kconn *c)
 		struct kreq *r = kreq_new(c);
 		uint8_t *dst = r ? buf_extend(&r->raw, (size_t)size) : NULL;
 		if (dst == NULL) {
-			log_error("kafka: out of memory for a %d-byte request from %s", size, c->peer);
+			log_error("kafka: out of memory for a %d-byte request from %s", size,
+				  c->peer);
 			if (r)
 				kreq_free(r);
 			conn_close(c);
@@ -332,10 +335,7 @@ static void process_input(struct kconn *c)
 		conn_free(c);
 }
 
-static void on_read(struct bufferevent *bev, void *arg)
-{
-	process_input(arg);
-}
+static void on_read(struct bufferevent *bev, void *arg) { process_input(arg); }
 
 static void on_write(struct bufferevent *bev, void *arg)
 {

@@ -21,15 +21,15 @@ struct respq_slot;
 
 struct kreq {
 	struct sup *sup;
-	struct kconn *conn;        /* NULL once the connection is gone */
-	struct respq_slot *slot;   /* NULL once dropped or orphaned */
+	struct kconn *conn;	 /* NULL once the connection is gone */
+	struct respq_slot *slot; /* NULL once dropped or orphaned */
 	int16_t api_key;
 	int16_t api_version;
 	int32_t correlation_id;
-	bool served;               /* api_version is in kafka_served_range */
-	struct arena arena;        /* decoded request, response structs */
-	struct buf raw;            /* the request bytes; decoded fields borrow them */
-	struct kreq *prev, *next;  /* the connection's live requests */
+	bool served;		  /* api_version is in kafka_served_range */
+	struct arena arena;	  /* decoded request, response structs */
+	struct buf raw;		  /* the request bytes; decoded fields borrow them */
+	struct kreq *prev, *next; /* the connection's live requests */
 };
 
 /* Takes ownership of a connected socket fd and starts serving it. Returns

@@ -52,7 +52,7 @@ struct evconnlistener *kafka_listener_start(struct sup *s)
 		return NULL;
 	}
 	struct evconnlistener *l = evconnlistener_new(
-		s->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
+	    s->base, on_accept, s, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, fd);
 	if (l == NULL) {
 		log_error("kafka: cannot start the listener");
 		close(fd);

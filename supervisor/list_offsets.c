@@ -93,7 +93,8 @@ void list_offsets_handle(struct kreq *r, struct reader *body)
 	int idx = 0;
 	for (int i = 0; i < n_topics; i++) {
 		const struct kafka_list_offsets_request_list_offsets_topic *rt = &req.topics[i];
-		struct kafka_list_offsets_response_list_offsets_topic_response *tr = &st->resp.topics[i];
+		struct kafka_list_offsets_response_list_offsets_topic_response *tr =
+		    &st->resp.topics[i];
 		kafka_list_offsets_response_list_offsets_topic_response_init(tr);
 		tr->name = rt->name;
 		int np = rt->n_partitions > 0 ? rt->n_partitions : 0;
@@ -112,8 +113,8 @@ void list_offsets_handle(struct kreq *r, struct reader *body)
 		}
 	}
 
-	int32_t timeout = r->api_version >= 10 && req.timeout_ms > 0 ? req.timeout_ms
-								      : DEFAULT_TIMEOUT_MS;
+	int32_t timeout =
+	    r->api_version >= 10 && req.timeout_ms > 0 ? req.timeout_ms : DEFAULT_TIMEOUT_MS;
 	int64_t deadline = spawn_now_ms() + timeout;
 	st->n_waiting = 1; /* our own hold while forwarding */
 	idx = 0;
@@ -121,7 +122,7 @@ void list_offsets_handle(struct kreq *r, struct reader *body)
 		const struct kafka_list_offsets_request_list_offsets_topic *rt = &req.topics[i];
 		for (int j = 0; j < rt->n_partitions; j++, idx++) {
 			const struct kafka_list_offsets_request_list_offsets_partition *rp =
-				&rt->partitions[j];
+			    &rt->partitions[j];
 			part_resp *p = st->parts[idx];
 			if (!r->served) {
 				set_error(p, KERR_UNSUPPORTED_VERSION);
@@ -133,7 +134,7 @@ void list_offsets_handle(struct kreq *r, struct reader *body)
 				set_error(p, e);
 				continue;
 			}
-			struct ipc_msg m = { .type = IPC_LIST_OFFSETS };
+			struct ipc_msg m = {.type = IPC_LIST_OFFSETS};
 			m.u.list_offsets.timestamp = rp->timestamp;
 			m.u.list_offsets.isolation = req.isolation_level;
 			m.u.list_offsets.leader_epoch = rp->current_leader_epoch;

@@ -16,8 +16,9 @@ int listen_bind(const struct config_addr *a, char *why, size_t why_len)
 	char port[8];
 	config_addr_str(a, name, sizeof(name));
 	snprintf(port, sizeof(port), "%u", (unsigned)a->port);
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+				 .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
 	struct addrinfo *res = NULL;
 	int gai = getaddrinfo(a->host, port, &hints, &res);
 	if (gai != 0) {

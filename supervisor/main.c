@@ -30,10 +30,7 @@
 
 #define STOP_TIMEOUT_MS 5000
 
-static void on_hup(evutil_socket_t sig, short what, void *arg)
-{
-	reload_run(arg);
-}
+static void on_hup(evutil_socket_t sig, short what, void *arg) { reload_run(arg); }
 
 static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
@@ -54,16 +51,13 @@ static void on_raft_accept(struct evconnlistener *l, evutil_socket_t fd, struct 
 }
 
 /* Prints every line of a config error to stderr. */
-static void print_config_error(const char *err)
-{
-	fprintf(stderr, "%s\n", err);
-}
+static void print_config_error(const char *err) { fprintf(stderr, "%s\n", err); }
 
 static int check_worker_path(const struct config *c)
 {
 	if (access(c->node.worker_path, X_OK) != 0) {
-		fprintf(stderr, "%s: node.worker_path: %s is not an executable file (%s)\n", c->path,
-			c->node.worker_path, strerror(errno));
+		fprintf(stderr, "%s: node.worker_path: %s is not an executable file (%s)\n",
+			c->path, c->node.worker_path, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -89,9 +83,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (s.cfg->node.worker_path[0] == '\0' &&
-	    config_default_worker_path(s.cfg->node.worker_path, sizeof(s.cfg->node.worker_path)) != 0) {
-		fprintf(stderr, "%s: node.worker_path: cannot locate fjord-worker next to this "
-				"executable; set worker_path\n", s.cfg->path);
+	    config_default_worker_path(s.cfg->node.worker_path, sizeof(s.cfg->node.worker_path)) !=
+		0) {
+		fprintf(stderr,
+			"%s: node.worker_path: cannot locate fjord-worker next to this "
+			"executable; set worker_path\n",
+			s.cfg->path);
 		config_free(s.cfg);
 		return 2;
 	}
@@ -150,8 +147,8 @@ int main(int argc, char **argv)
 	ev_hup = evsignal_new(s.base, SIGHUP, on_hup, &s);
 	ev_term = evsignal_new(s.base, SIGTERM, on_stop, &s);
 	ev_int = evsignal_new(s.base, SIGINT, on_stop, &s);
-	if (!ev_hup || !ev_term || !ev_int || evsignal_add(ev_hup, NULL) || evsignal_add(ev_term, NULL) ||
-	    evsignal_add(ev_int, NULL)) {
+	if (!ev_hup || !ev_term || !ev_int || evsignal_add(ev_hup, NULL) ||
+	    evsignal_add(ev_term, NULL) || evsignal_add(ev_int, NULL)) {
 		log_error("cannot install signal events");
 		goto out;
 	}

@@ -36,7 +36,8 @@ static int fill_topic(struct sup *s, const struct config_topic *t,
 	*self_list = self;
 	out->n_partitions = t->partitions;
 	for (int32_t p = 0; p < t->partitions; p++) {
-		struct kafka_metadata_response_metadata_response_partition *mp = &out->partitions[p];
+		struct kafka_metadata_response_metadata_response_partition *mp =
+		    &out->partitions[p];
 		kafka_metadata_response_metadata_response_partition_init(mp);
 		struct worker *w = workers_find(s->workers, t->name, strlen(t->name), p);
 		struct router_leader l;

@@ -18,10 +18,8 @@ void notify_reloading(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the configuration",
-		   (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+		   (unsigned long long)ts.tv_sec * 1000000ULL +
+		       (unsigned long long)ts.tv_nsec / 1000);
 }
 
-void notify_stopping(void)
-{
-	sd_notify(0, "STOPPING=1\nSTATUS=stopping workers");
-}
+void notify_stopping(void) { sd_notify(0, "STOPPING=1\nSTATUS=stopping workers"); }

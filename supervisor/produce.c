@@ -96,8 +96,10 @@ void produce_handle(struct kreq *r, struct reader *body)
 	int n_topics = req.n_topic_data > 0 ? req.n_topic_data : 0;
 	int total = 0;
 	for (int i = 0; i < n_topics; i++)
-		total += req.topic_data[i].n_partition_data > 0 ? req.topic_data[i].n_partition_data : 0;
-	st->resp.responses = arena_calloc(&r->arena, (size_t)n_topics + 1, sizeof(*st->resp.responses));
+		total +=
+		    req.topic_data[i].n_partition_data > 0 ? req.topic_data[i].n_partition_data : 0;
+	st->resp.responses =
+	    arena_calloc(&r->arena, (size_t)n_topics + 1, sizeof(*st->resp.responses));
 	st->parts = arena_calloc(&r->arena, (size_t)total + 1, sizeof(*st->parts));
 	if (st->resp.responses == NULL || st->parts == NULL) {
 		kreq_fail(r, "out of memory");
@@ -125,7 +127,8 @@ void produce_handle(struct kreq *r, struct reader *body)
 		kafka_produce_response_topic_produce_response_init(tr);
 		tr->name = td->name;
 		int np = td->n_partition_data > 0 ? td->n_partition_data : 0;
-		tr->partition_responses = arena_calloc(&r->arena, (size_t)np + 1, sizeof(part_resp));
+		tr->partition_responses =
+		    arena_calloc(&r->arena, (size_t)np + 1, sizeof(part_resp));
 		if (tr->partition_responses == NULL) {
 			kreq_fail(r, "out of memory");
 			return;
@@ -145,15 +148,15 @@ void produce_handle(struct kreq *r, struct reader *body)
 
 	/* Second pass: forward. n_waiting starts at 1 (this function's own
 	 * hold) so a result cannot finish the request while we still loop. */
-	int64_t deadline = spawn_now_ms() + (req.timeout_ms > 0 ? req.timeout_ms : 0) +
-			   WORKER_GRACE_MS;
+	int64_t deadline =
+	    spawn_now_ms() + (req.timeout_ms > 0 ? req.timeout_ms : 0) + WORKER_GRACE_MS;
 	st->n_waiting = 1;
 	idx = 0;
 	for (int i = 0; i < n_topics; i++) {
 		const struct kafka_produce_request_topic_produce_data *td = &req.topic_data[i];
 		for (int j = 0; j < td->n_partition_data; j++, idx++) {
 			const struct kafka_produce_request_partition_produce_data *pd =
-				&td->partition_data[j];
+			    &td->partition_data[j];
 			part_resp *p = st->parts[idx];
 			if (all_err != KERR_NONE) {
 				set_error(p, all_err);
@@ -169,7 +172,7 @@ void produce_handle(struct kreq *r, struct reader *body)
 				set_error(p, KERR_INVALID_RECORD);
 				continue;
 			}
-			struct ipc_msg m = { .type = IPC_PRODUCE };
+			struct ipc_msg m = {.type = IPC_PRODUCE};
 			m.u.produce.acks = req.acks;
 			m.u.produce.timeout_ms = req.timeout_ms;
 			m.u.produce.records = pd->records.ptr;

@@ -51,8 +51,7 @@ static bool same_peers(const struct config *a, const struct config *b)
 }
 
 /* Keeps node-level settings that cannot change without a restart. */
-static int keep_node_settings(const struct config *old, struct config *neu,
-			      struct reload_plan *p)
+static int keep_node_settings(const struct config *old, struct config *neu, struct reload_plan *p)
 {
 	int rc = 0;
 	if (old->node.id != neu->node.id) {
@@ -112,8 +111,8 @@ int reload_plan(const struct config *old, struct config *neu, struct reload_plan
 				nt = &neu->topics[j];
 		if (nt == NULL) {
 			/* Keep serving it: topics are never deleted by a reload. */
-			struct config_topic *t = realloc(neu->topics,
-							 (size_t)(neu->n_topics + 1) * sizeof(*t));
+			struct config_topic *t =
+			    realloc(neu->topics, (size_t)(neu->n_topics + 1) * sizeof(*t));
 			if (t == NULL)
 				return ERR_NOMEM;
 			neu->topics = t;
@@ -122,9 +121,11 @@ int reload_plan(const struct config *old, struct config *neu, struct reload_plan
 			continue;
 		}
 		if (nt->partitions > ot->partitions) {
-			rc = add(p, RELOAD_PARTITIONS_GROWN, ot->name, ot->partitions, nt->partitions);
+			rc = add(p, RELOAD_PARTITIONS_GROWN, ot->name, ot->partitions,
+				 nt->partitions);
 		} else if (nt->partitions < ot->partitions) {
-			rc = add(p, RELOAD_PARTITIONS_SHRUNK, ot->name, ot->partitions, nt->partitions);
+			rc = add(p, RELOAD_PARTITIONS_SHRUNK, ot->name, ot->partitions,
+				 nt->partitions);
 			nt->partitions = ot->partitions;
 		}
 		if (rc == 0 && nt->replication != ot->replication) {
@@ -135,7 +136,8 @@ int reload_plan(const struct config *old, struct config *neu, struct reload_plan
 		if (rc == 0 && (nt->retention_ms != ot->retention_ms ||
 				nt->retention_bytes != ot->retention_bytes ||
 				nt->max_message_bytes != ot->max_message_bytes))
-			rc = add(p, RELOAD_TOPIC_SETTINGS, ot->name, ot->partitions, nt->partitions);
+			rc =
+			    add(p, RELOAD_TOPIC_SETTINGS, ot->name, ot->partitions, nt->partitions);
 	}
 	/* Topics that are new. */
 	for (int j = 0; j < n_new && rc == 0; j++) {
@@ -143,7 +145,8 @@ int reload_plan(const struct config *old, struct config *neu, struct reload_plan
 		for (int i = 0; i < old->n_topics; i++)
 			known = known || strcmp(neu->topics[j].name, old->topics[i].name) == 0;
 		if (!known)
-			rc = add(p, RELOAD_TOPIC_ADDED, neu->topics[j].name, 0, neu->topics[j].partitions);
+			rc = add(p, RELOAD_TOPIC_ADDED, neu->topics[j].name, 0,
+				 neu->topics[j].partitions);
 	}
 	return rc;
 }
@@ -192,7 +195,8 @@ void reload_run(struct sup *s)
 	if (rc != 0) {
 		/* One log line per problem, so each names its file and line. */
 		char *save = NULL;
-		for (char *line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		for (char *line = strtok_r(err, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
 			log_error("reload: %s", line);
 		log_error("reload: configuration has errors; keeping the current one");
 		config_free(neu);
@@ -221,25 +225,29 @@ void reload_run(struct sup *s)
 		const struct reload_change *c = &plan.changes[i];
 		switch (c->kind) {
 		case RELOAD_TOPIC_SETTINGS:
-			log_info("reload: topic %s settings changed; restarting its workers", c->name);
+			log_info("reload: topic %s settings changed; restarting its workers",
+				 c->name);
 			if (!plan.restart_all_workers)
 				restart_topic(s, c->name, c->from);
 			break;
 		case RELOAD_PARTITIONS_SHRUNK:
-			log_warn("reload: topic %s: partitions only grow; keeping %d (file says %d)",
-				 c->name, (int)c->from, (int)c->to);
+			log_warn(
+			    "reload: topic %s: partitions only grow; keeping %d (file says %d)",
+			    c->name, (int)c->from, (int)c->to);
 			break;
 		case RELOAD_TOPIC_REMOVED:
-			log_warn("reload: topic %s is no longer in the file; topics are not deleted "
-				 "by a reload, still serving its %d partitions",
-				 c->name, (int)c->from);
+			log_warn(
+			    "reload: topic %s is no longer in the file; topics are not deleted "
+			    "by a reload, still serving its %d partitions",
+			    c->name, (int)c->from);
 			break;
 		case RELOAD_REPLICATION_KEPT:
 			log_warn("reload: topic %s: replication cannot change (yet); keeping %d",
 				 c->name, (int)c->from);
 			break;
 		case RELOAD_NEEDS_RESTART:
-			log_warn("reload: %s changed; it takes effect only after a restart", c->name);
+			log_warn("reload: %s changed; it takes effect only after a restart",
+				 c->name);
 			break;
 		case RELOAD_TOPIC_ADDED:
 		case RELOAD_PARTITIONS_GROWN:

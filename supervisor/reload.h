@@ -15,19 +15,19 @@
 struct sup;
 
 enum reload_kind {
-	RELOAD_TOPIC_ADDED,        /* start partitions 0..to-1 */
-	RELOAD_PARTITIONS_GROWN,   /* start partitions from..to-1 */
-	RELOAD_PARTITIONS_SHRUNK,  /* ignored: the old count stays */
-	RELOAD_TOPIC_REMOVED,      /* ignored: the topic stays */
-	RELOAD_TOPIC_SETTINGS,     /* retention or max message size changed: restart its workers */
-	RELOAD_REPLICATION_KEPT,   /* replication change ignored: the old value stays */
-	RELOAD_NEEDS_RESTART,      /* a node setting; the old value stays until a restart */
+	RELOAD_TOPIC_ADDED,	  /* start partitions 0..to-1 */
+	RELOAD_PARTITIONS_GROWN,  /* start partitions from..to-1 */
+	RELOAD_PARTITIONS_SHRUNK, /* ignored: the old count stays */
+	RELOAD_TOPIC_REMOVED,	  /* ignored: the topic stays */
+	RELOAD_TOPIC_SETTINGS,	  /* retention or max message size changed: restart its workers */
+	RELOAD_REPLICATION_KEPT,  /* replication change ignored: the old value stays */
+	RELOAD_NEEDS_RESTART,	  /* a node setting; the old value stays until a restart */
 };
 
 struct reload_change {
 	enum reload_kind kind;
 	char name[CONFIG_TOPIC_NAME_MAX + 1]; /* topic, or the key for NEEDS_RESTART */
-	int32_t from, to;                     /* partition counts where relevant */
+	int32_t from, to;		      /* partition counts where relevant */
 };
 
 struct reload_plan {

@@ -5,8 +5,7 @@
 #include "supervisor/sup.h"
 #include "supervisor/workers.h"
 
-int16_t router_route(struct sup *s, struct kafka_str topic, int32_t partition,
-		     struct worker **out)
+int16_t router_route(struct sup *s, struct kafka_str topic, int32_t partition, struct worker **out)
 {
 	*out = NULL;
 	if (topic.len <= 0 || partition < 0)
@@ -29,7 +28,8 @@ void router_leader_of(struct sup *s, const struct worker *w, struct router_leade
 	    w->status.role == IPC_ROLE_LEADER) {
 		out->error = KERR_NONE;
 		out->leader_id = s->cfg->node.id;
-		out->leader_epoch = w->status.term > INT32_MAX ? INT32_MAX : (int32_t)w->status.term;
+		out->leader_epoch =
+		    w->status.term > INT32_MAX ? INT32_MAX : (int32_t)w->status.term;
 		return;
 	}
 	out->error = KERR_LEADER_NOT_AVAILABLE;

@@ -18,14 +18,13 @@ struct worker;
  * 0 (KERR_NONE) with *out set; UNKNOWN_TOPIC_OR_PARTITION for a topic or
  * partition this cluster does not have; NOT_LEADER_OR_FOLLOWER (retriable)
  * when its worker is not serving right now (starting, restarting). */
-int16_t router_route(struct sup *s, struct kafka_str topic, int32_t partition,
-		     struct worker **out);
+int16_t router_route(struct sup *s, struct kafka_str topic, int32_t partition, struct worker **out);
 
 /* What Metadata reports for one partition. */
 struct router_leader {
-	int16_t error;       /* 0 or LEADER_NOT_AVAILABLE */
-	int32_t leader_id;   /* node id, or -1 */
-	int32_t leader_epoch;/* the leader's Raft term, or -1 */
+	int16_t error;	      /* 0 or LEADER_NOT_AVAILABLE */
+	int32_t leader_id;    /* node id, or -1 */
+	int32_t leader_epoch; /* the leader's Raft term, or -1 */
 };
 
 /* Leadership of w's partition: this node when w is serving and its Raft

@@ -95,8 +95,8 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-int spawn_start(const struct config *c, const struct config_topic *t, int32_t partition,
-		pid_t *pid, int *fd)
+int spawn_start(const struct config *c, const struct config_topic *t, int32_t partition, pid_t *pid,
+		int *fd)
 {
 	int sv[2];
 	struct spawn_argv a;
@@ -159,10 +159,7 @@ void backoff_init(struct backoff *b)
 	b->started_ms = 0;
 }
 
-void backoff_started(struct backoff *b, int64_t now_ms)
-{
-	b->started_ms = now_ms;
-}
+void backoff_started(struct backoff *b, int64_t now_ms) { b->started_ms = now_ms; }
 
 int64_t backoff_exited(struct backoff *b, int64_t now_ms)
 {

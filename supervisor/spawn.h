@@ -43,8 +43,8 @@ int spawn_worker_dir(const struct config *c, const char *topic, int32_t partitio
  * ignored). On success returns 0 with *pid and *fd (the supervisor's end,
  * caller closes). Returns ERR_IO (errno kept) if socketpair or fork fails.
  * An exec failure shows up later as the child exiting with status 127. */
-int spawn_start(const struct config *c, const struct config_topic *t, int32_t partition,
-		pid_t *pid, int *fd);
+int spawn_start(const struct config *c, const struct config_topic *t, int32_t partition, pid_t *pid,
+		int *fd);
 
 /* Restart backoff: 100 ms doubling to 30 s, back to 100 ms once a worker
  * has run for 60 s. Times are milliseconds on a monotonic clock. */

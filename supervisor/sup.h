@@ -15,12 +15,12 @@ struct event_base;
 struct workers;
 
 struct sup {
-	struct event_base *base;     /* borrowed */
-	struct config *cfg;          /* owned; replaced as a whole on reload */
-	struct args args;            /* the command line, re-applied on reload */
-	struct workers *workers;     /* owned */
-	char cluster_id[32];         /* stable, see main.c */
-	int64_t n_connections;       /* open Kafka connections */
+	struct event_base *base; /* borrowed */
+	struct config *cfg;	 /* owned; replaced as a whole on reload */
+	struct args args;	 /* the command line, re-applied on reload */
+	struct workers *workers; /* owned */
+	char cluster_id[32];	 /* stable, see main.c */
+	int64_t n_connections;	 /* open Kafka connections */
 	uint64_t n_connections_total;
 	bool stopping;
 };

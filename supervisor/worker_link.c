@@ -57,10 +57,14 @@ static struct link_pending *find_pending(struct worker *w, uint64_t req_id)
 static enum ipc_type result_type(enum ipc_type t)
 {
 	switch (t) {
-	case IPC_PRODUCE: return IPC_PRODUCE_RESULT;
-	case IPC_FETCH: return IPC_FETCH_RESULT;
-	case IPC_LIST_OFFSETS: return IPC_LIST_OFFSETS_RESULT;
-	default: return 0;
+	case IPC_PRODUCE:
+		return IPC_PRODUCE_RESULT;
+	case IPC_FETCH:
+		return IPC_FETCH_RESULT;
+	case IPC_LIST_OFFSETS:
+		return IPC_LIST_OFFSETS_RESULT;
+	default:
+		return 0;
 	}
 }
 
@@ -189,9 +193,15 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 		return ERR_NOMEM;
 	uint64_t id = next_req_id++;
 	switch (m->type) {
-	case IPC_PRODUCE: m->u.produce.req_id = id; break;
-	case IPC_FETCH: m->u.fetch.req_id = id; break;
-	case IPC_LIST_OFFSETS: m->u.list_offsets.req_id = id; break;
+	case IPC_PRODUCE:
+		m->u.produce.req_id = id;
+		break;
+	case IPC_FETCH:
+		m->u.fetch.req_id = id;
+		break;
+	case IPC_LIST_OFFSETS:
+		m->u.list_offsets.req_id = id;
+		break;
 	default:
 		free(p);
 		return ERR_INVALID;
@@ -228,7 +238,7 @@ void link_cancel_fetch(struct worker *w, uint64_t req_id)
 {
 	if (w->bev == NULL || find_pending(w, req_id) == NULL)
 		return;
-	struct ipc_msg m = { .type = IPC_FETCH_CANCEL };
+	struct ipc_msg m = {.type = IPC_FETCH_CANCEL};
 	m.u.fetch_cancel.req_id = req_id;
 	struct buf b;
 	buf_init(&b);

@@ -29,8 +29,8 @@ struct workers {
 	struct sup *sup;
 	struct worker **v;
 	int n, cap;
-	int *index;          /* slots: -1 empty, else position in v */
-	size_t index_cap;    /* power of two, > 2 * n */
+	int *index;	  /* slots: -1 empty, else position in v */
+	size_t index_cap; /* power of two, > 2 * n */
 	struct event *sigchld_ev;
 	struct event *sweep_ev;
 };
@@ -38,10 +38,14 @@ struct workers {
 const char *worker_state_name(enum worker_state st)
 {
 	switch (st) {
-	case WORKER_STARTING: return "starting";
-	case WORKER_SERVING: return "serving";
-	case WORKER_WAITING: return "waiting";
-	case WORKER_STOPPING: return "stopping";
+	case WORKER_STARTING:
+		return "starting";
+	case WORKER_SERVING:
+		return "serving";
+	case WORKER_WAITING:
+		return "waiting";
+	case WORKER_STOPPING:
+		return "stopping";
 	}
 	return "?";
 }
@@ -83,8 +87,7 @@ static int index_grow(struct workers *ws)
 	return 0;
 }
 
-struct worker *workers_find(struct workers *ws, const char *name, size_t len,
-			    int32_t partition)
+struct worker *workers_find(struct workers *ws, const char *name, size_t len, int32_t partition)
 {
 	if (ws->index_cap == 0)
 		return NULL;
@@ -145,7 +148,7 @@ struct worker *workers_ensure(struct workers *ws, const char *topic, int32_t par
 
 static void arm_timer(struct worker *w, int64_t ms)
 {
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
+	struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
 	evtimer_add(w->restart_ev, &tv);
 }
 
@@ -237,7 +240,7 @@ void workers_on_link_closed(struct worker *w)
 	 * to a process that already exited (a zombie) are harmless and do not
 	 * change its exit status. */
 	log_debug("worker %s/%d: pid %d closed its channel", w->topic, (int)w->partition,
-		 (int)w->pid);
+		  (int)w->pid);
 	w->state = WORKER_STARTING;
 	kill(w->pid, SIGTERM);
 }
@@ -310,9 +313,9 @@ struct workers *workers_new(struct sup *s)
 	ws->sup = s;
 	ws->sigchld_ev = evsignal_new(s->base, SIGCHLD, on_sigchld, ws);
 	ws->sweep_ev = event_new(s->base, -1, EV_PERSIST, on_sweep, ws);
-	struct timeval tv = { 0, SWEEP_INTERVAL_MS * 1000 };
-	if (ws->sigchld_ev == NULL || ws->sweep_ev == NULL || evsignal_add(ws->sigchld_ev, NULL) != 0 ||
-	    event_add(ws->sweep_ev, &tv) != 0) {
+	struct timeval tv = {0, SWEEP_INTERVAL_MS * 1000};
+	if (ws->sigchld_ev == NULL || ws->sweep_ev == NULL ||
+	    evsignal_add(ws->sigchld_ev, NULL) != 0 || event_add(ws->sweep_ev, &tv) != 0) {
 		workers_free(ws);
 		return NULL;
 	}
@@ -374,7 +377,7 @@ void workers_stop_all(struct workers *ws, int timeout_ms)
 		}
 	}
 	int64_t deadline = spawn_now_ms() + timeout_ms;
-	struct timespec nap = { 0, 10 * 1000 * 1000 };
+	struct timespec nap = {0, 10 * 1000 * 1000};
 	while (count_running(ws) > 0 && spawn_now_ms() < deadline) {
 		reap_nohang(ws);
 		if (count_running(ws) > 0)

@@ -31,13 +31,13 @@ struct worker {
 	char topic[CONFIG_TOPIC_NAME_MAX + 1];
 	int32_t partition;
 	enum worker_state state;
-	pid_t pid;               /* 0 when no process */
-	int64_t started_ms;      /* spawn_now_ms() of the current run */
+	pid_t pid;	    /* 0 when no process */
+	int64_t started_ms; /* spawn_now_ms() of the current run */
 	bool has_status;
 	struct ipc_status status; /* the last one received */
-	uint64_t restarts;       /* unexpected exits (fjord_worker_restarts_total) */
+	uint64_t restarts;	  /* unexpected exits (fjord_worker_restarts_total) */
 	struct backoff backoff;
-	bool respawn_now;        /* stopped on purpose to apply new settings */
+	bool respawn_now; /* stopped on purpose to apply new settings */
 	struct event *restart_ev;
 	struct workers *table;
 
@@ -60,8 +60,7 @@ struct worker *workers_ensure(struct workers *ws, const char *topic, int32_t par
 			      bool *created);
 
 /* Finds an entry; name is len bytes, not NUL-terminated. NULL if absent. */
-struct worker *workers_find(struct workers *ws, const char *name, size_t len,
-			    int32_t partition);
+struct worker *workers_find(struct workers *ws, const char *name, size_t len, int32_t partition);
 
 int workers_count(const struct workers *ws);
 struct worker *workers_at(struct workers *ws, int i);

@@ -80,21 +80,21 @@ END_TEST
 
 START_TEST(full_file_sets_every_key_and_topics_inherit_global_settings)
 {
-	struct config *c = load_ok(
-		"; comment\n# another\n"
-		"[node]\nid = 3\ndata_dir = /var/lib/fjord\nkafka_listen = 0.0.0.0:19092\n"
-		"advertised_host = broker3.example\nadmin_listen = [::1]:19644\n"
-		"raft_listen = 10.0.0.3:19192\nlog_level = debug\nworker_path = /opt/fw\n"
-		"[kafka]\nsocket_request_max_bytes = 2048\nmax_connections = 5\n"
-		"[storage]\nsync = never\nmap_size_mb = 64\nmax_message_bytes = 1000 ; inline\n"
-		"[retention]\nms = -1\nbytes = 123456\n"
-		"[raft]\nelection_timeout_ms = 500\nheartbeat_interval_ms = 50\n"
-		"max_entries_per_batch = 7\nsnapshot_threshold = 99\n"
-		"[cluster]\nnode.3 = b3:19092,b3:19192\nnode.1 = b1:9092 , b1:9192\n"
-		"node.2 = b2:9092,b2:9192\n"
-		"[topic.orders]\npartitions = 4\nreplication = 3\n"
-		"[topic.events.v1]\npartitions = 2\nretention_ms = 1000\nretention_bytes = -1\n"
-		"max_message_bytes = 50\n");
+	struct config *c =
+	    load_ok("; comment\n# another\n"
+		    "[node]\nid = 3\ndata_dir = /var/lib/fjord\nkafka_listen = 0.0.0.0:19092\n"
+		    "advertised_host = broker3.example\nadmin_listen = [::1]:19644\n"
+		    "raft_listen = 10.0.0.3:19192\nlog_level = debug\nworker_path = /opt/fw\n"
+		    "[kafka]\nsocket_request_max_bytes = 2048\nmax_connections = 5\n"
+		    "[storage]\nsync = never\nmap_size_mb = 64\nmax_message_bytes = 1000 ; inline\n"
+		    "[retention]\nms = -1\nbytes = 123456\n"
+		    "[raft]\nelection_timeout_ms = 500\nheartbeat_interval_ms = 50\n"
+		    "max_entries_per_batch = 7\nsnapshot_threshold = 99\n"
+		    "[cluster]\nnode.3 = b3:19092,b3:19192\nnode.1 = b1:9092 , b1:9192\n"
+		    "node.2 = b2:9092,b2:9192\n"
+		    "[topic.orders]\npartitions = 4\nreplication = 3\n"
+		    "[topic.events.v1]\npartitions = 2\nretention_ms = 1000\nretention_bytes = -1\n"
+		    "max_message_bytes = 50\n");
 	ck_assert_int_eq(c->node.id, 3);
 	ck_assert_str_eq(c->node.data_dir, "/var/lib/fjord");
 	ck_assert_str_eq(c->node.kafka_listen.host, "0.0.0.0");
@@ -161,7 +161,8 @@ START_TEST(bad_integer_value_names_the_range_and_the_value)
 {
 	load_fails_with("[node]\nid = 1\n[kafka]\nmax_connections = 12abc\n",
 			"4: kafka.max_connections: must be an integer in 1..1000000, got '12abc'");
-	load_fails_with("[node]\nid = 0\n", "2: node.id: must be an integer in 1..1000000, got '0'");
+	load_fails_with("[node]\nid = 0\n",
+			"2: node.id: must be an integer in 1..1000000, got '0'");
 	load_fails_with("[node]\nid = 1000001\n",
 			"2: node.id: must be an integer in 1..1000000, got '1000001'");
 	load_fails_with("[node]\nid =\n", "2: node.id: must be an integer in 1..1000000, got ''");
@@ -254,9 +255,9 @@ START_TEST(overrides_win_over_the_file_and_can_supply_the_node_id)
 {
 	write_ini("[node]\ndata_dir = /a\nlog_level = warn\n");
 	struct config_override ov[] = {
-		{ "node", "id", "42", "--node-id" },
-		{ "node", "data_dir", "/b", "--data-dir" },
-		{ "node", "kafka_listen", "127.0.0.2:1234", "--kafka-listen" },
+	    {"node", "id", "42", "--node-id"},
+	    {"node", "data_dir", "/b", "--data-dir"},
+	    {"node", "kafka_listen", "127.0.0.2:1234", "--kafka-listen"},
 	};
 	struct config *c = NULL;
 	ck_assert_int_eq(config_load(path, ov, 3, &c, err, sizeof(err)), 0);
@@ -267,7 +268,7 @@ START_TEST(overrides_win_over_the_file_and_can_supply_the_node_id)
 	ck_assert_uint_eq(c->node.kafka_listen.port, 1234);
 	config_free(c);
 
-	struct config_override bad[] = { { "node", "id", "x", "--node-id" } };
+	struct config_override bad[] = {{"node", "id", "x", "--node-id"}};
 	c = (struct config *)1;
 	ck_assert_int_eq(config_load(path, bad, 1, &c, err, sizeof(err)), ERR_CONFIG);
 	ck_assert_ptr_null(c);

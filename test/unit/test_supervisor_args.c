@@ -8,11 +8,11 @@
 
 static char err[256];
 
-#define PARSE(a, ...)                                                               \
-	({                                                                          \
-		char *argv_[] = { "fjord-supervisor", __VA_ARGS__, NULL };          \
-		args_parse((int)(sizeof(argv_) / sizeof(argv_[0])) - 1, argv_, (a), \
-			   err, sizeof(err));                                       \
+#define PARSE(a, ...)                                                                              \
+	({                                                                                         \
+		char *argv_[] = {"fjord-supervisor", __VA_ARGS__, NULL};                           \
+		args_parse((int)(sizeof(argv_) / sizeof(argv_[0])) - 1, argv_, (a), err,           \
+			   sizeof(err));                                                           \
 	})
 
 START_TEST(config_path_and_overrides_are_collected_in_order)
@@ -83,8 +83,8 @@ START_TEST(help_text_has_every_man_page_section)
 	FILE *f = open_memstream(&text, &len);
 	args_print_help(f);
 	fclose(f);
-	const char *sections[] = { "NAME\n", "SYNOPSIS\n", "DESCRIPTION\n", "OPTIONS\n",
-				   "SIGNALS\n", "FILES\n", "EXIT STATUS\n" };
+	const char *sections[] = {"NAME\n",    "SYNOPSIS\n", "DESCRIPTION\n", "OPTIONS\n",
+				  "SIGNALS\n", "FILES\n",    "EXIT STATUS\n"};
 	const char *prev = text;
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		const char *at = strstr(text, sections[i]);

@@ -45,7 +45,7 @@ struct fake {
 
 static struct sup s;
 static struct fake fakes[N_PARTS];
-static int client = -1; /* the test's end of the client connection */
+static int client = -1;	 /* the test's end of the client connection */
 static struct buf inbox; /* bytes received by the client */
 static int corr_seq;
 
@@ -87,20 +87,20 @@ static void pump_once(void)
 }
 
 /* Runs the loop a bounded number of rounds (about 1 s) or until cond. */
-#define PUMP_UNTIL(cond)                                                      \
-	do {                                                                  \
-		for (int round_ = 0; round_ < 500 && !(cond); round_++) {     \
-			pump_once();                                          \
-			struct timespec ts_ = { 0, 2 * 1000 * 1000 };         \
-			nanosleep(&ts_, NULL);                                \
-		}                                                             \
+#define PUMP_UNTIL(cond)                                                                           \
+	do {                                                                                       \
+		for (int round_ = 0; round_ < 500 && !(cond); round_++) {                          \
+			pump_once();                                                               \
+			struct timespec ts_ = {0, 2 * 1000 * 1000};                                \
+			nanosleep(&ts_, NULL);                                                     \
+		}                                                                                  \
 	} while (0)
 
 static void pump_a_little(void)
 {
 	for (int i = 0; i < 20; i++) {
 		pump_once();
-		struct timespec ts = { 0, 1000 * 1000 };
+		struct timespec ts = {0, 1000 * 1000};
 		nanosleep(&ts, NULL);
 	}
 }
@@ -118,9 +118,10 @@ static void setup(void)
 	memset(fakes, 0, sizeof(fakes));
 	buf_init(&inbox);
 	corr_seq = 100;
-	const char *text = "[node]\nid = 5\nkafka_listen = 127.0.0.1:19999\n"
-			   "advertised_host = broker5.test\n[kafka]\nsocket_request_max_bytes = 4096\n"
-			   "[topic.t]\npartitions = 2\n[topic.u]\npartitions = 1\n";
+	const char *text =
+	    "[node]\nid = 5\nkafka_listen = 127.0.0.1:19999\n"
+	    "advertised_host = broker5.test\n[kafka]\nsocket_request_max_bytes = 4096\n"
+	    "[topic.t]\npartitions = 2\n[topic.u]\npartitions = 1\n";
 	char path[] = "/tmp/fjord-test-front-XXXXXX";
 	int fd = mkstemp(path);
 	ck_assert_int_ge(fd, 0);
@@ -191,7 +192,7 @@ static int32_t send_request(int16_t key, int16_t version, const struct buf *body
 	h.client_id = kafka_str_from("unit");
 	buf_put_u32(&b, 0);
 	ck_assert_int_eq(kafka_request_header_encode(
-				 &b, (int16_t)kafka_request_header_version(key, version), &h),
+			     &b, (int16_t)kafka_request_header_version(key, version), &h),
 			 0);
 	buf_put(&b, body->data, body->len);
 	buf_patch_u32(&b, 0, (uint32_t)(b.len - 4));
@@ -200,10 +201,7 @@ static int32_t send_request(int16_t key, int16_t version, const struct buf *body
 	return h.correlation_id;
 }
 
-static void send_raw(const void *p, size_t n)
-{
-	ck_assert_int_eq(write(client, p, n), (ssize_t)n);
-}
+static void send_raw(const void *p, size_t n) { ck_assert_int_eq(write(client, p, n), (ssize_t)n); }
 
 /* Number of complete responses waiting in inbox. */
 static int responses_ready(void)
@@ -279,8 +277,7 @@ static int32_t send_produce(int16_t version, int16_t acks, const char *topic, in
 	return corr;
 }
 
-static struct kafka_produce_response take_produce(int16_t version, int32_t corr,
-						  struct arena *a)
+static struct kafka_produce_response take_produce(int16_t version, int32_t corr, struct arena *a)
 {
 	struct reader r = take_response(KAFKA_API_PRODUCE, version, corr);
 	struct kafka_produce_response resp;
@@ -310,7 +307,7 @@ static void answer_produce(int p, int i, int16_t err, int64_t base)
 	ck_assert_int_gt(fakes[p].n_msgs, i);
 	struct ipc_msg *m = &fakes[p].msgs[i];
 	ck_assert_int_eq(m->type, IPC_PRODUCE);
-	struct ipc_msg res = { .type = IPC_PRODUCE_RESULT };
+	struct ipc_msg res = {.type = IPC_PRODUCE_RESULT};
 	res.u.produce_result.req_id = m->u.produce.req_id;
 	res.u.produce_result.error = err;
 	res.u.produce_result.base_offset = base;
@@ -445,7 +442,7 @@ static void answer_fetch(int p, int i, size_t payload)
 	struct ipc_msg *m = &fakes[p].msgs[i];
 	ck_assert_int_eq(m->type, IPC_FETCH);
 	struct buf recs = records_of(payload);
-	struct ipc_msg res = { .type = IPC_FETCH_RESULT };
+	struct ipc_msg res = {.type = IPC_FETCH_RESULT};
 	res.u.fetch_result.req_id = m->u.fetch.req_id;
 	res.u.fetch_result.high_watermark = 100 + p;
 	res.u.fetch_result.last_stable_offset = 100 + p;
@@ -498,9 +495,9 @@ START_TEST(fetch_max_bytes_keeps_the_first_batch_and_trims_later_partitions)
 	int32_t c = send_fetch(12, 1, 50);
 	PUMP_UNTIL(fakes[0].n_msgs == 1 && fakes[1].n_msgs == 1);
 	ck_assert_int_eq(fakes[0].msgs[0].u.fetch.max_bytes, 50);
-	answer_fetch(1, 0, 30);  /* 42 bytes, but it is the second partition */
+	answer_fetch(1, 0, 30); /* 42 bytes, but it is the second partition */
 	PUMP_UNTIL(fakes[0].n_msgs == 2);
-	answer_fetch(0, 0, 88);  /* 100 bytes: over max_bytes, yet first */
+	answer_fetch(0, 0, 88); /* 100 bytes: over max_bytes, yet first */
 	PUMP_UNTIL(responses_ready() == 1);
 	struct reader r = take_response(KAFKA_API_FETCH, 12, c);
 	struct arena a;
@@ -589,7 +586,7 @@ START_TEST(list_offsets_v0_is_refused_per_partition_and_v1_is_forwarded)
 	PUMP_UNTIL(fakes[1].n_msgs == 1);
 	ck_assert_int_eq(fakes[1].msgs[0].type, IPC_LIST_OFFSETS);
 	ck_assert_int_eq(fakes[1].msgs[0].u.list_offsets.timestamp, -2);
-	struct ipc_msg res = { .type = IPC_LIST_OFFSETS_RESULT };
+	struct ipc_msg res = {.type = IPC_LIST_OFFSETS_RESULT};
 	res.u.list_offsets_result.req_id = fakes[1].msgs[0].u.list_offsets.req_id;
 	res.u.list_offsets_result.timestamp = -1;
 	res.u.list_offsets_result.offset = 17;
@@ -625,7 +622,8 @@ END_TEST
 START_TEST(garbled_requests_and_unknown_api_keys_close_the_connection)
 {
 	/* Metadata v1 whose topic array claims far more entries than bytes. */
-	uint8_t req[] = { 0, 0, 0, 16, 0, 3, 0, 1, 0, 0, 0, 9, 0, 0, 0x00, 0x0f, 0x42, 0x40, 'a', 'b' };
+	uint8_t req[] = {0, 0, 0, 16, 0,    3,	  0,	1,    0,   0,
+			 0, 9, 0, 0,  0x00, 0x0f, 0x42, 0x40, 'a', 'b'};
 	send_raw(req, sizeof(req));
 	PUMP_UNTIL(client_closed());
 	ck_assert(client_closed());
@@ -720,7 +718,7 @@ START_TEST(metadata_reports_leaders_epochs_and_unknown_topics)
 	for (int i = 0; i < 3; i++)
 		kafka_metadata_request_metadata_request_topic_init(&rt[i]);
 	rt[0].name = kafka_str_from("nope");
-	rt[1].name = (struct kafka_str){ NULL, -1 }; /* by id */
+	rt[1].name = (struct kafka_str){NULL, -1}; /* by id */
 	ids_topic_id("u", 1, &rt[1].topic_id);
 	rt[2].name = kafka_str_from("bad name");
 	req.topics = rt;

@@ -125,8 +125,8 @@ END_TEST
 
 START_TEST(worker_wide_settings_restart_every_worker)
 {
-	const char *variants[] = { NODE "log_level = debug\n", NODE "[storage]\nsync = never\n",
-				   NODE "[storage]\nmap_size_mb = 8\n", NODE "worker_path = /x\n" };
+	const char *variants[] = {NODE "log_level = debug\n", NODE "[storage]\nsync = never\n",
+				  NODE "[storage]\nmap_size_mb = 8\n", NODE "worker_path = /x\n"};
 	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
 		struct config *a = load(NODE);
 		struct config *b = load(variants[i]);
@@ -144,13 +144,14 @@ END_TEST
 START_TEST(node_settings_that_need_a_restart_keep_their_old_values)
 {
 	struct config *a = load(NODE);
-	struct config *b = load("[node]\nid = 2\nkafka_listen = 127.0.0.1:1\ndata_dir = /elsewhere\n"
-				"admin_listen = 127.0.0.1:2\nraft_listen = 127.0.0.1:3\n"
-				"[cluster]\nnode.2 = a:1,a:2\n");
+	struct config *b =
+	    load("[node]\nid = 2\nkafka_listen = 127.0.0.1:1\ndata_dir = /elsewhere\n"
+		 "admin_listen = 127.0.0.1:2\nraft_listen = 127.0.0.1:3\n"
+		 "[cluster]\nnode.2 = a:1,a:2\n");
 	struct reload_plan p;
 	ck_assert_int_eq(reload_plan(a, b, &p), 0);
-	const char *keys[] = { "node.id", "node.data_dir", "node.kafka_listen", "node.admin_listen",
-			       "node.raft_listen", "cluster" };
+	const char *keys[] = {"node.id",	   "node.data_dir",    "node.kafka_listen",
+			      "node.admin_listen", "node.raft_listen", "cluster"};
 	ck_assert_int_eq(p.n, 6);
 	for (int i = 0; i < 6; i++)
 		ck_assert_msg(find(&p, RELOAD_NEEDS_RESTART, keys[i]) != NULL, "%s", keys[i]);
@@ -172,7 +173,8 @@ static Suite *supervisor_reload_suite(void)
 	TCase *tc = tcase_create("plan");
 	tcase_add_test(tc, identical_configs_plan_nothing);
 	tcase_add_test(tc, new_topics_and_grown_partitions_are_listed_in_order);
-	tcase_add_test(tc, shrinking_and_removing_are_ignored_and_the_new_config_keeps_the_old_shape);
+	tcase_add_test(tc,
+		       shrinking_and_removing_are_ignored_and_the_new_config_keeps_the_old_shape);
 	tcase_add_test(tc, changed_topic_settings_restart_that_topic_only);
 	tcase_add_test(tc, worker_wide_settings_restart_every_worker);
 	tcase_add_test(tc, node_settings_that_need_a_restart_keep_their_old_values);

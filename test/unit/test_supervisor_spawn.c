@@ -33,7 +33,7 @@ START_TEST(backoff_doubles_from_100ms_to_a_30s_cap)
 {
 	struct backoff b;
 	backoff_init(&b);
-	const int64_t want[] = { 100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 30000, 30000 };
+	const int64_t want[] = {100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 30000, 30000};
 	int64_t now = 1000;
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		backoff_started(&b, now);
@@ -69,11 +69,29 @@ START_TEST(worker_argv_is_the_documented_command_line)
 				"retention_ms = 77\nmax_message_bytes = 999\n");
 	struct spawn_argv a;
 	ck_assert_int_eq(spawn_build_argv(c, &c->topics[0], 2, 7, &a), 0);
-	const char *want[] = { "/opt/fw", "--ipc-fd", "7", "--topic", "orders", "--partition",
-			       "2", "--dir", "/srv/d/orders-2", "--node-id", "9", "--log-level",
-			       "warn", "--sync", "never", "--map-size-mb", "64",
-			       "--max-message-bytes", "999", "--retention-ms", "77",
-			       "--retention-bytes", "5000" };
+	const char *want[] = {"/opt/fw",
+			      "--ipc-fd",
+			      "7",
+			      "--topic",
+			      "orders",
+			      "--partition",
+			      "2",
+			      "--dir",
+			      "/srv/d/orders-2",
+			      "--node-id",
+			      "9",
+			      "--log-level",
+			      "warn",
+			      "--sync",
+			      "never",
+			      "--map-size-mb",
+			      "64",
+			      "--max-message-bytes",
+			      "999",
+			      "--retention-ms",
+			      "77",
+			      "--retention-bytes",
+			      "5000"};
 	int n = (int)(sizeof(want) / sizeof(want[0]));
 	ck_assert_int_eq(a.n, n);
 	for (int i = 0; i < n; i++)
@@ -98,12 +116,13 @@ START_TEST(spawned_worker_gets_its_argv_and_a_live_socketpair)
 	chmod(script, 0755);
 	snprintf(text, sizeof(text),
 		 "[node]\nid = 1\ndata_dir = %s/data/nested\nworker_path = %s\n"
-		 "[topic.t]\npartitions = 1\n", dir, script);
+		 "[topic.t]\npartitions = 1\n",
+		 dir, script);
 	struct config *c = load(text);
 	pid_t pid;
 	int fd;
 	ck_assert_int_eq(spawn_start(c, &c->topics[0], 0, &pid, &fd), 0);
-	char got[8] = { 0 };
+	char got[8] = {0};
 	ssize_t n = 0;
 	for (int tries = 0; tries < 500 && n < 2; tries++) { /* bounded: 5 s */
 		ssize_t k = read(fd, got + n, 2 - (size_t)n);
@@ -119,7 +138,7 @@ START_TEST(spawned_worker_gets_its_argv_and_a_live_socketpair)
 	ck_assert_str_eq(spawn_exit_str(status, why, sizeof(why)), "exited with status 3");
 	f = fopen(out, "r");
 	ck_assert_ptr_nonnull(f);
-	char line[1024] = { 0 };
+	char line[1024] = {0};
 	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
 	fclose(f);
 	/* The fd number is the child's to know; compare everything after it. */
