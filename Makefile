@@ -104,8 +104,10 @@ $(B)/fuzz/%: test/fuzz/%.c $(COMMON_SRC) $(RAFT_SRC) $(filter-out worker/main.c,
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(filter-out $<,$^) $(LDLIBS)
 
-unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; CK_DEFAULT_TIMEOUT=120 $$t; done
+# The worker process tests exec the worker binary built in $(BIN).
+unit: $(UNIT_BINS) $(BIN)/fjord-worker
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; \
+		CK_DEFAULT_TIMEOUT=120 FJORD_WORKER_BIN=$(BIN)/fjord-worker $$t; done
 
 sim: $(SIM_BIN)
 	@if [ -n "$(SIM_BIN)" ]; then $(SIM_BIN); fi

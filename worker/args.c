@@ -1,0 +1,183 @@
+/* args.c - parsing and validation of the fjord-worker command line. */
+#include "args.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+
+void worker_args_usage(FILE *out)
+{
+	fputs("NAME\n"
+	      "    fjord-worker - serve one replica of one fjord partition\n"
+	      "\n"
+	      "SYNOPSIS\n"
+	      "    fjord-worker --ipc-fd N --topic NAME --partition P --dir DIR --node-id ID\n"
+	      "                 [--log-level error|warn|info|debug] [--sync always|never]\n"
+	      "                 [--map-size-mb N] [--max-message-bytes N]\n"
+	      "                 [--retention-ms N] [--retention-bytes N]\n"
+	      "\n"
+	      "DESCRIPTION\n"
+	      "    fjord-supervisor starts one fjord-worker per partition replica it hosts\n"
+	      "    and talks to it over a socketpair (framed msgpack). The worker keeps the\n"
+	      "    replica's log in an LMDB environment in DIR and serves Produce, Fetch\n"
+	      "    (with long polling) and ListOffsets for it. It is not meant to be run by\n"
+	      "    hand. It exits when the supervisor's end of the socketpair closes or the\n"
+	      "    supervisor dies.\n"
+	      "\n"
+	      "OPTIONS\n"
+	      "    --ipc-fd N             inherited socket to the supervisor (required)\n"
+	      "    --topic NAME           topic of the partition (required)\n"
+	      "    --partition P          partition number, >= 0 (required)\n"
+	      "    --dir DIR              replica directory, created if missing (required)\n"
+	      "    --node-id ID           this node's id, >= 1 (required)\n"
+	      "    --log-level L          error, warn, info (default) or debug\n"
+	      "    --sync always|never    fsync each group commit before acknowledging it\n"
+	      "                           (always, the default) or leave it to the OS\n"
+	      "    --map-size-mb N        largest size the store may grow to (default 1024)\n"
+	      "    --max-message-bytes N  largest record batch accepted (default 1048588)\n"
+	      "    --retention-ms N       delete batches older than N ms; -1 = never (default)\n"
+	      "    --retention-bytes N    keep the log under N bytes; -1 = no limit (default)\n"
+	      "    --help                 print this text and exit\n"
+	      "\n"
+	      "SIGNALS\n"
+	      "    SIGTERM, SIGINT        finish the current group commit and exit 0\n"
+	      "\n"
+	      "FILES\n"
+	      "    DIR/data.mdb, DIR/lock.mdb   the replica's LMDB environment\n"
+	      "\n"
+	      "EXIT STATUS\n"
+	      "    0 on a clean stop, 1 on a runtime failure, 2 on a usage error.\n",
+	      out);
+}
+
+/* Parses a whole decimal integer within [lo, hi]. */
+static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return ERR_INVALID;
+	*out = v;
+	return 0;
+}
+
+enum { O_IPC_FD = 1, O_TOPIC, O_PARTITION, O_DIR, O_NODE_ID, O_LOG_LEVEL, O_SYNC, O_MAP_SIZE,
+       O_MAX_MSG, O_RET_MS, O_RET_BYTES, O_HELP };
+
+int worker_args_parse(int argc, char **argv, struct worker_args *a, FILE *out, FILE *err)
+{
+	static const struct option opts[] = {
+		{ "ipc-fd", required_argument, NULL, O_IPC_FD },
+		{ "topic", required_argument, NULL, O_TOPIC },
+		{ "partition", required_argument, NULL, O_PARTITION },
+		{ "dir", required_argument, NULL, O_DIR },
+		{ "node-id", required_argument, NULL, O_NODE_ID },
+		{ "log-level", required_argument, NULL, O_LOG_LEVEL },
+		{ "sync", required_argument, NULL, O_SYNC },
+		{ "map-size-mb", required_argument, NULL, O_MAP_SIZE },
+		{ "max-message-bytes", required_argument, NULL, O_MAX_MSG },
+		{ "retention-ms", required_argument, NULL, O_RET_MS },
+		{ "retention-bytes", required_argument, NULL, O_RET_BYTES },
+		{ "help", no_argument, NULL, O_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	*a = (struct worker_args){
+		.ipc_fd = -1, .partition = -1, .node_id = -1, .log_level = LOG_INFO,
+		.sync = true, .map_size_mb = 1024, .max_message_bytes = 1048588,
+		.retention_ms = -1, .retention_bytes = -1,
+	};
+	optind = 1;
+	opterr = 0;
+	int c;
+	int64_t v;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		const char *name = NULL;
+		int bad = 0;
+		switch (c) {
+		case O_IPC_FD:
+			bad = parse_int(optarg, 0, INT32_MAX, &v);
+			a->ipc_fd = (int)v;
+			name = "--ipc-fd";
+			break;
+		case O_TOPIC:
+			a->topic = optarg;
+			bad = optarg[0] == '\0' || strlen(optarg) > 249 || strchr(optarg, '/');
+			name = "--topic";
+			break;
+		case O_PARTITION:
+			bad = parse_int(optarg, 0, INT32_MAX, &v);
+			a->partition = (int32_t)v;
+			name = "--partition";
+			break;
+		case O_DIR:
+			a->dir = optarg;
+			bad = optarg[0] == '\0';
+			name = "--dir";
+			break;
+		case O_NODE_ID:
+			bad = parse_int(optarg, 1, INT32_MAX, &v);
+			a->node_id = (int32_t)v;
+			name = "--node-id";
+			break;
+		case O_LOG_LEVEL:
+			bad = log_level_parse(optarg, &a->log_level);
+			name = "--log-level";
+			break;
+		case O_SYNC:
+			bad = strcmp(optarg, "always") != 0 && strcmp(optarg, "never") != 0;
+			a->sync = strcmp(optarg, "always") == 0;
+			name = "--sync";
+			break;
+		case O_MAP_SIZE:
+			bad = parse_int(optarg, 1, (int64_t)1 << 30, &v);
+			a->map_size_mb = (uint64_t)v;
+			name = "--map-size-mb";
+			break;
+		case O_MAX_MSG:
+			bad = parse_int(optarg, 1, INT32_MAX, &v);
+			a->max_message_bytes = (int32_t)v;
+			name = "--max-message-bytes";
+			break;
+		case O_RET_MS:
+			bad = parse_int(optarg, -1, INT64_MAX, &v);
+			a->retention_ms = v;
+			name = "--retention-ms";
+			break;
+		case O_RET_BYTES:
+			bad = parse_int(optarg, -1, INT64_MAX, &v);
+			a->retention_bytes = v;
+			name = "--retention-bytes";
+			break;
+		case O_HELP:
+			worker_args_usage(out);
+			return 1;
+		default:
+			fprintf(err, "fjord-worker: unknown option or missing value: %s (see --help)\n",
+				argv[optind - 1]);
+			return ERR_INVALID;
+		}
+		if (bad) {
+			fprintf(err, "fjord-worker: bad value for %s: '%s' (see --help)\n", name, optarg);
+			return ERR_INVALID;
+		}
+	}
+	if (optind < argc) {
+		fprintf(err, "fjord-worker: unexpected argument: %s (see --help)\n", argv[optind]);
+		return ERR_INVALID;
+	}
+	const char *missing = a->ipc_fd < 0 ? "--ipc-fd"
+			      : a->topic == NULL ? "--topic"
+			      : a->partition < 0 ? "--partition"
+			      : a->dir == NULL   ? "--dir"
+			      : a->node_id < 0   ? "--node-id"
+						 : NULL;
+	if (missing) {
+		fprintf(err, "fjord-worker: %s is required (see --help)\n", missing);
+		return ERR_INVALID;
+	}
+	return 0;
+}

@@ -1,0 +1,109 @@
+/* uplink.c - framed msgpack messages between the worker and its supervisor. */
+#include "uplink.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/frame.h"
+#include "common/ipc.h"
+#include "common/log.h"
+
+/* A produce burst can be many frames; reading them in one go lets one group
+ * commit cover them all (libevent's default is 16 KiB per read). */
+#define READ_MAX (16u * 1024 * 1024)
+
+static void end(struct uplink *u)
+{
+	if (u->closed)
+		return;
+	u->closed = 1;
+	bufferevent_disable(u->bev, EV_READ | EV_WRITE);
+	u->on_closed(u->ctx);
+}
+
+static void read_cb(struct bufferevent *bev, void *arg)
+{
+	struct uplink *u = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	while (!u->closed) {
+		int rc = frame_pull(in, UPLINK_FRAME_MAX, &u->frame);
+		if (rc == 0)
+			return;
+		if (rc < 0) {
+			log_error("uplink: unreadable frame from the supervisor: %s", err_str(rc));
+			end(u);
+			return;
+		}
+		struct ipc_msg m;
+		if (ipc_decode(u->frame.data, u->frame.len, &m) != 0) {
+			log_warn("uplink: ignoring a malformed %zu-byte frame", u->frame.len);
+			continue;
+		}
+		u->on_msg(u->ctx, &m);
+		if (u->frame.cap > (4u << 20))
+			buf_free(&u->frame);
+	}
+}
+
+static void event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct uplink *u = arg;
+	if (what & BEV_EVENT_EOF)
+		log_info("uplink: supervisor closed the connection");
+	else if (what & BEV_EVENT_ERROR)
+		log_warn("uplink: socket error, closing");
+	else
+		return;
+	end(u);
+}
+
+int uplink_init(struct uplink *u, struct event_base *base, int fd, uplink_msg_cb on_msg,
+		uplink_closed_cb on_closed, void *ctx)
+{
+	memset(u, 0, sizeof(*u));
+	buf_init(&u->frame);
+	buf_init(&u->enc);
+	u->on_msg = on_msg;
+	u->on_closed = on_closed;
+	u->ctx = ctx;
+	evutil_make_socket_nonblocking(fd);
+	u->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (u->bev == NULL)
+		return ERR_NOMEM;
+	bufferevent_set_max_single_read(u->bev, READ_MAX);
+	bufferevent_setcb(u->bev, read_cb, NULL, event_cb, u);
+	bufferevent_enable(u->bev, EV_READ | EV_WRITE);
+	return 0;
+}
+
+int uplink_send(struct uplink *u, const struct ipc_msg *m)
+{
+	if (u->closed)
+		return ERR_CLOSED;
+	buf_reset(&u->enc);
+	int rc = ipc_encode(m, &u->enc);
+	if (rc != 0)
+		return rc;
+	rc = frame_push(bufferevent_get_output(u->bev), u->enc.data, u->enc.len);
+	/* Keep big scratch buffers from pinning memory after a large fetch. */
+	if (u->enc.cap > (4u << 20))
+		buf_free(&u->enc);
+	return rc;
+}
+
+size_t uplink_pending(const struct uplink *u)
+{
+	return evbuffer_get_length(bufferevent_get_output(u->bev));
+}
+
+void uplink_close(struct uplink *u)
+{
+	if (u->bev)
+		bufferevent_free(u->bev);
+	u->bev = NULL;
+	buf_free(&u->frame);
+	buf_free(&u->enc);
+}
