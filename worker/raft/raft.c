@@ -155,6 +155,7 @@ uint64_t raft_commit(const struct raft *r) { return r->log.commit; }
 uint64_t raft_applied(const struct raft *r) { return r->log.applied; }
 uint64_t raft_last_index(const struct raft *r) { return rlog_last_index(&r->log); }
 uint64_t raft_first_index(const struct raft *r) { return rlog_first_index(&r->log); }
+uint64_t raft_transferee(const struct raft *r) { return r->transfer_target; }
 
 int raft_log_term(const struct raft *r, uint64_t index, uint64_t *term_out)
 {

@@ -339,6 +339,8 @@ uint64_t raft_commit(const struct raft *r);
 uint64_t raft_applied(const struct raft *r);
 uint64_t raft_last_index(const struct raft *r);
 uint64_t raft_first_index(const struct raft *r);
+/* The target of the leadership transfer under way, 0 if none. */
+uint64_t raft_transferee(const struct raft *r);
 /* Term of entry `index`, from memory or storage. 0, ERR_COMPACTED,
  * ERR_UNAVAILABLE. */
 int raft_log_term(const struct raft *r, uint64_t index, uint64_t *term_out);

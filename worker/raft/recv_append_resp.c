@@ -80,7 +80,10 @@ int recv_heartbeat_response(struct raft *r, const struct raft_message *m)
 	pr->probe_sent = false;
 	if (pr->state == PROGRESS_REPLICATE && progress_inflight_full(pr))
 		progress_free_first(pr);
+	/* Sent even when empty: if the follower lost appends we believe in
+	 * flight (next is past what it holds), only a rejection of this one
+	 * tells us, and nothing else would be sent until the next proposal. */
 	if (pr->match < rlog_last_index(&r->log))
-		replication_send_append(r, pr, false);
+		replication_send_append(r, pr, true);
 	return 0;
 }

@@ -1,0 +1,33 @@
+/* raft_codec.h - the wire encoding of Raft messages between peer workers.
+ *
+ * A message is one msgpack array (one frame on the peer connection):
+ *   [version=1, type, from, to, term, index, log_term, commit, flags,
+ *    hint_index, hint_term, [[term, kind, data(bin)], ...], snapshot(bin)]
+ * flags: bit 0 reject, bit 1 force. Entry i of an APPEND has index
+ * `index + 1 + i`, so indexes are not sent. Integers are unsigned; any other
+ * msgpack type, extra bytes or wrong arity is malformed. */
+#ifndef FJORD_RAFT_CODEC_H
+#define FJORD_RAFT_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "worker/raft/raft.h"
+
+struct arena;
+struct buf;
+
+#define RAFT_CODEC_VERSION 1
+
+/* Appends the encoding of *m (borrowed) to out. Returns 0, ERR_INVALID (bad
+ * type, or entries not numbered index + 1 + i) or ERR_NOMEM. */
+int raft_codec_encode(const struct raft_message *m, struct buf *out);
+
+/* Decodes exactly `len` bytes into *out. The entries array is allocated in
+ * arena `a`; entry data and snapshot bytes BORROW from `data`, which must
+ * outlive *out (no copy: appends carry whole record batches). Returns 0,
+ * ERR_INVALID for any malformed input (never reads past len, allocates at
+ * most a bounded multiple of len) or ERR_NOMEM. */
+int raft_codec_decode(const uint8_t *data, size_t len, struct raft_message *out, struct arena *a);
+
+#endif
