@@ -163,8 +163,8 @@ struct fetch_ctx {
 	int64_t hwm;
 	size_t max_bytes;
 	size_t added;
-	struct buf *out;
-	int err;
+	partition_emit_cb emit;
+	void *ctx;
 };
 
 static int fetch_cb(void *ctx, const struct store_entry *e)
@@ -184,24 +184,23 @@ static int fetch_cb(void *ctx, const struct store_entry *e)
 			return 1;
 		if (x->added > 0 && x->added + bl > x->max_bytes)
 			return 1;
-		buf_put(x->out, b, bl);
-		if (x->out->oom) {
-			x->err = ERR_NOMEM;
-			return ERR_NOMEM;
-		}
+		int erc = x->emit(x->ctx, b, bl);
+		if (erc != 0)
+			return erc;
 		x->added += bl;
 	}
 	if (rc < 0) {
 		log_error("partition: entry %llu is not a sequence of batches",
 			  (unsigned long long)e->index);
-		x->err = ERR_CORRUPT;
 		return ERR_CORRUPT;
 	}
 	return 0;
 }
 
-int16_t partition_fetch(struct partition *p, int64_t offset, int32_t max_bytes, struct buf *out)
+int16_t partition_fetch_emit(struct partition *p, int64_t offset, int32_t max_bytes,
+			     partition_emit_cb emit, void *ctx, size_t *total)
 {
+	*total = 0;
 	if (offset < p->log_start_offset || offset > p->high_watermark)
 		return KERR_OFFSET_OUT_OF_RANGE;
 	if (offset == p->high_watermark)
@@ -217,12 +216,25 @@ int16_t partition_fetch(struct partition *p, int64_t offset, int32_t max_bytes, 
 		.offset = offset,
 		.hwm = p->high_watermark,
 		.max_bytes = max_bytes > 0 ? (size_t)max_bytes : 0,
-		.out = out,
+		.emit = emit,
+		.ctx = ctx,
 	};
 	rc = store_scan(p->store, idx, p->commit_index + 1, fetch_cb, &x);
-	if (rc != 0)
-		return KERR_KAFKA_STORAGE_ERROR;
-	return KERR_NONE;
+	*total = x.added;
+	return rc == 0 ? KERR_NONE : KERR_KAFKA_STORAGE_ERROR;
+}
+
+static int emit_buf(void *ctx, const uint8_t *b, size_t n)
+{
+	struct buf *out = ctx;
+	buf_put(out, b, n);
+	return out->oom ? ERR_NOMEM : 0;
+}
+
+int16_t partition_fetch(struct partition *p, int64_t offset, int32_t max_bytes, struct buf *out)
+{
+	size_t total;
+	return partition_fetch_emit(p, offset, max_bytes, emit_buf, out, &total);
 }
 
 /* --- list offsets ------------------------------------------------------- */

@@ -89,6 +89,14 @@ int64_t partition_entry_next_offset(const uint8_t *payload, size_t len);
  * watermark) or KERR_KAFKA_STORAGE_ERROR. */
 int16_t partition_fetch(struct partition *p, int64_t offset, int32_t max_bytes, struct buf *out);
 
+/* The same, handing each batch to emit (its bytes borrow from the store for
+ * the call only) instead of a buffer, so a caller can copy straight from the
+ * store into its output. emit returns 0, or a negative ERR_* to stop (the
+ * fetch then answers KERR_KAFKA_STORAGE_ERROR). *total is the bytes emitted. */
+typedef int (*partition_emit_cb)(void *ctx, const uint8_t *batch, size_t len);
+int16_t partition_fetch_emit(struct partition *p, int64_t offset, int32_t max_bytes,
+			     partition_emit_cb emit, void *ctx, size_t *total);
+
 /* ListOffsets. timestamp -2 (earliest) answers the log start offset, -1
  * (latest) the high watermark, both with timestamp -1; -3 (max timestamp)
  * the record with the largest timestamp; any other value >= 0 the first

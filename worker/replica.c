@@ -2,6 +2,7 @@
 #include "replica.h"
 
 #include <errno.h>
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,18 +185,27 @@ static int16_t epoch_check(const struct replica *r, int32_t epoch)
 	return KERR_NONE;
 }
 
+static int emit_evbuffer(void *ctx, const uint8_t *b, size_t n)
+{
+	return evbuffer_add(ctx, b, n) == 0 ? 0 : ERR_NOMEM;
+}
+
 static void answer_fetch(struct replica *r, const struct ipc_fetch *f, bool may_park)
 {
-	buf_reset(&r->records);
-	int16_t k = epoch_check(r, f->leader_epoch);
+	/* Batches go from LMDB straight into an evbuffer that then moves,
+	 * without another copy, into the socket's queue (uplink_send_body). */
+	struct evbuffer *body = evbuffer_new();
+	size_t n = 0;
+	int16_t k = body ? epoch_check(r, f->leader_epoch) : KERR_UNKNOWN_SERVER_ERROR;
 	if (k == KERR_NONE)
-		k = partition_fetch(&r->part, f->offset, f->max_bytes, &r->records);
+		k = partition_fetch_emit(&r->part, f->offset, f->max_bytes, emit_evbuffer, body, &n);
 	if (k == KERR_NONE && may_park && f->max_wait_ms > 0 && f->min_bytes > 0 &&
-	    r->records.len < (size_t)f->min_bytes &&
-	    fetch_wait_park(&r->fw, f, r->records.len) == 0)
+	    n < (size_t)f->min_bytes && fetch_wait_park(&r->fw, f, n) == 0) {
+		evbuffer_free(body);
 		return;
-	if (k != KERR_NONE)
-		buf_reset(&r->records);
+	}
+	if (k != KERR_NONE && body)
+		evbuffer_drain(body, evbuffer_get_length(body));
 	struct ipc_msg m = { .type = IPC_FETCH_RESULT };
 	m.u.fetch_result = (struct ipc_fetch_result){
 		.req_id = f->req_id,
@@ -204,12 +214,12 @@ static void answer_fetch(struct replica *r, const struct ipc_fetch *f, bool may_
 		/* No transactions yet: everything committed is stable. */
 		.last_stable_offset = r->part.high_watermark,
 		.log_start_offset = r->part.log_start_offset,
-		.records = r->records.data,
-		.records_len = (uint32_t)r->records.len,
 	};
-	send_msg(r, &m);
-	if (r->records.cap > (4u << 20))
-		buf_free(&r->records);
+	int rc = body ? uplink_send_body(&r->up, &m, body) : uplink_send(&r->up, &m);
+	if (rc != 0 && rc != ERR_CLOSED)
+		log_error("cannot send fetch result: %s", err_str(rc));
+	if (body)
+		evbuffer_free(body);
 }
 
 static void answer_parked(void *ctx, const struct ipc_fetch *f) { answer_fetch(ctx, f, false); }
@@ -293,7 +303,6 @@ int replica_init(struct replica *r, struct event_base *base, const struct worker
 	memset(r, 0, sizeof(*r));
 	r->base = base;
 	r->args = a;
-	buf_init(&r->records);
 	r->sent.role = -1;
 	fetch_wait_init(&r->fw, base, answer_parked, r);
 
@@ -351,5 +360,4 @@ void replica_close(struct replica *r)
 	r->store = NULL;
 	free(r->pend);
 	r->pend = NULL;
-	buf_free(&r->records);
 }

@@ -56,7 +56,6 @@ struct replica {
 	struct event *tick;
 	struct pending_produce *pend;    /* FIFO in index order */
 	size_t n_pend, cap_pend;
-	struct buf records;              /* scratch for fetch results */
 	struct ipc_status sent;          /* last status sent */
 	int exit_code;                   /* set when the loop is asked to stop */
 };

@@ -13,6 +13,7 @@
 #include "common/buf.h"
 
 struct bufferevent;
+struct evbuffer;
 struct event_base;
 struct ipc_msg;
 
@@ -42,6 +43,12 @@ int uplink_init(struct uplink *u, struct event_base *base, int fd, uplink_msg_cb
 /* Encodes m and queues it. Returns 0, ERR_CLOSED after the link ended,
  * ERR_NOMEM or ERR_INVALID (unknown type). */
 int uplink_send(struct uplink *u, const struct ipc_msg *m);
+
+/* Sends a message whose last field is its byte string (IPC_FETCH_RESULT's
+ * records), taking those bytes from `body`, which is drained: the bytes are
+ * moved into the socket's queue without another copy. m's own byte field is
+ * ignored. Same errors as uplink_send. */
+int uplink_send_body(struct uplink *u, const struct ipc_msg *m, struct evbuffer *body);
 
 /* Bytes queued but not yet written to the socket. */
 size_t uplink_pending(const struct uplink *u);
