@@ -62,7 +62,7 @@ int recv_append_response(struct raft *r, const struct raft_message *m)
 	if (replication_maybe_commit(r))
 		replication_schedule_bcast(r, true); /* tell everyone the new commit */
 	else if (was_paused)
-		replication_send_append(r, pr, false);
+		replication_send_append(r, pr, true); /* it missed the commit news */
 	/* Keep the window full. Bounded: each send moves next or pauses. */
 	while (replication_send_append(r, pr, false)) {
 	}
