@@ -21,6 +21,7 @@ void solo_flush(struct solo *r)
 		r->failed(r->ctx, rc);
 		return;
 	}
+	log_debug("group commit: %zu entries, last index %llu", n, (unsigned long long)last);
 	r->commit_index = last;
 	r->committed(r->ctx, last);
 }

@@ -4,32 +4,72 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/err.h"
 #include "common/frame.h"
 #include "common/ipc.h"
 #include "common/log.h"
 
-/* A produce burst can be many frames; reading them in one go lets one group
- * commit cover them all (libevent's default is 16 KiB per read). */
+/* A produce burst can be many frames. libevent's own socket reads take 4 KiB
+ * at a time, so a burst would be split over many loop iterations and each
+ * iteration's group commit would hold one or two produces. Reading until the
+ * socket is empty (up to READ_MAX per wakeup) lets one group cover the burst. */
 #define READ_MAX (16u * 1024 * 1024)
+#define READ_CHUNK (256u * 1024)
 
 static void end(struct uplink *u)
 {
 	if (u->closed)
 		return;
 	u->closed = 1;
+	event_del(u->rd);
 	bufferevent_disable(u->bev, EV_READ | EV_WRITE);
 	u->on_closed(u->ctx);
 }
 
-static void read_cb(struct bufferevent *bev, void *arg)
+/* Moves what the socket holds into u->in. Returns 0, or -1 after EOF or an
+ * error (the link is ended). */
+static int fill(struct uplink *u)
+{
+	size_t total = 0;
+	while (total < READ_MAX) {
+		struct evbuffer_iovec v;
+		if (evbuffer_reserve_space(u->in, READ_CHUNK, &v, 1) < 1) {
+			log_error("uplink: out of memory reading from the supervisor");
+			end(u);
+			return -1;
+		}
+		ssize_t r = read(u->fd, v.iov_base, v.iov_len);
+		if (r > 0) {
+			v.iov_len = (size_t)r;
+			evbuffer_commit_space(u->in, &v, 1);
+			total += (size_t)r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (r == 0)
+			log_info("uplink: supervisor closed the connection");
+		else
+			log_warn("uplink: read: %s", strerror(errno));
+		end(u);
+		return -1;
+	}
+	return 0;
+}
+
+static void read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct uplink *u = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
-	while (!u->closed) {
-		int rc = frame_pull(in, UPLINK_FRAME_MAX, &u->frame);
+	int eof = fill(u);
+	/* Frames that arrived before an EOF are still handled. */
+	while (!u->closed || eof) {
+		int rc = frame_pull(u->in, UPLINK_FRAME_MAX, &u->frame);
 		if (rc == 0)
 			return;
 		if (rc < 0) {
@@ -48,16 +88,14 @@ static void read_cb(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* The bufferevent only writes; a write error means the supervisor is gone. */
 static void event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct uplink *u = arg;
-	if (what & BEV_EVENT_EOF)
-		log_info("uplink: supervisor closed the connection");
-	else if (what & BEV_EVENT_ERROR)
-		log_warn("uplink: socket error, closing");
-	else
-		return;
-	end(u);
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		log_warn("uplink: cannot write to the supervisor, closing");
+		end(u);
+	}
 }
 
 int uplink_init(struct uplink *u, struct event_base *base, int fd, uplink_msg_cb on_msg,
@@ -69,13 +107,16 @@ int uplink_init(struct uplink *u, struct event_base *base, int fd, uplink_msg_cb
 	u->on_msg = on_msg;
 	u->on_closed = on_closed;
 	u->ctx = ctx;
+	u->fd = fd;
 	evutil_make_socket_nonblocking(fd);
+	u->in = evbuffer_new();
+	u->rd = event_new(base, fd, EV_READ | EV_PERSIST, read_cb, u);
 	u->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (u->bev == NULL)
+	if (u->in == NULL || u->rd == NULL || u->bev == NULL)
 		return ERR_NOMEM;
-	bufferevent_set_max_single_read(u->bev, READ_MAX);
-	bufferevent_setcb(u->bev, read_cb, NULL, event_cb, u);
-	bufferevent_enable(u->bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(u->bev, NULL, NULL, event_cb, u);
+	bufferevent_enable(u->bev, EV_WRITE);
+	event_add(u->rd, NULL);
 	return 0;
 }
 
@@ -149,8 +190,14 @@ size_t uplink_pending(const struct uplink *u)
 
 void uplink_close(struct uplink *u)
 {
+	if (u->rd)
+		event_free(u->rd);
+	u->rd = NULL;
+	if (u->in)
+		evbuffer_free(u->in);
+	u->in = NULL;
 	if (u->bev)
-		bufferevent_free(u->bev);
+		bufferevent_free(u->bev); /* closes the fd */
 	u->bev = NULL;
 	buf_free(&u->frame);
 	buf_free(&u->enc);

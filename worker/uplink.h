@@ -13,6 +13,7 @@
 #include "common/buf.h"
 
 struct bufferevent;
+struct event;
 struct evbuffer;
 struct event_base;
 struct ipc_msg;
@@ -26,7 +27,10 @@ typedef void (*uplink_msg_cb)(void *ctx, struct ipc_msg *m);
 typedef void (*uplink_closed_cb)(void *ctx);
 
 struct uplink {
-	struct bufferevent *bev;   /* owns the fd (BEV_OPT_CLOSE_ON_FREE) */
+	int fd;
+	struct event *rd;          /* readable: read_cb drains the socket */
+	struct evbuffer *in;       /* bytes read, not yet framed */
+	struct bufferevent *bev;   /* writes; owns the fd (BEV_OPT_CLOSE_ON_FREE) */
 	struct buf frame;          /* the frame being handled */
 	struct buf enc;            /* scratch for encoding */
 	uplink_msg_cb on_msg;
