@@ -571,32 +571,41 @@ static int consumer_start(struct bench *b)
 		fprintf(stderr, "fjord-bench: cannot create the consumer's topic or queue\n");
 		return -1;
 	}
+	/* Every watermark before the first fetch: a broker answers a connection's
+	 * requests in order, so a ListOffsets sent behind a parked Fetch would
+	 * wait out the fetch's max wait. */
+	int64_t *offs = calloc((size_t)b->n_parts, sizeof *offs);
+	if (!offs)
+		return -1;
 	for (int i = 0; i < b->n_parts; i++) {
-		int32_t part = b->parts[i];
-		int64_t off = RD_KAFKA_OFFSET_BEGINNING;
-		if (b->o.phase == PHASE_BOTH) {
-			int64_t lo, hi;
-			rd_kafka_resp_err_t err;
-			do {
-				err = rd_kafka_query_watermark_offsets(b->cons, b->o.topic, part, &lo, &hi,
-								       min_int(remaining_ms(b), 2000));
-				if (err)
-					usleep(200000);
-			} while (err && !interrupted && remaining_ms(b) > 0);
-			if (err) {
-				fprintf(stderr, "fjord-bench: high watermark of %s/%d: %s\n", b->o.topic,
-					(int)part, rd_kafka_err2str(err));
-				return -1;
-			}
-			off = hi;
+		offs[i] = RD_KAFKA_OFFSET_BEGINNING;
+		if (b->o.phase != PHASE_BOTH)
+			continue;
+		int64_t lo;
+		rd_kafka_resp_err_t err;
+		do {
+			err = rd_kafka_query_watermark_offsets(b->cons, b->o.topic, b->parts[i], &lo, &offs[i],
+							       min_int(remaining_ms(b), 2000));
+			if (err)
+				usleep(200000);
+		} while (err && !interrupted && remaining_ms(b) > 0);
+		if (err) {
+			fprintf(stderr, "fjord-bench: high watermark of %s/%d: %s\n", b->o.topic,
+				(int)b->parts[i], rd_kafka_err2str(err));
+			free(offs);
+			return -1;
 		}
-		if (rd_kafka_consume_start_queue(b->cons_topic, part, off, b->cons_queue) == -1) {
-			fprintf(stderr, "fjord-bench: consume %s/%d: %s\n", b->o.topic, (int)part,
+	}
+	for (int i = 0; i < b->n_parts; i++) {
+		if (rd_kafka_consume_start_queue(b->cons_topic, b->parts[i], offs[i], b->cons_queue) == -1) {
+			fprintf(stderr, "fjord-bench: consume %s/%d: %s\n", b->o.topic, (int)b->parts[i],
 				rd_kafka_err2str(rd_kafka_last_error()));
+			free(offs);
 			return -1;
 		}
 		b->n_started = i + 1;
 	}
+	free(offs);
 	return 0;
 }
 
