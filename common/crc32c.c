@@ -52,9 +52,8 @@ uint32_t crc32c_sw(uint32_t crc, const void *p, size_t len)
 		uint32_t hi = (uint32_t)s[4] | (uint32_t)s[5] << 8 | (uint32_t)s[6] << 16 |
 			      (uint32_t)s[7] << 24;
 		lo ^= c;
-		c = table[7][lo & 0xff] ^ table[6][(lo >> 8) & 0xff] ^
-		    table[5][(lo >> 16) & 0xff] ^ table[4][lo >> 24] ^
-		    table[3][hi & 0xff] ^ table[2][(hi >> 8) & 0xff] ^
+		c = table[7][lo & 0xff] ^ table[6][(lo >> 8) & 0xff] ^ table[5][(lo >> 16) & 0xff] ^
+		    table[4][lo >> 24] ^ table[3][hi & 0xff] ^ table[2][(hi >> 8) & 0xff] ^
 		    table[1][(hi >> 16) & 0xff] ^ table[0][hi >> 24];
 		s += 8;
 		len -= 8;

@@ -163,7 +163,10 @@ int rb_iter_next_header(struct rb_iter *it, const uint8_t **batch, size_t *batch
 	return iter_next(it, batch, batch_len, h, 0);
 }
 
-int64_t record_batch_base_offset(const uint8_t *b) { return (int64_t)be64_load(b + RB_OFF_BASE_OFFSET); }
+int64_t record_batch_base_offset(const uint8_t *b)
+{
+	return (int64_t)be64_load(b + RB_OFF_BASE_OFFSET);
+}
 
 int32_t record_batch_last_offset_delta(const uint8_t *b)
 {
@@ -185,14 +188,20 @@ int32_t record_batch_records_count(const uint8_t *b)
 	return (int32_t)be32_load(b + RB_OFF_RECORDS_COUNT);
 }
 
-int16_t record_batch_attributes(const uint8_t *b) { return (int16_t)be16_load(b + RB_OFF_ATTRIBUTES); }
+int16_t record_batch_attributes(const uint8_t *b)
+{
+	return (int16_t)be16_load(b + RB_OFF_ATTRIBUTES);
+}
 
 int64_t record_batch_next_offset(const uint8_t *b)
 {
 	return record_batch_base_offset(b) + (int64_t)record_batch_last_offset_delta(b) + 1;
 }
 
-void record_batch_set_base_offset(uint8_t *b, int64_t v) { be64_store(b + RB_OFF_BASE_OFFSET, (uint64_t)v); }
+void record_batch_set_base_offset(uint8_t *b, int64_t v)
+{
+	be64_store(b + RB_OFF_BASE_OFFSET, (uint64_t)v);
+}
 
 void record_batch_set_leader_epoch(uint8_t *b, int32_t v)
 {

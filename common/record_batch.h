@@ -38,7 +38,7 @@
 
 struct rb_header {
 	int64_t base_offset;
-	int32_t batch_length;   /* bytes after this field: total size - 12 */
+	int32_t batch_length; /* bytes after this field: total size - 12 */
 	int32_t leader_epoch;
 	int8_t magic;
 	uint32_t crc;
@@ -105,20 +105,20 @@ struct rb_record {
 	int8_t attributes;
 	int64_t timestamp_delta;
 	int32_t offset_delta;
-	int32_t key_len;            /* -1 = null key (key is NULL) */
+	int32_t key_len; /* -1 = null key (key is NULL) */
 	const uint8_t *key;
-	int32_t value_len;          /* -1 = null value */
+	int32_t value_len; /* -1 = null value */
 	const uint8_t *value;
 	int32_t n_headers;
-	const uint8_t *headers;     /* the raw header section, see rb_header_iter */
+	const uint8_t *headers; /* the raw header section, see rb_header_iter */
 	size_t headers_len;
 };
 
 struct rb_record_iter {
-	const uint8_t *p;           /* borrowed: first record */
-	size_t len;                 /* bytes of records */
+	const uint8_t *p; /* borrowed: first record */
+	size_t len;	  /* bytes of records */
 	size_t pos;
-	int32_t left;               /* records not yet returned */
+	int32_t left; /* records not yet returned */
 };
 
 /* Starts iterating the records of a batch that record_batch_validate

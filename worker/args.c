@@ -65,30 +65,48 @@ static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 	return 0;
 }
 
-enum { O_IPC_FD = 1, O_TOPIC, O_PARTITION, O_DIR, O_NODE_ID, O_LOG_LEVEL, O_SYNC, O_MAP_SIZE,
-       O_MAX_MSG, O_RET_MS, O_RET_BYTES, O_HELP };
+enum {
+	O_IPC_FD = 1,
+	O_TOPIC,
+	O_PARTITION,
+	O_DIR,
+	O_NODE_ID,
+	O_LOG_LEVEL,
+	O_SYNC,
+	O_MAP_SIZE,
+	O_MAX_MSG,
+	O_RET_MS,
+	O_RET_BYTES,
+	O_HELP
+};
 
 int worker_args_parse(int argc, char **argv, struct worker_args *a, FILE *out, FILE *err)
 {
 	static const struct option opts[] = {
-		{ "ipc-fd", required_argument, NULL, O_IPC_FD },
-		{ "topic", required_argument, NULL, O_TOPIC },
-		{ "partition", required_argument, NULL, O_PARTITION },
-		{ "dir", required_argument, NULL, O_DIR },
-		{ "node-id", required_argument, NULL, O_NODE_ID },
-		{ "log-level", required_argument, NULL, O_LOG_LEVEL },
-		{ "sync", required_argument, NULL, O_SYNC },
-		{ "map-size-mb", required_argument, NULL, O_MAP_SIZE },
-		{ "max-message-bytes", required_argument, NULL, O_MAX_MSG },
-		{ "retention-ms", required_argument, NULL, O_RET_MS },
-		{ "retention-bytes", required_argument, NULL, O_RET_BYTES },
-		{ "help", no_argument, NULL, O_HELP },
-		{ NULL, 0, NULL, 0 },
+	    {"ipc-fd", required_argument, NULL, O_IPC_FD},
+	    {"topic", required_argument, NULL, O_TOPIC},
+	    {"partition", required_argument, NULL, O_PARTITION},
+	    {"dir", required_argument, NULL, O_DIR},
+	    {"node-id", required_argument, NULL, O_NODE_ID},
+	    {"log-level", required_argument, NULL, O_LOG_LEVEL},
+	    {"sync", required_argument, NULL, O_SYNC},
+	    {"map-size-mb", required_argument, NULL, O_MAP_SIZE},
+	    {"max-message-bytes", required_argument, NULL, O_MAX_MSG},
+	    {"retention-ms", required_argument, NULL, O_RET_MS},
+	    {"retention-bytes", required_argument, NULL, O_RET_BYTES},
+	    {"help", no_argument, NULL, O_HELP},
+	    {NULL, 0, NULL, 0},
 	};
 	*a = (struct worker_args){
-		.ipc_fd = -1, .partition = -1, .node_id = -1, .log_level = LOG_INFO,
-		.sync = true, .map_size_mb = 1024, .max_message_bytes = 1048588,
-		.retention_ms = -1, .retention_bytes = -1,
+	    .ipc_fd = -1,
+	    .partition = -1,
+	    .node_id = -1,
+	    .log_level = LOG_INFO,
+	    .sync = true,
+	    .map_size_mb = 1024,
+	    .max_message_bytes = 1048588,
+	    .retention_ms = -1,
+	    .retention_bytes = -1,
 	};
 	optind = 1;
 	opterr = 0;
@@ -156,12 +174,14 @@ int worker_args_parse(int argc, char **argv, struct worker_args *a, FILE *out, F
 			worker_args_usage(out);
 			return 1;
 		default:
-			fprintf(err, "fjord-worker: unknown option or missing value: %s (see --help)\n",
+			fprintf(err,
+				"fjord-worker: unknown option or missing value: %s (see --help)\n",
 				argv[optind - 1]);
 			return ERR_INVALID;
 		}
 		if (bad) {
-			fprintf(err, "fjord-worker: bad value for %s: '%s' (see --help)\n", name, optarg);
+			fprintf(err, "fjord-worker: bad value for %s: '%s' (see --help)\n", name,
+				optarg);
 			return ERR_INVALID;
 		}
 	}
@@ -169,11 +189,11 @@ int worker_args_parse(int argc, char **argv, struct worker_args *a, FILE *out, F
 		fprintf(err, "fjord-worker: unexpected argument: %s (see --help)\n", argv[optind]);
 		return ERR_INVALID;
 	}
-	const char *missing = a->ipc_fd < 0 ? "--ipc-fd"
+	const char *missing = a->ipc_fd < 0	 ? "--ipc-fd"
 			      : a->topic == NULL ? "--topic"
 			      : a->partition < 0 ? "--partition"
-			      : a->dir == NULL   ? "--dir"
-			      : a->node_id < 0   ? "--node-id"
+			      : a->dir == NULL	 ? "--dir"
+			      : a->node_id < 0	 ? "--node-id"
 						 : NULL;
 	if (missing) {
 		fprintf(err, "fjord-worker: %s is required (see --help)\n", missing);

@@ -12,17 +12,17 @@
 #include "common/log.h"
 
 struct worker_args {
-	int ipc_fd;                 /* the worker's end of the socketpair */
-	const char *topic;          /* borrowed from argv */
+	int ipc_fd;	   /* the worker's end of the socketpair */
+	const char *topic; /* borrowed from argv */
 	int32_t partition;
-	const char *dir;            /* borrowed from argv: the replica's directory */
+	const char *dir; /* borrowed from argv: the replica's directory */
 	int32_t node_id;
-	enum log_level log_level;   /* default info */
-	bool sync;                  /* --sync always (default) | never */
-	uint64_t map_size_mb;       /* default 1024 */
-	int32_t max_message_bytes;  /* default 1048588 */
-	int64_t retention_ms;       /* default -1: keep forever */
-	int64_t retention_bytes;    /* default -1: no size limit */
+	enum log_level log_level;  /* default info */
+	bool sync;		   /* --sync always (default) | never */
+	uint64_t map_size_mb;	   /* default 1024 */
+	int32_t max_message_bytes; /* default 1048588 */
+	int64_t retention_ms;	   /* default -1: keep forever */
+	int64_t retention_bytes;   /* default -1: no size limit */
 };
 
 /* Parses argv into *a. Returns 0 to run, 1 when --help printed the usage to

@@ -11,7 +11,7 @@ struct parked_fetch {
 	struct parked_fetch *prev, *next;
 	struct fetch_wait *owner;
 	struct ipc_fetch req;
-	size_t have;           /* bytes visible to it so far */
+	size_t have; /* bytes visible to it so far */
 	struct event *timer;
 };
 
@@ -71,8 +71,8 @@ int fetch_wait_park(struct fetch_wait *w, const struct ipc_fetch *f, size_t have
 	p->owner = w;
 	p->req = *f;
 	p->have = have_bytes;
-	struct timeval tv = { .tv_sec = f->max_wait_ms / 1000,
-			      .tv_usec = (f->max_wait_ms % 1000) * 1000 };
+	struct timeval tv = {.tv_sec = f->max_wait_ms / 1000,
+			     .tv_usec = (f->max_wait_ms % 1000) * 1000};
 	evtimer_add(p->timer, &tv);
 	p->prev = w->tail;
 	if (w->tail)

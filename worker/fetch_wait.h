@@ -24,7 +24,7 @@ typedef void (*fetch_wait_answer_cb)(void *ctx, const struct ipc_fetch *f);
 
 struct fetch_wait {
 	struct event_base *base;
-	struct parked_fetch *head;  /* oldest first */
+	struct parked_fetch *head; /* oldest first */
 	struct parked_fetch *tail;
 	size_t n;
 	fetch_wait_answer_cb answer;

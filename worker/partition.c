@@ -55,7 +55,7 @@ static int end_offset_upto(struct store *s, uint64_t max_index, int64_t dflt, in
 	}
 	if (rc != 0)
 		return rc;
-	struct end_ctx x = { .next = -1 };
+	struct end_ctx x = {.next = -1};
 	rc = store_scan(s, idx, idx + 1, end_cb, &x);
 	if (rc != 0)
 		return rc;
@@ -159,7 +159,7 @@ void partition_apply(struct partition *p, uint64_t index, int64_t next_offset)
 /* --- fetch -------------------------------------------------------------- */
 
 struct fetch_ctx {
-	int64_t offset;     /* first wanted offset */
+	int64_t offset; /* first wanted offset */
 	int64_t hwm;
 	size_t max_bytes;
 	size_t added;
@@ -213,11 +213,11 @@ int16_t partition_fetch_emit(struct partition *p, int64_t offset, int32_t max_by
 	if (rc != 0)
 		return KERR_KAFKA_STORAGE_ERROR;
 	struct fetch_ctx x = {
-		.offset = offset,
-		.hwm = p->high_watermark,
-		.max_bytes = max_bytes > 0 ? (size_t)max_bytes : 0,
-		.emit = emit,
-		.ctx = ctx,
+	    .offset = offset,
+	    .hwm = p->high_watermark,
+	    .max_bytes = max_bytes > 0 ? (size_t)max_bytes : 0,
+	    .emit = emit,
+	    .ctx = ctx,
 	};
 	rc = store_scan(p->store, idx, p->commit_index + 1, fetch_cb, &x);
 	*total = x.added;
@@ -240,9 +240,9 @@ int16_t partition_fetch(struct partition *p, int64_t offset, int32_t max_bytes, 
 /* --- list offsets ------------------------------------------------------- */
 
 struct ts_ctx {
-	int64_t target;     /* timestamp wanted, or TS_MAX */
+	int64_t target; /* timestamp wanted, or TS_MAX */
 	int64_t hwm;
-	int64_t offset;     /* answer, -1 = none yet */
+	int64_t offset; /* answer, -1 = none yet */
 	int64_t ts;
 	int err;
 };
@@ -324,7 +324,7 @@ int16_t partition_list_offsets(struct partition *p, int64_t timestamp, int64_t *
 	}
 	if (timestamp < 0 && timestamp != TS_MAX)
 		return KERR_INVALID_REQUEST;
-	struct ts_ctx x = { .target = timestamp, .hwm = p->high_watermark, .offset = -1, .ts = -1 };
+	struct ts_ctx x = {.target = timestamp, .hwm = p->high_watermark, .offset = -1, .ts = -1};
 	uint64_t first = store_first_index(p->store);
 	if (first <= p->commit_index &&
 	    store_scan(p->store, first, p->commit_index + 1, ts_cb, &x) != 0)
@@ -340,8 +340,8 @@ struct retain_ctx {
 	int64_t cutoff_ts;     /* delete entries whose newest record is older; INT64_MIN = off */
 	uint64_t bytes_excess; /* delete at least this many payload bytes */
 	uint64_t freed;
-	uint64_t upto;         /* last index to delete, 0 = none */
-	int64_t kafka_start;   /* first offset that stays */
+	uint64_t upto;	     /* last index to delete, 0 = none */
+	int64_t kafka_start; /* first offset that stays */
 };
 
 static int retain_cb(void *ctx, const struct store_entry *e)
@@ -375,7 +375,7 @@ static int retain_cb(void *ctx, const struct store_entry *e)
 int partition_retain(struct partition *p, int64_t now_ms, bool *changed)
 {
 	*changed = false;
-	struct retain_ctx x = { .cutoff_ts = INT64_MIN, .kafka_start = p->log_start_offset };
+	struct retain_ctx x = {.cutoff_ts = INT64_MIN, .kafka_start = p->log_start_offset};
 	if (p->cfg.retention_ms >= 0)
 		x.cutoff_ts = now_ms - p->cfg.retention_ms;
 	if (p->cfg.retention_bytes >= 0) {

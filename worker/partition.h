@@ -31,17 +31,17 @@ struct store;
 
 struct partition_config {
 	int32_t max_message_bytes; /* largest batch accepted; <= 0 = the default */
-	int64_t retention_ms;      /* delete batches older than this; < 0 = never */
+	int64_t retention_ms;	   /* delete batches older than this; < 0 = never */
 	int64_t retention_bytes;   /* keep the log below this; < 0 = no limit */
 };
 
 struct partition {
-	struct store *store;         /* borrowed; outlives the partition */
+	struct store *store; /* borrowed; outlives the partition */
 	struct partition_config cfg;
-	int64_t log_start_offset;    /* first offset still stored */
-	int64_t high_watermark;      /* offset after the last committed record */
-	int64_t next_offset;         /* offset the next accepted batch gets */
-	uint64_t commit_index;       /* log index of the last committed entry */
+	int64_t log_start_offset; /* first offset still stored */
+	int64_t high_watermark;	  /* offset after the last committed record */
+	int64_t next_offset;	  /* offset the next accepted batch gets */
+	uint64_t commit_index;	  /* log index of the last committed entry */
 };
 
 /* Recovers the partition from the store. Entries up to commit_index are

@@ -32,19 +32,19 @@ static void send_msg(struct replica *r, const struct ipc_msg *m)
 static void send_status(struct replica *r, bool always)
 {
 	struct ipc_status st = {
-		.role = IPC_ROLE_LEADER,
-		.term = r->solo.term,
-		.leader_node = (int32_t)r->args->node_id,
-		.commit_index = r->solo.commit_index,
-		.high_watermark = r->part.high_watermark,
-		.log_start_offset = r->part.log_start_offset,
+	    .role = IPC_ROLE_LEADER,
+	    .term = r->solo.term,
+	    .leader_node = (int32_t)r->args->node_id,
+	    .commit_index = r->solo.commit_index,
+	    .high_watermark = r->part.high_watermark,
+	    .log_start_offset = r->part.log_start_offset,
 	};
 	bool changed = st.role != r->sent.role || st.term != r->sent.term ||
 		       st.leader_node != r->sent.leader_node ||
 		       st.log_start_offset != r->sent.log_start_offset;
 	if (!always && !changed)
 		return;
-	struct ipc_msg m = { .type = IPC_STATUS, .u.status = st };
+	struct ipc_msg m = {.type = IPC_STATUS, .u.status = st};
 	send_msg(r, &m);
 	r->sent = st;
 }
@@ -78,13 +78,13 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 
 static void produce_answer(struct replica *r, uint64_t req_id, int16_t err, int64_t base)
 {
-	struct ipc_msg m = { .type = IPC_PRODUCE_RESULT };
+	struct ipc_msg m = {.type = IPC_PRODUCE_RESULT};
 	m.u.produce_result = (struct ipc_produce_result){
-		.req_id = req_id,
-		.error = err,
-		.base_offset = err == KERR_NONE ? base : -1,
-		.log_append_time = -1,
-		.log_start_offset = r->part.log_start_offset,
+	    .req_id = req_id,
+	    .error = err,
+	    .base_offset = err == KERR_NONE ? base : -1,
+	    .log_append_time = -1,
+	    .log_start_offset = r->part.log_start_offset,
 	};
 	send_msg(r, &m);
 }
@@ -112,7 +112,8 @@ static void on_produce(struct replica *r, struct ipc_produce *pr)
 	int16_t k = partition_produce(&r->part, records, pr->records_len, (int32_t)r->solo.term,
 				      &base, &next);
 	if (k != KERR_NONE) {
-		log_debug("produce %llu rejected: %s", (unsigned long long)pr->req_id, kerr_name(k));
+		log_debug("produce %llu rejected: %s", (unsigned long long)pr->req_id,
+			  kerr_name(k));
 		produce_answer(r, pr->req_id, k, -1);
 		return;
 	}
@@ -125,8 +126,11 @@ static void on_produce(struct replica *r, struct ipc_produce *pr)
 		produce_answer(r, pr->req_id, kerr_from_err(rc), -1);
 		return;
 	}
-	struct pending_produce p = { .req_id = pr->req_id, .index = index, .base_offset = base,
-				     .next_offset = next, .len = pr->records_len };
+	struct pending_produce p = {.req_id = pr->req_id,
+				    .index = index,
+				    .base_offset = base,
+				    .next_offset = next,
+				    .len = pr->records_len};
 	if (pend_push(r, &p) != 0) {
 		/* The entry still commits (and the high watermark passes it with
 		 * the next one); only its answer is lost, so the producer retries:
@@ -198,7 +202,8 @@ static void answer_fetch(struct replica *r, const struct ipc_fetch *f, bool may_
 	size_t n = 0;
 	int16_t k = body ? epoch_check(r, f->leader_epoch) : KERR_UNKNOWN_SERVER_ERROR;
 	if (k == KERR_NONE)
-		k = partition_fetch_emit(&r->part, f->offset, f->max_bytes, emit_evbuffer, body, &n);
+		k = partition_fetch_emit(&r->part, f->offset, f->max_bytes, emit_evbuffer, body,
+					 &n);
 	if (k == KERR_NONE && may_park && f->max_wait_ms > 0 && f->min_bytes > 0 &&
 	    n < (size_t)f->min_bytes && fetch_wait_park(&r->fw, f, n) == 0) {
 		evbuffer_free(body);
@@ -206,14 +211,14 @@ static void answer_fetch(struct replica *r, const struct ipc_fetch *f, bool may_
 	}
 	if (k != KERR_NONE && body)
 		evbuffer_drain(body, evbuffer_get_length(body));
-	struct ipc_msg m = { .type = IPC_FETCH_RESULT };
+	struct ipc_msg m = {.type = IPC_FETCH_RESULT};
 	m.u.fetch_result = (struct ipc_fetch_result){
-		.req_id = f->req_id,
-		.error = k,
-		.high_watermark = r->part.high_watermark,
-		/* No transactions yet: everything committed is stable. */
-		.last_stable_offset = r->part.high_watermark,
-		.log_start_offset = r->part.log_start_offset,
+	    .req_id = f->req_id,
+	    .error = k,
+	    .high_watermark = r->part.high_watermark,
+	    /* No transactions yet: everything committed is stable. */
+	    .last_stable_offset = r->part.high_watermark,
+	    .log_start_offset = r->part.log_start_offset,
 	};
 	int rc = body ? uplink_send_body(&r->up, &m, body) : uplink_send(&r->up, &m);
 	if (rc != 0 && rc != ERR_CLOSED)
@@ -230,13 +235,13 @@ static void on_list_offsets(struct replica *r, const struct ipc_list_offsets *lo
 	int16_t k = epoch_check(r, lo->leader_epoch);
 	if (k == KERR_NONE)
 		k = partition_list_offsets(&r->part, lo->timestamp, &off, &ts);
-	struct ipc_msg m = { .type = IPC_LIST_OFFSETS_RESULT };
+	struct ipc_msg m = {.type = IPC_LIST_OFFSETS_RESULT};
 	m.u.list_offsets_result = (struct ipc_list_offsets_result){
-		.req_id = lo->req_id,
-		.error = k,
-		.timestamp = ts,
-		.offset = off,
-		.leader_epoch = (int32_t)r->solo.term,
+	    .req_id = lo->req_id,
+	    .error = k,
+	    .timestamp = ts,
+	    .offset = off,
+	    .leader_epoch = (int32_t)r->solo.term,
 	};
 	send_msg(r, &m);
 }
@@ -309,7 +314,7 @@ int replica_init(struct replica *r, struct event_base *base, const struct worker
 	int rc = make_dirs(a->dir);
 	if (rc != 0)
 		return rc;
-	struct store_options so = { .map_size = (size_t)a->map_size_mb << 20, .sync = a->sync };
+	struct store_options so = {.map_size = (size_t)a->map_size_mb << 20, .sync = a->sync};
 	rc = store_open(a->dir, &so, &r->store);
 	if (rc != 0) {
 		log_error("cannot open the store in %s: %s", a->dir, err_str(rc));
@@ -320,9 +325,9 @@ int replica_init(struct replica *r, struct event_base *base, const struct worker
 		log_error("cannot start the term: %s", err_str(rc));
 		return rc;
 	}
-	struct partition_config pc = { .max_message_bytes = a->max_message_bytes,
-				       .retention_ms = a->retention_ms,
-				       .retention_bytes = a->retention_bytes };
+	struct partition_config pc = {.max_message_bytes = a->max_message_bytes,
+				      .retention_ms = a->retention_ms,
+				      .retention_bytes = a->retention_bytes};
 	rc = partition_open(&r->part, r->store, &pc, r->solo.commit_index);
 	if (rc != 0) {
 		log_error("cannot recover the partition: %s", err_str(rc));
@@ -334,7 +339,7 @@ int replica_init(struct replica *r, struct event_base *base, const struct worker
 	r->tick = event_new(base, -1, EV_PERSIST, tick_cb, r);
 	if (r->tick == NULL)
 		return ERR_NOMEM;
-	struct timeval sec = { 1, 0 };
+	struct timeval sec = {1, 0};
 	event_add(r->tick, &sec);
 	log_info("leader of term %llu: offsets %lld..%lld, log index %llu..%llu",
 		 (unsigned long long)r->solo.term, (long long)r->part.log_start_offset,

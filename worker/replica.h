@@ -39,7 +39,7 @@ struct store;
 
 struct pending_produce {
 	uint64_t req_id;
-	uint64_t index;        /* log index of its entry */
+	uint64_t index; /* log index of its entry */
 	int64_t base_offset;
 	int64_t next_offset;
 	size_t len;
@@ -47,17 +47,17 @@ struct pending_produce {
 
 struct replica {
 	struct event_base *base;
-	const struct worker_args *args;  /* borrowed */
+	const struct worker_args *args; /* borrowed */
 	struct store *store;
 	struct partition part;
 	struct solo solo;
 	struct uplink up;
 	struct fetch_wait fw;
 	struct event *tick;
-	struct pending_produce *pend;    /* FIFO in index order */
+	struct pending_produce *pend; /* FIFO in index order */
 	size_t n_pend, cap_pend;
-	struct ipc_status sent;          /* last status sent */
-	int exit_code;                   /* set when the loop is asked to stop */
+	struct ipc_status sent; /* last status sent */
+	int exit_code;		/* set when the loop is asked to stop */
 };
 
 /* Opens the store in args->dir (created if missing), recovers the

@@ -66,8 +66,8 @@ void solo_close(struct solo *r)
 	store_txn_abort(r->store);
 }
 
-int solo_propose(struct solo *r, uint8_t kind, int64_t base_offset, const uint8_t *data,
-		 size_t len, uint64_t *index)
+int solo_propose(struct solo *r, uint8_t kind, int64_t base_offset, const uint8_t *data, size_t len,
+		 uint64_t *index)
 {
 	if (!store_in_txn(r->store)) {
 		int rc = store_txn_begin(r->store);
@@ -78,12 +78,12 @@ int solo_propose(struct solo *r, uint8_t kind, int64_t base_offset, const uint8_
 	if (r->n_group++ == 0)
 		event_active(r->flush, 0, 0);
 	struct store_entry e = {
-		.index = store_last_index(r->store) + 1,
-		.term = r->term,
-		.kind = kind,
-		.base_offset = base_offset,
-		.data = data,
-		.len = len,
+	    .index = store_last_index(r->store) + 1,
+	    .term = r->term,
+	    .kind = kind,
+	    .base_offset = base_offset,
+	    .data = data,
+	    .len = len,
 	};
 	int rc = store_append(r->store, &e, 1);
 	if (rc == 0)

@@ -30,12 +30,12 @@ typedef void (*solo_committed_cb)(void *ctx, uint64_t commit_index);
 typedef void (*solo_failed_cb)(void *ctx, int err);
 
 struct solo {
-	struct store *store;       /* borrowed */
-	struct event *flush;       /* runs at the end of the loop iteration */
+	struct store *store; /* borrowed */
+	struct event *flush; /* runs at the end of the loop iteration */
 	uint64_t term;
 	uint64_t node_id;
 	uint64_t commit_index;
-	size_t n_group;            /* entries proposed in the open group */
+	size_t n_group; /* entries proposed in the open group */
 	solo_committed_cb committed;
 	solo_failed_cb failed;
 	void *ctx;
@@ -53,8 +53,8 @@ void solo_close(struct solo *r);
  * *index. On error the whole open group is lost: `failed` will run for it at
  * the end of the iteration, and the caller handles this entry itself.
  * Errors: ERR_NOSPACE, ERR_IO, ERR_INVALID. */
-int solo_propose(struct solo *r, uint8_t kind, int64_t base_offset, const uint8_t *data,
-		 size_t len, uint64_t *index);
+int solo_propose(struct solo *r, uint8_t kind, int64_t base_offset, const uint8_t *data, size_t len,
+		 uint64_t *index);
 
 /* Commits the open group now (normally the end-of-iteration event does). */
 void solo_flush(struct solo *r);

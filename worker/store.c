@@ -47,11 +47,11 @@ struct store {
 	MDB_dbi log, offsets, meta;
 	bool sync;
 	size_t map_size; /* the configured size; deletes may briefly exceed it */
-	MDB_txn *rtxn;   /* reused read transaction: reset between uses */
-	int rdepth;      /* nested read users of rtxn */
-	MDB_txn *wtxn;   /* the open write transaction, or NULL */
-	bool in_batch;   /* between store_txn_begin and commit/abort */
-	int batch_err;   /* first error of the open batch; its txn is gone */
+	MDB_txn *rtxn;	 /* reused read transaction: reset between uses */
+	int rdepth;	 /* nested read users of rtxn */
+	MDB_txn *wtxn;	 /* the open write transaction, or NULL */
+	bool in_batch;	 /* between store_txn_begin and commit/abort */
+	int batch_err;	 /* first error of the open batch; its txn is gone */
 	struct view cur; /* as of the open batch (== committed without one) */
 	struct view committed;
 };
@@ -86,7 +86,10 @@ static int xlate(int rc, const char *what)
 	}
 }
 
-static MDB_val val(const void *p, size_t n) { return (MDB_val){ .mv_size = n, .mv_data = (void *)p }; }
+static MDB_val val(const void *p, size_t n)
+{
+	return (MDB_val){.mv_size = n, .mv_data = (void *)p};
+}
 
 static MDB_val key_str(const char *s) { return val(s, strlen(s)); }
 
@@ -573,7 +576,7 @@ static int compact_op(struct store *s, const void *p)
 	int rc = w_enter(s, &own);
 	if (rc != 0)
 		return rc;
-	struct store_log_start ls = { .index = upto, .kafka_offset = kafka_offset };
+	struct store_log_start ls = {.index = upto, .kafka_offset = kafka_offset};
 	rc = log_term_in(s, s->wtxn, upto, &ls.term);
 	if (rc == 0)
 		rc = delete_prefix(s, upto);
@@ -586,7 +589,7 @@ static int compact_op(struct store *s, const void *p)
 
 int store_compact(struct store *s, uint64_t upto, int64_t kafka_offset)
 {
-	struct compact_arg a = { upto, kafka_offset };
+	struct compact_arg a = {upto, kafka_offset};
 	return with_reserve(s, compact_op, &a);
 }
 
@@ -649,12 +652,12 @@ int store_scan(struct store *s, uint64_t lo, uint64_t hi, store_scan_cb cb, void
 		}
 		const uint8_t *d = v.mv_data;
 		struct store_entry e = {
-			.index = index,
-			.term = be64_load(d),
-			.kind = d[8],
-			.base_offset = -1,
-			.data = d + LOG_VALUE_HEADER,
-			.len = v.mv_size - LOG_VALUE_HEADER,
+		    .index = index,
+		    .term = be64_load(d),
+		    .kind = d[8],
+		    .base_offset = -1,
+		    .data = d + LOG_VALUE_HEADER,
+		    .len = v.mv_size - LOG_VALUE_HEADER,
 		};
 		int r = cb(ctx, &e);
 		if (r != 0) {
@@ -714,7 +717,7 @@ int store_entries(struct store *s, uint64_t lo, uint64_t hi, size_t max_bytes, s
 		return ERR_COMPACTED;
 	if (hi > s->cur.last_index + 1)
 		return ERR_UNAVAILABLE;
-	struct entries_ctx x = { .a = a, .max_bytes = max_bytes, .cap = hi - lo };
+	struct entries_ctx x = {.a = a, .max_bytes = max_bytes, .cap = hi - lo};
 	x.arr = arena_calloc(a, x.cap, sizeof(*x.arr));
 	if (x.arr == NULL)
 		return ERR_NOMEM;
@@ -810,8 +813,9 @@ int store_size(struct store *s, uint64_t *bytes)
 	if (rc == 0)
 		rc = mdb_stat(t, s->offsets, &b);
 	if (rc == 0)
-		*bytes = (uint64_t)a.ms_psize * (a.ms_branch_pages + a.ms_leaf_pages + a.ms_overflow_pages +
-						  b.ms_branch_pages + b.ms_leaf_pages + b.ms_overflow_pages);
+		*bytes = (uint64_t)a.ms_psize *
+			 (a.ms_branch_pages + a.ms_leaf_pages + a.ms_overflow_pages +
+			  b.ms_branch_pages + b.ms_leaf_pages + b.ms_overflow_pages);
 	rd_end(s, t);
 	return xlate(rc, "stat");
 }

@@ -52,23 +52,23 @@ enum store_kind {
 
 struct store_options {
 	size_t map_size; /* bytes the store may grow to; 0 = STORE_MAP_SIZE_DEFAULT */
-	bool sync;       /* true (sync = always): a commit is durable when it returns */
+	bool sync;	 /* true (sync = always): a commit is durable when it returns */
 };
 
 struct store_entry {
 	uint64_t index;
 	uint64_t term;
-	uint8_t kind;          /* enum store_kind */
-	int64_t base_offset;   /* Kafka base offset: an offsets row is written when
-				* >= 0 (data entries); -1 = none. Not stored in the
-				* log value: store_scan/store_entries report -1. */
-	const uint8_t *data;   /* borrowed, see each function */
+	uint8_t kind;	     /* enum store_kind */
+	int64_t base_offset; /* Kafka base offset: an offsets row is written when
+			      * >= 0 (data entries); -1 = none. Not stored in the
+			      * log value: store_scan/store_entries report -1. */
+	const uint8_t *data; /* borrowed, see each function */
 	size_t len;
 };
 
 struct store_hard_state {
 	uint64_t term;
-	uint64_t vote;         /* node id voted for in term, 0 = none */
+	uint64_t vote; /* node id voted for in term, 0 = none */
 };
 
 /* Where the log starts. Entries up to and including `index` were removed from

@@ -1,10 +1,10 @@
 /* uplink.c - framed msgpack messages between the worker and its supervisor. */
 #include "uplink.h"
 
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
-#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -153,7 +153,8 @@ int uplink_send_body(struct uplink *u, const struct ipc_msg *m, struct evbuffer 
 	int rc = ipc_encode(&mm, &u->enc);
 	if (rc != 0)
 		return rc;
-	if (u->enc.len < 2 || u->enc.data[u->enc.len - 2] != 0xc4 || u->enc.data[u->enc.len - 1] != 0) {
+	if (u->enc.len < 2 || u->enc.data[u->enc.len - 2] != 0xc4 ||
+	    u->enc.data[u->enc.len - 1] != 0) {
 		mm.u.fetch_result.records = evbuffer_pullup(body, -1);
 		mm.u.fetch_result.records_len = (uint32_t)n;
 		rc = uplink_send(u, &mm);
@@ -177,8 +178,8 @@ int uplink_send_body(struct uplink *u, const struct ipc_msg *m, struct evbuffer 
 		return ERR_NOMEM;
 	be32_store(hdr, (uint32_t)payload);
 	struct evbuffer *out = bufferevent_get_output(u->bev);
-	if (evbuffer_add(out, hdr, sizeof(hdr)) != 0 || evbuffer_add(out, u->enc.data, u->enc.len) != 0 ||
-	    evbuffer_add_buffer(out, body) != 0)
+	if (evbuffer_add(out, hdr, sizeof(hdr)) != 0 ||
+	    evbuffer_add(out, u->enc.data, u->enc.len) != 0 || evbuffer_add_buffer(out, body) != 0)
 		return ERR_NOMEM;
 	return 0;
 }

@@ -28,11 +28,11 @@ typedef void (*uplink_closed_cb)(void *ctx);
 
 struct uplink {
 	int fd;
-	struct event *rd;          /* readable: read_cb drains the socket */
-	struct evbuffer *in;       /* bytes read, not yet framed */
-	struct bufferevent *bev;   /* writes; owns the fd (BEV_OPT_CLOSE_ON_FREE) */
-	struct buf frame;          /* the frame being handled */
-	struct buf enc;            /* scratch for encoding */
+	struct event *rd;	 /* readable: read_cb drains the socket */
+	struct evbuffer *in;	 /* bytes read, not yet framed */
+	struct bufferevent *bev; /* writes; owns the fd (BEV_OPT_CLOSE_ON_FREE) */
+	struct buf frame;	 /* the frame being handled */
+	struct buf enc;		 /* scratch for encoding */
 	uplink_msg_cb on_msg;
 	uplink_closed_cb on_closed;
 	void *ctx;

@@ -33,18 +33,18 @@ size_t tb_batch(struct buf *out, int64_t base_ts, const struct tb_rec *recs, int
 		if (base_ts + recs[i].ts_delta > max_ts)
 			max_ts = base_ts + recs[i].ts_delta;
 
-	buf_put_u64(out, 0);                       /* baseOffset */
-	buf_put_u32(out, 0);                       /* batchLength, patched */
-	buf_put_u32(out, (uint32_t)-1);            /* partitionLeaderEpoch */
-	buf_put_u8(out, 2);                        /* magic */
-	buf_put_u32(out, 0);                       /* crc, patched */
-	buf_put_u16(out, 0);                       /* attributes */
+	buf_put_u64(out, 0);		/* baseOffset */
+	buf_put_u32(out, 0);		/* batchLength, patched */
+	buf_put_u32(out, (uint32_t)-1); /* partitionLeaderEpoch */
+	buf_put_u8(out, 2);		/* magic */
+	buf_put_u32(out, 0);		/* crc, patched */
+	buf_put_u16(out, 0);		/* attributes */
 	buf_put_u32(out, (uint32_t)(n > 0 ? n - 1 : 0));
 	buf_put_u64(out, (uint64_t)(n > 0 ? base_ts : -1));
 	buf_put_u64(out, (uint64_t)(n > 0 ? max_ts : -1));
-	buf_put_u64(out, (uint64_t)-1);            /* producerId */
-	buf_put_u16(out, (uint16_t)-1);            /* producerEpoch */
-	buf_put_u32(out, (uint32_t)-1);            /* baseSequence */
+	buf_put_u64(out, (uint64_t)-1); /* producerId */
+	buf_put_u16(out, (uint16_t)-1); /* producerEpoch */
+	buf_put_u32(out, (uint32_t)-1); /* baseSequence */
 	buf_put_u32(out, (uint32_t)n);
 
 	struct buf rec;
@@ -67,7 +67,8 @@ size_t tb_batch(struct buf *out, int64_t base_ts, const struct tb_rec *recs, int
 		buf_put(out, rec.data, rec.len);
 	}
 	buf_free(&rec);
-	buf_patch_u32(out, start + RB_OFF_BATCH_LENGTH, (uint32_t)(out->len - start - RB_LENGTH_OVERHEAD));
+	buf_patch_u32(out, start + RB_OFF_BATCH_LENGTH,
+		      (uint32_t)(out->len - start - RB_LENGTH_OVERHEAD));
 	tb_fix_crc(out->data + start);
 	return start;
 }
@@ -78,7 +79,7 @@ size_t tb_simple_batch(struct buf *out, int n, int64_t base_ts, const char *pref
 	char vals[n > 0 ? n : 1][48];
 	for (int i = 0; i < n; i++) {
 		snprintf(vals[i], sizeof(vals[i]), "%s-%d", prefix, i);
-		recs[i] = (struct tb_rec){ .value = vals[i], .ts_delta = i };
+		recs[i] = (struct tb_rec){.value = vals[i], .ts_delta = i};
 	}
 	return tb_batch(out, base_ts, recs, n);
 }

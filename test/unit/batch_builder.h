@@ -12,11 +12,11 @@
 struct buf;
 
 struct tb_rec {
-	const char *key;    /* NULL = null key */
-	const char *value;  /* NULL = null value */
-	int64_t ts_delta;   /* timestamp = base_ts + ts_delta */
-	const char *hkey;   /* NULL = no header; else one header hkey=hval */
-	const char *hval;   /* NULL = null header value */
+	const char *key;   /* NULL = null key */
+	const char *value; /* NULL = null value */
+	int64_t ts_delta;  /* timestamp = base_ts + ts_delta */
+	const char *hkey;  /* NULL = no header; else one header hkey=hval */
+	const char *hval;  /* NULL = null header value */
 };
 
 /* Appends one uncompressed batch (baseOffset 0, epoch -1, CreateTime,

@@ -109,7 +109,8 @@ static Suite *crc32c_suite(void)
 	Suite *s = suite_create("crc32c");
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, crc32c_matches_the_published_check_value_and_iscsi_vectors, 0, 3);
-	tcase_add_loop_test(tc, crc32c_agrees_with_the_reference_on_long_buffers_and_unaligned_starts, 0, 3);
+	tcase_add_loop_test(
+	    tc, crc32c_agrees_with_the_reference_on_long_buffers_and_unaligned_starts, 0, 3);
 	tcase_add_loop_test(tc, crc32c_continues_across_split_buffers, 0, 3);
 	tcase_add_test(tc, hardware_and_software_paths_give_identical_results);
 	suite_add_tcase(s, tc);

@@ -16,12 +16,12 @@
 static char *dir;
 static struct store *s;
 static struct partition p;
-static struct partition_config cfg = { .max_message_bytes = 0, .retention_ms = -1,
-				       .retention_bytes = -1 };
+static struct partition_config cfg = {
+    .max_message_bytes = 0, .retention_ms = -1, .retention_bytes = -1};
 
 static void open_all(void)
 {
-	struct store_options o = { .map_size = 64u << 20, .sync = false };
+	struct store_options o = {.map_size = 64u << 20, .sync = false};
 	ck_assert_int_eq(store_open(dir, &o, &s), 0);
 	ck_assert_int_eq(partition_open(&p, s, &cfg, store_last_index(s)), 0);
 }
@@ -30,8 +30,8 @@ static void setup(void)
 {
 	dir = testdir_new("partition");
 	ck_assert_ptr_nonnull(dir);
-	cfg = (struct partition_config){ .max_message_bytes = 0, .retention_ms = -1,
-					 .retention_bytes = -1 };
+	cfg = (struct partition_config){
+	    .max_message_bytes = 0, .retention_ms = -1, .retention_bytes = -1};
 	open_all();
 }
 
@@ -49,8 +49,12 @@ static int16_t propose(struct buf *records, int64_t *base, int64_t *next, uint64
 	if (k != KERR_NONE)
 		return k;
 	*index = store_last_index(s) + 1;
-	struct store_entry e = { .index = *index, .term = 1, .kind = STORE_KIND_DATA,
-				 .base_offset = *base, .data = records->data, .len = records->len };
+	struct store_entry e = {.index = *index,
+				.term = 1,
+				.kind = STORE_KIND_DATA,
+				.base_offset = *base,
+				.data = records->data,
+				.len = records->len};
 	ck_assert_int_eq(store_append(s, &e, 1), 0);
 	return KERR_NONE;
 }
@@ -275,7 +279,7 @@ START_TEST(reopening_with_a_lower_commit_index_hides_the_uncommitted_tail)
 	produce_n(4, 0, "a");
 	produce_n(3, 0, "b");
 	store_close(s);
-	struct store_options o = { .sync = false };
+	struct store_options o = {.sync = false};
 	ck_assert_int_eq(store_open(dir, &o, &s), 0);
 	ck_assert_int_eq(partition_open(&p, s, &cfg, 1), 0);
 	ck_assert_int_eq(p.high_watermark, 4);
@@ -285,9 +289,10 @@ END_TEST
 
 START_TEST(list_offsets_answers_earliest_latest_and_by_timestamp)
 {
-	struct tb_rec r1[] = { { .value = "a", .ts_delta = 0 }, { .value = "b", .ts_delta = 10 },
-			       { .value = "c", .ts_delta = 5 } };
-	struct tb_rec r2[] = { { .value = "d", .ts_delta = 0 }, { .value = "e", .ts_delta = 50 } };
+	struct tb_rec r1[] = {{.value = "a", .ts_delta = 0},
+			      {.value = "b", .ts_delta = 10},
+			      {.value = "c", .ts_delta = 5}};
+	struct tb_rec r2[] = {{.value = "d", .ts_delta = 0}, {.value = "e", .ts_delta = 50}};
 	struct buf b;
 	buf_init(&b);
 	tb_batch(&b, 1000, r1, 3); /* offsets 0..2: 1000, 1010, 1005 */
@@ -418,9 +423,9 @@ END_TEST
 
 START_TEST(retention_by_time_deletes_old_entries_from_the_front)
 {
-	produce_n(3, 1000, "old");   /* 0..2, newest 1002 */
-	produce_n(2, 5000, "mid");   /* 3..4, newest 5001 */
-	produce_n(2, 9000, "new");   /* 5..6 */
+	produce_n(3, 1000, "old"); /* 0..2, newest 1002 */
+	produce_n(2, 5000, "mid"); /* 3..4, newest 5001 */
+	produce_n(2, 9000, "new"); /* 5..6 */
 	store_close(s);
 	cfg.retention_ms = 1000;
 	open_all();

@@ -37,9 +37,9 @@ START_TEST(records_iterate_with_keys_values_and_headers_in_order)
 	struct buf b;
 	buf_init(&b);
 	struct tb_rec recs[] = {
-		{ .key = "k0", .value = "hello", .ts_delta = 0, .hkey = "h", .hval = "x" },
-		{ .key = NULL, .value = NULL, .ts_delta = 5 },
-		{ .key = "", .value = "", .ts_delta = 2, .hkey = "n", .hval = NULL },
+	    {.key = "k0", .value = "hello", .ts_delta = 0, .hkey = "h", .hval = "x"},
+	    {.key = NULL, .value = NULL, .ts_delta = 5},
+	    {.key = "", .value = "", .ts_delta = 2, .hkey = "n", .hval = NULL},
 	};
 	tb_batch(&b, 1000, recs, 3);
 	size_t n;
@@ -183,7 +183,7 @@ START_TEST(a_magic_other_than_two_is_unsupported)
 	buf_init(&b);
 	tb_simple_batch(&b, 1, 5, "m");
 	size_t n;
-	const uint8_t magics[] = { 0, 1, 3, 0xff };
+	const uint8_t magics[] = {0, 1, 3, 0xff};
 	for (size_t i = 0; i < sizeof(magics); i++) {
 		b.data[RB_OFF_MAGIC] = magics[i];
 		ck_assert_int_eq(record_batch_validate(b.data, b.len, NULL, &n), ERR_UNSUPPORTED);

@@ -20,7 +20,7 @@ static void setup(void)
 {
 	dir = testdir_new("store");
 	ck_assert_ptr_nonnull(dir);
-	struct store_options o = { .map_size = 64u << 20, .sync = true };
+	struct store_options o = {.map_size = 64u << 20, .sync = true};
 	ck_assert_int_eq(store_open(dir, &o, &s), 0);
 }
 
@@ -35,7 +35,7 @@ static void teardown(void)
 static void reopen(void)
 {
 	store_close(s);
-	struct store_options o = { .map_size = 64u << 20, .sync = true };
+	struct store_options o = {.map_size = 64u << 20, .sync = true};
 	ck_assert_int_eq(store_open(dir, &o, &s), 0);
 }
 
@@ -43,11 +43,16 @@ static void reopen(void)
 static struct store_entry mk(uint64_t index, uint64_t term, int64_t base, char *buf, size_t len)
 {
 	memset(buf, '.', len);
-	int n = snprintf(buf, len, "e%llut%llu", (unsigned long long)index, (unsigned long long)term);
+	int n =
+	    snprintf(buf, len, "e%llut%llu", (unsigned long long)index, (unsigned long long)term);
 	if (n > 0 && (size_t)n < len)
 		buf[n] = '.';
-	return (struct store_entry){ .index = index, .term = term, .kind = STORE_KIND_DATA,
-				     .base_offset = base, .data = (uint8_t *)buf, .len = len };
+	return (struct store_entry){.index = index,
+				    .term = term,
+				    .kind = STORE_KIND_DATA,
+				    .base_offset = base,
+				    .data = (uint8_t *)buf,
+				    .len = len};
 }
 
 /* Appends entries lo..hi (inclusive) of term t, base offset 10 * index. */
@@ -145,7 +150,7 @@ START_TEST(everything_survives_a_reopen)
 {
 	ck_assert_int_eq(store_txn_begin(s), 0);
 	ck_assert_int_eq(append_range(1, 4, 3), 0);
-	struct store_hard_state hs = { .term = 3, .vote = 7 };
+	struct store_hard_state hs = {.term = 3, .vote = 7};
 	ck_assert_int_eq(store_set_hard_state(s, &hs), 0);
 	ck_assert_int_eq(store_set_applied(s, 2), 0);
 	ck_assert_int_eq(store_put_snapshot(s, "catalog", "abc", 3), 0);
@@ -178,7 +183,7 @@ START_TEST(a_conflicting_suffix_is_replaced_with_its_offsets_rows)
 	ck_assert_int_eq(append_range(1, 6, 1), 0);
 	/* A new leader of term 2 overwrites from index 4 on. */
 	char b1[32], b2[32];
-	struct store_entry e[2] = { mk(4, 2, 400, b1, sizeof(b1)), mk(5, 2, 500, b2, sizeof(b2)) };
+	struct store_entry e[2] = {mk(4, 2, 400, b1, sizeof(b1)), mk(5, 2, 500, b2, sizeof(b2))};
 	ck_assert_int_eq(store_append(s, e, 2), 0);
 	ck_assert_uint_eq(store_last_index(s), 5);
 	check_entry(3, 1);
@@ -224,9 +229,9 @@ START_TEST(a_failed_call_poisons_the_batch_and_stores_nothing)
 	ck_assert_int_eq(store_txn_begin(s), 0);
 	ck_assert_int_eq(store_txn_begin(s), ERR_INVALID);
 	ck_assert_int_eq(append_range(3, 4, 1), 0);
-	ck_assert_uint_eq(store_last_index(s), 4); /* reads see the batch */
+	ck_assert_uint_eq(store_last_index(s), 4);	      /* reads see the batch */
 	ck_assert_int_eq(append_range(9, 9, 1), ERR_INVALID); /* gap */
-	struct store_hard_state hs = { .term = 5, .vote = 1 };
+	struct store_hard_state hs = {.term = 5, .vote = 1};
 	ck_assert_int_eq(store_set_hard_state(s, &hs), ERR_INVALID);
 	ck_assert_int_eq(append_range(5, 5, 1), ERR_INVALID);
 	ck_assert_int_eq(store_txn_commit(s), ERR_INVALID);
@@ -244,7 +249,7 @@ END_TEST
 START_TEST(base_offsets_that_do_not_increase_are_rejected)
 {
 	char b1[32], b2[32];
-	struct store_entry e[2] = { mk(1, 1, 100, b1, sizeof(b1)), mk(2, 1, 100, b2, sizeof(b2)) };
+	struct store_entry e[2] = {mk(1, 1, 100, b1, sizeof(b1)), mk(2, 1, 100, b2, sizeof(b2))};
 	ck_assert_int_eq(store_append(s, e, 2), ERR_INVALID);
 	ck_assert_uint_eq(store_last_index(s), 0);
 	e[1].index = 3;
@@ -259,7 +264,7 @@ START_TEST(an_aborted_batch_leaves_no_trace)
 	ck_assert_int_eq(append_range(1, 2, 1), 0);
 	ck_assert_int_eq(store_txn_begin(s), 0);
 	ck_assert_int_eq(append_range(3, 5, 2), 0);
-	struct store_hard_state hs = { .term = 2, .vote = 2 };
+	struct store_hard_state hs = {.term = 2, .vote = 2};
 	ck_assert_int_eq(store_set_hard_state(s, &hs), 0);
 	ck_assert_uint_eq(term_of(5), 2);
 	store_txn_abort(s);
@@ -320,17 +325,17 @@ static int scan_cb(void *ctx, const struct store_entry *e)
 START_TEST(scan_visits_in_order_and_stops_on_request)
 {
 	ck_assert_int_eq(append_range(1, 6, 1), 0);
-	struct scan_seen x = { .stop_after = 0 };
+	struct scan_seen x = {.stop_after = 0};
 	ck_assert_int_eq(store_scan(s, 2, UINT64_MAX, scan_cb, &x), 0);
 	ck_assert_int_eq(x.n, 5);
 	ck_assert_uint_eq(x.idx[0], 2);
 	ck_assert_uint_eq(x.idx[4], 6);
-	x = (struct scan_seen){ .stop_after = 2 };
+	x = (struct scan_seen){.stop_after = 2};
 	ck_assert_int_eq(store_scan(s, 1, 6, scan_cb, &x), 0);
 	ck_assert_int_eq(x.n, 2);
-	x = (struct scan_seen){ .stop_after = 4 };
+	x = (struct scan_seen){.stop_after = 4};
 	ck_assert_int_eq(store_scan(s, 1, 6, scan_cb, &x), ERR_NOTFOUND);
-	x = (struct scan_seen){ .stop_after = 0 };
+	x = (struct scan_seen){.stop_after = 0};
 	ck_assert_int_eq(store_scan(s, 3, 5, scan_cb, &x), 0);
 	ck_assert_int_eq(x.n, 2);
 	ck_assert_uint_eq(x.idx[1], 4);
@@ -383,7 +388,7 @@ END_TEST
 START_TEST(reset_discards_the_log_for_a_newer_log_start)
 {
 	ck_assert_int_eq(append_range(1, 3, 1), 0);
-	struct store_log_start ls = { .index = 100, .term = 4, .kafka_offset = 1000 };
+	struct store_log_start ls = {.index = 100, .term = 4, .kafka_offset = 1000};
 	ck_assert_int_eq(store_reset(s, &ls), 0);
 	ck_assert_uint_eq(store_first_index(s), 101);
 	ck_assert_uint_eq(store_last_index(s), 100);
@@ -401,15 +406,18 @@ END_TEST
 START_TEST(a_full_map_reports_nospace_and_the_store_recovers_after_compaction)
 {
 	store_close(s);
-	struct store_options o = { .map_size = 1u << 20, .sync = false };
+	struct store_options o = {.map_size = 1u << 20, .sync = false};
 	ck_assert_int_eq(store_open(dir, &o, &s), 0);
 	static uint8_t big[16 * 1024];
 	memset(big, 'x', sizeof(big));
 	uint64_t i;
 	int rc = 0;
 	for (i = 1; i < 1000; i++) {
-		struct store_entry e = { .index = i, .term = 1, .base_offset = (int64_t)i,
-					 .data = big, .len = sizeof(big) };
+		struct store_entry e = {.index = i,
+					.term = 1,
+					.base_offset = (int64_t)i,
+					.data = big,
+					.len = sizeof(big)};
 		ck_assert_int_eq(store_txn_begin(s), 0);
 		rc = store_append(s, &e, 1);
 		int rc2 = store_txn_commit(s);
@@ -425,8 +433,8 @@ START_TEST(a_full_map_reports_nospace_and_the_store_recovers_after_compaction)
 	uint64_t t;
 	ck_assert_int_eq(store_term(s, i - 1, &t), 0);
 	ck_assert_int_eq(store_compact(s, i - 5, (int64_t)(i - 4)), 0);
-	struct store_entry e = { .index = i, .term = 1, .base_offset = (int64_t)i,
-				 .data = big, .len = sizeof(big) };
+	struct store_entry e = {
+	    .index = i, .term = 1, .base_offset = (int64_t)i, .data = big, .len = sizeof(big)};
 	ck_assert_int_eq(store_append(s, &e, 1), 0);
 	ck_assert_uint_eq(store_last_index(s), i);
 }
@@ -438,7 +446,7 @@ START_TEST(a_second_process_cannot_open_the_same_store)
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		struct store *s2;
-		struct store_options o = { .sync = true };
+		struct store_options o = {.sync = true};
 		_exit(store_open(dir, &o, &s2) == ERR_IO ? 0 : 1);
 	}
 	int st;
@@ -451,7 +459,7 @@ END_TEST
 START_TEST(opening_a_missing_directory_fails_with_io)
 {
 	struct store *s2 = NULL;
-	struct store_options o = { .sync = true };
+	struct store_options o = {.sync = true};
 	char path[512];
 	snprintf(path, sizeof(path), "%s/does/not/exist", dir);
 	ck_assert_int_eq(store_open(path, &o, &s2), ERR_IO);

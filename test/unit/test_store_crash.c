@@ -63,7 +63,7 @@ static size_t make_payload(uint8_t *p, uint64_t index, uint64_t term, uint64_t *
 static void child_run(const char *dir, uint64_t seed, int report_fd)
 {
 	struct store *s;
-	struct store_options o = { .map_size = 256u << 20, .sync = true };
+	struct store_options o = {.map_size = 256u << 20, .sync = true};
 	if (store_open(dir, &o, &s) != 0)
 		_exit(3);
 	uint64_t rng = seed | 1;
@@ -87,12 +87,15 @@ static void child_run(const char *dir, uint64_t seed, int report_fd)
 		for (size_t i = 0; i < n; i++) {
 			uint64_t idx = start + i;
 			e[i] = (struct store_entry){
-				.index = idx, .term = term, .kind = STORE_KIND_DATA,
-				.base_offset = base_of(idx), .data = payloads[i],
-				.len = make_payload(payloads[i], idx, term, &rng),
+			    .index = idx,
+			    .term = term,
+			    .kind = STORE_KIND_DATA,
+			    .base_offset = base_of(idx),
+			    .data = payloads[i],
+			    .len = make_payload(payloads[i], idx, term, &rng),
 			};
 		}
-		hs = (struct store_hard_state){ .term = term, .vote = vote_of(term) };
+		hs = (struct store_hard_state){.term = term, .vote = vote_of(term)};
 		if (store_txn_begin(s) != 0 || store_append(s, e, n) != 0 ||
 		    store_set_hard_state(s, &hs) != 0 || store_txn_commit(s) != 0)
 			_exit(4);
@@ -111,7 +114,7 @@ static void child_run(const char *dir, uint64_t seed, int report_fd)
 }
 
 struct verify {
-	uint64_t expect;     /* next index */
+	uint64_t expect; /* next index */
 	uint64_t prev_term;
 	uint64_t max_term;
 	int err;
@@ -147,7 +150,7 @@ static int verify_cb(void *ctx, const struct store_entry *e)
 static void verify_store(const char *dir, uint64_t rep_idx, uint64_t rep_term, uint64_t seed)
 {
 	struct store *s;
-	struct store_options o = { .map_size = 256u << 20, .sync = true };
+	struct store_options o = {.map_size = 256u << 20, .sync = true};
 	ck_assert_msg(store_open(dir, &o, &s) == 0, "seed %llu: reopen", (unsigned long long)seed);
 
 	struct store_hard_state hs;
@@ -175,7 +178,7 @@ static void verify_store(const char *dir, uint64_t rep_idx, uint64_t rep_term, u
 	if (ls.index > 0)
 		ck_assert_int_eq(ls.kafka_offset, base_of(ls.index + 1));
 
-	struct verify v = { .expect = first, .max_term = hs.term };
+	struct verify v = {.expect = first, .max_term = hs.term};
 	int rc = store_scan(s, first, UINT64_MAX, verify_cb, &v);
 	ck_assert_msg(rc == 0 && !v.err, "seed %llu: %s (rc %d)", (unsigned long long)seed,
 		      v.err ? v.what : "scan failed", rc);
@@ -185,13 +188,15 @@ static void verify_store(const char *dir, uint64_t rep_idx, uint64_t rep_term, u
 	int64_t base;
 	uint64_t idx;
 	if (first <= last) {
-		ck_assert_int_eq(store_offset_floor(s, base_of(first) - 1, &base, &idx), ERR_NOTFOUND);
+		ck_assert_int_eq(store_offset_floor(s, base_of(first) - 1, &base, &idx),
+				 ERR_NOTFOUND);
 		for (uint64_t i = first; i <= last; i++) {
-			ck_assert_int_eq(store_offset_floor(s, base_of(i) + OFFSET_STRIDE - 1, &base, &idx), 0);
+			ck_assert_int_eq(
+			    store_offset_floor(s, base_of(i) + OFFSET_STRIDE - 1, &base, &idx), 0);
 			ck_assert_msg(base == base_of(i) && idx == i,
 				      "seed %llu: offsets row for entry %llu is (%lld, %llu)",
-				      (unsigned long long)seed, (unsigned long long)i, (long long)base,
-				      (unsigned long long)idx);
+				      (unsigned long long)seed, (unsigned long long)i,
+				      (long long)base, (unsigned long long)idx);
 		}
 		ck_assert_int_eq(store_offset_last(s, UINT64_MAX, &base, &idx), 0);
 		ck_assert_uint_eq(idx, last);
@@ -207,7 +212,7 @@ static int read_report(int fd, uint8_t *rep, int timeout_ms)
 {
 	size_t got = 0;
 	while (got < 16) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		int pr = poll(&pfd, 1, timeout_ms);
 		if (pr == 0)
 			return -1;

@@ -32,7 +32,7 @@
 struct wp {
 	pid_t pid;
 	int fd;
-	struct buf in;     /* holds the payload of the last message read */
+	struct buf in;		  /* holds the payload of the last message read */
 	struct ipc_status status; /* last status seen */
 	int n_status;
 };
@@ -65,9 +65,10 @@ static void wp_start(struct wp *w, const char *const *extra)
 		int fd = dup(sv[1]); /* without CLOEXEC */
 		char fds[16];
 		snprintf(fds, sizeof(fds), "%d", fd);
-		const char *argv[40] = { worker_bin(), "--ipc-fd", fds, "--topic", "t",
-					 "--partition", "0", "--dir", dir, "--node-id", "3",
-					 "--log-level", "warn" };
+		const char *argv[40] = {worker_bin(), "--ipc-fd",    fds, "--topic",
+					"t",	      "--partition", "0", "--dir",
+					dir,	      "--node-id",   "3", "--log-level",
+					"warn"};
 		int n = 13;
 		for (int i = 0; extra && extra[i] && n < 38; i++)
 			argv[n++] = extra[i];
@@ -120,7 +121,7 @@ static int read_full(int fd, uint8_t *p, size_t n, int64_t deadline)
 		int left = (int)(deadline - mono_ms());
 		if (left <= 0)
 			return -1;
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
 		int pr = poll(&pfd, 1, left);
 		if (pr < 0 && errno == EINTR)
 			continue;
@@ -210,19 +211,25 @@ static void wp_kill(struct wp *w)
 
 static struct ipc_msg produce_msg(uint64_t req_id, const struct buf *records)
 {
-	struct ipc_msg m = { .type = IPC_PRODUCE };
-	m.u.produce = (struct ipc_produce){ .req_id = req_id, .acks = -1, .timeout_ms = 5000,
-					    .records = records->data,
-					    .records_len = (uint32_t)records->len };
+	struct ipc_msg m = {.type = IPC_PRODUCE};
+	m.u.produce = (struct ipc_produce){.req_id = req_id,
+					   .acks = -1,
+					   .timeout_ms = 5000,
+					   .records = records->data,
+					   .records_len = (uint32_t)records->len};
 	return m;
 }
 
-static struct ipc_msg fetch_msg(uint64_t req_id, int64_t offset, int32_t max_wait, int32_t min_bytes)
+static struct ipc_msg fetch_msg(uint64_t req_id, int64_t offset, int32_t max_wait,
+				int32_t min_bytes)
 {
-	struct ipc_msg m = { .type = IPC_FETCH };
-	m.u.fetch = (struct ipc_fetch){ .req_id = req_id, .offset = offset, .max_bytes = 1 << 20,
-					.max_wait_ms = max_wait, .min_bytes = min_bytes,
-					.leader_epoch = -1 };
+	struct ipc_msg m = {.type = IPC_FETCH};
+	m.u.fetch = (struct ipc_fetch){.req_id = req_id,
+				       .offset = offset,
+				       .max_bytes = 1 << 20,
+				       .max_wait_ms = max_wait,
+				       .min_bytes = min_bytes,
+				       .leader_epoch = -1};
 	return m;
 }
 
@@ -243,9 +250,9 @@ static int64_t produce_one(struct wp *w, uint64_t req_id, int n, int64_t ts, con
 
 static void list_offsets(struct wp *w, int64_t ts, int64_t *off, int64_t *ts_out)
 {
-	struct ipc_msg m = { .type = IPC_LIST_OFFSETS };
-	m.u.list_offsets = (struct ipc_list_offsets){ .req_id = 77, .timestamp = ts,
-						      .leader_epoch = -1 };
+	struct ipc_msg m = {.type = IPC_LIST_OFFSETS};
+	m.u.list_offsets =
+	    (struct ipc_list_offsets){.req_id = 77, .timestamp = ts, .leader_epoch = -1};
 	wp_send(w, &m);
 	wp_recv(w, &m, IPC_LIST_OFFSETS_RESULT);
 	ck_assert_uint_eq(m.u.list_offsets_result.req_id, 77);
@@ -296,7 +303,8 @@ START_TEST(help_exits_zero_and_bad_flags_exit_two)
 	int st = system(cmd);
 	ck_assert(WIFEXITED(st));
 	ck_assert_int_eq(WEXITSTATUS(st), 2);
-	snprintf(cmd, sizeof(cmd), "%s --ipc-fd 5 --topic t --partition 0 --dir /tmp --node-id 0 2>/dev/null",
+	snprintf(cmd, sizeof(cmd),
+		 "%s --ipc-fd 5 --topic t --partition 0 --dir /tmp --node-id 0 2>/dev/null",
 		 worker_bin());
 	st = system(cmd);
 	ck_assert_int_eq(WEXITSTATUS(st), 2);
@@ -335,7 +343,7 @@ START_TEST(produce_fetch_and_list_offsets_round_trip)
 		frame_msg(&all, &m);
 	}
 	write_all(w.fd, all.data, all.len);
-	const int64_t want_base[3] = { 0, 3, 5 };
+	const int64_t want_base[3] = {0, 3, 5};
 	for (int i = 0; i < 3; i++) {
 		struct ipc_msg m;
 		wp_recv(&w, &m, IPC_PRODUCE_RESULT);
@@ -424,12 +432,12 @@ START_TEST(a_malformed_frame_is_ignored_and_the_worker_keeps_serving)
 {
 	struct wp w;
 	wp_start(&w, NULL);
-	const uint8_t junk[] = { 0, 0, 0, 5, 0xc1, 0xff, 0x00, 0x93, 0x01 };
+	const uint8_t junk[] = {0, 0, 0, 5, 0xc1, 0xff, 0x00, 0x93, 0x01};
 	write_all(w.fd, junk, sizeof(junk));
 	/* A well-formed message of a type workers do not take. */
-	struct ipc_msg m = { .type = IPC_STATUS };
+	struct ipc_msg m = {.type = IPC_STATUS};
 	wp_send(&w, &m);
-	m = (struct ipc_msg){ .type = IPC_CAMPAIGN };
+	m = (struct ipc_msg){.type = IPC_CAMPAIGN};
 	wp_send(&w, &m);
 	int64_t off;
 	list_offsets(&w, IPC_TS_LATEST, &off, NULL);
@@ -492,7 +500,7 @@ START_TEST(a_parked_fetch_answers_empty_when_its_wait_ends_or_it_is_cancelled)
 	m = fetch_msg(8, 0, 30000, 1);
 	wp_send(&w, &m);
 	ck_assert_int_eq(wp_recv_ex(&w, &m, 200, 0), -1);
-	m = (struct ipc_msg){ .type = IPC_FETCH_CANCEL, .u.fetch_cancel.req_id = 8 };
+	m = (struct ipc_msg){.type = IPC_FETCH_CANCEL, .u.fetch_cancel.req_id = 8};
 	t0 = mono_ms();
 	wp_send(&w, &m);
 	wp_recv(&w, &m, IPC_FETCH_RESULT);
@@ -501,7 +509,7 @@ START_TEST(a_parked_fetch_answers_empty_when_its_wait_ends_or_it_is_cancelled)
 	ck_assert_uint_eq(m.u.fetch_result.records_len, 0);
 	ck_assert_int_lt(mono_ms() - t0, 1000);
 	/* Cancelling an answered or unknown fetch does nothing. */
-	m = (struct ipc_msg){ .type = IPC_FETCH_CANCEL, .u.fetch_cancel.req_id = 8 };
+	m = (struct ipc_msg){.type = IPC_FETCH_CANCEL, .u.fetch_cancel.req_id = 8};
 	wp_send(&w, &m);
 	m.u.fetch_cancel.req_id = 12345;
 	wp_send(&w, &m);
@@ -598,8 +606,9 @@ START_TEST(every_acknowledged_record_survives_sigkill_and_restart)
 	wp_recv(&w, &m, IPC_FETCH_RESULT);
 	struct rb_header h;
 	size_t bl;
-	ck_assert_int_eq(record_batch_validate(m.u.fetch_result.records,
-					       m.u.fetch_result.records_len, &h, &bl), 0);
+	ck_assert_int_eq(
+	    record_batch_validate(m.u.fetch_result.records, m.u.fetch_result.records_len, &h, &bl),
+	    0);
 	ck_assert_int_eq(h.base_offset, hwm);
 	ck_assert_int_eq(h.leader_epoch, (int32_t)w.status.term);
 	wp_stop(&w);
@@ -608,12 +617,12 @@ END_TEST
 
 START_TEST(a_full_store_answers_storage_error_and_keeps_serving)
 {
-	const char *flags[] = { "--map-size-mb", "1", "--sync", "never", NULL };
+	const char *flags[] = {"--map-size-mb", "1", "--sync", "never", NULL};
 	struct wp w;
 	wp_start(&w, flags);
 	static char value[60000];
 	memset(value, 'v', sizeof(value) - 1);
-	struct tb_rec rec = { .value = value };
+	struct tb_rec rec = {.value = value};
 	int ok = 0, full = 0;
 	for (uint64_t i = 0; i < 60 && !full; i++) {
 		struct buf b;
@@ -658,7 +667,7 @@ END_TEST
 
 START_TEST(retention_moves_the_log_start_past_old_batches)
 {
-	const char *flags[] = { "--retention-ms", "60000", NULL };
+	const char *flags[] = {"--retention-ms", "60000", NULL};
 	struct wp w;
 	wp_start(&w, flags);
 	produce_one(&w, 1, 3, 1000, "ancient"); /* timestamps from 1970 */
