@@ -100,6 +100,7 @@ struct bench {
 	atomic_llong foreign;
 	atomic_bool cons_stop;
 	atomic_bool cons_done;
+	long long cons_bytes; /* value bytes of the records counted */
 	uint64_t t_cons_start;
 	uint64_t t_cons_first;
 	uint64_t t_cons_last;
@@ -453,13 +454,15 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 {
 	struct bench *b = opaque;
 	uint64_t now = now_ns();
-	b->t_prod_last = now;
 	if (m->err) {
 		if (!b->prod_err[0])
 			snprintf(b->prod_err, sizeof b->prod_err, "%s", rd_kafka_err2str(m->err));
 		atomic_fetch_add(&b->dr_failed, 1);
 		return;
 	}
+	/* Only successes end the rate's window: a purge at the deadline
+	 * would otherwise stretch it. */
+	b->t_prod_last = now;
 	if (m->len >= HEADER_LEN)
 		lat_add(&b->prod_lat, load64(m->payload), now);
 	atomic_fetch_add(&b->delivered, 1);
@@ -645,6 +648,7 @@ static void consume_one(struct bench *b, const rd_kafka_message_t *m, uint64_t n
 	if (!b->t_cons_first)
 		b->t_cons_first = now;
 	b->t_cons_last = now;
+	b->cons_bytes += (long long)m->len;
 	atomic_fetch_add(&b->consumed, 1);
 }
 
@@ -791,12 +795,12 @@ static void json_num(const char *key, double v, bool valid, const char *fmt)
 		printf("null");
 }
 
-static void rate(struct row *r, long long n, long long size, uint64_t from, uint64_t to)
+static void rate(struct row *r, long long n, long long bytes, uint64_t from, uint64_t to)
 {
 	double secs = to > from ? (to - from) / 1e9 : 0;
 	r->records = n;
 	r->rps = secs > 0 ? n / secs : 0;
-	r->mbps = secs > 0 ? (double)n * size / secs / 1e6 : 0;
+	r->mbps = secs > 0 ? (double)bytes / secs / 1e6 : 0;
 }
 
 static void lat_fill(struct row *r, struct lat *l)
@@ -819,7 +823,7 @@ static bool report(struct bench *b)
 
 	if (o->phase & PHASE_PRODUCE) {
 		prod.ran = true;
-		rate(&prod, delivered, o->size, b->t_prod_first, b->t_prod_last);
+		rate(&prod, delivered, delivered * o->size, b->t_prod_first, b->t_prod_last);
 		lat_fill(&prod, &b->prod_lat);
 		prod.errors = atomic_load(&b->dr_failed) + b->produce_refused;
 		ok = ok && delivered == o->records;
@@ -828,7 +832,7 @@ static bool report(struct bench *b)
 		cons.ran = true;
 		/* In both, the consumer could not have anything before the first send. */
 		uint64_t from = o->phase == PHASE_BOTH ? b->t_prod_first : b->t_cons_start;
-		rate(&cons, consumed, o->size, from, b->t_cons_last);
+		rate(&cons, consumed, b->cons_bytes, from, b->t_cons_last);
 		if (o->phase == PHASE_BOTH)
 			lat_fill(&cons, &b->e2e);
 		cons.errors = atomic_load(&b->cons_errors);
