@@ -20,6 +20,11 @@
 #define READ_MAX (16u * 1024 * 1024)
 #define READ_CHUNK (256u * 1024)
 
+/* Backpressure: while more than OUT_HIGH bytes of answers wait for the
+ * supervisor to read them, stop reading its requests; resume below OUT_LOW. */
+#define OUT_HIGH (64u * 1024 * 1024)
+#define OUT_LOW (16u * 1024 * 1024)
+
 static void end(struct uplink *u)
 {
 	if (u->closed)
@@ -71,7 +76,7 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
 	while (!u->closed || eof) {
 		int rc = frame_pull(u->in, UPLINK_FRAME_MAX, &u->frame);
 		if (rc == 0)
-			return;
+			break;
 		if (rc < 0) {
 			log_error("uplink: unreadable frame from the supervisor: %s", err_str(rc));
 			end(u);
@@ -85,6 +90,21 @@ static void read_cb(evutil_socket_t fd, short what, void *arg)
 		u->on_msg(u->ctx, &m);
 		if (u->frame.cap > (4u << 20))
 			buf_free(&u->frame);
+	}
+	if (!u->closed && !u->paused && uplink_pending(u) > OUT_HIGH) {
+		log_warn("uplink: supervisor is not reading; pausing requests");
+		u->paused = 1;
+		event_del(u->rd);
+	}
+}
+
+/* Output drained to the low watermark: take requests again. */
+static void write_cb(struct bufferevent *bev, void *arg)
+{
+	struct uplink *u = arg;
+	if (u->paused && !u->closed && uplink_pending(u) <= OUT_LOW) {
+		u->paused = 0;
+		event_add(u->rd, NULL);
 	}
 }
 
@@ -114,7 +134,8 @@ int uplink_init(struct uplink *u, struct event_base *base, int fd, uplink_msg_cb
 	u->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (u->in == NULL || u->rd == NULL || u->bev == NULL)
 		return ERR_NOMEM;
-	bufferevent_setcb(u->bev, NULL, NULL, event_cb, u);
+	bufferevent_setcb(u->bev, NULL, write_cb, event_cb, u);
+	bufferevent_setwatermark(u->bev, EV_WRITE, OUT_LOW, 0);
 	bufferevent_enable(u->bev, EV_WRITE);
 	event_add(u->rd, NULL);
 	return 0;

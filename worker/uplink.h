@@ -37,6 +37,7 @@ struct uplink {
 	uplink_closed_cb on_closed;
 	void *ctx;
 	int closed;
+	int paused; /* reading stopped: too many answers queued */
 };
 
 /* Starts reading fd (made non-blocking; owned from now on). Returns 0 or

@@ -693,6 +693,47 @@ START_TEST(retention_moves_the_log_start_past_old_batches)
 }
 END_TEST
 
+START_TEST(a_supervisor_that_stops_reading_pauses_requests_without_losing_any)
+{
+	struct wp w;
+	wp_start(&w, NULL);
+	static char value[50000];
+	memset(value, 'p', sizeof(value) - 1);
+	struct tb_rec rec = {.value = value};
+	for (uint64_t i = 0; i < 20; i++) {
+		struct buf b;
+		buf_init(&b);
+		tb_batch(&b, 0, &rec, 1);
+		struct ipc_msg m = produce_msg(i, &b);
+		wp_send(&w, &m);
+		buf_free(&b);
+		wp_recv(&w, &m, IPC_PRODUCE_RESULT);
+		ck_assert_int_eq(m.u.produce_result.error, KERR_NONE);
+	}
+	/* 100 fetches of ~1 MB each, written at once and not read: the
+	 * answers pile up past the worker's high watermark. */
+	struct buf all;
+	buf_init(&all);
+	for (uint64_t i = 0; i < 100; i++) {
+		struct ipc_msg m = fetch_msg(1000 + i, 0, 0, 1);
+		frame_msg(&all, &m);
+	}
+	write_all(w.fd, all.data, all.len);
+	buf_free(&all);
+	usleep(300000);
+	for (uint64_t i = 0; i < 100; i++) {
+		struct ipc_msg m;
+		wp_recv(&w, &m, IPC_FETCH_RESULT);
+		ck_assert_uint_eq(m.u.fetch_result.req_id, 1000 + i);
+		ck_assert_int_eq(count_records(&m.u.fetch_result, NULL), 20);
+	}
+	int64_t off;
+	list_offsets(&w, IPC_TS_LATEST, &off, NULL);
+	ck_assert_int_eq(off, 20);
+	wp_stop(&w);
+}
+END_TEST
+
 static Suite *worker_process_suite(void)
 {
 	Suite *s = suite_create("worker_process");
@@ -710,6 +751,7 @@ static Suite *worker_process_suite(void)
 	tcase_add_test(tc, every_acknowledged_record_survives_sigkill_and_restart);
 	tcase_add_test(tc, a_full_store_answers_storage_error_and_keeps_serving);
 	tcase_add_test(tc, retention_moves_the_log_start_past_old_batches);
+	tcase_add_test(tc, a_supervisor_that_stops_reading_pauses_requests_without_losing_any);
 	suite_add_tcase(s, tc);
 	return s;
 }
