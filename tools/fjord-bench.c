@@ -77,7 +77,6 @@ struct bench {
 	atomic_llong delivered;
 	atomic_llong dr_failed;
 	long long produce_refused;
-	atomic_bool prod_done;
 	uint64_t t_prod_first;
 	uint64_t t_prod_last;
 	char prod_err[256];
@@ -954,7 +953,6 @@ int main(int argc, char **argv)
 		}
 		free(parts);
 		produce_run(b);
-		atomic_store(&b->prod_done, true);
 	}
 join:
 	if (b->cons_started) {
