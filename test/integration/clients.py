@@ -48,14 +48,17 @@ def kcat_consume(bootstrap, topic, expect, timeout=120):
     return recs
 
 
-def rdkafka_produce(bootstrap, topic, records, acks, extra=None, timeout=120):
-    """Produces with librdkafka; returns (delivered, errors)."""
+def rdkafka_produce(bootstrap, topic, records, acks, extra=None, timeout=120, pace=None,
+                    progress=None):
+    """Produces with librdkafka; returns (delivered, errors). pace=(n, s)
+    sleeps s seconds after every n records; progress["sent"] counts them."""
     conf = {"bootstrap.servers": bootstrap, "acks": str(acks), "linger.ms": 5,
             "message.timeout.ms": 60000}
     conf.update(extra or {})
     p = confluent_kafka.Producer(conf)
     delivered = []
     errors = []
+    sent = 0
 
     def cb(err, msg):
         if err is not None:
@@ -72,6 +75,11 @@ def rdkafka_produce(bootstrap, topic, records, acks, extra=None, timeout=120):
             except BufferError:
                 p.poll(0.05)
         p.poll(0)
+        sent += 1
+        if progress is not None:
+            progress["sent"] = sent
+        if pace and sent % pace[0] == 0:
+            time.sleep(pace[1])
     left = p.flush(timeout)
     assert left == 0, "librdkafka: %d messages not delivered within %ds" % (left, timeout)
     return delivered, errors

@@ -28,19 +28,23 @@ def test():
         result = {}
 
         def produce():
+            # Paced to last ~4 s so the kills land in the middle of the stream.
             result["delivered"], result["errors"] = clients.rdkafka_produce(
                 node.bootstrap, TOPIC, recs, -1,
-                extra={"linger.ms": 1, "batch.num.messages": 200}, timeout=90)
+                extra={"linger.ms": 1, "batch.num.messages": 200}, timeout=90,
+                pace=(50, 0.01), progress=result)
 
         t = threading.Thread(target=produce)
         t.start()
         kills = []
         for victim in (0, 2):
-            time.sleep(0.4)
+            time.sleep(1.0)
             old = harness.wait_for("worker %s/%d" % (TOPIC, victim),
                                    lambda: node.worker_pid(TOPIC, victim))
             os.kill(old, signal.SIGKILL)
             kills.append(time.monotonic())
+            sent = result.get("sent", 0)
+            assert 0 < sent < N, "kill did not land mid-stream (%d of %d sent)" % (sent, N)
             new = harness.wait_for(
                 "worker %s/%d to be restarted" % (TOPIC, victim),
                 lambda: (lambda p: p if p and p != old else None)(node.worker_pid(TOPIC, victim)),
