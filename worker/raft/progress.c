@@ -101,9 +101,12 @@ bool progress_maybe_decrease(struct raft_progress *pr, uint64_t rejected, uint64
 	if (next < pr->match + 1)
 		next = pr->match + 1;
 	if (pr->state == PROGRESS_REPLICATE) {
-		/* Anything at or below match was accepted before: stale. */
+		/* Anything at or below match was accepted before: stale. A
+		 * real rejection means appends were lost or the follower
+		 * restarted: probe again, from the hinted index. */
 		if (rejected <= pr->match)
 			return false;
+		reset_state(pr, PROGRESS_PROBE);
 		pr->next = next;
 		return true;
 	}

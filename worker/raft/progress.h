@@ -27,7 +27,8 @@ void progress_become_snapshot(struct raft_progress *pr, uint64_t index);
  * that is news (match moved). */
 bool progress_maybe_update(struct raft_progress *pr, uint64_t n);
 /* A rejected append at `rejected`; next_hint is where the follower's hints
- * say to continue. Returns false for a stale rejection (ignored). */
+ * say to continue. Moves next back (never below match + 1) and returns to
+ * PROBE. Returns false for a stale rejection (ignored). */
 bool progress_maybe_decrease(struct raft_progress *pr, uint64_t rejected, uint64_t next_hint);
 /* Whether no append may be sent now. */
 bool progress_is_paused(const struct raft_progress *pr);

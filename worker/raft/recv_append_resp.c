@@ -31,11 +31,8 @@ int recv_append_response(struct raft *r, const struct raft_message *m)
 	struct raft_progress *pr = progress_find(r, m->from);
 	pr->recent_active = true;
 	if (m->reject) {
-		if (progress_maybe_decrease(pr, m->index, next_from_hint(r, m))) {
-			if (pr->state == PROGRESS_REPLICATE)
-				progress_become_probe(pr);
-			replication_send_append(r, pr, false);
-		}
+		if (progress_maybe_decrease(pr, m->index, next_from_hint(r, m)))
+			replication_send_append(r, pr, true);
 		return 0;
 	}
 	RAFT_CHECK(r, m->index <= rlog_last_index(&r->log),
