@@ -47,6 +47,7 @@ int solo_init(struct solo *r, struct event_base *base, struct store *s, uint64_t
 	store_hard_state(s, &hs);
 	hs.term++;
 	hs.vote = node_id;
+	hs.commit = store_last_index(s);
 	int rc = store_set_hard_state(s, &hs);
 	if (rc != 0) {
 		event_free(r->flush);

@@ -220,9 +220,10 @@ static int meta_put(struct store *s, const char *key, const void *p, size_t n)
 
 static int put_hard_state(struct store *s, const struct store_hard_state *hs)
 {
-	uint8_t b[16];
+	uint8_t b[24];
 	be64_store(b, hs->term);
 	be64_store(b + 8, hs->vote);
+	be64_store(b + 16, hs->commit);
 	return meta_put(s, KEY_HARD_STATE, b, sizeof(b));
 }
 
@@ -832,11 +833,12 @@ static int load_view(struct store *s)
 	uint8_t b[24];
 	struct view *w = &s->committed;
 	memset(w, 0, sizeof(*w));
-	rc = meta_get_fixed(s, t, KEY_HARD_STATE, b, 16);
+	rc = meta_get_fixed(s, t, KEY_HARD_STATE, b, 24);
 	if (rc != 0)
 		goto out;
 	w->hs.term = be64_load(b);
 	w->hs.vote = be64_load(b + 8);
+	w->hs.commit = be64_load(b + 16);
 	rc = meta_get_fixed(s, t, KEY_LOG_START, b, 24);
 	if (rc != 0)
 		goto out;

@@ -68,7 +68,8 @@ struct store_entry {
 
 struct store_hard_state {
 	uint64_t term;
-	uint64_t vote; /* node id voted for in term, 0 = none */
+	uint64_t vote;	 /* node id voted for in term, 0 = none */
+	uint64_t commit; /* last known commit index (Raft's optional third field) */
 };
 
 /* Where the log starts. Entries up to and including `index` were removed from

@@ -150,7 +150,7 @@ START_TEST(everything_survives_a_reopen)
 {
 	ck_assert_int_eq(store_txn_begin(s), 0);
 	ck_assert_int_eq(append_range(1, 4, 3), 0);
-	struct store_hard_state hs = {.term = 3, .vote = 7};
+	struct store_hard_state hs = {.term = 3, .vote = 7, .commit = 3};
 	ck_assert_int_eq(store_set_hard_state(s, &hs), 0);
 	ck_assert_int_eq(store_set_applied(s, 2), 0);
 	ck_assert_int_eq(store_put_snapshot(s, "catalog", "abc", 3), 0);
@@ -162,6 +162,7 @@ START_TEST(everything_survives_a_reopen)
 	store_hard_state(s, &hs);
 	ck_assert_uint_eq(hs.term, 3);
 	ck_assert_uint_eq(hs.vote, 7);
+	ck_assert_uint_eq(hs.commit, 3);
 	ck_assert_uint_eq(store_applied(s), 2);
 	struct buf b;
 	buf_init(&b);

@@ -95,7 +95,8 @@ static void child_run(const char *dir, uint64_t seed, int report_fd)
 			    .len = make_payload(payloads[i], idx, term, &rng),
 			};
 		}
-		hs = (struct store_hard_state){.term = term, .vote = vote_of(term)};
+		hs = (struct store_hard_state){
+		    .term = term, .vote = vote_of(term), .commit = start + n - 1};
 		if (store_txn_begin(s) != 0 || store_append(s, e, n) != 0 ||
 		    store_set_hard_state(s, &hs) != 0 || store_txn_commit(s) != 0)
 			_exit(4);
@@ -162,6 +163,10 @@ static void verify_store(const char *dir, uint64_t rep_idx, uint64_t rep_term, u
 		      (unsigned long long)seed);
 
 	uint64_t first = store_first_index(s), last = store_last_index(s);
+	/* Written in the same transaction as the entries: always the last. */
+	ck_assert_msg(hs.commit == last, "seed %llu: hard state commit %llu, last index %llu",
+		      (unsigned long long)seed, (unsigned long long)hs.commit,
+		      (unsigned long long)last);
 	ck_assert_msg(last >= rep_idx, "seed %llu: last index %llu < reported %llu",
 		      (unsigned long long)seed, (unsigned long long)last,
 		      (unsigned long long)rep_idx);
