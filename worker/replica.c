@@ -123,7 +123,7 @@ static void on_produce(struct replica *r, struct ipc_produce *pr)
 		/* The whole open group is lost (solo.h); on_failed answers the
 		 * others at the end of the iteration. */
 		partition_rewind(&r->part, base);
-		produce_answer(r, pr->req_id, kerr_from_err(rc), -1);
+		produce_answer(r, pr->req_id, KERR_KAFKA_STORAGE_ERROR, -1);
 		return;
 	}
 	struct pending_produce p = {.req_id = pr->req_id,
@@ -160,12 +160,12 @@ static void on_committed(void *ctx, uint64_t commit_index)
 static void on_failed(void *ctx, int err)
 {
 	struct replica *r = ctx;
-	int16_t k = kerr_from_err(err);
+	/* Retriable for the producer whatever the cause: nothing was stored. */
 	for (size_t i = 0; i < r->n_pend; i++)
-		produce_answer(r, r->pend[i].req_id, k, -1);
+		produce_answer(r, r->pend[i].req_id, KERR_KAFKA_STORAGE_ERROR, -1);
 	r->n_pend = 0;
 	partition_rewind(&r->part, r->part.high_watermark);
-	if (err != ERR_NOSPACE) {
+	if (err == ERR_IO || err == ERR_CORRUPT) {
 		/* After a failed commit or fsync what reached the disk is
 		 * unknown; a restart reopens the store from what is there. */
 		log_error("storage failed (%s); stopping so the supervisor restarts us",

@@ -254,8 +254,12 @@ static int meta_get_fixed(struct store *s, MDB_txn *t, const char *key, uint8_t 
 	return 0;
 }
 
-int store_set_hard_state(struct store *s, const struct store_hard_state *hs)
+static int with_reserve(struct store *s, int (*op)(struct store *, const void *), const void *arg,
+			bool frees);
+
+static int hard_state_op(struct store *s, const void *p)
 {
+	const struct store_hard_state *hs = p;
 	bool own;
 	int rc = w_enter(s, &own);
 	if (rc != 0)
@@ -264,6 +268,11 @@ int store_set_hard_state(struct store *s, const struct store_hard_state *hs)
 	if (rc == 0)
 		s->cur.hs = *hs;
 	return w_leave(s, own, rc);
+}
+
+int store_set_hard_state(struct store *s, const struct store_hard_state *hs)
+{
+	return with_reserve(s, hard_state_op, hs, false);
 }
 
 int store_set_applied(struct store *s, uint64_t index)
@@ -534,8 +543,12 @@ static int delete_prefix(struct store *s, uint64_t upto)
  *
  * LMDB keeps the pages freed by transaction N for the snapshot of N-1 until
  * N+1 has committed; a tiny second transaction right after the delete makes
- * the freed space usable by the very next batch. */
-static int with_reserve(struct store *s, int (*op)(struct store *, const void *), const void *arg)
+ * the freed space usable by the very next batch.
+ *
+ * The hard state goes through here too: a worker restarting on a full store
+ * must still be able to start its term, or it could never run retention. */
+static int with_reserve(struct store *s, int (*op)(struct store *, const void *), const void *arg,
+			bool frees)
 {
 	if (s->in_batch)
 		return op(s, arg);
@@ -550,7 +563,7 @@ static int with_reserve(struct store *s, int (*op)(struct store *, const void *)
 		grown = true;
 		rc = op(s, arg);
 	}
-	if (rc == 0)
+	if (rc == 0 && frees)
 		rc = store_set_applied(s, s->committed.applied);
 	if (grown)
 		mdb_env_set_mapsize(s->env, s->map_size);
@@ -591,7 +604,7 @@ static int compact_op(struct store *s, const void *p)
 int store_compact(struct store *s, uint64_t upto, int64_t kafka_offset)
 {
 	struct compact_arg a = {upto, kafka_offset};
-	return with_reserve(s, compact_op, &a);
+	return with_reserve(s, compact_op, &a, true);
 }
 
 static int reset_op(struct store *s, const void *p)
@@ -615,7 +628,7 @@ static int reset_op(struct store *s, const void *p)
 
 int store_reset(struct store *s, const struct store_log_start *ls)
 {
-	return with_reserve(s, reset_op, ls);
+	return with_reserve(s, reset_op, ls, true);
 }
 
 /* --- scans -------------------------------------------------------------- */

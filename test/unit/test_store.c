@@ -430,6 +430,30 @@ START_TEST(a_full_map_reports_nospace_and_the_store_recovers_after_compaction)
 	ck_assert_int_eq(rc, ERR_NOSPACE);
 	ck_assert_uint_gt(i, 10);
 	ck_assert_uint_eq(store_last_index(s), i - 1);
+	/* Fill the last crumbs with ever smaller entries until even a
+	 * one-byte append finds no page. */
+	uint64_t j = i;
+	for (size_t len = sizeof(big) / 2; len > 0; len /= 2) {
+		for (int tries = 0; tries < 1000; tries++) {
+			struct store_entry e = {.index = j,
+						.term = 1,
+						.base_offset = (int64_t)j,
+						.data = big,
+						.len = len};
+			if (store_append(s, &e, 1) != 0)
+				break;
+			j++;
+		}
+	}
+	struct store_entry tiny = {
+	    .index = j, .term = 1, .base_offset = (int64_t)j, .data = big, .len = 1};
+	ck_assert_int_eq(store_append(s, &tiny, 1), ERR_NOSPACE);
+	i = j;
+	/* A restarting replica can still save its new term on a full store. */
+	store_close(s);
+	ck_assert_int_eq(store_open(dir, &o, &s), 0);
+	struct store_hard_state hs = {.term = 9, .vote = 1, .commit = i - 1};
+	ck_assert_int_eq(store_set_hard_state(s, &hs), 0);
 	/* Small writes that fit may still go through; reads work. */
 	uint64_t t;
 	ck_assert_int_eq(store_term(s, i - 1, &t), 0);

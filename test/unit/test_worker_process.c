@@ -661,6 +661,15 @@ START_TEST(a_full_store_answers_storage_error_and_keeps_serving)
 	ck_assert(m.u.produce_result.error == KERR_NONE ||
 		  m.u.produce_result.error == KERR_KAFKA_STORAGE_ERROR);
 	buf_free(&b);
+	/* A restart on the full store still starts a new term and serves. */
+	uint64_t term = w.status.term;
+	wp_kill(&w);
+	wp_start(&w, flags);
+	wp_recv(&w, &m, IPC_STATUS);
+	ck_assert_uint_eq(m.u.status.term, term + 1);
+	ck_assert_int_ge(m.u.status.high_watermark, ok);
+	list_offsets(&w, IPC_TS_EARLIEST, &off, NULL);
+	ck_assert_int_eq(off, 0);
 	wp_stop(&w);
 }
 END_TEST
