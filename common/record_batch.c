@@ -9,7 +9,7 @@
 #include "crc32c.h"
 #include "err.h"
 
-int record_batch_header(const uint8_t *p, size_t len, struct rb_header *h)
+int record_batch_parse_header(const uint8_t *p, size_t len, struct record_batch_header *h)
 {
 	if (len < RB_OFF_MAGIC + 1)
 		return ERR_TRUNCATED;
@@ -54,7 +54,7 @@ static const uint8_t *read_field(struct reader *r, int32_t *len, int allow_null)
 }
 
 /* Parses one record from r (positioned at its length varint) into *out. */
-static int parse_record(struct reader *r, struct rb_record *out)
+static int parse_record(struct reader *r, struct record_batch_record *out)
 {
 	int32_t rec_len = read_i32(r, 0);
 	if (r->err)
@@ -87,11 +87,12 @@ static int parse_record(struct reader *r, struct rb_record *out)
 	return 0;
 }
 
-int record_batch_validate(const uint8_t *p, size_t len, struct rb_header *hout, size_t *batch_len)
+int record_batch_validate(const uint8_t *p, size_t len, struct record_batch_header *hout,
+			  size_t *batch_len)
 {
-	struct rb_header tmp;
-	struct rb_header *h = hout ? hout : &tmp;
-	int rc = record_batch_header(p, len, h);
+	struct record_batch_header tmp;
+	struct record_batch_header *h = hout ? hout : &tmp;
+	int rc = record_batch_parse_header(p, len, h);
 	if (rc != 0)
 		return rc;
 	size_t total = (size_t)h->batch_length + RB_LENGTH_OVERHEAD;
@@ -100,11 +101,11 @@ int record_batch_validate(const uint8_t *p, size_t len, struct rb_header *hout, 
 	if (h->records_count < 0)
 		return ERR_INVALID;
 	if ((h->attributes & RB_ATTR_COMPRESSION_MASK) == 0) {
-		struct rb_record_iter it;
-		struct rb_record rec;
-		rb_record_iter_init(&it, p, total);
+		struct record_batch_records it;
+		struct record_batch_record rec;
+		record_batch_records_init(&it, p, total);
 		for (;;) {
-			rc = rb_record_iter_next(&it, &rec);
+			rc = record_batch_records_next(&it, &rec);
 			if (rc == 0)
 				break;
 			if (rc < 0)
@@ -117,21 +118,21 @@ int record_batch_validate(const uint8_t *p, size_t len, struct rb_header *hout, 
 	return 0;
 }
 
-void rb_iter_init(struct rb_iter *it, const uint8_t *p, size_t len)
+void record_batch_iter_init(struct record_batch_iter *it, const uint8_t *p, size_t len)
 {
 	it->p = p;
 	it->len = len;
 	it->pos = 0;
 }
 
-static int iter_next(struct rb_iter *it, const uint8_t **batch, size_t *batch_len,
-		     struct rb_header *h, int full)
+static int iter_next(struct record_batch_iter *it, const uint8_t **batch, size_t *batch_len,
+		     struct record_batch_header *h, int full)
 {
 	if (it->pos >= it->len)
 		return 0;
 	const uint8_t *p = it->p + it->pos;
 	size_t left = it->len - it->pos;
-	struct rb_header tmp;
+	struct record_batch_header tmp;
 	if (h == NULL)
 		h = &tmp;
 	size_t n;
@@ -139,7 +140,7 @@ static int iter_next(struct rb_iter *it, const uint8_t **batch, size_t *batch_le
 	if (full) {
 		rc = record_batch_validate(p, left, h, &n);
 	} else {
-		rc = record_batch_header(p, left, h);
+		rc = record_batch_parse_header(p, left, h);
 		n = (size_t)h->batch_length + RB_LENGTH_OVERHEAD;
 	}
 	if (rc != 0) {
@@ -152,13 +153,14 @@ static int iter_next(struct rb_iter *it, const uint8_t **batch, size_t *batch_le
 	return 1;
 }
 
-int rb_iter_next(struct rb_iter *it, const uint8_t **batch, size_t *batch_len, struct rb_header *h)
+int record_batch_iter_next(struct record_batch_iter *it, const uint8_t **batch, size_t *batch_len,
+			   struct record_batch_header *h)
 {
 	return iter_next(it, batch, batch_len, h, 1);
 }
 
-int rb_iter_next_header(struct rb_iter *it, const uint8_t **batch, size_t *batch_len,
-			struct rb_header *h)
+int record_batch_iter_next_header(struct record_batch_iter *it, const uint8_t **batch,
+				  size_t *batch_len, struct record_batch_header *h)
 {
 	return iter_next(it, batch, batch_len, h, 0);
 }
@@ -208,7 +210,8 @@ void record_batch_set_leader_epoch(uint8_t *b, int32_t v)
 	be32_store(b + RB_OFF_LEADER_EPOCH, (uint32_t)v);
 }
 
-int rb_record_iter_init(struct rb_record_iter *it, const uint8_t *batch, size_t batch_len)
+int record_batch_records_init(struct record_batch_records *it, const uint8_t *batch,
+			      size_t batch_len)
 {
 	it->left = 0;
 	if ((record_batch_attributes(batch) & RB_ATTR_COMPRESSION_MASK) != 0)
@@ -222,7 +225,7 @@ int rb_record_iter_init(struct rb_record_iter *it, const uint8_t *batch, size_t 
 	return 0;
 }
 
-int rb_record_iter_next(struct rb_record_iter *it, struct rb_record *r)
+int record_batch_records_next(struct record_batch_records *it, struct record_batch_record *r)
 {
 	if (it->left <= 0)
 		return 0;
@@ -238,7 +241,7 @@ int rb_record_iter_next(struct rb_record_iter *it, struct rb_record *r)
 	return 1;
 }
 
-void rb_header_iter_init(struct rb_header_iter *it, const struct rb_record *r)
+void record_batch_headers_init(struct record_batch_headers *it, const struct record_batch_record *r)
 {
 	it->p = r->headers;
 	it->len = r->headers_len;
@@ -246,8 +249,8 @@ void rb_header_iter_init(struct rb_header_iter *it, const struct rb_record *r)
 	it->left = r->n_headers;
 }
 
-int rb_header_iter_next(struct rb_header_iter *it, const uint8_t **key, int32_t *key_len,
-			const uint8_t **value, int32_t *value_len)
+int record_batch_headers_next(struct record_batch_headers *it, const uint8_t **key,
+			      int32_t *key_len, const uint8_t **value, int32_t *value_len)
 {
 	if (it->left <= 0)
 		return 0;

@@ -6,7 +6,9 @@
  * broker-owned fields that sit outside the CRC (baseOffset and
  * partitionLeaderEpoch), and iterates records and headers. It never
  * allocates and never decompresses: a compressed batch is checked up to its
- * CRC only. All pointers it hands out borrow from the caller's buffer. */
+ * CRC only. All pointers it hands out borrow from the caller's buffer.
+ * Functions and types are record_batch_*; the layout constants use the
+ * short prefix RB_ to keep header arithmetic readable. */
 #ifndef FJORD_RECORD_BATCH_H
 #define FJORD_RECORD_BATCH_H
 
@@ -36,7 +38,7 @@
 #define RB_ATTR_TRANSACTIONAL 0x10
 #define RB_ATTR_CONTROL 0x20
 
-struct rb_header {
+struct record_batch_header {
 	int64_t base_offset;
 	int32_t batch_length; /* bytes after this field: total size - 12 */
 	int32_t leader_epoch;
@@ -58,32 +60,34 @@ struct rb_header {
  *   ERR_TRUNCATED   fewer than 17 bytes, or the batch extends past len;
  *   ERR_UNSUPPORTED magic is not 2 (nothing after the magic is read);
  *   ERR_INVALID     batchLength too small for a v2 header. */
-int record_batch_header(const uint8_t *p, size_t len, struct rb_header *h);
+int record_batch_parse_header(const uint8_t *p, size_t len, struct record_batch_header *h);
 
 /* Fully validates the one batch that starts at p (there may be more bytes
  * after it): the header as above, then the CRC-32C over attributes..end
  * (ERR_CORRUPT), recordsCount >= 0 (ERR_INVALID) and, when uncompressed,
  * that exactly recordsCount well-formed records fill the batch to its end
  * (ERR_INVALID). On success fills *h (may be NULL) and *batch_len. */
-int record_batch_validate(const uint8_t *p, size_t len, struct rb_header *h, size_t *batch_len);
+int record_batch_validate(const uint8_t *p, size_t len, struct record_batch_header *h,
+			  size_t *batch_len);
 
 /* Iterates the batches laid end to end in a records field. */
-struct rb_iter {
+struct record_batch_iter {
 	const uint8_t *p; /* borrowed */
 	size_t len;
 	size_t pos;
 };
 
-void rb_iter_init(struct rb_iter *it, const uint8_t *p, size_t len);
+void record_batch_iter_init(struct record_batch_iter *it, const uint8_t *p, size_t len);
 /* Validates (record_batch_validate) and returns the next batch: 1 with
  * *batch, *batch_len (borrowed) and *h (may be NULL) set, 0 at the clean end
  * of the buffer, or a negative ERR_* from validation (the iterator stops). */
-int rb_iter_next(struct rb_iter *it, const uint8_t **batch, size_t *batch_len, struct rb_header *h);
+int record_batch_iter_next(struct record_batch_iter *it, const uint8_t **batch, size_t *batch_len,
+			   struct record_batch_header *h);
 
 /* Header-only variant for data already validated once (e.g. read back from
  * the store): checks lengths, not CRCs or records. Same return values. */
-int rb_iter_next_header(struct rb_iter *it, const uint8_t **batch, size_t *batch_len,
-			struct rb_header *h);
+int record_batch_iter_next_header(struct record_batch_iter *it, const uint8_t **batch,
+				  size_t *batch_len, struct record_batch_header *h);
 
 /* Field accessors on a batch known to hold at least RB_HEADER_LEN bytes. */
 int64_t record_batch_base_offset(const uint8_t *batch);
@@ -101,7 +105,7 @@ void record_batch_set_base_offset(uint8_t *batch, int64_t base_offset);
 void record_batch_set_leader_epoch(uint8_t *batch, int32_t epoch);
 
 /* One record of an uncompressed batch; pointers borrow from the batch. */
-struct rb_record {
+struct record_batch_record {
 	int8_t attributes;
 	int64_t timestamp_delta;
 	int32_t offset_delta;
@@ -110,11 +114,11 @@ struct rb_record {
 	int32_t value_len; /* -1 = null value */
 	const uint8_t *value;
 	int32_t n_headers;
-	const uint8_t *headers; /* the raw header section, see rb_header_iter */
+	const uint8_t *headers; /* the raw header section, see record_batch_headers */
 	size_t headers_len;
 };
 
-struct rb_record_iter {
+struct record_batch_records {
 	const uint8_t *p; /* borrowed: first record */
 	size_t len;	  /* bytes of records */
 	size_t pos;
@@ -123,23 +127,25 @@ struct rb_record_iter {
 
 /* Starts iterating the records of a batch that record_batch_validate
  * accepted. Returns 0, or ERR_UNSUPPORTED for a compressed batch. */
-int rb_record_iter_init(struct rb_record_iter *it, const uint8_t *batch, size_t batch_len);
+int record_batch_records_init(struct record_batch_records *it, const uint8_t *batch,
+			      size_t batch_len);
 /* Returns 1 with *r set, 0 after the last record, or ERR_INVALID /
  * ERR_TRUNCATED for a malformed record. */
-int rb_record_iter_next(struct rb_record_iter *it, struct rb_record *r);
+int record_batch_records_next(struct record_batch_records *it, struct record_batch_record *r);
 
 /* Iterates the headers of one record. */
-struct rb_header_iter {
+struct record_batch_headers {
 	const uint8_t *p;
 	size_t len;
 	size_t pos;
 	int32_t left;
 };
 
-void rb_header_iter_init(struct rb_header_iter *it, const struct rb_record *r);
+void record_batch_headers_init(struct record_batch_headers *it,
+			       const struct record_batch_record *r);
 /* Returns 1 with key (never NULL when key_len > 0) and value (-1 = null),
  * 0 at the end, or ERR_INVALID / ERR_TRUNCATED. */
-int rb_header_iter_next(struct rb_header_iter *it, const uint8_t **key, int32_t *key_len,
-			const uint8_t **value, int32_t *value_len);
+int record_batch_headers_next(struct record_batch_headers *it, const uint8_t **key,
+			      int32_t *key_len, const uint8_t **value, int32_t *value_len);
 
 #endif

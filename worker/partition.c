@@ -1,7 +1,7 @@
 /* partition.c - Kafka produce/fetch/list-offsets semantics over the store.
  *
  * Stored entries were validated once, on produce; reading them back walks
- * batch headers only (rb_iter_next_header), never CRCs or records, except
+ * batch headers only (record_batch_iter_next_header), never CRCs or records, except
  * where ListOffsets needs record timestamps. */
 #include "partition.h"
 
@@ -20,13 +20,13 @@
 
 int64_t partition_entry_next_offset(const uint8_t *payload, size_t len)
 {
-	struct rb_iter it;
+	struct record_batch_iter it;
 	const uint8_t *b;
 	size_t bl;
 	int64_t next = -1;
-	rb_iter_init(&it, payload, len);
+	record_batch_iter_init(&it, payload, len);
 	int rc;
-	while ((rc = rb_iter_next_header(&it, &b, &bl, NULL)) == 1)
+	while ((rc = record_batch_iter_next_header(&it, &b, &bl, NULL)) == 1)
 		next = record_batch_next_offset(b);
 	return rc < 0 ? -1 : next;
 }
@@ -112,9 +112,9 @@ int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int
 	 * decide the error before the CRC is computed. */
 	size_t pos = 0;
 	while (pos < len) {
-		struct rb_header h;
+		struct record_batch_header h;
 		size_t bl;
-		int rc = record_batch_header(records + pos, len - pos, &h);
+		int rc = record_batch_parse_header(records + pos, len - pos, &h);
 		if (rc != 0)
 			return produce_error(rc);
 		if ((int64_t)h.batch_length + RB_LENGTH_OVERHEAD > p->cfg.max_message_bytes)
@@ -172,12 +172,12 @@ static int fetch_cb(void *ctx, const struct store_entry *e)
 	struct fetch_ctx *x = ctx;
 	if (e->kind != STORE_KIND_DATA)
 		return 0;
-	struct rb_iter it;
+	struct record_batch_iter it;
 	const uint8_t *b;
 	size_t bl;
 	int rc;
-	rb_iter_init(&it, e->data, e->len);
-	while ((rc = rb_iter_next_header(&it, &b, &bl, NULL)) == 1) {
+	record_batch_iter_init(&it, e->data, e->len);
+	while ((rc = record_batch_iter_next_header(&it, &b, &bl, NULL)) == 1) {
 		if (record_batch_next_offset(b) <= x->offset)
 			continue; /* before the wanted offset */
 		if (record_batch_base_offset(b) >= x->hwm)
@@ -252,12 +252,12 @@ struct ts_ctx {
 static int find_record(const uint8_t *b, size_t bl, int64_t want, int exact, int64_t *off,
 		       int64_t *ts)
 {
-	struct rb_record_iter ri;
-	struct rb_record r;
+	struct record_batch_records ri;
+	struct record_batch_record r;
 	int64_t base_ts = record_batch_base_timestamp(b);
-	if (rb_record_iter_init(&ri, b, bl) != 0)
+	if (record_batch_records_init(&ri, b, bl) != 0)
 		return 0;
-	while (rb_record_iter_next(&ri, &r) == 1) {
+	while (record_batch_records_next(&ri, &r) == 1) {
 		int64_t t = base_ts + r.timestamp_delta;
 		if (exact ? t == want : t >= want) {
 			*off = record_batch_base_offset(b) + r.offset_delta;
@@ -285,12 +285,12 @@ static int ts_cb(void *ctx, const struct store_entry *e)
 	struct ts_ctx *x = ctx;
 	if (e->kind != STORE_KIND_DATA)
 		return 0;
-	struct rb_iter it;
+	struct record_batch_iter it;
 	const uint8_t *b;
 	size_t bl;
 	int rc;
-	rb_iter_init(&it, e->data, e->len);
-	while ((rc = rb_iter_next_header(&it, &b, &bl, NULL)) == 1) {
+	record_batch_iter_init(&it, e->data, e->len);
+	while ((rc = record_batch_iter_next_header(&it, &b, &bl, NULL)) == 1) {
 		if (record_batch_base_offset(b) >= x->hwm)
 			return 1;
 		int64_t max_ts = record_batch_max_timestamp(b);
@@ -349,11 +349,11 @@ static int retain_cb(void *ctx, const struct store_entry *e)
 	struct retain_ctx *x = ctx;
 	int64_t newest = INT64_MIN, next = -1;
 	if (e->kind == STORE_KIND_DATA) {
-		struct rb_iter it;
+		struct record_batch_iter it;
 		const uint8_t *b;
 		size_t bl;
-		rb_iter_init(&it, e->data, e->len);
-		while (rb_iter_next_header(&it, &b, &bl, NULL) == 1) {
+		record_batch_iter_init(&it, e->data, e->len);
+		while (record_batch_iter_next_header(&it, &b, &bl, NULL) == 1) {
 			if (record_batch_max_timestamp(b) > newest)
 				newest = record_batch_max_timestamp(b);
 			next = record_batch_next_offset(b);

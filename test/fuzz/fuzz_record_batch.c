@@ -23,25 +23,25 @@ static void fail(const char *what)
 	abort();
 }
 
-static void walk_records(const uint8_t *b, size_t bl, const struct rb_header *h)
+static void walk_records(const uint8_t *b, size_t bl, const struct record_batch_header *h)
 {
-	struct rb_record_iter it;
-	if (rb_record_iter_init(&it, b, bl) != 0)
+	struct record_batch_records it;
+	if (record_batch_records_init(&it, b, bl) != 0)
 		return; /* compressed: checked by CRC only */
-	struct rb_record r;
+	struct record_batch_record r;
 	int32_t n = 0;
 	int rc;
-	while ((rc = rb_record_iter_next(&it, &r)) == 1) {
+	while ((rc = record_batch_records_next(&it, &r)) == 1) {
 		n++;
 		if (r.key_len > 0 && (r.key < b || r.key + r.key_len > b + bl))
 			fail("key outside the batch");
 		if (r.value_len > 0 && (r.value < b || r.value + r.value_len > b + bl))
 			fail("value outside the batch");
-		struct rb_header_iter hi;
+		struct record_batch_headers hi;
 		const uint8_t *k, *v;
 		int32_t kl, vl, nh = 0;
-		rb_header_iter_init(&hi, &r);
-		while ((rc = rb_header_iter_next(&hi, &k, &kl, &v, &vl)) == 1)
+		record_batch_headers_init(&hi, &r);
+		while ((rc = record_batch_headers_next(&hi, &k, &kl, &v, &vl)) == 1)
 			nh++;
 		if (rc != 0 || nh != r.n_headers)
 			fail("headers of an accepted record do not parse");
@@ -52,16 +52,17 @@ static void walk_records(const uint8_t *b, size_t bl, const struct rb_header *h)
 
 static void check(const uint8_t *data, size_t size)
 {
-	struct rb_iter it, hit;
+	struct record_batch_iter it, hit;
 	const uint8_t *b, *hb;
 	size_t bl, hbl;
-	struct rb_header h;
-	rb_iter_init(&it, data, size);
-	rb_iter_init(&hit, data, size);
-	while (rb_iter_next(&it, &b, &bl, &h) == 1) {
+	struct record_batch_header h;
+	record_batch_iter_init(&it, data, size);
+	record_batch_iter_init(&hit, data, size);
+	while (record_batch_iter_next(&it, &b, &bl, &h) == 1) {
 		if (b < data || b + bl > data + size || bl < RB_HEADER_LEN)
 			fail("batch outside the input");
-		if (rb_iter_next_header(&hit, &hb, &hbl, NULL) != 1 || hb != b || hbl != bl)
+		if (record_batch_iter_next_header(&hit, &hb, &hbl, NULL) != 1 || hb != b ||
+		    hbl != bl)
 			fail("header walk frames batches differently");
 		walk_records(b, bl, &h);
 	}
@@ -77,11 +78,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (copy == NULL)
 		return 0;
 	memcpy(copy, data, size);
-	struct rb_iter it;
+	struct record_batch_iter it;
 	const uint8_t *b;
 	size_t bl;
-	rb_iter_init(&it, copy, size);
-	while (rb_iter_next_header(&it, &b, &bl, NULL) == 1) {
+	record_batch_iter_init(&it, copy, size);
+	while (record_batch_iter_next_header(&it, &b, &bl, NULL) == 1) {
 		uint8_t *w = copy + (b - copy);
 		be32_store(w + RB_OFF_CRC,
 			   crc32c(0, w + RB_OFF_ATTRIBUTES, bl - RB_OFF_ATTRIBUTES));

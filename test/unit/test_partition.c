@@ -85,13 +85,13 @@ static int64_t produce_n(int n, int64_t ts0, const char *tag)
 /* Returns the base offsets of the batches in a fetch result, -1 ended. */
 static int batch_bases(const struct buf *out, int64_t *bases, int max)
 {
-	struct rb_iter it;
+	struct record_batch_iter it;
 	const uint8_t *b;
 	size_t bl;
-	struct rb_header h;
+	struct record_batch_header h;
 	int n = 0;
-	rb_iter_init(&it, out->data, out->len);
-	while (rb_iter_next(&it, &b, &bl, &h) == 1 && n < max)
+	record_batch_iter_init(&it, out->data, out->len);
+	while (record_batch_iter_next(&it, &b, &bl, &h) == 1 && n < max)
 		bases[n++] = h.base_offset;
 	return n;
 }
@@ -113,14 +113,14 @@ START_TEST(produced_batches_get_consecutive_offsets_and_read_back_whole)
 	ck_assert_int_eq(bases[1], 3);
 	ck_assert_int_eq(bases[2], 5);
 	/* Stored batches carry the leader epoch and still pass their CRC. */
-	struct rb_header h;
+	struct record_batch_header h;
 	size_t bl;
 	ck_assert_int_eq(record_batch_validate(out.data, out.len, &h, &bl), 0);
 	ck_assert_int_eq(h.leader_epoch, 7);
-	struct rb_record_iter ri;
-	struct rb_record r;
-	ck_assert_int_eq(rb_record_iter_init(&ri, out.data, bl), 0);
-	ck_assert_int_eq(rb_record_iter_next(&ri, &r), 1);
+	struct record_batch_records ri;
+	struct record_batch_record r;
+	ck_assert_int_eq(record_batch_records_init(&ri, out.data, bl), 0);
+	ck_assert_int_eq(record_batch_records_next(&ri, &r), 1);
 	ck_assert_int_eq(r.value_len, 3);
 	ck_assert_mem_eq(r.value, "a-0", 3);
 	buf_free(&out);

@@ -13,7 +13,7 @@ START_TEST(a_well_formed_batch_validates_and_exposes_its_header)
 	struct buf b;
 	buf_init(&b);
 	tb_simple_batch(&b, 3, 1700000000000, "v");
-	struct rb_header h;
+	struct record_batch_header h;
 	size_t n = 0;
 	ck_assert_int_eq(record_batch_validate(b.data, b.len, &h, &n), 0);
 	ck_assert_uint_eq(n, b.len);
@@ -46,11 +46,11 @@ START_TEST(records_iterate_with_keys_values_and_headers_in_order)
 	ck_assert_int_eq(record_batch_validate(b.data, b.len, NULL, &n), 0);
 	ck_assert_int_eq(record_batch_max_timestamp(b.data), 1005);
 
-	struct rb_record_iter it;
-	struct rb_record r;
-	ck_assert_int_eq(rb_record_iter_init(&it, b.data, n), 0);
+	struct record_batch_records it;
+	struct record_batch_record r;
+	ck_assert_int_eq(record_batch_records_init(&it, b.data, n), 0);
 
-	ck_assert_int_eq(rb_record_iter_next(&it, &r), 1);
+	ck_assert_int_eq(record_batch_records_next(&it, &r), 1);
 	ck_assert_int_eq(r.offset_delta, 0);
 	ck_assert_int_eq(r.timestamp_delta, 0);
 	ck_assert_int_eq(r.key_len, 2);
@@ -58,18 +58,18 @@ START_TEST(records_iterate_with_keys_values_and_headers_in_order)
 	ck_assert_int_eq(r.value_len, 5);
 	ck_assert_mem_eq(r.value, "hello", 5);
 	ck_assert_int_eq(r.n_headers, 1);
-	struct rb_header_iter hi;
+	struct record_batch_headers hi;
 	const uint8_t *hk, *hv;
 	int32_t hkl, hvl;
-	rb_header_iter_init(&hi, &r);
-	ck_assert_int_eq(rb_header_iter_next(&hi, &hk, &hkl, &hv, &hvl), 1);
+	record_batch_headers_init(&hi, &r);
+	ck_assert_int_eq(record_batch_headers_next(&hi, &hk, &hkl, &hv, &hvl), 1);
 	ck_assert_int_eq(hkl, 1);
 	ck_assert_mem_eq(hk, "h", 1);
 	ck_assert_int_eq(hvl, 1);
 	ck_assert_mem_eq(hv, "x", 1);
-	ck_assert_int_eq(rb_header_iter_next(&hi, &hk, &hkl, &hv, &hvl), 0);
+	ck_assert_int_eq(record_batch_headers_next(&hi, &hk, &hkl, &hv, &hvl), 0);
 
-	ck_assert_int_eq(rb_record_iter_next(&it, &r), 1);
+	ck_assert_int_eq(record_batch_records_next(&it, &r), 1);
 	ck_assert_int_eq(r.offset_delta, 1);
 	ck_assert_int_eq(r.timestamp_delta, 5);
 	ck_assert_int_eq(r.key_len, -1);
@@ -77,16 +77,16 @@ START_TEST(records_iterate_with_keys_values_and_headers_in_order)
 	ck_assert_int_eq(r.value_len, -1);
 	ck_assert_int_eq(r.n_headers, 0);
 
-	ck_assert_int_eq(rb_record_iter_next(&it, &r), 1);
+	ck_assert_int_eq(record_batch_records_next(&it, &r), 1);
 	ck_assert_int_eq(r.offset_delta, 2);
 	ck_assert_int_eq(r.key_len, 0);
 	ck_assert_int_eq(r.value_len, 0);
-	rb_header_iter_init(&hi, &r);
-	ck_assert_int_eq(rb_header_iter_next(&hi, &hk, &hkl, &hv, &hvl), 1);
+	record_batch_headers_init(&hi, &r);
+	ck_assert_int_eq(record_batch_headers_next(&hi, &hk, &hkl, &hv, &hvl), 1);
 	ck_assert_int_eq(hvl, -1);
 	ck_assert_ptr_null(hv);
 
-	ck_assert_int_eq(rb_record_iter_next(&it, &r), 0);
+	ck_assert_int_eq(record_batch_records_next(&it, &r), 0);
 	buf_free(&b);
 }
 END_TEST
@@ -98,28 +98,28 @@ START_TEST(several_batches_laid_end_to_end_iterate_in_order)
 	size_t p0 = tb_simple_batch(&b, 1, 10, "a");
 	size_t p1 = tb_simple_batch(&b, 4, 20, "b");
 	size_t p2 = tb_simple_batch(&b, 2, 30, "c");
-	struct rb_iter it;
+	struct record_batch_iter it;
 	const uint8_t *bp;
 	size_t bl;
-	struct rb_header h;
-	rb_iter_init(&it, b.data, b.len);
-	ck_assert_int_eq(rb_iter_next(&it, &bp, &bl, &h), 1);
+	struct record_batch_header h;
+	record_batch_iter_init(&it, b.data, b.len);
+	ck_assert_int_eq(record_batch_iter_next(&it, &bp, &bl, &h), 1);
 	ck_assert_ptr_eq(bp, b.data + p0);
 	ck_assert_uint_eq(bl, p1 - p0);
 	ck_assert_int_eq(h.records_count, 1);
-	ck_assert_int_eq(rb_iter_next(&it, &bp, &bl, &h), 1);
+	ck_assert_int_eq(record_batch_iter_next(&it, &bp, &bl, &h), 1);
 	ck_assert_ptr_eq(bp, b.data + p1);
 	ck_assert_int_eq(h.records_count, 4);
-	ck_assert_int_eq(rb_iter_next(&it, &bp, &bl, &h), 1);
+	ck_assert_int_eq(record_batch_iter_next(&it, &bp, &bl, &h), 1);
 	ck_assert_ptr_eq(bp, b.data + p2);
 	ck_assert_uint_eq(bl, b.len - p2);
 	ck_assert_int_eq(h.base_timestamp, 30);
-	ck_assert_int_eq(rb_iter_next(&it, &bp, &bl, &h), 0);
+	ck_assert_int_eq(record_batch_iter_next(&it, &bp, &bl, &h), 0);
 
 	/* The header-only walk sees the same three batches. */
 	int count = 0;
-	rb_iter_init(&it, b.data, b.len);
-	while (rb_iter_next_header(&it, &bp, &bl, NULL) == 1)
+	record_batch_iter_init(&it, b.data, b.len);
+	while (record_batch_iter_next_header(&it, &bp, &bl, NULL) == 1)
 		count++;
 	ck_assert_int_eq(count, 3);
 	buf_free(&b);
@@ -153,10 +153,10 @@ START_TEST(a_batch_truncated_at_every_length_is_rejected_as_truncated)
 	buf_init(&b);
 	tb_simple_batch(&b, 3, 5, "trunc");
 	size_t n;
-	struct rb_header h;
+	struct record_batch_header h;
 	for (size_t len = 0; len < b.len; len++) {
 		ck_assert_int_eq(record_batch_validate(b.data, len, &h, &n), ERR_TRUNCATED);
-		ck_assert_int_eq(record_batch_header(b.data, len, &h), ERR_TRUNCATED);
+		ck_assert_int_eq(record_batch_parse_header(b.data, len, &h), ERR_TRUNCATED);
 	}
 	ck_assert_int_eq(record_batch_validate(b.data, b.len, &h, &n), 0);
 
@@ -165,13 +165,13 @@ START_TEST(a_batch_truncated_at_every_length_is_rejected_as_truncated)
 	size_t one = b.len;
 	tb_simple_batch(&b, 2, 6, "second");
 	for (size_t cut = one + 1; cut < b.len; cut++) {
-		struct rb_iter it;
+		struct record_batch_iter it;
 		const uint8_t *bp;
 		size_t bl;
-		rb_iter_init(&it, b.data, cut);
-		ck_assert_int_eq(rb_iter_next(&it, &bp, &bl, NULL), 1);
-		ck_assert_int_eq(rb_iter_next(&it, &bp, &bl, NULL), ERR_TRUNCATED);
-		ck_assert_int_eq(rb_iter_next(&it, &bp, &bl, NULL), 0);
+		record_batch_iter_init(&it, b.data, cut);
+		ck_assert_int_eq(record_batch_iter_next(&it, &bp, &bl, NULL), 1);
+		ck_assert_int_eq(record_batch_iter_next(&it, &bp, &bl, NULL), ERR_TRUNCATED);
+		ck_assert_int_eq(record_batch_iter_next(&it, &bp, &bl, NULL), 0);
 	}
 	buf_free(&b);
 }
@@ -250,11 +250,11 @@ START_TEST(a_compressed_batch_is_checked_by_crc_only)
 	b.data[RB_HEADER_LEN] = 0xff;
 	tb_fix_crc(b.data);
 	size_t n;
-	struct rb_header h;
+	struct record_batch_header h;
 	ck_assert_int_eq(record_batch_validate(b.data, b.len, &h, &n), 0);
 	ck_assert_int_eq(h.attributes & RB_ATTR_COMPRESSION_MASK, 1);
-	struct rb_record_iter it;
-	ck_assert_int_eq(rb_record_iter_init(&it, b.data, n), ERR_UNSUPPORTED);
+	struct record_batch_records it;
+	ck_assert_int_eq(record_batch_records_init(&it, b.data, n), ERR_UNSUPPORTED);
 	b.data[b.len - 1] ^= 1;
 	ck_assert_int_eq(record_batch_validate(b.data, b.len, &h, &n), ERR_CORRUPT);
 	buf_free(&b);
@@ -268,7 +268,7 @@ START_TEST(setting_base_offset_and_leader_epoch_keeps_the_crc_valid)
 	tb_simple_batch(&b, 4, 5, "patch");
 	record_batch_set_base_offset(b.data, 123456789012);
 	record_batch_set_leader_epoch(b.data, 42);
-	struct rb_header h;
+	struct record_batch_header h;
 	size_t n;
 	ck_assert_int_eq(record_batch_validate(b.data, b.len, &h, &n), 0);
 	ck_assert_int_eq(h.base_offset, 123456789012);

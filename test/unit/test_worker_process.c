@@ -266,14 +266,14 @@ static void list_offsets(struct wp *w, int64_t ts, int64_t *off, int64_t *ts_out
  * contiguous from the first one; returns the count, *first = first base. */
 static int count_records(const struct ipc_fetch_result *f, int64_t *first)
 {
-	struct rb_iter it;
+	struct record_batch_iter it;
 	const uint8_t *b;
 	size_t bl;
-	struct rb_header h;
+	struct record_batch_header h;
 	int n = 0, rc;
 	int64_t expect = -1;
-	rb_iter_init(&it, f->records, f->records_len);
-	while ((rc = rb_iter_next(&it, &b, &bl, &h)) == 1) {
+	record_batch_iter_init(&it, f->records, f->records_len);
+	while ((rc = record_batch_iter_next(&it, &b, &bl, &h)) == 1) {
 		if (expect < 0 && first)
 			*first = h.base_offset;
 		ck_assert(expect < 0 || h.base_offset == expect);
@@ -604,7 +604,7 @@ START_TEST(every_acknowledged_record_survives_sigkill_and_restart)
 	m = fetch_msg(3, hwm, 0, 1);
 	wp_send(&w, &m);
 	wp_recv(&w, &m, IPC_FETCH_RESULT);
-	struct rb_header h;
+	struct record_batch_header h;
 	size_t bl;
 	ck_assert_int_eq(
 	    record_batch_validate(m.u.fetch_result.records, m.u.fetch_result.records_len, &h, &bl),
