@@ -1,0 +1,125 @@
+/* test_worker_args.c - the fjord-worker command line contract. */
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "common/err.h"
+#include "worker/args.h"
+
+/* Parses a NULL-terminated argv; the error text lands in errbuf. */
+static char errbuf[512];
+
+static int parse(const char **argv, struct worker_args *a)
+{
+	int argc = 0;
+	while (argv[argc])
+		argc++;
+	FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
+	FILE *out = fopen("/dev/null", "w");
+	int rc = worker_args_parse(argc, (char **)argv, a, out, err);
+	fclose(err);
+	fclose(out);
+	return rc;
+}
+
+#define REQUIRED                                                                                   \
+	"fjord-worker", "--ipc-fd", "5", "--topic", "orders", "--partition", "3", "--dir",         \
+	    "/data/orders-3", "--node-id", "2"
+
+START_TEST(the_supervisor_command_line_parses_with_defaults)
+{
+	const char *argv[] = {REQUIRED, NULL};
+	struct worker_args a;
+	ck_assert_int_eq(parse(argv, &a), 0);
+	ck_assert_int_eq(a.ipc_fd, 5);
+	ck_assert_str_eq(a.topic, "orders");
+	ck_assert_int_eq(a.partition, 3);
+	ck_assert_str_eq(a.dir, "/data/orders-3");
+	ck_assert_int_eq(a.node_id, 2);
+	ck_assert_int_eq(a.log_level, LOG_INFO);
+	ck_assert(a.sync);
+	ck_assert_uint_eq(a.map_size_mb, 1024);
+	ck_assert_int_eq(a.max_message_bytes, 1048588);
+	ck_assert_int_eq(a.retention_ms, -1);
+	ck_assert_int_eq(a.retention_bytes, -1);
+}
+END_TEST
+
+START_TEST(every_optional_flag_is_honoured)
+{
+	const char *argv[] = {REQUIRED,	    "--log-level",
+			      "debug",	    "--sync",
+			      "never",	    "--map-size-mb",
+			      "64",	    "--max-message-bytes",
+			      "1000",	    "--retention-ms",
+			      "604800000",  "--retention-bytes",
+			      "1073741824", NULL};
+	struct worker_args a;
+	ck_assert_int_eq(parse(argv, &a), 0);
+	ck_assert_int_eq(a.log_level, LOG_DEBUG);
+	ck_assert(!a.sync);
+	ck_assert_uint_eq(a.map_size_mb, 64);
+	ck_assert_int_eq(a.max_message_bytes, 1000);
+	ck_assert_int_eq(a.retention_ms, 604800000);
+	ck_assert_int_eq(a.retention_bytes, 1073741824);
+}
+END_TEST
+
+START_TEST(bad_values_and_unknown_flags_are_refused_by_name)
+{
+	static const struct {
+		const char *flag, *value, *named;
+	} bad[] = {
+	    {"--sync", "sometimes", "--sync"},
+	    {"--log-level", "loud", "--log-level"},
+	    {"--map-size-mb", "0", "--map-size-mb"},
+	    {"--max-message-bytes", "12x", "--max-message-bytes"},
+	    {"--retention-ms", "-2", "--retention-ms"},
+	    {"--partition", "-1", "--partition"},
+	    {"--node-id", "0", "--node-id"},
+	    {"--topic", "a/b", "--topic"},
+	    {"--frobnicate", NULL, "--frobnicate"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *argv[] = {REQUIRED, bad[i].flag, bad[i].value, NULL};
+		struct worker_args a;
+		ck_assert_int_eq(parse(argv, &a), ERR_INVALID);
+		ck_assert_msg(strstr(errbuf, bad[i].named) != NULL, "'%s' does not name %s", errbuf,
+			      bad[i].named);
+	}
+}
+END_TEST
+
+START_TEST(a_missing_required_flag_is_named)
+{
+	const char *argv[] = {"fjord-worker", "--ipc-fd", "5",	       "--topic", "t",
+			      "--partition",  "0",	  "--node-id", "1",	  NULL};
+	struct worker_args a;
+	ck_assert_int_eq(parse(argv, &a), ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(errbuf, "--dir is required"));
+}
+END_TEST
+
+START_TEST(help_asks_the_caller_to_exit_zero)
+{
+	const char *argv[] = {"fjord-worker", "--help", NULL};
+	struct worker_args a;
+	ck_assert_int_eq(parse(argv, &a), 1);
+}
+END_TEST
+
+static Suite *worker_args_suite(void)
+{
+	Suite *s = suite_create("worker_args");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, the_supervisor_command_line_parses_with_defaults);
+	tcase_add_test(tc, every_optional_flag_is_honoured);
+	tcase_add_test(tc, bad_values_and_unknown_flags_are_refused_by_name);
+	tcase_add_test(tc, a_missing_required_flag_is_named);
+	tcase_add_test(tc, help_asks_the_caller_to_exit_zero);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(worker_args_suite)
