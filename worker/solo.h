@@ -3,10 +3,11 @@
  * The seam where Raft plugs in later. The produce path proposes an entry;
  * here the proposal is appended to the store inside the current group's
  * write transaction, and at the end of the event-loop iteration the group is
- * committed with one fsync, which commits every entry in it (a group of one
- * replica is its own majority). The caller learns the outcome through
- * callbacks: committed(commit_index) or failed(err) for the whole group. The
- * Raft driver of issue 4 offers the same propose/committed/failed shape.
+ * made durable by one transaction commit and flush, which commits every entry
+ * in it (a group of one replica is its own majority). The caller learns the
+ * outcome through callbacks: committed(commit_index) or failed(err) for the
+ * whole group. A Raft driver replacing this file should keep that
+ * propose/committed/failed shape so replica.c does not change.
  *
  * On start the replica elects itself: term = stored term + 1, vote = self,
  * saved durably before anything is served, so each restart is a new leader
