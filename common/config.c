@@ -111,6 +111,7 @@ struct parse {
 	char sec_name[CONFIG_TOPIC_NAME_MAX + 16];
 
 	int fixed_line[N_FIXED];    /* header line of each fixed section, 0 = absent */
+	int cluster_name_line;	    /* where [cluster] name was set, 0 = not set */
 	int global_line[N_GLOBAL];  /* line where each global key was set */
 	struct topic_lines *tlines; /* parallel to c->topics */
 	int topics_cap;
@@ -345,6 +346,7 @@ static void set_value(struct parse *p, const struct key_def *def, void *base, co
 static void set_defaults(struct config *c)
 {
 	snprintf(c->node.data_dir, sizeof(c->node.data_dir), "./data");
+	snprintf(c->cluster_name, sizeof(c->cluster_name), "fjord");
 	config_addr_parse("127.0.0.1:9092", &c->node.kafka_listen);
 	config_addr_parse("127.0.0.1:9644", &c->node.admin_listen);
 	config_addr_parse("127.0.0.1:9192", &c->node.raft_listen);
@@ -473,11 +475,38 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/* [cluster] name: printable ASCII without blanks, so it reads the same in
+ * logs and hellos on every node. */
+static void set_cluster_name(struct parse *p, const char *value)
+{
+	size_t len = strlen(value);
+	bool ok = len >= 1 && len <= CONFIG_CLUSTER_NAME_MAX;
+	for (size_t i = 0; ok && i < len; i++)
+		ok = value[i] > ' ' && value[i] < 127;
+	if (!ok) {
+		fail(p, p->lineno, "cluster", "name",
+		     "must be 1..%d printable characters without blanks, got '%s'",
+		     CONFIG_CLUSTER_NAME_MAX, value);
+		return;
+	}
+	snprintf(p->c->cluster_name, sizeof(p->c->cluster_name), "%s", value);
+}
+
 static void handle_cluster(struct parse *p, const char *name, const char *value)
 {
 	struct config *c = p->c;
 	char *end;
 	long id = 0;
+	if (strcmp(name, "name") == 0) {
+		if (p->cluster_name_line != 0) {
+			fail(p, p->lineno, "cluster", name, "duplicate key (first at line %d)",
+			     p->cluster_name_line);
+			return;
+		}
+		p->cluster_name_line = p->lineno;
+		set_cluster_name(p, value);
+		return;
+	}
 	if (strncmp(name, "node.", 5) == 0) {
 		errno = 0;
 		id = strtol(name + 5, &end, 10);
@@ -486,7 +515,7 @@ static void handle_cluster(struct parse *p, const char *name, const char *value)
 	}
 	if (id < 1 || id > CONFIG_NODE_ID_MAX) {
 		fail(p, p->lineno, "cluster", name,
-		     "unknown key (expected node.<id> with id 1..%d)", CONFIG_NODE_ID_MAX);
+		     "unknown key (expected name or node.<id> with id 1..%d)", CONFIG_NODE_ID_MAX);
 		return;
 	}
 	for (int i = 0; i < c->n_peers; i++) {
@@ -495,7 +524,7 @@ static void handle_cluster(struct parse *p, const char *name, const char *value)
 			return;
 		}
 	}
-	struct config_peer peer = {.id = (int32_t)id};
+	struct config_peer peer = {.id = (int32_t)id, .line = p->lineno};
 	const char *comma = strchr(value, ',');
 	char kafka[CONFIG_HOST_MAX + 16];
 	size_t klen = comma ? (size_t)(comma - value) : 0;
@@ -659,6 +688,42 @@ static bool same_addr(const struct config_addr *a, const struct config_addr *b)
 	return strcmp(a->host, b->host) == 0 || is_wildcard(a->host) || is_wildcard(b->host);
 }
 
+/* Two [cluster] addresses are the same when host and port are: they are
+ * where peers connect, so a wildcard host has no special meaning there. */
+static bool same_peer_addr(const struct config_addr *a, const struct config_addr *b)
+{
+	return a->port == b->port && strcmp(a->host, b->host) == 0;
+}
+
+/* Every address of [cluster] (Kafka and Raft, of every node) must be
+ * distinct: two nodes on one address would each believe they own it, and a
+ * node's Kafka and Raft ports on one address cannot both listen. The later
+ * line of a clash is the one blamed. */
+static void check_peer_addresses(struct parse *p)
+{
+	const struct config *c = p->c;
+	for (int i = 0; i < c->n_peers; i++) {
+		const struct config_peer *a = &c->peers[i];
+		char key[32];
+		snprintf(key, sizeof(key), "node.%d", (int)a->id);
+		if (same_peer_addr(&a->kafka, &a->raft))
+			fail(p, a->line, "cluster", key, "kafka and raft addresses are the same");
+		for (int j = 0; j < c->n_peers; j++) {
+			const struct config_peer *b = &c->peers[j];
+			if (b->line >= a->line)
+				continue;
+			if (same_peer_addr(&a->kafka, &b->kafka) ||
+			    same_peer_addr(&a->kafka, &b->raft) ||
+			    same_peer_addr(&a->raft, &b->kafka) ||
+			    same_peer_addr(&a->raft, &b->raft))
+				fail(p, a->line, "cluster", key,
+				     "uses an address of node.%d (line %d); every node needs its "
+				     "own addresses",
+				     (int)b->id, b->line);
+		}
+	}
+}
+
 /* Required keys, derived defaults and rules that span several keys. */
 static void finish(struct parse *p)
 {
@@ -705,6 +770,7 @@ static void finish(struct parse *p)
 			     (int)c->node.id);
 		}
 	}
+	check_peer_addresses(p);
 	int n_nodes = c->n_peers > 0 ? c->n_peers : 1;
 
 	for (int i = 0; i < c->n_topics; i++) {
@@ -795,5 +861,24 @@ const struct config_topic *config_topic_find(const struct config *c, const char 
 		if (strlen(c->topics[i].name) == len && memcmp(c->topics[i].name, name, len) == 0)
 			return &c->topics[i];
 	}
+	return NULL;
+}
+
+int config_node_ids(const struct config *c, int32_t *out)
+{
+	if (c->n_peers == 0) {
+		out[0] = c->node.id;
+		return 1;
+	}
+	for (int i = 0; i < c->n_peers; i++)
+		out[i] = c->peers[i].id;
+	return c->n_peers;
+}
+
+const struct config_peer *config_peer_find(const struct config *c, int32_t id)
+{
+	for (int i = 0; i < c->n_peers; i++)
+		if (c->peers[i].id == id)
+			return &c->peers[i];
 	return NULL;
 }

@@ -19,6 +19,7 @@
 #define CONFIG_TOPIC_NAME_MAX 249
 
 #define CONFIG_NODE_ID_MAX 1000000
+#define CONFIG_CLUSTER_NAME_MAX 127 /* fits a hello's cluster field */
 #define CONFIG_PARTITIONS_MAX 10000
 
 /* A "host:port" or "[v6addr]:port" pair. host has no brackets. */
@@ -32,6 +33,7 @@ struct config_peer {
 	int32_t id;
 	struct config_addr kafka;
 	struct config_addr raft;
+	int line; /* where it was set, for messages */
 };
 
 /* One [topic.NAME] section. The per-topic settings hold the effective
@@ -89,7 +91,12 @@ struct config {
 		int64_t snapshot_threshold;
 	} raft;
 
-	/* [cluster]: sorted by id. n_peers == 0 means "this node alone". */
+	/* [cluster] name: sent in every peer hello; nodes of different
+	 * clusters refuse each other. Default "fjord". */
+	char cluster_name[CONFIG_CLUSTER_NAME_MAX + 1];
+
+	/* [cluster] node.<id> lines, sorted by id, addresses all distinct,
+	 * this node included. n_peers == 0 means "this node alone". */
 	struct config_peer *peers; /* owned */
 	int n_peers;
 
@@ -134,6 +141,15 @@ int config_addr_parse(const char *s, struct config_addr *out);
 
 /* Writes "host:port" (brackets for IPv6) into out. Returns out. */
 const char *config_addr_str(const struct config_addr *a, char *out, size_t out_len);
+
+/* The ids of every node of the cluster, ascending, into out (at least
+ * max(1, c->n_peers) entries): the [cluster] list, or this node alone when
+ * the section is absent. Returns how many. */
+int config_node_ids(const struct config *c, int32_t *out);
+
+/* Finds node `id` in [cluster]. Returns a borrowed pointer into c, or NULL
+ * (also when the section is absent). */
+const struct config_peer *config_peer_find(const struct config *c, int32_t id);
 
 /* Writes the default worker path, "fjord-worker" in the directory of
  * /proc/self/exe, into out. Returns 0 or ERR_IO. */

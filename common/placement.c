@@ -19,7 +19,8 @@ int placement_replicas(const char *topic, int32_t partition, const int32_t *node
 	int n = replication < n_nodes ? replication : n_nodes;
 	/* 64-bit sum: hash + partition must not wrap before the modulo, or
 	 * partition 0 of one topic could land where the hash says otherwise. */
-	uint64_t start = ((uint64_t)placement_hash(topic) + (uint64_t)partition) % (uint64_t)n_nodes;
+	uint64_t start =
+	    ((uint64_t)placement_hash(topic) + (uint64_t)partition) % (uint64_t)n_nodes;
 	for (int k = 0; k < n; k++)
 		out[k] = node_ids[(start + (uint64_t)k) % (uint64_t)n_nodes];
 	return n;

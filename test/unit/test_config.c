@@ -247,7 +247,62 @@ START_TEST(cross_key_rules_are_checked)
 	load_fails_with("[node]\nid = 1\n[cluster]\nnode.1 = a:1\n",
 			"4: cluster.node.1: must be <kafka host:port>,<raft host:port>, got 'a:1'");
 	load_fails_with("[node]\nid = 1\n[cluster]\npeer = a:1,a:2\n",
-			"4: cluster.peer: unknown key (expected node.<id> with id 1..1000000)");
+			"4: cluster.peer: unknown key (expected name or node.<id> with id "
+			"1..1000000)");
+}
+END_TEST
+
+START_TEST(cluster_name_defaults_to_fjord_and_node_ids_list_the_cluster)
+{
+	struct config *c = load_ok("[node]\nid = 7\n");
+	ck_assert_str_eq(c->cluster_name, "fjord");
+	int32_t ids[4] = {0};
+	ck_assert_int_eq(config_node_ids(c, ids), 1);
+	ck_assert_int_eq(ids[0], 7); /* no [cluster]: this node alone */
+	ck_assert_ptr_null(config_peer_find(c, 7));
+	config_free(c);
+
+	c = load_ok("[node]\nid = 2\n[cluster]\nname = prod-eu.1\n"
+		    "node.3 = h:9093,h:9193\nnode.2 = h:9092,h:9192\nnode.10 = g:9092,g:9192\n");
+	ck_assert_str_eq(c->cluster_name, "prod-eu.1");
+	ck_assert_int_eq(config_node_ids(c, ids), 3);
+	ck_assert_int_eq(ids[0], 2);
+	ck_assert_int_eq(ids[1], 3);
+	ck_assert_int_eq(ids[2], 10);
+	const struct config_peer *pe = config_peer_find(c, 10);
+	ck_assert_ptr_nonnull(pe);
+	ck_assert_str_eq(pe->raft.host, "g");
+	ck_assert_uint_eq(pe->raft.port, 9192);
+	ck_assert_ptr_null(config_peer_find(c, 4));
+	config_free(c);
+}
+END_TEST
+
+START_TEST(cluster_nodes_need_distinct_addresses_and_a_valid_name)
+{
+	load_fails_with("[node]\nid = 1\n[cluster]\nnode.1 = a:1,a:2\nnode.2 = b:1,a:2\n",
+			"5: cluster.node.2: uses an address of node.1 (line 4); every node needs "
+			"its own addresses");
+	/* The later line is blamed even when its id sorts first. */
+	load_fails_with("[node]\nid = 1\n[cluster]\nnode.2 = a:5,a:6\nnode.1 = a:6,a:7\n",
+			"5: cluster.node.1: uses an address of node.2 (line 4); every node needs "
+			"its own addresses");
+	load_fails_with("[node]\nid = 1\n[cluster]\nnode.1 = a:1,a:1\n",
+			"4: cluster.node.1: kafka and raft addresses are the same");
+	load_fails_with("[node]\nid = 1\n[cluster]\nname = two words\nnode.1 = a:1,a:2\n",
+			"4: cluster.name: must be 1..127 printable characters without blanks, "
+			"got 'two words'");
+	load_fails_with("[node]\nid = 1\n[cluster]\nname = x\nname = y\nnode.1 = a:1,a:2\n",
+			"5: cluster.name: duplicate key (first at line 4)");
+	/* Same port on different hosts is fine. */
+	struct config *c =
+	    load_ok("[node]\nid = 1\n[cluster]\nnode.1 = a:1,a:2\nnode.2 = b:1,b:2\n"
+		    "[topic.t]\npartitions = 1\nreplication = 2\n");
+	ck_assert_int_eq(c->n_peers, 2);
+	config_free(c);
+	load_fails_with("[node]\nid = 1\n[cluster]\nnode.1 = a:1,a:2\nnode.2 = b:1,b:2\n"
+			"[topic.t]\npartitions = 1\nreplication = 3\n",
+			"8: topic.t.replication: 3 exceeds the 2 node(s) in the cluster");
 }
 END_TEST
 
@@ -371,6 +426,8 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, topic_sections_are_validated);
 	tcase_add_test(tc, duplicate_keys_and_syntax_errors_are_reported);
 	tcase_add_test(tc, cross_key_rules_are_checked);
+	tcase_add_test(tc, cluster_name_defaults_to_fjord_and_node_ids_list_the_cluster);
+	tcase_add_test(tc, cluster_nodes_need_distinct_addresses_and_a_valid_name);
 	tcase_add_test(tc, overrides_win_over_the_file_and_can_supply_the_node_id);
 	tcase_add_test(tc, every_independent_error_is_reported_one_per_line);
 	tcase_add_test(tc, missing_file_is_an_io_error_naming_the_file);
