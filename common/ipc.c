@@ -104,7 +104,7 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 	}
 	case IPC_STATUS: {
 		const struct ipc_status *x = &m->u.status;
-		msgpack_pack_array(&pk, 10);
+		msgpack_pack_array(&pk, 15);
 		msgpack_pack_int(&pk, m->type);
 		msgpack_pack_int8(&pk, x->role);
 		msgpack_pack_uint64(&pk, x->term);
@@ -115,6 +115,14 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		msgpack_pack_uint64(&pk, x->elections);
 		msgpack_pack_uint64(&pk, x->leader_changes);
 		msgpack_pack_uint64(&pk, x->lower_term_messages);
+		msgpack_pack_int64(&pk, x->commit_offset);
+		msgpack_pack_uint64(&pk, x->log_checksum);
+		msgpack_pack_uint64(&pk, x->last_index);
+		msgpack_pack_uint64(&pk, x->match_lag);
+		if (x->caught_up)
+			msgpack_pack_true(&pk);
+		else
+			msgpack_pack_false(&pk);
 		break;
 	}
 	case IPC_CAMPAIGN:
@@ -188,6 +196,15 @@ static const uint8_t *f_bin(struct fields *f, uint32_t *len)
 	return (const uint8_t *)o->via.bin.ptr;
 }
 
+static bool f_bool(struct fields *f)
+{
+	if (f->err || f->i >= f->n || f->o[f->i].type != MSGPACK_OBJECT_BOOLEAN) {
+		f->err = ERR_INVALID;
+		return false;
+	}
+	return f->o[f->i++].via.boolean;
+}
+
 #define I8(f) ((int8_t)f_int(f, INT8_MIN, INT8_MAX))
 #define I16(f) ((int16_t)f_int(f, INT16_MIN, INT16_MAX))
 #define I32(f) ((int32_t)f_int(f, INT32_MIN, INT32_MAX))
@@ -196,7 +213,7 @@ static const uint8_t *f_bin(struct fields *f, uint32_t *len)
 static const uint32_t arity[] = {
 	[IPC_PRODUCE] = 5, [IPC_PRODUCE_RESULT] = 6, [IPC_FETCH] = 8,
 	[IPC_FETCH_RESULT] = 7, [IPC_FETCH_CANCEL] = 2, [IPC_LIST_OFFSETS] = 5,
-	[IPC_LIST_OFFSETS_RESULT] = 6, [IPC_STATUS] = 10, [IPC_CAMPAIGN] = 1,
+	[IPC_LIST_OFFSETS_RESULT] = 6, [IPC_STATUS] = 15, [IPC_CAMPAIGN] = 1,
 	[IPC_TRANSFER] = 2,
 };
 
@@ -291,6 +308,11 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		x->elections = f_u64(&f);
 		x->leader_changes = f_u64(&f);
 		x->lower_term_messages = f_u64(&f);
+		x->commit_offset = I64(&f);
+		x->log_checksum = f_u64(&f);
+		x->last_index = f_u64(&f);
+		x->match_lag = f_u64(&f);
+		x->caught_up = f_bool(&f);
 		break;
 	}
 	case IPC_CAMPAIGN:

@@ -9,6 +9,7 @@
 #ifndef FJORD_IPC_H
 #define FJORD_IPC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -88,16 +89,24 @@ struct ipc_list_offsets_result {
 	int32_t leader_epoch;
 };
 
+/* The group as this replica sees it. commit_offset and log_checksum let
+ * replicas be compared at the same point: log_checksum covers every
+ * committed data batch below commit_offset (see worker/partition.h). */
 struct ipc_status {
 	int8_t role;             /* enum ipc_role */
 	uint64_t term;
 	int32_t leader_node;     /* -1 = unknown */
-	uint64_t commit_index;
+	uint64_t commit_index;   /* Raft index of the last applied entry */
 	int64_t high_watermark;
 	int64_t log_start_offset;
 	uint64_t elections;      /* times this replica became a candidate */
 	uint64_t leader_changes;
 	uint64_t lower_term_messages;
+	int64_t commit_offset;   /* Kafka offset after the last applied batch (= high watermark) */
+	uint64_t log_checksum;   /* hash of the committed batches below commit_offset */
+	uint64_t last_index;     /* Raft index of the last entry in this replica's log */
+	uint64_t match_lag;      /* leader: max over followers of last_index - match; else 0 */
+	bool caught_up;          /* follower whose log reaches the leader's commit as last heard */
 };
 
 struct ipc_transfer {

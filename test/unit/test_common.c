@@ -113,6 +113,53 @@ START_TEST(ipc_fetch_result_round_trips_with_borrowed_records)
 }
 END_TEST
 
+START_TEST(ipc_status_round_trips_every_cluster_field)
+{
+	struct ipc_msg m = { .type = IPC_STATUS };
+	m.u.status = (struct ipc_status){
+		.role = IPC_ROLE_FOLLOWER, .term = 7, .leader_node = 3, .commit_index = 41,
+		.high_watermark = 900, .log_start_offset = 12, .elections = 2, .leader_changes = 4,
+		.lower_term_messages = 5, .commit_offset = 900, .log_checksum = 0xfedcba9876543210ULL,
+		.last_index = 44, .match_lag = 0, .caught_up = true,
+	};
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	struct ipc_msg d;
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_int_eq(d.type, IPC_STATUS);
+	ck_assert_int_eq(d.u.status.role, IPC_ROLE_FOLLOWER);
+	ck_assert_uint_eq(d.u.status.term, 7);
+	ck_assert_int_eq(d.u.status.leader_node, 3);
+	ck_assert_uint_eq(d.u.status.commit_index, 41);
+	ck_assert_int_eq(d.u.status.high_watermark, 900);
+	ck_assert_int_eq(d.u.status.log_start_offset, 12);
+	ck_assert_uint_eq(d.u.status.elections, 2);
+	ck_assert_uint_eq(d.u.status.leader_changes, 4);
+	ck_assert_uint_eq(d.u.status.lower_term_messages, 5);
+	ck_assert_int_eq(d.u.status.commit_offset, 900);
+	ck_assert_uint_eq(d.u.status.log_checksum, 0xfedcba9876543210ULL);
+	ck_assert_uint_eq(d.u.status.last_index, 44);
+	ck_assert_uint_eq(d.u.status.match_lag, 0);
+	ck_assert(d.u.status.caught_up);
+	/* A leader with a lagging follower, and caught_up false. */
+	m.u.status.role = IPC_ROLE_LEADER;
+	m.u.status.match_lag = 17;
+	m.u.status.caught_up = false;
+	buf_reset(&b);
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_uint_eq(d.u.status.match_lag, 17);
+	ck_assert(!d.u.status.caught_up);
+	/* caught_up must be a msgpack boolean: patch the last byte (false,
+	 * 0xc2) into the integer 0 and the decoder refuses it. */
+	ck_assert_uint_eq(b.data[b.len - 1], 0xc2);
+	b.data[b.len - 1] = 0x00;
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), ERR_INVALID);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(ipc_decode_rejects_garbage_wrong_arity_and_wrong_kinds)
 {
 	const uint8_t garbage[] = { 0xc1, 0x00, 0xff };
@@ -139,6 +186,7 @@ static Suite *common_suite(void)
 	tcase_add_test(tc, arena_returns_zeroed_aligned_memory_and_survives_reset);
 	tcase_add_test(tc, frame_pull_waits_for_whole_frame_and_refuses_oversize);
 	tcase_add_test(tc, ipc_fetch_result_round_trips_with_borrowed_records);
+	tcase_add_test(tc, ipc_status_round_trips_every_cluster_field);
 	tcase_add_test(tc, ipc_decode_rejects_garbage_wrong_arity_and_wrong_kinds);
 	suite_add_tcase(s, tc);
 	return s;
