@@ -109,6 +109,114 @@ START_TEST(help_asks_the_caller_to_exit_zero)
 }
 END_TEST
 
+START_TEST(without_cluster_flags_the_group_is_this_node_alone)
+{
+	const char *argv[] = {REQUIRED, NULL};
+	struct worker_args a;
+	ck_assert_int_eq(parse(argv, &a), 0);
+	ck_assert_int_eq(a.conn_fd, -1);
+	ck_assert_str_eq(a.cluster, "fjord");
+	ck_assert_int_eq(a.n_replicas, 0);
+	ck_assert_int_eq(a.n_peers, 0);
+	ck_assert_int_eq(a.election_timeout_ms, 3000);
+	ck_assert_int_eq(a.heartbeat_interval_ms, 150);
+	ck_assert_int_eq(a.max_entries_per_batch, 100);
+	ck_assert_int_eq(a.snapshot_threshold, 10000);
+	int32_t v[WORKER_MAX_REPLICAS];
+	ck_assert_int_eq(worker_args_voters(&a, v), 1);
+	ck_assert_int_eq(v[0], 2);
+}
+END_TEST
+
+START_TEST(the_cluster_flags_of_the_supervisor_parse)
+{
+	const char *argv[] = {REQUIRED,
+			      "--conn-fd",
+			      "7",
+			      "--cluster",
+			      "prod",
+			      "--replicas",
+			      "3,2,1",
+			      "--peer",
+			      "3=10.0.0.3:9192",
+			      "--peer",
+			      "1=[::1]:9193",
+			      "--election-timeout-ms",
+			      "1000",
+			      "--heartbeat-interval-ms",
+			      "50",
+			      "--max-entries-per-batch",
+			      "20",
+			      "--snapshot-threshold",
+			      "500",
+			      NULL};
+	struct worker_args a;
+	ck_assert_int_eq(parse(argv, &a), 0);
+	ck_assert_int_eq(a.conn_fd, 7);
+	ck_assert_str_eq(a.cluster, "prod");
+	ck_assert_int_eq(a.n_replicas, 3);
+	ck_assert_int_eq(a.replicas[0], 3);
+	ck_assert_int_eq(a.replicas[1], 2);
+	ck_assert_int_eq(a.replicas[2], 1);
+	ck_assert_int_eq(a.n_peers, 2);
+	const struct worker_peer *p3 = worker_args_peer(&a, 3), *p1 = worker_args_peer(&a, 1);
+	ck_assert_ptr_nonnull(p3);
+	ck_assert_str_eq(p3->host, "10.0.0.3");
+	ck_assert_uint_eq(p3->port, 9192);
+	ck_assert_ptr_nonnull(p1);
+	ck_assert_str_eq(p1->host, "::1");
+	ck_assert_uint_eq(p1->port, 9193);
+	ck_assert_ptr_null(worker_args_peer(&a, 2));
+	ck_assert_int_eq(a.election_timeout_ms, 1000);
+	ck_assert_int_eq(a.heartbeat_interval_ms, 50);
+	ck_assert_int_eq(a.max_entries_per_batch, 20);
+	ck_assert_int_eq(a.snapshot_threshold, 500);
+	int32_t v[WORKER_MAX_REPLICAS];
+	ck_assert_int_eq(worker_args_voters(&a, v), 3);
+	ck_assert_int_eq(v[0], 3);
+	ck_assert_int_eq(v[2], 1);
+}
+END_TEST
+
+START_TEST(inconsistent_cluster_flags_are_refused_with_the_reason)
+{
+	static const struct {
+		const char *args[8];
+		const char *says;
+	} bad[] = {
+	    {{"--replicas", "1,3", "--peer", "1=h:1", "--conn-fd", "4"}, "--node-id"},
+	    {{"--replicas", "2,3", "--conn-fd", "4"}, "--peer"},
+	    {{"--replicas", "2,3", "--peer", "3=h:1"}, "--conn-fd"},
+	    {{"--replicas", "2,2"}, "--replicas"},
+	    {{"--replicas", "2,x"}, "--replicas"},
+	    {{"--peer", "3=h"}, "--peer"},
+	    {{"--peer", "3=h:70000"}, "--peer"},
+	    {{"--peer", "0=h:1"}, "--peer"},
+	    {{"--peer", "3=[::1:5"}, "--peer"},
+	    {{"--peer", "3=h:1"}, "--replicas"},
+	    {{"--election-timeout-ms", "100", "--heartbeat-interval-ms", "100"}, "below"},
+	    {{"--election-timeout-ms", "150", "--heartbeat-interval-ms", "100"}, "twice"},
+	    {{"--max-entries-per-batch", "0"}, "--max-entries-per-batch"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *argv[32] = {REQUIRED};
+		int n = 11;
+		for (int j = 0; j < 8 && bad[i].args[j]; j++)
+			argv[n++] = bad[i].args[j];
+		argv[n] = NULL;
+		struct worker_args a;
+		ck_assert_int_eq(parse(argv, &a), ERR_INVALID);
+		ck_assert_msg(strstr(errbuf, bad[i].says) != NULL, "case %zu: '%s' does not say %s",
+			      i, errbuf, bad[i].says);
+	}
+	/* A group of one named explicitly needs neither peers nor a socket. */
+	const char *argv[] = {REQUIRED, "--replicas", "2", NULL};
+	struct worker_args a;
+	ck_assert_int_eq(parse(argv, &a), 0);
+	ck_assert_int_eq(a.n_replicas, 1);
+}
+END_TEST
+
 static Suite *worker_args_suite(void)
 {
 	Suite *s = suite_create("worker_args");
@@ -118,6 +226,9 @@ static Suite *worker_args_suite(void)
 	tcase_add_test(tc, bad_values_and_unknown_flags_are_refused_by_name);
 	tcase_add_test(tc, a_missing_required_flag_is_named);
 	tcase_add_test(tc, help_asks_the_caller_to_exit_zero);
+	tcase_add_test(tc, without_cluster_flags_the_group_is_this_node_alone);
+	tcase_add_test(tc, the_cluster_flags_of_the_supervisor_parse);
+	tcase_add_test(tc, inconsistent_cluster_flags_are_refused_with_the_reason);
 	suite_add_tcase(s, tc);
 	return s;
 }
