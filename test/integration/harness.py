@@ -45,6 +45,37 @@ def port_open(host, port):
         return s.connect_ex((host, port)) == 0
 
 
+def child_pids(parent):
+    """Pids of parent's children, read from /proc (no admin API needed)."""
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(fields[1]) == parent:
+                pids.append(int(d))
+        except (OSError, IndexError, ValueError):
+            continue
+    return pids
+
+
+def worker_pid(parent, topic, partition):
+    """Pid of parent's fjord-worker for topic/partition, found by its argv."""
+    for pid in child_pids(parent):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                args = [a.decode() for a in f.read().split(b"\0")]
+        except OSError:
+            continue
+        if "--topic" in args and "--partition" in args:
+            if args[args.index("--topic") + 1] == topic and \
+                    args[args.index("--partition") + 1] == str(partition):
+                return pid
+    return None
+
+
 class Node:
     """One fjord-supervisor with its workers, on ports base (Kafka), base+1
     (admin), base+2 (Raft)."""
@@ -119,36 +150,11 @@ class Node:
             return r.read().decode()
 
     def worker_pids(self):
-        """Pids of this supervisor's children, read from /proc (no admin API needed)."""
-        pids = []
-        if self.proc is None:
-            return pids
-        for d in os.listdir("/proc"):
-            if not d.isdigit():
-                continue
-            try:
-                with open("/proc/%s/stat" % d) as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                if int(fields[1]) == self.proc.pid:
-                    pids.append(int(d))
-            except (OSError, IndexError, ValueError):
-                continue
-        return pids
+        return child_pids(self.proc.pid) if self.proc else []
 
     def worker_pid(self, topic, partition):
         """Pid of the worker serving topic/partition, found by its argv."""
-        for pid in self.worker_pids():
-            try:
-                with open("/proc/%d/cmdline" % pid, "rb") as f:
-                    argv = f.read().split(b"\0")
-            except OSError:
-                continue
-            args = [a.decode() for a in argv]
-            if "--topic" in args and "--partition" in args:
-                if args[args.index("--topic") + 1] == topic and \
-                        args[args.index("--partition") + 1] == str(partition):
-                    return pid
-        return None
+        return worker_pid(self.proc.pid, topic, partition) if self.proc else None
 
     def wait_serving(self, topic, partitions, timeout=20):
         """Waits until Metadata (via kcat) shows a leader for every partition."""
