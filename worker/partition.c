@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/crc32c.h"
 #include "common/err.h"
 #include "common/kafka/kerr.h"
 #include "common/log.h"
@@ -87,6 +88,177 @@ int partition_open(struct partition *p, struct store *s, const struct partition_
 	if (rc == 0)
 		rc = end_offset_upto(s, commit_index, ls.kafka_offset, &p->high_watermark);
 	return rc;
+}
+
+/* --- apply state, checksums, snapshots ------------------------------------ */
+
+/* Named snapshots in the store's meta (store_put_snapshot): each holds
+ * {index u64, checksum u64}, big-endian. */
+#define SNAP_APPLY "apply" /* commit_index and log_checksum at the last save */
+#define SNAP_START "start" /* the log start index and start_checksum */
+
+uint64_t partition_batch_hash(const uint8_t *batch, size_t len)
+{
+	uint64_t x = ((uint64_t)crc32c(0, batch, len) << 32) ^ (uint64_t)len;
+	x ^= (uint64_t)record_batch_base_offset(batch) * 0x9e3779b97f4a7c15ULL;
+	/* splitmix64's finaliser: every input bit moves every output bit. */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+static void pair_store(uint8_t b[16], uint64_t a, uint64_t c)
+{
+	be64_store(b, a);
+	be64_store(b + 8, c);
+}
+
+/* Reads a {index, checksum} snapshot. Returns 1 if present, 0 if not, or an
+ * error. */
+static int pair_load(struct store *s, const char *name, uint64_t *index, uint64_t *sum)
+{
+	struct buf b;
+	buf_init(&b);
+	int rc = store_get_snapshot(s, name, &b);
+	if (rc == ERR_NOTFOUND) {
+		buf_free(&b);
+		return 0;
+	}
+	if (rc == 0 && b.len != 16) {
+		log_error("partition: saved %s state has %zu bytes, want 16", name, b.len);
+		rc = ERR_CORRUPT;
+	}
+	if (rc == 0) {
+		*index = be64_load(b.data);
+		*sum = be64_load(b.data + 8);
+		rc = 1;
+	}
+	buf_free(&b);
+	return rc;
+}
+
+int partition_recover(struct partition *p, struct store *s, const struct partition_config *cfg)
+{
+	struct store_log_start ls;
+	store_log_start(s, &ls);
+	uint64_t start_idx = 0, start_sum = 0, apply_idx = 0, apply_sum = 0;
+	int rc = pair_load(s, SNAP_START, &start_idx, &start_sum);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || start_idx != ls.index) {
+		/* Compacted before checksums were kept: what was removed is
+		 * unknown, so count it as nothing. */
+		if (ls.index != 0)
+			log_warn("partition: no checksum for the log start %llu; counting from 0",
+				 (unsigned long long)ls.index);
+		start_sum = 0;
+	}
+	rc = pair_load(s, SNAP_APPLY, &apply_idx, &apply_sum);
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || apply_idx < ls.index || apply_idx > store_last_index(s)) {
+		apply_idx = ls.index;
+		apply_sum = start_sum;
+	}
+	rc = partition_open(p, s, cfg, apply_idx);
+	if (rc != 0)
+		return rc;
+	p->log_checksum = apply_sum;
+	p->start_checksum = start_sum;
+	p->saved_index = p->commit_index;
+	return 0;
+}
+
+int partition_apply_entry(struct partition *p, uint64_t index, uint8_t kind, const uint8_t *data,
+			  size_t len)
+{
+	p->commit_index = index;
+	if (kind != STORE_KIND_DATA)
+		return 0;
+	struct record_batch_iter it;
+	const uint8_t *b;
+	size_t bl;
+	int64_t next = -1;
+	uint64_t sum = 0;
+	int rc;
+	record_batch_iter_init(&it, data, len);
+	while ((rc = record_batch_iter_next_header(&it, &b, &bl, NULL)) == 1) {
+		sum += partition_batch_hash(b, bl);
+		next = record_batch_next_offset(b);
+	}
+	if (rc < 0 || next < 0) {
+		log_error("partition: committed entry %llu holds no record batch",
+			  (unsigned long long)index);
+		return ERR_CORRUPT;
+	}
+	p->log_checksum += sum;
+	if (next > p->high_watermark)
+		p->high_watermark = next;
+	if (p->next_offset < p->high_watermark)
+		p->next_offset = p->high_watermark;
+	return 0;
+}
+
+int partition_save(struct partition *p)
+{
+	if (p->commit_index == p->saved_index)
+		return 0;
+	uint8_t b[16];
+	pair_store(b, p->commit_index, p->log_checksum);
+	int rc = store_put_snapshot(p->store, SNAP_APPLY, b, sizeof(b));
+	if (rc == 0)
+		p->saved_index = p->commit_index;
+	return rc;
+}
+
+int partition_reset_next(struct partition *p)
+{
+	struct store_log_start ls;
+	store_log_start(p->store, &ls);
+	int64_t next;
+	int rc = end_offset_upto(p->store, UINT64_MAX, ls.kafka_offset, &next);
+	if (rc != 0)
+		return rc;
+	p->next_offset = next > p->high_watermark ? next : p->high_watermark;
+	return 0;
+}
+
+void partition_snapshot(const struct partition *p, uint8_t out[PARTITION_SNAPSHOT_LEN])
+{
+	pair_store(out, (uint64_t)p->log_start_offset, p->start_checksum);
+}
+
+int partition_restore_store(struct partition *p, uint64_t index, uint64_t term,
+			    const uint8_t *data, size_t len)
+{
+	if (len != PARTITION_SNAPSHOT_LEN || (int64_t)be64_load(data) < 0)
+		return ERR_INVALID;
+	struct store_log_start ls = {
+	    .index = index, .term = term, .kafka_offset = (int64_t)be64_load(data)};
+	uint8_t b[16];
+	pair_store(b, index, be64_load(data + 8));
+	int rc = store_reset(p->store, &ls);
+	if (rc == 0)
+		rc = store_put_snapshot(p->store, SNAP_START, b, sizeof(b));
+	if (rc == 0)
+		rc = store_put_snapshot(p->store, SNAP_APPLY, b, sizeof(b));
+	return rc;
+}
+
+void partition_restore(struct partition *p, uint64_t index, const uint8_t *data, size_t len)
+{
+	if (len != PARTITION_SNAPSHOT_LEN)
+		return;
+	int64_t off = (int64_t)be64_load(data);
+	p->log_start_offset = off;
+	p->high_watermark = off;
+	p->next_offset = off;
+	p->commit_index = index;
+	p->saved_index = index;
+	p->log_checksum = p->start_checksum = be64_load(data + 8);
 }
 
 /* Maps a validation error of one batch to the Kafka error a producer gets. */
@@ -342,12 +514,14 @@ struct retain_ctx {
 	uint64_t freed;
 	uint64_t upto;	     /* last index to delete, 0 = none */
 	int64_t kafka_start; /* first offset that stays */
+	uint64_t removed_sum; /* partition_batch_hash of the batches deleted */
 };
 
 static int retain_cb(void *ctx, const struct store_entry *e)
 {
 	struct retain_ctx *x = ctx;
 	int64_t newest = INT64_MIN, next = -1;
+	uint64_t sum = 0;
 	if (e->kind == STORE_KIND_DATA) {
 		struct record_batch_iter it;
 		const uint8_t *b;
@@ -357,6 +531,7 @@ static int retain_cb(void *ctx, const struct store_entry *e)
 			if (record_batch_max_timestamp(b) > newest)
 				newest = record_batch_max_timestamp(b);
 			next = record_batch_next_offset(b);
+			sum += partition_batch_hash(b, bl);
 		}
 		if (next < 0)
 			return ERR_CORRUPT;
@@ -367,6 +542,7 @@ static int retain_cb(void *ctx, const struct store_entry *e)
 		return 1;
 	x->upto = e->index;
 	x->freed += e->len;
+	x->removed_sum += sum;
 	if (next >= 0)
 		x->kafka_start = next;
 	return 0;
@@ -397,9 +573,12 @@ int partition_retain(struct partition *p, int64_t now_ms, bool *changed)
 	/* Trailing non-data entries alone do not move the Kafka start. */
 	if (x.upto == 0)
 		return 0;
-	rc = store_compact(p->store, x.upto, x.kafka_start);
+	uint8_t snap[16];
+	pair_store(snap, x.upto, p->start_checksum + x.removed_sum);
+	rc = store_compact_snapshot(p->store, x.upto, x.kafka_start, SNAP_START, snap, sizeof(snap));
 	if (rc != 0)
 		return rc;
+	p->start_checksum += x.removed_sum;
 	p->log_start_offset = x.kafka_start;
 	*changed = true;
 	return 0;

@@ -42,6 +42,15 @@ struct partition {
 	int64_t high_watermark;	  /* offset after the last committed record */
 	int64_t next_offset;	  /* offset the next accepted batch gets */
 	uint64_t commit_index;	  /* log index of the last committed entry */
+	/* For comparing replicas: the sum (mod 2^64) of partition_batch_hash
+	 * over every committed batch below high_watermark (log_checksum) and
+	 * below log_start_offset (start_checksum). A sum, not a chain, so
+	 * retention can carry the removed batches into start_checksum as it
+	 * deletes them; each hash covers its batch's offset, so two replicas
+	 * agree only if they hold the same batches at the same offsets. */
+	uint64_t log_checksum;
+	uint64_t start_checksum;
+	uint64_t saved_index; /* commit_index of the apply state last saved */
 };
 
 /* Recovers the partition from the store. Entries up to commit_index are
@@ -49,6 +58,52 @@ struct partition {
  * Errors: ERR_CORRUPT (an entry does not hold record batches), ERR_IO. */
 int partition_open(struct partition *p, struct store *s, const struct partition_config *cfg,
 		   uint64_t commit_index);
+
+/* Recovers the partition from the apply state the Raft driver saved
+ * (partition_save): commit_index and log_checksum as they were then, the log
+ * start's checksum, and the high watermark at that index. Entries committed
+ * after it are applied again by the driver. A store without saved state
+ * (new, or written by the single-replica code) starts from its log start.
+ * Errors: as partition_open, plus ERR_CORRUPT for malformed saved state. */
+int partition_recover(struct partition *p, struct store *s, const struct partition_config *cfg);
+
+/* The hash of one stored batch (bytes as served, offsets assigned), from its
+ * CRC-32C over all of its bytes, its length and its base offset. */
+uint64_t partition_batch_hash(const uint8_t *batch, size_t len);
+
+/* Applies the committed log entry at `index` (entries in index order): a
+ * data entry moves the high watermark past its batches and adds their
+ * hashes to log_checksum; any kind moves commit_index. Returns 0, or
+ * ERR_CORRUPT when a data entry holds no well-framed batch (nothing
+ * changes then but commit_index). */
+int partition_apply_entry(struct partition *p, uint64_t index, uint8_t kind, const uint8_t *data,
+			  size_t len);
+
+/* Writes the apply state (commit_index, log_checksum) into the store, in its
+ * open batch if there is one, when it changed since the last save. Errors:
+ * store errors. */
+int partition_save(struct partition *p);
+
+/* For a new leader: the next offset is the one after the last data entry in
+ * the whole log, committed or not (a new leader commits everything it
+ * holds), and never below the high watermark. Errors: ERR_CORRUPT, ERR_IO. */
+int partition_reset_next(struct partition *p);
+
+/* The partition's part of a Raft snapshot: its state at the log start is
+ * only where the log starts, so the bytes are the log start offset and
+ * start_checksum (16 bytes, big-endian). */
+#define PARTITION_SNAPSHOT_LEN 16
+void partition_snapshot(const struct partition *p, uint8_t out[PARTITION_SNAPSHOT_LEN]);
+
+/* Installing a leader's log start on a follower that fell behind it, in two
+ * steps around the commit of the driver's write batch: partition_restore_store
+ * (inside the batch) discards the whole log and records the new start;
+ * partition_restore (after the commit) moves the in-memory state there:
+ * offsets restart at the snapshot's log start offset. Errors:
+ * ERR_INVALID (not a partition snapshot), store errors. */
+int partition_restore_store(struct partition *p, uint64_t index, uint64_t term,
+			    const uint8_t *data, size_t len);
+void partition_restore(struct partition *p, uint64_t index, const uint8_t *data, size_t len);
 
 /* Validates a produce request's records (one or more v2 batches) and assigns
  * offsets: each batch gets baseOffset = next offset and partitionLeaderEpoch

@@ -573,6 +573,9 @@ static int with_reserve(struct store *s, int (*op)(struct store *, const void *)
 struct compact_arg {
 	uint64_t upto;
 	int64_t kafka_offset;
+	const char *snap_name; /* NULL: no snapshot to save with it */
+	const void *snap;
+	size_t snap_len;
 };
 
 static int compact_op(struct store *s, const void *p)
@@ -596,6 +599,12 @@ static int compact_op(struct store *s, const void *p)
 		rc = delete_prefix(s, upto);
 	if (rc == 0)
 		rc = put_log_start(s, &ls);
+	if (rc == 0 && a->snap_name) {
+		char key[80];
+		rc = snap_key(a->snap_name, key, sizeof(key));
+		if (rc == 0)
+			rc = meta_put(s, key, a->snap, a->snap_len);
+	}
 	if (rc == 0)
 		s->cur.ls = ls;
 	return w_leave(s, own, rc);
@@ -603,7 +612,17 @@ static int compact_op(struct store *s, const void *p)
 
 int store_compact(struct store *s, uint64_t upto, int64_t kafka_offset)
 {
-	struct compact_arg a = {upto, kafka_offset};
+	struct compact_arg a = {upto, kafka_offset, NULL, NULL, 0};
+	return with_reserve(s, compact_op, &a, true);
+}
+
+int store_compact_snapshot(struct store *s, uint64_t upto, int64_t kafka_offset, const char *name,
+			   const void *data, size_t len)
+{
+	char key[80];
+	if (snap_key(name, key, sizeof(key)) != 0)
+		return ERR_INVALID;
+	struct compact_arg a = {upto, kafka_offset, name, data, len};
 	return with_reserve(s, compact_op, &a, true);
 }
 

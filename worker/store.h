@@ -144,6 +144,13 @@ int store_put_snapshot(struct store *s, const char *name, const void *data, size
  * (kafka_offset below the current log start offset), ERR_NOSPACE, ERR_IO. */
 int store_compact(struct store *s, uint64_t upto_index, int64_t kafka_offset);
 
+/* store_compact, saving the named snapshot bytes (as store_put_snapshot) in
+ * the same transaction, so state that describes the log start (a checksum
+ * of what was removed) changes atomically with it. Same errors, plus
+ * ERR_INVALID for a bad name. A no-op compaction saves nothing. */
+int store_compact_snapshot(struct store *s, uint64_t upto_index, int64_t kafka_offset,
+			   const char *name, const void *data, size_t len);
+
 /* Discards the whole log and sets a new log start, for a replica that
  * installs a leader's snapshot after falling behind its log start. Errors:
  * ERR_NOSPACE, ERR_IO. */

@@ -480,6 +480,161 @@ START_TEST(retention_by_bytes_keeps_the_log_under_the_limit)
 }
 END_TEST
 
+/* Appends records as the next entry (as a leader's proposal) and applies
+ * it with partition_apply_entry, as the Raft driver does on commit. */
+static void append_and_apply(struct partition *pp, struct store *st, struct buf *b)
+{
+	int64_t base, next;
+	ck_assert_int_eq(partition_produce(pp, b->data, b->len, 3, &base, &next), KERR_NONE);
+	struct store_entry e = {.index = store_last_index(st) + 1,
+				.term = 3,
+				.kind = STORE_KIND_DATA,
+				.base_offset = base,
+				.data = b->data,
+				.len = b->len};
+	ck_assert_int_eq(store_append(st, &e, 1), 0);
+	ck_assert_int_eq(partition_apply_entry(pp, e.index, e.kind, b->data, b->len), 0);
+	ck_assert_int_eq(pp->high_watermark, next);
+}
+
+START_TEST(the_log_checksum_covers_each_batch_with_its_offset)
+{
+	ck_assert_int_eq(partition_recover(&p, s, &cfg), 0);
+	ck_assert_uint_eq(p.log_checksum, 0);
+	struct buf a, b;
+	buf_init(&a);
+	buf_init(&b);
+	tb_simple_batch(&a, 2, 100, "x");
+	tb_simple_batch(&b, 2, 100, "x");
+	append_and_apply(&p, s, &a); /* offsets 0..1 */
+	uint64_t one = p.log_checksum;
+	ck_assert_uint_ne(one, 0);
+	ck_assert_uint_eq(one, partition_batch_hash(a.data, a.len));
+	append_and_apply(&p, s, &b); /* the same records at 2..3 */
+	ck_assert_uint_eq(p.log_checksum, one + partition_batch_hash(b.data, b.len));
+	ck_assert_uint_ne(partition_batch_hash(a.data, a.len), partition_batch_hash(b.data, b.len));
+	/* A no-op entry moves the commit index and nothing else. */
+	uint64_t sum = p.log_checksum;
+	struct store_entry noop = {
+	    .index = store_last_index(s) + 1, .term = 3, .kind = STORE_KIND_NOOP, .base_offset = -1};
+	ck_assert_int_eq(store_append(s, &noop, 1), 0);
+	ck_assert_int_eq(partition_apply_entry(&p, noop.index, STORE_KIND_NOOP, NULL, 0), 0);
+	ck_assert_uint_eq(p.commit_index, noop.index);
+	ck_assert_uint_eq(p.log_checksum, sum);
+	ck_assert_int_eq(p.high_watermark, 4);
+	/* Garbage in a data entry is refused and counted as nothing. */
+	ck_assert_int_eq(partition_apply_entry(&p, noop.index + 1, STORE_KIND_DATA,
+					       (const uint8_t *)"junk", 4),
+			 ERR_CORRUPT);
+	ck_assert_uint_eq(p.log_checksum, sum);
+	buf_free(&a);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(recovery_resumes_from_the_saved_apply_state)
+{
+	ck_assert_int_eq(partition_recover(&p, s, &cfg), 0);
+	struct buf b;
+	buf_init(&b);
+	for (int i = 0; i < 3; i++) {
+		buf_reset(&b);
+		tb_simple_batch(&b, 2, 100 + i, "r");
+		append_and_apply(&p, s, &b);
+	}
+	/* Saved after the third entry, not after the fourth. */
+	ck_assert_int_eq(partition_save(&p), 0);
+	uint64_t idx2 = p.commit_index, at2 = p.log_checksum;
+	buf_reset(&b);
+	tb_simple_batch(&b, 1, 200, "unsaved");
+	append_and_apply(&p, s, &b);
+	uint64_t final_sum = p.log_checksum;
+	store_close(s);
+	struct store_options o = {.map_size = 64u << 20, .sync = false};
+	ck_assert_int_eq(store_open(dir, &o, &s), 0);
+	ck_assert_int_eq(partition_recover(&p, s, &cfg), 0);
+	/* Back at the save: the driver applies the last entry again. */
+	ck_assert_uint_eq(p.commit_index, idx2);
+	ck_assert_uint_eq(p.log_checksum, at2);
+	ck_assert_int_eq(p.high_watermark, 6);
+	ck_assert_int_eq(p.next_offset, 7);
+	ck_assert_int_eq(partition_apply_entry(&p, idx2 + 1, STORE_KIND_DATA, b.data, b.len), 0);
+	ck_assert_uint_eq(p.log_checksum, final_sum);
+	ck_assert_int_eq(p.high_watermark, 7);
+	/* A new leader's next offset comes from the log end. */
+	p.next_offset = 0;
+	ck_assert_int_eq(partition_reset_next(&p), 0);
+	ck_assert_int_eq(p.next_offset, 7);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(retention_carries_removed_batches_into_the_start_checksum_and_snapshot)
+{
+	store_close(s);
+	cfg.retention_ms = 1000;
+	open_all();
+	ck_assert_int_eq(partition_recover(&p, s, &cfg), 0);
+	struct buf b;
+	buf_init(&b);
+	tb_simple_batch(&b, 3, 1000, "old");
+	append_and_apply(&p, s, &b);
+	uint64_t old_sum = p.log_checksum;
+	buf_reset(&b);
+	tb_simple_batch(&b, 2, 9000, "new");
+	append_and_apply(&p, s, &b);
+	uint64_t total = p.log_checksum;
+	bool changed;
+	ck_assert_int_eq(partition_retain(&p, 5500, &changed), 0);
+	ck_assert(changed);
+	ck_assert_int_eq(p.log_start_offset, 3);
+	ck_assert_uint_eq(p.start_checksum, old_sum);
+	ck_assert_uint_eq(p.log_checksum, total);
+	uint8_t snap[PARTITION_SNAPSHOT_LEN];
+	partition_snapshot(&p, snap);
+	ck_assert_int_eq((int64_t)be64_load(snap), 3);
+	ck_assert_uint_eq(be64_load(snap + 8), old_sum);
+	/* Reopened: the start checksum was saved with the compaction. */
+	store_close(s);
+	open_all();
+	ck_assert_int_eq(partition_recover(&p, s, &cfg), 0);
+	ck_assert_uint_eq(p.start_checksum, old_sum);
+	ck_assert_uint_eq(p.commit_index, 1); /* the log start: nothing else saved */
+	ck_assert_uint_eq(p.log_checksum, old_sum);
+
+	/* A follower behind that log start installs it. */
+	char *dir2 = testdir_new("partition-follower");
+	struct store *s2;
+	struct store_options o = {.map_size = 64u << 20, .sync = false};
+	ck_assert_int_eq(store_open(dir2, &o, &s2), 0);
+	struct partition f;
+	ck_assert_int_eq(partition_recover(&f, s2, &cfg), 0);
+	ck_assert_int_eq(partition_restore_store(&f, 1, 3, snap, 15), ERR_INVALID);
+	ck_assert_int_eq(store_txn_begin(s2), 0);
+	ck_assert_int_eq(partition_restore_store(&f, 1, 3, snap, sizeof(snap)), 0);
+	ck_assert_int_eq(store_txn_commit(s2), 0);
+	partition_restore(&f, 1, snap, sizeof(snap));
+	ck_assert_int_eq(f.log_start_offset, 3);
+	ck_assert_int_eq(f.high_watermark, 3);
+	ck_assert_uint_eq(f.log_checksum, old_sum);
+	/* Then gets the remaining entry and ends where the leader is. */
+	struct store_entry e = {.index = 2, .term = 3, .kind = STORE_KIND_DATA,
+				.base_offset = 3, .data = b.data, .len = b.len};
+	ck_assert_int_eq(store_append(s2, &e, 1), 0);
+	ck_assert_int_eq(partition_apply_entry(&f, 2, STORE_KIND_DATA, b.data, b.len), 0);
+	ck_assert_uint_eq(f.log_checksum, total);
+	ck_assert_int_eq(f.high_watermark, 5);
+	store_close(s2);
+	ck_assert_int_eq(store_open(dir2, &o, &s2), 0);
+	ck_assert_int_eq(partition_recover(&f, s2, &cfg), 0);
+	ck_assert_int_eq(f.log_start_offset, 3);
+	ck_assert_uint_eq(f.start_checksum, old_sum);
+	store_close(s2);
+	testdir_free(dir2);
+	buf_free(&b);
+}
+END_TEST
+
 static Suite *partition_suite(void)
 {
 	Suite *su = suite_create("partition");
@@ -500,6 +655,9 @@ static Suite *partition_suite(void)
 	tcase_add_test(tc, a_batch_over_max_message_bytes_is_too_large);
 	tcase_add_test(tc, retention_by_time_deletes_old_entries_from_the_front);
 	tcase_add_test(tc, retention_by_bytes_keeps_the_log_under_the_limit);
+	tcase_add_test(tc, the_log_checksum_covers_each_batch_with_its_offset);
+	tcase_add_test(tc, recovery_resumes_from_the_saved_apply_state);
+	tcase_add_test(tc, retention_carries_removed_batches_into_the_start_checksum_and_snapshot);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -386,6 +386,31 @@ START_TEST(compaction_moves_the_log_start_and_drops_offsets_rows)
 }
 END_TEST
 
+START_TEST(a_compaction_saves_its_snapshot_in_the_same_transaction)
+{
+	ck_assert_int_eq(append_range(1, 4, 1), 0);
+	ck_assert_int_eq(store_compact_snapshot(s, 2, 30, "start", "two", 3), 0);
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(store_get_snapshot(s, "start", &b), 0);
+	ck_assert_uint_eq(b.len, 3);
+	ck_assert_mem_eq(b.data, "two", 3);
+	/* A failing compaction (past the end) saves nothing either. */
+	ck_assert_int_eq(store_compact_snapshot(s, 9, 90, "start", "nine", 4), ERR_UNAVAILABLE);
+	/* Inside a batch that is then aborted, neither happens. */
+	ck_assert_int_eq(store_txn_begin(s), 0);
+	ck_assert_int_eq(store_compact_snapshot(s, 3, 40, "start", "three", 5), 0);
+	store_txn_abort(s);
+	reopen();
+	ck_assert_uint_eq(store_first_index(s), 3);
+	ck_assert_int_eq(store_get_snapshot(s, "start", &b), 0);
+	ck_assert_uint_eq(b.len, 3);
+	ck_assert_mem_eq(b.data, "two", 3);
+	ck_assert_int_eq(store_compact_snapshot(s, 3, 40, "", "x", 1), ERR_INVALID);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(reset_discards_the_log_for_a_newer_log_start)
 {
 	ck_assert_int_eq(append_range(1, 3, 1), 0);
@@ -508,6 +533,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, entries_respect_max_bytes_but_return_at_least_one);
 	tcase_add_test(tc, scan_visits_in_order_and_stops_on_request);
 	tcase_add_test(tc, compaction_moves_the_log_start_and_drops_offsets_rows);
+	tcase_add_test(tc, a_compaction_saves_its_snapshot_in_the_same_transaction);
 	tcase_add_test(tc, reset_discards_the_log_for_a_newer_log_start);
 	tcase_add_test(tc, a_full_map_reports_nospace_and_the_store_recovers_after_compaction);
 	tcase_add_test(tc, a_second_process_cannot_open_the_same_store);
