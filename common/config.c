@@ -475,17 +475,18 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
-/* [cluster] name: printable ASCII without blanks, so it reads the same in
- * logs and hellos on every node. */
+/* [cluster] name: the characters of a topic name, so it reads the same in
+ * logs, hellos and JSON on every node. */
 static void set_cluster_name(struct parse *p, const char *value)
 {
 	size_t len = strlen(value);
 	bool ok = len >= 1 && len <= CONFIG_CLUSTER_NAME_MAX;
 	for (size_t i = 0; ok && i < len; i++)
-		ok = value[i] > ' ' && value[i] < 127;
+		ok = (value[i] >= 'a' && value[i] <= 'z') || (value[i] >= 'A' && value[i] <= 'Z') ||
+		     (value[i] >= '0' && value[i] <= '9') || strchr("._-", value[i]) != NULL;
 	if (!ok) {
 		fail(p, p->lineno, "cluster", "name",
-		     "must be 1..%d printable characters without blanks, got '%s'",
+		     "must be 1..%d characters of [a-zA-Z0-9._-], got '%s'",
 		     CONFIG_CLUSTER_NAME_MAX, value);
 		return;
 	}

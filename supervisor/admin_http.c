@@ -2,7 +2,9 @@
  *
  * Both are rendered from the worker table on each request: the Raft figures
  * are those of each worker's last IPC_STATUS (sent every second), kept after
- * a worker dies so counters do not jump back to zero while it restarts. */
+ * a worker dies so counters do not jump back to zero while it restarts. The
+ * role of a replica whose worker is not serving is reported as follower: a
+ * process that is not running leads nothing, whatever it last said. */
 #include "admin_http.h"
 
 #include <event2/buffer.h>
@@ -14,7 +16,11 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "supervisor/cluster.h"
+#include "supervisor/leaders.h"
 #include "supervisor/listen.h"
+#include "supervisor/peers.h"
+#include "supervisor/spawn.h"
 #include "supervisor/sup.h"
 #include "supervisor/workers.h"
 
@@ -53,7 +59,11 @@ enum metric_kind {
 	M_LEADER_CHANGES,
 	M_LOWER_TERM,
 	M_HWM,
-	M_COMMIT
+	M_COMMIT,
+	M_COMMIT_OFFSET,
+	M_LAST_INDEX,
+	M_MATCH_LAG,
+	M_CAUGHT_UP
 };
 
 static const struct {
@@ -77,6 +87,14 @@ static const struct {
 	       "Offset after the last committed record of the partition.", true},
     [M_COMMIT] = {"fjord_raft_commit_index", "gauge", "Raft commit index of the local replica.",
 		  true},
+    [M_COMMIT_OFFSET] = {"fjord_partition_commit_offset", "gauge",
+			 "Kafka offset after the last entry this replica knows committed.", true},
+    [M_LAST_INDEX] = {"fjord_raft_last_index", "gauge", "Last Raft log index of the local replica.",
+		      true},
+    [M_MATCH_LAG] = {"fjord_raft_match_lag", "gauge",
+		     "Leader only: most entries any follower is behind, else 0.", true},
+    [M_CAUGHT_UP] = {"fjord_raft_caught_up", "gauge",
+		     "1 when the local follower holds everything the leader committed.", true},
 };
 
 static long long metric_value(const struct worker *w, enum metric_kind k)
@@ -90,7 +108,7 @@ static long long metric_value(const struct worker *w, enum metric_kind k)
 	case M_TERM:
 		return (long long)st->term;
 	case M_ROLE:
-		return st->role;
+		return w->state == WORKER_SERVING ? st->role : IPC_ROLE_FOLLOWER;
 	case M_ELECTIONS:
 		return (long long)st->elections;
 	case M_LEADER_CHANGES:
@@ -101,6 +119,14 @@ static long long metric_value(const struct worker *w, enum metric_kind k)
 		return (long long)st->high_watermark;
 	case M_COMMIT:
 		return (long long)st->commit_index;
+	case M_COMMIT_OFFSET:
+		return (long long)st->commit_offset;
+	case M_LAST_INDEX:
+		return (long long)st->last_index;
+	case M_MATCH_LAG:
+		return (long long)st->match_lag;
+	case M_CAUGHT_UP:
+		return st->caught_up ? 1 : 0;
 	}
 	return 0;
 }
@@ -119,6 +145,17 @@ void admin_http_metrics(struct sup *s, struct buf *out)
 			     w->topic, (int)w->partition, metric_value(w, (enum metric_kind)k));
 		}
 	}
+	if (s->cfg->n_peers > 0) {
+		int64_t now = spawn_now_ms();
+		putf(out, "# HELP fjord_peer_up 1 while the peer node's supervisor is heard from.\n"
+			  "# TYPE fjord_peer_up gauge\n");
+		for (int i = 0; i < s->cfg->n_peers; i++) {
+			int32_t id = s->cfg->peers[i].id;
+			if (id != s->cfg->node.id)
+				putf(out, "fjord_peer_up{node=\"%d\"} %d\n", (int)id,
+				     s->leaders != NULL && leaders_fresh(s->leaders, id, now));
+		}
+	}
 	putf(out,
 	     "# HELP fjord_connections Open Kafka client connections.\n"
 	     "# TYPE fjord_connections gauge\nfjord_connections %lld\n",
@@ -130,13 +167,56 @@ void admin_http_metrics(struct sup *s, struct buf *out)
 	     (unsigned long long)s->n_connections_total);
 }
 
+/* Replaces what JSON would need escaped (a host name could hold anything
+ * but blanks and commas) with '?'. Returns s. */
+static char *json_safe(char *s)
+{
+	for (char *c = s; *c; c++)
+		if (*c == '"' || *c == '\\' || (unsigned char)*c < 0x20)
+			*c = '?';
+	return s;
+}
+
+/* The "nodes" array of /v1/status: every node of the cluster and how this
+ * one is connected to it. */
+static void status_nodes(struct sup *s, struct buf *out)
+{
+	const struct config *c = s->cfg;
+	int64_t now = spawn_now_ms();
+	putf(out, ",\"cluster\":\"%s\",\"nodes\":[", c->cluster_name);
+	int n = cluster_n_nodes(c);
+	for (int i = 0; i < n; i++) {
+		char k[CONFIG_HOST_MAX + 16], r[CONFIG_HOST_MAX + 16];
+		int32_t id = c->n_peers > 0 ? c->peers[i].id : c->node.id;
+		bool self = id == c->node.id;
+		if (c->n_peers > 0) {
+			config_addr_str(&c->peers[i].kafka, k, sizeof(k));
+			config_addr_str(&c->peers[i].raft, r, sizeof(r));
+		} else {
+			config_addr_str(&c->node.kafka_listen, k, sizeof(k));
+			config_addr_str(&c->node.raft_listen, r, sizeof(r));
+		}
+		putf(out,
+		     "%s{\"id\":%d,\"kafka\":\"%s\",\"raft\":\"%s\",\"self\":%s,\"up\":%s,"
+		     "\"out_connected\":%s,\"in_connected\":%s}",
+		     i ? "," : "", (int)id, json_safe(k), json_safe(r), self ? "true" : "false",
+		     self || (s->leaders != NULL && leaders_fresh(s->leaders, id, now)) ? "true"
+											: "false",
+		     peers_out_ready(s->peers, id) ? "true" : "false",
+		     peers_in_open(s->peers, id) ? "true" : "false");
+	}
+	putf(out, "]");
+}
+
 void admin_http_status(struct sup *s, struct buf *out)
 {
-	/* Topic names are [a-zA-Z0-9._-] and the cluster id is base64url, so
-	 * nothing here needs JSON escaping. */
+	/* Topic and cluster names are [a-zA-Z0-9._-] and the cluster id is
+	 * base64url; only host names go through json_safe. */
 	int n = workers_count(s->workers);
-	putf(out, "{\"node_id\":%d,\"cluster_id\":\"%s\",\"connections\":%lld,\"workers\":[",
+	putf(out, "{\"node_id\":%d,\"cluster_id\":\"%s\",\"connections\":%lld",
 	     (int)s->cfg->node.id, s->cluster_id, (long long)s->n_connections);
+	status_nodes(s, out);
+	putf(out, ",\"draining\":%s,\"workers\":[", s->draining ? "true" : "false");
 	for (int i = 0; i < n; i++) {
 		struct worker *w = workers_at(s->workers, i);
 		putf(out,
@@ -152,17 +232,32 @@ void admin_http_status(struct sup *s, struct buf *out)
 		if (!w->has_status)
 			continue;
 		const struct ipc_status *st = &w->status;
+		bool serving = w->state == WORKER_SERVING;
+		const struct config_topic *t =
+		    config_topic_find(s->cfg, w->topic, strlen(w->topic));
+		int32_t preferred = -1;
+		if (t != NULL) {
+			int32_t reps[cluster_n_nodes(s->cfg)];
+			if (cluster_replicas(s->cfg, t, w->partition, reps) > 0)
+				preferred = reps[0];
+		}
 		putf(out,
 		     "%s{\"topic\":\"%s\",\"partition\":%d,\"node_id\":%d,\"serving\":%s,"
-		     "\"role\":\"%s\",\"term\":%llu,\"leader\":%d,\"commit_index\":%llu,"
-		     "\"high_watermark\":%lld,\"log_start_offset\":%lld,\"elections\":%llu,"
-		     "\"leader_changes\":%llu,\"lower_term_messages\":%llu}",
+		     "\"role\":\"%s\",\"term\":%llu,\"leader\":%d,\"preferred_leader\":%d,",
 		     first ? "" : ",", w->topic, (int)w->partition, (int)s->cfg->node.id,
-		     w->state == WORKER_SERVING ? "true" : "false", role_name(st->role),
-		     (unsigned long long)st->term, (int)st->leader_node,
+		     serving ? "true" : "false", role_name(serving ? st->role : IPC_ROLE_FOLLOWER),
+		     (unsigned long long)st->term, (int)st->leader_node, (int)preferred);
+		putf(out,
+		     "\"commit_index\":%llu,\"high_watermark\":%lld,\"log_start_offset\":%lld,"
+		     "\"commit_offset\":%lld,\"log_checksum\":%llu,\"last_index\":%llu,"
+		     "\"match_lag\":%llu,\"caught_up\":%s,",
 		     (unsigned long long)st->commit_index, (long long)st->high_watermark,
-		     (long long)st->log_start_offset, (unsigned long long)st->elections,
-		     (unsigned long long)st->leader_changes,
+		     (long long)st->log_start_offset, (long long)st->commit_offset,
+		     (unsigned long long)st->log_checksum, (unsigned long long)st->last_index,
+		     (unsigned long long)st->match_lag, st->caught_up ? "true" : "false");
+		putf(out,
+		     "\"elections\":%llu,\"leader_changes\":%llu,\"lower_term_messages\":%llu}",
+		     (unsigned long long)st->elections, (unsigned long long)st->leader_changes,
 		     (unsigned long long)st->lower_term_messages);
 		first = false;
 	}

@@ -19,11 +19,16 @@
 #include "common/log.h"
 #include "supervisor/admin_http.h"
 #include "supervisor/args.h"
+#include "supervisor/cluster.h"
+#include "supervisor/drain.h"
+#include "supervisor/failover.h"
 #include "supervisor/ids.h"
 #include "supervisor/kafka_conn.h"
 #include "supervisor/kafka_listener.h"
-#include "supervisor/listen.h"
+#include "supervisor/leaders.h"
 #include "supervisor/notify.h"
+#include "supervisor/peers.h"
+#include "supervisor/raft_accept.h"
 #include "supervisor/reload.h"
 #include "supervisor/sup.h"
 #include "supervisor/workers.h"
@@ -32,22 +37,13 @@
 
 static void on_hup(evutil_socket_t sig, short what, void *arg) { reload_run(arg); }
 
+/* SIGTERM/SIGINT: hand leaderships away first (drain.c stops the loop
+ * when done); a second signal stops at once. */
 static void on_stop(evutil_socket_t sig, short what, void *arg)
 {
 	struct sup *s = arg;
 	log_info("received %s; stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	s->stopping = true;
-	event_base_loopbreak(s->base);
-}
-
-/* The Raft port is bound so the node owns it; peer hand-off comes with
- * clustering. Until then a connection is closed at once rather than left
- * in the backlog. */
-static void on_raft_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-			   int socklen, void *arg)
-{
-	log_debug("raft: closing a peer connection; clustering is not enabled yet");
-	close(fd);
+	drain_start(s);
 }
 
 /* Prints every line of a config error to stderr. */
@@ -112,7 +108,8 @@ int main(int argc, char **argv)
 	ids_cluster_id(s.cfg, s.cluster_id, sizeof(s.cluster_id));
 
 	int status = 1;
-	struct evconnlistener *kafka = NULL, *raft = NULL;
+	struct evconnlistener *kafka = NULL;
+	struct raft_accept *raft = NULL;
 	struct evhttp *admin = NULL;
 	struct event *ev_hup = NULL, *ev_term = NULL, *ev_int = NULL;
 	s.base = event_base_new();
@@ -125,25 +122,23 @@ int main(int argc, char **argv)
 		log_error("out of memory");
 		goto out;
 	}
+	if (s.cfg->n_peers > 0) {
+		s.leaders = leaders_new();
+		s.failover = failover_new(&s);
+		if (s.leaders == NULL || s.failover == NULL) {
+			log_error("out of memory");
+			goto out;
+		}
+	}
 	kafka = kafka_listener_start(&s);
 	if (kafka == NULL)
 		goto out;
 	admin = admin_http_start(&s);
 	if (admin == NULL)
 		goto out;
-	char why[512];
-	int raft_fd = listen_bind(&s.cfg->node.raft_listen, why, sizeof(why));
-	if (raft_fd < 0) {
-		log_error("raft: %s", why);
+	raft = raft_accept_start(&s);
+	if (raft == NULL)
 		goto out;
-	}
-	raft = evconnlistener_new(s.base, on_raft_accept, &s,
-				  LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, raft_fd);
-	if (raft == NULL) {
-		close(raft_fd);
-		log_error("raft: cannot start the listener");
-		goto out;
-	}
 	ev_hup = evsignal_new(s.base, SIGHUP, on_hup, &s);
 	ev_term = evsignal_new(s.base, SIGTERM, on_stop, &s);
 	ev_int = evsignal_new(s.base, SIGINT, on_stop, &s);
@@ -157,6 +152,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < s.cfg->n_topics; i++) {
 		const struct config_topic *t = &s.cfg->topics[i];
 		for (int32_t p = 0; p < t->partitions; p++) {
+			if (!cluster_hosts(s.cfg, t, p))
+				continue; /* placed on other nodes */
 			bool created;
 			struct worker *w = workers_ensure(s.workers, t->name, p, &created);
 			if (w == NULL) {
@@ -167,12 +164,20 @@ int main(int argc, char **argv)
 			n_workers++;
 		}
 	}
+	/* After the workers exist, so the first LEADERS table lists them. */
+	if (s.cfg->n_peers > 0) {
+		s.peers = peers_new(&s);
+		if (s.peers == NULL) {
+			log_error("out of memory");
+			goto out;
+		}
+	}
 	char k[300], a[300], r[300], ready[1024];
 	config_addr_str(&s.cfg->node.kafka_listen, k, sizeof(k));
 	config_addr_str(&s.cfg->node.admin_listen, a, sizeof(a));
 	config_addr_str(&s.cfg->node.raft_listen, r, sizeof(r));
-	snprintf(ready, sizeof(ready), "node %d: kafka %s, admin %s, raft %s, %d workers",
-		 (int)s.cfg->node.id, k, a, r, n_workers);
+	snprintf(ready, sizeof(ready), "node %d of %d: kafka %s, admin %s, raft %s, %d workers",
+		 (int)s.cfg->node.id, cluster_n_nodes(s.cfg), k, a, r, n_workers);
 	log_info("%s (cluster id %s, config %s)", ready, s.cluster_id, s.cfg->path);
 	notify_ready(ready);
 
@@ -186,15 +191,21 @@ out:
 	s.stopping = true;
 	if (kafka)
 		evconnlistener_free(kafka);
-	if (raft)
-		evconnlistener_free(raft);
+	raft_accept_free(raft);
 	if (admin)
 		evhttp_free(admin);
 	kconn_close_all(&s);
+	drain_free(&s);
+	failover_free(s.failover);
+	s.failover = NULL;
 	if (s.workers) {
 		workers_stop_all(s.workers, STOP_TIMEOUT_MS);
 		workers_free(s.workers);
 	}
+	peers_free(s.peers);
+	s.peers = NULL;
+	leaders_free(s.leaders);
+	s.leaders = NULL;
 	if (ev_hup)
 		event_free(ev_hup);
 	if (ev_term)

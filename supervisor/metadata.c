@@ -1,5 +1,7 @@
-/* metadata.c - Metadata responses: this node as the only broker, every
- * configured topic with its partitions' leadership from router.c.
+/* metadata.c - Metadata responses: every node of the cluster as a broker,
+ * every configured topic with, per partition, its replicas (placement),
+ * leader and epoch (router.c), in-sync replicas (alive and leading or
+ * caught up) and offline replicas (on nodes not heard from).
  *
  * Request semantics by version: v0 lists every topic for an empty topic
  * array; v1+ lists every topic for a null array and none for an empty one.
@@ -12,6 +14,7 @@
 
 #include "common/err.h"
 #include "common/kafka/kerr.h"
+#include "supervisor/cluster.h"
 #include "supervisor/ids.h"
 #include "supervisor/kafka_conn.h"
 #include "supervisor/router.h"
@@ -24,36 +27,84 @@
 static int fill_topic(struct sup *s, const struct config_topic *t,
 		      struct kafka_metadata_response_metadata_response_topic *out, struct arena *a)
 {
-	int32_t self = s->cfg->node.id;
+	int n_nodes = cluster_n_nodes(s->cfg);
+	size_t name_len = strlen(t->name);
 	out->error_code = KERR_NONE;
 	out->name = kafka_str_from(t->name);
-	ids_topic_id(t->name, strlen(t->name), &out->topic_id);
+	ids_topic_id(t->name, name_len, &out->topic_id);
 	out->is_internal = false;
 	out->partitions = arena_calloc(a, (size_t)t->partitions, sizeof(*out->partitions));
-	int32_t *self_list = arena_alloc(a, sizeof(int32_t));
-	if (out->partitions == NULL || self_list == NULL)
+	if (out->partitions == NULL)
 		return ERR_NOMEM;
-	*self_list = self;
 	out->n_partitions = t->partitions;
 	for (int32_t p = 0; p < t->partitions; p++) {
 		struct kafka_metadata_response_metadata_response_partition *mp =
 		    &out->partitions[p];
 		kafka_metadata_response_metadata_response_partition_init(mp);
-		struct worker *w = workers_find(s->workers, t->name, strlen(t->name), p);
+		int32_t *reps = arena_alloc(a, (size_t)n_nodes * sizeof(int32_t));
+		int32_t *isr = arena_alloc(a, (size_t)n_nodes * sizeof(int32_t));
+		int32_t *off = arena_alloc(a, (size_t)n_nodes * sizeof(int32_t));
+		if (reps == NULL || isr == NULL || off == NULL)
+			return ERR_NOMEM;
+		int n = cluster_replicas(s->cfg, t, p, reps);
+		int n_isr = 0, n_off = 0;
+		for (int i = 0; i < n; i++) {
+			bool alive;
+			if (router_replica_in_sync(s, t->name, name_len, p, reps[i], &alive))
+				isr[n_isr++] = reps[i];
+			if (!alive)
+				off[n_off++] = reps[i];
+		}
 		struct router_leader l;
-		router_leader_of(s, w, &l);
+		router_leader(s, t->name, name_len, p, &l);
+		/* The leader is in sync by definition, even when its table is a
+		 * moment older than a follower's report of it. */
+		bool leader_listed = l.leader_id < 0;
+		for (int i = 0; i < n_isr; i++)
+			leader_listed = leader_listed || isr[i] == l.leader_id;
+		if (!leader_listed && n_isr < n_nodes)
+			isr[n_isr++] = l.leader_id;
 		mp->error_code = l.error;
 		mp->partition_index = p;
 		mp->leader_id = l.leader_id;
 		mp->leader_epoch = l.leader_epoch;
-		/* One replica per partition today: this node. */
-		mp->replica_nodes = self_list;
-		mp->n_replica_nodes = 1;
-		mp->isr_nodes = self_list;
-		mp->n_isr_nodes = 1;
-		mp->offline_replicas = NULL;
-		mp->n_offline_replicas = 0;
+		mp->replica_nodes = reps;
+		mp->n_replica_nodes = n;
+		mp->isr_nodes = isr;
+		mp->n_isr_nodes = n_isr;
+		mp->offline_replicas = off;
+		mp->n_offline_replicas = n_off;
 	}
+	return 0;
+}
+
+/* Every node of [cluster] (this node alone without it). This node is
+ * described by its own advertised_host and kafka_listen port, peers by
+ * their [cluster] line. */
+static int fill_brokers(struct sup *s, struct kafka_metadata_response *resp, struct arena *a)
+{
+	const struct config *c = s->cfg;
+	int n = cluster_n_nodes(c);
+	struct kafka_metadata_response_metadata_response_broker *b =
+	    arena_calloc(a, (size_t)n, sizeof(*b));
+	if (b == NULL)
+		return ERR_NOMEM;
+	for (int i = 0; i < n; i++) {
+		kafka_metadata_response_metadata_response_broker_init(&b[i]);
+		b[i].rack.len = -1;
+		const struct config_peer *pe = c->n_peers > 0 ? &c->peers[i] : NULL;
+		if (pe == NULL || pe->id == c->node.id) {
+			b[i].node_id = c->node.id;
+			b[i].host = kafka_str_from(c->node.advertised_host);
+			b[i].port = c->node.kafka_listen.port;
+		} else {
+			b[i].node_id = pe->id;
+			b[i].host = kafka_str_from(pe->kafka.host);
+			b[i].port = pe->kafka.port;
+		}
+	}
+	resp->brokers = b;
+	resp->n_brokers = n;
 	return 0;
 }
 
@@ -74,17 +125,11 @@ int metadata_build(struct sup *s, int16_t version, const struct kafka_metadata_r
 	kafka_metadata_response_init(resp);
 	resp->throttle_time_ms = 0;
 
-	struct kafka_metadata_response_metadata_response_broker *b = arena_alloc(a, sizeof(*b));
-	if (b == NULL)
+	if (fill_brokers(s, resp, a) != 0)
 		return ERR_NOMEM;
-	kafka_metadata_response_metadata_response_broker_init(b);
-	b->node_id = c->node.id;
-	b->host = kafka_str_from(c->node.advertised_host);
-	b->port = c->node.kafka_listen.port;
-	b->rack.len = -1;
-	resp->brokers = b;
-	resp->n_brokers = 1;
 	resp->cluster_id = kafka_str_from(s->cluster_id);
+	/* No controller quorum exists yet; clients only need some live broker
+	 * id here, and this one answered. */
 	resp->controller_id = c->node.id;
 	resp->cluster_authorized_operations = AUTH_OPS_OMITTED;
 

@@ -9,7 +9,9 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "supervisor/cluster.h"
 #include "supervisor/notify.h"
+#include "supervisor/peers.h"
 #include "supervisor/sup.h"
 #include "supervisor/workers.h"
 
@@ -157,9 +159,15 @@ void reload_plan_free(struct reload_plan *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Starts the workers of the new partitions that are placed on this node
+ * (the same placement as at start: [cluster] and replication cannot change
+ * on reload). */
 static void start_range(struct sup *s, const char *topic, int32_t from, int32_t to)
 {
-	for (int32_t part = from; part < to; part++) {
+	const struct config_topic *t = config_topic_find(s->cfg, topic, strlen(topic));
+	for (int32_t part = from; t != NULL && part < to; part++) {
+		if (!cluster_hosts(s->cfg, t, part))
+			continue;
 		bool created;
 		struct worker *w = workers_ensure(s->workers, topic, part, &created);
 		if (w == NULL) {
@@ -169,6 +177,7 @@ static void start_range(struct sup *s, const char *topic, int32_t from, int32_t 
 		if (created)
 			workers_start(s->workers, w);
 	}
+	peers_local_changed(s->peers);
 }
 
 static void restart_topic(struct sup *s, const char *topic, int32_t n)

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "supervisor/cluster.h"
 
 int spawn_worker_dir(const struct config *c, const char *topic, int32_t partition, char *out,
 		     size_t out_len)
@@ -48,8 +50,59 @@ static int add_int(struct spawn_argv *a, size_t *used, const char *flag, long lo
 	return rc ? rc : add(a, used, num);
 }
 
+/* --conn-fd .. --snapshot-threshold for the replica list reps[0..n). */
+static int add_cluster_lists(const struct config *c, const int32_t *reps, int n, int conn_fd,
+			     struct spawn_argv *out, size_t *used)
+{
+	char list[16 * 1024];
+	size_t len = 0;
+	list[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		int w =
+		    snprintf(list + len, sizeof(list) - len, "%s%d", i ? "," : "", (int)reps[i]);
+		if (w < 0 || (size_t)w >= sizeof(list) - len)
+			return ERR_TOOBIG;
+		len += (size_t)w;
+	}
+	int rc = add_int(out, used, "--conn-fd", conn_fd);
+	rc = rc ? rc : add(out, used, "--cluster");
+	rc = rc ? rc : add(out, used, c->cluster_name);
+	rc = rc ? rc : add(out, used, "--replicas");
+	rc = rc ? rc : add(out, used, list);
+	for (int i = 0; i < n && rc == 0; i++) {
+		const struct config_peer *p = config_peer_find(c, reps[i]);
+		if (p == NULL || p->id == c->node.id)
+			continue;
+		char addr[CONFIG_HOST_MAX + 16], arg[CONFIG_HOST_MAX + 32];
+		snprintf(arg, sizeof(arg), "%d=%s", (int)p->id,
+			 config_addr_str(&p->raft, addr, sizeof(addr)));
+		rc = add(out, used, "--peer");
+		rc = rc ? rc : add(out, used, arg);
+	}
+	rc = rc ? rc : add_int(out, used, "--election-timeout-ms", c->raft.election_timeout_ms);
+	rc = rc ? rc : add_int(out, used, "--heartbeat-interval-ms", c->raft.heartbeat_interval_ms);
+	rc = rc ? rc : add_int(out, used, "--max-entries-per-batch", c->raft.max_entries_per_batch);
+	rc = rc ? rc : add_int(out, used, "--snapshot-threshold", c->raft.snapshot_threshold);
+	return rc;
+}
+
+/* The cluster flags of spawn_build_argv. */
+static int add_cluster(const struct config *c, const struct config_topic *t, int32_t partition,
+		       int conn_fd, struct spawn_argv *out, size_t *used)
+{
+	int32_t small[16];
+	int32_t *reps = c->n_peers <= 16 ? small : malloc((size_t)c->n_peers * sizeof(*reps));
+	if (reps == NULL)
+		return ERR_NOMEM;
+	int n = cluster_replicas(c, t, partition, reps);
+	int rc = add_cluster_lists(c, reps, n, conn_fd, out, used);
+	if (reps != small)
+		free(reps);
+	return rc;
+}
+
 int spawn_build_argv(const struct config *c, const struct config_topic *t, int32_t partition,
-		     int ipc_fd, struct spawn_argv *out)
+		     int ipc_fd, int conn_fd, struct spawn_argv *out)
 {
 	size_t used = 0;
 	char dir[CONFIG_PATH_MAX];
@@ -72,6 +125,8 @@ int spawn_build_argv(const struct config *c, const struct config_topic *t, int32
 	rc = rc ? rc : add_int(out, &used, "--max-message-bytes", t->max_message_bytes);
 	rc = rc ? rc : add_int(out, &used, "--retention-ms", t->retention_ms);
 	rc = rc ? rc : add_int(out, &used, "--retention-bytes", t->retention_bytes);
+	if (rc == 0 && c->n_peers > 0 && conn_fd >= 0)
+		rc = add_cluster(c, t, partition, conn_fd, out, &used);
 	return rc;
 }
 
@@ -95,19 +150,12 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-int spawn_start(const struct config *c, const struct config_topic *t, int32_t partition, pid_t *pid,
-		int *fd)
+/* A socketpair whose first end (the supervisor's) is close-on-exec and
+ * non-blocking. The second end must survive exec; it is closed in the
+ * parent right after fork so no later child inherits it. */
+static int pair(int type, int sv[2])
 {
-	int sv[2];
-	struct spawn_argv a;
-
-	/* The worker creates its own directory; its parent must exist. */
-	if (mkdir_p(c->node.data_dir) != 0)
-		return ERR_IO;
-	/* Only the supervisor's end is close-on-exec: the child's end must
-	 * survive exec, and is closed in the parent right after fork so no
-	 * later child inherits it. */
-	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+	if (socketpair(AF_UNIX, type, 0, sv) != 0)
 		return ERR_IO;
 	if (fcntl(sv[0], F_SETFD, FD_CLOEXEC) != 0 ||
 	    fcntl(sv[0], F_SETFL, fcntl(sv[0], F_GETFL) | O_NONBLOCK) != 0) {
@@ -117,18 +165,44 @@ int spawn_start(const struct config *c, const struct config_topic *t, int32_t pa
 		errno = e;
 		return ERR_IO;
 	}
-	int rc = spawn_build_argv(c, t, partition, sv[1], &a);
-	if (rc != 0) {
+	return 0;
+}
+
+static void close_pair(int sv[2])
+{
+	int e = errno;
+	if (sv[0] >= 0)
 		close(sv[0]);
+	if (sv[1] >= 0)
 		close(sv[1]);
+	errno = e;
+}
+
+int spawn_start(const struct config *c, const struct config_topic *t, int32_t partition, pid_t *pid,
+		int *fd, int *conn_fd)
+{
+	int sv[2] = {-1, -1}, cv[2] = {-1, -1};
+	struct spawn_argv a;
+
+	/* The worker creates its own directory; its parent must exist. */
+	if (mkdir_p(c->node.data_dir) != 0)
+		return ERR_IO;
+	if (pair(SOCK_STREAM, sv) != 0)
+		return ERR_IO;
+	if (c->n_peers > 0 && pair(SOCK_SEQPACKET, cv) != 0) {
+		close_pair(sv);
+		return ERR_IO;
+	}
+	int rc = spawn_build_argv(c, t, partition, sv[1], cv[1], &a);
+	if (rc != 0) {
+		close_pair(sv);
+		close_pair(cv);
 		return rc;
 	}
 	pid_t p = fork();
 	if (p < 0) {
-		int e = errno;
-		close(sv[0]);
-		close(sv[1]);
-		errno = e;
+		close_pair(sv);
+		close_pair(cv);
 		return ERR_IO;
 	}
 	if (p == 0) {
@@ -140,6 +214,8 @@ int spawn_start(const struct config *c, const struct config_topic *t, int32_t pa
 			if (sig != SIGKILL && sig != SIGSTOP && sig != SIGPIPE)
 				signal(sig, SIG_DFL);
 		close(sv[0]);
+		if (cv[0] >= 0)
+			close(cv[0]);
 		execv(a.argv[0], a.argv);
 		/* Only async-signal-safe calls here. */
 		static const char msg[] = "fjord-supervisor: exec of fjord-worker failed\n";
@@ -148,8 +224,11 @@ int spawn_start(const struct config *c, const struct config_topic *t, int32_t pa
 		_exit(127);
 	}
 	close(sv[1]);
+	if (cv[1] >= 0)
+		close(cv[1]);
 	*pid = p;
 	*fd = sv[0];
+	*conn_fd = cv[0];
 	return 0;
 }
 

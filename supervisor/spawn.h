@@ -12,13 +12,13 @@
 
 #include "common/config.h"
 
-#define SPAWN_MAX_ARGS 32
+#define SPAWN_MAX_ARGS 96
 
 /* argv for one worker. argv[] points into storage; argv[n] is NULL. */
 struct spawn_argv {
 	char *argv[SPAWN_MAX_ARGS];
 	int n;
-	char storage[2 * CONFIG_PATH_MAX + 1024];
+	char storage[2 * CONFIG_PATH_MAX + 16384];
 };
 
 /* Builds the worker command line:
@@ -26,25 +26,37 @@ struct spawn_argv {
  *       --dir <data_dir>/<topic>-<partition> --node-id ID --log-level L
  *       --sync always|never --map-size-mb N --max-message-bytes N
  *       --retention-ms N --retention-bytes N
+ * and, when the config has a [cluster] section (conn_fd >= 0):
+ *       --conn-fd FD --cluster NAME --replicas ID,ID,...
+ *       [--peer ID=HOST:PORT]... --election-timeout-ms N
+ *       --heartbeat-interval-ms N --max-entries-per-batch N
+ *       --snapshot-threshold N
+ * --replicas is the placement of (topic, partition), preferred leader
+ * first; there is one --peer (its raft address) per replica on another
+ * node. Without [cluster] the node is a one-node cluster and the worker
+ * gets none of these (single-replica mode, as before clustering).
  * worker_path is c->node.worker_path, which the caller must have resolved
  * (non-empty). Topic settings come from t (already merged with globals).
- * Returns 0 or ERR_TOOBIG if a path does not fit. */
+ * Returns 0 or ERR_TOOBIG if a path or the peer list does not fit. */
 int spawn_build_argv(const struct config *c, const struct config_topic *t, int32_t partition,
-		     int ipc_fd, struct spawn_argv *out);
+		     int ipc_fd, int conn_fd, struct spawn_argv *out);
 
 /* Writes "<data_dir>/<topic>-<partition>" into out. Returns 0 or ERR_TOOBIG. */
 int spawn_worker_dir(const struct config *c, const char *topic, int32_t partition, char *out,
 		     size_t out_len);
 
 /* Starts a worker: creates the data directory's parent (data_dir) if
- * missing, a SOCK_STREAM socketpair whose supervisor end is close-on-exec and
- * non-blocking, forks, and execs the argv above in the child (with default
- * signal dispositions and an empty signal mask, except SIGPIPE which stays
- * ignored). On success returns 0 with *pid and *fd (the supervisor's end,
- * caller closes). Returns ERR_IO (errno kept) if socketpair or fork fails.
+ * missing, a SOCK_STREAM socketpair for ipc and, with [cluster], a
+ * SOCK_SEQPACKET socketpair for handing over peer connections (fdpass.h),
+ * both with their supervisor end close-on-exec and non-blocking, forks, and
+ * execs the argv above in the child (with default signal dispositions and
+ * an empty signal mask, except SIGPIPE which stays ignored). On success
+ * returns 0 with *pid, *fd (the supervisor's ipc end) and *conn_fd (the
+ * supervisor's hand-off end, or -1 without [cluster]); the caller closes
+ * both. Returns ERR_IO (errno kept) if socketpair or fork fails.
  * An exec failure shows up later as the child exiting with status 127. */
 int spawn_start(const struct config *c, const struct config_topic *t, int32_t partition, pid_t *pid,
-		int *fd);
+		int *fd, int *conn_fd);
 
 /* Restart backoff: 100 ms doubling to 30 s, back to 100 ms once a worker
  * has run for 60 s. Times are milliseconds on a monotonic clock. */

@@ -13,16 +13,27 @@
 
 struct event_base;
 struct workers;
+struct leaders;
+struct peers;
+struct failover;
+struct drain;
 
 struct sup {
 	struct event_base *base; /* borrowed */
 	struct config *cfg;	 /* owned; replaced as a whole on reload */
 	struct args args;	 /* the command line, re-applied on reload */
 	struct workers *workers; /* owned */
-	char cluster_id[32];	 /* stable, see main.c */
-	int64_t n_connections;	 /* open Kafka connections */
+	/* Clustering; all NULL for a node without [cluster] peers (and in
+	 * tests that build a struct sup by hand), and every user copes. */
+	struct leaders *leaders;   /* owned: the peers' LEADERS tables */
+	struct peers *peers;	   /* owned: the supervisor channels */
+	struct failover *failover; /* owned: pending fast-failover decisions */
+	struct drain *drain;	   /* owned: SIGTERM leadership hand-off, while it runs */
+	char cluster_id[32];	   /* stable, see main.c */
+	int64_t n_connections;	   /* open Kafka connections */
 	uint64_t n_connections_total;
 	bool stopping;
+	bool draining; /* SIGTERM arrived; leaderships are being handed over */
 };
 
 #endif

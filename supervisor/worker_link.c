@@ -234,6 +234,21 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 	return 0;
 }
 
+int link_post(struct worker *w, const struct ipc_msg *m)
+{
+	if (m->type != IPC_CAMPAIGN && m->type != IPC_TRANSFER)
+		return ERR_INVALID;
+	if (w->bev == NULL)
+		return ERR_NOTLEADER;
+	struct buf b;
+	buf_init(&b);
+	int rc = ipc_encode(m, &b);
+	if (rc == 0)
+		rc = frame_push(bufferevent_get_output(w->bev), b.data, b.len);
+	buf_free(&b);
+	return rc;
+}
+
 void link_cancel_fetch(struct worker *w, uint64_t req_id)
 {
 	if (w->bev == NULL || find_pending(w, req_id) == NULL)

@@ -19,6 +19,7 @@
 #include "common/err.h"
 #include "common/kafka/kerr.h"
 #include "common/log.h"
+#include "supervisor/peers.h"
 #include "supervisor/sup.h"
 #include "supervisor/worker_link.h"
 
@@ -131,6 +132,7 @@ struct worker *workers_ensure(struct workers *ws, const char *topic, int32_t par
 	snprintf(w->topic, sizeof(w->topic), "%s", topic);
 	w->partition = partition;
 	w->state = WORKER_WAITING;
+	w->conn_fd = -1;
 	w->table = ws;
 	backoff_init(&w->backoff);
 	buf_init(&w->rx);
@@ -144,6 +146,14 @@ struct worker *workers_ensure(struct workers *ws, const char *topic, int32_t par
 	ws->n++;
 	*created = true;
 	return w;
+}
+
+static void close_conn(struct worker *w)
+{
+	if (w->conn_fd >= 0) {
+		close(w->conn_fd);
+		w->conn_fd = -1;
+	}
 }
 
 static void arm_timer(struct worker *w, int64_t ms)
@@ -165,8 +175,8 @@ void workers_start(struct workers *ws, struct worker *w)
 		return;
 	}
 	pid_t pid;
-	int fd;
-	int rc = spawn_start(s->cfg, t, w->partition, &pid, &fd);
+	int fd, conn_fd;
+	int rc = spawn_start(s->cfg, t, w->partition, &pid, &fd, &conn_fd);
 	if (rc != 0) {
 		int64_t delay = backoff_exited(&w->backoff, spawn_now_ms());
 		log_error("worker %s/%d: cannot start %s: %s; retrying in %lld ms", w->topic,
@@ -180,10 +190,14 @@ void workers_start(struct workers *ws, struct worker *w)
 	w->started_ms = spawn_now_ms();
 	backoff_started(&w->backoff, w->started_ms);
 	w->state = WORKER_STARTING;
+	w->status_this_run = false;
+	close_conn(w);
+	w->conn_fd = conn_fd;
 	if (link_open(w, s->base, fd) != 0) {
 		log_error("worker %s/%d: out of memory opening its channel; killing pid %d",
 			  w->topic, (int)w->partition, (int)pid);
 		close(fd);
+		close_conn(w);
 		kill(pid, SIGKILL);
 		return;
 	}
@@ -222,8 +236,17 @@ static void on_restart_timer(evutil_socket_t fd, short what, void *arg)
 
 void workers_on_status(struct worker *w, const struct ipc_status *st)
 {
+	const struct ipc_status *old = &w->status;
+	/* What the peers' LEADERS tables carry; anything else waits for the
+	 * once-a-second table. */
+	bool changed = !w->status_this_run || w->state != WORKER_SERVING || old->role != st->role ||
+		       old->term != st->term || old->leader_node != st->leader_node ||
+		       old->caught_up != st->caught_up;
 	w->status = *st;
 	w->has_status = true;
+	w->status_this_run = true;
+	if (changed)
+		peers_local_changed(w->table->sup->peers);
 	if (w->state == WORKER_STARTING) {
 		w->state = WORKER_SERVING;
 		log_info("worker %s/%d: pid %d is serving (term %llu, role %d)", w->topic,
@@ -241,6 +264,8 @@ void workers_on_link_closed(struct worker *w)
 	 * change its exit status. */
 	log_debug("worker %s/%d: pid %d closed its channel", w->topic, (int)w->partition,
 		  (int)w->pid);
+	if (w->state == WORKER_SERVING)
+		peers_local_changed(w->table->sup->peers);
 	w->state = WORKER_STARTING;
 	kill(w->pid, SIGTERM);
 }
@@ -258,9 +283,18 @@ static void handle_exit(struct workers *ws, struct worker *w, int status)
 	char why[128];
 	spawn_exit_str(status, why, sizeof(why));
 	pid_t pid = w->pid;
+	/* Judged on this run's last status: the link may already have closed
+	 * (EOF often arrives before SIGCHLD), but the role it reported stands. */
+	bool led = w->status_this_run && w->status.role == IPC_ROLE_LEADER;
 	w->pid = 0;
+	w->status_this_run = false;
+	close_conn(w);
 	link_close(w, KERR_NOT_LEADER_OR_FOLLOWER);
 	evtimer_del(w->restart_ev);
+	if (w->state != WORKER_WAITING)
+		peers_local_changed(ws->sup->peers);
+	if (led && !ws->sup->stopping)
+		peers_worker_died(ws->sup->peers, w->topic, w->partition, w->status.term);
 	if (ws->sup->stopping) {
 		log_info("worker %s/%d: pid %d %s", w->topic, (int)w->partition, (int)pid, why);
 		return;
@@ -329,6 +363,7 @@ void workers_free(struct workers *ws)
 	for (int i = 0; i < ws->n; i++) {
 		struct worker *w = ws->v[i];
 		link_discard(w);
+		close_conn(w);
 		event_free(w->restart_ev);
 		buf_free(&w->rx);
 		free(w);

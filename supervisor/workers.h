@@ -6,7 +6,9 @@
  * yet), SERVING (first IPC_STATUS arrived), WAITING (exited, restart timer
  * armed), STOPPING (SIGTERM sent on purpose). Only SERVING workers get
  * requests. Exits are noticed through SIGCHLD (a libevent signal event) and
- * waitpid(WNOHANG) in a loop. */
+ * waitpid(WNOHANG) in a loop. With [cluster], entries exist only for the
+ * replicas placed on this node, and a leader's unexpected exit is told to
+ * the peers at once (peers_worker_died) for fast failover. */
 #ifndef FJORD_SUP_WORKERS_H
 #define FJORD_SUP_WORKERS_H
 
@@ -34,7 +36,9 @@ struct worker {
 	pid_t pid;	    /* 0 when no process */
 	int64_t started_ms; /* spawn_now_ms() of the current run */
 	bool has_status;
-	struct ipc_status status; /* the last one received */
+	struct ipc_status status; /* the last one received (kept after an exit) */
+	bool status_this_run;	  /* the current process has sent a status */
+	int conn_fd;		  /* supervisor's end of the peer hand-off pair, -1 none */
 	uint64_t restarts;	  /* unexpected exits (fjord_worker_restarts_total) */
 	struct backoff backoff;
 	bool respawn_now; /* stopped on purpose to apply new settings */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "check_main.h"
 #include "common/config.h"
 #include "common/err.h"
+#include "common/placement.h"
 #include "supervisor/spawn.h"
 
 static struct config *load(const char *text)
@@ -68,7 +70,9 @@ START_TEST(worker_argv_is_the_documented_command_line)
 				"[retention]\nbytes = 5000\n[topic.orders]\npartitions = 3\n"
 				"retention_ms = 77\nmax_message_bytes = 999\n");
 	struct spawn_argv a;
-	ck_assert_int_eq(spawn_build_argv(c, &c->topics[0], 2, 7, &a), 0);
+	/* No [cluster]: a one-node cluster, and no cluster flags even when a
+	 * hand-off fd is offered. */
+	ck_assert_int_eq(spawn_build_argv(c, &c->topics[0], 2, 7, 8, &a), 0);
 	const char *want[] = {"/opt/fw",
 			      "--ipc-fd",
 			      "7",
@@ -101,6 +105,105 @@ START_TEST(worker_argv_is_the_documented_command_line)
 }
 END_TEST
 
+START_TEST(clustered_worker_argv_adds_replicas_peers_and_raft_settings)
+{
+	/* t/p starts at (fnv1a("t") + p) mod 3 over nodes 1, 2, 3. */
+	struct config *c = load("[node]\nid = 2\ndata_dir = /d\nworker_path = /w\n"
+				"[raft]\nelection_timeout_ms = 1000\nheartbeat_interval_ms = 100\n"
+				"max_entries_per_batch = 5\nsnapshot_threshold = 77\n"
+				"[cluster]\nname = blue\nnode.1 = h1:9092,h1:9192\n"
+				"node.2 = h2:9092,h2:9192\nnode.3 = [::1]:9094,[::1]:9194\n"
+				"[topic.t]\npartitions = 3\nreplication = 3\n"
+				"[topic.u]\npartitions = 3\nreplication = 2\n");
+	int start = (int)(placement_hash("t") % 3);
+	for (int32_t p = 0; p < 3; p++) {
+		struct spawn_argv a;
+		ck_assert_int_eq(spawn_build_argv(c, &c->topics[0], p, 7, 9, &a), 0);
+		ck_assert_int_eq(a.n, 23 + 6 + 4 + 8);
+		ck_assert_str_eq(a.argv[23], "--conn-fd");
+		ck_assert_str_eq(a.argv[24], "9");
+		ck_assert_str_eq(a.argv[25], "--cluster");
+		ck_assert_str_eq(a.argv[26], "blue");
+		ck_assert_str_eq(a.argv[27], "--replicas");
+		char want[32];
+		int first = (start + p) % 3;
+		snprintf(want, sizeof(want), "%d,%d,%d", first + 1, (first + 1) % 3 + 1,
+			 (first + 2) % 3 + 1);
+		ck_assert_str_eq(a.argv[28], want);
+		/* One --peer per other replica, in replica order, raft address. */
+		int k = 29;
+		for (int i = 0; i < 3; i++) {
+			int id = (first + i) % 3 + 1;
+			if (id == 2)
+				continue;
+			ck_assert_str_eq(a.argv[k], "--peer");
+			ck_assert_str_eq(a.argv[k + 1], id == 1 ? "1=h1:9192" : "3=[::1]:9194");
+			k += 2;
+		}
+		ck_assert_str_eq(a.argv[k], "--election-timeout-ms");
+		ck_assert_str_eq(a.argv[k + 1], "1000");
+		ck_assert_str_eq(a.argv[k + 2], "--heartbeat-interval-ms");
+		ck_assert_str_eq(a.argv[k + 3], "100");
+		ck_assert_str_eq(a.argv[k + 4], "--max-entries-per-batch");
+		ck_assert_str_eq(a.argv[k + 5], "5");
+		ck_assert_str_eq(a.argv[k + 6], "--snapshot-threshold");
+		ck_assert_str_eq(a.argv[k + 7], "77");
+		ck_assert_ptr_null(a.argv[k + 8]);
+	}
+	/* Replication 2: two replicas, at most one peer. */
+	struct spawn_argv a;
+	ck_assert_int_eq(spawn_build_argv(c, &c->topics[1], 0, 7, 9, &a), 0);
+	ck_assert_str_eq(a.argv[27], "--replicas");
+	ck_assert_int_eq((int)strlen(a.argv[28]), 3);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(clustered_spawn_hands_the_worker_a_seqpacket_socket)
+{
+	char dir[] = "/tmp/fjord-test-spawn-dir-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char script[256], text[1024];
+	snprintf(script, sizeof(script), "%s/worker.sh", dir);
+	/* The fake worker writes "ok" to its --conn-fd (argument 24). */
+	FILE *f = fopen(script, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "#!/bin/sh\nshift 23\nprintf ok >&$1\nexit 0\n");
+	fclose(f);
+	chmod(script, 0755);
+	snprintf(text, sizeof(text),
+		 "[node]\nid = 1\ndata_dir = %s/data\nworker_path = %s\n"
+		 "[cluster]\nnode.1 = a:1,a:2\nnode.2 = b:1,b:2\n"
+		 "[topic.t]\npartitions = 1\nreplication = 2\n",
+		 dir, script);
+	struct config *c = load(text);
+	pid_t pid;
+	int fd, conn_fd;
+	ck_assert_int_eq(spawn_start(c, &c->topics[0], 0, &pid, &fd, &conn_fd), 0);
+	ck_assert_int_ge(conn_fd, 0);
+	int type = 0;
+	socklen_t tl = sizeof(type);
+	ck_assert_int_eq(getsockopt(conn_fd, SOL_SOCKET, SO_TYPE, &type, &tl), 0);
+	ck_assert_int_eq(type, SOCK_SEQPACKET);
+	char got[8] = {0};
+	ssize_t n = -1;
+	for (int tries = 0; tries < 500 && n <= 0; tries++) { /* bounded: 5 s */
+		n = recv(conn_fd, got, sizeof(got) - 1, 0);
+		if (n <= 0)
+			usleep(10000);
+	}
+	ck_assert_str_eq(got, "ok");
+	int status;
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fd);
+	close(conn_fd);
+	config_free(c);
+	snprintf(text, sizeof(text), "rm -rf %s", dir);
+	ck_assert_int_eq(system(text), 0);
+}
+END_TEST
+
 START_TEST(spawned_worker_gets_its_argv_and_a_live_socketpair)
 {
 	char dir[] = "/tmp/fjord-test-spawn-dir-XXXXXX";
@@ -120,8 +223,9 @@ START_TEST(spawned_worker_gets_its_argv_and_a_live_socketpair)
 		 dir, script);
 	struct config *c = load(text);
 	pid_t pid;
-	int fd;
-	ck_assert_int_eq(spawn_start(c, &c->topics[0], 0, &pid, &fd), 0);
+	int fd, conn_fd;
+	ck_assert_int_eq(spawn_start(c, &c->topics[0], 0, &pid, &fd, &conn_fd), 0);
+	ck_assert_int_eq(conn_fd, -1); /* no [cluster], no hand-off socket */
 	char got[8] = {0};
 	ssize_t n = 0;
 	for (int tries = 0; tries < 500 && n < 2; tries++) { /* bounded: 5 s */
@@ -183,6 +287,8 @@ static Suite *supervisor_spawn_suite(void)
 	tcase_add_test(tc, backoff_resets_after_60s_of_health);
 	tcase_add_test(tc, worker_argv_is_the_documented_command_line);
 	tcase_add_test(tc, spawned_worker_gets_its_argv_and_a_live_socketpair);
+	tcase_add_test(tc, clustered_worker_argv_adds_replicas_peers_and_raft_settings);
+	tcase_add_test(tc, clustered_spawn_hands_the_worker_a_seqpacket_socket);
 	tcase_add_test(tc, exit_descriptions_name_the_signal);
 	suite_add_tcase(s, tc);
 	return s;

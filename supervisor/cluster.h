@@ -1,0 +1,24 @@
+/* cluster.h - this node's configuration seen as a cluster: the node list
+ * and where each partition's replicas live (common/placement.h applied to
+ * [cluster] and the topic's replication). A node without [cluster] is a
+ * one-node cluster of itself, so every partition has one replica, here. */
+#ifndef FJORD_SUP_CLUSTER_H
+#define FJORD_SUP_CLUSTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/config.h"
+
+/* Number of nodes: the [cluster] lines, or 1. */
+int cluster_n_nodes(const struct config *c);
+
+/* Writes the replicas of (t, partition), preferred leader first, into out
+ * (room for cluster_n_nodes(c) entries) and returns how many. */
+int cluster_replicas(const struct config *c, const struct config_topic *t, int32_t partition,
+		     int32_t *out);
+
+/* True when one of those replicas is this node. */
+bool cluster_hosts(const struct config *c, const struct config_topic *t, int32_t partition);
+
+#endif

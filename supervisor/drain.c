@@ -1,0 +1,117 @@
+/* drain.c - the leadership hand-off of drain.h, polled on a short timer
+ * because worker status arrives on change anyway. */
+#include "drain.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ipc.h"
+#include "common/log.h"
+#include "supervisor/cluster.h"
+#include "supervisor/router.h"
+#include "supervisor/spawn.h"
+#include "supervisor/sup.h"
+#include "supervisor/worker_link.h"
+#include "supervisor/workers.h"
+
+struct drain {
+	struct sup *s;
+	struct event *ev;
+	int64_t started_ms;
+	int64_t last_sent_ms;
+};
+
+/* A local worker leading a group that has somewhere else to go. */
+static bool must_hand_over(struct sup *s, struct worker *w)
+{
+	if (!router_worker_leads(w))
+		return false;
+	const struct config_topic *t = config_topic_find(s->cfg, w->topic, strlen(w->topic));
+	return t != NULL && t->replication > 1 && cluster_n_nodes(s->cfg) > 1;
+}
+
+/* Sends the transfers; returns how many local leaders remain. */
+static int hand_over(struct sup *s, bool send)
+{
+	int left = 0;
+	for (int i = 0; i < workers_count(s->workers); i++) {
+		struct worker *w = workers_at(s->workers, i);
+		if (!must_hand_over(s, w))
+			continue;
+		left++;
+		if (send) {
+			struct ipc_msg m = {.type = IPC_TRANSFER};
+			m.u.transfer.target_node = -1;
+			link_post(w, &m);
+		}
+	}
+	return left;
+}
+
+static void finish(struct drain *d, const char *how)
+{
+	log_info("drain: %s after %lld ms", how, (long long)(spawn_now_ms() - d->started_ms));
+	event_del(d->ev);
+	event_base_loopbreak(d->s->base);
+}
+
+static void on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct drain *d = arg;
+	int64_t now = spawn_now_ms();
+	bool resend = now - d->last_sent_ms >= DRAIN_RETRY_MS;
+	int left = hand_over(d->s, resend);
+	if (resend)
+		d->last_sent_ms = now;
+	if (left == 0) {
+		finish(d, "every leadership handed over");
+		return;
+	}
+	if (now - d->started_ms >= DRAIN_TIMEOUT_MS) {
+		log_warn("drain: %d local replica(s) still lead after %d ms; stopping anyway", left,
+			 DRAIN_TIMEOUT_MS);
+		finish(d, "gave up");
+	}
+}
+
+void drain_start(struct sup *s)
+{
+	if (s->draining) {
+		log_info("drain: stopping now without waiting for it");
+		event_base_loopbreak(s->base);
+		return;
+	}
+	s->draining = true;
+	int left = hand_over(s, false);
+	if (left == 0) {
+		event_base_loopbreak(s->base);
+		return;
+	}
+	struct drain *d = calloc(1, sizeof(*d));
+	if (d != NULL)
+		d->ev = event_new(s->base, -1, EV_PERSIST, on_poll, d);
+	if (d == NULL || d->ev == NULL) {
+		free(d);
+		event_base_loopbreak(s->base);
+		return;
+	}
+	d->s = s;
+	d->started_ms = spawn_now_ms();
+	d->last_sent_ms = d->started_ms;
+	s->drain = d;
+	log_info("drain: handing over the leadership of %d local replica(s)", left);
+	hand_over(s, true);
+	struct timeval tv = {0, DRAIN_POLL_MS * 1000};
+	event_add(d->ev, &tv);
+}
+
+void drain_free(struct sup *s)
+{
+	struct drain *d = s->drain;
+	if (d == NULL)
+		return;
+	event_free(d->ev);
+	free(d);
+	s->drain = NULL;
+}

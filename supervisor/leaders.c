@@ -1,0 +1,142 @@
+/* leaders.c - the latest LEADERS table of every peer, with a hash index per
+ * peer because routing looks a claim up for every partition of every
+ * request. Tables are replaced whole, so the index is rebuilt, never
+ * updated in place. */
+#include "leaders.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+
+struct node_table {
+	int32_t node;
+	int64_t updated_ms;
+	struct peer_claim *claims;
+	int n;
+	int *index; /* slots: -1 empty, else position in claims */
+	size_t index_cap;
+};
+
+struct leaders {
+	struct node_table *v;
+	int n, cap;
+};
+
+static uint64_t key_hash(const char *name, size_t len, int32_t partition)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 1099511628211ULL;
+	}
+	h ^= (uint32_t)partition;
+	h *= 1099511628211ULL;
+	return h ^ (h >> 29);
+}
+
+struct leaders *leaders_new(void) { return calloc(1, sizeof(struct leaders)); }
+
+static void table_clear(struct node_table *t)
+{
+	free(t->claims);
+	free(t->index);
+	t->claims = NULL;
+	t->index = NULL;
+	t->n = 0;
+	t->index_cap = 0;
+	t->updated_ms = 0;
+}
+
+void leaders_free(struct leaders *l)
+{
+	if (l == NULL)
+		return;
+	for (int i = 0; i < l->n; i++)
+		table_clear(&l->v[i]);
+	free(l->v);
+	free(l);
+}
+
+static struct node_table *find(const struct leaders *l, int32_t node)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->v[i].node == node)
+			return &l->v[i];
+	return NULL;
+}
+
+int leaders_replace(struct leaders *l, int32_t node, struct peer_claim *claims, int n,
+		    int64_t now_ms)
+{
+	struct node_table *t = find(l, node);
+	if (t == NULL) {
+		if (l->n == l->cap) {
+			int cap = l->cap ? l->cap * 2 : 4;
+			struct node_table *v = realloc(l->v, (size_t)cap * sizeof(*v));
+			if (v == NULL) {
+				free(claims);
+				return ERR_NOMEM;
+			}
+			l->v = v;
+			l->cap = cap;
+		}
+		t = &l->v[l->n++];
+		memset(t, 0, sizeof(*t));
+		t->node = node;
+	}
+	size_t cap = 16;
+	while (cap < (size_t)n * 2 + 1)
+		cap *= 2;
+	int *index = malloc(cap * sizeof(*index));
+	if (index == NULL) {
+		free(claims);
+		return ERR_NOMEM;
+	}
+	memset(index, 0xff, cap * sizeof(*index)); /* all -1 */
+	for (int i = 0; i < n; i++) {
+		size_t s = key_hash(claims[i].topic, strlen(claims[i].topic), claims[i].partition) &
+			   (cap - 1);
+		while (index[s] >= 0)
+			s = (s + 1) & (cap - 1);
+		index[s] = i;
+	}
+	table_clear(t);
+	t->claims = claims;
+	t->n = n;
+	t->index = index;
+	t->index_cap = cap;
+	t->updated_ms = now_ms;
+	return 0;
+}
+
+void leaders_forget(struct leaders *l, int32_t node)
+{
+	struct node_table *t = find(l, node);
+	if (t != NULL)
+		table_clear(t);
+}
+
+bool leaders_fresh(const struct leaders *l, int32_t node, int64_t now_ms)
+{
+	const struct node_table *t = l ? find(l, node) : NULL;
+	return t != NULL && t->index != NULL && now_ms - t->updated_ms <= LEADERS_STALE_MS;
+}
+
+const struct peer_claim *leaders_get(const struct leaders *l, int32_t node, const char *topic,
+				     size_t len, int32_t partition, int64_t now_ms)
+{
+	if (!leaders_fresh(l, node, now_ms))
+		return NULL;
+	const struct node_table *t = find(l, node);
+	size_t mask = t->index_cap - 1;
+	size_t s = key_hash(topic, len, partition) & mask;
+	while (t->index[s] >= 0) {
+		const struct peer_claim *c = &t->claims[t->index[s]];
+		if (c->partition == partition && strlen(c->topic) == len &&
+		    memcmp(c->topic, topic, len) == 0)
+			return c;
+		s = (s + 1) & mask;
+	}
+	return NULL;
+}

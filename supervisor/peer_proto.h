@@ -1,0 +1,66 @@
+/* peer_proto.h - the messages of the supervisor-to-supervisor channel.
+ *
+ * Every supervisor dials each peer's raft_listen with a hello for group ""
+ * (hello.h) and keeps that connection to send these; the accepting side
+ * only receives on it. Each message is one frame (frame.h) holding a
+ * msgpack array whose first element is the type:
+ *
+ *   LEADERS      [1, node, [[topic, partition, role, term, leader,
+ *                 commit_offset, caught_up], ...]]
+ *                the sender's local replicas as their workers last reported
+ *                them; sent on change and every second, always whole.
+ *   WORKER_DIED  [2, node, topic, partition, term]
+ *                the sender's worker for that group died while it led term;
+ *                sent at once so a caught-up follower can campaign without
+ *                waiting for the election timeout. */
+#ifndef FJORD_SUP_PEER_PROTO_H
+#define FJORD_SUP_PEER_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/config.h"
+
+struct buf;
+
+#define PEER_FRAME_MAX (64u * 1024 * 1024)
+
+enum peer_msg { PEER_LEADERS = 1, PEER_WORKER_DIED = 2 };
+
+/* One local replica as its node reports it. */
+struct peer_claim {
+	char topic[CONFIG_TOPIC_NAME_MAX + 1];
+	int32_t partition;
+	int8_t role; /* enum ipc_role */
+	uint64_t term;
+	int32_t leader; /* node id the replica follows (itself when leading), -1 unknown */
+	int64_t commit_offset;
+	bool caught_up;
+};
+
+struct peer_worker_died {
+	int32_t node;
+	char topic[CONFIG_TOPIC_NAME_MAX + 1];
+	int32_t partition;
+	uint64_t term;
+};
+
+/* Append the msgpack payload (no frame header) to out. Returns 0,
+ * ERR_INVALID (a topic name too long) or ERR_NOMEM. claims is borrowed. */
+int peer_leaders_encode(int32_t node, const struct peer_claim *claims, int n, struct buf *out);
+int peer_worker_died_encode(const struct peer_worker_died *d, struct buf *out);
+
+/* The type of a payload, or ERR_INVALID when it is not one of ours. */
+int peer_msg_type(const uint8_t *p, size_t len);
+
+/* Decodes a LEADERS payload. On success *claims is a new array of *n
+ * entries (caller frees; NULL when n is 0). ERR_INVALID for anything
+ * malformed, ERR_NOMEM. */
+int peer_leaders_decode(const uint8_t *p, size_t len, int32_t *node, struct peer_claim **claims,
+			int *n);
+
+/* Decodes a WORKER_DIED payload. ERR_INVALID or ERR_NOMEM. */
+int peer_worker_died_decode(const uint8_t *p, size_t len, struct peer_worker_died *d);
+
+#endif

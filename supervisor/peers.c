@@ -1,0 +1,503 @@
+/* peers.c - outbound and inbound supervisor channels of peers.h.
+ *
+ * The outbound socket is created here (close-on-exec, so workers never
+ * inherit it) and handed to a bufferevent to connect. Addresses are
+ * resolved at every attempt with getaddrinfo: a name in [cluster] may move,
+ * and the lookup of a literal address costs nothing. */
+#include "peers.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/config.h"
+#include "common/err.h"
+#include "common/frame.h"
+#include "common/hello.h"
+#include "common/ipc.h"
+#include "common/log.h"
+#include "supervisor/failover.h"
+#include "supervisor/leaders.h"
+#include "supervisor/peer_proto.h"
+#include "supervisor/spawn.h"
+#include "supervisor/sup.h"
+#include "supervisor/workers.h"
+
+#define RETRY_MIN_MS 100
+#define RETRY_MAX_MS 2000
+#define HANDSHAKE_TIMEOUT_S 5
+#define WRITE_TIMEOUT_S 10
+#define IN_IDLE_TIMEOUT_S 10	   /* a peer sends LEADERS every second */
+#define OUT_BACKLOG_MAX (8u << 20) /* skip a LEADERS table while this much waits */
+#define TICK_MS 1000
+
+enum out_state { OUT_IDLE, OUT_CONNECTING, OUT_HELLO, OUT_READY };
+
+struct out_link {
+	struct peers *p;
+	int32_t node;
+	struct config_addr addr;
+	enum out_state st;
+	struct bufferevent *bev;
+	struct buf rx;
+	struct event *retry_ev;
+	int64_t retry_ms;
+	bool quiet; /* the failure was logged; log again only after a success */
+};
+
+struct in_link {
+	struct peers *p;
+	int32_t node;
+	struct bufferevent *bev;
+	struct buf rx;
+};
+
+struct peers {
+	struct sup *s;
+	struct out_link *out;
+	struct in_link *in;
+	int n;
+	struct event *tick_ev;
+	struct event *send_ev; /* activated by peers_local_changed */
+	bool send_pending;
+};
+
+static void dial(struct out_link *o);
+
+static void out_close(struct out_link *o, const char *why, bool warn)
+{
+	if (o->bev != NULL) {
+		bufferevent_free(o->bev);
+		o->bev = NULL;
+	}
+	char a[CONFIG_HOST_MAX + 16];
+	if (why != NULL) {
+		if (warn && !o->quiet)
+			log_warn("peer %d (%s): %s; retrying every %d ms at most", (int)o->node,
+				 config_addr_str(&o->addr, a, sizeof(a)), why, RETRY_MAX_MS);
+		else
+			log_debug("peer %d (%s): %s", (int)o->node,
+				  config_addr_str(&o->addr, a, sizeof(a)), why);
+		o->quiet = true;
+	}
+	o->st = OUT_IDLE;
+	struct timeval tv = {(time_t)(o->retry_ms / 1000),
+			     (suseconds_t)(o->retry_ms % 1000) * 1000};
+	evtimer_add(o->retry_ev, &tv);
+	o->retry_ms = o->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : o->retry_ms * 2;
+}
+
+/* Builds this node's LEADERS payload from its serving workers. */
+static int build_leaders(struct peers *p, struct buf *out)
+{
+	struct sup *s = p->s;
+	int n = workers_count(s->workers);
+	struct peer_claim *v = n > 0 ? calloc((size_t)n, sizeof(*v)) : NULL;
+	if (n > 0 && v == NULL)
+		return ERR_NOMEM;
+	int k = 0;
+	for (int i = 0; i < n; i++) {
+		struct worker *w = workers_at(s->workers, i);
+		if (w->state != WORKER_SERVING || !w->status_this_run)
+			continue;
+		struct peer_claim *c = &v[k++];
+		snprintf(c->topic, sizeof(c->topic), "%s", w->topic);
+		c->partition = w->partition;
+		c->role = w->status.role;
+		c->term = w->status.term;
+		c->leader =
+		    w->status.role == IPC_ROLE_LEADER ? s->cfg->node.id : w->status.leader_node;
+		c->commit_offset = w->status.commit_offset;
+		c->caught_up = w->status.caught_up;
+	}
+	int rc = peer_leaders_encode(s->cfg->node.id, v, k, out);
+	free(v);
+	return rc;
+}
+
+static void send_frame(struct out_link *o, const struct buf *b, bool droppable)
+{
+	if (o->st != OUT_READY || o->bev == NULL)
+		return;
+	struct evbuffer *ob = bufferevent_get_output(o->bev);
+	if (droppable && evbuffer_get_length(ob) > OUT_BACKLOG_MAX)
+		return; /* the next table says it all again */
+	if (frame_push(ob, b->data, b->len) != 0)
+		log_warn("peer %d: out of memory queueing a message", (int)o->node);
+}
+
+static void send_leaders(struct peers *p, struct out_link *only)
+{
+	struct buf b;
+	buf_init(&b);
+	if (build_leaders(p, &b) != 0) {
+		log_warn("peers: cannot build the LEADERS table (out of memory)");
+		buf_free(&b);
+		return;
+	}
+	for (int i = 0; i < p->n; i++)
+		if (only == NULL || only == &p->out[i])
+			send_frame(&p->out[i], &b, true);
+	buf_free(&b);
+}
+
+static void on_out_read(struct bufferevent *bev, void *arg)
+{
+	struct out_link *o = arg;
+	if (o->st != OUT_HELLO) {
+		/* The accepting side never sends after the ack. */
+		evbuffer_drain(bufferevent_get_input(bev),
+			       evbuffer_get_length(bufferevent_get_input(bev)));
+		return;
+	}
+	int rc = frame_pull(bufferevent_get_input(bev), HELLO_FRAME_MAX, &o->rx);
+	if (rc == 0)
+		return;
+	bool accepted = false;
+	int32_t node = -1;
+	char reason[256];
+	if (rc < 0 || hello_reply_decode(o->rx.data, o->rx.len, &accepted, &node, reason,
+					 sizeof(reason)) != 0) {
+		out_close(o, "garbled answer to our hello", true);
+		return;
+	}
+	if (!accepted) {
+		char why[300];
+		snprintf(why, sizeof(why), "refused our hello: %s", reason);
+		out_close(o, why, true);
+		return;
+	}
+	if (node != o->node) {
+		char why[128];
+		snprintf(why, sizeof(why), "answered as node %d", (int)node);
+		out_close(o, why, true);
+		return;
+	}
+	o->st = OUT_READY;
+	o->retry_ms = RETRY_MIN_MS;
+	if (o->quiet)
+		log_info("peer %d: connected", (int)o->node);
+	else
+		log_debug("peer %d: connected", (int)o->node);
+	o->quiet = false;
+	/* Nothing more is read; only a stuck write counts as a failure now. */
+	struct timeval wt = {WRITE_TIMEOUT_S, 0};
+	bufferevent_set_timeouts(bev, NULL, &wt);
+	send_leaders(o->p, o);
+}
+
+static void on_out_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct out_link *o = arg;
+	if (what & BEV_EVENT_CONNECTED) {
+		struct sup *s = o->p->s;
+		struct hello h = {.from_node = s->cfg->node.id};
+		snprintf(h.cluster, sizeof(h.cluster), "%s", s->cfg->cluster_name);
+		h.group[0] = '\0';
+		struct buf b;
+		buf_init(&b);
+		if (hello_encode(&h, &b) != 0 ||
+		    frame_push(bufferevent_get_output(bev), b.data, b.len) != 0) {
+			buf_free(&b);
+			out_close(o, "cannot send the hello", true);
+			return;
+		}
+		buf_free(&b);
+		o->st = OUT_HELLO;
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		out_close(o, o->st == OUT_READY ? "writes stalled" : "no answer to our hello",
+			  true);
+		return;
+	}
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		char why[160];
+		int e = EVUTIL_SOCKET_ERROR();
+		if (what & BEV_EVENT_EOF)
+			snprintf(why, sizeof(why), "connection closed");
+		else
+			snprintf(why, sizeof(why), "connection failed: %s",
+				 evutil_socket_error_to_string(e));
+		out_close(o, why, true);
+	}
+}
+
+static void dial(struct out_link *o)
+{
+	char port[8];
+	snprintf(port, sizeof(port), "%u", (unsigned)o->addr.port);
+	struct addrinfo hints = {
+	    .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+	struct addrinfo *res = NULL;
+	int gai = getaddrinfo(o->addr.host, port, &hints, &res);
+	if (gai != 0) {
+		char why[300];
+		snprintf(why, sizeof(why), "cannot resolve: %s", gai_strerror(gai));
+		out_close(o, why, true);
+		return;
+	}
+	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		freeaddrinfo(res);
+		out_close(o, "cannot create a socket", true);
+		return;
+	}
+	o->bev = bufferevent_socket_new(o->p->s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (o->bev == NULL) {
+		close(fd);
+		freeaddrinfo(res);
+		out_close(o, "out of memory", true);
+		return;
+	}
+	bufferevent_setcb(o->bev, on_out_read, NULL, on_out_event, o);
+	struct timeval tv = {HANDSHAKE_TIMEOUT_S, 0};
+	bufferevent_set_timeouts(o->bev, &tv, &tv);
+	bufferevent_enable(o->bev, EV_READ | EV_WRITE);
+	buf_reset(&o->rx);
+	o->st = OUT_CONNECTING;
+	int rc = bufferevent_socket_connect(o->bev, res->ai_addr, (int)res->ai_addrlen);
+	freeaddrinfo(res);
+	if (rc != 0)
+		out_close(o, "connect failed", true);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct out_link *o = arg;
+	if (o->st == OUT_IDLE && !o->p->s->stopping)
+		dial(o);
+}
+
+static void in_close(struct in_link *l, const char *why)
+{
+	if (l->bev == NULL)
+		return;
+	bufferevent_free(l->bev);
+	l->bev = NULL;
+	buf_reset(&l->rx);
+	log_info("peer %d: its channel to us %s; forgetting its replicas", (int)l->node, why);
+	if (l->p->s->leaders != NULL)
+		leaders_forget(l->p->s->leaders, l->node);
+}
+
+static void on_in_read(struct bufferevent *bev, void *arg)
+{
+	struct in_link *l = arg;
+	struct sup *s = l->p->s;
+	for (int guard = 0; guard < 1000 && l->bev != NULL; guard++) {
+		int rc = frame_pull(bufferevent_get_input(bev), PEER_FRAME_MAX, &l->rx);
+		if (rc == 0)
+			return;
+		if (rc < 0) {
+			in_close(l, "sent a bad frame");
+			return;
+		}
+		int type = peer_msg_type(l->rx.data, l->rx.len);
+		if (type == PEER_LEADERS) {
+			int32_t node;
+			struct peer_claim *claims;
+			int n;
+			rc = peer_leaders_decode(l->rx.data, l->rx.len, &node, &claims, &n);
+			if (rc != 0 || node != l->node) {
+				if (rc == 0)
+					free(claims);
+				log_warn("peer %d: undecodable LEADERS message ignored",
+					 (int)l->node);
+				continue;
+			}
+			if (leaders_replace(s->leaders, node, claims, n, spawn_now_ms()) != 0)
+				log_warn("peer %d: out of memory storing its LEADERS table",
+					 (int)l->node);
+		} else if (type == PEER_WORKER_DIED) {
+			struct peer_worker_died d;
+			if (peer_worker_died_decode(l->rx.data, l->rx.len, &d) != 0 ||
+			    d.node != l->node) {
+				log_warn("peer %d: undecodable WORKER_DIED message ignored",
+					 (int)l->node);
+				continue;
+			}
+			failover_on_worker_died(s->failover, &d);
+		} else {
+			log_warn("peer %d: unknown message of %zu bytes ignored", (int)l->node,
+				 l->rx.len);
+		}
+	}
+}
+
+static void on_in_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct in_link *l = arg;
+	if (what & BEV_EVENT_TIMEOUT)
+		in_close(l, "went silent");
+	else if (what & BEV_EVENT_EOF)
+		in_close(l, "closed");
+	else if (what & BEV_EVENT_ERROR)
+		in_close(l, "failed");
+}
+
+void peers_accept(struct peers *p, int fd, int32_t node)
+{
+	if (p == NULL) {
+		close(fd);
+		return;
+	}
+	struct in_link *l = NULL;
+	for (int i = 0; i < p->n; i++)
+		if (p->in[i].node == node)
+			l = &p->in[i];
+	if (l == NULL) {
+		close(fd);
+		return;
+	}
+	if (l->bev != NULL) {
+		/* The peer reconnected before we saw the old channel close. */
+		bufferevent_free(l->bev);
+		l->bev = NULL;
+	}
+	buf_reset(&l->rx);
+	l->bev = bufferevent_socket_new(p->s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (l->bev == NULL) {
+		close(fd);
+		log_warn("peer %d: out of memory accepting its channel", (int)node);
+		return;
+	}
+	bufferevent_setcb(l->bev, on_in_read, NULL, on_in_event, l);
+	struct timeval tv = {IN_IDLE_TIMEOUT_S, 0};
+	bufferevent_set_timeouts(l->bev, &tv, NULL);
+	bufferevent_enable(l->bev, EV_READ);
+	log_debug("peer %d: accepted its channel", (int)node);
+}
+
+static void on_send(evutil_socket_t fd, short what, void *arg)
+{
+	struct peers *p = arg;
+	p->send_pending = false;
+	send_leaders(p, NULL);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct peers *p = arg;
+	send_leaders(p, NULL);
+}
+
+void peers_local_changed(struct peers *p)
+{
+	if (p == NULL || p->send_pending)
+		return;
+	p->send_pending = true;
+	event_active(p->send_ev, EV_TIMEOUT, 0);
+}
+
+void peers_worker_died(struct peers *p, const char *topic, int32_t partition, uint64_t term)
+{
+	if (p == NULL)
+		return;
+	struct peer_worker_died d = {
+	    .node = p->s->cfg->node.id, .partition = partition, .term = term};
+	snprintf(d.topic, sizeof(d.topic), "%s", topic);
+	struct buf b;
+	buf_init(&b);
+	if (peer_worker_died_encode(&d, &b) == 0) {
+		int sent = 0;
+		for (int i = 0; i < p->n; i++) {
+			sent += p->out[i].st == OUT_READY;
+			send_frame(&p->out[i], &b, false);
+		}
+		log_info("worker %s/%d led term %llu when it died; told %d peer(s)", topic,
+			 (int)partition, (unsigned long long)term, sent);
+	}
+	buf_free(&b);
+}
+
+bool peers_out_ready(const struct peers *p, int32_t node)
+{
+	for (int i = 0; p != NULL && i < p->n; i++)
+		if (p->out[i].node == node)
+			return p->out[i].st == OUT_READY;
+	return false;
+}
+
+bool peers_in_open(const struct peers *p, int32_t node)
+{
+	for (int i = 0; p != NULL && i < p->n; i++)
+		if (p->in[i].node == node)
+			return p->in[i].bev != NULL;
+	return false;
+}
+
+struct peers *peers_new(struct sup *s)
+{
+	struct peers *p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->s = s;
+	int n = s->cfg->n_peers;
+	p->out = calloc((size_t)n + 1, sizeof(*p->out));
+	p->in = calloc((size_t)n + 1, sizeof(*p->in));
+	p->tick_ev = event_new(s->base, -1, EV_PERSIST, on_tick, p);
+	p->send_ev = event_new(s->base, -1, 0, on_send, p);
+	if (p->out == NULL || p->in == NULL || p->tick_ev == NULL || p->send_ev == NULL) {
+		peers_free(p);
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct config_peer *c = &s->cfg->peers[i];
+		if (c->id == s->cfg->node.id)
+			continue;
+		struct out_link *o = &p->out[p->n];
+		struct in_link *l = &p->in[p->n];
+		o->p = p;
+		o->node = c->id;
+		o->addr = c->raft;
+		o->retry_ms = RETRY_MIN_MS;
+		buf_init(&o->rx);
+		o->retry_ev = evtimer_new(s->base, on_retry, o);
+		l->p = p;
+		l->node = c->id;
+		buf_init(&l->rx);
+		p->n++;
+		if (o->retry_ev == NULL) {
+			peers_free(p);
+			return NULL;
+		}
+	}
+	struct timeval tv = {TICK_MS / 1000, (TICK_MS % 1000) * 1000};
+	event_add(p->tick_ev, &tv);
+	for (int i = 0; i < p->n; i++)
+		dial(&p->out[i]);
+	return p;
+}
+
+void peers_free(struct peers *p)
+{
+	if (p == NULL)
+		return;
+	for (int i = 0; i < p->n; i++) {
+		struct out_link *o = &p->out[i];
+		if (o->bev)
+			bufferevent_free(o->bev);
+		if (o->retry_ev)
+			event_free(o->retry_ev);
+		buf_free(&o->rx);
+		if (p->in[i].bev)
+			bufferevent_free(p->in[i].bev);
+		buf_free(&p->in[i].rx);
+	}
+	if (p->tick_ev)
+		event_free(p->tick_ev);
+	if (p->send_ev)
+		event_free(p->send_ev);
+	free(p->out);
+	free(p->in);
+	free(p);
+}

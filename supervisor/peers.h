@@ -1,0 +1,47 @@
+/* peers.h - the supervisor-to-supervisor channels.
+ *
+ * For every other node of [cluster] this keeps one outbound connection:
+ * dial its raft_listen, send a hello for group "" (hello.h), wait for the
+ * ack, then send LEADERS (on change, coalesced per loop iteration, and
+ * every second) and WORKER_DIED (at once) on it. Lost or refused
+ * connections are retried with backoff, 100 ms doubling to 2 s. Inbound
+ * channels (accepted by raft_accept.c, which answers the hello) are only
+ * read: LEADERS tables go to s->leaders, WORKER_DIED to failover.c. When
+ * an inbound channel closes, that peer's table is forgotten at once.
+ *
+ * Every function accepts a NULL struct peers (a node without peers) and
+ * then does nothing. */
+#ifndef FJORD_SUP_PEERS_H
+#define FJORD_SUP_PEERS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sup;
+struct peers;
+struct buf;
+
+/* Starts dialing every other node of s->cfg's [cluster]. s is borrowed and
+ * must outlive the result; s->leaders must be set. Returns NULL when out
+ * of memory. */
+struct peers *peers_new(struct sup *s);
+void peers_free(struct peers *p);
+
+/* Takes fd, an accepted connection whose hello from `node` was accepted
+ * and acknowledged, as node's inbound channel (replacing an older one). */
+void peers_accept(struct peers *p, int fd, int32_t node);
+
+/* A local worker's role, term, leader or caught-up state changed: send
+ * LEADERS to every peer at the end of this loop iteration. */
+void peers_local_changed(struct peers *p);
+
+/* The local worker of (topic, partition) died while leading term: tell
+ * every peer now. */
+void peers_worker_died(struct peers *p, const char *topic, int32_t partition, uint64_t term);
+
+/* True when the outbound channel to node is up (hello acknowledged). */
+bool peers_out_ready(const struct peers *p, int32_t node);
+/* True when node's inbound channel is open. */
+bool peers_in_open(const struct peers *p, int32_t node);
+
+#endif

@@ -1,0 +1,312 @@
+/* test_supervisor_cluster.c - the cluster view of a supervisor: placement
+ * of local workers, the peers' LEADERS tables, who leads a partition, where
+ * requests may go, what Metadata says, and who campaigns on failover. One
+ * process, no sockets: workers are table entries with a status, peers are
+ * LEADERS tables fed in directly. */
+#include <check.h>
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "common/config.h"
+#include "common/err.h"
+#include "common/ipc.h"
+#include "common/kafka/kafka_gen.h"
+#include "common/kafka/kerr.h"
+#include "common/placement.h"
+#include "supervisor/cluster.h"
+#include "supervisor/failover.h"
+#include "supervisor/leaders.h"
+#include "supervisor/metadata.h"
+#include "supervisor/router.h"
+#include "supervisor/spawn.h"
+#include "supervisor/sup.h"
+#include "supervisor/workers.h"
+
+static struct sup s;
+
+static void setup(void)
+{
+	memset(&s, 0, sizeof(s));
+	const char *text = "[node]\nid = 1\nkafka_listen = 127.0.0.1:19001\n"
+			   "[cluster]\nnode.1 = 127.0.0.1:19001,127.0.0.1:19101\n"
+			   "node.2 = h2:19002,h2:19102\nnode.3 = h3:19003,h3:19103\n"
+			   "[topic.t]\npartitions = 6\nreplication = 3\n"
+			   "[topic.one]\npartitions = 6\n";
+	char path[] = "/tmp/fjord-test-cluster-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	char err[512];
+	int rc = config_load(path, NULL, 0, &s.cfg, err, sizeof(err));
+	unlink(path);
+	ck_assert_msg(rc == 0, "%s", err);
+	snprintf(s.cluster_id, sizeof(s.cluster_id), "c");
+	s.base = event_base_new();
+	s.workers = workers_new(&s);
+	s.leaders = leaders_new();
+	ck_assert_ptr_nonnull(s.workers);
+	ck_assert_ptr_nonnull(s.leaders);
+	/* The entries main.c would create: only replicas placed here. */
+	for (int i = 0; i < s.cfg->n_topics; i++) {
+		const struct config_topic *t = &s.cfg->topics[i];
+		for (int32_t p = 0; p < t->partitions; p++) {
+			if (!cluster_hosts(s.cfg, t, p))
+				continue;
+			bool created;
+			struct worker *w = workers_ensure(s.workers, t->name, p, &created);
+			ck_assert(created);
+			w->state = WORKER_SERVING;
+			w->has_status = true;
+			w->status_this_run = true;
+			w->status.role = IPC_ROLE_FOLLOWER;
+			w->status.leader_node = -1;
+		}
+	}
+}
+
+static void teardown(void)
+{
+	leaders_free(s.leaders);
+	workers_free(s.workers);
+	event_base_free(s.base);
+	config_free(s.cfg);
+}
+
+static struct worker *local(const char *topic, int32_t p)
+{
+	return workers_find(s.workers, topic, strlen(topic), p);
+}
+
+/* Gives peer `node` a table with one claim (plus a filler claim, so the
+ * index holds more than one entry). */
+static void peer_says(int32_t node, const char *topic, int32_t p, int8_t role, uint64_t term,
+		      int32_t leader, bool caught_up, int64_t age_ms)
+{
+	struct peer_claim *c = calloc(2, sizeof(*c));
+	snprintf(c[0].topic, sizeof(c[0].topic), "%s", topic);
+	c[0].partition = p;
+	c[0].role = role;
+	c[0].term = term;
+	c[0].leader = leader;
+	c[0].caught_up = caught_up;
+	snprintf(c[1].topic, sizeof(c[1].topic), "filler");
+	ck_assert_int_eq(leaders_replace(s.leaders, node, c, 2, spawn_now_ms() - age_ms), 0);
+}
+
+START_TEST(only_replicas_placed_on_this_node_get_workers)
+{
+	/* Replication 3 on 3 nodes: every partition of t is here. */
+	for (int32_t p = 0; p < 6; p++)
+		ck_assert_ptr_nonnull(local("t", p));
+	/* Replication 1: exactly the partitions whose single replica is 1. */
+	int32_t ids[] = {1, 2, 3};
+	int here = 0;
+	for (int32_t p = 0; p < 6; p++) {
+		int32_t r[1];
+		ck_assert_int_eq(placement_replicas("one", p, ids, 3, 1, r), 1);
+		ck_assert_int_eq(local("one", p) != NULL, r[0] == 1);
+		here += r[0] == 1;
+	}
+	ck_assert_int_eq(here, 2); /* consecutive partitions rotate over 3 nodes */
+}
+END_TEST
+
+START_TEST(leaders_table_is_indexed_replaced_whole_and_goes_stale)
+{
+	peer_says(2, "t", 3, IPC_ROLE_LEADER, 9, 2, false, 0);
+	const struct peer_claim *c = leaders_get(s.leaders, 2, "t", 1, 3, spawn_now_ms());
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->term, 9);
+	ck_assert_ptr_null(leaders_get(s.leaders, 2, "t", 1, 4, spawn_now_ms()));
+	ck_assert_ptr_null(leaders_get(s.leaders, 3, "t", 1, 3, spawn_now_ms()));
+	/* A new table replaces the old one entirely. */
+	peer_says(2, "t", 4, IPC_ROLE_FOLLOWER, 10, 3, true, 0);
+	ck_assert_ptr_null(leaders_get(s.leaders, 2, "t", 1, 3, spawn_now_ms()));
+	ck_assert_ptr_nonnull(leaders_get(s.leaders, 2, "t", 1, 4, spawn_now_ms()));
+	ck_assert(leaders_fresh(s.leaders, 2, spawn_now_ms()));
+	/* Too old: as if the peer were gone. */
+	peer_says(2, "t", 4, IPC_ROLE_FOLLOWER, 10, 3, true, LEADERS_STALE_MS + 100);
+	ck_assert(!leaders_fresh(s.leaders, 2, spawn_now_ms()));
+	ck_assert_ptr_null(leaders_get(s.leaders, 2, "t", 1, 4, spawn_now_ms()));
+	/* Forgotten when its channel closes. */
+	peer_says(3, "t", 4, IPC_ROLE_FOLLOWER, 10, 3, true, 0);
+	leaders_forget(s.leaders, 3);
+	ck_assert(!leaders_fresh(s.leaders, 3, spawn_now_ms()));
+	ck_assert_ptr_null(leaders_get(s.leaders, 3, "t", 1, 4, spawn_now_ms()));
+}
+END_TEST
+
+START_TEST(leader_is_the_highest_term_claim_and_own_claims_beat_reports)
+{
+	struct router_leader l;
+	/* Nobody claims anything. */
+	router_leader(&s, "t", 1, 0, &l);
+	ck_assert_int_eq(l.error, KERR_LEADER_NOT_AVAILABLE);
+	ck_assert_int_eq(l.leader_id, -1);
+	ck_assert_int_eq(l.leader_epoch, -1);
+
+	/* Our follower heard of node 3 at term 4. */
+	local("t", 0)->status.term = 4;
+	local("t", 0)->status.leader_node = 3;
+	router_leader(&s, "t", 1, 0, &l);
+	ck_assert_int_eq(l.error, 0);
+	ck_assert_int_eq(l.leader_id, 3);
+	ck_assert_int_eq(l.leader_epoch, 4);
+
+	/* Node 2 leads term 5: newer. */
+	peer_says(2, "t", 0, IPC_ROLE_LEADER, 5, 2, false, 0);
+	router_leader(&s, "t", 1, 0, &l);
+	ck_assert_int_eq(l.leader_id, 2);
+	ck_assert_int_eq(l.leader_epoch, 5);
+
+	/* Node 3 reports node 1 at term 5 too, but node 2's own claim wins. */
+	peer_says(3, "t", 0, IPC_ROLE_FOLLOWER, 5, 1, true, 0);
+	router_leader(&s, "t", 1, 0, &l);
+	ck_assert_int_eq(l.leader_id, 2);
+
+	/* Our worker becomes leader at term 6. */
+	local("t", 0)->status.role = IPC_ROLE_LEADER;
+	local("t", 0)->status.term = 6;
+	router_leader(&s, "t", 1, 0, &l);
+	ck_assert_int_eq(l.leader_id, 1);
+	ck_assert_int_eq(l.leader_epoch, 6);
+
+	/* A worker that is not serving claims nothing. */
+	local("t", 0)->state = WORKER_WAITING;
+	router_leader(&s, "t", 1, 0, &l);
+	ck_assert_int_eq(l.leader_id, 2);
+}
+END_TEST
+
+START_TEST(requests_go_only_to_a_local_leader_nobody_has_deposed)
+{
+	struct worker *w;
+	/* Unknown topic or partition. */
+	ck_assert_int_eq(router_route(&s, kafka_str_from("nope"), 0, &w),
+			 KERR_UNKNOWN_TOPIC_OR_PARTITION);
+	ck_assert_int_eq(router_route(&s, kafka_str_from("t"), 6, &w),
+			 KERR_UNKNOWN_TOPIC_OR_PARTITION);
+	ck_assert_int_eq(router_route(&s, kafka_str_from("t"), -1, &w),
+			 KERR_UNKNOWN_TOPIC_OR_PARTITION);
+	/* A local follower. */
+	ck_assert_int_eq(router_route(&s, kafka_str_from("t"), 1, &w), KERR_NOT_LEADER_OR_FOLLOWER);
+	ck_assert_ptr_null(w);
+	/* A local leader. */
+	local("t", 1)->status.role = IPC_ROLE_LEADER;
+	local("t", 1)->status.term = 3;
+	ck_assert_int_eq(router_route(&s, kafka_str_from("t"), 1, &w), KERR_NONE);
+	ck_assert_ptr_eq(w, local("t", 1));
+	/* ...that a peer knows was deposed by a newer term. */
+	peer_says(3, "t", 1, IPC_ROLE_LEADER, 4, 3, false, 0);
+	ck_assert_int_eq(router_route(&s, kafka_str_from("t"), 1, &w), KERR_NOT_LEADER_OR_FOLLOWER);
+	/* A partition placed on other nodes only. */
+	for (int32_t p = 0; p < 6; p++) {
+		if (local("one", p) != NULL)
+			continue;
+		ck_assert_int_eq(router_route(&s, kafka_str_from("one"), p, &w),
+				 KERR_NOT_LEADER_OR_FOLLOWER);
+	}
+}
+END_TEST
+
+START_TEST(metadata_lists_every_broker_replicas_isr_and_offline_nodes)
+{
+	/* t/2: local follower caught up, node 2 leads term 7, node 3 silent. */
+	local("t", 2)->status.caught_up = true;
+	local("t", 2)->status.term = 7;
+	local("t", 2)->status.leader_node = 2;
+	peer_says(2, "t", 2, IPC_ROLE_LEADER, 7, 2, false, 0);
+	struct kafka_metadata_request req;
+	kafka_metadata_request_init(&req);
+	req.n_topics = -1;
+	struct kafka_metadata_response resp;
+	struct arena a;
+	arena_init(&a);
+	ck_assert_int_eq(metadata_build(&s, 12, &req, &resp, &a), 0);
+	ck_assert_int_eq(resp.n_brokers, 3);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(resp.brokers[i].node_id, i + 1);
+	ck_assert(kafka_str_eq(resp.brokers[0].host, "127.0.0.1"));
+	ck_assert_int_eq(resp.brokers[0].port, 19001);
+	ck_assert(kafka_str_eq(resp.brokers[1].host, "h2"));
+	ck_assert_int_eq(resp.brokers[1].port, 19002);
+	ck_assert(kafka_str_eq(resp.brokers[2].host, "h3"));
+	ck_assert_int_eq(resp.brokers[2].port, 19003);
+
+	const struct kafka_metadata_response_metadata_response_partition *mp =
+	    &resp.topics[0].partitions[2];
+	ck_assert_int_eq(mp->error_code, 0);
+	ck_assert_int_eq(mp->leader_id, 2);
+	ck_assert_int_eq(mp->leader_epoch, 7);
+	int32_t want[3], ids[] = {1, 2, 3};
+	ck_assert_int_eq(placement_replicas("t", 2, ids, 3, 3, want), 3);
+	ck_assert_int_eq(mp->n_replica_nodes, 3);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(mp->replica_nodes[i], want[i]);
+	/* In sync: this node (caught up) and node 2 (leader), in placement
+	 * order; node 3 is offline. */
+	ck_assert_int_eq(mp->n_isr_nodes, 2);
+	int j = 0;
+	for (int i = 0; i < 3; i++)
+		if (want[i] != 3)
+			ck_assert_int_eq(mp->isr_nodes[j++], want[i]);
+	ck_assert_int_eq(mp->n_offline_replicas, 1);
+	ck_assert_int_eq(mp->offline_replicas[0], 3);
+
+	/* Replication 1 partitions list their one replica wherever it is. */
+	for (int32_t p = 0; p < 6; p++) {
+		const struct kafka_metadata_response_metadata_response_partition *q =
+		    &resp.topics[1].partitions[p];
+		int32_t r[1];
+		placement_replicas("one", p, ids, 3, 1, r);
+		ck_assert_int_eq(q->n_replica_nodes, 1);
+		ck_assert_int_eq(q->replica_nodes[0], r[0]);
+		ck_assert_int_eq(q->leader_id, -1);
+		ck_assert_int_eq(q->error_code, KERR_LEADER_NOT_AVAILABLE);
+	}
+	for (int16_t v = 0; v <= 12; v++) {
+		struct buf b;
+		buf_init(&b);
+		ck_assert_msg(kafka_metadata_response_encode(&b, v, &resp) == 0, "v%d", v);
+		buf_free(&b);
+	}
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(failover_picks_the_first_eligible_survivor_in_placement_order)
+{
+	int32_t reps[] = {2, 3, 1};
+	bool all[] = {true, true, true};
+	ck_assert_int_eq(failover_pick(reps, all, 3, 2), 3);
+	ck_assert_int_eq(failover_pick(reps, all, 3, 3), 2);
+	ck_assert_int_eq(failover_pick(reps, all, 3, 1), 2);
+	bool not3[] = {true, false, true};
+	ck_assert_int_eq(failover_pick(reps, not3, 3, 2), 1);
+	bool none[] = {false, false, false};
+	ck_assert_int_eq(failover_pick(reps, none, 3, 2), -1);
+	bool only_dead[] = {true, false, false};
+	ck_assert_int_eq(failover_pick(reps, only_dead, 3, 2), -1);
+}
+END_TEST
+
+Suite *supervisor_cluster_suite(void)
+{
+	Suite *su = suite_create("supervisor_cluster");
+	TCase *tc = tcase_create("cluster");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, only_replicas_placed_on_this_node_get_workers);
+	tcase_add_test(tc, leaders_table_is_indexed_replaced_whole_and_goes_stale);
+	tcase_add_test(tc, leader_is_the_highest_term_claim_and_own_claims_beat_reports);
+	tcase_add_test(tc, requests_go_only_to_a_local_leader_nobody_has_deposed);
+	tcase_add_test(tc, metadata_lists_every_broker_replicas_isr_and_offline_nodes);
+	tcase_add_test(tc, failover_picks_the_first_eligible_survivor_in_placement_order);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+CHECK_MAIN(supervisor_cluster_suite)

@@ -1,0 +1,167 @@
+/* test_supervisor_peer_proto.c - the supervisor channel messages: LEADERS
+ * and WORKER_DIED round trips, and strict decoding. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "supervisor/peer_proto.h"
+
+START_TEST(leaders_round_trip_every_field_in_order)
+{
+	struct peer_claim in[3] = {
+	    {.topic = "orders",
+	     .partition = 0,
+	     .role = 2,
+	     .term = 7,
+	     .leader = 2,
+	     .commit_offset = 1234,
+	     .caught_up = false},
+	    {.topic = "orders",
+	     .partition = 5,
+	     .role = 0,
+	     .term = 9,
+	     .leader = 3,
+	     .commit_offset = -1,
+	     .caught_up = true},
+	    {.topic = "a.b-c_d",
+	     .partition = 2147483647,
+	     .role = 1,
+	     .term = UINT64_MAX,
+	     .leader = -1,
+	     .commit_offset = INT64_MAX,
+	     .caught_up = false},
+	};
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(peer_leaders_encode(2, in, 3, &b), 0);
+	ck_assert_int_eq(peer_msg_type(b.data, b.len), PEER_LEADERS);
+	int32_t node = 0;
+	struct peer_claim *out = NULL;
+	int n = 0;
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &out, &n), 0);
+	ck_assert_int_eq(node, 2);
+	ck_assert_int_eq(n, 3);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_str_eq(out[i].topic, in[i].topic);
+		ck_assert_int_eq(out[i].partition, in[i].partition);
+		ck_assert_int_eq(out[i].role, in[i].role);
+		ck_assert_uint_eq(out[i].term, in[i].term);
+		ck_assert_int_eq(out[i].leader, in[i].leader);
+		ck_assert_int_eq(out[i].commit_offset, in[i].commit_offset);
+		ck_assert_int_eq(out[i].caught_up, in[i].caught_up);
+	}
+	free(out);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(an_empty_leaders_table_is_valid)
+{
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(peer_leaders_encode(4, NULL, 0, &b), 0);
+	int32_t node = 0;
+	struct peer_claim *out = (struct peer_claim *)1;
+	int n = -1;
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &out, &n), 0);
+	ck_assert_int_eq(node, 4);
+	ck_assert_int_eq(n, 0);
+	ck_assert_ptr_null(out);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(worker_died_round_trips)
+{
+	struct peer_worker_died d = {.node = 3, .topic = "t", .partition = 8, .term = 42};
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(peer_worker_died_encode(&d, &b), 0);
+	ck_assert_int_eq(peer_msg_type(b.data, b.len), PEER_WORKER_DIED);
+	struct peer_worker_died o;
+	ck_assert_int_eq(peer_worker_died_decode(b.data, b.len, &o), 0);
+	ck_assert_int_eq(o.node, 3);
+	ck_assert_str_eq(o.topic, "t");
+	ck_assert_int_eq(o.partition, 8);
+	ck_assert_uint_eq(o.term, 42);
+	/* The wrong decoder refuses it. */
+	int32_t node;
+	struct peer_claim *c;
+	int n;
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &c, &n), ERR_INVALID);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(decoders_refuse_truncation_trailing_bytes_and_bad_fields)
+{
+	struct peer_claim in = {.topic = "t", .partition = 1, .role = 2, .term = 3, .leader = 1};
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(peer_leaders_encode(1, &in, 1, &b), 0);
+	int32_t node;
+	struct peer_claim *c;
+	int n;
+	for (size_t cut = 0; cut < b.len; cut++)
+		ck_assert_int_eq(peer_leaders_decode(b.data, cut, &node, &c, &n), ERR_INVALID);
+	buf_put_u8(&b, 0xc0); /* trailing nil */
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &c, &n), ERR_INVALID);
+	buf_free(&b);
+
+	/* A topic name Kafka would refuse, node 0, a role out of range. */
+	struct peer_claim bad = in;
+	strcpy(bad.topic, "a b");
+	buf_init(&b);
+	ck_assert_int_eq(peer_leaders_encode(1, &bad, 1, &b), 0);
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &c, &n), ERR_INVALID);
+	buf_free(&b);
+	buf_init(&b);
+	ck_assert_int_eq(peer_leaders_encode(0, &in, 1, &b), 0);
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &c, &n), ERR_INVALID);
+	buf_free(&b);
+	bad = in;
+	bad.role = 3;
+	buf_init(&b);
+	ck_assert_int_eq(peer_leaders_encode(1, &bad, 1, &b), 0);
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &c, &n), ERR_INVALID);
+	buf_free(&b);
+
+	const uint8_t junk[] = {0x93, 0x07, 0x01, 0x90};
+	ck_assert_int_eq(peer_msg_type(junk, sizeof(junk)), ERR_INVALID);
+	ck_assert_int_eq(peer_msg_type(junk, 1), ERR_INVALID);
+}
+END_TEST
+
+START_TEST(topic_names_longer_than_kafka_allows_are_not_encoded)
+{
+	struct peer_worker_died d = {.node = 1, .partition = 0, .term = 1};
+	memset(d.topic, 'x', sizeof(d.topic) - 1);
+	d.topic[sizeof(d.topic) - 1] = '\0';
+	struct buf b;
+	buf_init(&b);
+	/* 249 characters is the limit and fits. */
+	ck_assert_int_eq(peer_worker_died_encode(&d, &b), 0);
+	struct peer_worker_died o;
+	ck_assert_int_eq(peer_worker_died_decode(b.data, b.len, &o), 0);
+	ck_assert_int_eq((int)strlen(o.topic), 249);
+	buf_free(&b);
+}
+END_TEST
+
+Suite *supervisor_peer_proto_suite(void)
+{
+	Suite *s = suite_create("supervisor_peer_proto");
+	TCase *tc = tcase_create("peer_proto");
+	tcase_add_test(tc, leaders_round_trip_every_field_in_order);
+	tcase_add_test(tc, an_empty_leaders_table_is_valid);
+	tcase_add_test(tc, worker_died_round_trips);
+	tcase_add_test(tc, decoders_refuse_truncation_trailing_bytes_and_bad_fields);
+	tcase_add_test(tc, topic_names_longer_than_kafka_allows_are_not_encoded);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(supervisor_peer_proto_suite)

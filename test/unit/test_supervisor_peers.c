@@ -1,0 +1,279 @@
+/* test_supervisor_peers.c - two supervisors in one process, on one event
+ * loop, talking over loopback: the supervisor channel handshake, LEADERS
+ * tables flowing both ways, WORKER_DIED turning into IPC_CAMPAIGN at the
+ * first replica in line (and only there), and a closed channel making its
+ * peer forget the tables. Workers are table entries; the one that must
+ * campaign has a fake ipc link the test reads. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "common/buf.h"
+#include "common/config.h"
+#include "common/frame.h"
+#include "common/ipc.h"
+#include "supervisor/cluster.h"
+#include "supervisor/failover.h"
+#include "supervisor/leaders.h"
+#include "supervisor/peers.h"
+#include "supervisor/raft_accept.h"
+#include "supervisor/spawn.h"
+#include "supervisor/sup.h"
+#include "supervisor/worker_link.h"
+#include "supervisor/workers.h"
+
+#define N 3
+
+static struct event_base *base;
+static struct sup sups[N];
+static struct raft_accept *acc[N];
+static int ports[N];
+static int fake[N] = {-1, -1, -1}; /* test end of each node's t/0 ipc link */
+
+static int free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	socklen_t len = sizeof(a);
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static void pump_ms(int ms)
+{
+	for (int i = 0; i < ms; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		struct timespec ts = {0, 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+}
+
+#define PUMP_UNTIL(cond)                                                                           \
+	do {                                                                                       \
+		for (int r_ = 0; r_ < 3000 && !(cond); r_++)                                       \
+			pump_ms(1);                                                                \
+	} while (0)
+
+static void start_node(int i)
+{
+	struct sup *s = &sups[i];
+	char text[2048];
+	int n =
+	    snprintf(text, sizeof(text),
+		     "[node]\nid = %d\nkafka_listen = 127.0.0.1:%d\nraft_listen = 127.0.0.1:%d\n"
+		     "admin_listen = 127.0.0.1:%d\n[cluster]\n",
+		     i + 1, ports[i] + 1, ports[i], ports[i] + 2);
+	for (int j = 0; j < N; j++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n,
+			      "node.%d = 127.0.0.1:%d,127.0.0.1:%d\n", j + 1, ports[j] + 1,
+			      ports[j]);
+	snprintf(text + n, sizeof(text) - (size_t)n,
+		 "[topic.t]\npartitions = 3\nreplication = 3\n");
+	char path[] = "/tmp/fjord-test-peers-XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	char err[512];
+	int rc = config_load(path, NULL, 0, &s->cfg, err, sizeof(err));
+	unlink(path);
+	ck_assert_msg(rc == 0, "%s", err);
+	s->base = base;
+	s->workers = workers_new(s);
+	s->leaders = leaders_new();
+	s->failover = failover_new(s);
+	for (int32_t p = 0; p < 3; p++) {
+		bool created;
+		struct worker *w = workers_ensure(s->workers, "t", p, &created);
+		w->state = WORKER_SERVING;
+		w->has_status = true;
+		w->status_this_run = true;
+		w->status.role = IPC_ROLE_FOLLOWER;
+		w->status.term = 4;
+		w->status.leader_node = -1;
+		w->status.caught_up = true;
+		w->status.commit_offset = 100 + i;
+	}
+	/* t/0 gets a real ipc link so a campaign can be observed. */
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	evutil_make_socket_nonblocking(sv[0]);
+	evutil_make_socket_nonblocking(sv[1]);
+	ck_assert_int_eq(link_open(workers_find(s->workers, "t", 1, 0), base, sv[0]), 0);
+	fake[i] = sv[1];
+	acc[i] = raft_accept_start(s);
+	ck_assert_ptr_nonnull(acc[i]);
+	s->peers = peers_new(s);
+	ck_assert_ptr_nonnull(s->peers);
+}
+
+static void stop_node(int i)
+{
+	struct sup *s = &sups[i];
+	if (s->cfg == NULL)
+		return;
+	peers_free(s->peers);
+	raft_accept_free(acc[i]);
+	failover_free(s->failover);
+	workers_free(s->workers);
+	leaders_free(s->leaders);
+	config_free(s->cfg);
+	close(fake[i]);
+	memset(s, 0, sizeof(*s));
+}
+
+static void setup(void)
+{
+	memset(sups, 0, sizeof(sups));
+	base = event_base_new();
+	for (int i = 0; i < N; i++)
+		ports[i] = free_port();
+	for (int i = 0; i < N; i++)
+		start_node(i);
+}
+
+static void teardown(void)
+{
+	for (int i = 0; i < N; i++)
+		stop_node(i);
+	event_base_free(base);
+}
+
+static bool all_connected(void)
+{
+	for (int i = 0; i < N; i++)
+		for (int j = 0; j < N; j++)
+			if (i != j && (!peers_out_ready(sups[i].peers, j + 1) ||
+				       !leaders_fresh(sups[i].leaders, j + 1, spawn_now_ms())))
+				return false;
+	return true;
+}
+
+/* IPC messages the fake worker of node i received (types, in order). */
+static int read_types(int i, int *types, int max)
+{
+	uint8_t data[4096];
+	ssize_t n = read(fake[i], data, sizeof(data));
+	int k = 0;
+	size_t off = 0;
+	while (n > 0 && off + 4 <= (size_t)n && k < max) {
+		uint32_t len = be32_load(data + off);
+		struct ipc_msg m;
+		ck_assert_int_eq(ipc_decode(data + off + 4, len, &m), 0);
+		types[k++] = m.type;
+		off += 4 + len;
+	}
+	return k;
+}
+
+START_TEST(supervisors_connect_and_exchange_leaders_tables)
+{
+	PUMP_UNTIL(all_connected());
+	ck_assert(all_connected());
+	/* Node 3 sees node 2's replicas as node 2 reported them. */
+	const struct peer_claim *c = leaders_get(sups[2].leaders, 2, "t", 1, 1, spawn_now_ms());
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->commit_offset, 101);
+	ck_assert(c->caught_up);
+	/* A change is sent at once, not at the next second. */
+	struct worker *w = workers_find(sups[1].workers, "t", 1, 2);
+	w->status.role = IPC_ROLE_LEADER;
+	w->status.term = 9;
+	peers_local_changed(sups[1].peers);
+	const struct peer_claim *seen = NULL;
+	for (int r = 0; r < 200; r++) {
+		pump_ms(1);
+		seen = leaders_get(sups[0].leaders, 2, "t", 1, 2, spawn_now_ms());
+		if (seen && seen->term == 9)
+			break;
+	}
+	ck_assert_ptr_nonnull(seen);
+	ck_assert_uint_eq(seen->term, 9);
+	ck_assert_int_eq(seen->role, IPC_ROLE_LEADER);
+	ck_assert_int_eq(seen->leader, 2);
+}
+END_TEST
+
+START_TEST(worker_died_makes_only_the_first_replica_in_line_campaign)
+{
+	PUMP_UNTIL(all_connected());
+	ck_assert(all_connected());
+	/* Which node leads t/0 does not matter; the dead one is the first
+	 * replica, and the second in placement order must campaign now. */
+	int32_t reps[N];
+	int n = cluster_replicas(sups[0].cfg, &sups[0].cfg->topics[0], 0, reps);
+	ck_assert_int_eq(n, 3);
+	int dead = reps[0] - 1, first = reps[1] - 1, second = reps[2] - 1;
+	peers_worker_died(sups[dead].peers, "t", 0, 4);
+	int types[8];
+	int got = 0;
+	for (int r = 0; r < 300 && got == 0; r++) {
+		pump_ms(1);
+		got = read_types(first, types, 8);
+	}
+	ck_assert_int_eq(got, 1);
+	ck_assert_int_eq(types[0], IPC_CAMPAIGN);
+	ck_assert_int_eq(read_types(second, types, 8), 0);
+	/* The backup campaigns after FAILOVER_BACKUP_MS when no newer leader
+	 * showed up... */
+	pump_ms(FAILOVER_BACKUP_MS + 200);
+	ck_assert_int_eq(read_types(second, types, 8), 1);
+	ck_assert_int_eq(types[0], IPC_CAMPAIGN);
+	/* ...but not when one did. */
+	struct worker *w = workers_find(sups[first].workers, "t", 1, 0);
+	w->status.role = IPC_ROLE_LEADER;
+	w->status.term = 5;
+	peers_local_changed(sups[first].peers);
+	pump_ms(50);
+	peers_worker_died(sups[dead].peers, "t", 0, 4);
+	pump_ms(FAILOVER_BACKUP_MS + 200);
+	ck_assert_int_eq(read_types(second, types, 8), 0);
+	ck_assert_int_eq(read_types(dead, types, 8), 0); /* never the dead one's node */
+}
+END_TEST
+
+START_TEST(a_closed_channel_makes_the_peer_forget_that_nodes_replicas)
+{
+	PUMP_UNTIL(all_connected());
+	ck_assert(all_connected());
+	stop_node(2);
+	bool gone = false;
+	for (int r = 0; r < 1000 && !gone; r++) {
+		pump_ms(1);
+		gone = !leaders_fresh(sups[0].leaders, 3, spawn_now_ms()) &&
+		       !leaders_fresh(sups[1].leaders, 3, spawn_now_ms());
+	}
+	ck_assert(gone);
+	ck_assert(!peers_out_ready(sups[0].peers, 3) || !peers_in_open(sups[0].peers, 3));
+	/* It comes back: the others reconnect with backoff and learn again. */
+	start_node(2);
+	PUMP_UNTIL(all_connected());
+	ck_assert(all_connected());
+}
+END_TEST
+
+Suite *supervisor_peers_suite(void)
+{
+	Suite *su = suite_create("supervisor_peers");
+	TCase *tc = tcase_create("peers");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, supervisors_connect_and_exchange_leaders_tables);
+	tcase_add_test(tc, worker_died_makes_only_the_first_replica_in_line_campaign);
+	tcase_add_test(tc, a_closed_channel_makes_the_peer_forget_that_nodes_replicas);
+	suite_add_tcase(su, tc);
+	return su;
+}
+
+CHECK_MAIN(supervisor_peers_suite)
