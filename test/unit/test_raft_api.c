@@ -189,6 +189,34 @@ START_TEST(proposals_on_a_follower_return_not_leader)
 }
 END_TEST
 
+START_TEST(the_leader_reports_each_peers_match)
+{
+	NEW_FX();
+	fx_init(f, 3, false, false);
+	fx_elect(f, 0);
+	uint64_t m = 0;
+	ck_assert_int_eq(raft_peer_match(fx_r(f, 1), 1, &m), ERR_NOTLEADER);
+	ck_assert_int_eq(raft_peer_match(fx_r(f, 0), 9, &m), ERR_INVALID);
+	ck_assert_int_eq(raft_peer_match(fx_r(f, 0), 2, &m), 0);
+	ck_assert_uint_eq(m, 1); /* the new leader's no-op reached everyone */
+	/* Node 3 misses the next entry: its match stays behind. */
+	fx_propose(f, 0, "x");
+	for (int round = 0; round < 100 && f->nq; round++) {
+		for (int k; (k = fx_find(f, 0, 0, 3)) >= 0;)
+			fx_remove(f, (size_t)k);
+		fx_deliver(f, 1);
+	}
+	ck_assert_int_eq(raft_peer_match(fx_r(f, 0), 1, &m), 0);
+	ck_assert_uint_eq(m, 2);
+	ck_assert_int_eq(raft_peer_match(fx_r(f, 0), 2, &m), 0);
+	ck_assert_uint_eq(m, 2);
+	ck_assert_int_eq(raft_peer_match(fx_r(f, 0), 3, &m), 0);
+	ck_assert_uint_eq(m, 1);
+	fx_free(f);
+	free(f);
+}
+END_TEST
+
 START_TEST(malformed_messages_are_invalid_and_change_nothing)
 {
 	NEW_FX();
@@ -261,6 +289,7 @@ Suite *raft_api_suite(void)
 	tcase_add_test(tc, restart_applies_only_after_the_callers_applied_index);
 	tcase_add_test(tc, unsynced_entries_of_a_crashed_leader_are_gone_after_restart);
 	tcase_add_test(tc, proposals_on_a_follower_return_not_leader);
+	tcase_add_test(tc, the_leader_reports_each_peers_match);
 	tcase_add_test(tc, malformed_messages_are_invalid_and_change_nothing);
 	tcase_add_test(tc, init_rejects_bad_config_and_inconsistent_state);
 	suite_add_tcase(s, tc);

@@ -157,6 +157,19 @@ uint64_t raft_last_index(const struct raft *r) { return rlog_last_index(&r->log)
 uint64_t raft_first_index(const struct raft *r) { return rlog_first_index(&r->log); }
 uint64_t raft_transferee(const struct raft *r) { return r->transfer_target; }
 
+int raft_peer_match(const struct raft *r, uint64_t id, uint64_t *match)
+{
+	for (size_t i = 0; i < r->n_peers; i++) {
+		if (r->prs[i].id != id)
+			continue;
+		if (r->role != RAFT_LEADER)
+			return ERR_NOTLEADER;
+		*match = r->prs[i].match;
+		return 0;
+	}
+	return ERR_INVALID;
+}
+
 int raft_log_term(const struct raft *r, uint64_t index, uint64_t *term_out)
 {
 	return rlog_term(&r->log, index, term_out);

@@ -341,6 +341,10 @@ uint64_t raft_last_index(const struct raft *r);
 uint64_t raft_first_index(const struct raft *r);
 /* The target of the leadership transfer under way, 0 if none. */
 uint64_t raft_transferee(const struct raft *r);
+/* Leader only: the highest index known to be replicated on peer `id` (for
+ * itself, its last index). For balancing leadership and reporting lag.
+ * Returns 0, ERR_NOTLEADER, or ERR_INVALID (not a peer). */
+int raft_peer_match(const struct raft *r, uint64_t id, uint64_t *match);
 /* Term of entry `index`, from memory or storage. 0, ERR_COMPACTED,
  * ERR_UNAVAILABLE. */
 int raft_log_term(const struct raft *r, uint64_t index, uint64_t *term_out);
