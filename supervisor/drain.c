@@ -9,6 +9,8 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "supervisor/cluster.h"
+#include "supervisor/leaders.h"
+#include "supervisor/peers.h"
 #include "supervisor/router.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
@@ -22,13 +24,25 @@ struct drain {
 	int64_t last_sent_ms;
 };
 
-/* A local worker leading a group that has somewhere else to go. */
+/* A local worker leading a group that has somewhere else to go: another
+ * replica on a node that is up and not draining itself (when a whole
+ * cluster stops at once there is nowhere to go, and waiting would only
+ * bounce leaderships between the stopping nodes). */
 static bool must_hand_over(struct sup *s, struct worker *w)
 {
-	if (!router_worker_leads(w))
+	if (!router_worker_leads(w) || s->leaders == NULL)
 		return false;
 	const struct config_topic *t = config_topic_find(s->cfg, w->topic, strlen(w->topic));
-	return t != NULL && t->replication > 1 && cluster_n_nodes(s->cfg) > 1;
+	if (t == NULL || t->replication < 2)
+		return false;
+	int32_t reps[cluster_n_nodes(s->cfg)];
+	int n = cluster_replicas(s->cfg, t, w->partition, reps);
+	int64_t now = spawn_now_ms();
+	for (int i = 0; i < n; i++)
+		if (reps[i] != s->cfg->node.id && leaders_fresh(s->leaders, reps[i], now) &&
+		    !leaders_draining(s->leaders, reps[i], now))
+			return true;
+	return false;
 }
 
 /* Sends the transfers; returns how many local leaders remain. */
@@ -53,7 +67,7 @@ static void finish(struct drain *d, const char *how)
 {
 	log_info("drain: %s after %lld ms", how, (long long)(spawn_now_ms() - d->started_ms));
 	event_del(d->ev);
-	event_base_loopbreak(d->s->base);
+	event_base_loopexit(d->s->base, NULL);
 }
 
 static void on_poll(evutil_socket_t fd, short what, void *arg)
@@ -79,13 +93,14 @@ void drain_start(struct sup *s)
 {
 	if (s->draining) {
 		log_info("drain: stopping now without waiting for it");
-		event_base_loopbreak(s->base);
+		event_base_loopexit(s->base, NULL);
 		return;
 	}
 	s->draining = true;
+	peers_local_changed(s->peers); /* tell the others we are leaving */
 	int left = hand_over(s, false);
 	if (left == 0) {
-		event_base_loopbreak(s->base);
+		event_base_loopexit(s->base, NULL);
 		return;
 	}
 	struct drain *d = calloc(1, sizeof(*d));
@@ -93,7 +108,7 @@ void drain_start(struct sup *s)
 		d->ev = event_new(s->base, -1, EV_PERSIST, on_poll, d);
 	if (d == NULL || d->ev == NULL) {
 		free(d);
-		event_base_loopbreak(s->base);
+		event_base_loopexit(s->base, NULL);
 		return;
 	}
 	d->s = s;

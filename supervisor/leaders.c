@@ -11,6 +11,7 @@
 
 struct node_table {
 	int32_t node;
+	bool draining;
 	int64_t updated_ms;
 	struct peer_claim *claims;
 	int n;
@@ -66,8 +67,8 @@ static struct node_table *find(const struct leaders *l, int32_t node)
 	return NULL;
 }
 
-int leaders_replace(struct leaders *l, int32_t node, struct peer_claim *claims, int n,
-		    int64_t now_ms)
+int leaders_replace(struct leaders *l, int32_t node, bool draining, struct peer_claim *claims,
+		    int n, int64_t now_ms)
 {
 	struct node_table *t = find(l, node);
 	if (t == NULL) {
@@ -107,6 +108,7 @@ int leaders_replace(struct leaders *l, int32_t node, struct peer_claim *claims, 
 	t->index = index;
 	t->index_cap = cap;
 	t->updated_ms = now_ms;
+	t->draining = draining;
 	return 0;
 }
 
@@ -121,6 +123,11 @@ bool leaders_fresh(const struct leaders *l, int32_t node, int64_t now_ms)
 {
 	const struct node_table *t = l ? find(l, node) : NULL;
 	return t != NULL && t->index != NULL && now_ms - t->updated_ms <= LEADERS_STALE_MS;
+}
+
+bool leaders_draining(const struct leaders *l, int32_t node, int64_t now_ms)
+{
+	return leaders_fresh(l, node, now_ms) && find(l, node)->draining;
 }
 
 const struct peer_claim *leaders_get(const struct leaders *l, int32_t node, const char *topic,

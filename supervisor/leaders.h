@@ -24,16 +24,20 @@ struct leaders;
 struct leaders *leaders_new(void);
 void leaders_free(struct leaders *l);
 
-/* Replaces node's table with claims[0..n) received at now_ms. Takes
- * ownership of claims (freed here on error too). Returns 0 or ERR_NOMEM. */
-int leaders_replace(struct leaders *l, int32_t node, struct peer_claim *claims, int n,
-		    int64_t now_ms);
+/* Replaces node's table with claims[0..n) received at now_ms, and whether
+ * node said it is draining. Takes ownership of claims (freed here on error
+ * too). Returns 0 or ERR_NOMEM. */
+int leaders_replace(struct leaders *l, int32_t node, bool draining, struct peer_claim *claims,
+		    int n, int64_t now_ms);
 
 /* Forgets node's table (its channel closed). */
 void leaders_forget(struct leaders *l, int32_t node);
 
 /* True when node's table arrived within LEADERS_STALE_MS before now_ms. */
 bool leaders_fresh(const struct leaders *l, int32_t node, int64_t now_ms);
+
+/* True when node's table is fresh and says node is draining. */
+bool leaders_draining(const struct leaders *l, int32_t node, int64_t now_ms);
 
 /* node's claim for (topic, partition) (topic is len bytes, not
  * NUL-terminated) when its table is fresh, else NULL. The pointer is

@@ -27,11 +27,12 @@ static int pack_topic(msgpack_packer *pk, const char *s)
 	return 0;
 }
 
-int peer_leaders_encode(int32_t node, const struct peer_claim *claims, int n, struct buf *out)
+int peer_leaders_encode(int32_t node, bool draining, const struct peer_claim *claims, int n,
+			struct buf *out)
 {
 	msgpack_packer pk;
 	msgpack_packer_init(&pk, out, buf_write_cb);
-	msgpack_pack_array(&pk, 3);
+	msgpack_pack_array(&pk, 4);
 	msgpack_pack_int(&pk, PEER_LEADERS);
 	msgpack_pack_int32(&pk, node);
 	msgpack_pack_array(&pk, (size_t)n);
@@ -50,6 +51,10 @@ int peer_leaders_encode(int32_t node, const struct peer_claim *claims, int n, st
 		else
 			msgpack_pack_false(&pk);
 	}
+	if (draining)
+		msgpack_pack_true(&pk);
+	else
+		msgpack_pack_false(&pk);
 	return out->oom ? ERR_NOMEM : 0;
 }
 
@@ -118,8 +123,8 @@ int peer_msg_type(const uint8_t *p, size_t len)
 	return ERR_INVALID;
 }
 
-int peer_leaders_decode(const uint8_t *p, size_t len, int32_t *node, struct peer_claim **claims,
-			int *n)
+int peer_leaders_decode(const uint8_t *p, size_t len, int32_t *node, bool *draining,
+			struct peer_claim **claims, int *n)
 {
 	msgpack_zone zone;
 	msgpack_object *it;
@@ -127,9 +132,9 @@ int peer_leaders_decode(const uint8_t *p, size_t len, int32_t *node, struct peer
 	*n = 0;
 	if (!msgpack_zone_init(&zone, 4096))
 		return ERR_NOMEM;
-	int rc = unpack(p, len, &zone, 3, PEER_LEADERS, &it);
-	if (rc == 0 &&
-	    (!int_in(&it[1], 1, CONFIG_NODE_ID_MAX) || it[2].type != MSGPACK_OBJECT_ARRAY))
+	int rc = unpack(p, len, &zone, 4, PEER_LEADERS, &it);
+	if (rc == 0 && (!int_in(&it[1], 1, CONFIG_NODE_ID_MAX) ||
+			it[2].type != MSGPACK_OBJECT_ARRAY || it[3].type != MSGPACK_OBJECT_BOOLEAN))
 		rc = ERR_INVALID;
 	struct peer_claim *v = NULL;
 	uint32_t count = rc == 0 ? it[2].via.array.size : 0;
@@ -162,6 +167,7 @@ int peer_leaders_decode(const uint8_t *p, size_t len, int32_t *node, struct peer
 	}
 	if (rc == 0) {
 		*node = (int32_t)it[1].via.i64;
+		*draining = it[3].via.boolean;
 		*claims = v;
 		*n = (int)count;
 	} else {

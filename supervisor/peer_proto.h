@@ -6,9 +6,11 @@
  * msgpack array whose first element is the type:
  *
  *   LEADERS      [1, node, [[topic, partition, role, term, leader,
- *                 commit_offset, caught_up], ...]]
+ *                 commit_offset, caught_up], ...], draining]
  *                the sender's local replicas as their workers last reported
- *                them; sent on change and every second, always whole.
+ *                them, and whether it is handing its leaderships away to
+ *                stop (SIGTERM); sent on change and every second, always
+ *                whole.
  *   WORKER_DIED  [2, node, topic, partition, term]
  *                the sender's worker for that group died while it led term;
  *                sent at once so a caught-up follower can campaign without
@@ -48,7 +50,8 @@ struct peer_worker_died {
 
 /* Append the msgpack payload (no frame header) to out. Returns 0,
  * ERR_INVALID (a topic name too long) or ERR_NOMEM. claims is borrowed. */
-int peer_leaders_encode(int32_t node, const struct peer_claim *claims, int n, struct buf *out);
+int peer_leaders_encode(int32_t node, bool draining, const struct peer_claim *claims, int n,
+			struct buf *out);
 int peer_worker_died_encode(const struct peer_worker_died *d, struct buf *out);
 
 /* The type of a payload, or ERR_INVALID when it is not one of ours. */
@@ -57,8 +60,8 @@ int peer_msg_type(const uint8_t *p, size_t len);
 /* Decodes a LEADERS payload. On success *claims is a new array of *n
  * entries (caller frees; NULL when n is 0). ERR_INVALID for anything
  * malformed, ERR_NOMEM. */
-int peer_leaders_decode(const uint8_t *p, size_t len, int32_t *node, struct peer_claim **claims,
-			int *n);
+int peer_leaders_decode(const uint8_t *p, size_t len, int32_t *node, bool *draining,
+			struct peer_claim **claims, int *n);
 
 /* Decodes a WORKER_DIED payload. ERR_INVALID or ERR_NOMEM. */
 int peer_worker_died_decode(const uint8_t *p, size_t len, struct peer_worker_died *d);

@@ -118,7 +118,7 @@ static int build_leaders(struct peers *p, struct buf *out)
 		c->commit_offset = w->status.commit_offset;
 		c->caught_up = w->status.caught_up;
 	}
-	int rc = peer_leaders_encode(s->cfg->node.id, v, k, out);
+	int rc = peer_leaders_encode(s->cfg->node.id, s->draining, v, k, out);
 	free(v);
 	return rc;
 }
@@ -304,9 +304,11 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 		int type = peer_msg_type(l->rx.data, l->rx.len);
 		if (type == PEER_LEADERS) {
 			int32_t node;
+			bool draining;
 			struct peer_claim *claims;
 			int n;
-			rc = peer_leaders_decode(l->rx.data, l->rx.len, &node, &claims, &n);
+			rc = peer_leaders_decode(l->rx.data, l->rx.len, &node, &draining, &claims,
+						 &n);
 			if (rc != 0 || node != l->node) {
 				if (rc == 0)
 					free(claims);
@@ -314,7 +316,8 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 					 (int)l->node);
 				continue;
 			}
-			if (leaders_replace(s->leaders, node, claims, n, spawn_now_ms()) != 0)
+			if (leaders_replace(s->leaders, node, draining, claims, n,
+					    spawn_now_ms()) != 0)
 				log_warn("peer %d: out of memory storing its LEADERS table",
 					 (int)l->node);
 		} else if (type == PEER_WORKER_DIED) {

@@ -94,7 +94,7 @@ static void peer_says(int32_t node, const char *topic, int32_t p, int8_t role, u
 	c[0].leader = leader;
 	c[0].caught_up = caught_up;
 	snprintf(c[1].topic, sizeof(c[1].topic), "filler");
-	ck_assert_int_eq(leaders_replace(s.leaders, node, c, 2, spawn_now_ms() - age_ms), 0);
+	ck_assert_int_eq(leaders_replace(s.leaders, node, false, c, 2, spawn_now_ms() - age_ms), 0);
 }
 
 START_TEST(only_replicas_placed_on_this_node_get_workers)

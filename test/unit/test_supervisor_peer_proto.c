@@ -36,13 +36,15 @@ START_TEST(leaders_round_trip_every_field_in_order)
 	};
 	struct buf b;
 	buf_init(&b);
-	ck_assert_int_eq(peer_leaders_encode(2, in, 3, &b), 0);
+	ck_assert_int_eq(peer_leaders_encode(2, true, in, 3, &b), 0);
 	ck_assert_int_eq(peer_msg_type(b.data, b.len), PEER_LEADERS);
 	int32_t node = 0;
+	bool draining = false;
 	struct peer_claim *out = NULL;
 	int n = 0;
-	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &out, &n), 0);
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &draining, &out, &n), 0);
 	ck_assert_int_eq(node, 2);
+	ck_assert(draining);
 	ck_assert_int_eq(n, 3);
 	for (int i = 0; i < 3; i++) {
 		ck_assert_str_eq(out[i].topic, in[i].topic);
@@ -62,11 +64,13 @@ START_TEST(an_empty_leaders_table_is_valid)
 {
 	struct buf b;
 	buf_init(&b);
-	ck_assert_int_eq(peer_leaders_encode(4, NULL, 0, &b), 0);
+	ck_assert_int_eq(peer_leaders_encode(4, false, NULL, 0, &b), 0);
 	int32_t node = 0;
+	bool draining = true;
 	struct peer_claim *out = (struct peer_claim *)1;
 	int n = -1;
-	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &out, &n), 0);
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &draining, &out, &n), 0);
+	ck_assert(!draining);
 	ck_assert_int_eq(node, 4);
 	ck_assert_int_eq(n, 0);
 	ck_assert_ptr_null(out);
@@ -89,9 +93,10 @@ START_TEST(worker_died_round_trips)
 	ck_assert_uint_eq(o.term, 42);
 	/* The wrong decoder refuses it. */
 	int32_t node;
+	bool dr;
 	struct peer_claim *c;
 	int n;
-	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &c, &n), ERR_INVALID);
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &dr, &c, &n), ERR_INVALID);
 	buf_free(&b);
 }
 END_TEST
@@ -101,32 +106,33 @@ START_TEST(decoders_refuse_truncation_trailing_bytes_and_bad_fields)
 	struct peer_claim in = {.topic = "t", .partition = 1, .role = 2, .term = 3, .leader = 1};
 	struct buf b;
 	buf_init(&b);
-	ck_assert_int_eq(peer_leaders_encode(1, &in, 1, &b), 0);
+	ck_assert_int_eq(peer_leaders_encode(1, false, &in, 1, &b), 0);
 	int32_t node;
+	bool dr;
 	struct peer_claim *c;
 	int n;
 	for (size_t cut = 0; cut < b.len; cut++)
-		ck_assert_int_eq(peer_leaders_decode(b.data, cut, &node, &c, &n), ERR_INVALID);
+		ck_assert_int_eq(peer_leaders_decode(b.data, cut, &node, &dr, &c, &n), ERR_INVALID);
 	buf_put_u8(&b, 0xc0); /* trailing nil */
-	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &c, &n), ERR_INVALID);
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &dr, &c, &n), ERR_INVALID);
 	buf_free(&b);
 
 	/* A topic name Kafka would refuse, node 0, a role out of range. */
 	struct peer_claim bad = in;
 	strcpy(bad.topic, "a b");
 	buf_init(&b);
-	ck_assert_int_eq(peer_leaders_encode(1, &bad, 1, &b), 0);
-	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &c, &n), ERR_INVALID);
+	ck_assert_int_eq(peer_leaders_encode(1, false, &bad, 1, &b), 0);
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &dr, &c, &n), ERR_INVALID);
 	buf_free(&b);
 	buf_init(&b);
-	ck_assert_int_eq(peer_leaders_encode(0, &in, 1, &b), 0);
-	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &c, &n), ERR_INVALID);
+	ck_assert_int_eq(peer_leaders_encode(0, false, &in, 1, &b), 0);
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &dr, &c, &n), ERR_INVALID);
 	buf_free(&b);
 	bad = in;
 	bad.role = 3;
 	buf_init(&b);
-	ck_assert_int_eq(peer_leaders_encode(1, &bad, 1, &b), 0);
-	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &c, &n), ERR_INVALID);
+	ck_assert_int_eq(peer_leaders_encode(1, false, &bad, 1, &b), 0);
+	ck_assert_int_eq(peer_leaders_decode(b.data, b.len, &node, &dr, &c, &n), ERR_INVALID);
 	buf_free(&b);
 
 	const uint8_t junk[] = {0x93, 0x07, 0x01, 0x90};
