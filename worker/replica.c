@@ -8,8 +8,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "common/err.h"
+#include "common/hello.h"
 #include "common/kafka/kerr.h"
 #include "common/log.h"
 #include "worker/store.h"
@@ -27,21 +30,51 @@ static void send_msg(struct replica *r, const struct ipc_msg *m)
 		log_error("cannot send ipc message %d: %s", m->type, err_str(rc));
 }
 
+static enum raft_role role(const struct replica *r) { return raft_role(&r->drv.raft); }
+static uint64_t term(const struct replica *r) { return raft_term(&r->drv.raft); }
+static int32_t self(const struct replica *r) { return r->args->node_id; }
+
 /* --- status ------------------------------------------------------------- */
+
+static int8_t ipc_role(enum raft_role rr)
+{
+	switch (rr) {
+	case RAFT_LEADER:
+		return IPC_ROLE_LEADER;
+	case RAFT_CANDIDATE:
+		return IPC_ROLE_CANDIDATE;
+	default:
+		return IPC_ROLE_FOLLOWER; /* a pre-candidate has not left its term */
+	}
+}
 
 static void send_status(struct replica *r, bool always)
 {
+	if (!r->drv_up)
+		return;
+	struct raft_counters c;
+	raft_get_counters(&r->drv.raft, &c);
+	uint64_t leader = raft_leader(&r->drv.raft);
 	struct ipc_status st = {
-	    .role = IPC_ROLE_LEADER,
-	    .term = r->solo.term,
-	    .leader_node = (int32_t)r->args->node_id,
-	    .commit_index = r->solo.commit_index,
+	    .role = ipc_role(role(r)),
+	    .term = term(r),
+	    .leader_node = leader ? (int32_t)leader : -1,
+	    .commit_index = r->part.commit_index,
 	    .high_watermark = r->part.high_watermark,
 	    .log_start_offset = r->part.log_start_offset,
+	    .elections = c.elections,
+	    .leader_changes = c.leader_changes,
+	    .lower_term_messages = c.lower_term_msgs,
+	    .commit_offset = r->part.high_watermark,
+	    .log_checksum = r->part.log_checksum,
+	    .last_index = raft_last_index(&r->drv.raft),
+	    .match_lag = raft_driver_match_lag(&r->drv),
+	    .caught_up = raft_driver_caught_up(&r->drv),
 	};
 	bool changed = st.role != r->sent.role || st.term != r->sent.term ||
 		       st.leader_node != r->sent.leader_node ||
-		       st.log_start_offset != r->sent.log_start_offset;
+		       st.log_start_offset != r->sent.log_start_offset ||
+		       st.caught_up != r->sent.caught_up;
 	if (!always && !changed)
 		return;
 	struct ipc_msg m = {.type = IPC_STATUS, .u.status = st};
@@ -49,7 +82,7 @@ static void send_status(struct replica *r, bool always)
 	r->sent = st;
 }
 
-static int64_t now_ms(void)
+static int64_t wall_ms(void)
 {
 	struct timeval tv;
 	gettimeofday(&tv, NULL);
@@ -59,12 +92,12 @@ static int64_t now_ms(void)
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct replica *r = arg;
-	/* Retention compacts in its own transaction, so not while a group is
-	 * open in this iteration. */
+	/* Retention compacts in its own transaction; the Raft driver's
+	 * batches open and close within one callback, so none is open here. */
 	if ((r->part.cfg.retention_ms >= 0 || r->part.cfg.retention_bytes >= 0) &&
 	    !store_in_txn(r->store)) {
 		bool changed = false;
-		int rc = partition_retain(&r->part, now_ms(), &changed);
+		int rc = partition_retain(&r->part, wall_ms(), &changed);
 		if (rc != 0)
 			log_warn("retention failed: %s", err_str(rc));
 		else if (changed)
@@ -89,28 +122,73 @@ static void produce_answer(struct replica *r, uint64_t req_id, int16_t err, int6
 	send_msg(r, &m);
 }
 
-static int pend_push(struct replica *r, const struct pending_produce *p)
+static int pend_push(struct pend_queue *q, const struct pending_produce *p)
 {
-	if (r->n_pend == r->cap_pend) {
-		size_t cap = r->cap_pend ? 2 * r->cap_pend : 64;
-		struct pending_produce *n = realloc(r->pend, cap * sizeof(*n));
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? 2 * q->cap : 64;
+		struct pending_produce *n = realloc(q->v, cap * sizeof(*n));
 		if (n == NULL)
 			return ERR_NOMEM;
-		r->pend = n;
-		r->cap_pend = cap;
+		q->v = n;
+		q->cap = cap;
 	}
-	r->pend[r->n_pend++] = *p;
+	q->v[q->n++] = *p;
 	return 0;
+}
+
+/* Answers (with err, or success) and drops the requests whose entry index
+ * is at most upto. */
+static void pend_pop(struct replica *r, struct pend_queue *q, uint64_t upto, int16_t err)
+{
+	size_t done = 0;
+	while (done < q->n && q->v[done].index <= upto) {
+		const struct pending_produce *p = &q->v[done++];
+		if (!p->answered)
+			produce_answer(r, p->req_id, err, p->base_offset);
+	}
+	memmove(q->v, q->v + done, (q->n - done) * sizeof(*q->v));
+	q->n -= done;
+}
+
+static void pend_fail_all(struct replica *r, int16_t err)
+{
+	pend_pop(r, &r->durable, UINT64_MAX, err);
+	pend_pop(r, &r->commit, UINT64_MAX, err);
+}
+
+/* Kafka's REQUEST_TIMED_OUT for acks=-1 requests not committed in time; the
+ * entry may still commit later (the producer may then see a duplicate). */
+static void pend_expire(struct replica *r, int64_t now)
+{
+	for (size_t i = 0; i < r->commit.n; i++) {
+		struct pending_produce *p = &r->commit.v[i];
+		if (!p->answered && p->deadline_ms <= now) {
+			produce_answer(r, p->req_id, KERR_REQUEST_TIMED_OUT, -1);
+			p->answered = true;
+		}
+	}
 }
 
 static void on_produce(struct replica *r, struct ipc_produce *pr)
 {
+	/* A new leader learns its next offset once the Ready that made it
+	 * leader is on disk; do that now rather than refuse. */
+	if (role(r) == RAFT_LEADER && !raft_driver_can_propose(&r->drv) && !r->drv.stuck)
+		raft_driver_flush(&r->drv);
+	if (r->drv.stuck || r->drv.dead) {
+		produce_answer(r, pr->req_id, KERR_KAFKA_STORAGE_ERROR, -1);
+		return;
+	}
+	if (!raft_driver_can_propose(&r->drv)) {
+		produce_answer(r, pr->req_id, KERR_NOT_LEADER_OR_FOLLOWER, -1);
+		return;
+	}
 	int64_t base, next;
 	/* The records live in the uplink's frame buffer, which we may modify
-	 * (uplink.h): offsets are assigned in place, no copy. */
+	 * (uplink.h): offsets and the leader epoch are written in place. */
 	uint8_t *records = (uint8_t *)pr->records;
-	int16_t k = partition_produce(&r->part, records, pr->records_len, (int32_t)r->solo.term,
-				      &base, &next);
+	int16_t k = partition_produce(&r->part, records, pr->records_len, (int32_t)term(r), &base,
+				      &next);
 	if (k != KERR_NONE) {
 		log_debug("produce %llu rejected: %s", (unsigned long long)pr->req_id,
 			  kerr_name(k));
@@ -118,54 +196,112 @@ static void on_produce(struct replica *r, struct ipc_produce *pr)
 		return;
 	}
 	uint64_t index;
-	int rc = solo_propose(&r->solo, STORE_KIND_DATA, base, records, pr->records_len, &index);
+	int rc = raft_driver_propose(&r->drv, records, pr->records_len, &index);
 	if (rc != 0) {
-		/* The whole open group is lost (solo.h); on_failed answers the
-		 * others at the end of the iteration. */
 		partition_rewind(&r->part, base);
-		produce_answer(r, pr->req_id, KERR_KAFKA_STORAGE_ERROR, -1);
+		produce_answer(r, pr->req_id,
+			       rc == ERR_NOTLEADER ? KERR_NOT_LEADER_OR_FOLLOWER
+						   : KERR_KAFKA_STORAGE_ERROR,
+			       -1);
 		return;
 	}
 	struct pending_produce p = {.req_id = pr->req_id,
 				    .index = index,
 				    .base_offset = base,
-				    .next_offset = next,
-				    .len = pr->records_len};
-	if (pend_push(r, &p) != 0) {
-		/* The entry still commits (and the high watermark passes it with
-		 * the next one); only its answer is lost, so the producer retries:
-		 * at-least-once, never a reused offset. */
+				    .deadline_ms = INT64_MAX};
+	if (pr->acks == -1 && pr->timeout_ms > 0)
+		p.deadline_ms = transport_now_ms() + pr->timeout_ms;
+	if (pend_push(pr->acks == -1 ? &r->commit : &r->durable, &p) != 0) {
+		/* The entry still commits; only its answer is lost, so the
+		 * producer retries: at-least-once, never a reused offset. */
 		log_error("out of memory tracking produce %llu", (unsigned long long)pr->req_id);
 		produce_answer(r, pr->req_id, KERR_UNKNOWN_SERVER_ERROR, -1);
 	}
 }
 
-static void on_committed(void *ctx, uint64_t commit_index)
+/* --- Raft driver callbacks ------------------------------------------------ */
+
+static void on_persisted(void *ctx, uint64_t last)
 {
 	struct replica *r = ctx;
-	size_t done = 0, bytes = 0;
-	while (done < r->n_pend && r->pend[done].index <= commit_index) {
-		struct pending_produce *p = &r->pend[done++];
-		partition_apply(&r->part, p->index, p->next_offset);
-		bytes += p->len;
-	}
-	for (size_t i = 0; i < done; i++)
-		produce_answer(r, r->pend[i].req_id, KERR_NONE, r->pend[i].base_offset);
-	memmove(r->pend, r->pend + done, (r->n_pend - done) * sizeof(*r->pend));
-	r->n_pend -= done;
+	pend_pop(r, &r->durable, last, KERR_NONE);
+	send_status(r, false);
+}
+
+static void on_applied(void *ctx, uint64_t index, size_t bytes)
+{
+	struct replica *r = ctx;
+	pend_pop(r, &r->commit, index, KERR_NONE);
 	if (bytes > 0)
 		fetch_wait_notify(&r->fw, bytes);
+	send_status(r, false);
+}
+
+/* The live follower with the highest match, or 0. */
+static uint64_t best_follower(struct replica *r)
+{
+	int64_t now = transport_now_ms();
+	uint64_t best = 0, best_match = 0;
+	for (int i = 0; i < r->n_voters; i++) {
+		int32_t n = r->voters[i];
+		uint64_t m = 0;
+		if (n == self(r) || !transport_connected(&r->tp, n) ||
+		    now - transport_last_heard_ms(&r->tp, n) > 4 * r->args->heartbeat_interval_ms ||
+		    raft_peer_match(&r->drv.raft, (uint64_t)n, &m) != 0)
+			continue;
+		if (best == 0 || m > best_match) {
+			best = (uint64_t)n;
+			best_match = m;
+		}
+	}
+	return best;
+}
+
+static void drain_now(struct replica *r)
+{
+	if (role(r) != RAFT_LEADER || r->n_voters < 2 || raft_transferee(&r->drv.raft) != 0)
+		return;
+	uint64_t to = best_follower(r);
+	int rc = raft_driver_transfer(&r->drv, to);
+	log_info("draining: handing leadership to node %llu: %s", (unsigned long long)to,
+		 err_str(rc));
+}
+
+static bool draining(const struct replica *r)
+{
+	return r->drain_until_ms && transport_now_ms() < r->drain_until_ms;
+}
+
+static void on_changed(void *ctx)
+{
+	struct replica *r = ctx;
+	bool leader = role(r) == RAFT_LEADER;
+	if (r->was_leader && !leader) {
+		/* Whatever the new leader keeps, we cannot tell these producers
+		 * when it commits: they retry against it. */
+		pend_fail_all(r, KERR_NOT_LEADER_OR_FOLLOWER);
+		fetch_wait_flush_all(&r->fw);
+	}
+	if (leader && !r->was_leader) {
+		r->balance_after_ms = transport_now_ms() + BALANCE_COOLDOWN_MS;
+		r->early_done = true;
+	}
+	r->was_leader = leader;
+	if (raft_leader(&r->drv.raft) != 0)
+		r->early_done = true;
+	if (leader && draining(r))
+		drain_now(r);
+	send_status(r, false);
 }
 
 static void on_failed(void *ctx, int err)
 {
 	struct replica *r = ctx;
-	/* Retriable for the producer whatever the cause: nothing was stored. */
-	for (size_t i = 0; i < r->n_pend; i++)
-		produce_answer(r, r->pend[i].req_id, KERR_KAFKA_STORAGE_ERROR, -1);
-	r->n_pend = 0;
+	/* Retriable for the producer whatever the cause. The entries of the
+	 * failed group may still land if a retry succeeds. */
+	pend_fail_all(r, KERR_KAFKA_STORAGE_ERROR);
 	partition_rewind(&r->part, r->part.high_watermark);
-	if (err == ERR_IO || err == ERR_CORRUPT) {
+	if (err != ERR_NOSPACE) {
 		/* After a failed commit or fsync what reached the disk is
 		 * unknown; a restart reopens the store from what is there. */
 		log_error("storage failed (%s); stopping so the supervisor restarts us",
@@ -174,17 +310,73 @@ static void on_failed(void *ctx, int err)
 	}
 }
 
+/* The preferred replica's early first election (replica.h). */
+static void maybe_elect_early(struct replica *r, int64_t now)
+{
+	if (r->early_done)
+		return;
+	if (role(r) != RAFT_FOLLOWER || raft_leader(&r->drv.raft) != 0 ||
+	    r->voters[0] != self(r)) {
+		r->early_done = true;
+		return;
+	}
+	int quorum = r->n_voters / 2 + 1;
+	if (1 + (r->tp_up ? transport_n_connected(&r->tp) : 0) < quorum)
+		return;
+	if (r->n_voters > 1 && now - r->start_ms < 2 * r->args->heartbeat_interval_ms)
+		return;
+	r->early_done = true;
+	log_info("preferred replica: starting the first election now");
+	raft_driver_expire_election(&r->drv);
+}
+
+static void maybe_balance(struct replica *r, int64_t now)
+{
+	if (r->n_voters < 2 || role(r) != RAFT_LEADER || now < r->next_balance_ms)
+		return;
+	r->next_balance_ms = now + BALANCE_MS;
+	int32_t pref = r->voters[0];
+	uint64_t m = 0;
+	if (pref == self(r) || draining(r) || now < r->balance_after_ms ||
+	    raft_transferee(&r->drv.raft) != 0 || !transport_connected(&r->tp, pref) ||
+	    now - transport_last_heard_ms(&r->tp, pref) > 4 * r->args->heartbeat_interval_ms ||
+	    raft_peer_match(&r->drv.raft, (uint64_t)pref, &m) != 0 ||
+	    m != raft_last_index(&r->drv.raft))
+		return;
+	int rc = raft_driver_transfer(&r->drv, (uint64_t)pref);
+	log_info("balance: handing leadership back to the preferred replica on node %d: %s",
+		 (int)pref, err_str(rc));
+}
+
+static void on_raft_tick(void *ctx)
+{
+	struct replica *r = ctx;
+	int64_t now = transport_now_ms();
+	pend_expire(r, now);
+	maybe_elect_early(r, now);
+	maybe_balance(r, now);
+}
+
+static void on_peer_msg(void *ctx, int32_t from, const struct raft_message *m)
+{
+	struct replica *r = ctx;
+	if (r->drv_up)
+		raft_driver_step(&r->drv, m);
+}
+
 /* --- fetch and list offsets --------------------------------------------- */
 
 /* Kafka's leader epoch fencing: a client ahead of us knows a newer leader,
  * one behind us must refresh its metadata. -1 = the client does not say. */
 static int16_t epoch_check(const struct replica *r, int32_t epoch)
 {
+	if (role(r) != RAFT_LEADER)
+		return KERR_NOT_LEADER_OR_FOLLOWER;
 	if (epoch < 0)
 		return KERR_NONE;
-	if ((uint64_t)epoch > r->solo.term)
+	if ((uint64_t)epoch > term(r))
 		return KERR_UNKNOWN_LEADER_EPOCH;
-	if ((uint64_t)epoch < r->solo.term)
+	if ((uint64_t)epoch < term(r))
 		return KERR_FENCED_LEADER_EPOCH;
 	return KERR_NONE;
 }
@@ -241,9 +433,33 @@ static void on_list_offsets(struct replica *r, const struct ipc_list_offsets *lo
 	    .error = k,
 	    .timestamp = ts,
 	    .offset = off,
-	    .leader_epoch = (int32_t)r->solo.term,
+	    .leader_epoch = (int32_t)term(r),
 	};
 	send_msg(r, &m);
+}
+
+/* --- leadership requests -------------------------------------------------- */
+
+static void on_campaign(struct replica *r)
+{
+	if (role(r) == RAFT_LEADER || r->n_voters < 2)
+		return;
+	log_info("campaigning now: the supervisor says the leader is gone");
+	r->early_done = true;
+	raft_driver_campaign(&r->drv);
+}
+
+static void on_transfer(struct replica *r, int32_t target)
+{
+	if (target < 0) {
+		r->drain_until_ms = transport_now_ms() + DRAIN_MS;
+		drain_now(r);
+		return;
+	}
+	if (role(r) != RAFT_LEADER || r->n_voters < 2)
+		return;
+	int rc = raft_driver_transfer(&r->drv, (uint64_t)target);
+	log_info("handing leadership to node %d: %s", (int)target, err_str(rc));
 }
 
 /* --- dispatch ----------------------------------------------------------- */
@@ -265,8 +481,10 @@ static void on_msg(void *ctx, struct ipc_msg *m)
 		on_list_offsets(r, &m->u.list_offsets);
 		break;
 	case IPC_CAMPAIGN:
+		on_campaign(r);
+		break;
 	case IPC_TRANSFER:
-		log_debug("ipc %d ignored: a single replica always leads", m->type);
+		on_transfer(r, m->u.transfer.target_node);
 		break;
 	default:
 		log_warn("ignoring ipc message of type %d, not meant for a worker", m->type);
@@ -303,6 +521,58 @@ static int make_dirs(const char *path)
 	return 0;
 }
 
+static int start_raft(struct replica *r, const struct worker_args *a)
+{
+	r->n_voters = worker_args_voters(a, r->voters);
+	if (a->n_peers > 0 || a->conn_fd >= 0) {
+		char group[HELLO_GROUP_MAX];
+		hello_group_name(group, sizeof(group), a->topic, a->partition);
+		struct transport_config tc = {.cluster = a->cluster,
+					      .self = a->node_id,
+					      .group = group,
+					      .peers = a->peers,
+					      .n_peers = a->n_peers,
+					      .conn_fd = a->conn_fd};
+		int rc = transport_init(&r->tp, r->base, &tc, on_peer_msg, r);
+		r->tp_up = true;
+		if (rc != 0)
+			return rc;
+	}
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	struct raft_driver_config dc = {
+	    .self = a->node_id,
+	    .voters = r->voters,
+	    .n_voters = r->n_voters,
+	    .tick_ms = a->heartbeat_interval_ms,
+	    .election_ticks = a->election_timeout_ms / a->heartbeat_interval_ms,
+	    .max_msg_entries = (size_t)a->max_entries_per_batch,
+	    .seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40),
+	};
+	struct raft_driver_callbacks cb = {.ctx = r,
+					   .persisted = on_persisted,
+					   .applied = on_applied,
+					   .changed = on_changed,
+					   .failed = on_failed,
+					   .tick = on_raft_tick};
+	int rc = raft_driver_init(&r->drv, r->base, &dc, r->store, &r->part,
+				  r->tp_up ? &r->tp : NULL, &cb);
+	if (rc != 0) {
+		log_error("cannot start Raft: %s", err_str(rc));
+		return rc;
+	}
+	r->drv_up = true;
+	r->start_ms = transport_now_ms();
+	if (r->n_voters == 1) {
+		/* Its own majority: leader of a new term before the first status,
+		 * as every restart of a single replica is a new leader epoch. */
+		maybe_elect_early(r, r->start_ms);
+		raft_driver_flush(&r->drv);
+		raft_driver_flush(&r->drv);
+	}
+	return 0;
+}
+
 int replica_init(struct replica *r, struct event_base *base, const struct worker_args *a)
 {
 	memset(r, 0, sizeof(*r));
@@ -320,15 +590,10 @@ int replica_init(struct replica *r, struct event_base *base, const struct worker
 		log_error("cannot open the store in %s: %s", a->dir, err_str(rc));
 		return rc;
 	}
-	rc = solo_init(&r->solo, base, r->store, (uint64_t)a->node_id, on_committed, on_failed, r);
-	if (rc != 0) {
-		log_error("cannot start the term: %s", err_str(rc));
-		return rc;
-	}
 	struct partition_config pc = {.max_message_bytes = a->max_message_bytes,
 				      .retention_ms = a->retention_ms,
 				      .retention_bytes = a->retention_bytes};
-	rc = partition_open(&r->part, r->store, &pc, r->solo.commit_index);
+	rc = partition_recover(&r->part, r->store, &pc);
 	if (rc != 0) {
 		log_error("cannot recover the partition: %s", err_str(rc));
 		return rc;
@@ -336,14 +601,18 @@ int replica_init(struct replica *r, struct event_base *base, const struct worker
 	rc = uplink_init(&r->up, base, a->ipc_fd, on_msg, on_closed, r);
 	if (rc != 0)
 		return rc;
+	rc = start_raft(r, a);
+	if (rc != 0)
+		return rc;
 	r->tick = event_new(base, -1, EV_PERSIST, tick_cb, r);
 	if (r->tick == NULL)
 		return ERR_NOMEM;
 	struct timeval sec = {1, 0};
 	event_add(r->tick, &sec);
-	log_info("leader of term %llu: offsets %lld..%lld, log index %llu..%llu",
-		 (unsigned long long)r->solo.term, (long long)r->part.log_start_offset,
-		 (long long)r->part.high_watermark, (unsigned long long)store_first_index(r->store),
+	log_info("%s of term %llu with %d replica(s): offsets %lld..%lld, log index %llu..%llu",
+		 raft_role_name(role(r)), (unsigned long long)term(r), r->n_voters,
+		 (long long)r->part.log_start_offset, (long long)r->part.high_watermark,
+		 (unsigned long long)store_first_index(r->store),
 		 (unsigned long long)store_last_index(r->store));
 	send_status(r, true);
 	return 0;
@@ -351,18 +620,22 @@ int replica_init(struct replica *r, struct event_base *base, const struct worker
 
 void replica_close(struct replica *r)
 {
-	if (r->store && r->solo.flush)
-		solo_flush(&r->solo);
+	if (r->drv_up)
+		raft_driver_close(&r->drv);
+	r->drv_up = false;
 	fetch_wait_close(&r->fw);
 	if (r->tick)
 		event_free(r->tick);
 	r->tick = NULL;
+	if (r->tp_up)
+		transport_close(&r->tp);
+	r->tp_up = false;
 	if (r->up.bev)
 		uplink_close(&r->up);
-	if (r->solo.flush)
-		solo_close(&r->solo);
 	store_close(r->store);
 	r->store = NULL;
-	free(r->pend);
-	r->pend = NULL;
+	free(r->durable.v);
+	free(r->commit.v);
+	r->durable = (struct pend_queue){0};
+	r->commit = (struct pend_queue){0};
 }

@@ -1,27 +1,49 @@
 /* replica.h - one partition replica process: the pieces wired together.
  *
- * Owns the store, the partition, the replication layer (solo.c for a single
- * replica), the uplink to the supervisor, the parked fetches and the
- * one-second tick, and maps each ipc request onto them:
+ * Owns the store, the partition, the Raft driver (raft_driver.c) and its
+ * transport to the other replicas, the uplink to the supervisor, the
+ * parked fetches and the one-second tick, and maps each ipc request onto
+ * them:
  *
- *   IPC_PRODUCE       validate + assign offsets (partition), propose (solo);
- *                     the result goes out after the group commit that made
- *                     the entry durable, for acks 0, 1 and -1 alike (the
- *                     supervisor drops the acks=0 answer). Invalid records
- *                     and storage errors are answered at once.
- *   IPC_FETCH         answered at once when min_bytes are available, when
- *                     max_wait_ms <= 0 or min_bytes <= 0, or on error;
- *                     otherwise parked until commits bring min_bytes, the
- *                     wait ends, or IPC_FETCH_CANCEL arrives.
+ *   IPC_PRODUCE       leader only (others: NOT_LEADER_OR_FOLLOWER): validate,
+ *                     assign offsets and leader epoch (= term) in the batch
+ *                     (partition), propose. acks=-1 is answered once the
+ *                     entry is committed and applied, acks=1 and 0 once the
+ *                     leader's own append is durable (the supervisor drops
+ *                     the acks=0 answer). An acks=-1 request not committed
+ *                     within its timeout gets REQUEST_TIMED_OUT; requests
+ *                     pending when leadership is lost get
+ *                     NOT_LEADER_OR_FOLLOWER; a store that cannot take the
+ *                     group answers KAFKA_STORAGE_ERROR.
+ *   IPC_FETCH         leader only; answered at once when min_bytes are
+ *                     available, when max_wait_ms <= 0 or min_bytes <= 0,
+ *                     or on error; otherwise parked until commits bring
+ *                     min_bytes, the wait ends, IPC_FETCH_CANCEL arrives or
+ *                     leadership is lost.
  *   IPC_FETCH_CANCEL  answers that parked fetch now with what is there.
- *   IPC_LIST_OFFSETS  answered at once.
- *   IPC_CAMPAIGN, IPC_TRANSFER  no-ops for a single replica (it always leads).
+ *   IPC_LIST_OFFSETS  leader only; answered at once.
+ *   IPC_CAMPAIGN      a replica that is not leader campaigns now (the
+ *                     supervisor knows the leader died).
+ *   IPC_TRANSFER      a leader hands leadership to target_node; -1 drains:
+ *                     to the most caught-up live follower, and for
+ *                     DRAIN_MS any leadership won back is handed on again.
  *
- * IPC_STATUS goes out at start, when role, term, leader or log start change,
- * and every second. Retention runs on the same tick. */
+ * Elections. With one voter the replica elects itself before its first
+ * status. With several, the preferred replica (first of --replicas) runs its
+ * first election early: once it has connections to a majority and has heard
+ * of no leader for two ticks it runs its election timer out (a normal
+ * pre-vote election, so it never disrupts a leader that exists); the others
+ * wait the normal [T, 2T). Every BALANCE_MS a leader that is not the
+ * preferred replica hands leadership to it when it is connected, heard from
+ * recently and fully caught up, except within BALANCE_COOLDOWN_MS of
+ * winning leadership (so a draining node does not get it straight back).
+ *
+ * IPC_STATUS goes out at start, when role, term, leader, log start or
+ * caught_up change, and every second. Retention runs on the same tick. */
 #ifndef FJORD_WORKER_REPLICA_H
 #define FJORD_WORKER_REPLICA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,19 +52,30 @@
 #include "worker/args.h"
 #include "worker/fetch_wait.h"
 #include "worker/partition.h"
-#include "worker/solo.h"
+#include "worker/raft_driver.h"
+#include "worker/transport.h"
 #include "worker/uplink.h"
 
 struct event;
 struct event_base;
 struct store;
 
+#define BALANCE_MS 2000
+#define BALANCE_COOLDOWN_MS 10000
+#define DRAIN_MS 30000
+
 struct pending_produce {
 	uint64_t req_id;
 	uint64_t index; /* log index of its entry */
 	int64_t base_offset;
-	int64_t next_offset;
-	size_t len;
+	int64_t deadline_ms; /* monotonic; INT64_MAX = none */
+	bool answered;	     /* timed out already; dropped when reached */
+};
+
+/* Produce requests waiting for their entry, in index order. */
+struct pend_queue {
+	struct pending_produce *v;
+	size_t n, cap;
 };
 
 struct replica {
@@ -50,22 +83,34 @@ struct replica {
 	const struct worker_args *args; /* borrowed */
 	struct store *store;
 	struct partition part;
-	struct solo solo;
+	struct transport tp;
+	bool tp_up;
+	struct raft_driver drv;
+	bool drv_up;
 	struct uplink up;
 	struct fetch_wait fw;
 	struct event *tick;
-	struct pending_produce *pend; /* FIFO in index order */
-	size_t n_pend, cap_pend;
-	struct ipc_status sent; /* last status sent */
-	int exit_code;		/* set when the loop is asked to stop */
+	struct pend_queue durable; /* acks 0 and 1: answered when persisted */
+	struct pend_queue commit;  /* acks -1: answered when applied */
+	struct ipc_status sent;	   /* last status sent */
+	int exit_code;		   /* set when the loop is asked to stop */
+	int32_t voters[WORKER_MAX_REPLICAS];
+	int n_voters;
+	int64_t start_ms;
+	bool early_done;	   /* the preferred replica's first election is behind us */
+	int64_t next_balance_ms;
+	int64_t balance_after_ms; /* cooldown after winning leadership */
+	int64_t drain_until_ms;	  /* 0 = not draining */
+	bool was_leader;
 };
 
 /* Opens the store in args->dir (created if missing), recovers the
- * partition, becomes leader, starts reading ipc_fd and sends the first
- * status. Errors: any store error, ERR_IO, ERR_NOMEM (all logged). */
+ * partition, starts Raft (electing itself when it is the only voter),
+ * starts reading ipc_fd and sends the first status. Errors: any store
+ * error, ERR_IO, ERR_NOMEM, ERR_CONFIG (all logged). */
 int replica_init(struct replica *r, struct event_base *base, const struct worker_args *args);
 
-/* Commits any open group, then frees everything. */
+/* Persists what Raft has pending, then frees everything. */
 void replica_close(struct replica *r);
 
 /* Asks the loop to stop with this exit code. */
