@@ -76,6 +76,10 @@ static int keep_node_settings(const struct config *old, struct config *neu, stru
 		neu->node.raft_listen = old->node.raft_listen;
 		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "node.raft_listen", 0, 0);
 	}
+	if (strcmp(old->cluster_name, neu->cluster_name) != 0) {
+		memcpy(neu->cluster_name, old->cluster_name, sizeof(neu->cluster_name));
+		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "cluster.name", 0, 0);
+	}
 	if (!same_peers(old, neu)) {
 		struct config_peer *copy = NULL;
 		if (old->n_peers > 0) {
@@ -98,10 +102,14 @@ int reload_plan(const struct config *old, struct config *neu, struct reload_plan
 	int rc = keep_node_settings(old, neu, p);
 	if (rc != 0)
 		return rc;
-	p->restart_all_workers = old->node.log_level != neu->node.log_level ||
-				 old->storage.sync != neu->storage.sync ||
-				 old->storage.map_size_mb != neu->storage.map_size_mb ||
-				 strcmp(old->node.worker_path, neu->node.worker_path) != 0;
+	p->restart_all_workers =
+	    old->node.log_level != neu->node.log_level || old->storage.sync != neu->storage.sync ||
+	    old->storage.map_size_mb != neu->storage.map_size_mb ||
+	    strcmp(old->node.worker_path, neu->node.worker_path) != 0 ||
+	    old->raft.election_timeout_ms != neu->raft.election_timeout_ms ||
+	    old->raft.heartbeat_interval_ms != neu->raft.heartbeat_interval_ms ||
+	    old->raft.max_entries_per_batch != neu->raft.max_entries_per_batch ||
+	    old->raft.snapshot_threshold != neu->raft.snapshot_threshold;
 
 	/* Topics that were there before. */
 	int n_new = neu->n_topics;

@@ -35,7 +35,7 @@ struct reload_plan {
 	int n;
 	int cap;
 	/* A setting every worker gets on its command line changed (log_level,
-	 * sync, map_size_mb, worker_path): restart them all. */
+	 * sync, map_size_mb, worker_path, a [raft] key): restart them all. */
 	bool restart_all_workers;
 };
 

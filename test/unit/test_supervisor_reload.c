@@ -125,8 +125,14 @@ END_TEST
 
 START_TEST(worker_wide_settings_restart_every_worker)
 {
-	const char *variants[] = {NODE "log_level = debug\n", NODE "[storage]\nsync = never\n",
-				  NODE "[storage]\nmap_size_mb = 8\n", NODE "worker_path = /x\n"};
+	const char *variants[] = {NODE "log_level = debug\n",
+				  NODE "[storage]\nsync = never\n",
+				  NODE "[storage]\nmap_size_mb = 8\n",
+				  NODE "worker_path = /x\n",
+				  NODE "[raft]\nelection_timeout_ms = 2000\n",
+				  NODE "[raft]\nheartbeat_interval_ms = 100\n",
+				  NODE "[raft]\nmax_entries_per_batch = 10\n",
+				  NODE "[raft]\nsnapshot_threshold = 10\n"};
 	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
 		struct config *a = load(NODE);
 		struct config *b = load(variants[i]);
@@ -147,13 +153,19 @@ START_TEST(node_settings_that_need_a_restart_keep_their_old_values)
 	struct config *b =
 	    load("[node]\nid = 2\nkafka_listen = 127.0.0.1:1\ndata_dir = /elsewhere\n"
 		 "admin_listen = 127.0.0.1:2\nraft_listen = 127.0.0.1:3\n"
-		 "[cluster]\nnode.2 = a:1,a:2\n");
+		 "[cluster]\nname = other\nnode.2 = a:1,a:2\n");
 	struct reload_plan p;
 	ck_assert_int_eq(reload_plan(a, b, &p), 0);
-	const char *keys[] = {"node.id",	   "node.data_dir",    "node.kafka_listen",
-			      "node.admin_listen", "node.raft_listen", "cluster"};
-	ck_assert_int_eq(p.n, 6);
-	for (int i = 0; i < 6; i++)
+	const char *keys[] = {"node.id",
+			      "node.data_dir",
+			      "node.kafka_listen",
+			      "node.admin_listen",
+			      "node.raft_listen",
+			      "cluster.name",
+			      "cluster"};
+	ck_assert_int_eq(p.n, 7);
+	ck_assert_str_eq(b->cluster_name, "fjord");
+	for (int i = 0; i < 7; i++)
 		ck_assert_msg(find(&p, RELOAD_NEEDS_RESTART, keys[i]) != NULL, "%s", keys[i]);
 	ck_assert_int_eq(b->node.id, 1);
 	ck_assert_str_eq(b->node.data_dir, "./data");
