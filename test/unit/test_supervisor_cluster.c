@@ -16,6 +16,7 @@
 #include "common/kafka/kafka_gen.h"
 #include "common/kafka/kerr.h"
 #include "common/placement.h"
+#include "supervisor/admin_http.h"
 #include "supervisor/cluster.h"
 #include "supervisor/failover.h"
 #include "supervisor/leaders.h"
@@ -278,6 +279,66 @@ START_TEST(metadata_lists_every_broker_replicas_isr_and_offline_nodes)
 }
 END_TEST
 
+static bool has(const struct buf *b, const char *needle)
+{
+	return memmem(b->data, b->len, needle, strlen(needle)) != NULL;
+}
+
+START_TEST(admin_status_and_metrics_show_each_replica_and_the_nodes)
+{
+	struct worker *w = local("t", 4);
+	w->status.role = IPC_ROLE_LEADER;
+	w->status.term = 12;
+	w->status.leader_node = 1;
+	w->status.commit_offset = 4242;
+	w->status.log_checksum = 18446744073709551615ULL;
+	w->status.last_index = 77;
+	w->status.match_lag = 3;
+	w->status.elections = 2;
+	w->restarts = 5;
+	/* A worker that is down reports no leadership, whatever it last said. */
+	struct worker *down = local("t", 5);
+	down->state = WORKER_WAITING;
+	down->status.role = IPC_ROLE_LEADER;
+	down->status.term = 3;
+	peer_says(2, "t", 0, IPC_ROLE_FOLLOWER, 1, 1, true, 0);
+
+	struct buf b;
+	buf_init(&b);
+	admin_http_status(&s, &b);
+	buf_put_u8(&b, 0);
+	ck_assert_msg(has(&b, "{\"topic\":\"t\",\"partition\":4,\"node_id\":1,\"serving\":true,"
+			      "\"role\":\"leader\",\"term\":12,\"leader\":1,"),
+		      "%s", b.data);
+	ck_assert(has(&b, "\"commit_offset\":4242,\"log_checksum\":18446744073709551615,"
+			  "\"last_index\":77,\"match_lag\":3,\"caught_up\":false,"
+			  "\"elections\":2,"));
+	ck_assert(has(&b, "{\"topic\":\"t\",\"partition\":5,\"node_id\":1,\"serving\":false,"
+			  "\"role\":\"follower\",\"term\":3,"));
+	ck_assert(has(&b, "\"cluster\":\"fjord\",\"nodes\":[{\"id\":1,"));
+	ck_assert(has(&b, "{\"id\":2,\"kafka\":\"h2:19002\",\"raft\":\"h2:19102\",\"self\":false,"
+			  "\"up\":true,"));
+	ck_assert(has(&b, "{\"id\":3,\"kafka\":\"h3:19003\",\"raft\":\"h3:19103\",\"self\":false,"
+			  "\"up\":false,"));
+	buf_free(&b);
+
+	buf_init(&b);
+	admin_http_metrics(&s, &b);
+	buf_put_u8(&b, 0);
+	ck_assert(has(&b, "fjord_raft_term{topic=\"t\",partition=\"4\"} 12\n"));
+	ck_assert(has(&b, "fjord_raft_role{topic=\"t\",partition=\"4\"} 2\n"));
+	ck_assert(has(&b, "fjord_raft_role{topic=\"t\",partition=\"5\"} 0\n"));
+	ck_assert(has(&b, "fjord_raft_elections_total{topic=\"t\",partition=\"4\"} 2\n"));
+	ck_assert(has(&b, "fjord_worker_restarts_total{topic=\"t\",partition=\"4\"} 5\n"));
+	ck_assert(has(&b, "fjord_raft_leader_changes_total{topic=\"t\",partition=\"4\"} 0\n"));
+	ck_assert(has(&b, "fjord_raft_lower_term_messages_total{topic=\"t\",partition=\"4\"} 0\n"));
+	ck_assert(has(&b, "fjord_partition_commit_offset{topic=\"t\",partition=\"4\"} 4242\n"));
+	ck_assert(has(&b, "fjord_peer_up{node=\"2\"} 1\n"));
+	ck_assert(has(&b, "fjord_peer_up{node=\"3\"} 0\n"));
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(failover_picks_the_first_eligible_survivor_in_placement_order)
 {
 	int32_t reps[] = {2, 3, 1};
@@ -304,6 +365,7 @@ Suite *supervisor_cluster_suite(void)
 	tcase_add_test(tc, leader_is_the_highest_term_claim_and_own_claims_beat_reports);
 	tcase_add_test(tc, requests_go_only_to_a_local_leader_nobody_has_deposed);
 	tcase_add_test(tc, metadata_lists_every_broker_replicas_isr_and_offline_nodes);
+	tcase_add_test(tc, admin_status_and_metrics_show_each_replica_and_the_nodes);
 	tcase_add_test(tc, failover_picks_the_first_eligible_survivor_in_placement_order);
 	suite_add_tcase(su, tc);
 	return su;
