@@ -10,7 +10,6 @@
 #include "common/log.h"
 #include "common/record_batch.h"
 #include "worker/store.h"
-#include "worker/transport.h"
 
 /* Ready batches handled per event run; more are left for the next run so
  * one busy group cannot starve the loop (committed entries come at most
@@ -131,7 +130,12 @@ static int persist(struct raft_driver *d, const struct raft_ready *rd)
 		store_txn_abort(d->store);
 		return rc;
 	}
-	return store_txn_commit(d->store);
+	rc = store_txn_commit(d->store);
+	if (rc == 0) {
+		d->stats.txns++;
+		d->stats.entries += rd->n_entries;
+	}
+	return rc;
 }
 
 /* Everything after a successful persist: install, report durability, send,
@@ -147,10 +151,8 @@ static void after_persist(struct raft_driver *d)
 			 (long long)d->part->log_start_offset);
 	}
 	uint64_t persisted = rd->n_entries ? rd->entries[rd->n_entries - 1].index : 0;
-	if (d->tp) {
-		for (size_t i = 0; i < rd->n_messages; i++)
-			transport_send(d->tp, &rd->messages[i]);
-	}
+	for (size_t i = 0; i < rd->n_messages && d->cb.send; i++)
+		d->cb.send(d->cb.ctx, &rd->messages[i]);
 	size_t bytes = 0;
 	uint64_t applied = 0;
 	for (size_t i = 0; i < rd->n_committed; i++) {
@@ -216,6 +218,7 @@ static void persist_failed(struct raft_driver *d, int rc)
  * left the driver stuck. */
 static int handle(struct raft_driver *d)
 {
+	d->stats.readies++;
 	int rc = persist(d, &d->rd);
 	if (rc != 0) {
 		persist_failed(d, rc);
@@ -279,19 +282,19 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 
 int raft_driver_init(struct raft_driver *d, struct event_base *base,
 		     const struct raft_driver_config *cfg, struct store *s, struct partition *p,
-		     struct transport *tp, const struct raft_driver_callbacks *cb)
+		     const struct raft_driver_callbacks *cb)
 {
 	memset(d, 0, sizeof(*d));
 	d->base = base;
 	d->store = s;
 	d->part = p;
-	d->tp = tp;
 	d->cb = *cb;
 	d->tick_ms = cfg->tick_ms;
 	d->election_ticks = cfg->election_ticks;
 	d->seen_role = 0xff;
 	arena_init(&d->arena);
-	if (cfg->n_voters < 1 || cfg->n_voters > RAFT_DRIVER_MAX_VOTERS)
+	if (cfg->n_voters < 1 || cfg->n_voters > RAFT_DRIVER_MAX_VOTERS ||
+	    (cfg->n_voters > 1 && cb->send == NULL))
 		return ERR_CONFIG;
 	uint64_t voters[RAFT_DRIVER_MAX_VOTERS];
 	for (int i = 0; i < cfg->n_voters; i++) {

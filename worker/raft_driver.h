@@ -2,8 +2,9 @@
  *
  * Owns the core (worker/raft/), its storage interface over the LMDB store,
  * the tick timer and the Ready loop, and applies committed entries to the
- * partition. Peers are reached through the transport (none for a group of
- * one). The replica (replica.c) proposes, and hears back through callbacks.
+ * partition. Messages for peers go out through a callback (the replica's
+ * transport; tests wire drivers together directly). The replica
+ * (replica.c) proposes, and hears back through callbacks.
  *
  * Group commit: every input (a message from a peer, a tick, a proposal)
  * only marks the core as having work and activates one event that runs
@@ -43,7 +44,6 @@
 struct event;
 struct event_base;
 struct store;
-struct transport;
 
 #define RAFT_DRIVER_RETRY_MS 200
 #define RAFT_DRIVER_MAX_VOTERS 32
@@ -73,13 +73,21 @@ struct raft_driver_callbacks {
 	void (*failed)(void *ctx, int err);
 	/* Once per tick, after the core's tick. */
 	void (*tick)(void *ctx);
+	/* Sends a message to peer m->to (borrowed for the call); losing it
+	 * is fine. Required unless the group has one voter. */
+	void (*send)(void *ctx, const struct raft_message *m);
+};
+
+struct raft_driver_stats {
+	uint64_t txns;	    /* write transactions committed by the Ready loop */
+	uint64_t entries;   /* entries persisted by them */
+	uint64_t readies;   /* Ready batches handled */
 };
 
 struct raft_driver {
 	struct event_base *base;
 	struct store *store;	 /* borrowed */
 	struct partition *part;	 /* borrowed */
-	struct transport *tp;	 /* borrowed; NULL for a group of one */
 	struct raft raft;
 	bool raft_up;
 	struct raft_storage storage;
@@ -100,6 +108,7 @@ struct raft_driver {
 	int election_ticks;
 	int32_t voters[RAFT_DRIVER_MAX_VOTERS];
 	int n_voters;
+	struct raft_driver_stats stats;
 };
 
 /* Opens the core over the store, with the partition's applied index as the
@@ -108,13 +117,13 @@ struct raft_driver {
  * store errors. */
 int raft_driver_init(struct raft_driver *d, struct event_base *base,
 		     const struct raft_driver_config *cfg, struct store *s, struct partition *p,
-		     struct transport *tp, const struct raft_driver_callbacks *cb);
+		     const struct raft_driver_callbacks *cb);
 
 /* Handles what is pending (without failing anything), then frees
  * everything. */
 void raft_driver_close(struct raft_driver *d);
 
-/* A message from a peer (the transport's callback). */
+/* A message from a peer (the transport's callback). Borrowed for the call. */
 void raft_driver_step(struct raft_driver *d, const struct raft_message *m);
 
 /* Proposes data (copied) as a new entry; *index is its log index. Returns

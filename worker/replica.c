@@ -100,7 +100,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 		int rc = partition_retain(&r->part, wall_ms(), &changed);
 		if (rc != 0)
 			log_warn("retention failed: %s", err_str(rc));
-		else if (changed)
+		else if (changed && r->part.log_start_offset != r->sent.log_start_offset)
 			log_info("retention: log start offset is now %lld",
 				 (long long)r->part.log_start_offset);
 	}
@@ -357,6 +357,13 @@ static void on_raft_tick(void *ctx)
 	maybe_balance(r, now);
 }
 
+static void send_peer_msg(void *ctx, const struct raft_message *m)
+{
+	struct replica *r = ctx;
+	if (r->tp_up)
+		transport_send(&r->tp, m);
+}
+
 static void on_peer_msg(void *ctx, int32_t from, const struct raft_message *m)
 {
 	struct replica *r = ctx;
@@ -554,9 +561,9 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 					   .applied = on_applied,
 					   .changed = on_changed,
 					   .failed = on_failed,
-					   .tick = on_raft_tick};
-	int rc = raft_driver_init(&r->drv, r->base, &dc, r->store, &r->part,
-				  r->tp_up ? &r->tp : NULL, &cb);
+					   .tick = on_raft_tick,
+					   .send = send_peer_msg};
+	int rc = raft_driver_init(&r->drv, r->base, &dc, r->store, &r->part, &cb);
 	if (rc != 0) {
 		log_error("cannot start Raft: %s", err_str(rc));
 		return rc;
