@@ -1,0 +1,280 @@
+/* test_worker_transport.c - the worker's peer connections, with this test
+ * playing the peer node's supervisor: it listens where transport A dials,
+ * reads the hello, and either refuses it or hands the socket to transport B
+ * over a SOCK_SEQPACKET pair, as --conn-fd. Checks the hello, the ack,
+ * messages both ways of the codec, the refusal and redial with backoff, a
+ * hand-over from a node that is not a replica, and dropping messages to a
+ * peer that is not connected. */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/fdpass.h"
+#include "common/hello.h"
+#include "common/log.h"
+#include "worker/transport.h"
+
+static struct event_base *base;
+static int lfd = -1;		 /* "node 2's raft_listen" */
+static struct event *accept_ev;
+static int pair[2] = {-1, -1};	 /* [0] the supervisor's end, [1] B's --conn-fd */
+static struct transport ta, tb;	 /* A = node 1 dials; B = node 2 accepts */
+static bool ta_up, tb_up;
+static int refuse_next;		 /* hellos still to refuse */
+static int hellos;		 /* hellos seen */
+static struct hello last_hello;
+static struct raft_message got;	 /* last message B received */
+static uint8_t got_data[64];
+static int n_got;
+static int32_t got_from;
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void b_recv(void *ctx, int32_t from, const struct raft_message *m)
+{
+	got = *m;
+	got_from = from;
+	if (m->n_entries == 1 && m->entries[0].data_len <= sizeof(got_data)) {
+		memcpy(got_data, m->entries[0].data, m->entries[0].data_len);
+		got.entries = NULL;
+	}
+	n_got++;
+}
+
+/* The fake supervisor: one hello frame per accepted connection. */
+static void hello_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct event *self = *(struct event **)arg;
+	uint8_t b[HELLO_FRAME_MAX + 4];
+	ssize_t n = recv(fd, b, sizeof(b), 0);
+	event_free(self);
+	free(arg);
+	if (n < 4 || (size_t)n != 4 + be32_load(b) || hello_decode(b + 4, (size_t)n - 4, &last_hello)) {
+		close(fd);
+		return;
+	}
+	hellos++;
+	if (refuse_next > 0) {
+		refuse_next--;
+		struct buf r;
+		buf_init(&r);
+		ck_assert_int_eq(hello_reject_encode("worker restarting", &r), 0);
+		uint8_t h[4];
+		be32_store(h, (uint32_t)r.len);
+		ck_assert_int_eq(write(fd, h, 4), 4);
+		ck_assert_int_eq(write(fd, r.data, r.len), (ssize_t)r.len);
+		buf_free(&r);
+		close(fd);
+		return;
+	}
+	ck_assert_int_eq(fdpass_send(pair[0], fd, last_hello.from_node), 0);
+	close(fd);
+}
+
+static void accept_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int c = accept(fd, NULL, NULL);
+	if (c < 0)
+		return;
+	struct event **slot = malloc(sizeof(*slot));
+	*slot = event_new(base, c, EV_READ, hello_cb, slot);
+	event_add(*slot, NULL);
+}
+
+static uint16_t listen_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+	return ntohs(sa.sin_port);
+}
+
+static void setup(void)
+{
+	log_set_level(LOG_WARN);
+	base = event_base_new();
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(lfd, 16), 0);
+	accept_ev = event_new(base, lfd, EV_READ | EV_PERSIST, accept_cb, NULL);
+	event_add(accept_ev, NULL);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair), 0);
+	refuse_next = 0;
+	hellos = 0;
+	n_got = 0;
+	ta_up = tb_up = false;
+}
+
+static void start_b(void)
+{
+	/* B's own dial to node 1 goes to a closed port and just keeps failing. */
+	struct worker_peer p1 = {.node = 1, .host = "127.0.0.1", .port = 1};
+	struct transport_config cb = {.cluster = "c", .self = 2, .group = "t/0", .peers = &p1,
+				      .n_peers = 1, .conn_fd = pair[1]};
+	ck_assert_int_eq(transport_init(&tb, base, &cb, b_recv, NULL), 0);
+	pair[1] = -1; /* owned by B now */
+	tb_up = true;
+}
+
+static void start_a(void)
+{
+	struct worker_peer p2 = {.node = 2, .host = "127.0.0.1", .port = listen_port()};
+	struct transport_config ca = {.cluster = "c", .self = 1, .group = "t/0", .peers = &p2,
+				      .n_peers = 1, .conn_fd = -1};
+	ck_assert_int_eq(transport_init(&ta, base, &ca, b_recv, NULL), 0);
+	ta_up = true;
+}
+
+static void teardown(void)
+{
+	if (ta_up)
+		transport_close(&ta);
+	if (tb_up)
+		transport_close(&tb);
+	if (pair[0] >= 0)
+		close(pair[0]);
+	if (pair[1] >= 0)
+		close(pair[1]);
+	pair[0] = pair[1] = -1;
+	event_free(accept_ev);
+	close(lfd);
+	event_base_free(base);
+}
+
+static bool run_until(bool (*cond)(void), int ms)
+{
+	int64_t deadline = mono_ms() + ms;
+	while (!cond() && mono_ms() < deadline)
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	return cond();
+}
+
+static bool a_connected(void) { return transport_connected(&ta, 2); }
+static bool a_not_connected(void) { return !transport_connected(&ta, 2); }
+static bool b_got_one(void) { return n_got > 0; }
+
+static struct raft_message append_msg(void)
+{
+	static struct raft_entry e = {
+	    .index = 8, .term = 3, .kind = RAFT_ENTRY_NORMAL, .data = (const uint8_t *)"batch", .data_len = 5};
+	return (struct raft_message){.type = RAFT_MSG_APPEND, .from = 1, .to = 2, .term = 3,
+				     .index = 7, .log_term = 2, .commit = 6, .entries = &e,
+				     .n_entries = 1};
+}
+
+START_TEST(a_dialled_connection_is_handed_over_acknowledged_and_carries_messages)
+{
+	start_b();
+	start_a();
+	struct raft_message m = append_msg();
+	ck_assert_int_eq(transport_send(&ta, &m), ERR_UNAVAILABLE); /* not yet */
+	ck_assert(run_until(a_connected, 3000));
+	ck_assert_int_eq(hellos, 1);
+	ck_assert_str_eq(last_hello.cluster, "c");
+	ck_assert_int_eq(last_hello.from_node, 1);
+	ck_assert_str_eq(last_hello.group, "t/0");
+	ck_assert_int_eq(transport_n_connected(&ta), 1);
+	ck_assert_int_eq(transport_last_heard_ms(&tb, 1), -1);
+	ck_assert_int_eq(transport_send(&ta, &m), 0);
+	ck_assert(run_until(b_got_one, 3000));
+	ck_assert_int_eq(got_from, 1);
+	ck_assert_int_eq(got.type, RAFT_MSG_APPEND);
+	ck_assert_uint_eq(got.term, 3);
+	ck_assert_uint_eq(got.index, 7);
+	ck_assert_uint_eq(got.commit, 6);
+	ck_assert_uint_eq(got.n_entries, 1);
+	ck_assert_mem_eq(got_data, "batch", 5);
+	ck_assert_int_ge(transport_last_heard_ms(&tb, 1), 0);
+	ck_assert_uint_eq(ta.stats.sent, 1);
+	ck_assert_uint_eq(ta.stats.dropped, 1);
+	/* A message claiming another sender is dropped on receipt. */
+	m.from = 3;
+	ck_assert_int_eq(transport_send(&ta, &m), 0);
+	m.from = 1;
+	m.commit = 7;
+	ck_assert_int_eq(transport_send(&ta, &m), 0);
+	int64_t deadline = mono_ms() + 3000;
+	while (n_got < 2 && mono_ms() < deadline)
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	ck_assert_int_eq(n_got, 2);
+	ck_assert_uint_eq(got.commit, 7);
+	ck_assert_uint_eq(tb.stats.malformed, 1);
+	/* B goes away: A sees the close and stops sending. */
+	transport_close(&tb);
+	tb_up = false;
+	ck_assert(run_until(a_not_connected, 3000));
+	ck_assert_int_eq(transport_send(&ta, &m), ERR_UNAVAILABLE);
+}
+END_TEST
+
+START_TEST(a_refused_hello_is_retried_with_backoff_until_accepted)
+{
+	start_b();
+	refuse_next = 2;
+	int64_t t0 = mono_ms();
+	start_a();
+	ck_assert(run_until(a_connected, 5000));
+	int64_t took = mono_ms() - t0;
+	ck_assert_int_eq(hellos, 3);
+	/* 100 ms, then 200 ms of backoff: at least 300 ms, well under 2 s. */
+	ck_assert_int_ge(took, 280);
+	ck_assert_int_lt(took, 2000);
+	ck_assert_uint_eq(ta.stats.connects, 1);
+}
+END_TEST
+
+static int peer_fd = -1;
+static bool peer_closed(void)
+{
+	struct pollfd p = {.fd = peer_fd, .events = POLLIN};
+	if (poll(&p, 1, 0) != 1)
+		return false;
+	char c;
+	return read(peer_fd, &c, 1) == 0;
+}
+
+START_TEST(a_hand_over_from_a_node_outside_the_group_is_closed)
+{
+	start_b();
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(fdpass_send(pair[0], sv[1], 9), 0);
+	close(sv[1]);
+	peer_fd = sv[0];
+	ck_assert(run_until(peer_closed, 3000));
+	close(sv[0]);
+	/* The accepted end got no ack before it was closed. */
+	ck_assert_int_eq(transport_last_heard_ms(&tb, 9), -1);
+}
+END_TEST
+
+static Suite *worker_transport_suite(void)
+{
+	Suite *s = suite_create("worker_transport");
+	TCase *tc = tcase_create("transport");
+	tcase_set_timeout(tc, 30);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, a_dialled_connection_is_handed_over_acknowledged_and_carries_messages);
+	tcase_add_test(tc, a_refused_hello_is_retried_with_backoff_until_accepted);
+	tcase_add_test(tc, a_hand_over_from_a_node_outside_the_group_is_closed);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(worker_transport_suite)
