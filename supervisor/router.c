@@ -30,6 +30,17 @@ static void consider(int32_t node, uint64_t term, bool own, uint64_t *best_term,
 	}
 }
 
+/* A follower's report that `node` leads is believed only when node is a
+ * peer heard from recently: when a whole node dies its followers keep
+ * naming it until the election timeout, and clients are better told "no
+ * leader yet" than sent to a dead broker. Reports naming this node are
+ * never believed: its own worker's status says whether it leads. */
+static bool believable(struct sup *s, int32_t node, int64_t now)
+{
+	return node >= 0 && node != s->cfg->node.id && s->leaders != NULL &&
+	       leaders_fresh(s->leaders, node, now);
+}
+
 void router_leader(struct sup *s, const char *topic, size_t len, int32_t partition,
 		   struct router_leader *out)
 {
@@ -37,16 +48,16 @@ void router_leader(struct sup *s, const char *topic, size_t len, int32_t partiti
 	uint64_t best_term = 0;
 	bool best_own = false;
 	int32_t best = -1;
+	int64_t now = spawn_now_ms();
 	struct worker *w = workers_find(s->workers, topic, len, partition);
 	if (w != NULL && w->state == WORKER_SERVING && w->has_status) {
 		if (w->status.role == IPC_ROLE_LEADER)
 			consider(self, w->status.term, true, &best_term, &best_own, &best);
-		else
+		else if (believable(s, w->status.leader_node, now))
 			consider(w->status.leader_node, w->status.term, false, &best_term,
 				 &best_own, &best);
 	}
 	if (s->leaders != NULL) {
-		int64_t now = spawn_now_ms();
 		for (int i = 0; i < s->cfg->n_peers; i++) {
 			int32_t node = s->cfg->peers[i].id;
 			if (node == self)
@@ -57,7 +68,7 @@ void router_leader(struct sup *s, const char *topic, size_t len, int32_t partiti
 				continue;
 			if (c->role == IPC_ROLE_LEADER)
 				consider(node, c->term, true, &best_term, &best_own, &best);
-			else
+			else if (believable(s, c->leader, now))
 				consider(c->leader, c->term, false, &best_term, &best_own, &best);
 		}
 	}

@@ -4,7 +4,8 @@
  * among the claims of the local worker (its last IPC_STATUS, while it
  * serves) and of the peers' LEADERS tables (leaders.h, while fresh), the
  * leader is the one of the highest term. A node's own leader claim beats a
- * follower's report of who leads at the same term. Requests are forwarded
+ * follower's report of who leads at the same term, and a report is only
+ * believed when it names another node that is up (heard from recently). Requests are forwarded
  * only when that leader is the local replica; everyone else is told
  * NOT_LEADER_OR_FOLLOWER and refreshes Metadata. */
 #ifndef FJORD_SUP_ROUTER_H

@@ -150,9 +150,14 @@ START_TEST(leader_is_the_highest_term_claim_and_own_claims_beat_reports)
 	ck_assert_int_eq(l.leader_id, -1);
 	ck_assert_int_eq(l.leader_epoch, -1);
 
-	/* Our follower heard of node 3 at term 4. */
+	/* Our follower heard of node 3 at term 4; node 3 is silent, so that
+	 * is not believed... */
 	local("t", 0)->status.term = 4;
 	local("t", 0)->status.leader_node = 3;
+	router_leader(&s, "t", 1, 0, &l);
+	ck_assert_int_eq(l.leader_id, -1);
+	/* ...until node 3 is heard from (its table need not mention t/0). */
+	peer_says(3, "t", 5, IPC_ROLE_FOLLOWER, 1, 1, false, 0);
 	router_leader(&s, "t", 1, 0, &l);
 	ck_assert_int_eq(l.error, 0);
 	ck_assert_int_eq(l.leader_id, 3);
@@ -164,10 +169,20 @@ START_TEST(leader_is_the_highest_term_claim_and_own_claims_beat_reports)
 	ck_assert_int_eq(l.leader_id, 2);
 	ck_assert_int_eq(l.leader_epoch, 5);
 
-	/* Node 3 reports node 1 at term 5 too, but node 2's own claim wins. */
-	peer_says(3, "t", 0, IPC_ROLE_FOLLOWER, 5, 1, true, 0);
+	/* Node 3 reports node 2 at term 5 too; node 2's own claim is the
+	 * same answer. A report naming this node is ignored: only our own
+	 * worker says whether we lead. */
+	peer_says(3, "t", 0, IPC_ROLE_FOLLOWER, 6, 1, true, 0);
 	router_leader(&s, "t", 1, 0, &l);
 	ck_assert_int_eq(l.leader_id, 2);
+	ck_assert_int_eq(l.leader_epoch, 5);
+	/* A report of a newer term naming a live node wins over an older own
+	 * claim. */
+	peer_says(3, "t", 0, IPC_ROLE_FOLLOWER, 6, 2, true, 0);
+	peer_says(2, "t", 0, IPC_ROLE_LEADER, 5, 2, false, 0);
+	router_leader(&s, "t", 1, 0, &l);
+	ck_assert_int_eq(l.leader_id, 2);
+	ck_assert_int_eq(l.leader_epoch, 6);
 
 	/* Our worker becomes leader at term 6. */
 	local("t", 0)->status.role = IPC_ROLE_LEADER;
