@@ -283,8 +283,16 @@ static void on_changed(void *ctx)
 		fetch_wait_flush_all(&r->fw);
 	}
 	if (leader && !r->was_leader) {
-		r->balance_after_ms = transport_now_ms() + BALANCE_COOLDOWN_MS;
+		int64_t now = transport_now_ms();
 		r->early_done = true;
+		r->hold_node = 0;
+		if (r->handoff_from && now - r->handoff_ms < r->args->election_timeout_ms) {
+			/* Handed over: the giver is probably draining. */
+			r->hold_node = r->handoff_from;
+			r->hold_until_ms = now + BALANCE_HOLD_MS;
+			r->hold_generation = transport_in_generation(&r->tp, r->hold_node);
+		}
+		r->handoff_from = 0;
 	}
 	r->was_leader = leader;
 	if (raft_leader(&r->drv.raft) != 0)
@@ -337,11 +345,14 @@ static void maybe_balance(struct replica *r, int64_t now)
 	r->next_balance_ms = now + BALANCE_MS;
 	int32_t pref = r->voters[0];
 	uint64_t m = 0;
-	if (pref == self(r) || draining(r) || now < r->balance_after_ms ||
-	    raft_transferee(&r->drv.raft) != 0 || !transport_connected(&r->tp, pref) ||
+	if (pref == self(r) || draining(r) || raft_transferee(&r->drv.raft) != 0 ||
+	    !transport_connected(&r->tp, pref) ||
 	    now - transport_last_heard_ms(&r->tp, pref) > 4 * r->args->heartbeat_interval_ms ||
 	    raft_peer_match(&r->drv.raft, (uint64_t)pref, &m) != 0 ||
-	    m != raft_last_index(&r->drv.raft))
+	    m + BALANCE_MAX_LAG < raft_last_index(&r->drv.raft))
+		return;
+	if (pref == r->hold_node && now < r->hold_until_ms &&
+	    transport_in_generation(&r->tp, pref) == r->hold_generation)
 		return;
 	int rc = raft_driver_transfer(&r->drv, (uint64_t)pref);
 	log_info("balance: handing leadership back to the preferred replica on node %d: %s",
@@ -367,6 +378,10 @@ static void send_peer_msg(void *ctx, const struct raft_message *m)
 static void on_peer_msg(void *ctx, int32_t from, const struct raft_message *m)
 {
 	struct replica *r = ctx;
+	if (m->type == RAFT_MSG_TIMEOUT_NOW) {
+		r->handoff_from = from;
+		r->handoff_ms = transport_now_ms();
+	}
 	if (r->drv_up)
 		raft_driver_step(&r->drv, m);
 }

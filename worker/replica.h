@@ -35,8 +35,11 @@
  * pre-vote election, so it never disrupts a leader that exists); the others
  * wait the normal [T, 2T). Every BALANCE_MS a leader that is not the
  * preferred replica hands leadership to it when it is connected, heard from
- * recently and fully caught up, except within BALANCE_COOLDOWN_MS of
- * winning leadership (so a draining node does not get it straight back).
+ * recently and caught up to within BALANCE_MAX_LAG entries (the transfer
+ * itself brings it the rest). Leadership handed to us by a replica (its
+ * TIMEOUT_NOW: it is draining) is not handed back to that replica for
+ * BALANCE_HOLD_MS unless it reconnects first (it restarted), so a node that
+ * is shutting down does not get its leaderships straight back.
  *
  * IPC_STATUS goes out at start, when role, term, leader, log start or
  * caught_up change, and every second. Retention runs on the same tick. */
@@ -61,7 +64,8 @@ struct event_base;
 struct store;
 
 #define BALANCE_MS 2000
-#define BALANCE_COOLDOWN_MS 10000
+#define BALANCE_MAX_LAG 64
+#define BALANCE_HOLD_MS 10000
 #define DRAIN_MS 30000
 
 struct pending_produce {
@@ -99,7 +103,11 @@ struct replica {
 	int64_t start_ms;
 	bool early_done;	   /* the preferred replica's first election is behind us */
 	int64_t next_balance_ms;
-	int64_t balance_after_ms; /* cooldown after winning leadership */
+	int32_t handoff_from;	 /* sender of the last TIMEOUT_NOW */
+	int64_t handoff_ms;	 /* when it arrived */
+	int32_t hold_node;	 /* not to be handed leadership back (0 = none) */
+	int64_t hold_until_ms;
+	uint64_t hold_generation; /* its connection generation when the hold began */
 	int64_t drain_until_ms;	  /* 0 = not draining */
 	bool was_leader;
 };

@@ -37,6 +37,7 @@ struct transport_peer {
 	int backoff_ms;
 	char last_failure[160]; /* logged once per streak of identical failures */
 	int64_t last_heard_ms;
+	uint64_t in_generation; /* inbound connections accepted from this node */
 };
 
 struct transport_in {
@@ -295,6 +296,7 @@ static void accept_fd(struct transport *t, int fd, int32_t node)
 			break;
 		}
 	}
+	peer_find(t, node)->in_generation++;
 	c->t = t;
 	c->bev = bev;
 	c->node = node;
@@ -441,6 +443,12 @@ int transport_n_connected(const struct transport *t)
 	for (int i = 0; i < t->n_peers; i++)
 		n += t->peers[i].state == P_READY;
 	return n;
+}
+
+uint64_t transport_in_generation(const struct transport *t, int32_t node)
+{
+	const struct transport_peer *p = peer_find(t, node);
+	return p ? p->in_generation : 0;
 }
 
 int64_t transport_last_heard_ms(const struct transport *t, int32_t node)

@@ -96,6 +96,10 @@ bool transport_connected(const struct transport *t, int32_t node);
 /* How many peers we have a ready connection to. */
 int transport_n_connected(const struct transport *t);
 
+/* How many connections node has opened to us so far: a change means the
+ * peer's worker redialled (it restarted, or its connection broke). */
+uint64_t transport_in_generation(const struct transport *t, int32_t node);
+
 /* Monotonic time (ms, transport_now_ms) of the last message received from
  * node, or -1 if none yet. */
 int64_t transport_last_heard_ms(const struct transport *t, int32_t node);
