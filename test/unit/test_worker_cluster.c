@@ -1,0 +1,537 @@
+/* test_worker_cluster.c - three real fjord-worker processes forming one
+ * Raft group, with this test as every node's supervisor: it speaks ipc to
+ * each worker, listens on each node's raft address, reads the hellos and
+ * hands the connections over on --conn-fd as fjord-supervisor does.
+ *
+ * Checks the first election (the preferred replica, one election), acks=-1
+ * produce committed on every replica with equal checksums, followers
+ * answering NOT_LEADER_OR_FOLLOWER, acks=1 versus acks=-1 without a
+ * majority (REQUEST_TIMED_OUT, then NOT_LEADER_OR_FOLLOWER once the leader
+ * steps down), IPC_CAMPAIGN after the leader's death, leadership returning
+ * to the restarted preferred replica, and IPC_TRANSFER{-1}. Every wait is
+ * bounded. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch_builder.h"
+#include "check_main.h"
+#include "common/buf.h"
+#include "common/err.h"
+#include "common/fdpass.h"
+#include "common/hello.h"
+#include "common/ipc.h"
+#include "common/kafka/kerr.h"
+#include "testdir.h"
+
+#define N 3
+#define MAXRES 256
+
+struct result {
+	int type;
+	uint64_t req_id;
+	int16_t error;
+	int64_t base_offset;
+	int64_t hwm;
+};
+
+struct wk {
+	pid_t pid;	    /* 0 = down */
+	int ipc;	    /* our end of its ipc socketpair */
+	int conn;	    /* our end of its --conn-fd pair */
+	int lfd;	    /* its node's raft_listen */
+	uint16_t port;
+	char *dir;
+	struct buf in;	    /* ipc bytes not yet framed */
+	struct ipc_status st;
+	int n_st;
+	struct result res[MAXRES];
+	int n_res;
+};
+
+struct pending_hello {
+	int fd;
+	int node; /* whose raft_listen accepted it (index) */
+	uint8_t b[HELLO_FRAME_MAX + 4];
+	size_t len;
+};
+
+static struct wk w[N];
+static struct pending_hello ph[32];
+static int n_ph;
+
+static const char *worker_bin(void)
+{
+	const char *b = getenv("FJORD_WORKER_BIN");
+	return b && *b ? b : "bin/fjord-worker";
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void wk_start(int i)
+{
+	struct wk *k = &w[i];
+	int sv[2], cv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cv), 0);
+	buf_reset(&k->in);
+	k->pid = fork();
+	ck_assert_int_ge(k->pid, 0);
+	if (k->pid == 0) {
+		int ipc = dup(sv[1]), conn = dup(cv[1]);
+		char a_ipc[16], a_conn[16], a_node[16], peers[N][64];
+		snprintf(a_ipc, sizeof(a_ipc), "%d", ipc);
+		snprintf(a_conn, sizeof(a_conn), "%d", conn);
+		snprintf(a_node, sizeof(a_node), "%d", i + 1);
+		const char *argv[64] = {worker_bin(), "--ipc-fd", a_ipc, "--conn-fd", a_conn,
+					"--topic", "t", "--partition", "0", "--dir", k->dir,
+					"--node-id", a_node, "--log-level", "warn", "--sync", "never",
+					"--replicas", "1,2,3", "--cluster", "test",
+					"--election-timeout-ms", "600", "--heartbeat-interval-ms", "50"};
+		int n = 23;
+		for (int j = 0; j < N; j++) {
+			if (j == i)
+				continue;
+			snprintf(peers[j], sizeof(peers[j]), "%d=127.0.0.1:%u", j + 1, w[j].port);
+			argv[n++] = "--peer";
+			argv[n++] = peers[j];
+		}
+		argv[n] = NULL;
+		execv(argv[0], (char **)argv);
+		_exit(127);
+	}
+	close(sv[1]);
+	close(cv[1]);
+	k->ipc = sv[0];
+	k->conn = cv[0];
+	fcntl(k->ipc, F_SETFL, O_NONBLOCK);
+	k->n_st = 0;
+	k->n_res = 0;
+	memset(&k->st, 0, sizeof(k->st));
+}
+
+static void wk_kill(int i)
+{
+	struct wk *k = &w[i];
+	if (k->pid <= 0)
+		return;
+	kill(k->pid, SIGKILL);
+	waitpid(k->pid, NULL, 0);
+	k->pid = 0;
+	close(k->ipc);
+	close(k->conn);
+	k->ipc = k->conn = -1;
+}
+
+/* Takes whole frames from the worker's ipc bytes. */
+static void wk_parse(struct wk *k)
+{
+	size_t off = 0;
+	while (k->in.len - off >= 4) {
+		uint32_t len = be32_load(k->in.data + off);
+		if (k->in.len - off - 4 < len)
+			break;
+		struct ipc_msg m;
+		ck_assert_int_eq(ipc_decode(k->in.data + off + 4, len, &m), 0);
+		off += 4 + len;
+		if (m.type == IPC_STATUS) {
+			k->st = m.u.status;
+			k->n_st++;
+			continue;
+		}
+		ck_assert_int_lt(k->n_res, MAXRES);
+		struct result *r = &k->res[k->n_res++];
+		r->type = m.type;
+		if (m.type == IPC_PRODUCE_RESULT) {
+			r->req_id = m.u.produce_result.req_id;
+			r->error = m.u.produce_result.error;
+			r->base_offset = m.u.produce_result.base_offset;
+		} else if (m.type == IPC_FETCH_RESULT) {
+			r->req_id = m.u.fetch_result.req_id;
+			r->error = m.u.fetch_result.error;
+			r->hwm = m.u.fetch_result.high_watermark;
+		} else if (m.type == IPC_LIST_OFFSETS_RESULT) {
+			r->req_id = m.u.list_offsets_result.req_id;
+			r->error = m.u.list_offsets_result.error;
+		}
+	}
+	memmove(k->in.data, k->in.data + off, k->in.len - off);
+	k->in.len -= off;
+}
+
+/* A hello is complete: hand the socket to the worker of that node, or
+ * refuse it when the worker is down (as the supervisor does). */
+static void hand_over(struct pending_hello *p)
+{
+	struct hello h;
+	struct wk *k = &w[p->node];
+	if (p->len < 4 || hello_decode(p->b + 4, p->len - 4, &h) != 0 || k->pid <= 0 ||
+	    fdpass_send(k->conn, p->fd, h.from_node) != 0) {
+		struct buf r;
+		buf_init(&r);
+		hello_reject_encode("worker restarting", &r);
+		uint8_t hdr[4];
+		be32_store(hdr, (uint32_t)r.len);
+		if (write(p->fd, hdr, 4) == 4 && write(p->fd, r.data, r.len) < 0)
+			(void)0;
+		buf_free(&r);
+	} else {
+		ck_assert_str_eq(h.cluster, "test");
+		ck_assert_str_eq(h.group, "t/0");
+	}
+	close(p->fd);
+}
+
+/* Serves every socket for up to ms. */
+static void pump(int ms)
+{
+	int64_t deadline = mono_ms() + ms;
+	do {
+		struct pollfd pf[N * 2 + 32];
+		int np = 0;
+		for (int i = 0; i < N; i++) {
+			pf[np++] = (struct pollfd){.fd = w[i].lfd, .events = POLLIN};
+			pf[np++] = (struct pollfd){.fd = w[i].pid > 0 ? w[i].ipc : -1, .events = POLLIN};
+		}
+		for (int j = 0; j < n_ph; j++)
+			pf[np++] = (struct pollfd){.fd = ph[j].fd, .events = POLLIN};
+		int left = (int)(deadline - mono_ms());
+		if (poll(pf, (nfds_t)np, left > 0 ? (left < 20 ? left : 20) : 0) <= 0)
+			continue;
+		for (int i = 0; i < N; i++) {
+			if (pf[2 * i].revents & POLLIN) {
+				int c = accept(w[i].lfd, NULL, NULL);
+				if (c >= 0 && n_ph < 32) {
+					ph[n_ph] = (struct pending_hello){.fd = c, .node = i};
+					n_ph++;
+				} else if (c >= 0) {
+					close(c);
+				}
+			}
+			if (pf[2 * i + 1].revents & (POLLIN | POLLHUP)) {
+				struct wk *k = &w[i];
+				for (;;) {
+					uint8_t *p = buf_extend(&k->in, 65536);
+					ssize_t r = read(k->ipc, p, 65536);
+					k->in.len -= 65536 - (r > 0 ? (size_t)r : 0);
+					if (r <= 0)
+						break;
+				}
+				wk_parse(k);
+			}
+		}
+		for (int j = 0; j < n_ph; j++) {
+			if (!(pf[2 * N + j].revents & (POLLIN | POLLHUP)))
+				continue;
+			struct pending_hello *p = &ph[j];
+			ssize_t r = read(p->fd, p->b + p->len, sizeof(p->b) - p->len);
+			bool done = r <= 0;
+			if (r > 0) {
+				p->len += (size_t)r;
+				done = p->len >= 4 && p->len >= 4 + be32_load(p->b);
+			}
+			if (done) {
+				hand_over(p);
+				p->fd = -1;
+			}
+		}
+		int keep = 0;
+		for (int j = 0; j < n_ph; j++)
+			if (ph[j].fd >= 0)
+				ph[keep++] = ph[j];
+		n_ph = keep;
+	} while (mono_ms() < deadline);
+}
+
+static void send_msg(int i, const struct ipc_msg *m)
+{
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(ipc_encode(m, &b), 0);
+	uint8_t hdr[4];
+	be32_store(hdr, (uint32_t)b.len);
+	ck_assert_int_eq(write(w[i].ipc, hdr, 4), 4);
+	ck_assert_int_eq(write(w[i].ipc, b.data, b.len), (ssize_t)b.len);
+	buf_free(&b);
+}
+
+/* Waits for the result of req_id from worker i. */
+static struct result wait_result(int i, uint64_t req_id, int ms)
+{
+	int64_t deadline = mono_ms() + ms;
+	for (;;) {
+		for (int j = 0; j < w[i].n_res; j++) {
+			if (w[i].res[j].req_id == req_id) {
+				struct result r = w[i].res[j];
+				w[i].res[j] = w[i].res[--w[i].n_res];
+				return r;
+			}
+		}
+		ck_assert_msg(mono_ms() < deadline, "no answer to request %llu from node %d",
+			      (unsigned long long)req_id, i + 1);
+		pump(10);
+	}
+}
+
+static void produce(int i, uint64_t req_id, int acks, int timeout_ms, int n, const char *tag)
+{
+	struct buf b;
+	buf_init(&b);
+	tb_simple_batch(&b, n, 1000, tag);
+	struct ipc_msg m = {.type = IPC_PRODUCE};
+	m.u.produce = (struct ipc_produce){.req_id = req_id, .acks = (int16_t)acks,
+					   .timeout_ms = timeout_ms, .records = b.data,
+					   .records_len = (uint32_t)b.len};
+	send_msg(i, &m);
+	buf_free(&b);
+}
+
+static int leader_index(void)
+{
+	int found = -1;
+	for (int i = 0; i < N; i++) {
+		if (w[i].pid > 0 && w[i].n_st > 0 && w[i].st.role == IPC_ROLE_LEADER) {
+			if (found >= 0 && w[i].st.term <= w[found].st.term)
+				continue;
+			found = i;
+		}
+	}
+	return found;
+}
+
+/* Waits until node i leads and every live replica follows it. */
+static void wait_leader(int i, int ms)
+{
+	int64_t deadline = mono_ms() + ms;
+	for (;;) {
+		bool ok = w[i].n_st > 0 && w[i].st.role == IPC_ROLE_LEADER;
+		for (int j = 0; j < N && ok; j++)
+			if (w[j].pid > 0 && j != i)
+				ok = w[j].n_st > 0 && w[j].st.leader_node == i + 1 &&
+				     w[j].st.term == w[i].st.term;
+		if (ok)
+			return;
+		ck_assert_msg(mono_ms() < deadline, "node %d did not become the leader (leader now %d)",
+			      i + 1, leader_index() + 1);
+		pump(10);
+	}
+}
+
+/* Waits until every live replica reports commit offset `off` with the same
+ * checksum (statuses come every second; a changed role comes at once). */
+static void wait_equal(int64_t off, int ms)
+{
+	int64_t deadline = mono_ms() + ms;
+	for (;;) {
+		bool ok = true;
+		uint64_t sum = 0;
+		int first = -1;
+		for (int j = 0; j < N && ok; j++) {
+			if (w[j].pid <= 0)
+				continue;
+			ok = w[j].st.commit_offset == off;
+			if (first < 0) {
+				first = j;
+				sum = w[j].st.log_checksum;
+			} else {
+				ok = ok && w[j].st.log_checksum == sum;
+			}
+		}
+		if (ok)
+			return;
+		ck_assert_msg(mono_ms() < deadline, "replicas did not converge at offset %lld",
+			      (long long)off);
+		pump(20);
+	}
+}
+
+static void setup(void)
+{
+	memset(w, 0, sizeof(w));
+	n_ph = 0;
+	for (int i = 0; i < N; i++) {
+		w[i].dir = testdir_new("worker-cluster");
+		ck_assert_ptr_nonnull(w[i].dir);
+		buf_init(&w[i].in);
+		w[i].lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		ck_assert_int_eq(bind(w[i].lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		ck_assert_int_eq(listen(w[i].lfd, 16), 0);
+		socklen_t len = sizeof(sa);
+		getsockname(w[i].lfd, (struct sockaddr *)&sa, &len);
+		w[i].port = ntohs(sa.sin_port);
+	}
+	ck_assert_msg(access(worker_bin(), X_OK) == 0, "%s is not built", worker_bin());
+	signal(SIGPIPE, SIG_IGN);
+	for (int i = 0; i < N; i++)
+		wk_start(i);
+}
+
+static void teardown(void)
+{
+	for (int i = 0; i < N; i++) {
+		wk_kill(i);
+		close(w[i].lfd);
+		buf_free(&w[i].in);
+		testdir_free(w[i].dir);
+	}
+	for (int j = 0; j < n_ph; j++)
+		close(ph[j].fd);
+	n_ph = 0;
+}
+
+START_TEST(the_preferred_replica_leads_and_every_replica_commits_the_same_batches)
+{
+	wait_leader(0, 5000);
+	ck_assert_uint_eq(w[0].st.term, 1);
+	ck_assert_uint_eq(w[0].st.elections, 1);
+	ck_assert_uint_eq(w[1].st.elections, 0);
+	ck_assert_uint_eq(w[2].st.elections, 0);
+	int64_t total = 0;
+	for (uint64_t req = 1; req <= 20; req++) {
+		produce(0, req, -1, 5000, 3, "c");
+		struct result r = wait_result(0, req, 5000);
+		ck_assert_int_eq(r.error, KERR_NONE);
+		ck_assert_int_eq(r.base_offset, total);
+		total += 3;
+	}
+	/* Followers refuse produce, fetch and list offsets. */
+	produce(1, 100, -1, 5000, 1, "x");
+	ck_assert_int_eq(wait_result(1, 100, 3000).error, KERR_NOT_LEADER_OR_FOLLOWER);
+	struct ipc_msg f = {.type = IPC_FETCH};
+	f.u.fetch = (struct ipc_fetch){.req_id = 101, .offset = 0, .max_bytes = 1 << 20,
+				       .leader_epoch = -1};
+	send_msg(2, &f);
+	ck_assert_int_eq(wait_result(2, 101, 3000).error, KERR_NOT_LEADER_OR_FOLLOWER);
+	f.u.fetch.req_id = 102;
+	send_msg(0, &f);
+	struct result fr = wait_result(0, 102, 3000);
+	ck_assert_int_eq(fr.error, KERR_NONE);
+	ck_assert_int_eq(fr.hwm, total);
+	wait_equal(total, 5000);
+	ck_assert_uint_ne(w[0].st.log_checksum, 0);
+	ck_assert(w[1].st.caught_up);
+	ck_assert(w[2].st.caught_up);
+	ck_assert_uint_eq(w[0].st.match_lag, 0);
+	ck_assert_uint_eq(w[1].st.last_index, w[0].st.last_index);
+}
+END_TEST
+
+START_TEST(without_a_majority_acks_all_times_out_and_acks_one_does_not)
+{
+	wait_leader(0, 5000);
+	produce(0, 1, -1, 5000, 2, "ok");
+	ck_assert_int_eq(wait_result(0, 1, 5000).error, KERR_NONE);
+	wk_kill(1);
+	wk_kill(2);
+	/* The leader's own durable append is enough for acks=1. */
+	produce(0, 2, 1, 5000, 2, "one");
+	struct result r = wait_result(0, 2, 2000);
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.base_offset, 2);
+	int64_t t0 = mono_ms();
+	produce(0, 3, -1, 200, 2, "all");
+	r = wait_result(0, 3, 2000);
+	ck_assert_int_eq(r.error, KERR_REQUEST_TIMED_OUT);
+	ck_assert_int_ge(mono_ms() - t0, 150);
+	/* A request still waiting when check-quorum deposes the leader. */
+	produce(0, 4, -1, 60000, 2, "lost");
+	r = wait_result(0, 4, 5000);
+	ck_assert_int_eq(r.error, KERR_NOT_LEADER_OR_FOLLOWER);
+	pump(100);
+	ck_assert_int_ne(w[0].st.role, IPC_ROLE_LEADER);
+	produce(0, 5, -1, 1000, 2, "refused");
+	ck_assert_int_eq(wait_result(0, 5, 2000).error, KERR_NOT_LEADER_OR_FOLLOWER);
+}
+END_TEST
+
+START_TEST(a_campaign_after_the_leaders_death_then_leadership_returns_to_the_preferred)
+{
+	wait_leader(0, 5000);
+	produce(0, 1, -1, 5000, 4, "before");
+	ck_assert_int_eq(wait_result(0, 1, 5000).error, KERR_NONE);
+	wait_equal(4, 5000);
+	uint64_t term = w[0].st.term;
+	wk_kill(0);
+	int64_t t0 = mono_ms();
+	struct ipc_msg c = {.type = IPC_CAMPAIGN};
+	send_msg(1, &c);
+	wait_leader(1, 2000);
+	int64_t took = mono_ms() - t0;
+	ck_assert_int_lt(took, 500); /* not the 600 ms election timeout */
+	ck_assert_uint_gt(w[1].st.term, term);
+	produce(1, 2, -1, 5000, 1, "after");
+	struct result r = wait_result(1, 2, 3000);
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.base_offset, 4);
+	/* Node 1 comes back, catches up, and gets its leadership back. */
+	wk_start(0);
+	wait_leader(0, 8000);
+	wait_equal(5, 5000);
+	produce(0, 3, -1, 5000, 1, "home");
+	r = wait_result(0, 3, 3000);
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.base_offset, 5);
+}
+END_TEST
+
+START_TEST(a_drain_hands_leadership_to_a_follower_and_keeps_it_away)
+{
+	wait_leader(0, 5000);
+	produce(0, 1, -1, 5000, 2, "d");
+	ck_assert_int_eq(wait_result(0, 1, 5000).error, KERR_NONE);
+	struct ipc_msg t = {.type = IPC_TRANSFER, .u.transfer.target_node = -1};
+	int64_t t0 = mono_ms();
+	send_msg(0, &t);
+	int64_t deadline = t0 + 3000;
+	while (leader_index() <= 0 && mono_ms() < deadline)
+		pump(10);
+	int l = leader_index();
+	ck_assert_int_gt(l, 0);
+	ck_assert_int_lt(mono_ms() - t0, 1000);
+	uint64_t term = w[l].st.term;
+	/* The new leader does not hand it back while node 1 drains (its
+	 * balance check runs every 2 s): same leader, same term. */
+	pump(2500);
+	ck_assert_int_eq(leader_index(), l);
+	ck_assert_uint_eq(w[l].st.term, term);
+	ck_assert_int_eq(w[0].st.role, IPC_ROLE_FOLLOWER);
+	produce(l, 2, -1, 5000, 1, "d2");
+	struct result r = wait_result(l, 2, 3000);
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.base_offset, 2);
+}
+END_TEST
+
+static Suite *worker_cluster_suite(void)
+{
+	Suite *s = suite_create("worker_cluster");
+	TCase *tc = tcase_create("cluster");
+	tcase_set_timeout(tc, 60);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, the_preferred_replica_leads_and_every_replica_commits_the_same_batches);
+	tcase_add_test(tc, without_a_majority_acks_all_times_out_and_acks_one_does_not);
+	tcase_add_test(tc, a_campaign_after_the_leaders_death_then_leadership_returns_to_the_preferred);
+	tcase_add_test(tc, a_drain_hands_leadership_to_a_follower_and_keeps_it_away);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(worker_cluster_suite)
