@@ -32,7 +32,6 @@ static void send_msg(struct replica *r, const struct ipc_msg *m)
 
 static enum raft_role role(const struct replica *r) { return raft_role(&r->drv.raft); }
 static uint64_t term(const struct replica *r) { return raft_term(&r->drv.raft); }
-static int32_t self(const struct replica *r) { return r->args->node_id; }
 
 /* --- status ------------------------------------------------------------- */
 
@@ -237,68 +236,17 @@ static void on_applied(void *ctx, uint64_t index, size_t bytes)
 	send_status(r, false);
 }
 
-/* The live follower with the highest match, or 0. */
-static uint64_t best_follower(struct replica *r)
-{
-	int64_t now = transport_now_ms();
-	uint64_t best = 0, best_match = 0;
-	for (int i = 0; i < r->n_voters; i++) {
-		int32_t n = r->voters[i];
-		uint64_t m = 0;
-		if (n == self(r) || !transport_connected(&r->tp, n) ||
-		    now - transport_last_heard_ms(&r->tp, n) > 4 * r->args->heartbeat_interval_ms ||
-		    raft_peer_match(&r->drv.raft, (uint64_t)n, &m) != 0)
-			continue;
-		if (best == 0 || m > best_match) {
-			best = (uint64_t)n;
-			best_match = m;
-		}
-	}
-	return best;
-}
-
-static void drain_now(struct replica *r)
-{
-	if (role(r) != RAFT_LEADER || r->n_voters < 2 || raft_transferee(&r->drv.raft) != 0)
-		return;
-	uint64_t to = best_follower(r);
-	int rc = raft_driver_transfer(&r->drv, to);
-	log_info("draining: handing leadership to node %llu: %s", (unsigned long long)to,
-		 err_str(rc));
-}
-
-static bool draining(const struct replica *r)
-{
-	return r->drain_until_ms && transport_now_ms() < r->drain_until_ms;
-}
-
 static void on_changed(void *ctx)
 {
 	struct replica *r = ctx;
 	bool leader = role(r) == RAFT_LEADER;
-	if (r->was_leader && !leader) {
+	if (r->lead.was_leader && !leader) {
 		/* Whatever the new leader keeps, we cannot tell these producers
 		 * when it commits: they retry against it. */
 		pend_fail_all(r, KERR_NOT_LEADER_OR_FOLLOWER);
 		fetch_wait_flush_all(&r->fw);
 	}
-	if (leader && !r->was_leader) {
-		int64_t now = transport_now_ms();
-		r->early_done = true;
-		r->hold_node = 0;
-		if (r->handoff_from && now - r->handoff_ms < r->args->election_timeout_ms) {
-			/* Handed over: the giver is probably draining. */
-			r->hold_node = r->handoff_from;
-			r->hold_until_ms = now + BALANCE_HOLD_MS;
-			r->hold_generation = transport_in_generation(&r->tp, r->hold_node);
-		}
-		r->handoff_from = 0;
-	}
-	r->was_leader = leader;
-	if (raft_leader(&r->drv.raft) != 0)
-		r->early_done = true;
-	if (leader && draining(r))
-		drain_now(r);
+	leadership_on_change(&r->lead, transport_now_ms());
 	send_status(r, false);
 }
 
@@ -318,54 +266,12 @@ static void on_failed(void *ctx, int err)
 	}
 }
 
-/* The preferred replica's early first election (replica.h). */
-static void maybe_elect_early(struct replica *r, int64_t now)
-{
-	if (r->early_done)
-		return;
-	if (role(r) != RAFT_FOLLOWER || raft_leader(&r->drv.raft) != 0 ||
-	    r->voters[0] != self(r)) {
-		r->early_done = true;
-		return;
-	}
-	int quorum = r->n_voters / 2 + 1;
-	if (1 + (r->tp_up ? transport_n_connected(&r->tp) : 0) < quorum)
-		return;
-	if (r->n_voters > 1 && now - r->start_ms < 2 * r->args->heartbeat_interval_ms)
-		return;
-	r->early_done = true;
-	log_info("preferred replica: starting the first election now");
-	raft_driver_expire_election(&r->drv);
-}
-
-static void maybe_balance(struct replica *r, int64_t now)
-{
-	if (r->n_voters < 2 || role(r) != RAFT_LEADER || now < r->next_balance_ms)
-		return;
-	r->next_balance_ms = now + BALANCE_MS;
-	int32_t pref = r->voters[0];
-	uint64_t m = 0;
-	if (pref == self(r) || draining(r) || raft_transferee(&r->drv.raft) != 0 ||
-	    !transport_connected(&r->tp, pref) ||
-	    now - transport_last_heard_ms(&r->tp, pref) > 4 * r->args->heartbeat_interval_ms ||
-	    raft_peer_match(&r->drv.raft, (uint64_t)pref, &m) != 0 ||
-	    m + BALANCE_MAX_LAG < raft_last_index(&r->drv.raft))
-		return;
-	if (pref == r->hold_node && now < r->hold_until_ms &&
-	    transport_in_generation(&r->tp, pref) == r->hold_generation)
-		return;
-	int rc = raft_driver_transfer(&r->drv, (uint64_t)pref);
-	log_info("balance: handing leadership back to the preferred replica on node %d: %s",
-		 (int)pref, err_str(rc));
-}
-
 static void on_raft_tick(void *ctx)
 {
 	struct replica *r = ctx;
 	int64_t now = transport_now_ms();
 	pend_expire(r, now);
-	maybe_elect_early(r, now);
-	maybe_balance(r, now);
+	leadership_on_tick(&r->lead, now);
 }
 
 static void send_peer_msg(void *ctx, const struct raft_message *m)
@@ -378,12 +284,10 @@ static void send_peer_msg(void *ctx, const struct raft_message *m)
 static void on_peer_msg(void *ctx, int32_t from, const struct raft_message *m)
 {
 	struct replica *r = ctx;
-	if (m->type == RAFT_MSG_TIMEOUT_NOW) {
-		r->handoff_from = from;
-		r->handoff_ms = transport_now_ms();
-	}
-	if (r->drv_up)
-		raft_driver_step(&r->drv, m);
+	if (!r->drv_up)
+		return;
+	leadership_on_message(&r->lead, from, m, transport_now_ms());
+	raft_driver_step(&r->drv, m);
 }
 
 /* --- fetch and list offsets --------------------------------------------- */
@@ -460,30 +364,6 @@ static void on_list_offsets(struct replica *r, const struct ipc_list_offsets *lo
 	send_msg(r, &m);
 }
 
-/* --- leadership requests -------------------------------------------------- */
-
-static void on_campaign(struct replica *r)
-{
-	if (role(r) == RAFT_LEADER || r->n_voters < 2)
-		return;
-	log_info("campaigning now: the supervisor says the leader is gone");
-	r->early_done = true;
-	raft_driver_campaign(&r->drv);
-}
-
-static void on_transfer(struct replica *r, int32_t target)
-{
-	if (target < 0) {
-		r->drain_until_ms = transport_now_ms() + DRAIN_MS;
-		drain_now(r);
-		return;
-	}
-	if (role(r) != RAFT_LEADER || r->n_voters < 2)
-		return;
-	int rc = raft_driver_transfer(&r->drv, (uint64_t)target);
-	log_info("handing leadership to node %d: %s", (int)target, err_str(rc));
-}
-
 /* --- dispatch ----------------------------------------------------------- */
 
 static void on_msg(void *ctx, struct ipc_msg *m)
@@ -503,10 +383,10 @@ static void on_msg(void *ctx, struct ipc_msg *m)
 		on_list_offsets(r, &m->u.list_offsets);
 		break;
 	case IPC_CAMPAIGN:
-		on_campaign(r);
+		leadership_campaign(&r->lead);
 		break;
 	case IPC_TRANSFER:
-		on_transfer(r, m->u.transfer.target_node);
+		leadership_transfer(&r->lead, m->u.transfer.target_node, transport_now_ms());
 		break;
 	default:
 		log_warn("ignoring ipc message of type %d, not meant for a worker", m->type);
@@ -578,18 +458,20 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 					   .failed = on_failed,
 					   .tick = on_raft_tick,
 					   .send = send_peer_msg};
+	/* Before the driver: its init reports the first state to on_changed. */
+	int64_t now = transport_now_ms();
+	leadership_init(&r->lead, &r->drv, r->tp_up ? &r->tp : NULL, a->node_id, r->voters,
+			r->n_voters, a->heartbeat_interval_ms, a->election_timeout_ms, now);
 	int rc = raft_driver_init(&r->drv, r->base, &dc, r->store, &r->part, &cb);
 	if (rc != 0) {
 		log_error("cannot start Raft: %s", err_str(rc));
 		return rc;
 	}
 	r->drv_up = true;
-	r->start_ms = transport_now_ms();
 	if (r->n_voters == 1) {
 		/* Its own majority: leader of a new term before the first status,
 		 * as every restart of a single replica is a new leader epoch. */
-		maybe_elect_early(r, r->start_ms);
-		raft_driver_flush(&r->drv);
+		leadership_on_tick(&r->lead, now);
 		raft_driver_flush(&r->drv);
 	}
 	return 0;

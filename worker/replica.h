@@ -28,18 +28,8 @@
  *                     to the most caught-up live follower, and for
  *                     DRAIN_MS any leadership won back is handed on again.
  *
- * Elections. With one voter the replica elects itself before its first
- * status. With several, the preferred replica (first of --replicas) runs its
- * first election early: once it has connections to a majority and has heard
- * of no leader for two ticks it runs its election timer out (a normal
- * pre-vote election, so it never disrupts a leader that exists); the others
- * wait the normal [T, 2T). Every BALANCE_MS a leader that is not the
- * preferred replica hands leadership to it when it is connected, heard from
- * recently and caught up to within BALANCE_MAX_LAG entries (the transfer
- * itself brings it the rest). Leadership handed to us by a replica (its
- * TIMEOUT_NOW: it is draining) is not handed back to that replica for
- * BALANCE_HOLD_MS unless it reconnects first (it restarted), so a node that
- * is shutting down does not get its leaderships straight back.
+ * Leadership policy (first election, balance, drain, campaigns) is in
+ * leadership.c.
  *
  * IPC_STATUS goes out at start, when role, term, leader, log start or
  * caught_up change, and every second. Retention runs on the same tick. */
@@ -54,6 +44,7 @@
 #include "common/ipc.h"
 #include "worker/args.h"
 #include "worker/fetch_wait.h"
+#include "worker/leadership.h"
 #include "worker/partition.h"
 #include "worker/raft_driver.h"
 #include "worker/transport.h"
@@ -62,11 +53,6 @@
 struct event;
 struct event_base;
 struct store;
-
-#define BALANCE_MS 2000
-#define BALANCE_MAX_LAG 64
-#define BALANCE_HOLD_MS 10000
-#define DRAIN_MS 30000
 
 struct pending_produce {
 	uint64_t req_id;
@@ -100,16 +86,7 @@ struct replica {
 	int exit_code;		   /* set when the loop is asked to stop */
 	int32_t voters[WORKER_MAX_REPLICAS];
 	int n_voters;
-	int64_t start_ms;
-	bool early_done;	   /* the preferred replica's first election is behind us */
-	int64_t next_balance_ms;
-	int32_t handoff_from;	 /* sender of the last TIMEOUT_NOW */
-	int64_t handoff_ms;	 /* when it arrived */
-	int32_t hold_node;	 /* not to be handed leadership back (0 = none) */
-	int64_t hold_until_ms;
-	uint64_t hold_generation; /* its connection generation when the hold began */
-	int64_t drain_until_ms;	  /* 0 = not draining */
-	bool was_leader;
+	struct leadership lead;
 };
 
 /* Opens the store in args->dir (created if missing), recovers the
