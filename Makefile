@@ -10,11 +10,13 @@ FUZZ_SECONDS ?= 20
 
 PKGS := libevent libevent_extra msgpack lmdb inih libsystemd
 TEST_PKGS := check rdkafka
+# Only the tools (bin/fjordctl parses JSON) and their unit tests link these.
+TOOL_PKGS := jansson
 
 # A fresh machine has none of the libraries: install them before the first
 # pkg-config query. tools/install-deps is idempotent and quick when all is there.
 ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
-DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) && command -v kcat >/dev/null && echo yes)
+DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) $(TOOL_PKGS) && command -v kcat >/dev/null && echo yes)
 ifneq ($(DEPS_OK),yes)
 $(info make: dependencies missing, running tools/install-deps)
 $(shell tools/install-deps >&2)
@@ -25,6 +27,8 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS))
 TEST_LIBS := $(shell pkg-config --libs $(TEST_PKGS))
+TOOL_CFLAGS := $(shell pkg-config --cflags $(TOOL_PKGS))
+TOOL_LIBS := $(shell pkg-config --libs $(TOOL_PKGS))
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 CFLAGS ?= -O2 -g
@@ -63,7 +67,7 @@ deps:
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(TOOL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIB_COMMON): $(call obj,$(COMMON_SRC))
 	@mkdir -p $(dir $@)
@@ -83,11 +87,11 @@ $(BIN)/fjord-supervisor: $(B)/supervisor/main.o $(LIB_SUP) $(LIB_COMMON)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BIN)/%: $(B)/tools/%.o $(LIB_WORKER) $(LIB_SUP) $(LIB_COMMON)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS) $(TOOL_LIBS)
 
 $(B)/test/%: $(B)/test/unit/%.o $(call obj,$(UNIT_HELPERS)) $(LIB_WORKER) $(LIB_SUP) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS) $(TOOL_LIBS)
 # Simulation objects live under $(B)/sim-obj/: $(B)/test/sim is the binary.
 SIM_OBJ := $(patsubst test/sim/%.c,$(B)/sim-obj/%.o,$(SIM_SRC))
 $(B)/sim-obj/%.o: test/sim/%.c
@@ -118,8 +122,9 @@ fuzz: $(FUZZ_BINS)
 		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/fuzz/corpus-$$(basename $$f) \
 			test/fuzz/seeds-$$(basename $$f) 2>&1 | tail -n 12; done
 
+# The tests run the binaries of $(BIN) unless FJORD_BIN names others.
 integration: all
-	test/integration/run-all
+	FJORD_BIN="$${FJORD_BIN:-$(abspath $(BIN))}" test/integration/run-all
 
 test: all unit sim fuzz integration
 	@echo "make test: all suites passed"
