@@ -145,6 +145,8 @@ static void pend_pop(struct replica *r, struct pend_queue *q, uint64_t upto, int
 		if (!p->answered)
 			produce_answer(r, p->req_id, err, p->base_offset);
 	}
+	if (done == 0)
+		return;
 	memmove(q->v, q->v + done, (q->n - done) * sizeof(*q->v));
 	q->n -= done;
 }
