@@ -104,7 +104,7 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 	}
 	case IPC_STATUS: {
 		const struct ipc_status *x = &m->u.status;
-		msgpack_pack_array(&pk, 15);
+		msgpack_pack_array(&pk, 17);
 		msgpack_pack_int(&pk, m->type);
 		msgpack_pack_int8(&pk, x->role);
 		msgpack_pack_uint64(&pk, x->term);
@@ -123,6 +123,8 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 			msgpack_pack_true(&pk);
 		else
 			msgpack_pack_false(&pk);
+		msgpack_pack_uint64(&pk, x->storage_used_bytes);
+		msgpack_pack_uint64(&pk, x->storage_map_bytes);
 		break;
 	}
 	case IPC_CAMPAIGN:
@@ -213,7 +215,7 @@ static bool f_bool(struct fields *f)
 static const uint32_t arity[] = {
 	[IPC_PRODUCE] = 5, [IPC_PRODUCE_RESULT] = 6, [IPC_FETCH] = 8,
 	[IPC_FETCH_RESULT] = 7, [IPC_FETCH_CANCEL] = 2, [IPC_LIST_OFFSETS] = 5,
-	[IPC_LIST_OFFSETS_RESULT] = 6, [IPC_STATUS] = 15, [IPC_CAMPAIGN] = 1,
+	[IPC_LIST_OFFSETS_RESULT] = 6, [IPC_STATUS] = 17, [IPC_CAMPAIGN] = 1,
 	[IPC_TRANSFER] = 2,
 };
 
@@ -313,6 +315,8 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		x->last_index = f_u64(&f);
 		x->match_lag = f_u64(&f);
 		x->caught_up = f_bool(&f);
+		x->storage_used_bytes = f_u64(&f);
+		x->storage_map_bytes = f_u64(&f);
 		break;
 	}
 	case IPC_CAMPAIGN:

@@ -107,6 +107,8 @@ struct ipc_status {
 	uint64_t last_index;     /* Raft index of the last entry in this replica's log */
 	uint64_t match_lag;      /* leader: max over followers of last_index - match; else 0 */
 	bool caught_up;          /* follower whose log reaches the leader's commit as last heard */
+	uint64_t storage_used_bytes; /* LMDB data file in use: pages up to the last used one */
+	uint64_t storage_map_bytes;  /* the configured LMDB map size (the store's limit) */
 };
 
 struct ipc_transfer {

@@ -853,6 +853,20 @@ int store_size(struct store *s, uint64_t *bytes)
 	return xlate(rc, "stat");
 }
 
+int store_usage(struct store *s, uint64_t *used, uint64_t *map)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int rc = mdb_env_info(s->env, &info);
+	if (rc == 0)
+		rc = mdb_env_stat(s->env, &st);
+	if (rc != 0)
+		return xlate(rc, "env info");
+	*used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	*map = s->map_size;
+	return 0;
+}
+
 /* --- open/close --------------------------------------------------------- */
 
 /* Loads the view from a fresh read and checks that meta and log agree. */

@@ -211,4 +211,10 @@ int store_offset_last(struct store *s, uint64_t max_index, int64_t *base_offset,
  * ERR_IO. */
 int store_size(struct store *s, uint64_t *bytes);
 
+/* Sets *used to the bytes of the data file in use (the pages up to the last
+ * one LMDB has used, times the page size; free pages inside count, as LMDB
+ * reuses them before growing) and *map to the configured map size, the
+ * limit *used runs into (operators watch used / map). Errors: ERR_IO. */
+int store_usage(struct store *s, uint64_t *used, uint64_t *map);
+
 #endif

@@ -121,6 +121,7 @@ START_TEST(ipc_status_round_trips_every_cluster_field)
 		.high_watermark = 900, .log_start_offset = 12, .elections = 2, .leader_changes = 4,
 		.lower_term_messages = 5, .commit_offset = 900, .log_checksum = 0xfedcba9876543210ULL,
 		.last_index = 44, .match_lag = 0, .caught_up = true,
+		.storage_used_bytes = 3ULL << 32, .storage_map_bytes = 1ULL << 40,
 	};
 	struct buf b;
 	buf_init(&b);
@@ -142,20 +143,45 @@ START_TEST(ipc_status_round_trips_every_cluster_field)
 	ck_assert_uint_eq(d.u.status.last_index, 44);
 	ck_assert_uint_eq(d.u.status.match_lag, 0);
 	ck_assert(d.u.status.caught_up);
+	ck_assert_uint_eq(d.u.status.storage_used_bytes, 3ULL << 32);
+	ck_assert_uint_eq(d.u.status.storage_map_bytes, 1ULL << 40);
 	/* A leader with a lagging follower, and caught_up false. */
 	m.u.status.role = IPC_ROLE_LEADER;
 	m.u.status.match_lag = 17;
 	m.u.status.caught_up = false;
+	m.u.status.storage_used_bytes = 5;
+	m.u.status.storage_map_bytes = 9;
 	buf_reset(&b);
 	ck_assert_int_eq(ipc_encode(&m, &b), 0);
 	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
 	ck_assert_uint_eq(d.u.status.match_lag, 17);
 	ck_assert(!d.u.status.caught_up);
-	/* caught_up must be a msgpack boolean: patch the last byte (false,
-	 * 0xc2) into the integer 0 and the decoder refuses it. */
-	ck_assert_uint_eq(b.data[b.len - 1], 0xc2);
-	b.data[b.len - 1] = 0x00;
+	ck_assert_uint_eq(d.u.status.storage_used_bytes, 5);
+	ck_assert_uint_eq(d.u.status.storage_map_bytes, 9);
+	/* The storage fields end the array as positive fixints (5, 9). */
+	ck_assert_uint_eq(b.data[b.len - 2], 0x05);
+	ck_assert_uint_eq(b.data[b.len - 1], 0x09);
+	/* caught_up must be a msgpack boolean: patch its byte (false, 0xc2,
+	 * just before them) into the integer 0 and the decoder refuses it. */
+	ck_assert_uint_eq(b.data[b.len - 3], 0xc2);
+	b.data[b.len - 3] = 0x00;
 	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), ERR_INVALID);
+	b.data[b.len - 3] = 0xc2;
+	/* A storage figure must be unsigned: -1 (0xff) is refused. */
+	b.data[b.len - 1] = 0xff;
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), ERR_INVALID);
+	/* The old 15-element status (no storage fields) is refused too: both
+	 * sides are built from the same tree. */
+	b.data[b.len - 1] = 0x09;
+	ck_assert_uint_eq(b.data[0], 0xdc); /* array16 of 17 */
+	ck_assert_uint_eq(b.data[2], 17);
+	uint8_t old[64];
+	ck_assert_uint_le(b.len - 4, sizeof(old));
+	old[0] = 0x9f; /* fixarray of 15 */
+	memcpy(old + 1, b.data + 3, b.len - 5);
+	ck_assert_int_eq(ipc_decode(old, b.len - 4, &d), ERR_INVALID);
+	/* ... while the 17-element original still decodes. */
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
 	buf_free(&b);
 }
 END_TEST

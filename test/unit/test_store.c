@@ -490,6 +490,34 @@ START_TEST(a_full_map_reports_nospace_and_the_store_recovers_after_compaction)
 }
 END_TEST
 
+START_TEST(usage_reports_the_pages_in_use_and_the_configured_map)
+{
+	uint64_t used = 0, map = 0;
+	ck_assert_int_eq(store_usage(s, &used, &map), 0);
+	ck_assert_uint_eq(map, 64u << 20);
+	/* A fresh environment holds its meta pages and the meta database. */
+	ck_assert_uint_gt(used, 0);
+	ck_assert_uint_eq(used % 4096, 0);
+	uint64_t fresh = used;
+	/* 1 MiB of payload in 16 KiB entries (overflow pages). */
+	static char big[16384];
+	memset(big, 'x', sizeof(big));
+	for (uint64_t i = 1; i <= 64; i++) {
+		struct store_entry e = {.index = i,
+					.term = 1,
+					.kind = STORE_KIND_DATA,
+					.base_offset = (int64_t)i,
+					.data = (uint8_t *)big,
+					.len = sizeof(big)};
+		ck_assert_int_eq(store_append(s, &e, 1), 0);
+	}
+	ck_assert_int_eq(store_usage(s, &used, &map), 0);
+	ck_assert_uint_ge(used, fresh + 64 * sizeof(big));
+	ck_assert_uint_lt(used, map);
+	ck_assert_uint_eq(map, 64u << 20);
+}
+END_TEST
+
 START_TEST(a_second_process_cannot_open_the_same_store)
 {
 	pid_t pid = fork();
@@ -536,6 +564,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, a_compaction_saves_its_snapshot_in_the_same_transaction);
 	tcase_add_test(tc, reset_discards_the_log_for_a_newer_log_start);
 	tcase_add_test(tc, a_full_map_reports_nospace_and_the_store_recovers_after_compaction);
+	tcase_add_test(tc, usage_reports_the_pages_in_use_and_the_configured_map);
 	tcase_add_test(tc, a_second_process_cannot_open_the_same_store);
 	tcase_add_test(tc, opening_a_missing_directory_fails_with_io);
 	suite_add_tcase(su, tc);
