@@ -1,4 +1,5 @@
-/* admin_http.c - /metrics and /v1/status over libevent's evhttp.
+/* admin_http.c - /metrics, /v1/status and POST /v1/leaders/balance over
+ * libevent's evhttp.
  *
  * Both are rendered from the worker table on each request: the Raft figures
  * are those of each worker's last IPC_STATUS (sent every second), kept after
@@ -16,9 +17,11 @@
 
 #include "common/ipc.h"
 #include "common/log.h"
+#include "supervisor/balance.h"
 #include "supervisor/cluster.h"
 #include "supervisor/leaders.h"
 #include "supervisor/listen.h"
+#include "supervisor/metrics.h"
 #include "supervisor/peers.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
@@ -63,7 +66,13 @@ enum metric_kind {
 	M_COMMIT_OFFSET,
 	M_LAST_INDEX,
 	M_MATCH_LAG,
-	M_CAUGHT_UP
+	M_CAUGHT_UP,
+	M_PRODUCE_REQUESTS,
+	M_PRODUCE_BYTES,
+	M_FETCH_REQUESTS,
+	M_FETCH_BYTES,
+	M_STORAGE_USED,
+	M_STORAGE_MAP
 };
 
 static const struct {
@@ -95,6 +104,21 @@ static const struct {
 		     "Leader only: most entries any follower is behind, else 0.", true},
     [M_CAUGHT_UP] = {"fjord_raft_caught_up", "gauge",
 		     "1 when the local follower holds everything the leader committed.", true},
+    [M_PRODUCE_REQUESTS] = {"fjord_produce_requests_total", "counter",
+			    "Produce requests for the partition forwarded to the local replica.",
+			    false},
+    [M_PRODUCE_BYTES] = {"fjord_produce_bytes_total", "counter",
+			 "Record batch bytes the local replica accepted from producers.", false},
+    [M_FETCH_REQUESTS] = {"fjord_fetch_requests_total", "counter",
+			  "Fetch requests for the partition forwarded to the local replica.",
+			  false},
+    [M_FETCH_BYTES] = {"fjord_fetch_bytes_total", "counter",
+		       "Record batch bytes of the partition returned to fetching clients.", false},
+    [M_STORAGE_USED] = {"fjord_storage_used_bytes", "gauge",
+			"Bytes of the replica's LMDB data file in use (up to its last used page).",
+			true},
+    [M_STORAGE_MAP] = {"fjord_storage_map_bytes", "gauge",
+		       "Configured LMDB map size of the replica: the most it can use.", true},
 };
 
 static long long metric_value(const struct worker *w, enum metric_kind k)
@@ -127,6 +151,18 @@ static long long metric_value(const struct worker *w, enum metric_kind k)
 		return (long long)st->match_lag;
 	case M_CAUGHT_UP:
 		return st->caught_up ? 1 : 0;
+	case M_PRODUCE_REQUESTS:
+		return (long long)w->produce_requests;
+	case M_PRODUCE_BYTES:
+		return (long long)w->produce_bytes;
+	case M_FETCH_REQUESTS:
+		return (long long)w->fetch_requests;
+	case M_FETCH_BYTES:
+		return (long long)w->fetch_bytes;
+	case M_STORAGE_USED:
+		return (long long)st->storage_used_bytes;
+	case M_STORAGE_MAP:
+		return (long long)st->storage_map_bytes;
 	}
 	return 0;
 }
@@ -161,10 +197,17 @@ void admin_http_metrics(struct sup *s, struct buf *out)
 	     "# TYPE fjord_connections gauge\nfjord_connections %lld\n",
 	     (long long)s->n_connections);
 	putf(out,
-	     "# HELP fjord_connections_accepted_total Kafka client connections accepted.\n"
+	     "# HELP fjord_connections_total Kafka client connections accepted.\n"
+	     "# TYPE fjord_connections_total counter\nfjord_connections_total %llu\n",
+	     (unsigned long long)s->n_connections_total);
+	/* The first name of fjord_connections_total, kept for old dashboards. */
+	putf(out,
+	     "# HELP fjord_connections_accepted_total Kafka client connections accepted "
+	     "(same as fjord_connections_total).\n"
 	     "# TYPE fjord_connections_accepted_total counter\n"
 	     "fjord_connections_accepted_total %llu\n",
 	     (unsigned long long)s->n_connections_total);
+	metrics_requests_write(&s->requests, out);
 }
 
 /* Replaces what JSON would need escaped (a host name could hold anything
@@ -288,7 +331,17 @@ static void on_request(struct evhttp_request *req, void *arg)
 	buf_init(&b);
 	if (path == NULL)
 		path = "";
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+	if (strcmp(path, "/v1/leaders/balance") == 0) {
+		if (cmd == EVHTTP_REQ_POST) {
+			putf(&b, "{\"requested\":%d}\n", balance_request(s));
+			send_buf(req, 200, "OK", "application/json", &b);
+		} else {
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
+			putf(&b, "only POST\n");
+			send_buf(req, 405, "Method Not Allowed", "text/plain", &b);
+		}
+	} else if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
 		putf(&b, "only GET\n");
 		send_buf(req, 405, "Method Not Allowed", "text/plain", &b);
 	} else if (strcmp(path, "/metrics") == 0) {
@@ -298,7 +351,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 		admin_http_status(s, &b);
 		send_buf(req, 200, "OK", "application/json", &b);
 	} else {
-		putf(&b, "not found; try /metrics or /v1/status\n");
+		putf(&b, "not found; try /metrics, /v1/status or POST /v1/leaders/balance\n");
 		send_buf(req, 404, "Not Found", "text/plain", &b);
 	}
 	buf_free(&b);

@@ -1,5 +1,7 @@
 /* admin_http.h - the admin HTTP endpoint on admin_listen: GET /metrics
- * (Prometheus text) and GET /v1/status (JSON); 404 for anything else. */
+ * (Prometheus text), GET /v1/status (JSON) and POST /v1/leaders/balance
+ * (balance.h; answers {"requested": N}); 405 for another method on those,
+ * 404 for anything else. */
 #ifndef FJORD_SUP_ADMIN_HTTP_H
 #define FJORD_SUP_ADMIN_HTTP_H
 

@@ -22,6 +22,7 @@
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
 #include "supervisor/worker_link.h"
+#include "supervisor/workers.h"
 
 #define WORKER_GRACE_MS 10000
 #define BATCH_HEADER_LEN 12 /* baseOffset int64 + batchLength int32 */
@@ -30,7 +31,8 @@ typedef struct kafka_fetch_response_partition_data part_resp;
 
 struct fetch_part {
 	part_resp *resp;
-	struct worker *w; /* set while a request to it is pending */
+	struct worker *w;      /* set while a request to it is pending */
+	struct worker *target; /* the replica it went to, NULL if not forwarded */
 	uint64_t req_id;
 };
 
@@ -75,6 +77,8 @@ static void finish(struct fetch_state *st)
 		first = false;
 		p->records.len = (int32_t)keep;
 		left -= (int64_t)keep;
+		if (st->parts[i].target != NULL)
+			st->parts[i].target->fetch_bytes += keep; /* what the client gets */
 	}
 	struct buf b;
 	buf_init(&b);
@@ -253,6 +257,8 @@ void fetch_handle(struct kreq *r, struct reader *body)
 				    link_send(w, &m, deadline, on_result, st, idx, &fp->req_id);
 				if (rc == 0) {
 					fp->w = w;
+					fp->target = w;
+					w->fetch_requests++;
 					st->n_waiting++;
 					continue;
 				}

@@ -29,6 +29,7 @@
 #include "supervisor/fetch.h"
 #include "supervisor/list_offsets.h"
 #include "supervisor/metadata.h"
+#include "supervisor/metrics.h"
 #include "supervisor/produce.h"
 #include "supervisor/respq.h"
 #include "supervisor/sup.h"
@@ -128,6 +129,7 @@ static struct kreq *kreq_new(struct kconn *c)
 		return NULL;
 	r->sup = c->sup;
 	r->conn = c;
+	r->read_ns = metrics_now_ns();
 	arena_init(&r->arena);
 	buf_init(&r->raw);
 	r->next = c->live;
@@ -178,6 +180,7 @@ void kreq_respond(struct kreq *r, struct buf *b)
 		return;
 	}
 	buf_patch_u32(b, 0, (uint32_t)(b->len - 4));
+	metrics_request_answered(&r->sup->requests, r->api_key, metrics_now_ns() - r->read_ns);
 	respq_fill(r->slot, b);
 	r->slot = NULL;
 	kreq_free(r);
@@ -255,6 +258,7 @@ static void dispatch(struct kconn *c, struct kreq *r)
 	r->api_key = (int16_t)be16_load(p);
 	r->api_version = (int16_t)be16_load(p + 2);
 	r->correlation_id = (int32_t)be32_load(p + 4);
+	metrics_request_received(&c->sup->requests, r->api_key);
 
 	r->slot = respq_push(&c->q);
 	if (r->slot == NULL) {

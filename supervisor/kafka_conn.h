@@ -27,6 +27,7 @@ struct kreq {
 	int16_t api_version;
 	int32_t correlation_id;
 	bool served;		  /* api_version is in kafka_served_range */
+	int64_t read_ns;	  /* metrics_now_ns() when the whole frame was read */
 	struct arena arena;	  /* decoded request, response structs */
 	struct buf raw;		  /* the request bytes; decoded fields borrow them */
 	struct kreq *prev, *next; /* the connection's live requests */

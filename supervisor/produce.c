@@ -17,6 +17,7 @@
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
 #include "supervisor/worker_link.h"
+#include "supervisor/workers.h"
 
 /* Beyond the client's own timeout, how long a worker may take before the
  * supervisor answers REQUEST_TIMED_OUT for it. */
@@ -24,10 +25,17 @@
 
 typedef struct kafka_produce_response_partition_produce_response part_resp;
 
+/* One partition of the request, by flat index. */
+struct produce_part {
+	part_resp *resp;
+	struct worker *w;     /* the replica it went to, NULL if not forwarded */
+	uint32_t records_len; /* for fjord_produce_bytes_total once accepted */
+};
+
 struct produce_state {
 	struct kreq *r;
 	struct kafka_produce_response resp;
-	part_resp **parts; /* flat index -> response partition */
+	struct produce_part *parts;
 	int n_waiting;
 	bool acks0;
 };
@@ -61,11 +69,13 @@ static void set_error(part_resp *p, int16_t kerr)
 static void on_result(void *ctx, int idx, const struct ipc_msg *res, int16_t kerr)
 {
 	struct produce_state *st = ctx;
-	part_resp *p = st->parts[idx];
+	part_resp *p = st->parts[idx].resp;
 	if (res == NULL) {
 		set_error(p, kerr);
 	} else {
 		const struct ipc_produce_result *x = &res->u.produce_result;
+		if (x->error == KERR_NONE)
+			st->parts[idx].w->produce_bytes += st->parts[idx].records_len;
 		p->error_code = x->error;
 		p->base_offset = x->error ? -1 : x->base_offset;
 		p->log_append_time_ms = x->log_append_time;
@@ -139,7 +149,7 @@ void produce_handle(struct kreq *r, struct reader *body)
 			kafka_produce_response_partition_produce_response_init(p);
 			p->index = td->partition_data[j].index;
 			set_error(p, KERR_NONE);
-			st->parts[idx++] = p;
+			st->parts[idx++].resp = p;
 		}
 	}
 
@@ -157,7 +167,7 @@ void produce_handle(struct kreq *r, struct reader *body)
 		for (int j = 0; j < td->n_partition_data; j++, idx++) {
 			const struct kafka_produce_request_partition_produce_data *pd =
 			    &td->partition_data[j];
-			part_resp *p = st->parts[idx];
+			part_resp *p = st->parts[idx].resp;
 			if (all_err != KERR_NONE) {
 				set_error(p, all_err);
 				continue;
@@ -177,12 +187,15 @@ void produce_handle(struct kreq *r, struct reader *body)
 			m.u.produce.timeout_ms = req.timeout_ms;
 			m.u.produce.records = pd->records.ptr;
 			m.u.produce.records_len = (uint32_t)pd->records.len;
+			st->parts[idx].w = w; /* before: on_result may count its bytes */
+			st->parts[idx].records_len = (uint32_t)pd->records.len;
 			int rc = link_send(w, &m, deadline, on_result, st, idx, NULL);
 			if (rc != 0) {
 				set_error(p, rc == ERR_NOTLEADER ? KERR_NOT_LEADER_OR_FOLLOWER
 								 : KERR_UNKNOWN_SERVER_ERROR);
 				continue;
 			}
+			w->produce_requests++;
 			st->n_waiting++;
 		}
 	}

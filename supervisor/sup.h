@@ -10,6 +10,7 @@
 
 #include "common/config.h"
 #include "supervisor/args.h"
+#include "supervisor/metrics.h"
 
 struct event_base;
 struct workers;
@@ -32,6 +33,7 @@ struct sup {
 	char cluster_id[32];	   /* stable, see main.c */
 	int64_t n_connections;	   /* open Kafka connections */
 	uint64_t n_connections_total;
+	struct metrics_requests requests; /* per-API counts and durations (metrics.h) */
 	bool stopping;
 	bool draining; /* SIGTERM arrived; leaderships are being handed over */
 };

@@ -40,6 +40,11 @@ struct worker {
 	bool status_this_run;	  /* the current process has sent a status */
 	int conn_fd;		  /* supervisor's end of the peer hand-off pair, -1 none */
 	uint64_t restarts;	  /* unexpected exits (fjord_worker_restarts_total) */
+	/* Traffic forwarded to this replica (fjord_produce_*_total,
+	 * fjord_fetch_*_total): partition requests sent to it, record bytes
+	 * it accepted (produce) or that went back to the client (fetch). */
+	uint64_t produce_requests, produce_bytes;
+	uint64_t fetch_requests, fetch_bytes;
 	struct backoff backoff;
 	bool respawn_now; /* stopped on purpose to apply new settings */
 	struct event *restart_ev;

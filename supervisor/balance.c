@@ -1,0 +1,66 @@
+/* balance.c - hand local leaderships to their preferred replicas on
+ * request (see balance.h). Decides from what this node already knows: the
+ * local workers' status and the peers' LEADERS tables; asks nobody. */
+#include "balance.h"
+
+#include <string.h>
+
+#include "common/ipc.h"
+#include "common/log.h"
+#include "supervisor/cluster.h"
+#include "supervisor/leaders.h"
+#include "supervisor/router.h"
+#include "supervisor/spawn.h"
+#include "supervisor/sup.h"
+#include "supervisor/worker_link.h"
+#include "supervisor/workers.h"
+
+bool balance_target(struct sup *s, struct worker *w, int32_t *target)
+{
+	/* A draining node is giving leaderships away to anyone; it must not
+	 * also steer them. */
+	if (s->leaders == NULL || s->draining || !router_worker_leads(w))
+		return false;
+	const struct config_topic *t = config_topic_find(s->cfg, w->topic, strlen(w->topic));
+	if (t == NULL || t->replication < 2)
+		return false;
+	int32_t reps[cluster_n_nodes(s->cfg)];
+	if (cluster_replicas(s->cfg, t, w->partition, reps) < 2)
+		return false;
+	int32_t self = s->cfg->node.id, pref = reps[0];
+	if (pref == self)
+		return false;
+	int64_t now = spawn_now_ms();
+	if (!leaders_fresh(s->leaders, pref, now) || leaders_draining(s->leaders, pref, now))
+		return false;
+	const struct peer_claim *c =
+	    leaders_get(s->leaders, pref, w->topic, strlen(w->topic), w->partition, now);
+	/* Following us in our term and holding what we committed: a transfer
+	 * to it completes at once instead of stalling writes while it
+	 * catches up. */
+	if (c == NULL || c->role != IPC_ROLE_FOLLOWER || c->term != w->status.term ||
+	    c->leader != self || !c->caught_up)
+		return false;
+	*target = pref;
+	return true;
+}
+
+int balance_request(struct sup *s)
+{
+	int sent = 0;
+	for (int i = 0; i < workers_count(s->workers); i++) {
+		struct worker *w = workers_at(s->workers, i);
+		int32_t target;
+		if (!balance_target(s, w, &target))
+			continue;
+		struct ipc_msg m = {.type = IPC_TRANSFER};
+		m.u.transfer.target_node = target;
+		if (link_post(w, &m) != 0)
+			continue;
+		log_info("balance: asking %s/%d to hand its leadership (term %llu) to node %d",
+			 w->topic, (int)w->partition, (unsigned long long)w->status.term,
+			 (int)target);
+		sent++;
+	}
+	return sent;
+}
