@@ -585,6 +585,17 @@ int ctl_http_parse(const char *resp, size_t len, int *status, const char **body,
 	return 0;
 }
 
+/* The "requested" count of a balance answer ({"requested": N}), or -1 when
+ * the body (len bytes, borrowed) is not such an object. */
+long long ctl_balance_requested(const char *body, size_t len)
+{
+	json_t *root = json_loadb(body, len, 0, NULL);
+	json_t *n = json_object_get(root, "requested");
+	long long out = json_is_integer(n) ? (long long)json_integer_value(n) : -1;
+	json_decref(root);
+	return out;
+}
+
 /* Adds the admin addresses of nodes 1..n of the tools/cluster layout,
  * 127.0.0.1:base+i, to addrs (room for max). Returns how many are in addrs
  * now, or -1 when a port would pass 65535 or max is reached. */
@@ -854,7 +865,8 @@ static void usage_long(void)
 "    leaders --balance\n"
 "               sends POST /v1/leaders/balance to every node, asking it to hand\n"
 "               the leadership of its partitions back to their preferred\n"
-"               leaders, and prints each node's answer. A node that does not\n"
+"               leaders, and prints each node's answer (how many hand-overs\n"
+"               it requested, from {\"requested\": N}). A node that does not\n"
 "               know the request (HTTP 404 or 405) is reported as not\n"
 "               supporting balance requests.\n"
 "\n"
@@ -968,8 +980,13 @@ static int balance(struct node *nodes, int n_nodes)
 		} else {
 			while (body_len > 0 && (body[body_len - 1] == '\n' || body[body_len - 1] == '\r'))
 				body[--body_len] = '\0';
-			printf("node at %s: balance requested%s%s\n", nd->name, body_len ? ": " : "",
-			       body);
+			long long n = ctl_balance_requested(body, body_len);
+			if (n >= 0)
+				printf("node at %s: %lld leadership hand-over(s) requested\n", nd->name,
+				       n);
+			else
+				printf("node at %s: balance requested%s%s\n", nd->name,
+				       body_len ? ": " : "", body);
 		}
 		free(body);
 	}

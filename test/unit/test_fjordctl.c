@@ -341,6 +341,19 @@ START_TEST(nodes_and_admin_base_follow_the_tools_cluster_layout)
 }
 END_TEST
 
+START_TEST(a_balance_answer_gives_the_number_of_hand_overs_requested)
+{
+	const char *ok = "{\"requested\":2}\n";
+	ck_assert_int_eq(ctl_balance_requested(ok, strlen(ok)), 2);
+	const char *zero = "{\"requested\": 0}";
+	ck_assert_int_eq(ctl_balance_requested(zero, strlen(zero)), 0);
+	const char *text = "balance started";
+	ck_assert_int_eq(ctl_balance_requested(text, strlen(text)), -1);
+	const char *other = "{\"moved\":1}";
+	ck_assert_int_eq(ctl_balance_requested(other, strlen(other)), -1);
+}
+END_TEST
+
 static Suite *fjordctl_suite(void)
 {
 	Suite *s = suite_create("fjordctl");
@@ -363,6 +376,7 @@ static Suite *fjordctl_suite(void)
 	tcase_add_test(tc, an_http_reply_splits_into_status_and_body);
 	tcase_add_test(tc, replies_that_are_not_plain_http_are_refused);
 	tcase_add_test(tc, nodes_and_admin_base_follow_the_tools_cluster_layout);
+	tcase_add_test(tc, a_balance_answer_gives_the_number_of_hand_overs_requested);
 	suite_add_tcase(s, tc);
 	return s;
 }
