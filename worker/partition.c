@@ -13,6 +13,7 @@
 #include "common/kafka/kerr.h"
 #include "common/log.h"
 #include "common/record_batch.h"
+#include "worker/producers.h"
 #include "worker/store.h"
 
 #define TS_LATEST (-1)
@@ -195,6 +196,12 @@ int partition_apply_entry(struct partition *p, uint64_t index, uint8_t kind, con
 		return ERR_CORRUPT;
 	}
 	p->log_checksum += sum;
+	if (p->producers != NULL) {
+		rc = producers_record_entry(p->producers, data, len, index);
+		if (rc != 0)
+			log_warn("partition: producer state of entry %llu not kept: %s",
+				 (unsigned long long)index, err_str(rc));
+	}
 	if (next > p->high_watermark)
 		p->high_watermark = next;
 	if (p->next_offset < p->high_watermark)
@@ -259,6 +266,8 @@ void partition_restore(struct partition *p, uint64_t index, const uint8_t *data,
 	p->commit_index = index;
 	p->saved_index = index;
 	p->log_checksum = p->start_checksum = be64_load(data + 8);
+	if (p->producers != NULL)
+		producers_clear(p->producers);
 }
 
 /* Maps a validation error of one batch to the Kafka error a producer gets. */

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 struct buf;
+struct producers;
 struct store;
 
 #define PARTITION_MAX_MESSAGE_BYTES_DEFAULT 1048588 /* Kafka's message.max.bytes */
@@ -51,6 +52,10 @@ struct partition {
 	uint64_t log_checksum;
 	uint64_t start_checksum;
 	uint64_t saved_index; /* commit_index of the apply state last saved */
+	/* Idempotent producers of the committed log (worker/idem.h), fed by
+	 * partition_apply_entry and cleared by partition_restore; borrowed,
+	 * NULL = not kept. Set by the owner after open/recover. */
+	struct producers *producers;
 };
 
 /* Recovers the partition from the store. Entries up to commit_index are
@@ -72,8 +77,9 @@ int partition_recover(struct partition *p, struct store *s, const struct partiti
 uint64_t partition_batch_hash(const uint8_t *batch, size_t len);
 
 /* Applies the committed log entry at `index` (entries in index order): a
- * data entry moves the high watermark past its batches and adds their
- * hashes to log_checksum; any kind moves commit_index. Returns 0, or
+ * data entry moves the high watermark past its batches, adds their
+ * hashes to log_checksum and records its idempotent batches in
+ * p->producers; any kind moves commit_index. Returns 0, or
  * ERR_CORRUPT when a data entry holds no well-framed batch (nothing
  * changes then but commit_index). */
 int partition_apply_entry(struct partition *p, uint64_t index, uint8_t kind, const uint8_t *data,
@@ -99,7 +105,8 @@ void partition_snapshot(const struct partition *p, uint8_t out[PARTITION_SNAPSHO
  * steps around the commit of the driver's write batch: partition_restore_store
  * (inside the batch) discards the whole log and records the new start;
  * partition_restore (after the commit) moves the in-memory state there:
- * offsets restart at the snapshot's log start offset. Errors:
+ * offsets restart at the snapshot's log start offset, and the producer
+ * state is forgotten (its producers are unknown, so accepted). Errors:
  * ERR_INVALID (not a partition snapshot), store errors. */
 int partition_restore_store(struct partition *p, uint64_t index, uint64_t term,
 			    const uint8_t *data, size_t len);

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/kafka/kerr.h"
+#include "common/record_batch.h"
 
 #define MIN_CAP 16
 
@@ -271,5 +273,41 @@ int producers_record(struct producers *t, const struct producers_batch *b)
 						       .index = b->index};
 	if (e->n < PRODUCERS_HISTORY)
 		e->n++;
+	return 0;
+}
+
+int producers_batch_from(const uint8_t *batch, uint64_t index, struct producers_batch *b)
+{
+	int64_t id = (int64_t)be64_load(batch + RB_OFF_PRODUCER_ID);
+	int16_t epoch = (int16_t)be16_load(batch + RB_OFF_PRODUCER_EPOCH);
+	int32_t seq = (int32_t)be32_load(batch + RB_OFF_BASE_SEQUENCE);
+	if (id < 0 || epoch < 0 || seq < 0)
+		return 0;
+	int32_t delta = record_batch_last_offset_delta(batch);
+	int64_t base = record_batch_base_offset(batch);
+	*b = (struct producers_batch){.producer_id = id,
+				      .epoch = epoch,
+				      .first_seq = seq,
+				      .last_seq = producers_last_seq(seq, delta),
+				      .base_offset = base,
+				      .last_offset = base + delta,
+				      .index = index};
+	return 1;
+}
+
+int producers_record_entry(struct producers *t, const uint8_t *data, size_t len, uint64_t index)
+{
+	struct record_batch_iter it;
+	const uint8_t *bp;
+	size_t bl;
+	record_batch_iter_init(&it, data, len);
+	while (record_batch_iter_next_header(&it, &bp, &bl, NULL) == 1) {
+		struct producers_batch b;
+		if (!producers_batch_from(bp, index, &b))
+			continue;
+		int rc = producers_record(t, &b);
+		if (rc != 0)
+			return rc;
+	}
 	return 0;
 }

@@ -2,9 +2,9 @@
  *
  * Maps producer id -> {epoch, the PRODUCERS_HISTORY most recent batches:
  * first and last sequence, base and last offset, log index}. Pure: no
- * store, no clock, no I/O; worker/idem.c fills it from the log and asks it
- * about produced batches. Batches with producer id < 0 (not idempotent)
- * never reach it.
+ * store, no clock, no I/O (it reads record batch headers handed to it);
+ * worker/idem.c fills it from the log and asks it about produced batches.
+ * Batches with producer id < 0 (not idempotent) never reach it.
  *
  * The rules for a produced batch (producers_check), as Kafka's:
  *   - unknown producer id: accepted (its state may have been removed by
@@ -108,5 +108,17 @@ int producers_find(const struct producers *t, int64_t id, int16_t *epoch,
  * PRODUCERS_HISTORY. A batch equal to a recent one of the same epoch is
  * not added twice. Errors: ERR_NOMEM (the table is unchanged). */
 int producers_record(struct producers *t, const struct producers_batch *b);
+
+/* Fills *b from the header of a stored batch (offsets assigned). Returns 1
+ * when the batch is idempotent (producer id, epoch and base sequence all
+ * >= 0), else 0. The batch must hold at least RB_HEADER_LEN bytes. */
+int producers_batch_from(const uint8_t *batch, uint64_t index, struct producers_batch *b);
+
+/* Records every idempotent batch of a log entry's payload (batches with
+ * offsets assigned, as stored) at log index `index`. The payload was
+ * validated when produced; only batch framing is checked here, and a
+ * malformed tail is skipped. Errors: ERR_NOMEM (batches before the failing
+ * one are recorded). */
+int producers_record_entry(struct producers *t, const uint8_t *data, size_t len, uint64_t index);
 
 #endif

@@ -155,6 +155,23 @@ static void pend_pop(struct replica *r, struct pend_queue *q, uint64_t upto, int
 	q->n -= done;
 }
 
+/* A duplicate waits for its original's entry, which may precede requests
+ * already queued: insert it in index order so pend_pop answers it when that
+ * entry is done. */
+static int pend_insert(struct pend_queue *q, const struct pending_produce *p)
+{
+	int rc = pend_push(q, p);
+	if (rc != 0)
+		return rc;
+	size_t i = q->n - 1;
+	while (i > 0 && q->v[i - 1].index > p->index) {
+		q->v[i] = q->v[i - 1];
+		i--;
+	}
+	q->v[i] = *p;
+	return 0;
+}
+
 static void pend_fail_all(struct replica *r, int16_t err)
 {
 	pend_pop(r, &r->durable, UINT64_MAX, err);
@@ -172,6 +189,55 @@ static void pend_expire(struct replica *r, int64_t now)
 			p->answered = true;
 		}
 	}
+}
+
+/* The idempotence check of a produce request on a leader that can propose.
+ * Answers the request itself (and returns its error, or KERR_NONE with
+ * v->duplicate set) when it must not be appended: a fenced epoch, a
+ * sequence out of order, or a duplicate, whose answer is its original's
+ * offset, now if committed, else once its entry commits. */
+static int16_t idem_check_produce(struct replica *r, struct ipc_produce *pr,
+				  struct idem_verdict *v)
+{
+	v->duplicate = false;
+	if (!idem_leading(&r->idem, term(r))) {
+		/* First proposal of this term (or after a failed write): the
+		 * store holds the whole log once the pending Ready is handled. */
+		raft_driver_flush(&r->drv);
+		if (!raft_driver_can_propose(&r->drv)) {
+			produce_answer(r, pr->req_id, KERR_NOT_LEADER_OR_FOLLOWER, -1);
+			return KERR_NOT_LEADER_OR_FOLLOWER;
+		}
+		if (idem_lead(&r->idem, r->store, r->part.commit_index, term(r)) != 0) {
+			produce_answer(r, pr->req_id, KERR_KAFKA_STORAGE_ERROR, -1);
+			return KERR_KAFKA_STORAGE_ERROR;
+		}
+	}
+	int16_t k = idem_check(&r->idem, pr->records, pr->records_len, v);
+	if (k != KERR_NONE) {
+		log_debug("produce %llu rejected: %s", (unsigned long long)pr->req_id,
+			  kerr_name(k));
+		produce_answer(r, pr->req_id, k, -1);
+		return k;
+	}
+	if (!v->duplicate)
+		return KERR_NONE;
+	log_debug("produce %llu duplicates the batch at offset %lld (entry %llu)",
+		  (unsigned long long)pr->req_id, (long long)v->base_offset,
+		  (unsigned long long)v->index);
+	if (v->index <= r->part.commit_index) {
+		produce_answer(r, pr->req_id, KERR_NONE, v->base_offset);
+		return KERR_NONE;
+	}
+	struct pending_produce p = {.req_id = pr->req_id,
+				    .index = v->index,
+				    .base_offset = v->base_offset,
+				    .deadline_ms = INT64_MAX};
+	if (pr->timeout_ms > 0)
+		p.deadline_ms = transport_now_ms() + pr->timeout_ms;
+	if (pend_insert(&r->commit, &p) != 0)
+		produce_answer(r, pr->req_id, KERR_UNKNOWN_SERVER_ERROR, -1);
+	return KERR_NONE;
 }
 
 static void on_produce(struct replica *r, struct ipc_produce *pr)
@@ -192,8 +258,11 @@ static void on_produce(struct replica *r, struct ipc_produce *pr)
 	/* The records live in the uplink's frame buffer, which we may modify
 	 * (uplink.h): offsets and the leader epoch are written in place. */
 	uint8_t *records = (uint8_t *)pr->records;
-	int16_t k = partition_produce(&r->part, records, pr->records_len, (int32_t)term(r), &base,
-				      &next);
+	struct idem_verdict v;
+	int16_t k = idem_check_produce(r, pr, &v);
+	if (k != KERR_NONE || v.duplicate)
+		return;
+	k = partition_produce(&r->part, records, pr->records_len, (int32_t)term(r), &base, &next);
 	if (k != KERR_NONE) {
 		log_debug("produce %llu rejected: %s", (unsigned long long)pr->req_id,
 			  kerr_name(k));
@@ -210,6 +279,7 @@ static void on_produce(struct replica *r, struct ipc_produce *pr)
 			       -1);
 		return;
 	}
+	idem_record(&r->idem, records, pr->records_len, index);
 	struct pending_produce p = {.req_id = pr->req_id,
 				    .index = index,
 				    .base_offset = base,
@@ -246,6 +316,8 @@ static void on_changed(void *ctx)
 {
 	struct replica *r = ctx;
 	bool leader = role(r) == RAFT_LEADER;
+	if (!leader)
+		idem_drop_leader(&r->idem);
 	if (r->lead.was_leader && !leader) {
 		/* Whatever the new leader keeps, we cannot tell these producers
 		 * when it commits: they retry against it. */
@@ -263,6 +335,8 @@ static void on_failed(void *ctx, int err)
 	 * failed group may still land if a retry succeeds. */
 	pend_fail_all(r, KERR_KAFKA_STORAGE_ERROR);
 	partition_rewind(&r->part, r->part.high_watermark);
+	/* Built again from the store once proposals are accepted again. */
+	idem_drop_leader(&r->idem);
 	if (err != ERR_NOSPACE) {
 		/* After a failed commit or fsync what reached the disk is
 		 * unknown; a restart reopens the store from what is there. */
@@ -508,6 +582,14 @@ int replica_init(struct replica *r, struct event_base *base, const struct worker
 		log_error("cannot recover the partition: %s", err_str(rc));
 		return rc;
 	}
+	/* The committed producer state, before the driver applies the
+	 * entries committed after the saved apply state. */
+	idem_init(&r->idem, 0, 0);
+	r->idem_up = true;
+	rc = idem_load(&r->idem, r->store, r->part.commit_index);
+	if (rc != 0)
+		return rc;
+	r->part.producers = &r->idem.applied;
 	rc = uplink_init(&r->up, base, a->ipc_fd, on_msg, on_closed, r);
 	if (rc != 0)
 		return rc;
@@ -544,6 +626,9 @@ void replica_close(struct replica *r)
 		uplink_close(&r->up);
 	store_close(r->store);
 	r->store = NULL;
+	if (r->idem_up)
+		idem_close(&r->idem);
+	r->idem_up = false;
 	free(r->durable.v);
 	free(r->commit.v);
 	r->durable = (struct pend_queue){0};

@@ -5,7 +5,10 @@
  * parked fetches and the one-second tick, and maps each ipc request onto
  * them:
  *
- *   IPC_PRODUCE       leader only (others: NOT_LEADER_OR_FOLLOWER): validate,
+ *   IPC_PRODUCE       leader only (others: NOT_LEADER_OR_FOLLOWER): check
+ *                     idempotent batches' epoch and sequence (idem.c; a
+ *                     duplicate is answered with its original offset once
+ *                     that is committed, and not appended), validate,
  *                     assign offsets and leader epoch (= term) in the batch
  *                     (partition), propose. acks=-1 is answered once the
  *                     entry is committed and applied, acks=1 and 0 once the
@@ -44,6 +47,7 @@
 #include "common/ipc.h"
 #include "worker/args.h"
 #include "worker/fetch_wait.h"
+#include "worker/idem.h"
 #include "worker/leadership.h"
 #include "worker/partition.h"
 #include "worker/raft_driver.h"
@@ -87,6 +91,8 @@ struct replica {
 	int32_t voters[WORKER_MAX_REPLICAS];
 	int n_voters;
 	struct leadership lead;
+	struct idem idem; /* idempotent producers: committed and leader tables */
+	bool idem_up;
 };
 
 /* Opens the store in args->dir (created if missing), recovers the

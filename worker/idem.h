@@ -1,0 +1,87 @@
+/* idem.h - a partition replica's idempotent producers, kept from its log.
+ *
+ * Two producer tables (producers.h):
+ *   - applied: every committed entry, on every replica. Loaded from the log
+ *     at start (idem_load, at most the last IDEM_SCAN_MAX entries), then
+ *     fed by partition_apply_entry (the partition borrows it). Committed
+ *     entries are never truncated, so it is never stale; installing a
+ *     leader's log start clears it.
+ *   - leader: what a leader checks produce requests against. Built when a
+ *     replica starts proposing in a term (idem_lead): a copy of `applied`
+ *     plus every entry after the commit index, the uncommitted tail a new
+ *     leader will commit; then every accepted proposal is recorded
+ *     (idem_record). It is dropped whenever leadership or the store's
+ *     state is in doubt and built again from the log, so a follower's
+ *     truncated suffix never leaves stale state behind.
+ *
+ * The producer state is not stored on its own: the batches in the log
+ * carry producerId, producerEpoch, baseSequence and lastOffsetDelta, so the
+ * log is the replicated state. */
+#ifndef FJORD_WORKER_IDEM_H
+#define FJORD_WORKER_IDEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "worker/producers.h"
+
+struct store;
+
+/* Log entries read at start to rebuild the committed producer state. A
+ * producer whose last batch is older is unknown, so accepted. */
+#define IDEM_SCAN_MAX 100000
+
+struct idem {
+	struct producers applied;
+	struct producers leader;
+	struct producers scratch; /* idem_check: earlier batches of a request */
+	uint64_t leader_term;	  /* term `leader` is valid for; 0 = none */
+	size_t scan_max;
+};
+
+/* What idem_check found for a produce request. */
+struct idem_verdict {
+	bool duplicate;	     /* answer with base_offset, do not append */
+	int64_t base_offset; /* the original batch's */
+	uint64_t index;	     /* log index of the entry holding the original */
+};
+
+/* Empty tables (max producers each: 0 = PRODUCERS_MAX_DEFAULT); scan_max
+ * 0 = IDEM_SCAN_MAX. */
+void idem_init(struct idem *x, size_t max_producers, size_t scan_max);
+void idem_close(struct idem *x);
+
+/* Rebuilds `applied` from the committed log up to index upto: the entries
+ * max(first, upto - scan_max + 1) .. upto. Errors: store errors, ERR_NOMEM
+ * (the table then holds what fitted). */
+int idem_load(struct idem *x, struct store *s, uint64_t upto);
+
+/* Builds `leader` for term: `applied` (which must reflect every entry up to
+ * commit) plus the stored entries after commit. Call it when the store
+ * holds every entry of the log (after a flush), before the term's first
+ * proposal is checked. Errors: store errors, ERR_NOMEM (leader then not
+ * valid). */
+int idem_lead(struct idem *x, struct store *s, uint64_t commit, uint64_t term);
+
+/* True when `leader` is valid for term. */
+bool idem_leading(const struct idem *x, uint64_t term);
+
+/* Marks `leader` not valid (leadership lost, a failed write). */
+void idem_drop_leader(struct idem *x);
+
+/* Checks a produce request's records (one or more batches, not yet
+ * assigned offsets) against `leader`, batch by batch, each following the
+ * request's earlier batches of the same producer. Returns KERR_NONE (then
+ * *v says whether it is a duplicate), KERR_INVALID_PRODUCER_EPOCH or
+ * KERR_OUT_OF_ORDER_SEQUENCE_NUMBER. Malformed framing is left to
+ * partition_produce: checking stops there and answers what it found so far.
+ * A request any of whose batches duplicates a recent one is answered as a
+ * duplicate of the first such batch, as Kafka does. */
+int16_t idem_check(struct idem *x, const uint8_t *records, size_t len, struct idem_verdict *v);
+
+/* Records the accepted request's batches (offsets assigned) at log index
+ * `index` in `leader`. Errors: ERR_NOMEM (then `leader` is dropped). */
+int idem_record(struct idem *x, const uint8_t *records, size_t len, uint64_t index);
+
+#endif
