@@ -128,7 +128,11 @@ void args_print_help(FILE *f)
 	      "    connections from other nodes' workers to its own workers, and tells the\n"
 	      "    other nodes at once when a leading worker dies.\n"
 	      "\n"
-	      "    Admin HTTP serves GET /metrics (Prometheus text) and GET /v1/status (JSON).\n"
+	      "    The admin HTTP listener serves GET /metrics (Prometheus text: Raft state,\n"
+	      "    produce and fetch traffic per partition, request latency per API,\n"
+	      "    storage use), GET /v1/status (JSON) and POST /v1/leaders/balance (hand\n"
+	      "    each local leadership to its partition's preferred replica now, when that\n"
+	      "    replica is caught up). See docs/ADMIN.md.\n"
 	      "\n"
 	      "OPTIONS\n"
 	      "    -c FILE, --config FILE\n"
@@ -170,10 +174,19 @@ void args_print_help(FILE *f)
 	      "    <data_dir>/<topic>-<partition>/\n"
 	      "        One LMDB environment per partition replica.\n"
 	      "\n"
+	      "ENVIRONMENT\n"
+	      "    NOTIFY_SOCKET\n"
+	      "        Set by systemd for Type=notify services (conf/fjord.service): the\n"
+	      "        node reports READY=1 once it serves, RELOADING=1 on SIGHUP and\n"
+	      "        STOPPING=1 when it stops. Without it nothing is sent.\n"
+	      "\n"
 	      "EXIT STATUS\n"
 	      "    0   Stopped by SIGTERM or SIGINT, or --check found the file valid, or --help.\n"
 	      "    1   A runtime failure, such as a listener that cannot be bound.\n"
 	      "    2   A usage error or an invalid configuration (each problem is printed\n"
-	      "        as FILE:LINE: SECTION.KEY: WHAT IS WRONG).\n",
+	      "        as FILE:LINE: SECTION.KEY: WHAT IS WRONG).\n"
+	      "\n"
+	      "SEE ALSO\n"
+	      "    fjord-worker(1), fjordctl(1), docs/CONFIG.md, docs/ADMIN.md\n",
 	      f);
 }
