@@ -5,7 +5,8 @@ kcat, then check that /metrics counts that partition's requests and bytes
 consistently (and nothing for the idle one), that the request duration
 histogram has whole _bucket/_sum/_count series for Produce and Fetch, that
 the storage gauges report the replica's LMDB use, and that every family has
-HELP and TYPE lines. Also the balance endpoint's HTTP contract."""
+HELP and TYPE lines (and that conf/grafana-fjord.json queries only metrics
+that exist). Also the balance endpoint's HTTP contract."""
 import json
 import os
 import re
@@ -18,7 +19,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 import confluent_kafka  # noqa: E402
 import harness  # noqa: E402
 
-PORT_BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "29700"))
+# 29750..29752: test_cluster.py's admin ports are 29701..29703.
+PORT_BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "29750"))
 TOPIC = "met"
 PARTS = 2
 N = 2000
@@ -148,7 +150,7 @@ def test():
         harness.wait_for("storage use to grow",
                          lambda: part(parse(node.metrics())[0], "fjord_storage_used_bytes", 0)
                          > used0 + N * SIZE, timeout=10)
-        s, _ = parse(node.metrics())
+        s, types = parse(node.metrics())
         preq = part(s, "fjord_produce_requests_total", 0)
         pbytes = part(s, "fjord_produce_bytes_total", 0)
         freq = part(s, "fjord_fetch_requests_total", 0)
@@ -179,6 +181,16 @@ def test():
         assert part(s, "fjord_worker_up", 0) == 1
         assert s[("fjord_connections_total", "")] >= 2
         assert s[("fjord_connections", "")] >= 0
+
+        # Every metric the sample Grafana dashboard queries exists.
+        with open(os.path.join(harness.ROOT, "conf", "grafana-fjord.json")) as f:
+            dash = json.load(f)
+        exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+        used_names = set(re.findall(r"\bfjord_[a-z_]+", " ".join(exprs)))
+        assert len(used_names) >= 12, used_names
+        for name in sorted(used_names):
+            fam = re.sub(r"_bucket$", "", name)
+            assert fam in types, "the dashboard queries %s, which /metrics lacks" % name
 
         # Balance: a single node has nobody to hand leadership to.
         code, body = http(node, "POST", "/v1/leaders/balance")
