@@ -27,6 +27,7 @@
 #include "common/log.h"
 #include "supervisor/api_versions.h"
 #include "supervisor/fetch.h"
+#include "supervisor/init_producer_id.h"
 #include "supervisor/list_offsets.h"
 #include "supervisor/metadata.h"
 #include "supervisor/metrics.h"
@@ -247,6 +248,8 @@ static handler_fn handler_for(int16_t api_key)
 		return metadata_handle;
 	case KAFKA_API_API_VERSIONS:
 		return api_versions_handle;
+	case KAFKA_API_INIT_PRODUCER_ID:
+		return init_producer_id_handle;
 	}
 	return NULL;
 }

@@ -23,6 +23,7 @@
 #include "supervisor/drain.h"
 #include "supervisor/failover.h"
 #include "supervisor/ids.h"
+#include "supervisor/init_producer_id.h"
 #include "supervisor/kafka_conn.h"
 #include "supervisor/kafka_listener.h"
 #include "supervisor/leaders.h"
@@ -196,6 +197,7 @@ out:
 		evhttp_free(admin);
 	kconn_close_all(&s);
 	drain_free(&s);
+	init_producer_id_free(&s);
 	failover_free(s.failover);
 	s.failover = NULL;
 	if (s.workers) {

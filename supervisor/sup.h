@@ -18,6 +18,7 @@ struct leaders;
 struct peers;
 struct failover;
 struct drain;
+struct producer_ids;
 
 struct sup {
 	struct event_base *base; /* borrowed */
@@ -30,6 +31,7 @@ struct sup {
 	struct peers *peers;	   /* owned: the supervisor channels */
 	struct failover *failover; /* owned: pending fast-failover decisions */
 	struct drain *drain;	   /* owned: SIGTERM leadership hand-off, while it runs */
+	struct producer_ids *producer_ids; /* owned: made by the first InitProducerId */
 	char cluster_id[32];	   /* stable, see main.c */
 	int64_t n_connections;	   /* open Kafka connections */
 	uint64_t n_connections_total;

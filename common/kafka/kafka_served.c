@@ -15,6 +15,7 @@ static const struct kafka_served_api served[] = {
 	{KAFKA_API_LIST_OFFSETS, 1, 10},
 	{KAFKA_API_METADATA, 0, 12},
 	{KAFKA_API_API_VERSIONS, 0, 4},
+	{KAFKA_API_INIT_PRODUCER_ID, 0, 4},
 };
 
 int kafka_served_range(int16_t api_key, int16_t *min, int16_t *max)
