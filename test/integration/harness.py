@@ -45,6 +45,16 @@ def port_open(host, port):
         return s.connect_ex((host, port)) == 0
 
 
+def alive(pid):
+    """True if pid runs and is not a zombie (an unreaped killed process
+    still answers kill(pid, 0))."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return False
+
+
 def child_pids(parent):
     """Pids of parent's children, read from /proc (no admin API needed)."""
     pids = []
