@@ -68,7 +68,8 @@ def test():
 
         def produce():
             result["delivered"], result["errors"] = clients.rdkafka_produce(
-                c.bootstrap, TOPIC, recs, -1, extra={"linger.ms": 2}, timeout=120,
+                c.bootstrap, TOPIC, recs, -1,
+                extra={"linger.ms": 2, "enable.idempotence": True}, timeout=120,
                 pace=(100, 0.02), progress=result)
         t = threading.Thread(target=produce)
         t.start()
@@ -96,9 +97,17 @@ def test():
         for p in range(PARTS):
             offs = [r[1] for r in got if r[0] == p]
             assert offs == list(range(len(offs))), "partition %d offsets have gaps" % p
-        harness.log("failover: %d acknowledged, 0 lost, %d duplicates; failover ms %s"
-                    % (len(acked), len(values) - len(set(values)),
-                       [int(1000 * f) for f in failover]))
+        # Idempotent producer: every acknowledged record exactly once, and
+        # in each partition in the order it was produced.
+        dups = len(values) - len(set(values))
+        assert dups == 0, "%d duplicates stored despite idempotence" % dups
+        for p in range(PARTS):
+            seqs = [int(r[3].split("-v", 1)[1].split("-", 1)[0])
+                    for r in got if r[0] == p and r[3] != "probe"]
+            assert seqs == sorted(seqs), "partition %d out of produce order near %r" % (
+                p, next(seqs[i:i + 2] for i in range(len(seqs) - 1) if seqs[i] > seqs[i + 1]))
+        harness.log("failover: %d acknowledged, 0 lost, 0 duplicates, in order; failover ms %s"
+                    % (len(acked), [int(1000 * f) for f in failover]))
         assert max(failover) < 3.0, "failover too slow: %r" % failover
         reps = c.wait_replicas_equal(timeout=60)
         harness.log("all %d partitions: 3 replicas with equal committed checksums" % len(reps))
