@@ -8,8 +8,10 @@
  * answering NOT_LEADER_OR_FOLLOWER, acks=1 versus acks=-1 without a
  * majority (REQUEST_TIMED_OUT, then NOT_LEADER_OR_FOLLOWER once the leader
  * steps down), IPC_CAMPAIGN after the leader's death, leadership returning
- * to the restarted preferred replica, and IPC_TRANSFER{-1}. Every wait is
- * bounded. */
+ * to the restarted preferred replica, IPC_TRANSFER{-1}, and idempotent
+ * producers: a batch retried after a failover, or while its original is
+ * still in flight, gets the original offset and is stored once. Every wait
+ * is bounded. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +35,7 @@
 #include "common/hello.h"
 #include "common/ipc.h"
 #include "common/kafka/kerr.h"
+#include "common/record_batch.h"
 #include "testdir.h"
 
 #define N 3
@@ -302,6 +305,25 @@ static void produce(int i, uint64_t req_id, int acks, int timeout_ms, int n, con
 	buf_free(&b);
 }
 
+/* An idempotent batch: n records of producer pid/epoch from sequence seq. */
+static void produce_idem(int i, uint64_t req_id, int timeout_ms, int64_t pid, int16_t epoch,
+			 int32_t seq, int n)
+{
+	struct buf b;
+	buf_init(&b);
+	tb_simple_batch(&b, n, 1000, "idem");
+	be64_store(b.data + RB_OFF_PRODUCER_ID, (uint64_t)pid);
+	be16_store(b.data + RB_OFF_PRODUCER_EPOCH, (uint16_t)epoch);
+	be32_store(b.data + RB_OFF_BASE_SEQUENCE, (uint32_t)seq);
+	tb_fix_crc(b.data);
+	struct ipc_msg m = {.type = IPC_PRODUCE};
+	m.u.produce = (struct ipc_produce){.req_id = req_id, .acks = -1,
+					   .timeout_ms = timeout_ms, .records = b.data,
+					   .records_len = (uint32_t)b.len};
+	send_msg(i, &m);
+	buf_free(&b);
+}
+
 static int leader_index(void)
 {
 	int found = -1;
@@ -520,6 +542,73 @@ START_TEST(a_drain_hands_leadership_to_a_follower_and_keeps_it_away)
 }
 END_TEST
 
+START_TEST(after_a_failover_a_retried_batch_gets_its_original_offset_and_is_not_stored_twice)
+{
+	wait_leader(0, 5000);
+	produce_idem(0, 1, 5000, 77, 0, 0, 3);
+	struct result r = wait_result(0, 1, 5000);
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.base_offset, 0);
+	produce_idem(0, 2, 5000, 77, 0, 3, 2);
+	r = wait_result(0, 2, 5000);
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.base_offset, 3);
+	wait_equal(5, 5000);
+	/* The leader dies; its producer retries both batches at the new one. */
+	wk_kill(0);
+	struct ipc_msg c = {.type = IPC_CAMPAIGN};
+	send_msg(1, &c);
+	wait_leader(1, 3000);
+	produce_idem(1, 3, 5000, 77, 0, 3, 2);
+	r = wait_result(1, 3, 3000);
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.base_offset, 3);
+	produce_idem(1, 4, 5000, 77, 0, 0, 3);
+	r = wait_result(1, 4, 3000);
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.base_offset, 0);
+	produce_idem(1, 5, 5000, 77, 0, 7, 1);
+	ck_assert_int_eq(wait_result(1, 5, 3000).error, KERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
+	produce_idem(1, 6, 5000, 77, 0, 5, 1);
+	r = wait_result(1, 6, 3000);
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.base_offset, 5);
+	/* Nothing was appended twice: both live replicas end at offset 6. */
+	wait_equal(6, 5000);
+}
+END_TEST
+
+START_TEST(a_retry_of_a_batch_still_in_flight_is_answered_when_the_original_commits)
+{
+	wait_leader(0, 5000);
+	produce_idem(0, 1, 5000, 88, 2, 0, 3);
+	ck_assert_int_eq(wait_result(0, 1, 5000).error, KERR_NONE);
+	/* Without its followers for a moment (less than the election timeout,
+	 * so check-quorum keeps it leader) the next batch cannot commit. */
+	kill(w[1].pid, SIGSTOP);
+	kill(w[2].pid, SIGSTOP);
+	produce_idem(0, 2, 5000, 88, 2, 3, 2);
+	produce_idem(0, 3, 5000, 88, 2, 3, 2); /* the producer's retry */
+	produce(0, 4, -1, 5000, 1, "plain");
+	pump(100);
+	for (int j = 0; j < w[0].n_res; j++)
+		ck_assert_msg(w[0].res[j].req_id < 2, "request %llu answered before its commit",
+			      (unsigned long long)w[0].res[j].req_id);
+	kill(w[1].pid, SIGCONT);
+	kill(w[2].pid, SIGCONT);
+	struct result r = wait_result(0, 2, 3000);
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.base_offset, 3);
+	r = wait_result(0, 3, 3000);
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.base_offset, 3);
+	r = wait_result(0, 4, 3000);
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.base_offset, 5);
+	wait_equal(6, 5000);
+}
+END_TEST
+
 static Suite *worker_cluster_suite(void)
 {
 	Suite *s = suite_create("worker_cluster");
@@ -530,6 +619,9 @@ static Suite *worker_cluster_suite(void)
 	tcase_add_test(tc, without_a_majority_acks_all_times_out_and_acks_one_does_not);
 	tcase_add_test(tc, a_campaign_after_the_leaders_death_then_leadership_returns_to_the_preferred);
 	tcase_add_test(tc, a_drain_hands_leadership_to_a_follower_and_keeps_it_away);
+	tcase_add_test(tc,
+		       after_a_failover_a_retried_batch_gets_its_original_offset_and_is_not_stored_twice);
+	tcase_add_test(tc, a_retry_of_a_batch_still_in_flight_is_answered_when_the_original_commits);
 	suite_add_tcase(s, tc);
 	return s;
 }
