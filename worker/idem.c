@@ -51,10 +51,11 @@ int idem_load(struct idem *x, struct store *s, uint64_t upto)
 	if (rc != 0)
 		log_error("cannot rebuild the producer state from the log: %s", err_str(rc));
 	else if (producers_count(&x->applied) > 0)
-		log_info("producer state: %zu idempotent producer(s) in log entries %llu..%llu",
-			 producers_count(&x->applied),
-			 (unsigned long long)(lo > store_first_index(s) ? lo : store_first_index(s)),
-			 (unsigned long long)upto);
+		log_info(
+		    "producer state: %zu idempotent producer(s) in log entries %llu..%llu",
+		    producers_count(&x->applied),
+		    (unsigned long long)(lo > store_first_index(s) ? lo : store_first_index(s)),
+		    (unsigned long long)upto);
 	return rc;
 }
 

@@ -196,8 +196,7 @@ static void pend_expire(struct replica *r, int64_t now)
  * v->duplicate set) when it must not be appended: a fenced epoch, a
  * sequence out of order, or a duplicate, whose answer is its original's
  * offset, now if committed, else once its entry commits. */
-static int16_t idem_check_produce(struct replica *r, struct ipc_produce *pr,
-				  struct idem_verdict *v)
+static int16_t idem_check_produce(struct replica *r, struct ipc_produce *pr, struct idem_verdict *v)
 {
 	v->duplicate = false;
 	if (!idem_leading(&r->idem, term(r))) {

@@ -246,7 +246,8 @@ END_TEST
 START_TEST(thousands_of_producers_are_all_found)
 {
 	for (int64_t id = 0; id < 5000; id++) {
-		struct producers_batch b = batch(((int64_t)3 << 40) | id, 0, 0, 1, id, (uint64_t)id + 1);
+		struct producers_batch b =
+		    batch(((int64_t)3 << 40) | id, 0, 0, 1, id, (uint64_t)id + 1);
 		ck_assert_int_eq(producers_record(&t, &b), 0);
 	}
 	ck_assert_uint_eq(producers_count(&t), 5000);
@@ -315,10 +316,11 @@ Suite *producers_suite(void)
 	tcase_add_test(tc, the_batch_right_after_the_last_one_of_the_same_epoch_is_accepted);
 	tcase_add_test(tc, a_gap_or_an_overlap_in_the_sequence_is_out_of_order);
 	tcase_add_test(tc, a_lower_epoch_than_known_is_an_invalid_producer_epoch);
-	tcase_add_test(tc, a_higher_epoch_starting_at_sequence_zero_is_accepted_and_resets_the_history);
-	tcase_add_test(tc, a_higher_epoch_not_starting_at_sequence_zero_is_out_of_order);
 	tcase_add_test(tc,
-		       a_repeat_of_any_of_the_last_five_batches_is_a_duplicate_with_its_original_offsets);
+		       a_higher_epoch_starting_at_sequence_zero_is_accepted_and_resets_the_history);
+	tcase_add_test(tc, a_higher_epoch_not_starting_at_sequence_zero_is_out_of_order);
+	tcase_add_test(
+	    tc, a_repeat_of_any_of_the_last_five_batches_is_a_duplicate_with_its_original_offsets);
 	tcase_add_test(tc, a_batch_older_than_the_last_five_is_out_of_order);
 	tcase_add_test(tc, a_duplicate_must_match_both_first_and_last_sequence);
 	tcase_add_test(tc, sequences_wrap_from_int32_max_to_zero);

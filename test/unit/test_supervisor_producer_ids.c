@@ -91,7 +91,8 @@ START_TEST(a_restart_never_reuses_an_id)
 			int64_t id;
 			ck_assert_int_eq(producer_ids_next(&p, &id), 0);
 			for (int j = 0; j < n; j++)
-				ck_assert_msg(seen[j] != id, "id %lld handed out twice", (long long)id);
+				ck_assert_msg(seen[j] != id, "id %lld handed out twice",
+					      (long long)id);
 			seen[n++] = id;
 		}
 	}
