@@ -42,7 +42,7 @@ void metrics_histogram_write(const struct metrics_histogram *h, const char *name
 
 /* Kafka requests per API, as the front end saw them. */
 struct metrics_requests {
-	uint64_t received[METRICS_API_KEYS + 1];		  /* fjord_requests_total */
+	uint64_t received[METRICS_API_KEYS + 1];		 /* fjord_requests_total */
 	struct metrics_histogram duration[METRICS_API_KEYS + 1]; /* read to response queued */
 };
 

@@ -137,8 +137,10 @@ START_TEST(request_series_exist_for_served_apis_and_fold_unknown_keys_into_other
 	metrics_requests_write(m, &b);
 	buf_put_u8(&b, 0);
 	ck_assert(has(&b, "fjord_requests_total{api=\"Produce\"} 2\n"));
-	ck_assert(has(&b, "fjord_request_duration_seconds_bucket{api=\"Produce\",le=\"0.0025\"} 0\n"));
-	ck_assert(has(&b, "fjord_request_duration_seconds_bucket{api=\"Produce\",le=\"0.005\"} 1\n"));
+	ck_assert(
+	    has(&b, "fjord_request_duration_seconds_bucket{api=\"Produce\",le=\"0.0025\"} 0\n"));
+	ck_assert(
+	    has(&b, "fjord_request_duration_seconds_bucket{api=\"Produce\",le=\"0.005\"} 1\n"));
 	ck_assert(has(&b, "fjord_request_duration_seconds_sum{api=\"Produce\"} 0.004000000\n"));
 	ck_assert(has(&b, "fjord_request_duration_seconds_count{api=\"Produce\"} 1\n"));
 	ck_assert(has(&b, "fjord_requests_total{api=\"CreateTopics\"} 1\n"));
@@ -258,17 +260,19 @@ static int check_exposition(const struct buf *b)
 		char name[96], kind[16];
 		if (strncmp(line, "# HELP ", 7) == 0) {
 			ck_assert_int_eq(sscanf(line + 7, "%95s", name), 1);
-			ck_assert_msg(help_for[0] == '\0', "HELP %s without TYPE after it", help_for);
+			ck_assert_msg(help_for[0] == '\0', "HELP %s without TYPE after it",
+				      help_for);
 			for (int i = 0; i < n_fams; i++)
-				ck_assert_msg(strcmp(fams[i], name) != 0, "%s declared twice", name);
+				ck_assert_msg(strcmp(fams[i], name) != 0, "%s declared twice",
+					      name);
 			ck_assert_uint_gt(strlen(line), 7 + strlen(name) + 1); /* has text */
 			snprintf(help_for, sizeof(help_for), "%s", name);
 			continue;
 		}
 		if (strncmp(line, "# TYPE ", 7) == 0) {
 			ck_assert_int_eq(sscanf(line + 7, "%95s %15s", name, kind), 2);
-			ck_assert_msg(strcmp(help_for, name) == 0, "TYPE %s not right after its HELP",
-				      name);
+			ck_assert_msg(strcmp(help_for, name) == 0,
+				      "TYPE %s not right after its HELP", name);
 			ck_assert_msg(strcmp(kind, "counter") == 0 || strcmp(kind, "gauge") == 0 ||
 					  strcmp(kind, "histogram") == 0,
 				      "%s: type %s", name, kind);
@@ -289,7 +293,8 @@ static int check_exposition(const struct buf *b)
 			if (strcmp(types[i], "histogram") == 0) {
 				size_t fl = strlen(fams[i]);
 				if (strncmp(name, fams[i], fl) == 0 &&
-				    (strcmp(name + fl, "_bucket") == 0 || strcmp(name + fl, "_sum") == 0 ||
+				    (strcmp(name + fl, "_bucket") == 0 ||
+				     strcmp(name + fl, "_sum") == 0 ||
 				     strcmp(name + fl, "_count") == 0))
 					found = i;
 			}
@@ -522,7 +527,8 @@ Suite *supervisor_metrics_suite(void)
 {
 	Suite *su = suite_create("supervisor_metrics");
 	TCase *text = tcase_create("text");
-	tcase_add_test(text, histogram_buckets_are_cumulative_with_inclusive_bounds_and_an_inf_bucket);
+	tcase_add_test(text,
+		       histogram_buckets_are_cumulative_with_inclusive_bounds_and_an_inf_bucket);
 	tcase_add_test(text, histogram_without_labels_writes_only_le_and_bare_sum_and_count);
 	tcase_add_test(text, request_series_exist_for_served_apis_and_fold_unknown_keys_into_other);
 	suite_add_tcase(su, text);
