@@ -22,6 +22,7 @@ struct drain {
 	struct event *ev;
 	int64_t started_ms;
 	int64_t last_sent_ms;
+	int64_t took_ms; /* -1 until finish() */
 };
 
 /* A local worker leading a group that has somewhere else to go: another
@@ -65,7 +66,8 @@ static int hand_over(struct sup *s, bool send)
 
 static void finish(struct drain *d, const char *how)
 {
-	log_info("drain: %s after %lld ms", how, (long long)(spawn_now_ms() - d->started_ms));
+	d->took_ms = spawn_now_ms() - d->started_ms;
+	log_info("drain: %s after %lld ms", how, (long long)d->took_ms);
 	event_del(d->ev);
 	event_base_loopexit(d->s->base, NULL);
 }
@@ -112,6 +114,7 @@ void drain_start(struct sup *s)
 		return;
 	}
 	d->s = s;
+	d->took_ms = -1;
 	d->started_ms = spawn_now_ms();
 	d->last_sent_ms = d->started_ms;
 	s->drain = d;
@@ -129,4 +132,9 @@ void drain_free(struct sup *s)
 	event_free(d->ev);
 	free(d);
 	s->drain = NULL;
+}
+
+int64_t drain_took_ms(const struct sup *s)
+{
+	return s->drain != NULL ? s->drain->took_ms : -1;
 }

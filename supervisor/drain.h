@@ -15,11 +15,18 @@
 #define DRAIN_RETRY_MS 1000
 #define DRAIN_POLL_MS 50
 
+#include <stdint.h>
+
 struct sup;
 
 /* Starts draining s (sets s->draining; a second call stops at once).
  * Stops the loop when done; s->drain is freed by drain_free. */
 void drain_start(struct sup *s);
 void drain_free(struct sup *s);
+
+/* How long a drain that waited for hand-overs ran before it stopped the
+ * loop, or -1 while it runs (or when it never had to wait). For tests and
+ * logs: it tells the drain's own stop from any other loop exit. */
+int64_t drain_took_ms(const struct sup *s);
 
 #endif
