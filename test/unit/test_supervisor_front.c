@@ -345,8 +345,9 @@ START_TEST(responses_leave_in_request_order_when_a_later_request_finishes_first)
 	struct kafka_api_versions_response av;
 	ck_assert_int_eq(kafka_api_versions_response_decode(&r, 2, &av, &a), 0);
 	ck_assert_int_eq(av.error_code, 0);
-	ck_assert_int_eq(av.n_api_keys, 5);
+	ck_assert_int_eq(av.n_api_keys, 6);
 	ck_assert_int_eq(av.api_keys[0].api_key, KAFKA_API_PRODUCE);
+	ck_assert_int_eq(av.api_keys[5].api_key, KAFKA_API_INIT_PRODUCER_ID);
 	arena_free(&a);
 }
 END_TEST
