@@ -23,6 +23,10 @@ grep -v '^%[0-9]|' "$out" | sed 's/^/  /'
 grep -Eq '^lost +0$' "$out" || fail "the summary does not show lost 0"
 grep -Eq '^replicas equal +yes$' "$out" || fail "the summary does not show equal replicas"
 grep -Eq '^result: PASS$' "$out" || fail "the drill did not print result: PASS"
+# fjord serves InitProducerId, so the drill's producer is idempotent: retries
+# after a failover must not store a record twice.
+grep -q 'idempotent producer$' "$out" || fail "the drill's producer is not idempotent"
+grep -Eq '^duplicated +0$' "$out" || fail "the idempotent producer's records were stored twice"
 kills=$(sed -n 's/^kills  *\([0-9][0-9]*\) .*/\1/p' "$out")
 [ "${kills:-0}" -ge 1 ] || fail "the drill killed nothing"
 acked=$(sed -n 's/^acknowledged  *\([0-9][0-9]*\)$/\1/p' "$out")
