@@ -25,7 +25,7 @@ import harness  # noqa: E402
 import records  # noqa: E402
 import wire  # noqa: E402
 
-PORT_BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "29600"))
+PORT_BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "29650"))
 N = int(os.environ.get("FJORD_IT_RECORDS", "10000"))
 PARTS = 4
 NODE_ID = 3
