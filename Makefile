@@ -123,7 +123,7 @@ fuzz: $(FUZZ_BINS)
 			test/fuzz/seeds-$$(basename $$f) 2>&1 | tail -n 12; done
 
 # The tests run the binaries of $(BIN) unless FJORD_BIN names others.
-integration: all
+integration: deps all
 	FJORD_BIN="$${FJORD_BIN:-$(abspath $(BIN))}" test/integration/run-all
 
 test: all unit sim fuzz integration
