@@ -379,18 +379,25 @@ int store_term(struct store *s, uint64_t index, uint64_t *term)
 	return rc;
 }
 
-/* Deletes log rows with index >= from and the offsets rows pointing at them.
- * Offsets grow with the index, so those rows are the tail of `offsets`. */
-static int truncate_from(struct store *s, uint64_t from)
+/* Deletes rows from one end of `db` while the Raft index they name lies
+ * beyond `bound`: from the back while index >= bound, or from the front while
+ * index <= bound. The index is the key in `log` and the value in `offsets`;
+ * both grow together, so the rows to delete are always a contiguous end. */
+static int delete_end(struct store *s, MDB_dbi db, bool index_in_key, bool from_front,
+		      uint64_t bound, const char *what)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
-	int rc = mdb_cursor_open(s->wtxn, s->offsets, &c);
+	MDB_cursor_op end = from_front ? MDB_FIRST : MDB_LAST;
+	int rc = mdb_cursor_open(s->wtxn, db, &c);
 	if (rc != 0)
 		return xlate(rc, "cursor");
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_LAST)) {
-		if (v.mv_size != 8 || be64_load(v.mv_data) < from)
+	for (rc = mdb_cursor_get(c, &k, &v, end); rc == 0; rc = mdb_cursor_get(c, &k, &v, end)) {
+		const MDB_val *idx = index_in_key ? &k : &v;
+		if (idx->mv_size != 8)
+			break;
+		uint64_t i = be64_load(idx->mv_data);
+		if (from_front ? i > bound : i < bound)
 			break;
 		rc = mdb_cursor_del(c, 0);
 		if (rc != 0)
@@ -398,22 +405,18 @@ static int truncate_from(struct store *s, uint64_t from)
 	}
 	mdb_cursor_close(c);
 	if (rc != 0 && rc != MDB_NOTFOUND)
-		return xlate(rc, "truncate offsets");
+		return xlate(rc, what);
+	return 0;
+}
 
-	rc = mdb_cursor_open(s->wtxn, s->log, &c);
+/* Deletes log rows with index >= from and the offsets rows pointing at them. */
+static int truncate_from(struct store *s, uint64_t from)
+{
+	int rc = delete_end(s, s->offsets, false, false, from, "truncate offsets");
+	if (rc == 0)
+		rc = delete_end(s, s->log, true, false, from, "truncate log");
 	if (rc != 0)
-		return xlate(rc, "cursor");
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_LAST)) {
-		if (k.mv_size != 8 || be64_load(k.mv_data) < from)
-			break;
-		rc = mdb_cursor_del(c, 0);
-		if (rc != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return xlate(rc, "truncate log");
+		return rc;
 	s->cur.last_index = from - 1;
 	return 0;
 }
@@ -499,38 +502,10 @@ int store_append(struct store *s, const struct store_entry *entries, size_t n)
 /* Deletes log rows first..upto and offsets rows pointing at them. */
 static int delete_prefix(struct store *s, uint64_t upto)
 {
-	MDB_cursor *c;
-	MDB_val k, v;
-	int rc = mdb_cursor_open(s->wtxn, s->offsets, &c);
-	if (rc != 0)
-		return xlate(rc, "cursor");
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) {
-		if (v.mv_size != 8 || be64_load(v.mv_data) > upto)
-			break;
-		rc = mdb_cursor_del(c, 0);
-		if (rc != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return xlate(rc, "compact offsets");
-
-	rc = mdb_cursor_open(s->wtxn, s->log, &c);
-	if (rc != 0)
-		return xlate(rc, "cursor");
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) {
-		if (k.mv_size != 8 || be64_load(k.mv_data) > upto)
-			break;
-		rc = mdb_cursor_del(c, 0);
-		if (rc != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return xlate(rc, "compact log");
-	return 0;
+	int rc = delete_end(s, s->offsets, false, true, upto, "compact offsets");
+	if (rc == 0)
+		rc = delete_end(s, s->log, true, true, upto, "compact log");
+	return rc;
 }
 
 /* Runs a deleting operation. LMDB copies pages on write, so even a delete
