@@ -1,8 +1,9 @@
-/* failover.c - who campaigns after a peer's leader worker died, and the
- * delayed backup campaigns. */
+/* failover.c - who campaigns after a peer's leader worker died or a whole
+ * peer node crashed, and the delayed backup campaigns. */
 #include "failover.h"
 
 #include <event2/event.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,8 @@ struct backup {
 struct failover {
 	struct sup *s;
 	struct backup *pending;
+	int32_t *lost; /* nodes whose loss was handled, until their channel is back */
+	int n_lost, cap_lost;
 };
 
 int32_t failover_pick(const int32_t *replicas, const bool *eligible, int n, int32_t dead_node)
@@ -48,11 +51,13 @@ static struct worker *local_candidate(struct sup *s, const char *topic, int32_t 
 	return w;
 }
 
-static void campaign(struct worker *w, const char *why)
+static bool campaign(struct worker *w, const char *why)
 {
 	struct ipc_msg m = {.type = IPC_CAMPAIGN};
-	if (link_post(w, &m) == 0)
-		log_info("worker %s/%d: asked to campaign (%s)", w->topic, (int)w->partition, why);
+	if (link_post(w, &m) != 0)
+		return false;
+	log_info("worker %s/%d: asked to campaign (%s)", w->topic, (int)w->partition, why);
+	return true;
 }
 
 /* A leader newer than the dead one is known (here or at a peer). */
@@ -86,25 +91,32 @@ static void on_backup(evutil_socket_t fd, short what, void *arg)
 	backup_free(b);
 }
 
-void failover_on_worker_died(struct failover *f, const struct peer_worker_died *d)
+/* What decide() did about one leaderless group. */
+enum outcome {
+	OUT_IGNORED,	  /* unknown group, or this node is stopping or draining */
+	OUT_NEWER_KNOWN,  /* a leader newer than the dead one is known already */
+	OUT_NO_CANDIDATE, /* no serving, caught-up local follower */
+	OUT_CAMPAIGNED,	  /* this replica was first in line and was asked to campaign */
+	OUT_BACKUP,	  /* another is first in line; a backup campaign is scheduled */
+	OUT_FAILED,	  /* out of memory, or the worker's link is down */
+};
+
+/* The rule of failover.h for the group of d, whose leader (term d->term)
+ * on node d->node is gone. first_why is logged when this replica
+ * campaigns; *pick is set to the replica first in line (-1 unknown). */
+static enum outcome decide(struct failover *f, const struct peer_worker_died *d,
+			   const char *first_why, int32_t *pick)
 {
-	if (f == NULL)
-		return;
 	struct sup *s = f->s;
+	*pick = -1;
 	const struct config_topic *t = config_topic_find(s->cfg, d->topic, strlen(d->topic));
 	if (t == NULL || d->partition >= t->partitions || s->stopping || s->draining)
-		return;
-	if (new_leader_known(s, d)) {
-		log_debug("failover %s/%d: a leader newer than term %llu is known already",
-			  d->topic, (int)d->partition, (unsigned long long)d->term);
-		return;
-	}
+		return OUT_IGNORED;
+	if (new_leader_known(s, d))
+		return OUT_NEWER_KNOWN;
 	struct worker *w = local_candidate(s, d->topic, d->partition);
-	if (w == NULL) {
-		log_debug("failover %s/%d: leader on node %d died; no caught-up local follower",
-			  d->topic, (int)d->partition, (int)d->node);
-		return;
-	}
+	if (w == NULL)
+		return OUT_NO_CANDIDATE;
 	int n_nodes = cluster_n_nodes(s->cfg);
 	int32_t reps[n_nodes];
 	bool ok[n_nodes];
@@ -121,27 +133,135 @@ void failover_on_worker_died(struct failover *f, const struct peer_worker_died *
 						 : NULL;
 		ok[i] = c != NULL && c->role == IPC_ROLE_FOLLOWER && c->caught_up;
 	}
-	int32_t pick = failover_pick(reps, ok, n, d->node);
-	if (pick == s->cfg->node.id) {
-		campaign(w, "the leader's worker died and this replica is first in line");
-		return;
-	}
+	*pick = failover_pick(reps, ok, n, d->node);
+	if (*pick == s->cfg->node.id)
+		return campaign(w, first_why) ? OUT_CAMPAIGNED : OUT_FAILED;
 	struct backup *b = calloc(1, sizeof(*b));
 	if (b == NULL)
-		return;
+		return OUT_FAILED;
 	b->f = f;
 	b->d = *d;
 	b->ev = evtimer_new(s->base, on_backup, b);
 	if (b->ev == NULL) {
 		free(b);
-		return;
+		return OUT_FAILED;
 	}
 	b->next = f->pending;
 	f->pending = b;
 	struct timeval tv = {0, FAILOVER_BACKUP_MS * 1000};
 	evtimer_add(b->ev, &tv);
-	log_debug("failover %s/%d: node %d is first in line; backing it up in %d ms", d->topic,
-		  (int)d->partition, (int)pick, FAILOVER_BACKUP_MS);
+	return OUT_BACKUP;
+}
+
+void failover_on_worker_died(struct failover *f, const struct peer_worker_died *d)
+{
+	if (f == NULL)
+		return;
+	int32_t pick;
+	switch (decide(f, d, "the leader's worker died and this replica is first in line", &pick)) {
+	case OUT_NEWER_KNOWN:
+		log_debug("failover %s/%d: a leader newer than term %llu is known already",
+			  d->topic, (int)d->partition, (unsigned long long)d->term);
+		break;
+	case OUT_NO_CANDIDATE:
+		log_debug("failover %s/%d: leader on node %d died; no caught-up local follower",
+			  d->topic, (int)d->partition, (int)d->node);
+		break;
+	case OUT_BACKUP:
+		log_debug("failover %s/%d: node %d is first in line; backing it up in %d ms",
+			  d->topic, (int)d->partition, (int)pick, FAILOVER_BACKUP_MS);
+		break;
+	default:
+		break;
+	}
+}
+
+static bool is_lost(const struct failover *f, int32_t node)
+{
+	for (int i = 0; i < f->n_lost; i++)
+		if (f->lost[i] == node)
+			return true;
+	return false;
+}
+
+int failover_on_node_lost(struct failover *f, int32_t node)
+{
+	if (f == NULL || is_lost(f, node))
+		return 0;
+	struct sup *s = f->s;
+	if (f->n_lost == f->cap_lost) {
+		int cap = f->cap_lost ? f->cap_lost * 2 : 4;
+		int32_t *v = realloc(f->lost, (size_t)cap * sizeof(*v));
+		if (v == NULL)
+			return 0;
+		f->lost = v;
+		f->cap_lost = cap;
+	}
+	f->lost[f->n_lost++] = node;
+	if (s->stopping || s->draining || node == s->cfg->node.id)
+		return 0;
+	if (s->leaders != NULL && leaders_draining(s->leaders, node, spawn_now_ms())) {
+		log_debug("failover: node %d closed its channel while draining; nothing to do",
+			  (int)node);
+		return 0;
+	}
+	int n = 0;
+	int nw = workers_count(s->workers);
+	for (int i = 0; i < nw; i++) {
+		struct worker *w = workers_at(s->workers, i);
+		struct router_leader l;
+		router_leader(s, w->topic, strlen(w->topic), w->partition, &l);
+		if (l.leader_id != node || l.leader_epoch < 0)
+			continue;
+		struct peer_worker_died d = {
+		    .node = node, .partition = w->partition, .term = (uint64_t)l.leader_epoch};
+		snprintf(d.topic, sizeof(d.topic), "%s", w->topic);
+		char why[128];
+		snprintf(why, sizeof(why),
+			 "node %d, which led term %llu, crashed and this replica is first in line",
+			 (int)node, (unsigned long long)d.term);
+		int32_t pick;
+		enum outcome o = decide(f, &d, why, &pick);
+		n++;
+		switch (o) {
+		case OUT_CAMPAIGNED: /* decide() logged it */
+			break;
+		case OUT_BACKUP:
+			log_info(
+			    "failover %s/%d: node %d, which led term %llu, crashed; node %d is "
+			    "first in line, this replica campaigns in %d ms if no leader appears",
+			    d.topic, (int)d.partition, (int)node, (unsigned long long)d.term,
+			    (int)pick, FAILOVER_BACKUP_MS);
+			break;
+		case OUT_NO_CANDIDATE:
+			log_info("failover %s/%d: node %d, which led term %llu, crashed; this "
+				 "replica is not a caught-up follower, so it waits",
+				 d.topic, (int)d.partition, (int)node, (unsigned long long)d.term);
+			break;
+		case OUT_NEWER_KNOWN:
+			log_info("failover %s/%d: node %d crashed; a leader newer than term %llu "
+				 "is known already",
+				 d.topic, (int)d.partition, (int)node, (unsigned long long)d.term);
+			break;
+		default:
+			log_info("failover %s/%d: node %d, which led term %llu, crashed; cannot "
+				 "act on it (out of memory or worker link down)",
+				 d.topic, (int)d.partition, (int)node, (unsigned long long)d.term);
+			break;
+		}
+	}
+	return n;
+}
+
+void failover_on_node_back(struct failover *f, int32_t node)
+{
+	if (f == NULL)
+		return;
+	for (int i = 0; i < f->n_lost; i++)
+		if (f->lost[i] == node) {
+			f->lost[i] = f->lost[--f->n_lost];
+			return;
+		}
 }
 
 struct failover *failover_new(struct sup *s)
@@ -158,5 +278,6 @@ void failover_free(struct failover *f)
 		return;
 	while (f->pending != NULL)
 		backup_free(f->pending);
+	free(f->lost);
 	free(f);
 }

@@ -72,6 +72,16 @@ struct peers {
 
 static void dial(struct out_link *o);
 
+/* An established channel ended because the peer's socket was closed (EOF)
+ * or reset: its process is gone, as opposed to a network that went
+ * silent (timeouts, or errors such as ETIMEDOUT and EHOSTUNREACH). */
+static bool closed_by_peer(short what, int err)
+{
+	if (what & BEV_EVENT_EOF)
+		return true;
+	return (what & BEV_EVENT_ERROR) && (err == ECONNRESET || err == EPIPE);
+}
+
 static void out_close(struct out_link *o, const char *why, bool warn)
 {
 	if (o->bev != NULL) {
@@ -183,6 +193,7 @@ static void on_out_read(struct bufferevent *bev, void *arg)
 	}
 	o->st = OUT_READY;
 	o->retry_ms = RETRY_MIN_MS;
+	failover_on_node_back(o->p->s->failover, o->node);
 	if (o->quiet)
 		log_info("peer %d: connected", (int)o->node);
 	else
@@ -222,6 +233,8 @@ static void on_out_event(struct bufferevent *bev, short what, void *arg)
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
 		char why[160];
 		int e = EVUTIL_SOCKET_ERROR();
+		if (o->st == OUT_READY && closed_by_peer(what, e))
+			failover_on_node_lost(o->p->s->failover, o->node);
 		if (what & BEV_EVENT_EOF)
 			snprintf(why, sizeof(why), "connection closed");
 		else
@@ -277,7 +290,9 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 		dial(o);
 }
 
-static void in_close(struct in_link *l, const char *why)
+/* crashed: the peer's end was closed or reset (closed_by_peer), so the
+ * groups it led fail over now, while its table still says which. */
+static void in_close(struct in_link *l, const char *why, bool crashed)
 {
 	if (l->bev == NULL)
 		return;
@@ -285,6 +300,8 @@ static void in_close(struct in_link *l, const char *why)
 	l->bev = NULL;
 	buf_reset(&l->rx);
 	log_info("peer %d: its channel to us %s; forgetting its replicas", (int)l->node, why);
+	if (crashed)
+		failover_on_node_lost(l->p->s->failover, l->node);
 	if (l->p->s->leaders != NULL)
 		leaders_forget(l->p->s->leaders, l->node);
 }
@@ -298,7 +315,7 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 		if (rc == 0)
 			return;
 		if (rc < 0) {
-			in_close(l, "sent a bad frame");
+			in_close(l, "sent a bad frame", false);
 			return;
 		}
 		int type = peer_msg_type(l->rx.data, l->rx.len);
@@ -339,12 +356,13 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 static void on_in_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct in_link *l = arg;
+	int e = EVUTIL_SOCKET_ERROR();
 	if (what & BEV_EVENT_TIMEOUT)
-		in_close(l, "went silent");
+		in_close(l, "went silent", false);
 	else if (what & BEV_EVENT_EOF)
-		in_close(l, "closed");
+		in_close(l, "closed", true);
 	else if (what & BEV_EVENT_ERROR)
-		in_close(l, "failed");
+		in_close(l, e == ECONNRESET ? "was reset" : "failed", closed_by_peer(what, e));
 }
 
 void peers_accept(struct peers *p, int fd, int32_t node)
@@ -377,6 +395,7 @@ void peers_accept(struct peers *p, int fd, int32_t node)
 	struct timeval tv = {IN_IDLE_TIMEOUT_S, 0};
 	bufferevent_set_timeouts(l->bev, &tv, NULL);
 	bufferevent_enable(l->bev, EV_READ);
+	failover_on_node_back(p->s->failover, node);
 	log_debug("peer %d: accepted its channel", (int)node);
 }
 

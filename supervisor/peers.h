@@ -7,7 +7,11 @@
  * connections are retried with backoff, 100 ms doubling to 2 s. Inbound
  * channels (accepted by raft_accept.c, which answers the hello) are only
  * read: LEADERS tables go to s->leaders, WORKER_DIED to failover.c. When
- * an inbound channel closes, that peer's table is forgotten at once.
+ * an inbound channel closes, that peer's table is forgotten at once. When
+ * an established channel in either direction ends by EOF or a connection
+ * reset (the peer's process is gone, not merely unreachable),
+ * failover_on_node_lost runs first; a channel coming up again calls
+ * failover_on_node_back.
  *
  * Every function accepts a NULL struct peers (a node without peers) and
  * then does nothing. */

@@ -1,9 +1,10 @@
 /* test_supervisor_peers.c - two supervisors in one process, on one event
  * loop, talking over loopback: the supervisor channel handshake, LEADERS
  * tables flowing both ways, WORKER_DIED turning into IPC_CAMPAIGN at the
- * first replica in line (and only there), and a closed channel making its
- * peer forget the tables. Workers are table entries; the one that must
- * campaign has a fake ipc link the test reads. */
+ * first replica in line (and only there), a closed channel making its
+ * peer forget the tables, and a crashed node (its channels closed) making
+ * the groups it led fail over the same way, once per crash. Workers are
+ * table entries; t/0's has a fake ipc link the test reads. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <event2/buffer.h>
@@ -27,6 +28,7 @@
 #include "supervisor/leaders.h"
 #include "supervisor/peers.h"
 #include "supervisor/raft_accept.h"
+#include "supervisor/router.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
 #include "supervisor/worker_link.h"
@@ -263,6 +265,163 @@ START_TEST(a_closed_channel_makes_the_peer_forget_that_nodes_replicas)
 }
 END_TEST
 
+/* Makes node index `leader` lead t/0 in `term` on every running node (the
+ * others caught-up followers) and waits until every running node knows it
+ * from its own worker and every peer's table. */
+static void lead_t0(int leader, uint64_t term)
+{
+	for (int i = 0; i < N; i++) {
+		if (sups[i].cfg == NULL)
+			continue;
+		struct worker *w = workers_find(sups[i].workers, "t", 1, 0);
+		w->status.role = i == leader ? IPC_ROLE_LEADER : IPC_ROLE_FOLLOWER;
+		w->status.term = term;
+		w->status.leader_node = leader + 1;
+		w->status.caught_up = true;
+		peers_local_changed(sups[i].peers);
+	}
+	bool known = false;
+	for (int r = 0; r < 3000 && !known; r++) {
+		pump_ms(1);
+		known = true;
+		for (int i = 0; i < N; i++) {
+			if (sups[i].cfg == NULL)
+				continue;
+			struct router_leader l;
+			router_leader(&sups[i], "t", 1, 0, &l);
+			known =
+			    known && l.leader_id == leader + 1 && l.leader_epoch == (int32_t)term;
+			for (int j = 0; j < N; j++) {
+				if (j == i || sups[j].cfg == NULL)
+					continue;
+				const struct peer_claim *c =
+				    leaders_get(sups[i].leaders, j + 1, "t", 1, 0, spawn_now_ms());
+				known = known && c != NULL && c->term == term;
+			}
+		}
+	}
+	ck_assert_msg(known, "t/0 led by node %d in term %llu is not known everywhere", leader + 1,
+		      (unsigned long long)term);
+}
+
+/* Campaign messages node i's t/0 worker received within ms. */
+static int campaigns_within(int i, int ms)
+{
+	int types[8];
+	int got = 0;
+	for (int r = 0; r < ms; r++) {
+		pump_ms(1);
+		int k = read_types(i, types, 8);
+		for (int j = 0; j < k; j++) {
+			ck_assert_int_eq(types[j], IPC_CAMPAIGN);
+			got++;
+		}
+	}
+	return got;
+}
+
+/* The replicas of t/0 in placement order, as node indexes. */
+static void t0_replicas(int *idx)
+{
+	int32_t reps[N];
+	ck_assert_int_eq(cluster_replicas(sups[0].cfg, &sups[0].cfg->topics[0], 0, reps), N);
+	for (int i = 0; i < N; i++)
+		idx[i] = reps[i] - 1;
+}
+
+START_TEST(a_crashed_leader_node_makes_the_first_caught_up_survivor_campaign_once)
+{
+	PUMP_UNTIL(all_connected());
+	ck_assert(all_connected());
+	int r[N];
+	t0_replicas(r);
+	int dead = r[0], first = r[1], second = r[2];
+	lead_t0(dead, 5);
+	/* Closing both of its channels is what the kernel does for a node
+	 * killed with -9. */
+	stop_node(dead);
+	int64_t t0 = spawn_now_ms();
+	int got = 0;
+	for (int k = 0; k < 300 && got == 0; k++)
+		got = campaigns_within(first, 1);
+	ck_assert_int_eq(got, 1);
+	ck_assert_int_lt(spawn_now_ms() - t0, 300);
+	ck_assert_int_eq(read_types(second, (int[8]){0}, 8), 0);
+	/* The backup after FAILOVER_BACKUP_MS (no newer leader appeared), and
+	 * nothing more: two closed channels are one crash. */
+	ck_assert_int_eq(campaigns_within(second, FAILOVER_BACKUP_MS + 300), 1);
+	ck_assert_int_eq(campaigns_within(first, 300), 0);
+	ck_assert_int_eq(campaigns_within(second, 1), 0);
+	/* It comes back, leads again and crashes again: that is a new loss. */
+	start_node(dead);
+	PUMP_UNTIL(all_connected());
+	ck_assert(all_connected());
+	lead_t0(dead, 7);
+	stop_node(dead);
+	ck_assert_int_eq(campaigns_within(first, 300), 1);
+	ck_assert_int_eq(campaigns_within(second, FAILOVER_BACKUP_MS + 300), 1);
+}
+END_TEST
+
+START_TEST(a_node_loss_is_handled_once_until_its_channel_is_back)
+{
+	PUMP_UNTIL(all_connected());
+	ck_assert(all_connected());
+	int r[N];
+	t0_replicas(r);
+	int dead = r[0], first = r[1];
+	lead_t0(dead, 5);
+	struct failover *f = sups[first].failover;
+	ck_assert_int_eq(failover_on_node_lost(f, dead + 1), 1);
+	ck_assert_int_eq(campaigns_within(first, 50), 1);
+	ck_assert_int_eq(failover_on_node_lost(f, dead + 1), 0);
+	ck_assert_int_eq(campaigns_within(first, 50), 0);
+	/* Another node's loss is its own: it led nothing here. */
+	ck_assert_int_eq(failover_on_node_lost(f, r[2] + 1), 0);
+	ck_assert_int_eq(campaigns_within(first, 50), 0);
+	failover_on_node_back(f, dead + 1);
+	ck_assert_int_eq(failover_on_node_lost(f, dead + 1), 1);
+	ck_assert_int_eq(campaigns_within(first, 50), 1);
+	ck_assert_int_eq(failover_on_node_lost(NULL, dead + 1), 0);
+}
+END_TEST
+
+START_TEST(a_crashed_node_that_led_nothing_here_makes_nobody_campaign)
+{
+	PUMP_UNTIL(all_connected());
+	ck_assert(all_connected());
+	int r[N];
+	t0_replicas(r);
+	/* The second replica leads t/0; the first in placement order dies. */
+	lead_t0(r[1], 5);
+	stop_node(r[0]);
+	ck_assert_int_eq(campaigns_within(r[1], FAILOVER_BACKUP_MS + 300), 0);
+	ck_assert_int_eq(campaigns_within(r[2], 1), 0);
+}
+END_TEST
+
+START_TEST(a_draining_node_closing_its_channels_makes_nobody_campaign)
+{
+	PUMP_UNTIL(all_connected());
+	ck_assert(all_connected());
+	int r[N];
+	t0_replicas(r);
+	int dead = r[0];
+	lead_t0(dead, 5);
+	sups[dead].draining = true;
+	peers_local_changed(sups[dead].peers);
+	PUMP_UNTIL(leaders_draining(sups[r[1]].leaders, dead + 1, spawn_now_ms()) &&
+		   leaders_draining(sups[r[2]].leaders, dead + 1, spawn_now_ms()));
+	ck_assert(leaders_draining(sups[r[1]].leaders, dead + 1, spawn_now_ms()));
+	ck_assert(leaders_draining(sups[r[2]].leaders, dead + 1, spawn_now_ms()));
+	stop_node(dead);
+	ck_assert_int_eq(campaigns_within(r[1], FAILOVER_BACKUP_MS + 300), 0);
+	ck_assert_int_eq(campaigns_within(r[2], 1), 0);
+	/* Its tables are gone all the same. */
+	ck_assert(!leaders_fresh(sups[r[1]].leaders, dead + 1, spawn_now_ms()));
+}
+END_TEST
+
 Suite *supervisor_peers_suite(void)
 {
 	Suite *su = suite_create("supervisor_peers");
@@ -272,6 +431,10 @@ Suite *supervisor_peers_suite(void)
 	tcase_add_test(tc, supervisors_connect_and_exchange_leaders_tables);
 	tcase_add_test(tc, worker_died_makes_only_the_first_replica_in_line_campaign);
 	tcase_add_test(tc, a_closed_channel_makes_the_peer_forget_that_nodes_replicas);
+	tcase_add_test(tc, a_crashed_leader_node_makes_the_first_caught_up_survivor_campaign_once);
+	tcase_add_test(tc, a_node_loss_is_handled_once_until_its_channel_is_back);
+	tcase_add_test(tc, a_crashed_node_that_led_nothing_here_makes_nobody_campaign);
+	tcase_add_test(tc, a_draining_node_closing_its_channels_makes_nobody_campaign);
 	suite_add_tcase(su, tc);
 	return su;
 }
