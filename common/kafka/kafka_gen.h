@@ -129,6 +129,15 @@ int kafka_request_encode(int16_t api_key, int16_t version, struct buf *b, const 
 int kafka_response_decode(int16_t api_key, int16_t version, struct reader *r, struct arena *a, void **out);
 int kafka_response_encode(int16_t api_key, int16_t version, struct buf *b, const void *m);
 
+/* Appends the body of api_key's response at version as a whole-request error:
+ * every field at its schema default (arrays empty, not null, where the field
+ * is not nullable) except the top-level ErrorCode, set to error_code. Returns
+ * 0, ERR_UNSUPPORTED (an unknown key, a version outside the schema range, or
+ * a response with no top-level ErrorCode in that version, where errors are
+ * per topic or per item only) or ERR_NOMEM; on error b may hold a partial
+ * body. */
+int kafka_error_response_encode(struct buf *b, int16_t api_key, int16_t version, int16_t error_code);
+
 /* Per message M (and per nested struct S of M, init only):
  *
  * void kafka_M_init(struct kafka_M *m)

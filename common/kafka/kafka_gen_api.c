@@ -1715,3 +1715,443 @@ int kafka_response_encode(int16_t api_key, int16_t version, struct buf *b, const
 		return ERR_UNSUPPORTED;
 	}
 }
+
+int kafka_error_response_encode(struct buf *b, int16_t api_key, int16_t version, int16_t error_code)
+{
+	switch (api_key) {
+	case 1: {
+		if (version < 7 || version > 17)
+			return ERR_UNSUPPORTED;
+		struct kafka_fetch_response m;
+		kafka_fetch_response_init(&m);
+		m.error_code = error_code;
+		return kafka_fetch_response_encode(b, version, &m);
+	}
+	case 4: {
+		if (version < 0 || version > 7)
+			return ERR_UNSUPPORTED;
+		struct kafka_leader_and_isr_response m;
+		kafka_leader_and_isr_response_init(&m);
+		m.error_code = error_code;
+		return kafka_leader_and_isr_response_encode(b, version, &m);
+	}
+	case 5: {
+		if (version < 0 || version > 4)
+			return ERR_UNSUPPORTED;
+		struct kafka_stop_replica_response m;
+		kafka_stop_replica_response_init(&m);
+		m.error_code = error_code;
+		return kafka_stop_replica_response_encode(b, version, &m);
+	}
+	case 6: {
+		if (version < 0 || version > 8)
+			return ERR_UNSUPPORTED;
+		struct kafka_update_metadata_response m;
+		kafka_update_metadata_response_init(&m);
+		m.error_code = error_code;
+		return kafka_update_metadata_response_encode(b, version, &m);
+	}
+	case 7: {
+		if (version < 0 || version > 3)
+			return ERR_UNSUPPORTED;
+		struct kafka_controlled_shutdown_response m;
+		kafka_controlled_shutdown_response_init(&m);
+		m.error_code = error_code;
+		return kafka_controlled_shutdown_response_encode(b, version, &m);
+	}
+	case 9: {
+		if (version < 2 || version > 7)
+			return ERR_UNSUPPORTED;
+		struct kafka_offset_fetch_response m;
+		kafka_offset_fetch_response_init(&m);
+		m.error_code = error_code;
+		return kafka_offset_fetch_response_encode(b, version, &m);
+	}
+	case 10: {
+		if (version < 0 || version > 3)
+			return ERR_UNSUPPORTED;
+		struct kafka_find_coordinator_response m;
+		kafka_find_coordinator_response_init(&m);
+		m.error_code = error_code;
+		return kafka_find_coordinator_response_encode(b, version, &m);
+	}
+	case 11: {
+		if (version < 0 || version > 9)
+			return ERR_UNSUPPORTED;
+		struct kafka_join_group_response m;
+		kafka_join_group_response_init(&m);
+		m.error_code = error_code;
+		return kafka_join_group_response_encode(b, version, &m);
+	}
+	case 12: {
+		if (version < 0 || version > 4)
+			return ERR_UNSUPPORTED;
+		struct kafka_heartbeat_response m;
+		kafka_heartbeat_response_init(&m);
+		m.error_code = error_code;
+		return kafka_heartbeat_response_encode(b, version, &m);
+	}
+	case 13: {
+		if (version < 0 || version > 5)
+			return ERR_UNSUPPORTED;
+		struct kafka_leave_group_response m;
+		kafka_leave_group_response_init(&m);
+		m.error_code = error_code;
+		return kafka_leave_group_response_encode(b, version, &m);
+	}
+	case 14: {
+		if (version < 0 || version > 5)
+			return ERR_UNSUPPORTED;
+		struct kafka_sync_group_response m;
+		kafka_sync_group_response_init(&m);
+		m.error_code = error_code;
+		return kafka_sync_group_response_encode(b, version, &m);
+	}
+	case 16: {
+		if (version < 0 || version > 5)
+			return ERR_UNSUPPORTED;
+		struct kafka_list_groups_response m;
+		kafka_list_groups_response_init(&m);
+		m.error_code = error_code;
+		return kafka_list_groups_response_encode(b, version, &m);
+	}
+	case 17: {
+		if (version < 0 || version > 1)
+			return ERR_UNSUPPORTED;
+		struct kafka_sasl_handshake_response m;
+		kafka_sasl_handshake_response_init(&m);
+		m.error_code = error_code;
+		return kafka_sasl_handshake_response_encode(b, version, &m);
+	}
+	case 18: {
+		if (version < 0 || version > 4)
+			return ERR_UNSUPPORTED;
+		struct kafka_api_versions_response m;
+		kafka_api_versions_response_init(&m);
+		m.error_code = error_code;
+		return kafka_api_versions_response_encode(b, version, &m);
+	}
+	case 22: {
+		if (version < 0 || version > 5)
+			return ERR_UNSUPPORTED;
+		struct kafka_init_producer_id_response m;
+		kafka_init_producer_id_response_init(&m);
+		m.error_code = error_code;
+		return kafka_init_producer_id_response_encode(b, version, &m);
+	}
+	case 24: {
+		if (version < 4 || version > 5)
+			return ERR_UNSUPPORTED;
+		struct kafka_add_partitions_to_txn_response m;
+		kafka_add_partitions_to_txn_response_init(&m);
+		m.error_code = error_code;
+		return kafka_add_partitions_to_txn_response_encode(b, version, &m);
+	}
+	case 25: {
+		if (version < 0 || version > 4)
+			return ERR_UNSUPPORTED;
+		struct kafka_add_offsets_to_txn_response m;
+		kafka_add_offsets_to_txn_response_init(&m);
+		m.error_code = error_code;
+		return kafka_add_offsets_to_txn_response_encode(b, version, &m);
+	}
+	case 26: {
+		if (version < 0 || version > 4)
+			return ERR_UNSUPPORTED;
+		struct kafka_end_txn_response m;
+		kafka_end_txn_response_init(&m);
+		m.error_code = error_code;
+		return kafka_end_txn_response_encode(b, version, &m);
+	}
+	case 29: {
+		if (version < 0 || version > 3)
+			return ERR_UNSUPPORTED;
+		struct kafka_describe_acls_response m;
+		kafka_describe_acls_response_init(&m);
+		m.error_code = error_code;
+		return kafka_describe_acls_response_encode(b, version, &m);
+	}
+	case 35: {
+		if (version < 3 || version > 4)
+			return ERR_UNSUPPORTED;
+		struct kafka_describe_log_dirs_response m;
+		kafka_describe_log_dirs_response_init(&m);
+		m.error_code = error_code;
+		return kafka_describe_log_dirs_response_encode(b, version, &m);
+	}
+	case 36: {
+		if (version < 0 || version > 2)
+			return ERR_UNSUPPORTED;
+		struct kafka_sasl_authenticate_response m;
+		kafka_sasl_authenticate_response_init(&m);
+		m.error_code = error_code;
+		return kafka_sasl_authenticate_response_encode(b, version, &m);
+	}
+	case 38: {
+		if (version < 0 || version > 3)
+			return ERR_UNSUPPORTED;
+		struct kafka_create_delegation_token_response m;
+		kafka_create_delegation_token_response_init(&m);
+		m.error_code = error_code;
+		return kafka_create_delegation_token_response_encode(b, version, &m);
+	}
+	case 39: {
+		if (version < 0 || version > 2)
+			return ERR_UNSUPPORTED;
+		struct kafka_renew_delegation_token_response m;
+		kafka_renew_delegation_token_response_init(&m);
+		m.error_code = error_code;
+		return kafka_renew_delegation_token_response_encode(b, version, &m);
+	}
+	case 40: {
+		if (version < 0 || version > 2)
+			return ERR_UNSUPPORTED;
+		struct kafka_expire_delegation_token_response m;
+		kafka_expire_delegation_token_response_init(&m);
+		m.error_code = error_code;
+		return kafka_expire_delegation_token_response_encode(b, version, &m);
+	}
+	case 41: {
+		if (version < 0 || version > 3)
+			return ERR_UNSUPPORTED;
+		struct kafka_describe_delegation_token_response m;
+		kafka_describe_delegation_token_response_init(&m);
+		m.error_code = error_code;
+		return kafka_describe_delegation_token_response_encode(b, version, &m);
+	}
+	case 43: {
+		if (version < 1 || version > 2)
+			return ERR_UNSUPPORTED;
+		struct kafka_elect_leaders_response m;
+		kafka_elect_leaders_response_init(&m);
+		m.error_code = error_code;
+		return kafka_elect_leaders_response_encode(b, version, &m);
+	}
+	case 45: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_alter_partition_reassignments_response m;
+		kafka_alter_partition_reassignments_response_init(&m);
+		m.error_code = error_code;
+		return kafka_alter_partition_reassignments_response_encode(b, version, &m);
+	}
+	case 46: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_list_partition_reassignments_response m;
+		kafka_list_partition_reassignments_response_init(&m);
+		m.error_code = error_code;
+		return kafka_list_partition_reassignments_response_encode(b, version, &m);
+	}
+	case 47: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_offset_delete_response m;
+		kafka_offset_delete_response_init(&m);
+		m.error_code = error_code;
+		return kafka_offset_delete_response_encode(b, version, &m);
+	}
+	case 48: {
+		if (version < 0 || version > 1)
+			return ERR_UNSUPPORTED;
+		struct kafka_describe_client_quotas_response m;
+		kafka_describe_client_quotas_response_init(&m);
+		m.error_code = error_code;
+		return kafka_describe_client_quotas_response_encode(b, version, &m);
+	}
+	case 50: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_describe_user_scram_credentials_response m;
+		kafka_describe_user_scram_credentials_response_init(&m);
+		m.error_code = error_code;
+		return kafka_describe_user_scram_credentials_response_encode(b, version, &m);
+	}
+	case 52: {
+		if (version < 0 || version > 1)
+			return ERR_UNSUPPORTED;
+		struct kafka_vote_response m;
+		kafka_vote_response_init(&m);
+		m.error_code = error_code;
+		return kafka_vote_response_encode(b, version, &m);
+	}
+	case 53: {
+		if (version < 0 || version > 1)
+			return ERR_UNSUPPORTED;
+		struct kafka_begin_quorum_epoch_response m;
+		kafka_begin_quorum_epoch_response_init(&m);
+		m.error_code = error_code;
+		return kafka_begin_quorum_epoch_response_encode(b, version, &m);
+	}
+	case 54: {
+		if (version < 0 || version > 1)
+			return ERR_UNSUPPORTED;
+		struct kafka_end_quorum_epoch_response m;
+		kafka_end_quorum_epoch_response_init(&m);
+		m.error_code = error_code;
+		return kafka_end_quorum_epoch_response_encode(b, version, &m);
+	}
+	case 55: {
+		if (version < 0 || version > 2)
+			return ERR_UNSUPPORTED;
+		struct kafka_describe_quorum_response m;
+		kafka_describe_quorum_response_init(&m);
+		m.error_code = error_code;
+		return kafka_describe_quorum_response_encode(b, version, &m);
+	}
+	case 56: {
+		if (version < 0 || version > 3)
+			return ERR_UNSUPPORTED;
+		struct kafka_alter_partition_response m;
+		kafka_alter_partition_response_init(&m);
+		m.error_code = error_code;
+		return kafka_alter_partition_response_encode(b, version, &m);
+	}
+	case 57: {
+		if (version < 0 || version > 2)
+			return ERR_UNSUPPORTED;
+		struct kafka_update_features_response m;
+		kafka_update_features_response_init(&m);
+		m.error_code = error_code;
+		return kafka_update_features_response_encode(b, version, &m);
+	}
+	case 58: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_envelope_response m;
+		kafka_envelope_response_init(&m);
+		m.error_code = error_code;
+		return kafka_envelope_response_encode(b, version, &m);
+	}
+	case 59: {
+		if (version < 0 || version > 1)
+			return ERR_UNSUPPORTED;
+		struct kafka_fetch_snapshot_response m;
+		kafka_fetch_snapshot_response_init(&m);
+		m.error_code = error_code;
+		return kafka_fetch_snapshot_response_encode(b, version, &m);
+	}
+	case 60: {
+		if (version < 0 || version > 1)
+			return ERR_UNSUPPORTED;
+		struct kafka_describe_cluster_response m;
+		kafka_describe_cluster_response_init(&m);
+		m.error_code = error_code;
+		return kafka_describe_cluster_response_encode(b, version, &m);
+	}
+	case 62: {
+		if (version < 0 || version > 4)
+			return ERR_UNSUPPORTED;
+		struct kafka_broker_registration_response m;
+		kafka_broker_registration_response_init(&m);
+		m.error_code = error_code;
+		return kafka_broker_registration_response_encode(b, version, &m);
+	}
+	case 63: {
+		if (version < 0 || version > 1)
+			return ERR_UNSUPPORTED;
+		struct kafka_broker_heartbeat_response m;
+		kafka_broker_heartbeat_response_init(&m);
+		m.error_code = error_code;
+		return kafka_broker_heartbeat_response_encode(b, version, &m);
+	}
+	case 64: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_unregister_broker_response m;
+		kafka_unregister_broker_response_init(&m);
+		m.error_code = error_code;
+		return kafka_unregister_broker_response_encode(b, version, &m);
+	}
+	case 66: {
+		if (version < 0 || version > 1)
+			return ERR_UNSUPPORTED;
+		struct kafka_list_transactions_response m;
+		kafka_list_transactions_response_init(&m);
+		m.error_code = error_code;
+		return kafka_list_transactions_response_encode(b, version, &m);
+	}
+	case 67: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_allocate_producer_ids_response m;
+		kafka_allocate_producer_ids_response_init(&m);
+		m.error_code = error_code;
+		return kafka_allocate_producer_ids_response_encode(b, version, &m);
+	}
+	case 68: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_consumer_group_heartbeat_response m;
+		kafka_consumer_group_heartbeat_response_init(&m);
+		m.error_code = error_code;
+		return kafka_consumer_group_heartbeat_response_encode(b, version, &m);
+	}
+	case 70: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_controller_registration_response m;
+		kafka_controller_registration_response_init(&m);
+		m.error_code = error_code;
+		return kafka_controller_registration_response_encode(b, version, &m);
+	}
+	case 71: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_get_telemetry_subscriptions_response m;
+		kafka_get_telemetry_subscriptions_response_init(&m);
+		m.error_code = error_code;
+		return kafka_get_telemetry_subscriptions_response_encode(b, version, &m);
+	}
+	case 72: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_push_telemetry_response m;
+		kafka_push_telemetry_response_init(&m);
+		m.error_code = error_code;
+		return kafka_push_telemetry_response_encode(b, version, &m);
+	}
+	case 73: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_assign_replicas_to_dirs_response m;
+		kafka_assign_replicas_to_dirs_response_init(&m);
+		m.error_code = error_code;
+		return kafka_assign_replicas_to_dirs_response_encode(b, version, &m);
+	}
+	case 74: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_list_client_metrics_resources_response m;
+		kafka_list_client_metrics_resources_response_init(&m);
+		m.error_code = error_code;
+		return kafka_list_client_metrics_resources_response_encode(b, version, &m);
+	}
+	case 80: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_add_raft_voter_response m;
+		kafka_add_raft_voter_response_init(&m);
+		m.error_code = error_code;
+		return kafka_add_raft_voter_response_encode(b, version, &m);
+	}
+	case 81: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_remove_raft_voter_response m;
+		kafka_remove_raft_voter_response_init(&m);
+		m.error_code = error_code;
+		return kafka_remove_raft_voter_response_encode(b, version, &m);
+	}
+	case 82: {
+		if (version < 0 || version > 0)
+			return ERR_UNSUPPORTED;
+		struct kafka_update_raft_voter_response m;
+		kafka_update_raft_voter_response_init(&m);
+		m.error_code = error_code;
+		return kafka_update_raft_voter_response_encode(b, version, &m);
+	}
+	default:
+		return ERR_UNSUPPORTED; /* no top-level ErrorCode */
+	}
+}

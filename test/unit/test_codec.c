@@ -16,6 +16,7 @@
 #include "common/kafka/kafka_header.h"
 #include "common/kafka/kafka_served.h"
 #include "common/kafka/kafka_wire.h"
+#include "common/kafka/kerr.h"
 
 #include "codec_golden.h"
 
@@ -893,6 +894,176 @@ START_TEST(string_views_compare_and_convert_nulls)
 }
 END_TEST
 
+/* ---- whole-request error responses */
+
+/* Encodes the error response of api_key/version into a fresh buffer and
+ * decodes it back with the generated decoder, which must consume it all. */
+static void *error_response_round_trip(struct arena *a, int16_t api_key, int16_t version)
+{
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(kafka_error_response_encode(&b, api_key, version, KERR_UNSUPPORTED_VERSION), 0);
+	ck_assert_uint_gt(b.len, 0);
+	uint8_t *copy = arena_alloc(a, b.len);
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, b.data, b.len);
+	struct reader r;
+	reader_init(&r, copy, b.len);
+	void *out = NULL;
+	ck_assert_int_eq(kafka_response_decode(api_key, version, &r, a, &out), 0);
+	ck_assert_uint_eq(reader_left(&r), 0);
+	buf_free(&b);
+	return out;
+}
+
+START_TEST(find_coordinator_error_response_carries_the_code_in_v0_to_v3_only)
+{
+	struct arena a;
+	arena_init(&a);
+	for (int16_t v = 0; v <= 3; v++) {
+		struct kafka_find_coordinator_response *m =
+		    error_response_round_trip(&a, KAFKA_API_FIND_COORDINATOR, v);
+		ck_assert_int_eq(m->error_code, 35);
+		ck_assert_int_eq(m->throttle_time_ms, 0);
+		ck_assert_int_eq(m->node_id, 0);
+		ck_assert_int_eq(m->host.len, 0);
+		ck_assert_int_eq(m->port, 0);
+		ck_assert_int_eq(m->error_message.len, 0);
+		ck_assert_int_eq(m->n_coordinators, 0);
+	}
+	/* v4+ has only per-coordinator error codes: the caller must close */
+	struct buf b;
+	buf_init(&b);
+	for (int16_t v = 4; v <= 6; v++)
+		ck_assert_int_eq(kafka_error_response_encode(&b, KAFKA_API_FIND_COORDINATOR, v, 35),
+				 ERR_UNSUPPORTED);
+	ck_assert_int_eq(kafka_error_response_encode(&b, KAFKA_API_FIND_COORDINATOR, 7, 35),
+			 ERR_UNSUPPORTED);
+	ck_assert_int_eq(kafka_error_response_encode(&b, KAFKA_API_FIND_COORDINATOR, -1, 35),
+			 ERR_UNSUPPORTED);
+	ck_assert_uint_eq(b.len, 0);
+	buf_free(&b);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(join_group_error_response_has_defaults_in_classic_and_flexible_versions)
+{
+	struct arena a;
+	arena_init(&a);
+	int16_t versions[] = {0, 7};
+	for (size_t i = 0; i < 2; i++) {
+		struct kafka_join_group_response *m =
+		    error_response_round_trip(&a, KAFKA_API_JOIN_GROUP, versions[i]);
+		ck_assert_int_eq(m->error_code, 35);
+		ck_assert_int_eq(m->throttle_time_ms, 0);
+		ck_assert_int_eq(m->generation_id, -1);
+		ck_assert_int_eq(m->protocol_type.len, -1);
+		ck_assert_int_eq(m->protocol_name.len, 0);
+		ck_assert_int_eq(m->leader.len, 0);
+		ck_assert_int_eq(m->member_id.len, 0);
+		ck_assert(!m->skip_assignment);
+		ck_assert_int_eq(m->n_members, 0);
+	}
+	/* v0 is classic: 2 + 4 + 2 + 2 + 2 + 4 bytes */
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(kafka_error_response_encode(&b, KAFKA_API_JOIN_GROUP, 0, 35), 0);
+	const uint8_t v0[] = {0, 35, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+	ck_assert_uint_eq(b.len, sizeof(v0));
+	ck_assert_mem_eq(b.data, v0, sizeof(v0));
+	buf_free(&b);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(heartbeat_and_describe_cluster_error_responses_decode_to_defaults)
+{
+	struct arena a;
+	arena_init(&a);
+	struct kafka_heartbeat_response *h = error_response_round_trip(&a, KAFKA_API_HEARTBEAT, 4);
+	ck_assert_int_eq(h->error_code, 35);
+	ck_assert_int_eq(h->throttle_time_ms, 0);
+	struct buf b;
+	buf_init(&b);
+	/* v4 is flexible: throttle, error code, empty tag section */
+	ck_assert_int_eq(kafka_error_response_encode(&b, KAFKA_API_HEARTBEAT, 4, 35), 0);
+	const uint8_t hb[] = {0, 0, 0, 0, 0, 35, 0};
+	ck_assert_uint_eq(b.len, sizeof(hb));
+	ck_assert_mem_eq(b.data, hb, sizeof(hb));
+	buf_free(&b);
+
+	struct kafka_describe_cluster_response *d =
+	    error_response_round_trip(&a, KAFKA_API_DESCRIBE_CLUSTER, 0);
+	ck_assert_int_eq(d->error_code, 35);
+	ck_assert_int_eq(d->throttle_time_ms, 0);
+	ck_assert_int_eq(d->error_message.len, -1);
+	ck_assert_int_eq(d->cluster_id.len, 0);
+	ck_assert_int_eq(d->controller_id, -1);
+	ck_assert_int_eq(d->n_brokers, 0);
+	ck_assert_int_eq(d->cluster_authorized_operations, INT32_MIN);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(apis_with_per_item_errors_only_have_no_error_response)
+{
+	struct buf b;
+	buf_init(&b);
+	for (int16_t v = 0; v <= 7; v++)
+		ck_assert_int_eq(kafka_error_response_encode(&b, KAFKA_API_CREATE_TOPICS, v, 35),
+				 ERR_UNSUPPORTED);
+	for (int16_t v = 0; v <= 12; v++)
+		ck_assert_int_eq(kafka_error_response_encode(&b, KAFKA_API_METADATA, v, 35),
+				 ERR_UNSUPPORTED);
+	for (int16_t v = 0; v <= 11; v++)
+		ck_assert_int_eq(kafka_error_response_encode(&b, KAFKA_API_PRODUCE, v, 35),
+				 ERR_UNSUPPORTED);
+	ck_assert_int_eq(kafka_error_response_encode(&b, 999, 0, 35), ERR_UNSUPPORTED);
+	ck_assert_int_eq(kafka_error_response_encode(&b, KAFKA_API_SHARE_FETCH, 0, 35),
+			 ERR_UNSUPPORTED);
+	ck_assert_uint_eq(b.len, 0);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(every_error_response_either_encodes_and_decodes_or_is_unsupported)
+{
+	int answered = 0, refused = 0;
+	for (int16_t key = 0; key < 100; key++) {
+		const struct kafka_api_info *info = kafka_api_lookup(key);
+		if (info == NULL)
+			continue;
+		for (int16_t v = info->min_version; v <= info->max_version; v++) {
+			struct buf b;
+			buf_init(&b);
+			int rc = kafka_error_response_encode(&b, key, v, 35);
+			if (rc == ERR_UNSUPPORTED) {
+				ck_assert_uint_eq(b.len, 0);
+				refused++;
+			} else {
+				ck_assert_msg(rc == 0, "api %d v%d: %d", key, v, rc);
+				struct arena a;
+				arena_init(&a);
+				void *m = error_response_round_trip(&a, key, v);
+				/* decode then encode gives the same bytes back */
+				struct buf again;
+				buf_init(&again);
+				ck_assert_int_eq(kafka_response_encode(key, v, &again, m), 0);
+				ck_assert_uint_eq(again.len, b.len);
+				ck_assert_mem_eq(again.data, b.data, b.len);
+				buf_free(&again);
+				arena_free(&a);
+				answered++;
+			}
+			buf_free(&b);
+		}
+	}
+	ck_assert_int_gt(answered, 100);
+	ck_assert_int_gt(refused, 50);
+}
+END_TEST
+
 static Suite *codec_suite(void)
 {
 	Suite *s = suite_create("codec");
@@ -935,6 +1106,11 @@ static Suite *codec_suite(void)
 	tcase_add_test(t, api_table_matches_the_schemas);
 	tcase_add_test(t, served_versions_are_the_contract_and_within_the_schemas);
 	tcase_add_test(t, string_views_compare_and_convert_nulls);
+	tcase_add_test(t, find_coordinator_error_response_carries_the_code_in_v0_to_v3_only);
+	tcase_add_test(t, join_group_error_response_has_defaults_in_classic_and_flexible_versions);
+	tcase_add_test(t, heartbeat_and_describe_cluster_error_responses_decode_to_defaults);
+	tcase_add_test(t, apis_with_per_item_errors_only_have_no_error_response);
+	tcase_add_test(t, every_error_response_either_encodes_and_decodes_or_is_unsupported);
 	suite_add_tcase(s, t);
 	return s;
 }
