@@ -2,11 +2,13 @@
  *
  * Reads "4-byte size + request" frames, refusing a size outside
  * [8, socket_request_max_bytes] before allocating anything; decodes the
- * request header with the codec and hands the request to its API handler.
- * Responses leave in request order through a respq. Backpressure: reading
- * stops while too many requests are in flight or the output buffer is above
- * a high watermark, and resumes from an event (never recursively) once both
- * have gone down. A garbled request closes this connection only. */
+ * request header with the codec and hands the request to its API handler;
+ * an API without one is answered UNSUPPORTED_VERSION where its response has
+ * a top-level error code. Responses leave in request order through a respq.
+ * Backpressure: reading stops while too many requests are in flight or the
+ * output buffer is above a high watermark, and resumes from an event (never
+ * recursively) once both have gone down. A garbled request closes this
+ * connection only. */
 #include "kafka_conn.h"
 
 #include <arpa/inet.h>
@@ -24,6 +26,7 @@
 #include "common/kafka/kafka_gen.h"
 #include "common/kafka/kafka_header.h"
 #include "common/kafka/kafka_served.h"
+#include "common/kafka/kerr.h"
 #include "common/log.h"
 #include "supervisor/api_versions.h"
 #include "supervisor/fetch.h"
@@ -254,6 +257,34 @@ static handler_fn handler_for(int16_t api_key)
 	return NULL;
 }
 
+/* An API the schemas know but fjord does not serve (group coordination,
+ * admin): a client that asks anyway gets UNSUPPORTED_VERSION in that API's
+ * own response, in order, and the connection stays usable. A response with
+ * no top-level error code (errors per topic or item only) cannot say that,
+ * so that connection is closed as for a garbled request. The body is not
+ * read: the answer does not depend on it. */
+static void answer_not_served(struct kreq *r, const struct kafka_api_info *info)
+{
+	struct buf b;
+	buf_init(&b);
+	kreq_response_begin(r, &b);
+	int rc = kafka_error_response_encode(&b, r->api_key, r->api_version,
+					     KERR_UNSUPPORTED_VERSION);
+	if (rc == ERR_UNSUPPORTED) {
+		buf_free(&b);
+		kreq_fail(r, "API not served");
+		return;
+	}
+	if (rc != 0) {
+		buf_free(&b);
+		kreq_fail(r, "out of memory encoding the response");
+		return;
+	}
+	log_debug("kafka: API %s v%d not served: answered UNSUPPORTED_VERSION to %s", info->name,
+		  r->api_version, r->conn->peer);
+	kreq_respond(r, &b);
+}
+
 /* Decodes the header of r and runs its handler. */
 static void dispatch(struct kconn *c, struct kreq *r)
 {
@@ -280,10 +311,6 @@ static void dispatch(struct kconn *c, struct kreq *r)
 		kreq_fail(r, "unknown API key");
 		return;
 	}
-	if (h == NULL) {
-		kreq_fail(r, "API not served");
-		return;
-	}
 	if (r->api_version < info->min_version || r->api_version > info->max_version) {
 		kreq_fail(r, "API version unknown to the protocol schemas");
 		return;
@@ -293,6 +320,10 @@ static void dispatch(struct kconn *c, struct kreq *r)
 	reader_init(&rd, r->raw.data, r->raw.len);
 	if (kafka_request_header_read(&rd, &hdr, &r->arena) != 0) {
 		kreq_fail(r, "garbled request header");
+		return;
+	}
+	if (h == NULL) {
+		answer_not_served(r, info);
 		return;
 	}
 	r->served = kafka_served_has(r->api_key, r->api_version);

@@ -641,6 +641,69 @@ START_TEST(an_api_key_nobody_serves_closes_the_connection)
 }
 END_TEST
 
+START_TEST(an_unserved_api_gets_unsupported_version_in_order_and_the_connection_stays)
+{
+	int32_t c1 = send_produce(9, 1, "t", 0);
+	struct kafka_join_group_request jg;
+	kafka_join_group_request_init(&jg);
+	jg.group_id = kafka_str_from("g");
+	jg.session_timeout_ms = 10000;
+	jg.rebalance_timeout_ms = 10000;
+	jg.protocol_type = kafka_str_from("consumer");
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_join_group_request_encode(&body, 5, &jg), 0);
+	int32_t c2 = send_request(KAFKA_API_JOIN_GROUP, 5, &body);
+	buf_free(&body);
+	int32_t c3 = send_metadata(9, "t");
+	PUMP_UNTIL(fakes[0].n_msgs == 1);
+	ck_assert_int_eq(fakes[0].n_msgs, 1);
+	pump_a_little();
+	/* The JoinGroup answer is ready at once but waits behind the produce. */
+	ck_assert_int_eq(responses_ready(), 0);
+	ck_assert(!client_closed());
+	answer_produce(0, 0, 0, 7);
+	PUMP_UNTIL(responses_ready() == 3);
+	ck_assert_int_eq(responses_ready(), 3);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_produce_response pr = take_produce(9, c1, &a);
+	ck_assert_int_eq(pr.responses[0].partition_responses[0].base_offset, 7);
+	struct reader r = take_response(KAFKA_API_JOIN_GROUP, 5, c2);
+	struct kafka_join_group_response jr;
+	ck_assert_int_eq(kafka_join_group_response_decode(&r, 5, &jr, &a), 0);
+	ck_assert_uint_eq(reader_left(&r), 0);
+	ck_assert_int_eq(jr.error_code, KERR_UNSUPPORTED_VERSION);
+	ck_assert_int_eq(jr.throttle_time_ms, 0);
+	ck_assert_int_eq(jr.generation_id, -1);
+	ck_assert_int_eq(jr.member_id.len, 0);
+	ck_assert_int_eq(jr.n_members, 0);
+	r = take_response(KAFKA_API_METADATA, 9, c3);
+	struct kafka_metadata_response mr;
+	ck_assert_int_eq(kafka_metadata_response_decode(&r, 9, &mr, &a), 0);
+	ck_assert_int_eq(mr.n_topics, 1);
+	ck_assert(kafka_str_eq(mr.topics[0].name, "t"));
+	ck_assert(!client_closed());
+	ck_assert_int_eq(s.n_connections, 1);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(an_unserved_api_with_only_per_topic_errors_closes_the_connection)
+{
+	struct kafka_create_topics_request ct;
+	kafka_create_topics_request_init(&ct);
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_create_topics_request_encode(&body, 4, &ct), 0);
+	send_request(KAFKA_API_CREATE_TOPICS, 4, &body);
+	buf_free(&body);
+	PUMP_UNTIL(client_closed());
+	ck_assert(client_closed());
+	ck_assert_int_eq(responses_ready(), 0);
+}
+END_TEST
+
 START_TEST(reading_pauses_at_the_in_flight_limit_and_resumes)
 {
 	for (int i = 0; i < 110; i++)
@@ -803,6 +866,8 @@ static Suite *supervisor_front_suite(void)
 	tcase_add_test(tc, an_oversized_or_negative_frame_closes_the_connection);
 	tcase_add_test(tc, garbled_requests_and_unknown_api_keys_close_the_connection);
 	tcase_add_test(tc, an_api_key_nobody_serves_closes_the_connection);
+	tcase_add_test(tc, an_unserved_api_gets_unsupported_version_in_order_and_the_connection_stays);
+	tcase_add_test(tc, an_unserved_api_with_only_per_topic_errors_closes_the_connection);
 	tcase_add_test(tc, reading_pauses_at_the_in_flight_limit_and_resumes);
 	tcase_add_test(tc, metadata_reports_leaders_epochs_and_unknown_topics);
 	tcase_add_test(tc, topic_ids_are_stable_distinct_and_never_zero);
