@@ -2,8 +2,9 @@
 """test_bad_input.py - bad input gets a clear Kafka error or closes only the
 offending connection, and never disturbs other clients or loses data:
 oversized and negative frame sizes, unsupported API keys and versions (with
-ApiVersions' v0 error layout), unknown topics, a batch with a bad CRC, and
-truncated or garbled requests."""
+ApiVersions' v0 error layout), an API fjord does not serve (answered
+UNSUPPORTED_VERSION), unknown topics, a batch with a bad CRC, and truncated
+or garbled requests."""
 import os
 import struct
 import sys
@@ -70,6 +71,27 @@ def test():
         c = wire.Conn(node.port)
         res = wire.list_offsets(c, TOPIC, 0, -1, version=0)
         assert res == [(TOPIC, 0, UNSUPPORTED_VERSION, [])], res
+        c.close()
+
+        # An API the schemas know but fjord does not serve (FindCoordinator
+        # v1: key "g", key_type 0): its own response layout with
+        # UNSUPPORTED_VERSION and defaults, and the connection stays usable.
+        c = wire.Conn(node.port)
+        corr = c.request(10, 1, wire.s16("g") + struct.pack(">b", 0))
+        resp = c.recv_frame()
+        assert resp is not None, "FindCoordinator v1 closed the connection"
+        r = wire.Reader(resp)
+        assert r.take("i") == corr
+        assert r.take("i") == 0, "throttle_time_ms"
+        assert r.take("h") == UNSUPPORTED_VERSION
+        assert r.string() == "", "error_message"
+        assert r.take("i") == 0, "node_id"
+        assert r.string() == "", "host"
+        assert r.take("i") == 0, "port"
+        assert r.left() == 0, "trailing bytes after the FindCoordinator v1 body: %r" % resp
+        brokers, topics = wire.metadata_v1(c, [TOPIC])
+        assert brokers == [(1, "127.0.0.1", node.port)], brokers
+        assert topics[0][0] == TOPIC and topics[0][1] == 0, topics
         c.close()
 
         # An API key nobody serves: the connection is closed, others unaffected.
