@@ -268,8 +268,8 @@ static void answer_not_served(struct kreq *r, const struct kafka_api_info *info)
 	struct buf b;
 	buf_init(&b);
 	kreq_response_begin(r, &b);
-	int rc = kafka_error_response_encode(&b, r->api_key, r->api_version,
-					     KERR_UNSUPPORTED_VERSION);
+	int rc =
+	    kafka_error_response_encode(&b, r->api_key, r->api_version, KERR_UNSUPPORTED_VERSION);
 	if (rc == ERR_UNSUPPORTED) {
 		buf_free(&b);
 		kreq_fail(r, "API not served");

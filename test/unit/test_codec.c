@@ -902,7 +902,8 @@ static void *error_response_round_trip(struct arena *a, int16_t api_key, int16_t
 {
 	struct buf b;
 	buf_init(&b);
-	ck_assert_int_eq(kafka_error_response_encode(&b, api_key, version, KERR_UNSUPPORTED_VERSION), 0);
+	ck_assert_int_eq(
+	    kafka_error_response_encode(&b, api_key, version, KERR_UNSUPPORTED_VERSION), 0);
 	ck_assert_uint_gt(b.len, 0);
 	uint8_t *copy = arena_alloc(a, b.len);
 	ck_assert_ptr_nonnull(copy);

@@ -866,7 +866,8 @@ static Suite *supervisor_front_suite(void)
 	tcase_add_test(tc, an_oversized_or_negative_frame_closes_the_connection);
 	tcase_add_test(tc, garbled_requests_and_unknown_api_keys_close_the_connection);
 	tcase_add_test(tc, an_api_key_nobody_serves_closes_the_connection);
-	tcase_add_test(tc, an_unserved_api_gets_unsupported_version_in_order_and_the_connection_stays);
+	tcase_add_test(tc,
+		       an_unserved_api_gets_unsupported_version_in_order_and_the_connection_stays);
 	tcase_add_test(tc, an_unserved_api_with_only_per_topic_errors_closes_the_connection);
 	tcase_add_test(tc, reading_pauses_at_the_in_flight_limit_and_resumes);
 	tcase_add_test(tc, metadata_reports_leaders_epochs_and_unknown_topics);
