@@ -4,15 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint64_t fnv1a(uint64_t h, const void *p, size_t len)
-{
-	const unsigned char *s = p;
-	for (size_t i = 0; i < len; i++) {
-		h ^= s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
+#include "common/fnv.h"
 
 /* splitmix64's finaliser: spreads FNV's weak low-entropy inputs. */
 static uint64_t mix(uint64_t z)
@@ -24,8 +16,8 @@ static uint64_t mix(uint64_t z)
 
 static void hash128(const char *domain, const void *p, size_t len, uint8_t out[16])
 {
-	uint64_t a = fnv1a(fnv1a(1469598103934665603ULL, domain, strlen(domain)), p, len);
-	uint64_t b = fnv1a(fnv1a(0x84222325cbf29ce4ULL, p, len), domain, strlen(domain));
+	uint64_t a = fnv1a64(fnv1a64(FNV64_OFFSET, domain, strlen(domain)), p, len);
+	uint64_t b = fnv1a64(fnv1a64(0x84222325cbf29ce4ULL, p, len), domain, strlen(domain));
 	a = mix(a);
 	b = mix(b ^ a);
 	for (int i = 0; i < 8; i++) {
@@ -72,7 +64,7 @@ void ids_cluster_id(const struct config *c, char *out, size_t out_len)
 		/* Peers are sorted by id, so every node hashes the same list. */
 		for (int i = 0; i < c->n_peers; i++) {
 			int n = snprintf(input, sizeof(input), "%d,", (int)c->peers[i].id);
-			acc = fnv1a(acc ? acc : 1469598103934665603ULL, input, (size_t)n);
+			acc = fnv1a64(acc ? acc : FNV64_OFFSET, input, (size_t)n);
 		}
 		hash128("fjord-cluster-id", &acc, sizeof(acc), h);
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/fnv.h"
 
 struct node_table {
 	int32_t node;
@@ -23,18 +24,6 @@ struct leaders {
 	struct node_table *v;
 	int n, cap;
 };
-
-static uint64_t key_hash(const char *name, size_t len, int32_t partition)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)name[i];
-		h *= 1099511628211ULL;
-	}
-	h ^= (uint32_t)partition;
-	h *= 1099511628211ULL;
-	return h ^ (h >> 29);
-}
 
 struct leaders *leaders_new(void) { return calloc(1, sizeof(struct leaders)); }
 
@@ -96,7 +85,7 @@ int leaders_replace(struct leaders *l, int32_t node, bool draining, struct peer_
 	}
 	memset(index, 0xff, cap * sizeof(*index)); /* all -1 */
 	for (int i = 0; i < n; i++) {
-		size_t s = key_hash(claims[i].topic, strlen(claims[i].topic), claims[i].partition) &
+		size_t s = fnv_partition_key(claims[i].topic, strlen(claims[i].topic), claims[i].partition) &
 			   (cap - 1);
 		while (index[s] >= 0)
 			s = (s + 1) & (cap - 1);
@@ -137,7 +126,7 @@ const struct peer_claim *leaders_get(const struct leaders *l, int32_t node, cons
 		return NULL;
 	const struct node_table *t = find(l, node);
 	size_t mask = t->index_cap - 1;
-	size_t s = key_hash(topic, len, partition) & mask;
+	size_t s = fnv_partition_key(topic, len, partition) & mask;
 	while (t->index[s] >= 0) {
 		const struct peer_claim *c = &t->claims[t->index[s]];
 		if (c->partition == partition && strlen(c->topic) == len &&

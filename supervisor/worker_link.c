@@ -183,6 +183,18 @@ void link_discard(struct worker *w)
 	}
 }
 
+/* Encodes m and queues it as one frame on the worker's socketpair. */
+static int send_frame(struct worker *w, const struct ipc_msg *m)
+{
+	struct buf b;
+	buf_init(&b);
+	int rc = ipc_encode(m, &b);
+	if (rc == 0)
+		rc = frame_push(bufferevent_get_output(w->bev), b.data, b.len);
+	buf_free(&b);
+	return rc;
+}
+
 int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_result_cb cb,
 	      void *ctx, int idx, uint64_t *req_id)
 {
@@ -206,12 +218,7 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 		free(p);
 		return ERR_INVALID;
 	}
-	struct buf b;
-	buf_init(&b);
-	int rc = ipc_encode(m, &b);
-	if (rc == 0)
-		rc = frame_push(bufferevent_get_output(w->bev), b.data, b.len);
-	buf_free(&b);
+	int rc = send_frame(w, m);
 	if (rc != 0) {
 		free(p);
 		return rc;
@@ -240,13 +247,7 @@ int link_post(struct worker *w, const struct ipc_msg *m)
 		return ERR_INVALID;
 	if (w->bev == NULL)
 		return ERR_NOTLEADER;
-	struct buf b;
-	buf_init(&b);
-	int rc = ipc_encode(m, &b);
-	if (rc == 0)
-		rc = frame_push(bufferevent_get_output(w->bev), b.data, b.len);
-	buf_free(&b);
-	return rc;
+	return send_frame(w, m);
 }
 
 void link_cancel_fetch(struct worker *w, uint64_t req_id)

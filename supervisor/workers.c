@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/fnv.h"
 #include "common/kafka/kerr.h"
 #include "common/log.h"
 #include "supervisor/peers.h"
@@ -51,22 +52,10 @@ const char *worker_state_name(enum worker_state st)
 	return "?";
 }
 
-static uint64_t key_hash(const char *name, size_t len, int32_t partition)
-{
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)name[i];
-		h *= 1099511628211ULL;
-	}
-	h ^= (uint32_t)partition;
-	h *= 1099511628211ULL;
-	return h ^ (h >> 29);
-}
-
 static int index_insert(int *index, size_t cap, struct worker *w, int pos)
 {
 	size_t mask = cap - 1;
-	size_t i = key_hash(w->topic, strlen(w->topic), w->partition) & mask;
+	size_t i = fnv_partition_key(w->topic, strlen(w->topic), w->partition) & mask;
 	while (index[i] >= 0)
 		i = (i + 1) & mask;
 	index[i] = pos;
@@ -93,7 +82,7 @@ struct worker *workers_find(struct workers *ws, const char *name, size_t len, in
 	if (ws->index_cap == 0)
 		return NULL;
 	size_t mask = ws->index_cap - 1;
-	size_t i = key_hash(name, len, partition) & mask;
+	size_t i = fnv_partition_key(name, len, partition) & mask;
 	while (ws->index[i] >= 0) {
 		struct worker *w = ws->v[ws->index[i]];
 		if (w->partition == partition && strlen(w->topic) == len &&

@@ -119,6 +119,21 @@ static void rd_end(struct store *s, MDB_txn *t)
 		mdb_txn_reset(s->rtxn);
 }
 
+/* rd_begin plus a cursor on db; on success the caller closes the cursor and
+ * calls rd_end. */
+static int rd_cursor(struct store *s, MDB_dbi db, MDB_txn **t, MDB_cursor **c)
+{
+	int rc = rd_begin(s, t);
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_open(*t, db, c);
+	if (rc != 0) {
+		rd_end(s, *t);
+		return xlate(rc, "cursor");
+	}
+	return 0;
+}
+
 /* Ends a failed batch: aborts its txn, rolls the view back and remembers the
  * error for the rest of the batch. Returns err. */
 static int batch_fail(struct store *s, int err)
@@ -634,15 +649,10 @@ int store_scan(struct store *s, uint64_t lo, uint64_t hi, store_scan_cb cb, void
 	if (lo >= hi || lo > s->cur.last_index)
 		return 0;
 	MDB_txn *t = NULL;
-	int rc = rd_begin(s, &t);
+	MDB_cursor *c;
+	int rc = rd_cursor(s, s->log, &t, &c);
 	if (rc != 0)
 		return rc;
-	MDB_cursor *c;
-	rc = mdb_cursor_open(t, s->log, &c);
-	if (rc != 0) {
-		rd_end(s, t);
-		return xlate(rc, "cursor");
-	}
 	uint8_t kb[8];
 	be64_store(kb, lo);
 	MDB_val k = val(kb, 8), v;
@@ -742,15 +752,10 @@ int store_offset_floor(struct store *s, int64_t kafka_offset, int64_t *base_offs
 	if (kafka_offset < 0)
 		return ERR_NOTFOUND;
 	MDB_txn *t = NULL;
-	int rc = rd_begin(s, &t);
+	MDB_cursor *c;
+	int rc = rd_cursor(s, s->offsets, &t, &c);
 	if (rc != 0)
 		return rc;
-	MDB_cursor *c;
-	rc = mdb_cursor_open(t, s->offsets, &c);
-	if (rc != 0) {
-		rd_end(s, t);
-		return xlate(rc, "cursor");
-	}
 	uint8_t kb[8];
 	be64_store(kb, (uint64_t)kafka_offset);
 	MDB_val k = val(kb, 8), v;
@@ -779,15 +784,10 @@ int store_offset_floor(struct store *s, int64_t kafka_offset, int64_t *base_offs
 int store_offset_last(struct store *s, uint64_t max_index, int64_t *base_offset, uint64_t *index)
 {
 	MDB_txn *t = NULL;
-	int rc = rd_begin(s, &t);
+	MDB_cursor *c;
+	int rc = rd_cursor(s, s->offsets, &t, &c);
 	if (rc != 0)
 		return rc;
-	MDB_cursor *c;
-	rc = mdb_cursor_open(t, s->offsets, &c);
-	if (rc != 0) {
-		rd_end(s, t);
-		return xlate(rc, "cursor");
-	}
 	MDB_val k, v;
 	int out = ERR_NOTFOUND;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0;
