@@ -37,7 +37,7 @@ LDLIBS := $(PKG_LIBS) -lm
 
 B ?= build
 
-COMMON_SRC := $(wildcard common/*.c common/kafka/*.c)
+COMMON_SRC := $(wildcard common/*.c common/kafka/*.c common/kafka/gen/*.c)
 RAFT_SRC := $(wildcard worker/raft/*.c)
 WORKER_SRC := $(filter-out worker/main.c,$(wildcard worker/*.c)) $(RAFT_SRC)
 SUP_SRC := $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))

@@ -1,7 +1,7 @@
 /* api_versions.c - builds ApiVersions responses from kafka_served.h. */
 #include "api_versions.h"
 
-#include "common/kafka/kafka_gen.h"
+#include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kafka_served.h"
 #include "common/kafka/kerr.h"
 #include "supervisor/kafka_conn.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 #include "common/err.h"
-#include "common/kafka/kafka_gen.h"
+#include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kerr.h"
 #include "common/log.h"
 #include "supervisor/kafka_conn.h"

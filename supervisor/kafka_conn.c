@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
-#include "common/kafka/kafka_gen.h"
+#include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kafka_header.h"
 #include "common/kafka/kafka_served.h"
 #include "common/kafka/kerr.h"

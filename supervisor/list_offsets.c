@@ -4,7 +4,7 @@
 
 #include "common/err.h"
 #include "common/ipc.h"
-#include "common/kafka/kafka_gen.h"
+#include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kerr.h"
 #include "supervisor/kafka_conn.h"
 #include "supervisor/router.h"

@@ -7,7 +7,7 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
-#include "common/kafka/kafka_gen.h"
+#include "common/kafka/gen/kafka_gen.h"
 
 struct sup;
 struct kreq;

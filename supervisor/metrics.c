@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "common/kafka/kafka_gen.h"
+#include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kafka_served.h"
 
 const int64_t metrics_bucket_ns[METRICS_N_BUCKETS] = {

@@ -13,7 +13,7 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
-#include "common/kafka/kafka_gen.h"
+#include "common/kafka/gen/kafka_gen.h"
 
 /* Request header version (0, 1 or 2) for api_key at api_version. An unknown
  * key gets 1 so its correlation id can still be read. */

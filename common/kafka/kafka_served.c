@@ -5,7 +5,7 @@
 #include "common/kafka/kafka_served.h"
 
 #include "common/err.h"
-#include "common/kafka/kafka_gen.h"
+#include "common/kafka/gen/kafka_gen.h"
 
 static const struct kafka_served_api served[] = {
 	/* v0-2 are advertised because old librdkafka wants to see them (as

@@ -13,7 +13,7 @@
 #include "common/arena.h"
 #include "common/buf.h"
 #include "common/err.h"
-#include "common/kafka/kafka_gen.h"
+#include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kafka_header.h"
 
 static void fail(const char *what, int16_t key, int16_t version, int rc)

@@ -12,7 +12,7 @@
 #include "common/arena.h"
 #include "common/buf.h"
 #include "common/err.h"
-#include "common/kafka/kafka_gen.h"
+#include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kafka_header.h"
 #include "common/kafka/kafka_served.h"
 #include "common/kafka/kafka_wire.h"
@@ -58,7 +58,7 @@ static void fill_uuid(struct fill_ctx *c, struct kafka_uuid *u)
 		u->b[i] = (uint8_t)(fill_next(c) | 1);
 }
 
-#include "codec_fill.h"
+#include "common/kafka/gen/codec_fill.h"
 
 static const struct fill_api *fill_api_find(int16_t key)
 {

@@ -13,7 +13,7 @@
 #include "common/config.h"
 #include "common/err.h"
 #include "common/ipc.h"
-#include "common/kafka/kafka_gen.h"
+#include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kerr.h"
 #include "common/placement.h"
 #include "supervisor/admin_http.h"

@@ -21,7 +21,7 @@
 #include "common/err.h"
 #include "common/frame.h"
 #include "common/ipc.h"
-#include "common/kafka/kafka_gen.h"
+#include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kafka_header.h"
 #include "common/kafka/kerr.h"
 #include "supervisor/fetch.h"

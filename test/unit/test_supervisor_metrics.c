@@ -15,7 +15,7 @@
 #include "check_main.h"
 #include "common/config.h"
 #include "common/ipc.h"
-#include "common/kafka/kafka_gen.h"
+#include "common/kafka/gen/kafka_gen.h"
 #include "supervisor/admin_http.h"
 #include "supervisor/balance.h"
 #include "supervisor/cluster.h"
