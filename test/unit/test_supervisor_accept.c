@@ -20,6 +20,7 @@
 #include "common/err.h"
 #include "common/fdpass.h"
 #include "common/hello.h"
+#include "fake_sup.h"
 #include "supervisor/raft_accept.h"
 #include "supervisor/sup.h"
 #include "supervisor/workers.h"
@@ -43,7 +44,6 @@ static int free_port(void)
 
 static void setup(void)
 {
-	memset(&s, 0, sizeof(s));
 	port = free_port();
 	char text[1024];
 	snprintf(text, sizeof(text),
@@ -51,16 +51,7 @@ static void setup(void)
 		 "[cluster]\nname = green\nnode.1 = 127.0.0.1:9092,127.0.0.1:%d\n"
 		 "node.2 = h2:1,h2:2\n[topic.t]\npartitions = 2\nreplication = 2\n",
 		 port, port);
-	char path[] = "/tmp/fjord-test-accept-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	char err[512];
-	int rc = config_load(path, NULL, 0, &s.cfg, err, sizeof(err));
-	unlink(path);
-	ck_assert_msg(rc == 0, "%s", err);
-	s.base = event_base_new();
-	s.workers = workers_new(&s);
+	fake_sup_init(&s, text);
 	bool created;
 	struct worker *w = workers_ensure(s.workers, "t", 0, &created);
 	int sv[2];
@@ -80,9 +71,7 @@ static void teardown(void)
 	raft_accept_free(ra);
 	struct worker *w = workers_find(s.workers, "t", 1, 0);
 	w->pid = 0;
-	workers_free(s.workers);
-	event_base_free(s.base);
-	config_free(s.cfg);
+	fake_sup_free(&s);
 	close(worker_end);
 }
 

@@ -24,6 +24,7 @@
 #include "common/kafka/kafka_gen.h"
 #include "common/kafka/kafka_header.h"
 #include "common/kafka/kerr.h"
+#include "fake_sup.h"
 #include "supervisor/fetch.h"
 #include "supervisor/ids.h"
 #include "supervisor/kafka_conn.h"
@@ -114,43 +115,18 @@ static bool client_closed(void)
 
 static void setup(void)
 {
-	memset(&s, 0, sizeof(s));
 	memset(fakes, 0, sizeof(fakes));
 	buf_init(&inbox);
 	corr_seq = 100;
-	const char *text =
-	    "[node]\nid = 5\nkafka_listen = 127.0.0.1:19999\n"
-	    "advertised_host = broker5.test\n[kafka]\nsocket_request_max_bytes = 4096\n"
-	    "[topic.t]\npartitions = 2\n[topic.u]\npartitions = 1\n";
-	char path[] = "/tmp/fjord-test-front-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	char err[512];
-	int rc = config_load(path, NULL, 0, &s.cfg, err, sizeof(err));
-	unlink(path);
-	ck_assert_msg(rc == 0, "%s", err);
-	snprintf(s.cluster_id, sizeof(s.cluster_id), "test-cluster");
-	s.base = event_base_new();
-	ck_assert_ptr_nonnull(s.base);
-	s.workers = workers_new(&s);
-	ck_assert_ptr_nonnull(s.workers);
+	fake_sup_init(&s,
+		      "[node]\nid = 5\nkafka_listen = 127.0.0.1:19999\n"
+		      "advertised_host = broker5.test\n[kafka]\nsocket_request_max_bytes = 4096\n"
+		      "[topic.t]\npartitions = 2\n[topic.u]\npartitions = 1\n");
 	/* t/0 and t/1 are served by fakes; u/0 exists but never starts. */
 	for (int p = 0; p < N_PARTS; p++) {
-		bool created;
-		struct worker *w = workers_ensure(s.workers, "t", p, &created);
-		ck_assert(created);
-		int sv[2];
-		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-		evutil_make_socket_nonblocking(sv[0]);
-		evutil_make_socket_nonblocking(sv[1]);
-		ck_assert_int_eq(link_open(w, s.base, sv[0]), 0);
-		w->state = WORKER_SERVING;
-		w->has_status = true;
-		w->status.role = IPC_ROLE_LEADER;
-		w->status.term = 7 + (uint64_t)p;
-		fakes[p].bev = bufferevent_socket_new(s.base, sv[1], BEV_OPT_CLOSE_ON_FREE);
+		struct worker *w = fake_sup_worker(&s, "t", p, IPC_ROLE_LEADER, 7 + (uint64_t)p);
+		int fd = fake_sup_link(&s, w);
+		fakes[p].bev = bufferevent_socket_new(s.base, fd, BEV_OPT_CLOSE_ON_FREE);
 		buf_init(&fakes[p].rx);
 		bufferevent_setcb(fakes[p].bev, fake_read, NULL, NULL, &fakes[p]);
 		bufferevent_enable(fakes[p].bev, EV_READ | EV_WRITE);
@@ -172,9 +148,7 @@ static void teardown(void)
 			bufferevent_free(fakes[p].bev);
 		buf_free(&fakes[p].rx);
 	}
-	workers_free(s.workers);
-	event_base_free(s.base);
-	config_free(s.cfg);
+	fake_sup_free(&s);
 	close(client);
 	buf_free(&inbox);
 }
