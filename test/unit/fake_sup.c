@@ -3,8 +3,10 @@
  * suite's assumptions: suites add their own extras on top. */
 #include "fake_sup.h"
 
+#include <arpa/inet.h>
 #include <check.h>
 #include <event2/event.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,18 @@
 /* Loops fake_sup_init made, so fake_sup_free frees those and no other. */
 #define MAX_OWNED 16
 static struct event_base *owned[MAX_OWNED];
+
+int fake_free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	socklen_t len = sizeof(a);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
 
 struct config *fake_config(const char *text)
 {

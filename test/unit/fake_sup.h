@@ -16,6 +16,10 @@ struct event_base;
 struct sup;
 struct worker;
 
+/* A loopback TCP port that was free a moment ago (for listeners the
+ * suite's supervisor binds; run such suites in a network namespace). */
+int fake_free_port(void);
+
 /* Loads text as an INI file (through a temporary file). Caller frees with
  * config_free. */
 struct config *fake_config(const char *text);

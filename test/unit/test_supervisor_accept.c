@@ -30,21 +30,9 @@ static struct raft_accept *ra;
 static int port;
 static int worker_end = -1; /* the fake worker's end of the hand-off pair */
 
-/* A port that was free a moment ago. */
-static int free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	socklen_t len = sizeof(a);
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 static void setup(void)
 {
-	port = free_port();
+	port = fake_free_port();
 	char text[1024];
 	snprintf(text, sizeof(text),
 		 "[node]\nid = 1\nraft_listen = 127.0.0.1:%d\n"

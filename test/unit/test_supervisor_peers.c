@@ -43,17 +43,6 @@ static struct raft_accept *acc[N];
 static int ports[N];
 static int fake[N] = {-1, -1, -1}; /* test end of each node's t/0 ipc link */
 
-static int free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	socklen_t len = sizeof(a);
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 static void pump_ms(int ms)
 {
 	for (int i = 0; i < ms; i++) {
@@ -116,7 +105,7 @@ static void setup(void)
 	memset(sups, 0, sizeof(sups));
 	base = event_base_new();
 	for (int i = 0; i < N; i++)
-		ports[i] = free_port();
+		ports[i] = fake_free_port();
 	for (int i = 0; i < N; i++)
 		start_node(i);
 }
