@@ -1,9 +1,10 @@
-/* api_versions.c - builds ApiVersions responses from kafka_served.h. */
+/* api_versions.c - builds ApiVersions responses from the API table
+ * (api_table.h): every served API and its versions, in table order. */
 #include "api_versions.h"
 
 #include "common/kafka/gen/kafka_gen.h"
-#include "common/kafka/kafka_served.h"
 #include "common/kafka/kerr.h"
+#include "supervisor/api_table.h"
 #include "supervisor/kafka_conn.h"
 
 static void respond(struct kreq *r, int16_t version, const struct kafka_api_versions_response *m)
@@ -25,8 +26,10 @@ void api_versions_unsupported(struct kreq *r)
 	struct kafka_api_versions_response_api_version self;
 	kafka_api_versions_response_init(&m);
 	kafka_api_versions_response_api_version_init(&self);
-	self.api_key = KAFKA_API_API_VERSIONS;
-	kafka_served_range(KAFKA_API_API_VERSIONS, &self.min_version, &self.max_version);
+	const struct api_entry *e = api_table_find(KAFKA_API_API_VERSIONS);
+	self.api_key = e->api_key;
+	self.min_version = e->min_version;
+	self.max_version = e->max_version;
 	m.error_code = KERR_UNSUPPORTED_VERSION;
 	m.api_keys = &self;
 	m.n_api_keys = 1;
@@ -44,7 +47,7 @@ void api_versions_handle(struct kreq *r, struct reader *body)
 	if (kafka_api_versions_request_decode(body, r->api_version, &req, &r->arena) != 0)
 		m.error_code = KERR_INVALID_REQUEST;
 	size_t n;
-	const struct kafka_served_api *all = kafka_served_all(&n);
+	const struct api_entry *all = api_table_all(&n);
 	struct kafka_api_versions_response_api_version *keys =
 	    arena_calloc(&r->arena, n, sizeof(*keys));
 	if (keys == NULL) {

@@ -7,7 +7,7 @@
 struct kreq;
 
 /* Answers an ApiVersions request (body positioned after the header) with
- * the kafka_served table. */
+ * the API table (api_table.h). */
 void api_versions_handle(struct kreq *r, struct reader *body);
 
 /* Answers an ApiVersions request at a version we do not serve: the v0

@@ -262,8 +262,7 @@ void fetch_handle(struct kreq *r, struct reader *body)
 					st->n_waiting++;
 					continue;
 				}
-				e = rc == ERR_NOTLEADER ? KERR_NOT_LEADER_OR_FOLLOWER
-							: KERR_UNKNOWN_SERVER_ERROR;
+				e = kerr_from_err(rc, KERR_CTX_FORWARD);
 			}
 			set_error(fp->resp, e);
 			any_error = true;

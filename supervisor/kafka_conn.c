@@ -25,16 +25,10 @@
 #include "common/err.h"
 #include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kafka_header.h"
-#include "common/kafka/kafka_served.h"
 #include "common/kafka/kerr.h"
 #include "common/log.h"
-#include "supervisor/api_versions.h"
-#include "supervisor/fetch.h"
-#include "supervisor/init_producer_id.h"
-#include "supervisor/list_offsets.h"
-#include "supervisor/metadata.h"
+#include "supervisor/api_table.h"
 #include "supervisor/metrics.h"
-#include "supervisor/produce.h"
 #include "supervisor/respq.h"
 #include "supervisor/sup.h"
 
@@ -236,27 +230,6 @@ void kreq_fail(struct kreq *r, const char *why)
 	}
 }
 
-typedef void (*handler_fn)(struct kreq *r, struct reader *body);
-
-static handler_fn handler_for(int16_t api_key)
-{
-	switch (api_key) {
-	case KAFKA_API_PRODUCE:
-		return produce_handle;
-	case KAFKA_API_FETCH:
-		return fetch_handle;
-	case KAFKA_API_LIST_OFFSETS:
-		return list_offsets_handle;
-	case KAFKA_API_METADATA:
-		return metadata_handle;
-	case KAFKA_API_API_VERSIONS:
-		return api_versions_handle;
-	case KAFKA_API_INIT_PRODUCER_ID:
-		return init_producer_id_handle;
-	}
-	return NULL;
-}
-
 /* An API the schemas know but fjord does not serve (group coordination,
  * admin): a client that asks anyway gets UNSUPPORTED_VERSION in that API's
  * own response, in order, and the connection stays usable. A response with
@@ -299,14 +272,14 @@ static void dispatch(struct kconn *c, struct kreq *r)
 		kreq_fail(r, "out of memory");
 		return;
 	}
-	/* Any client may open with an ApiVersions newer than ours; it gets the
-	 * v0 error layout, which needs nothing past the correlation id. */
-	if (r->api_key == KAFKA_API_API_VERSIONS && !kafka_served_has(r->api_key, r->api_version)) {
-		api_versions_unsupported(r);
+	/* Any client may open with an ApiVersions newer than ours; it gets an
+	 * answer that needs nothing past the correlation id. */
+	const struct api_entry *api = api_table_find(r->api_key);
+	if (api != NULL && api->refuse != NULL && !api_entry_serves(api, r->api_version)) {
+		api->refuse(r);
 		return;
 	}
 	const struct kafka_api_info *info = kafka_api_lookup(r->api_key);
-	handler_fn h = handler_for(r->api_key);
 	if (info == NULL) {
 		kreq_fail(r, "unknown API key");
 		return;
@@ -322,12 +295,12 @@ static void dispatch(struct kconn *c, struct kreq *r)
 		kreq_fail(r, "garbled request header");
 		return;
 	}
-	if (h == NULL) {
+	if (api == NULL) {
 		answer_not_served(r, info);
 		return;
 	}
-	r->served = kafka_served_has(r->api_key, r->api_version);
-	h(r, &rd);
+	r->served = api_entry_serves(api, r->api_version);
+	api->handle(r, &rd);
 }
 
 static void process_input(struct kconn *c)

@@ -26,7 +26,7 @@ struct kreq {
 	int16_t api_key;
 	int16_t api_version;
 	int32_t correlation_id;
-	bool served;		  /* api_version is in kafka_served_range */
+	bool served;		  /* api_version is in its api_table.h range */
 	int64_t read_ns;	  /* metrics_now_ns() when the whole frame was read */
 	struct arena arena;	  /* decoded request, response structs */
 	struct buf raw;		  /* the request bytes; decoded fields borrow them */

@@ -140,8 +140,7 @@ void list_offsets_handle(struct kreq *r, struct reader *body)
 			m.u.list_offsets.leader_epoch = rp->current_leader_epoch;
 			int rc = link_send(w, &m, deadline, on_result, st, idx, NULL);
 			if (rc != 0) {
-				set_error(p, rc == ERR_NOTLEADER ? KERR_NOT_LEADER_OR_FOLLOWER
-								 : KERR_UNKNOWN_SERVER_ERROR);
+				set_error(p, kerr_from_err(rc, KERR_CTX_FORWARD));
 				continue;
 			}
 			st->n_waiting++;

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "common/kafka/gen/kafka_gen.h"
-#include "common/kafka/kafka_served.h"
+#include "supervisor/api_table.h"
 
 const int64_t metrics_bucket_ns[METRICS_N_BUCKETS] = {
     500000,    1000000,	  2500000,   5000000,	 10000000,   25000000,	 50000000,
@@ -99,9 +99,8 @@ void metrics_request_answered(struct metrics_requests *m, int16_t api_key, int64
 static bool named_and_shown(const struct metrics_requests *m, int i, char *out, size_t len)
 {
 	const struct kafka_api_info *info = kafka_api_lookup((int16_t)i);
-	int16_t lo, hi;
 	if (info == NULL || (m->received[i] == 0 && m->duration[i].count == 0 &&
-			     kafka_served_range((int16_t)i, &lo, &hi) != 0))
+			     api_table_find((int16_t)i) == NULL))
 		return false;
 	snprintf(out, len, "api=\"%s\"", info->name);
 	return true;

@@ -191,8 +191,7 @@ void produce_handle(struct kreq *r, struct reader *body)
 			st->parts[idx].records_len = (uint32_t)pd->records.len;
 			int rc = link_send(w, &m, deadline, on_result, st, idx, NULL);
 			if (rc != 0) {
-				set_error(p, rc == ERR_NOTLEADER ? KERR_NOT_LEADER_OR_FOLLOWER
-								 : KERR_UNKNOWN_SERVER_ERROR);
+				set_error(p, kerr_from_err(rc, KERR_CTX_FORWARD));
 				continue;
 			}
 			w->produce_requests++;

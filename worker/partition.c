@@ -270,19 +270,6 @@ void partition_restore(struct partition *p, uint64_t index, const uint8_t *data,
 		producers_clear(p->producers);
 }
 
-/* Maps a validation error of one batch to the Kafka error a producer gets. */
-static int16_t produce_error(int err)
-{
-	switch (err) {
-	case ERR_UNSUPPORTED:
-		return KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT;
-	case ERR_TOOBIG:
-		return KERR_MESSAGE_TOO_LARGE;
-	default:
-		return KERR_CORRUPT_MESSAGE;
-	}
-}
-
 int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
 			  int64_t *base_offset, int64_t *next_offset)
 {
@@ -297,12 +284,12 @@ int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int
 		size_t bl;
 		int rc = record_batch_parse_header(records + pos, len - pos, &h);
 		if (rc != 0)
-			return produce_error(rc);
+			return kerr_from_err(rc, KERR_CTX_BATCH);
 		if ((int64_t)h.batch_length + RB_LENGTH_OVERHEAD > p->cfg.max_message_bytes)
 			return KERR_MESSAGE_TOO_LARGE;
 		rc = record_batch_validate(records + pos, len - pos, &h, &bl);
 		if (rc != 0)
-			return produce_error(rc);
+			return kerr_from_err(rc, KERR_CTX_BATCH);
 		/* Kafka's rule for v2: offsets and record count must agree. */
 		if (h.records_count <= 0 || h.last_offset_delta != h.records_count - 1)
 			return KERR_INVALID_RECORD;
@@ -389,10 +376,8 @@ int16_t partition_fetch_emit(struct partition *p, int64_t offset, int32_t max_by
 	int64_t base;
 	uint64_t idx;
 	int rc = store_offset_floor(p->store, offset, &base, &idx);
-	if (rc == ERR_NOTFOUND)
-		return KERR_OFFSET_OUT_OF_RANGE;
 	if (rc != 0)
-		return KERR_KAFKA_STORAGE_ERROR;
+		return kerr_from_err(rc, KERR_CTX_READ);
 	struct fetch_ctx x = {
 	    .offset = offset,
 	    .hwm = p->high_watermark,
@@ -402,7 +387,7 @@ int16_t partition_fetch_emit(struct partition *p, int64_t offset, int32_t max_by
 	};
 	rc = store_scan(p->store, idx, p->commit_index + 1, fetch_cb, &x);
 	*total = x.added;
-	return rc == 0 ? KERR_NONE : KERR_KAFKA_STORAGE_ERROR;
+	return kerr_from_err(rc, KERR_CTX_READ);
 }
 
 static int emit_buf(void *ctx, const uint8_t *b, size_t n)

@@ -272,10 +272,7 @@ static void on_produce(struct replica *r, struct ipc_produce *pr)
 	int rc = raft_driver_propose(&r->drv, records, pr->records_len, &index);
 	if (rc != 0) {
 		partition_rewind(&r->part, base);
-		produce_answer(r, pr->req_id,
-			       rc == ERR_NOTLEADER ? KERR_NOT_LEADER_OR_FOLLOWER
-						   : KERR_KAFKA_STORAGE_ERROR,
-			       -1);
+		produce_answer(r, pr->req_id, kerr_from_err(rc, KERR_CTX_APPEND), -1);
 		return;
 	}
 	idem_record(&r->idem, records, pr->records_len, index);

@@ -1,26 +1,47 @@
-/* kerr.c - the ERR_* -> Kafka error mapping and Kafka error names. */
+/* kerr.c - the ERR_* -> Kafka error table (kerr_from_err) and Kafka error
+ * names. The table keeps today's wire behaviour of every caller; see
+ * kerr.h for what each context is. */
 #include "kerr.h"
+
+#include <stddef.h>
 
 #include "common/err.h"
 
-int16_t kerr_from_err(int err)
+/* One row per context: the errors that map to something of their own,
+ * then what every other ERR_* becomes there. */
+struct kerr_row {
+	struct {
+		int err;
+		int16_t kerr;
+	} own[3];
+	int16_t otherwise;
+};
+
+static const struct kerr_row rows[KERR_CTX_COUNT] = {
+    [KERR_CTX_FORWARD] = {{{ERR_NOTLEADER, KERR_NOT_LEADER_OR_FOLLOWER}},
+			  KERR_UNKNOWN_SERVER_ERROR},
+    /* Kafka's CorruptRecordException covers a bad CRC, a truncated batch
+     * and records that do not fill it alike. */
+    [KERR_CTX_BATCH] = {{{ERR_UNSUPPORTED, KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT},
+			 {ERR_TOOBIG, KERR_MESSAGE_TOO_LARGE}},
+			KERR_CORRUPT_MESSAGE},
+    /* Out of memory is storage too: the producer retries, as after a full
+     * disk, instead of failing for good on UNKNOWN_SERVER_ERROR. */
+    [KERR_CTX_APPEND] = {{{ERR_NOTLEADER, KERR_NOT_LEADER_OR_FOLLOWER}}, KERR_KAFKA_STORAGE_ERROR},
+    [KERR_CTX_READ] = {{{ERR_NOTFOUND, KERR_OFFSET_OUT_OF_RANGE}}, KERR_KAFKA_STORAGE_ERROR},
+};
+
+int16_t kerr_from_err(int err, enum kerr_ctx ctx)
 {
-	switch (err) {
-	case ERR_OK: return KERR_NONE;
-	case ERR_CORRUPT: return KERR_CORRUPT_MESSAGE;
-	case ERR_NOSPACE: return KERR_KAFKA_STORAGE_ERROR;
-	case ERR_IO: return KERR_KAFKA_STORAGE_ERROR;
-	case ERR_NOTFOUND: return KERR_UNKNOWN_TOPIC_OR_PARTITION;
-	case ERR_TOOBIG: return KERR_MESSAGE_TOO_LARGE;
-	case ERR_UNSUPPORTED: return KERR_UNSUPPORTED_VERSION;
-	case ERR_INVALID: return KERR_INVALID_REQUEST;
-	case ERR_TRUNCATED: return KERR_CORRUPT_MESSAGE;
-	case ERR_COMPACTED: return KERR_OFFSET_OUT_OF_RANGE;
-	case ERR_UNAVAILABLE: return KERR_OFFSET_OUT_OF_RANGE;
-	case ERR_NOTLEADER: return KERR_NOT_LEADER_OR_FOLLOWER;
-	case ERR_AGAIN: return KERR_REQUEST_TIMED_OUT;
-	}
-	return KERR_UNKNOWN_SERVER_ERROR;
+	if (err == ERR_OK)
+		return KERR_NONE;
+	if ((unsigned)ctx >= KERR_CTX_COUNT)
+		return KERR_UNKNOWN_SERVER_ERROR;
+	const struct kerr_row *row = &rows[ctx];
+	for (size_t i = 0; i < sizeof(row->own) / sizeof(row->own[0]); i++)
+		if (row->own[i].err == err)
+			return row->own[i].kerr;
+	return row->otherwise;
 }
 
 const char *kerr_name(int16_t code)

@@ -1,7 +1,10 @@
 /* kerr.h - Kafka wire error codes fjord produces or relays.
  *
  * These are response data, not C errors: they travel inside Kafka responses
- * and ipc results. kerr_from_err() is the one mapping from fjord's ERR_*. */
+ * and ipc results. kerr_from_err() is the one mapping from fjord's ERR_*:
+ * every place that turns an ERR_* it was given into a Kafka error calls it.
+ * A fixed condition with a fixed answer (a deadline passed, leadership
+ * lost) names its KERR_* directly. */
 #ifndef FJORD_KAFKA_KERR_H
 #define FJORD_KAFKA_KERR_H
 
@@ -50,8 +53,29 @@ enum kerr {
 	KERR_UNKNOWN_TOPIC_ID = 100,
 };
 
-/* Maps a fjord ERR_* code to the Kafka error a client should see. */
-int16_t kerr_from_err(int err);
+/* Where an ERR_* arose. The same code means different things to a client
+ * depending on what failed, so the mapping depends on it (kerr.c has the
+ * table, one row per context). */
+enum kerr_ctx {
+	/* The supervisor could not hand a partition's request to its worker
+	 * (link_send): the worker is gone or not serving -> retry elsewhere;
+	 * anything else is our own failure. */
+	KERR_CTX_FORWARD,
+	/* A produced record batch failed validation (record_batch.h): the
+	 * client sent something we cannot store. */
+	KERR_CTX_BATCH,
+	/* A validated produce could not be appended to the Raft log: leadership
+	 * moved, or the store failed (retriable for the producer). */
+	KERR_CTX_APPEND,
+	/* Reading the log for Fetch: an offset the log does not hold is the
+	 * client's to reset; any other failure is the store's. */
+	KERR_CTX_READ,
+	KERR_CTX_COUNT
+};
+
+/* Maps a fjord ERR_* code, returned by something in context ctx, to the
+ * Kafka error a client should see. ERR_OK is KERR_NONE everywhere. */
+int16_t kerr_from_err(int err, enum kerr_ctx ctx);
 
 /* Returns the Kafka name of a code ("NOT_LEADER_OR_FOLLOWER"), for logs. */
 const char *kerr_name(int16_t code);

@@ -9,6 +9,7 @@
 #include "common/err.h"
 #include "common/frame.h"
 #include "common/ipc.h"
+#include "common/kafka/kerr.h"
 
 START_TEST(uvarint_and_zigzag_varint_round_trip_and_match_known_bytes)
 {
@@ -203,6 +204,69 @@ START_TEST(ipc_decode_rejects_garbage_wrong_arity_and_wrong_kinds)
 }
 END_TEST
 
+/* The whole ERR_* x context table, as the callers answered before it was
+ * one table: forwarding (supervisor -> worker), batch validation, the Raft
+ * append and log reads. */
+START_TEST(kerr_from_err_maps_every_error_in_every_context)
+{
+	enum { F, B, A, R };
+	static const struct {
+		int err;
+		int16_t want[4]; /* FORWARD, BATCH, APPEND, READ */
+	} cases[] = {
+	    {ERR_OK, {KERR_NONE, KERR_NONE, KERR_NONE, KERR_NONE}},
+	    {ERR_NOMEM,
+	     {KERR_UNKNOWN_SERVER_ERROR, KERR_CORRUPT_MESSAGE, KERR_KAFKA_STORAGE_ERROR,
+	      KERR_KAFKA_STORAGE_ERROR}},
+	    {ERR_IO,
+	     {KERR_UNKNOWN_SERVER_ERROR, KERR_CORRUPT_MESSAGE, KERR_KAFKA_STORAGE_ERROR,
+	      KERR_KAFKA_STORAGE_ERROR}},
+	    {ERR_INVALID,
+	     {KERR_UNKNOWN_SERVER_ERROR, KERR_CORRUPT_MESSAGE, KERR_KAFKA_STORAGE_ERROR,
+	      KERR_KAFKA_STORAGE_ERROR}},
+	    {ERR_CORRUPT,
+	     {KERR_UNKNOWN_SERVER_ERROR, KERR_CORRUPT_MESSAGE, KERR_KAFKA_STORAGE_ERROR,
+	      KERR_KAFKA_STORAGE_ERROR}},
+	    {ERR_NOSPACE,
+	     {KERR_UNKNOWN_SERVER_ERROR, KERR_CORRUPT_MESSAGE, KERR_KAFKA_STORAGE_ERROR,
+	      KERR_KAFKA_STORAGE_ERROR}},
+	    {ERR_NOTFOUND,
+	     {KERR_UNKNOWN_SERVER_ERROR, KERR_CORRUPT_MESSAGE, KERR_KAFKA_STORAGE_ERROR,
+	      KERR_OFFSET_OUT_OF_RANGE}},
+	    {ERR_TOOBIG,
+	     {KERR_UNKNOWN_SERVER_ERROR, KERR_MESSAGE_TOO_LARGE, KERR_KAFKA_STORAGE_ERROR,
+	      KERR_KAFKA_STORAGE_ERROR}},
+	    {ERR_TRUNCATED,
+	     {KERR_UNKNOWN_SERVER_ERROR, KERR_CORRUPT_MESSAGE, KERR_KAFKA_STORAGE_ERROR,
+	      KERR_KAFKA_STORAGE_ERROR}},
+	    {ERR_UNSUPPORTED,
+	     {KERR_UNKNOWN_SERVER_ERROR, KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT,
+	      KERR_KAFKA_STORAGE_ERROR, KERR_KAFKA_STORAGE_ERROR}},
+	    {ERR_COMPACTED,
+	     {KERR_UNKNOWN_SERVER_ERROR, KERR_CORRUPT_MESSAGE, KERR_KAFKA_STORAGE_ERROR,
+	      KERR_KAFKA_STORAGE_ERROR}},
+	    {ERR_NOTLEADER,
+	     {KERR_NOT_LEADER_OR_FOLLOWER, KERR_CORRUPT_MESSAGE, KERR_NOT_LEADER_OR_FOLLOWER,
+	      KERR_KAFKA_STORAGE_ERROR}},
+	    {-99, /* not an ERR_* at all */
+	     {KERR_UNKNOWN_SERVER_ERROR, KERR_CORRUPT_MESSAGE, KERR_KAFKA_STORAGE_ERROR,
+	      KERR_KAFKA_STORAGE_ERROR}},
+	};
+	static const enum kerr_ctx ctx[4] = {[F] = KERR_CTX_FORWARD,
+					     [B] = KERR_CTX_BATCH,
+					     [A] = KERR_CTX_APPEND,
+					     [R] = KERR_CTX_READ};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		for (int c = 0; c < 4; c++)
+			ck_assert_msg(kerr_from_err(cases[i].err, ctx[c]) == cases[i].want[c],
+				      "%s in context %d: got %s, want %s", err_str(cases[i].err), c,
+				      kerr_name(kerr_from_err(cases[i].err, ctx[c])),
+				      kerr_name(cases[i].want[c]));
+	ck_assert_int_eq(kerr_from_err(ERR_NOTLEADER, KERR_CTX_COUNT), KERR_UNKNOWN_SERVER_ERROR);
+	ck_assert_str_eq(kerr_name(KERR_NOT_LEADER_OR_FOLLOWER), "NOT_LEADER_OR_FOLLOWER");
+}
+END_TEST
+
 static Suite *common_suite(void)
 {
 	Suite *s = suite_create("common");
@@ -214,6 +278,7 @@ static Suite *common_suite(void)
 	tcase_add_test(tc, ipc_fetch_result_round_trips_with_borrowed_records);
 	tcase_add_test(tc, ipc_status_round_trips_every_cluster_field);
 	tcase_add_test(tc, ipc_decode_rejects_garbage_wrong_arity_and_wrong_kinds);
+	tcase_add_test(tc, kerr_from_err_maps_every_error_in_every_context);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -20,6 +20,7 @@
 #include "common/err.h"
 #include "common/fdpass.h"
 #include "common/hello.h"
+#include "fake_sup.h"
 #include "supervisor/raft_accept.h"
 #include "supervisor/sup.h"
 #include "supervisor/workers.h"
@@ -29,38 +30,16 @@ static struct raft_accept *ra;
 static int port;
 static int worker_end = -1; /* the fake worker's end of the hand-off pair */
 
-/* A port that was free a moment ago. */
-static int free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	socklen_t len = sizeof(a);
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
 static void setup(void)
 {
-	memset(&s, 0, sizeof(s));
-	port = free_port();
+	port = fake_free_port();
 	char text[1024];
 	snprintf(text, sizeof(text),
 		 "[node]\nid = 1\nraft_listen = 127.0.0.1:%d\n"
 		 "[cluster]\nname = green\nnode.1 = 127.0.0.1:9092,127.0.0.1:%d\n"
 		 "node.2 = h2:1,h2:2\n[topic.t]\npartitions = 2\nreplication = 2\n",
 		 port, port);
-	char path[] = "/tmp/fjord-test-accept-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	char err[512];
-	int rc = config_load(path, NULL, 0, &s.cfg, err, sizeof(err));
-	unlink(path);
-	ck_assert_msg(rc == 0, "%s", err);
-	s.base = event_base_new();
-	s.workers = workers_new(&s);
+	fake_sup_init(&s, text);
 	bool created;
 	struct worker *w = workers_ensure(s.workers, "t", 0, &created);
 	int sv[2];
@@ -80,9 +59,7 @@ static void teardown(void)
 	raft_accept_free(ra);
 	struct worker *w = workers_find(s.workers, "t", 1, 0);
 	w->pid = 0;
-	workers_free(s.workers);
-	event_base_free(s.base);
-	config_free(s.cfg);
+	fake_sup_free(&s);
 	close(worker_end);
 }
 

@@ -16,6 +16,7 @@
 #include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kerr.h"
 #include "common/placement.h"
+#include "fake_sup.h"
 #include "supervisor/admin_http.h"
 #include "supervisor/cluster.h"
 #include "supervisor/failover.h"
@@ -30,52 +31,15 @@ static struct sup s;
 
 static void setup(void)
 {
-	memset(&s, 0, sizeof(s));
-	const char *text = "[node]\nid = 1\nkafka_listen = 127.0.0.1:19001\n"
-			   "[cluster]\nnode.1 = 127.0.0.1:19001,127.0.0.1:19101\n"
-			   "node.2 = h2:19002,h2:19102\nnode.3 = h3:19003,h3:19103\n"
-			   "[topic.t]\npartitions = 6\nreplication = 3\n"
-			   "[topic.one]\npartitions = 6\n";
-	char path[] = "/tmp/fjord-test-cluster-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	char err[512];
-	int rc = config_load(path, NULL, 0, &s.cfg, err, sizeof(err));
-	unlink(path);
-	ck_assert_msg(rc == 0, "%s", err);
-	snprintf(s.cluster_id, sizeof(s.cluster_id), "c");
-	s.base = event_base_new();
-	s.workers = workers_new(&s);
-	s.leaders = leaders_new();
-	ck_assert_ptr_nonnull(s.workers);
-	ck_assert_ptr_nonnull(s.leaders);
-	/* The entries main.c would create: only replicas placed here. */
-	for (int i = 0; i < s.cfg->n_topics; i++) {
-		const struct config_topic *t = &s.cfg->topics[i];
-		for (int32_t p = 0; p < t->partitions; p++) {
-			if (!cluster_hosts(s.cfg, t, p))
-				continue;
-			bool created;
-			struct worker *w = workers_ensure(s.workers, t->name, p, &created);
-			ck_assert(created);
-			w->state = WORKER_SERVING;
-			w->has_status = true;
-			w->status_this_run = true;
-			w->status.role = IPC_ROLE_FOLLOWER;
-			w->status.leader_node = -1;
-		}
-	}
+	fake_sup_init(&s, "[node]\nid = 1\nkafka_listen = 127.0.0.1:19001\n"
+			  "[cluster]\nnode.1 = 127.0.0.1:19001,127.0.0.1:19101\n"
+			  "node.2 = h2:19002,h2:19102\nnode.3 = h3:19003,h3:19103\n"
+			  "[topic.t]\npartitions = 6\nreplication = 3\n"
+			  "[topic.one]\npartitions = 6\n");
+	fake_sup_place_workers(&s); /* what main.c would create */
 }
 
-static void teardown(void)
-{
-	leaders_free(s.leaders);
-	workers_free(s.workers);
-	event_base_free(s.base);
-	config_free(s.cfg);
-}
+static void teardown(void) { fake_sup_free(&s); }
 
 static struct worker *local(const char *topic, int32_t p)
 {

@@ -13,6 +13,7 @@
 #include "common/buf.h"
 #include "common/config.h"
 #include "common/ipc.h"
+#include "fake_sup.h"
 #include "supervisor/drain.h"
 #include "supervisor/leaders.h"
 #include "supervisor/spawn.h"
@@ -25,48 +26,21 @@ static int fake[3] = {-1, -1, -1};
 
 static void setup(void)
 {
-	memset(&s, 0, sizeof(s));
-	const char *text = "[node]\nid = 1\n[cluster]\nnode.1 = a:1,a:2\nnode.2 = b:1,b:2\n"
-			   "node.3 = c:1,c:2\n[topic.t]\npartitions = 2\nreplication = 3\n"
-			   "[topic.one]\npartitions = 3\n";
-	char path[] = "/tmp/fjord-test-drain-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	char err[512];
-	int rc = config_load(path, NULL, 0, &s.cfg, err, sizeof(err));
-	unlink(path);
-	ck_assert_msg(rc == 0, "%s", err);
-	s.base = event_base_new();
-	s.workers = workers_new(&s);
-	s.leaders = leaders_new();
+	fake_sup_init(&s, "[node]\nid = 1\n[cluster]\nnode.1 = a:1,a:2\nnode.2 = b:1,b:2\n"
+			  "node.3 = c:1,c:2\n[topic.t]\npartitions = 2\nreplication = 3\n"
+			  "[topic.one]\npartitions = 3\n");
 	/* t/0, t/1 (three replicas) and one/<p> (one replica) all lead here. */
 	const char *topics[] = {"t", "t", "one"};
 	int32_t parts[] = {0, 1, 0};
-	for (int i = 0; i < 3; i++) {
-		bool created;
-		struct worker *w = workers_ensure(s.workers, topics[i], parts[i], &created);
-		w->state = WORKER_SERVING;
-		w->has_status = true;
-		w->status_this_run = true;
-		w->status.role = IPC_ROLE_LEADER;
-		w->status.term = 3;
-		int sv[2];
-		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-		evutil_make_socket_nonblocking(sv[0]);
-		evutil_make_socket_nonblocking(sv[1]);
-		ck_assert_int_eq(link_open(w, s.base, sv[0]), 0);
-		fake[i] = sv[1];
-	}
+	for (int i = 0; i < 3; i++)
+		fake[i] =
+		    fake_sup_link(&s, fake_sup_worker(&s, topics[i], parts[i], IPC_ROLE_LEADER, 3));
 }
 
 static void teardown(void)
 {
 	drain_free(&s);
-	leaders_free(s.leaders);
-	workers_free(s.workers);
-	event_base_free(s.base);
-	config_free(s.cfg);
+	fake_sup_free(&s);
 	for (int i = 0; i < 3; i++)
 		close(fake[i]);
 }

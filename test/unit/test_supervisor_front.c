@@ -24,6 +24,7 @@
 #include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kafka_header.h"
 #include "common/kafka/kerr.h"
+#include "fake_sup.h"
 #include "supervisor/fetch.h"
 #include "supervisor/ids.h"
 #include "supervisor/kafka_conn.h"
@@ -114,43 +115,18 @@ static bool client_closed(void)
 
 static void setup(void)
 {
-	memset(&s, 0, sizeof(s));
 	memset(fakes, 0, sizeof(fakes));
 	buf_init(&inbox);
 	corr_seq = 100;
-	const char *text =
-	    "[node]\nid = 5\nkafka_listen = 127.0.0.1:19999\n"
-	    "advertised_host = broker5.test\n[kafka]\nsocket_request_max_bytes = 4096\n"
-	    "[topic.t]\npartitions = 2\n[topic.u]\npartitions = 1\n";
-	char path[] = "/tmp/fjord-test-front-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	char err[512];
-	int rc = config_load(path, NULL, 0, &s.cfg, err, sizeof(err));
-	unlink(path);
-	ck_assert_msg(rc == 0, "%s", err);
-	snprintf(s.cluster_id, sizeof(s.cluster_id), "test-cluster");
-	s.base = event_base_new();
-	ck_assert_ptr_nonnull(s.base);
-	s.workers = workers_new(&s);
-	ck_assert_ptr_nonnull(s.workers);
+	fake_sup_init(&s,
+		      "[node]\nid = 5\nkafka_listen = 127.0.0.1:19999\n"
+		      "advertised_host = broker5.test\n[kafka]\nsocket_request_max_bytes = 4096\n"
+		      "[topic.t]\npartitions = 2\n[topic.u]\npartitions = 1\n");
 	/* t/0 and t/1 are served by fakes; u/0 exists but never starts. */
 	for (int p = 0; p < N_PARTS; p++) {
-		bool created;
-		struct worker *w = workers_ensure(s.workers, "t", p, &created);
-		ck_assert(created);
-		int sv[2];
-		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-		evutil_make_socket_nonblocking(sv[0]);
-		evutil_make_socket_nonblocking(sv[1]);
-		ck_assert_int_eq(link_open(w, s.base, sv[0]), 0);
-		w->state = WORKER_SERVING;
-		w->has_status = true;
-		w->status.role = IPC_ROLE_LEADER;
-		w->status.term = 7 + (uint64_t)p;
-		fakes[p].bev = bufferevent_socket_new(s.base, sv[1], BEV_OPT_CLOSE_ON_FREE);
+		struct worker *w = fake_sup_worker(&s, "t", p, IPC_ROLE_LEADER, 7 + (uint64_t)p);
+		int fd = fake_sup_link(&s, w);
+		fakes[p].bev = bufferevent_socket_new(s.base, fd, BEV_OPT_CLOSE_ON_FREE);
 		buf_init(&fakes[p].rx);
 		bufferevent_setcb(fakes[p].bev, fake_read, NULL, NULL, &fakes[p]);
 		bufferevent_enable(fakes[p].bev, EV_READ | EV_WRITE);
@@ -172,9 +148,7 @@ static void teardown(void)
 			bufferevent_free(fakes[p].bev);
 		buf_free(&fakes[p].rx);
 	}
-	workers_free(s.workers);
-	event_base_free(s.base);
-	config_free(s.cfg);
+	fake_sup_free(&s);
 	close(client);
 	buf_free(&inbox);
 }
@@ -561,6 +535,67 @@ START_TEST(api_versions_beyond_ours_gets_the_v0_error_layout)
 }
 END_TEST
 
+/* ApiVersions at every version we serve, byte for byte as fjord answered
+ * before its API table moved into the supervisor (captured then): the list
+ * of APIs, their ranges and order, and every other field. The body is the
+ * response after the correlation id (and the v3+ empty tag buffer). */
+static const uint8_t api_versions_v0[] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x01,
+    0x00, 0x04, 0x00, 0x11, 0x00, 0x02, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x03, 0x00, 0x00,
+    0x00, 0x0c, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00, 0x16, 0x00, 0x00, 0x00, 0x04,
+};
+static const uint8_t api_versions_v1[] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x01, 0x00, 0x04,
+    0x00, 0x11, 0x00, 0x02, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x03, 0x00, 0x00, 0x00, 0x0c, 0x00, 0x12,
+    0x00, 0x00, 0x00, 0x04, 0x00, 0x16, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+};
+static const uint8_t api_versions_v2[] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x01, 0x00, 0x04,
+    0x00, 0x11, 0x00, 0x02, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x03, 0x00, 0x00, 0x00, 0x0c, 0x00, 0x12,
+    0x00, 0x00, 0x00, 0x04, 0x00, 0x16, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+};
+static const uint8_t api_versions_v3[] = {
+    0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x00, 0x01, 0x00,
+    0x04, 0x00, 0x11, 0x00, 0x00, 0x02, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x00, 0x03,
+    0x00, 0x00, 0x00, 0x0c, 0x00, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
+    0x16, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+static const uint8_t api_versions_v4[] = {
+    0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x00, 0x01, 0x00,
+    0x04, 0x00, 0x11, 0x00, 0x00, 0x02, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x00, 0x03,
+    0x00, 0x00, 0x00, 0x0c, 0x00, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
+    0x16, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+static const struct {
+	const uint8_t *bytes;
+	size_t len;
+} api_versions_then[] = {
+    {api_versions_v0, sizeof(api_versions_v0)}, {api_versions_v1, sizeof(api_versions_v1)},
+    {api_versions_v2, sizeof(api_versions_v2)}, {api_versions_v3, sizeof(api_versions_v3)},
+    {api_versions_v4, sizeof(api_versions_v4)},
+};
+
+START_TEST(api_versions_lists_the_same_apis_and_bytes_at_every_version)
+{
+	for (int16_t v = 0; v <= 4; v++) {
+		struct buf body;
+		buf_init(&body);
+		struct kafka_api_versions_request req;
+		kafka_api_versions_request_init(&req);
+		req.client_software_name = kafka_str_from("unit");
+		req.client_software_version = kafka_str_from("1.0");
+		ck_assert_int_eq(kafka_api_versions_request_encode(&body, v, &req), 0);
+		int32_t c = send_request(KAFKA_API_API_VERSIONS, v, &body);
+		buf_free(&body);
+		PUMP_UNTIL(responses_ready() == 1);
+		struct reader r = take_response(KAFKA_API_API_VERSIONS, v, c);
+		ck_assert_uint_eq(reader_left(&r), api_versions_then[v].len);
+		ck_assert_mem_eq(taken + r.pos, api_versions_then[v].bytes,
+				 api_versions_then[v].len);
+	}
+}
+END_TEST
+
 START_TEST(list_offsets_v0_is_refused_per_partition_and_v1_is_forwarded)
 {
 	struct kafka_list_offsets_request_list_offsets_partition part;
@@ -862,6 +897,7 @@ static Suite *supervisor_front_suite(void)
 	tcase_add_test(tc, fetch_max_bytes_keeps_the_first_batch_and_trims_later_partitions);
 	tcase_add_test(tc, fetch_by_unknown_topic_id_is_answered_at_once);
 	tcase_add_test(tc, api_versions_beyond_ours_gets_the_v0_error_layout);
+	tcase_add_test(tc, api_versions_lists_the_same_apis_and_bytes_at_every_version);
 	tcase_add_test(tc, list_offsets_v0_is_refused_per_partition_and_v1_is_forwarded);
 	tcase_add_test(tc, an_oversized_or_negative_frame_closes_the_connection);
 	tcase_add_test(tc, garbled_requests_and_unknown_api_keys_close_the_connection);

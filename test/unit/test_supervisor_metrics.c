@@ -16,6 +16,7 @@
 #include "common/config.h"
 #include "common/ipc.h"
 #include "common/kafka/gen/kafka_gen.h"
+#include "fake_sup.h"
 #include "supervisor/admin_http.h"
 #include "supervisor/balance.h"
 #include "supervisor/cluster.h"
@@ -160,39 +161,8 @@ static struct sup s;
 
 static void setup_with(const char *text)
 {
-	memset(&s, 0, sizeof(s));
-	char path[] = "/tmp/fjord-test-metrics-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	char err[512];
-	int rc = config_load(path, NULL, 0, &s.cfg, err, sizeof(err));
-	unlink(path);
-	ck_assert_msg(rc == 0, "%s", err);
-	snprintf(s.cluster_id, sizeof(s.cluster_id), "c");
-	s.base = event_base_new();
-	s.workers = workers_new(&s);
-	ck_assert_ptr_nonnull(s.workers);
-	if (s.cfg->n_peers > 0) {
-		s.leaders = leaders_new();
-		ck_assert_ptr_nonnull(s.leaders);
-	}
-	for (int i = 0; i < s.cfg->n_topics; i++) {
-		const struct config_topic *t = &s.cfg->topics[i];
-		for (int32_t p = 0; p < t->partitions; p++) {
-			if (!cluster_hosts(s.cfg, t, p))
-				continue;
-			bool created;
-			struct worker *w = workers_ensure(s.workers, t->name, p, &created);
-			ck_assert(created);
-			w->state = WORKER_SERVING;
-			w->has_status = true;
-			w->status_this_run = true;
-			w->status.role = IPC_ROLE_FOLLOWER;
-			w->status.leader_node = -1;
-		}
-	}
+	fake_sup_init(&s, text);
+	fake_sup_place_workers(&s);
 }
 
 static void setup_single(void)
@@ -210,13 +180,7 @@ static void setup_cluster(void)
 		   "[topic.one]\npartitions = 6\n");
 }
 
-static void teardown(void)
-{
-	leaders_free(s.leaders);
-	workers_free(s.workers);
-	event_base_free(s.base);
-	config_free(s.cfg);
-}
+static void teardown(void) { fake_sup_free(&s); }
 
 static struct worker *local(const char *topic, int32_t p)
 {

@@ -23,6 +23,7 @@
 #include "common/config.h"
 #include "common/frame.h"
 #include "common/ipc.h"
+#include "fake_sup.h"
 #include "supervisor/cluster.h"
 #include "supervisor/failover.h"
 #include "supervisor/leaders.h"
@@ -41,17 +42,6 @@ static struct sup sups[N];
 static struct raft_accept *acc[N];
 static int ports[N];
 static int fake[N] = {-1, -1, -1}; /* test end of each node's t/0 ipc link */
-
-static int free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	socklen_t len = sizeof(a);
-	getsockname(fd, (struct sockaddr *)&a, &len);
-	close(fd);
-	return ntohs(a.sin_port);
-}
 
 static void pump_ms(int ms)
 {
@@ -83,37 +73,15 @@ static void start_node(int i)
 			      ports[j]);
 	snprintf(text + n, sizeof(text) - (size_t)n,
 		 "[topic.t]\npartitions = 3\nreplication = 3\n");
-	char path[] = "/tmp/fjord-test-peers-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	char err[512];
-	int rc = config_load(path, NULL, 0, &s->cfg, err, sizeof(err));
-	unlink(path);
-	ck_assert_msg(rc == 0, "%s", err);
-	s->base = base;
-	s->workers = workers_new(s);
-	s->leaders = leaders_new();
+	fake_sup_init_on(s, base, text);
 	s->failover = failover_new(s);
 	for (int32_t p = 0; p < 3; p++) {
-		bool created;
-		struct worker *w = workers_ensure(s->workers, "t", p, &created);
-		w->state = WORKER_SERVING;
-		w->has_status = true;
-		w->status_this_run = true;
-		w->status.role = IPC_ROLE_FOLLOWER;
-		w->status.term = 4;
-		w->status.leader_node = -1;
+		struct worker *w = fake_sup_worker(s, "t", p, IPC_ROLE_FOLLOWER, 4);
 		w->status.caught_up = true;
 		w->status.commit_offset = 100 + i;
 	}
 	/* t/0 gets a real ipc link so a campaign can be observed. */
-	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	evutil_make_socket_nonblocking(sv[0]);
-	evutil_make_socket_nonblocking(sv[1]);
-	ck_assert_int_eq(link_open(workers_find(s->workers, "t", 1, 0), base, sv[0]), 0);
-	fake[i] = sv[1];
+	fake[i] = fake_sup_link(s, workers_find(s->workers, "t", 1, 0));
 	acc[i] = raft_accept_start(s);
 	ck_assert_ptr_nonnull(acc[i]);
 	s->peers = peers_new(s);
@@ -128,11 +96,8 @@ static void stop_node(int i)
 	peers_free(s->peers);
 	raft_accept_free(acc[i]);
 	failover_free(s->failover);
-	workers_free(s->workers);
-	leaders_free(s->leaders);
-	config_free(s->cfg);
+	fake_sup_free(s);
 	close(fake[i]);
-	memset(s, 0, sizeof(*s));
 }
 
 static void setup(void)
@@ -140,7 +105,7 @@ static void setup(void)
 	memset(sups, 0, sizeof(sups));
 	base = event_base_new();
 	for (int i = 0; i < N; i++)
-		ports[i] = free_port();
+		ports[i] = fake_free_port();
 	for (int i = 0; i < N; i++)
 		start_node(i);
 }

@@ -14,22 +14,10 @@
 #include "common/config.h"
 #include "common/err.h"
 #include "common/placement.h"
+#include "fake_sup.h"
 #include "supervisor/spawn.h"
 
-static struct config *load(const char *text)
-{
-	char path[] = "/tmp/fjord-test-spawn-XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	struct config *c = NULL;
-	char err[512];
-	int rc = config_load(path, NULL, 0, &c, err, sizeof(err));
-	unlink(path);
-	ck_assert_msg(rc == 0, "%s", err);
-	return c;
-}
+static struct config *load(const char *text) { return fake_config(text); }
 
 START_TEST(backoff_doubles_from_100ms_to_a_30s_cap)
 {

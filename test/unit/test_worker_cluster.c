@@ -37,6 +37,7 @@
 #include "common/kafka/kerr.h"
 #include "common/record_batch.h"
 #include "testdir.h"
+#include "worker_proc.h"
 
 #define N 3
 #define MAXRES 256
@@ -74,19 +75,6 @@ static struct wk w[N];
 static struct pending_hello ph[32];
 static int n_ph;
 
-static const char *worker_bin(void)
-{
-	const char *b = getenv("FJORD_WORKER_BIN");
-	return b && *b ? b : "bin/fjord-worker";
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Short, so tests of elections run quickly; the campaign test lengthens it
  * so that "faster than the timeout" has a margin a loaded machine keeps. */
 static const char *election_timeout_ms = "600";
@@ -94,39 +82,22 @@ static const char *election_timeout_ms = "600";
 static void wk_start(int i)
 {
 	struct wk *k = &w[i];
-	int sv[2], cv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, cv), 0);
-	buf_reset(&k->in);
-	k->pid = fork();
-	ck_assert_int_ge(k->pid, 0);
-	if (k->pid == 0) {
-		int ipc = dup(sv[1]), conn = dup(cv[1]);
-		char a_ipc[16], a_conn[16], a_node[16], peers[N][64];
-		snprintf(a_ipc, sizeof(a_ipc), "%d", ipc);
-		snprintf(a_conn, sizeof(a_conn), "%d", conn);
-		snprintf(a_node, sizeof(a_node), "%d", i + 1);
-		const char *argv[64] = {worker_bin(), "--ipc-fd", a_ipc, "--conn-fd", a_conn,
-					"--topic", "t", "--partition", "0", "--dir", k->dir,
-					"--node-id", a_node, "--log-level", "warn", "--sync", "never",
-					"--replicas", "1,2,3", "--cluster", "test",
-					"--election-timeout-ms", election_timeout_ms, "--heartbeat-interval-ms", "50"};
-		int n = 23;
-		for (int j = 0; j < N; j++) {
-			if (j == i)
-				continue;
-			snprintf(peers[j], sizeof(peers[j]), "%d=127.0.0.1:%u", j + 1, w[j].port);
-			argv[n++] = "--peer";
-			argv[n++] = peers[j];
-		}
-		argv[n] = NULL;
-		execv(argv[0], (char **)argv);
-		_exit(127);
+	char a_node[16], peers[N][64];
+	snprintf(a_node, sizeof(a_node), "%d", i + 1);
+	const char *args[40] = {"--topic", "t", "--partition", "0", "--dir", k->dir,
+				"--node-id", a_node, "--log-level", "warn", "--sync", "never",
+				"--replicas", "1,2,3", "--cluster", "test",
+				"--election-timeout-ms", election_timeout_ms, "--heartbeat-interval-ms", "50"};
+	int n = 20;
+	for (int j = 0; j < N; j++) {
+		if (j == i)
+			continue;
+		snprintf(peers[j], sizeof(peers[j]), "%d=127.0.0.1:%u", j + 1, w[j].port);
+		args[n++] = "--peer";
+		args[n++] = peers[j];
 	}
-	close(sv[1]);
-	close(cv[1]);
-	k->ipc = sv[0];
-	k->conn = cv[0];
+	buf_reset(&k->in);
+	k->pid = wproc_spawn(args, &k->ipc, &k->conn);
 	fcntl(k->ipc, F_SETFL, O_NONBLOCK);
 	k->n_st = 0;
 	k->n_res = 0;
@@ -138,8 +109,7 @@ static void wk_kill(int i)
 	struct wk *k = &w[i];
 	if (k->pid <= 0)
 		return;
-	kill(k->pid, SIGKILL);
-	waitpid(k->pid, NULL, 0);
+	wproc_kill(k->pid);
 	k->pid = 0;
 	close(k->ipc);
 	close(k->conn);
@@ -208,7 +178,7 @@ static void hand_over(struct pending_hello *p)
 /* Serves every socket for up to ms. */
 static void pump(int ms)
 {
-	int64_t deadline = mono_ms() + ms;
+	int64_t deadline = wproc_now_ms() + ms;
 	do {
 		struct pollfd pf[N * 2 + 32];
 		int np = 0;
@@ -218,7 +188,7 @@ static void pump(int ms)
 		}
 		for (int j = 0; j < n_ph; j++)
 			pf[np++] = (struct pollfd){.fd = ph[j].fd, .events = POLLIN};
-		int left = (int)(deadline - mono_ms());
+		int left = (int)(deadline - wproc_now_ms());
 		if (poll(pf, (nfds_t)np, left > 0 ? (left < 20 ? left : 20) : 0) <= 0)
 			continue;
 		for (int i = 0; i < N; i++) {
@@ -263,25 +233,15 @@ static void pump(int ms)
 			if (ph[j].fd >= 0)
 				ph[keep++] = ph[j];
 		n_ph = keep;
-	} while (mono_ms() < deadline);
+	} while (wproc_now_ms() < deadline);
 }
 
-static void send_msg(int i, const struct ipc_msg *m)
-{
-	struct buf b;
-	buf_init(&b);
-	ck_assert_int_eq(ipc_encode(m, &b), 0);
-	uint8_t hdr[4];
-	be32_store(hdr, (uint32_t)b.len);
-	ck_assert_int_eq(write(w[i].ipc, hdr, 4), 4);
-	ck_assert_int_eq(write(w[i].ipc, b.data, b.len), (ssize_t)b.len);
-	buf_free(&b);
-}
+static void send_msg(int i, const struct ipc_msg *m) { wproc_send(w[i].ipc, m); }
 
 /* Waits for the result of req_id from worker i. */
 static struct result wait_result(int i, uint64_t req_id, int ms)
 {
-	int64_t deadline = mono_ms() + ms;
+	int64_t deadline = wproc_now_ms() + ms;
 	for (;;) {
 		for (int j = 0; j < w[i].n_res; j++) {
 			if (w[i].res[j].req_id == req_id) {
@@ -290,7 +250,7 @@ static struct result wait_result(int i, uint64_t req_id, int ms)
 				return r;
 			}
 		}
-		ck_assert_msg(mono_ms() < deadline, "no answer to request %llu from node %d",
+		ck_assert_msg(wproc_now_ms() < deadline, "no answer to request %llu from node %d",
 			      (unsigned long long)req_id, i + 1);
 		pump(10);
 	}
@@ -344,7 +304,7 @@ static int leader_index(void)
 /* Waits until node i leads and every live replica follows it. */
 static void wait_leader(int i, int ms)
 {
-	int64_t deadline = mono_ms() + ms;
+	int64_t deadline = wproc_now_ms() + ms;
 	for (;;) {
 		bool ok = w[i].n_st > 0 && w[i].st.role == IPC_ROLE_LEADER;
 		for (int j = 0; j < N && ok; j++)
@@ -353,7 +313,7 @@ static void wait_leader(int i, int ms)
 				     w[j].st.term == w[i].st.term;
 		if (ok)
 			return;
-		ck_assert_msg(mono_ms() < deadline, "node %d did not become the leader (leader now %d)",
+		ck_assert_msg(wproc_now_ms() < deadline, "node %d did not become the leader (leader now %d)",
 			      i + 1, leader_index() + 1);
 		pump(10);
 	}
@@ -363,7 +323,7 @@ static void wait_leader(int i, int ms)
  * checksum (statuses come every second; a changed role comes at once). */
 static void wait_equal(int64_t off, int ms)
 {
-	int64_t deadline = mono_ms() + ms;
+	int64_t deadline = wproc_now_ms() + ms;
 	for (;;) {
 		bool ok = true;
 		uint64_t sum = 0;
@@ -381,7 +341,7 @@ static void wait_equal(int64_t off, int ms)
 		}
 		if (ok)
 			return;
-		ck_assert_msg(mono_ms() < deadline, "replicas did not converge at offset %lld",
+		ck_assert_msg(wproc_now_ms() < deadline, "replicas did not converge at offset %lld",
 			      (long long)off);
 		pump(20);
 	}
@@ -405,7 +365,7 @@ static void setup(void)
 		getsockname(w[i].lfd, (struct sockaddr *)&sa, &len);
 		w[i].port = ntohs(sa.sin_port);
 	}
-	ck_assert_msg(access(worker_bin(), X_OK) == 0, "%s is not built", worker_bin());
+	ck_assert_msg(access(wproc_bin(), X_OK) == 0, "%s is not built", wproc_bin());
 	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; i < N; i++)
 		wk_start(i);
@@ -473,11 +433,11 @@ START_TEST(without_a_majority_acks_all_times_out_and_acks_one_does_not)
 	struct result r = wait_result(0, 2, 2000);
 	ck_assert_int_eq(r.error, KERR_NONE);
 	ck_assert_int_eq(r.base_offset, 2);
-	int64_t t0 = mono_ms();
+	int64_t t0 = wproc_now_ms();
 	produce(0, 3, -1, 200, 2, "all");
 	r = wait_result(0, 3, 2000);
 	ck_assert_int_eq(r.error, KERR_REQUEST_TIMED_OUT);
-	ck_assert_int_ge(mono_ms() - t0, 150);
+	ck_assert_int_ge(wproc_now_ms() - t0, 150);
 	/* A request still waiting when check-quorum deposes the leader. */
 	produce(0, 4, -1, 60000, 2, "lost");
 	r = wait_result(0, 4, 5000);
@@ -505,11 +465,11 @@ START_TEST(a_campaign_after_the_leaders_death_then_leadership_returns_to_the_pre
 	wk_start(2);
 	wait_equal(4, 5000);
 	wk_kill(0);
-	int64_t t0 = mono_ms();
+	int64_t t0 = wproc_now_ms();
 	struct ipc_msg c = {.type = IPC_CAMPAIGN};
 	send_msg(1, &c);
 	wait_leader(1, 4000);
-	int64_t took = mono_ms() - t0;
+	int64_t took = wproc_now_ms() - t0;
 	ck_assert_int_lt(took, 2500); /* not the 5 s election timeout */
 	ck_assert_uint_gt(w[1].st.term, term);
 	produce(1, 2, -1, 5000, 1, "after");
@@ -533,14 +493,14 @@ START_TEST(a_drain_hands_leadership_to_a_follower_and_keeps_it_away)
 	produce(0, 1, -1, 5000, 2, "d");
 	ck_assert_int_eq(wait_result(0, 1, 5000).error, KERR_NONE);
 	struct ipc_msg t = {.type = IPC_TRANSFER, .u.transfer.target_node = -1};
-	int64_t t0 = mono_ms();
+	int64_t t0 = wproc_now_ms();
 	send_msg(0, &t);
 	int64_t deadline = t0 + 3000;
-	while (leader_index() <= 0 && mono_ms() < deadline)
+	while (leader_index() <= 0 && wproc_now_ms() < deadline)
 		pump(10);
 	int l = leader_index();
 	ck_assert_int_gt(l, 0);
-	ck_assert_int_lt(mono_ms() - t0, 1000);
+	ck_assert_int_lt(wproc_now_ms() - t0, 1000);
 	uint64_t term = w[l].st.term;
 	/* The new leader does not hand it back while node 1 drains (its
 	 * balance check runs every 2 s): same leader, same term. */

@@ -26,6 +26,7 @@
 #include "common/kafka/kerr.h"
 #include "common/record_batch.h"
 #include "testdir.h"
+#include "worker_proc.h"
 
 #define WAIT_MS 5000
 
@@ -39,123 +40,30 @@ struct wp {
 
 static char *dir;
 
-static const char *worker_bin(void)
-{
-	const char *b = getenv("FJORD_WORKER_BIN");
-	return b && *b ? b : "bin/fjord-worker";
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Starts the worker on dir with extra flags (NULL-terminated). */
 static void wp_start(struct wp *w, const char *const *extra)
 {
-	int sv[2];
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	const char *args[40] = {"--topic", "t",		"--partition", "0",	      "--dir",
+				dir,	   "--node-id", "3",	       "--log-level", "warn"};
+	int n = 10;
+	for (int i = 0; extra && extra[i] && n < 39; i++)
+		args[n++] = extra[i];
 	memset(w, 0, sizeof(*w));
 	buf_init(&w->in);
-	w->pid = fork();
-	ck_assert_int_ge(w->pid, 0);
-	if (w->pid == 0) {
-		int fd = dup(sv[1]); /* without CLOEXEC */
-		char fds[16];
-		snprintf(fds, sizeof(fds), "%d", fd);
-		const char *argv[40] = {worker_bin(), "--ipc-fd",    fds, "--topic",
-					"t",	      "--partition", "0", "--dir",
-					dir,	      "--node-id",   "3", "--log-level",
-					"warn"};
-		int n = 13;
-		for (int i = 0; extra && extra[i] && n < 38; i++)
-			argv[n++] = extra[i];
-		argv[n] = NULL;
-		execv(argv[0], (char **)argv);
-		fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	close(sv[1]);
-	w->fd = sv[0];
+	w->pid = wproc_spawn(args, &w->fd, NULL);
 }
 
-static void write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *s = p;
-	while (n > 0) {
-		ssize_t r = write(fd, s, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		ck_assert_int_gt(r, 0);
-		s += r;
-		n -= (size_t)r;
-	}
-}
-
-/* Appends one framed message to out. */
-static void frame_msg(struct buf *out, const struct ipc_msg *m)
-{
-	struct buf b;
-	buf_init(&b);
-	ck_assert_int_eq(ipc_encode(m, &b), 0);
-	buf_put_u32(out, (uint32_t)b.len);
-	buf_put(out, b.data, b.len);
-	buf_free(&b);
-}
-
-static void wp_send(struct wp *w, const struct ipc_msg *m)
-{
-	struct buf b;
-	buf_init(&b);
-	frame_msg(&b, m);
-	write_all(w->fd, b.data, b.len);
-	buf_free(&b);
-}
-
-/* Reads exactly n bytes before deadline. 1 ok, 0 EOF, -1 timeout. */
-static int read_full(int fd, uint8_t *p, size_t n, int64_t deadline)
-{
-	while (n > 0) {
-		int left = (int)(deadline - mono_ms());
-		if (left <= 0)
-			return -1;
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		int pr = poll(&pfd, 1, left);
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr <= 0)
-			return -1;
-		ssize_t r = read(fd, p, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return 0;
-		p += r;
-		n -= (size_t)r;
-	}
-	return 1;
-}
+static void wp_send(struct wp *w, const struct ipc_msg *m) { wproc_send(w->fd, m); }
 
 /* Reads the next message that is not a status (statuses are remembered),
  * or the next status when want_status. Returns 1, 0 on EOF, -1 on timeout. */
 static int wp_recv_ex(struct wp *w, struct ipc_msg *m, int timeout_ms, int want_status)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	int64_t deadline = wproc_now_ms() + timeout_ms;
 	for (;;) {
-		uint8_t hdr[4];
-		int r = read_full(w->fd, hdr, 4, deadline);
+		int r = wproc_recv(w->fd, &w->in, m, deadline);
 		if (r != 1)
 			return r;
-		uint32_t len = be32_load(hdr);
-		buf_reset(&w->in);
-		uint8_t *p = buf_extend(&w->in, len);
-		ck_assert(p != NULL || len == 0);
-		r = read_full(w->fd, p, len, deadline);
-		if (r != 1)
-			return r;
-		ck_assert_int_eq(ipc_decode(w->in.data, w->in.len, m), 0);
 		if (m->type == IPC_STATUS) {
 			w->status = m->u.status;
 			w->n_status++;
@@ -174,37 +82,18 @@ static void wp_recv(struct wp *w, struct ipc_msg *m, enum ipc_type type)
 	ck_assert_int_eq(m->type, type);
 }
 
-/* Waits for the worker to exit; returns its wait status. */
-static int wp_wait(struct wp *w, int timeout_ms)
-{
-	int64_t deadline = mono_ms() + timeout_ms;
-	int st = 0;
-	while (mono_ms() < deadline) {
-		pid_t p = waitpid(w->pid, &st, WNOHANG);
-		if (p == w->pid)
-			return st;
-		usleep(10000);
-	}
-	kill(w->pid, SIGKILL);
-	waitpid(w->pid, &st, 0);
-	ck_abort_msg("worker did not exit in time");
-	return st;
-}
-
 /* Closes the socket (the worker exits on EOF) and reaps it. */
 static void wp_stop(struct wp *w)
 {
 	close(w->fd);
-	int st = wp_wait(w, WAIT_MS);
+	int st = wproc_wait(w->pid, WAIT_MS);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "worker exit status %d", st);
 	buf_free(&w->in);
 }
 
 static void wp_kill(struct wp *w)
 {
-	kill(w->pid, SIGKILL);
-	int st;
-	waitpid(w->pid, &st, 0);
+	wproc_kill(w->pid);
 	close(w->fd);
 	buf_free(&w->in);
 }
@@ -288,8 +177,8 @@ static void setup(void)
 {
 	dir = testdir_new("worker");
 	ck_assert_ptr_nonnull(dir);
-	ck_assert_msg(access(worker_bin(), X_OK) == 0,
-		      "%s is not built (set FJORD_WORKER_BIN or run make all)", worker_bin());
+	ck_assert_msg(access(wproc_bin(), X_OK) == 0,
+		      "%s is not built (set FJORD_WORKER_BIN or run make all)", wproc_bin());
 }
 
 static void teardown(void) { testdir_free(dir); }
@@ -297,15 +186,15 @@ static void teardown(void) { testdir_free(dir); }
 START_TEST(help_exits_zero_and_bad_flags_exit_two)
 {
 	char cmd[1024];
-	snprintf(cmd, sizeof(cmd), "%s --help | grep -q SYNOPSIS", worker_bin());
+	snprintf(cmd, sizeof(cmd), "%s --help | grep -q SYNOPSIS", wproc_bin());
 	ck_assert_int_eq(system(cmd), 0);
-	snprintf(cmd, sizeof(cmd), "%s --no-such-flag 2>/dev/null", worker_bin());
+	snprintf(cmd, sizeof(cmd), "%s --no-such-flag 2>/dev/null", wproc_bin());
 	int st = system(cmd);
 	ck_assert(WIFEXITED(st));
 	ck_assert_int_eq(WEXITSTATUS(st), 2);
 	snprintf(cmd, sizeof(cmd),
 		 "%s --ipc-fd 5 --topic t --partition 0 --dir /tmp --node-id 0 2>/dev/null",
-		 worker_bin());
+		 wproc_bin());
 	st = system(cmd);
 	ck_assert_int_eq(WEXITSTATUS(st), 2);
 }
@@ -340,9 +229,9 @@ START_TEST(produce_fetch_and_list_offsets_round_trip)
 		buf_init(&recs[i]);
 		tb_simple_batch(&recs[i], 3 - i, 1000 * (i + 1), "rt");
 		struct ipc_msg m = produce_msg(10 + (uint64_t)i, &recs[i]);
-		frame_msg(&all, &m);
+		wproc_frame(&all, &m);
 	}
-	write_all(w.fd, all.data, all.len);
+	wproc_write_all(w.fd, all.data, all.len);
 	const int64_t want_base[3] = {0, 3, 5};
 	for (int i = 0; i < 3; i++) {
 		struct ipc_msg m;
@@ -433,7 +322,7 @@ START_TEST(a_malformed_frame_is_ignored_and_the_worker_keeps_serving)
 	struct wp w;
 	wp_start(&w, NULL);
 	const uint8_t junk[] = {0, 0, 0, 5, 0xc1, 0xff, 0x00, 0x93, 0x01};
-	write_all(w.fd, junk, sizeof(junk));
+	wproc_write_all(w.fd, junk, sizeof(junk));
 	/* A well-formed message of a type workers do not take. */
 	struct ipc_msg m = {.type = IPC_STATUS};
 	wp_send(&w, &m);
@@ -459,7 +348,7 @@ START_TEST(a_parked_fetch_is_answered_when_data_commits)
 	buf_init(&b);
 	tb_simple_batch(&b, 4, 0, "wake");
 	m = produce_msg(6, &b);
-	int64_t t0 = mono_ms();
+	int64_t t0 = wproc_now_ms();
 	wp_send(&w, &m);
 	int got_produce = 0, got_fetch = 0;
 	for (int i = 0; i < 2; i++) {
@@ -477,7 +366,7 @@ START_TEST(a_parked_fetch_is_answered_when_data_commits)
 	}
 	ck_assert_int_eq(got_produce, 1);
 	ck_assert_int_eq(got_fetch, 1);
-	ck_assert_int_lt(mono_ms() - t0, 2000);
+	ck_assert_int_lt(wproc_now_ms() - t0, 2000);
 	buf_free(&b);
 	wp_stop(&w);
 }
@@ -488,10 +377,10 @@ START_TEST(a_parked_fetch_answers_empty_when_its_wait_ends_or_it_is_cancelled)
 	struct wp w;
 	wp_start(&w, NULL);
 	struct ipc_msg m = fetch_msg(7, 0, 400, 1);
-	int64_t t0 = mono_ms();
+	int64_t t0 = wproc_now_ms();
 	wp_send(&w, &m);
 	wp_recv(&w, &m, IPC_FETCH_RESULT);
-	int64_t waited = mono_ms() - t0;
+	int64_t waited = wproc_now_ms() - t0;
 	ck_assert_uint_eq(m.u.fetch_result.req_id, 7);
 	ck_assert_uint_eq(m.u.fetch_result.records_len, 0);
 	ck_assert_int_ge(waited, 350);
@@ -501,13 +390,13 @@ START_TEST(a_parked_fetch_answers_empty_when_its_wait_ends_or_it_is_cancelled)
 	wp_send(&w, &m);
 	ck_assert_int_eq(wp_recv_ex(&w, &m, 200, 0), -1);
 	m = (struct ipc_msg){.type = IPC_FETCH_CANCEL, .u.fetch_cancel.req_id = 8};
-	t0 = mono_ms();
+	t0 = wproc_now_ms();
 	wp_send(&w, &m);
 	wp_recv(&w, &m, IPC_FETCH_RESULT);
 	ck_assert_uint_eq(m.u.fetch_result.req_id, 8);
 	ck_assert_int_eq(m.u.fetch_result.error, KERR_NONE);
 	ck_assert_uint_eq(m.u.fetch_result.records_len, 0);
-	ck_assert_int_lt(mono_ms() - t0, 1000);
+	ck_assert_int_lt(wproc_now_ms() - t0, 1000);
 	/* Cancelling an answered or unknown fetch does nothing. */
 	m = (struct ipc_msg){.type = IPC_FETCH_CANCEL, .u.fetch_cancel.req_id = 8};
 	wp_send(&w, &m);
@@ -565,10 +454,10 @@ START_TEST(every_acknowledged_record_survives_sigkill_and_restart)
 			buf_init(&b);
 			tb_simple_batch(&b, 5, 0, "acked");
 			m = produce_msg(req + (uint64_t)i, &b);
-			frame_msg(&all, &m);
+			wproc_frame(&all, &m);
 			buf_free(&b);
 		}
-		write_all(w.fd, all.data, all.len);
+		wproc_write_all(w.fd, all.data, all.len);
 		buf_free(&all);
 		for (int i = 0; i < n_req; i++) {
 			wp_recv(&w, &m, IPC_PRODUCE_RESULT);
@@ -686,8 +575,8 @@ START_TEST(retention_moves_the_log_start_past_old_batches)
 	produce_one(&w, 2, 2, now_ms, "fresh");
 	/* The one-second tick applies retention and reports the new start. */
 	struct ipc_msg m;
-	int64_t deadline = mono_ms() + 4000;
-	while (w.status.log_start_offset != 3 && mono_ms() < deadline)
+	int64_t deadline = wproc_now_ms() + 4000;
+	while (w.status.log_start_offset != 3 && wproc_now_ms() < deadline)
 		wp_recv_ex(&w, &m, 500, 1);
 	ck_assert_int_eq(w.status.log_start_offset, 3);
 	int64_t off;
@@ -725,9 +614,9 @@ START_TEST(a_supervisor_that_stops_reading_pauses_requests_without_losing_any)
 	buf_init(&all);
 	for (uint64_t i = 0; i < 100; i++) {
 		struct ipc_msg m = fetch_msg(1000 + i, 0, 0, 1);
-		frame_msg(&all, &m);
+		wproc_frame(&all, &m);
 	}
-	write_all(w.fd, all.data, all.len);
+	wproc_write_all(w.fd, all.data, all.len);
 	buf_free(&all);
 	usleep(300000);
 	for (uint64_t i = 0; i < 100; i++) {

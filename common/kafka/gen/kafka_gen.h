@@ -108,7 +108,7 @@ enum kafka_api_key {
 	KAFKA_API_READ_SHARE_GROUP_STATE_SUMMARY = 87,
 };
 
-/* One API as the schemas define it (not what fjord serves: see kafka_served.h).
+/* One API as the schemas define it (not what fjord serves: see supervisor/api_table.h).
  * first_flexible is -1 when no version is flexible. */
 struct kafka_api_info {
 	int16_t api_key;

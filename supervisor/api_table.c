@@ -1,0 +1,44 @@
+/* api_table.c - the Kafka APIs fjord serves: versions, handler, flags
+ * (api_table.h). ApiVersions advertises exactly these lines, in this order;
+ * the front end dispatches through them. Keep api key order. */
+#include "api_table.h"
+
+#include "common/kafka/gen/kafka_gen.h"
+#include "supervisor/api_versions.h"
+#include "supervisor/fetch.h"
+#include "supervisor/init_producer_id.h"
+#include "supervisor/list_offsets.h"
+#include "supervisor/metadata.h"
+#include "supervisor/produce.h"
+
+static const struct api_entry table[] = {
+    /* v0-2 are advertised because old librdkafka wants to see them (as
+     * Kafka 4 does); produce_handle answers them with an error. */
+    {KAFKA_API_PRODUCE, 0, 11, produce_handle, NULL, API_TO_LEADER},
+    {KAFKA_API_FETCH, 4, 17, fetch_handle, NULL, API_TO_LEADER},
+    {KAFKA_API_LIST_OFFSETS, 1, 10, list_offsets_handle, NULL, API_TO_LEADER},
+    {KAFKA_API_METADATA, 0, 12, metadata_handle, NULL, API_LOCAL},
+    {KAFKA_API_API_VERSIONS, 0, 4, api_versions_handle, api_versions_unsupported, API_LOCAL},
+    {KAFKA_API_INIT_PRODUCER_ID, 0, 4, init_producer_id_handle, NULL, API_LOCAL},
+};
+
+#define N_ENTRIES (sizeof(table) / sizeof(table[0]))
+
+const struct api_entry *api_table_find(int16_t api_key)
+{
+	for (size_t i = 0; i < N_ENTRIES; i++)
+		if (table[i].api_key == api_key)
+			return &table[i];
+	return NULL;
+}
+
+bool api_entry_serves(const struct api_entry *e, int16_t version)
+{
+	return version >= e->min_version && version <= e->max_version;
+}
+
+const struct api_entry *api_table_all(size_t *n)
+{
+	*n = N_ENTRIES;
+	return table;
+}
