@@ -59,7 +59,7 @@ UNIT_BINS := $(patsubst test/unit/%.c,$(B)/test/%,$(UNIT_SRC))
 SIM_BIN := $(if $(SIM_SRC),$(B)/test/sim)
 FUZZ_BINS := $(patsubst test/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps test unit sim fuzz integration run install clean lint bench
+.PHONY: all deps test unit sim fuzz integration run install clean lint bench supgraph
 all: $(BINS)
 
 deps:
@@ -129,9 +129,15 @@ integration: deps all
 test: all unit sim fuzz integration
 	@echo "make test: all suites passed"
 
-lint:
+lint: supgraph
 	@! grep -nE '#include *<(event2|lmdb|msgpack)|\b(read|write|send|recv|time|clock_gettime|rand|srand|sleep|usleep)\(' worker/raft/*.c worker/raft/*.h \
 		|| (echo "lint: worker/raft must stay pure (no I/O, clock or rand)"; exit 1)
+
+# The supervisor's modules must not depend on each other in a cycle
+# (docs/ARCHITECTURE.md); the checker is itself tested on a planted cycle.
+supgraph:
+	@tools/check-sup-graph supervisor
+	@test/lint/test-check-sup-graph
 
 run: all
 	@mkdir -p data

@@ -420,6 +420,13 @@ void peers_local_changed(struct peers *p)
 	event_active(p->send_ev, EV_TIMEOUT, 0);
 }
 
+static void obs_local_changed(void *arg) { peers_local_changed(arg); }
+
+static void obs_leader_died(void *arg, const char *topic, int32_t partition, uint64_t term)
+{
+	peers_worker_died(arg, topic, partition, term);
+}
+
 void peers_worker_died(struct peers *p, const char *topic, int32_t partition, uint64_t term)
 {
 	if (p == NULL)
@@ -495,6 +502,7 @@ struct peers *peers_new(struct sup *s)
 	}
 	struct timeval tv = {TICK_MS / 1000, (TICK_MS % 1000) * 1000};
 	event_add(p->tick_ev, &tv);
+	s->obs = (struct sup_observer){p, obs_local_changed, obs_leader_died};
 	for (int i = 0; i < p->n; i++)
 		dial(&p->out[i]);
 	return p;
@@ -504,6 +512,8 @@ void peers_free(struct peers *p)
 {
 	if (p == NULL)
 		return;
+	if (p->s->obs.arg == p)
+		p->s->obs = (struct sup_observer){0};
 	for (int i = 0; i < p->n; i++) {
 		struct out_link *o = &p->out[i];
 		if (o->bev)

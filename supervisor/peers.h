@@ -13,6 +13,10 @@
  * failover_on_node_lost runs first; a channel coming up again calls
  * failover_on_node_back.
  *
+ * peers_new registers peers_local_changed and peers_worker_died as the
+ * struct sup's observer (sup.h), which is how workers.c reaches them
+ * without calling this module.
+ *
  * Every function accepts a NULL struct peers (a node without peers) and
  * then does nothing. */
 #ifndef FJORD_SUP_PEERS_H

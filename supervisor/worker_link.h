@@ -23,9 +23,23 @@ typedef void (*link_result_cb)(void *ctx, int idx, const struct ipc_msg *res, in
 
 struct link_pending;
 
+/* What the link tells its owner (workers.c), which registers it at
+ * link_open: the link calls up through it instead of calling workers.c,
+ * so the dependency runs one way (workers -> worker_link). */
+struct link_observer {
+	/* w sent IPC_STATUS (st borrowed for the call). */
+	void (*on_status)(struct worker *w, const struct ipc_status *st);
+	/* w's channel ended (EOF, error or a bad frame) and pending requests
+	 * have failed; w's process is exiting or broken. */
+	void (*on_closed)(struct worker *w);
+};
+
 /* Starts reading frames from fd (the supervisor's end of the socketpair;
- * the link takes ownership). Returns 0 or ERR_NOMEM. */
-int link_open(struct worker *w, struct event_base *base, int fd);
+ * the link takes ownership). obs (borrowed, must outlive the link; NULL:
+ * nobody listens) hears w's status and the channel's end. Returns 0 or
+ * ERR_NOMEM. */
+int link_open(struct worker *w, struct event_base *base, int fd,
+	      const struct link_observer *obs);
 
 /* Closes the channel and fails every pending request with kerr. Safe to
  * call on a closed link. Callbacks may run link_send/link_cancel on other

@@ -55,7 +55,7 @@ static void setup(void)
 		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 		evutil_make_socket_nonblocking(sv[0]);
 		evutil_make_socket_nonblocking(sv[1]);
-		ck_assert_int_eq(link_open(w, s.base, sv[0]), 0);
+		ck_assert_int_eq(link_open(w, s.base, sv[0], NULL), 0);
 		fake[i] = sv[1];
 	}
 }

@@ -112,7 +112,7 @@ static void start_node(int i)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	evutil_make_socket_nonblocking(sv[0]);
 	evutil_make_socket_nonblocking(sv[1]);
-	ck_assert_int_eq(link_open(workers_find(s->workers, "t", 1, 0), base, sv[0]), 0);
+	ck_assert_int_eq(link_open(workers_find(s->workers, "t", 1, 0), base, sv[0], NULL), 0);
 	fake[i] = sv[1];
 	acc[i] = raft_accept_start(s);
 	ck_assert_ptr_nonnull(acc[i]);
