@@ -275,20 +275,41 @@ void link_cancel_fetch(struct worker *w, uint64_t req_id)
 	buf_free(&b);
 }
 
-void link_sweep(struct worker *w, int64_t now_ms)
+/* What a request cut off because its worker went silent is answered with:
+ * retriable errors a Kafka client acts on (retry; refresh metadata). */
+static int16_t silent_kerr(enum ipc_type t)
 {
+	return t == IPC_PRODUCE ? KERR_REQUEST_TIMED_OUT : KERR_NOT_LEADER_OR_FOLLOWER;
+}
+
+void link_sweep(struct worker *w, int64_t now_ms, int64_t silent_ms)
+{
+	bool silent = silent_ms > 0 && now_ms - w->last_rx_ms > silent_ms;
+	int n_silent = 0;
 	struct link_pending *p = w->pending_head;
 	while (p != NULL) {
 		struct link_pending *next = p->next;
-		if (p->deadline_ms < now_ms) {
-			log_warn("worker %s/%d: request %llu got no result in time", w->topic,
-				 (int)w->partition, (unsigned long long)p->req_id);
+		if (p->deadline_ms < now_ms || silent) {
+			int16_t kerr = KERR_REQUEST_TIMED_OUT;
+			if (p->deadline_ms < now_ms)
+				log_warn("worker %s/%d: request %llu got no result in time",
+					 w->topic, (int)w->partition,
+					 (unsigned long long)p->req_id);
+			else {
+				kerr = silent_kerr(p->type);
+				n_silent++;
+			}
 			unlink_pending(w, p);
-			p->cb(p->ctx, p->idx, NULL, KERR_REQUEST_TIMED_OUT);
+			p->cb(p->ctx, p->idx, NULL, kerr);
 			free(p);
 			/* The callback may have changed the list: restart. */
 			next = w->pending_head;
 		}
 		p = next;
 	}
+	if (n_silent > 0)
+		log_warn("worker %s/%d: silent for %lld ms; answered %d request(s) with a "
+			 "retriable error so the others are not held",
+			 w->topic, (int)w->partition, (long long)(now_ms - w->last_rx_ms),
+			 n_silent);
 }

@@ -326,9 +326,10 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct workers *ws = arg;
 	int64_t now = spawn_now_ms();
+	int64_t silent = ws->sup->cfg->kafka.partition_timeout_ms;
 	for (int i = 0; i < ws->n; i++)
 		if (ws->v[i]->n_pending > 0)
-			link_sweep(ws->v[i], now);
+			link_sweep(ws->v[i], now, silent);
 }
 
 struct workers *workers_new(struct sup *s)
