@@ -14,6 +14,7 @@
 #include "common/buf.h"
 #include "common/config.h"
 #include "common/ipc.h"
+#include "common/settle.h"
 #include "supervisor/spawn.h"
 
 struct event;
@@ -41,7 +42,8 @@ struct worker {
 	uint64_t produce_requests, produce_bytes;
 	uint64_t fetch_requests, fetch_bytes;
 	struct backoff backoff;
-	bool respawn_now; /* stopped on purpose to apply new settings */
+	bool respawn_now;      /* stopped on purpose to apply new settings */
+	struct settle balance; /* hand-backs asked for here, and their back-off (balance.c) */
 	struct event *restart_ev;
 	struct workers *table;
 

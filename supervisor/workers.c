@@ -127,6 +127,7 @@ struct worker *workers_ensure(struct workers *ws, const char *topic, int32_t par
 	w->conn_fd = -1;
 	w->table = ws;
 	backoff_init(&w->backoff);
+	settle_init(&w->balance);
 	buf_init(&w->rx);
 	w->restart_ev = evtimer_new(ws->sup->base, on_restart_timer, w);
 	if (w->restart_ev == NULL) {
