@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness  # noqa: E402
 import wire  # noqa: E402
 
-PORT_BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "29850"))
+PORT_BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "29600"))
 TOPIC = "stall"
 TIMEOUT_MS = 5000
 BOUND_S = 2.0  # partition_timeout_ms
