@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "common/ipc.h"
-#include "common/settle.h"
 #include "common/log.h"
+#include "common/settle.h"
 #include "supervisor/cluster.h"
 #include "supervisor/leaders.h"
 #include "supervisor/router.h"
@@ -36,7 +36,8 @@ bool balance_target(struct sup *s, struct worker *w, int32_t *target)
 		return false;
 	/* A hand-back asked for less than an election timeout ago may still
 	 * be under way: do not ask twice. */
-	if (w->balance.handed_ms >= 0 && now - w->balance.handed_ms < s->cfg->raft.election_timeout_ms)
+	if (w->balance.handed_ms >= 0 &&
+	    now - w->balance.handed_ms < s->cfg->raft.election_timeout_ms)
 		return false;
 	const struct peer_claim *c =
 	    leaders_get(s->leaders, pref, w->topic, strlen(w->topic), w->partition, now);

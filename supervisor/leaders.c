@@ -174,8 +174,8 @@ int64_t leaders_age_ms(const struct leaders *l, int32_t node, int64_t now_ms)
 	return t != NULL && t->index != NULL ? now_ms - t->updated_ms : -1;
 }
 
-int64_t leaders_healthy_since(const struct leaders *l, int32_t node, const char *topic,
-			      size_t len, int32_t partition, int64_t now_ms)
+int64_t leaders_healthy_since(const struct leaders *l, int32_t node, const char *topic, size_t len,
+			      int32_t partition, int64_t now_ms)
 {
 	const struct node_table *t = l ? find(l, node) : NULL;
 	if (t == NULL || t->index == NULL || now_ms - t->updated_ms > LEADERS_GAP_MS)

@@ -57,7 +57,7 @@ int64_t leaders_age_ms(const struct leaders *l, int32_t node, int64_t now_ms);
  * with no two tables more than LEADERS_GAP_MS apart, the latest one too
  * (as of now_ms). -1 when it is not healthy now. Balance waits for a
  * settle period of this (balance.h). */
-int64_t leaders_healthy_since(const struct leaders *l, int32_t node, const char *topic,
-			      size_t len, int32_t partition, int64_t now_ms);
+int64_t leaders_healthy_since(const struct leaders *l, int32_t node, const char *topic, size_t len,
+			      int32_t partition, int64_t now_ms);
 
 #endif

@@ -227,7 +227,8 @@ int peer_goodbye_decode(const uint8_t *p, size_t len, int32_t *node, char *reaso
 		rc = ERR_INVALID;
 	if (rc == 0) {
 		*node = (int32_t)it[1].via.i64;
-		size_t n = it[2].via.str.size < reason_len - 1 ? it[2].via.str.size : reason_len - 1;
+		size_t n =
+		    it[2].via.str.size < reason_len - 1 ? it[2].via.str.size : reason_len - 1;
 		memcpy(reason, it[2].via.str.ptr, n);
 		reason[n] = '\0';
 	}

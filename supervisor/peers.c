@@ -114,8 +114,7 @@ static struct in_link *in_of(struct peers *p, int32_t node);
  *   peer that closed one channel on purpose keeps the other.
  * Anything else (timeouts, unreachable, a goodbye) waits for the election
  * timeout with pre-vote. */
-static bool crash_evidence(struct peers *p, int32_t node, bool by_peer, bool goodbye,
-			   bool outbound)
+static bool crash_evidence(struct peers *p, int32_t node, bool by_peer, bool goodbye, bool outbound)
 {
 	if (!by_peer || goodbye)
 		return false;
@@ -144,7 +143,8 @@ static void say_goodbye(struct peers *p, struct bufferevent *bev, const char *wh
 		buf_put_u32(&f, (uint32_t)b.len);
 		buf_put(&f, b.data, b.len);
 		if (!f.oom)
-			(void)send(bufferevent_getfd(bev), f.data, f.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+			(void)send(bufferevent_getfd(bev), f.data, f.len,
+				   MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	buf_free(&b);
 	buf_free(&f);

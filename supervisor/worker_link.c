@@ -151,8 +151,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 }
 
-int link_open(struct worker *w, struct event_base *base, int fd,
-	      const struct link_observer *obs)
+int link_open(struct worker *w, struct event_base *base, int fd, const struct link_observer *obs)
 {
 	struct bufferevent *bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)

@@ -39,8 +39,7 @@ struct link_observer {
  * the link takes ownership). obs (borrowed, must outlive the link; NULL:
  * nobody listens) hears w's status and the channel's end. Returns 0 or
  * ERR_NOMEM. */
-int link_open(struct worker *w, struct event_base *base, int fd,
-	      const struct link_observer *obs);
+int link_open(struct worker *w, struct event_base *base, int fd, const struct link_observer *obs);
 
 /* Closes the channel and fails every pending request with kerr. Safe to
  * call on a closed link. Callbacks may run link_send/link_cancel on other

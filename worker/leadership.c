@@ -153,9 +153,8 @@ static void maybe_balance(struct leadership *l, int64_t now)
 			 "healthy for %lld ms",
 			 (int)pref, (long long)l->settle.period_ms);
 	}
-	if (pref == l->self || leadership_draining(l, now) ||
-	    raft_transferee(&l->drv->raft) != 0 || !live(l, pref, now) ||
-	    !settle_ready(&l->settle, l->settle.healthy_since, now))
+	if (pref == l->self || leadership_draining(l, now) || raft_transferee(&l->drv->raft) != 0 ||
+	    !live(l, pref, now) || !settle_ready(&l->settle, l->settle.healthy_since, now))
 		return;
 	if (pref == l->hold_node && now < l->hold_until_ms &&
 	    transport_in_generation(l->tp, pref) == l->hold_generation)

@@ -16,9 +16,10 @@
  *   BALANCE_HEARD_TICKS ticks and at most BALANCE_MAX_LAG entries behind
  *   (the transfer brings it the rest), without a break. The period starts
  *   at 10 s and doubles (to 160 s) after each failed hand-back: leadership
- *   back here within 60 s, or the transfer not happening at all. Leadership handed to us by a replica's TIMEOUT_NOW is not
- *   handed back to that replica for BALANCE_HOLD_MS unless it reconnects
- *   first (it restarted): the giver is probably draining.
+ *   back here within 60 s, or the transfer not happening at all.
+ *   Leadership handed to us by a replica's TIMEOUT_NOW is not handed back
+ *   to that replica for BALANCE_HOLD_MS unless it reconnects first (it
+ *   restarted): the giver is probably draining.
  * - Drain: IPC_TRANSFER{-1} hands leadership to the live follower with the
  *   highest match, and for DRAIN_MS any leadership won back is handed on.
  *

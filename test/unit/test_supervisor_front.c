@@ -452,8 +452,7 @@ START_TEST(a_silent_worker_gets_a_retriable_error_and_holds_nothing_else)
 	ck_assert_int_eq(pr.responses[0].n_partition_responses, 2);
 	ck_assert_int_eq(pr.responses[0].partition_responses[0].error_code, 0);
 	ck_assert_int_eq(pr.responses[0].partition_responses[0].base_offset, 42);
-	ck_assert_int_eq(pr.responses[0].partition_responses[1].error_code,
-			 KERR_REQUEST_TIMED_OUT);
+	ck_assert_int_eq(pr.responses[0].partition_responses[1].error_code, KERR_REQUEST_TIMED_OUT);
 	ck_assert_int_eq(pr.responses[0].partition_responses[1].base_offset, -1);
 	take_response(KAFKA_API_METADATA, 1, c2);
 	/* The stalled worker wakes up and answers: dropped, nothing else sent. */
