@@ -470,6 +470,43 @@ START_TEST(a_silent_worker_gets_a_retriable_error_and_holds_nothing_else)
 }
 END_TEST
 
+START_TEST(a_silent_worker_gets_not_leader_for_list_offsets)
+{
+	s.cfg->kafka.partition_timeout_ms = 1000;
+	struct kafka_list_offsets_request_list_offsets_partition part;
+	kafka_list_offsets_request_list_offsets_partition_init(&part);
+	part.partition_index = 1;
+	part.timestamp = -1;
+	struct kafka_list_offsets_request_list_offsets_topic t;
+	kafka_list_offsets_request_list_offsets_topic_init(&t);
+	t.name = kafka_str_from("t");
+	t.partitions = &part;
+	t.n_partitions = 1;
+	struct kafka_list_offsets_request req;
+	kafka_list_offsets_request_init(&req);
+	req.topics = &t;
+	req.n_topics = 1;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_list_offsets_request_encode(&body, 1, &req), 0);
+	int32_t c1 = send_request(KAFKA_API_LIST_OFFSETS, 1, &body);
+	buf_free(&body);
+	PUMP_UNTIL(fakes[1].n_msgs == 1);
+	ck_assert_int_eq(fakes[1].n_msgs, 1);
+	/* The worker never answers: the client is told to look elsewhere
+	 * (retriable), as Kafka does for a partition it cannot serve now. */
+	PUMP_UNTIL_MS(responses_ready() == 1, 5000);
+	ck_assert_int_eq(responses_ready(), 1);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_list_offsets_response lr;
+	struct reader r = take_response(KAFKA_API_LIST_OFFSETS, 1, c1);
+	ck_assert_int_eq(kafka_list_offsets_response_decode(&r, 1, &lr, &a), 0);
+	ck_assert_int_eq(lr.topics[0].partitions[0].error_code, KERR_NOT_LEADER_OR_FOLLOWER);
+	arena_free(&a);
+}
+END_TEST
+
 START_TEST(a_worker_that_keeps_sending_status_is_not_cut_off)
 {
 	s.cfg->kafka.partition_timeout_ms = 1000;
@@ -968,6 +1005,7 @@ static Suite *supervisor_front_suite(void)
 	tcase_add_test(tc, a_worker_that_dies_fails_its_in_flight_requests_as_retriable);
 	tcase_add_test(tc, a_silent_worker_gets_a_retriable_error_and_holds_nothing_else);
 	tcase_add_test(tc, a_worker_that_keeps_sending_status_is_not_cut_off);
+	tcase_add_test(tc, a_silent_worker_gets_not_leader_for_list_offsets);
 	tcase_add_test(tc, unknown_and_unavailable_partitions_are_answered_without_forwarding);
 	tcase_add_test(tc, fetch_cancels_parked_partitions_once_min_bytes_arrived);
 	tcase_add_test(tc, fetch_max_bytes_keeps_the_first_batch_and_trims_later_partitions);
