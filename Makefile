@@ -135,10 +135,12 @@ test: lint-selftest lint all unit sim fuzz integration
 # over hand-written code, and the committed codec equal to its generator's output.
 lint:
 	tools/lint
+	tools/check-sup-graph supervisor
 
 # Shows that each lint rule fails on a planted violation and passes a clean tree.
 lint-selftest:
 	test/lint/run
+	test/lint/test-check-sup-graph
 
 # Formats every hand-written C file (not the generated codec) in place.
 format:

@@ -61,6 +61,7 @@ static const struct key_def global_keys[] = {
     {"kafka", "socket_request_max_bytes", K_I64, CFG(kafka.socket_request_max_bytes), 1024,
      INT32_MAX},
     {"kafka", "max_connections", K_I32, CFG(kafka.max_connections), 1, 1000000},
+    {"kafka", "partition_timeout_ms", K_I32, CFG(kafka.partition_timeout_ms), 1000, 600000},
     {"storage", "sync", K_SYNC, CFG(storage.sync), 0, 0},
     {"storage", "map_size_mb", K_I32, CFG(storage.map_size_mb), 1, 16 * 1024 * 1024},
     {"storage", "max_message_bytes", K_I32, CFG(storage.max_message_bytes), 1, 1024 * 1024 * 1024},
@@ -353,6 +354,7 @@ static void set_defaults(struct config *c)
 	c->node.log_level = LOG_INFO;
 	c->kafka.socket_request_max_bytes = 104857600;
 	c->kafka.max_connections = 10000;
+	c->kafka.partition_timeout_ms = 2000;
 	c->storage.sync = CONFIG_SYNC_ALWAYS;
 	c->storage.map_size_mb = 1024;
 	c->storage.max_message_bytes = 1048576;

@@ -71,6 +71,7 @@ struct config {
 	struct {
 		int64_t socket_request_max_bytes;
 		int32_t max_connections;
+		int32_t partition_timeout_ms; /* a silent worker's partitions get an error */
 	} kafka;
 
 	struct {

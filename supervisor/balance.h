@@ -7,8 +7,13 @@
  * IPC_TRANSFER{target = that node} at once, provided this node knows that
  * replica to be caught up: its node is up, not draining, and its last
  * LEADERS table has it following this node in the leader's term with its
- * log at the leader's commit. The worker does the rest (a Raft leadership
- * transfer, which brings the target fully up to date first). */
+ * log at the leader's commit, and every table for a settle period
+ * (common/settle.h: 10 s, no gap between tables above LEADERS_GAP_MS) has
+ * said so. The period doubles (to 160 s) for a partition that leads here
+ * again within 60 s of a hand-back asked for here, and is not asked again
+ * within an election timeout of the last request. The worker does the rest
+ * (a Raft leadership transfer, which brings the target fully up to date
+ * first). */
 #ifndef FJORD_SUP_BALANCE_H
 #define FJORD_SUP_BALANCE_H
 
@@ -25,8 +30,10 @@ struct worker;
  * known caught up. */
 bool balance_target(struct sup *s, struct worker *w, int32_t *target);
 
-/* Sends IPC_TRANSFER to every local worker balance_target picks. Returns
- * how many were sent (a worker whose channel just closed is skipped). */
+/* Sends IPC_TRANSFER to every local worker balance_target picks, after
+ * counting a worker that leads again since its last hand-back as a failed
+ * hand-back (settle_lead_again). Returns how many were sent (a worker
+ * whose channel just closed is skipped). */
 int balance_request(struct sup *s);
 
 #endif

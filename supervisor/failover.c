@@ -31,24 +31,46 @@ struct failover {
 	int n_lost, cap_lost;
 };
 
-int32_t failover_pick(const int32_t *replicas, const bool *eligible, int n, int32_t dead_node)
+int32_t failover_pick(const int32_t *replicas, const enum failover_known *known, int n,
+		      int32_t dead_node, bool *sure)
 {
-	for (int i = 0; i < n; i++)
-		if (replicas[i] != dead_node && eligible[i])
-			return replicas[i];
+	*sure = false;
+	for (int i = 0; i < n; i++) {
+		if (replicas[i] == dead_node || known[i] == FAILOVER_NO)
+			continue;
+		*sure = known[i] == FAILOVER_YES;
+		return replicas[i];
+	}
 	return -1;
 }
 
-/* The local worker of the group, when it is a serving, caught-up
- * follower: the only kind that may campaign. */
-static struct worker *local_candidate(struct sup *s, const char *topic, int32_t partition)
+/* The local worker of the group, when it is a serving follower caught up
+ * in the dead leader's term: the only kind that may campaign. */
+static struct worker *local_candidate(struct sup *s, const char *topic, int32_t partition,
+				      uint64_t term)
 {
 	struct worker *w = workers_find(s->workers, topic, strlen(topic), partition);
 	if (w == NULL || w->state != WORKER_SERVING || !w->status_this_run)
 		return NULL;
-	if (w->status.role != IPC_ROLE_FOLLOWER || !w->status.caught_up)
+	if (w->status.role != IPC_ROLE_FOLLOWER || !w->status.caught_up || w->status.term != term)
 		return NULL;
 	return w;
+}
+
+/* What this node knows of node's replica of d's group, from node's LEADERS
+ * table: only a table younger than FAILOVER_FRESH_MS counts, and only a
+ * follower caught up in the dead leader's term is eligible. */
+static enum failover_known remote_known(struct sup *s, int32_t node,
+					const struct peer_worker_died *d, int64_t now)
+{
+	int64_t age = s->leaders ? leaders_age_ms(s->leaders, node, now) : -1;
+	if (age < 0 || age > FAILOVER_FRESH_MS)
+		return FAILOVER_UNKNOWN;
+	const struct peer_claim *c =
+	    leaders_get(s->leaders, node, d->topic, strlen(d->topic), d->partition, now);
+	if (c != NULL && c->role == IPC_ROLE_FOLLOWER && c->caught_up && c->term == d->term)
+		return FAILOVER_YES;
+	return FAILOVER_NO;
 }
 
 static bool campaign(struct worker *w, const char *why)
@@ -84,7 +106,7 @@ static void on_backup(evutil_socket_t fd, short what, void *arg)
 	struct backup *b = arg;
 	struct sup *s = b->f->s;
 	if (!s->stopping && !s->draining && !new_leader_known(s, &b->d)) {
-		struct worker *w = local_candidate(s, b->d.topic, b->d.partition);
+		struct worker *w = local_candidate(s, b->d.topic, b->d.partition, b->d.term);
 		if (w != NULL)
 			campaign(w, "backup: no new leader after the first choice's turn");
 	}
@@ -98,6 +120,7 @@ enum outcome {
 	OUT_NO_CANDIDATE, /* no serving, caught-up local follower */
 	OUT_CAMPAIGNED,	  /* this replica was first in line and was asked to campaign */
 	OUT_BACKUP,	  /* another is first in line; a backup campaign is scheduled */
+	OUT_UNSURE,	  /* a replica before this one is unknown: wait (pre-vote) */
 	OUT_FAILED,	  /* out of memory, or the worker's link is down */
 };
 
@@ -114,28 +137,23 @@ static enum outcome decide(struct failover *f, const struct peer_worker_died *d,
 		return OUT_IGNORED;
 	if (new_leader_known(s, d))
 		return OUT_NEWER_KNOWN;
-	struct worker *w = local_candidate(s, d->topic, d->partition);
+	struct worker *w = local_candidate(s, d->topic, d->partition, d->term);
 	if (w == NULL)
 		return OUT_NO_CANDIDATE;
 	int n_nodes = cluster_n_nodes(s->cfg);
 	int32_t reps[n_nodes];
-	bool ok[n_nodes];
+	enum failover_known known[n_nodes];
 	int n = cluster_replicas(s->cfg, t, d->partition, reps);
 	int64_t now = spawn_now_ms();
-	for (int i = 0; i < n; i++) {
-		if (reps[i] == s->cfg->node.id) {
-			ok[i] = true; /* local_candidate said so */
-			continue;
-		}
-		const struct peer_claim *c = s->leaders
-						 ? leaders_get(s->leaders, reps[i], d->topic,
-							       strlen(d->topic), d->partition, now)
-						 : NULL;
-		ok[i] = c != NULL && c->role == IPC_ROLE_FOLLOWER && c->caught_up;
-	}
-	*pick = failover_pick(reps, ok, n, d->node);
+	for (int i = 0; i < n; i++)
+		known[i] = reps[i] == s->cfg->node.id ? FAILOVER_YES /* local_candidate */
+						      : remote_known(s, reps[i], d, now);
+	bool sure;
+	*pick = failover_pick(reps, known, n, d->node, &sure);
 	if (*pick == s->cfg->node.id)
 		return campaign(w, first_why) ? OUT_CAMPAIGNED : OUT_FAILED;
+	if (!sure)
+		return OUT_UNSURE;
 	struct backup *b = calloc(1, sizeof(*b));
 	if (b == NULL)
 		return OUT_FAILED;
@@ -170,6 +188,12 @@ void failover_on_worker_died(struct failover *f, const struct peer_worker_died *
 	case OUT_BACKUP:
 		log_debug("failover %s/%d: node %d is first in line; backing it up in %d ms",
 			  d->topic, (int)d->partition, (int)pick, FAILOVER_BACKUP_MS);
+		break;
+	case OUT_UNSURE:
+		log_info("failover %s/%d: leader on node %d died; node %d comes first but its "
+			 "state is not known fresh, so this replica waits for the election "
+			 "timeout",
+			 d->topic, (int)d->partition, (int)d->node, (int)pick);
 		break;
 	default:
 		break;
@@ -232,6 +256,12 @@ int failover_on_node_lost(struct failover *f, int32_t node)
 			    "first in line, this replica campaigns in %d ms if no leader appears",
 			    d.topic, (int)d.partition, (int)node, (unsigned long long)d.term,
 			    (int)pick, FAILOVER_BACKUP_MS);
+			break;
+		case OUT_UNSURE:
+			log_info("failover %s/%d: node %d, which led term %llu, crashed; node %d "
+				 "comes first but is not known fresh, so this replica waits",
+				 d.topic, (int)d.partition, (int)node, (unsigned long long)d.term,
+				 (int)pick);
 			break;
 		case OUT_NO_CANDIDATE:
 			log_info("failover %s/%d: node %d, which led term %llu, crashed; this "

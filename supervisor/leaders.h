@@ -17,6 +17,9 @@
 #include "supervisor/peer_proto.h"
 
 #define LEADERS_STALE_MS 3500
+/* Tables come every second; two further apart than this mean at least one
+ * was lost or late: the sender was not heard from in every exchange. */
+#define LEADERS_GAP_MS 1500
 
 struct leaders;
 
@@ -44,5 +47,17 @@ bool leaders_draining(const struct leaders *l, int32_t node, int64_t now_ms);
  * borrowed until the next leaders_replace/leaders_forget for node. */
 const struct peer_claim *leaders_get(const struct leaders *l, int32_t node, const char *topic,
 				     size_t len, int32_t partition, int64_t now_ms);
+
+/* How long ago node's table arrived, or -1 when there is none (never
+ * received, or forgotten). */
+int64_t leaders_age_ms(const struct leaders *l, int32_t node, int64_t now_ms);
+
+/* Since when node's replica of (topic, partition) has been healthy: a
+ * caught-up follower of the same leader in the same term in every table,
+ * with no two tables more than LEADERS_GAP_MS apart, the latest one too
+ * (as of now_ms). -1 when it is not healthy now. Balance waits for a
+ * settle period of this (balance.h). */
+int64_t leaders_healthy_since(const struct leaders *l, int32_t node, const char *topic, size_t len,
+			      int32_t partition, int64_t now_ms);
 
 #endif

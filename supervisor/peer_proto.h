@@ -14,7 +14,12 @@
  *   WORKER_DIED  [2, node, topic, partition, term]
  *                the sender's worker for that group died while it led term;
  *                sent at once so a caught-up follower can campaign without
- *                waiting for the election timeout. */
+ *                waiting for the election timeout.
+ *   GOODBYE      [3, node, reason]
+ *                the sender is closing this one channel on purpose (it
+ *                went silent, stalled or misbehaved) and its process lives
+ *                on: the EOF that follows is not a crash. Either side may
+ *                send it, as the last frame before closing. */
 #ifndef FJORD_SUP_PEER_PROTO_H
 #define FJORD_SUP_PEER_PROTO_H
 
@@ -28,7 +33,9 @@ struct buf;
 
 #define PEER_FRAME_MAX (64u * 1024 * 1024)
 
-enum peer_msg { PEER_LEADERS = 1, PEER_WORKER_DIED = 2 };
+enum peer_msg { PEER_LEADERS = 1, PEER_WORKER_DIED = 2, PEER_GOODBYE = 3 };
+
+#define PEER_REASON_MAX 127
 
 /* One local replica as its node reports it. */
 struct peer_claim {
@@ -65,5 +72,13 @@ int peer_leaders_decode(const uint8_t *p, size_t len, int32_t *node, bool *drain
 
 /* Decodes a WORKER_DIED payload. ERR_INVALID or ERR_NOMEM. */
 int peer_worker_died_decode(const uint8_t *p, size_t len, struct peer_worker_died *d);
+
+/* GOODBYE: reason (borrowed) is cut to PEER_REASON_MAX bytes. Returns 0 or
+ * ERR_NOMEM. */
+int peer_goodbye_encode(int32_t node, const char *reason, struct buf *out);
+/* Decodes a GOODBYE payload; reason gets at most reason_len - 1 bytes and a
+ * NUL (reason_len >= 1). ERR_INVALID or ERR_NOMEM. */
+int peer_goodbye_decode(const uint8_t *p, size_t len, int32_t *node, char *reason,
+			size_t reason_len);
 
 #endif

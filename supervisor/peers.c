@@ -11,6 +11,8 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +52,8 @@ struct out_link {
 	struct buf rx;
 	struct event *retry_ev;
 	int64_t retry_ms;
-	bool quiet; /* the failure was logged; log again only after a success */
+	bool quiet;   /* the failure was logged; log again only after a success */
+	bool goodbye; /* the peer sent GOODBYE on this connection */
 };
 
 struct in_link {
@@ -58,6 +61,7 @@ struct in_link {
 	int32_t node;
 	struct bufferevent *bev;
 	struct buf rx;
+	bool goodbye; /* the peer sent GOODBYE on this connection */
 };
 
 struct peers {
@@ -80,6 +84,70 @@ static bool closed_by_peer(short what, int err)
 	if (what & BEV_EVENT_EOF)
 		return true;
 	return (what & BEV_EVENT_ERROR) && (err == ECONNRESET || err == EPIPE);
+}
+
+/* The socket of bev is still an established TCP connection: its peer has
+ * neither closed nor reset it, as far as this kernel knows. When that
+ * cannot be read, true (unsure counts as alive: no forced failover). */
+static bool established(struct bufferevent *bev)
+{
+	if (bev == NULL || bufferevent_getfd(bev) < 0)
+		return false;
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	if (getsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+		return true;
+	return ti.tcpi_state == TCP_ESTABLISHED;
+}
+
+static struct out_link *out_of(struct peers *p, int32_t node);
+static struct in_link *in_of(struct peers *p, int32_t node);
+
+/* Whether the end of one of node's channels is evidence that node's
+ * process is gone, so that the groups it led may fail over at once
+ * (failover.h). Only a crash is a crash:
+ * - the channel was closed (EOF) or reset by the peer (closed_by_peer),
+ * - and the peer did not say GOODBYE on it first (a live peer closing a
+ *   channel it judged silent or stalled does, and then lives on),
+ * - and node's channel in the other direction is not still established:
+ *   a crashed process's kernel closes all of its sockets at once, while a
+ *   peer that closed one channel on purpose keeps the other.
+ * Anything else (timeouts, unreachable, a goodbye) waits for the election
+ * timeout with pre-vote. */
+static bool crash_evidence(struct peers *p, int32_t node, bool by_peer, bool goodbye, bool outbound)
+{
+	if (!by_peer || goodbye)
+		return false;
+	if (outbound) {
+		struct in_link *l = in_of(p, node);
+		return l == NULL || !established(l->bev);
+	}
+	struct out_link *o = out_of(p, node);
+	return o == NULL || o->st != OUT_READY || !established(o->bev);
+}
+
+/* Tells the peer on bev that this end closes the channel on purpose
+ * (GOODBYE), so that it does not take the EOF for a crash. Best effort and
+ * never blocking: written straight to the socket, and only when nothing
+ * else is queued (a frame half-written by the bufferevent would otherwise
+ * be interleaved). Call just before freeing bev. */
+static void say_goodbye(struct peers *p, struct bufferevent *bev, const char *why)
+{
+	if (bev == NULL || bufferevent_getfd(bev) < 0 ||
+	    evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+		return;
+	struct buf b, f;
+	buf_init(&b);
+	buf_init(&f);
+	if (peer_goodbye_encode(p->s->cfg->node.id, why, &b) == 0) {
+		buf_put_u32(&f, (uint32_t)b.len);
+		buf_put(&f, b.data, b.len);
+		if (!f.oom)
+			(void)send(bufferevent_getfd(bev), f.data, f.len,
+				   MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	buf_free(&b);
+	buf_free(&f);
 }
 
 static void out_close(struct out_link *o, const char *why, bool warn)
@@ -159,11 +227,32 @@ static void send_leaders(struct peers *p, struct out_link *only)
 	buf_free(&b);
 }
 
+/* After the ack the accepting side sends only GOODBYE, just before it
+ * closes; anything else is skipped. */
+static void out_read_ready(struct out_link *o, struct bufferevent *bev)
+{
+	for (int guard = 0; guard < 1000; guard++) {
+		if (frame_pull(bufferevent_get_input(bev), PEER_FRAME_MAX, &o->rx) <= 0)
+			return;
+		int32_t node;
+		char why[PEER_REASON_MAX + 1];
+		if (peer_msg_type(o->rx.data, o->rx.len) == PEER_GOODBYE &&
+		    peer_goodbye_decode(o->rx.data, o->rx.len, &node, why, sizeof(why)) == 0 &&
+		    node == o->node) {
+			o->goodbye = true;
+			log_info("peer %d: closes our channel on purpose (%s)", (int)o->node, why);
+		}
+	}
+}
+
 static void on_out_read(struct bufferevent *bev, void *arg)
 {
 	struct out_link *o = arg;
+	if (o->st == OUT_READY) {
+		out_read_ready(o, bev);
+		return;
+	}
 	if (o->st != OUT_HELLO) {
-		/* The accepting side never sends after the ack. */
 		evbuffer_drain(bufferevent_get_input(bev),
 			       evbuffer_get_length(bufferevent_get_input(bev)));
 		return;
@@ -192,6 +281,8 @@ static void on_out_read(struct bufferevent *bev, void *arg)
 		return;
 	}
 	o->st = OUT_READY;
+	o->goodbye = false;
+	buf_reset(&o->rx);
 	o->retry_ms = RETRY_MIN_MS;
 	failover_on_node_back(o->p->s->failover, o->node);
 	if (o->quiet)
@@ -226,6 +317,8 @@ static void on_out_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT) {
+		if (o->st == OUT_READY)
+			say_goodbye(o->p, o->bev, "writes stalled");
 		out_close(o, o->st == OUT_READY ? "writes stalled" : "no answer to our hello",
 			  true);
 		return;
@@ -233,7 +326,10 @@ static void on_out_event(struct bufferevent *bev, short what, void *arg)
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
 		char why[160];
 		int e = EVUTIL_SOCKET_ERROR();
-		if (o->st == OUT_READY && closed_by_peer(what, e))
+		if (what & BEV_EVENT_EOF)
+			out_read_ready(o, bev); /* a GOODBYE may precede the EOF */
+		if (o->st == OUT_READY &&
+		    crash_evidence(o->p, o->node, closed_by_peer(what, e), o->goodbye, true))
 			failover_on_node_lost(o->p->s->failover, o->node);
 		if (what & BEV_EVENT_EOF)
 			snprintf(why, sizeof(why), "connection closed");
@@ -290,12 +386,15 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
 		dial(o);
 }
 
-/* crashed: the peer's end was closed or reset (closed_by_peer), so the
- * groups it led fail over now, while its table still says which. */
-static void in_close(struct in_link *l, const char *why, bool crashed)
+/* crashed: crash_evidence() said the peer's process is gone, so the
+ * groups it led fail over now, while its table still says which. chosen:
+ * this side closes on purpose and says GOODBYE first. */
+static void in_close(struct in_link *l, const char *why, bool crashed, bool chosen)
 {
 	if (l->bev == NULL)
 		return;
+	if (chosen)
+		say_goodbye(l->p, l->bev, why);
 	bufferevent_free(l->bev);
 	l->bev = NULL;
 	buf_reset(&l->rx);
@@ -315,7 +414,7 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 		if (rc == 0)
 			return;
 		if (rc < 0) {
-			in_close(l, "sent a bad frame", false);
+			in_close(l, "sent a bad frame", false, true);
 			return;
 		}
 		int type = peer_msg_type(l->rx.data, l->rx.len);
@@ -337,6 +436,16 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 					    spawn_now_ms()) != 0)
 				log_warn("peer %d: out of memory storing its LEADERS table",
 					 (int)l->node);
+		} else if (type == PEER_GOODBYE) {
+			int32_t node;
+			char why[PEER_REASON_MAX + 1];
+			if (peer_goodbye_decode(l->rx.data, l->rx.len, &node, why, sizeof(why)) ==
+				0 &&
+			    node == l->node) {
+				l->goodbye = true;
+				log_info("peer %d: closes its channel to us on purpose (%s)",
+					 (int)l->node, why);
+			}
 		} else if (type == PEER_WORKER_DIED) {
 			struct peer_worker_died d;
 			if (peer_worker_died_decode(l->rx.data, l->rx.len, &d) != 0 ||
@@ -357,12 +466,17 @@ static void on_in_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct in_link *l = arg;
 	int e = EVUTIL_SOCKET_ERROR();
+	if (what & BEV_EVENT_EOF)
+		on_in_read(bev, l); /* a GOODBYE may precede the EOF */
+	if (l->bev == NULL)
+		return;
+	bool crashed = crash_evidence(l->p, l->node, closed_by_peer(what, e), l->goodbye, false);
 	if (what & BEV_EVENT_TIMEOUT)
-		in_close(l, "went silent", false);
+		in_close(l, "went silent", false, true);
 	else if (what & BEV_EVENT_EOF)
-		in_close(l, "closed", true);
+		in_close(l, l->goodbye ? "was closed on purpose" : "closed", crashed, false);
 	else if (what & BEV_EVENT_ERROR)
-		in_close(l, e == ECONNRESET ? "was reset" : "failed", closed_by_peer(what, e));
+		in_close(l, e == ECONNRESET ? "was reset" : "failed", crashed, false);
 }
 
 void peers_accept(struct peers *p, int fd, int32_t node)
@@ -385,6 +499,7 @@ void peers_accept(struct peers *p, int fd, int32_t node)
 		l->bev = NULL;
 	}
 	buf_reset(&l->rx);
+	l->goodbye = false;
 	l->bev = bufferevent_socket_new(p->s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (l->bev == NULL) {
 		close(fd);
@@ -420,6 +535,13 @@ void peers_local_changed(struct peers *p)
 	event_active(p->send_ev, EV_TIMEOUT, 0);
 }
 
+static void obs_local_changed(void *arg) { peers_local_changed(arg); }
+
+static void obs_leader_died(void *arg, const char *topic, int32_t partition, uint64_t term)
+{
+	peers_worker_died(arg, topic, partition, term);
+}
+
 void peers_worker_died(struct peers *p, const char *topic, int32_t partition, uint64_t term)
 {
 	if (p == NULL)
@@ -439,6 +561,30 @@ void peers_worker_died(struct peers *p, const char *topic, int32_t partition, ui
 			 (int)partition, (unsigned long long)term, sent);
 	}
 	buf_free(&b);
+}
+
+static struct out_link *out_of(struct peers *p, int32_t node)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->out[i].node == node)
+			return &p->out[i];
+	return NULL;
+}
+
+static struct in_link *in_of(struct peers *p, int32_t node)
+{
+	for (int i = 0; i < p->n; i++)
+		if (p->in[i].node == node)
+			return &p->in[i];
+	return NULL;
+}
+
+void peers_close_in(struct peers *p, int32_t node, const char *why, bool goodbye)
+{
+	struct in_link *l = p ? in_of(p, node) : NULL;
+	if (l == NULL || l->bev == NULL)
+		return;
+	in_close(l, why, false, goodbye);
 }
 
 bool peers_out_ready(const struct peers *p, int32_t node)
@@ -495,6 +641,7 @@ struct peers *peers_new(struct sup *s)
 	}
 	struct timeval tv = {TICK_MS / 1000, (TICK_MS % 1000) * 1000};
 	event_add(p->tick_ev, &tv);
+	s->obs = (struct sup_observer){p, obs_local_changed, obs_leader_died};
 	for (int i = 0; i < p->n; i++)
 		dial(&p->out[i]);
 	return p;
@@ -504,6 +651,8 @@ void peers_free(struct peers *p)
 {
 	if (p == NULL)
 		return;
+	if (p->s->obs.arg == p)
+		p->s->obs = (struct sup_observer){0};
 	for (int i = 0; i < p->n; i++) {
 		struct out_link *o = &p->out[i];
 		if (o->bev)

@@ -9,9 +9,14 @@
  * read: LEADERS tables go to s->leaders, WORKER_DIED to failover.c. When
  * an inbound channel closes, that peer's table is forgotten at once. When
  * an established channel in either direction ends by EOF or a connection
- * reset (the peer's process is gone, not merely unreachable),
- * failover_on_node_lost runs first; a channel coming up again calls
+ * reset and that is evidence that the peer's process is gone (no GOODBYE
+ * came first, and the channel in the other direction is not still
+ * established), failover_on_node_lost runs first; a channel coming up again calls
  * failover_on_node_back.
+ *
+ * peers_new registers peers_local_changed and peers_worker_died as the
+ * struct sup's observer (sup.h), which is how workers.c reaches them
+ * without calling this module.
  *
  * Every function accepts a NULL struct peers (a node without peers) and
  * then does nothing. */
@@ -42,6 +47,13 @@ void peers_local_changed(struct peers *p);
 /* The local worker of (topic, partition) died while leading term: tell
  * every peer now. */
 void peers_worker_died(struct peers *p, const char *topic, int32_t partition, uint64_t term);
+
+/* Closes node's inbound channel on purpose (it went silent, say) and
+ * forgets node's table. With goodbye, GOODBYE (peer_proto.h) goes first, so
+ * node does not take the EOF for this process's crash; without, the close
+ * looks like an older peer's (tests use it to check that one closed
+ * channel, while the other stays established, is not taken for a crash). */
+void peers_close_in(struct peers *p, int32_t node, const char *why, bool goodbye);
 
 /* True when the outbound channel to node is up (hello acknowledged). */
 bool peers_out_ready(const struct peers *p, int32_t node);

@@ -20,6 +20,22 @@ struct failover;
 struct drain;
 struct producer_ids;
 
+/* Events that a lower module announces and a higher one acts on. The
+ * module that acts registers here (peers.c, in peers_new); the one that
+ * announces calls sup_notify_*() and does not include the other's header.
+ * This keeps the supervisor's modules free of call cycles (workers.c
+ * does not call peers.c, which calls failover.c, which uses workers.c);
+ * see docs/ARCHITECTURE.md and tools/check-sup-graph. Unset hooks (tests
+ * that build a struct sup by hand, a node without peers) do nothing. */
+struct sup_observer {
+	void *arg; /* borrowed; passed back to every hook */
+	/* A local worker's role, term, leader or caught-up state changed, or
+	 * it stopped serving. */
+	void (*local_changed)(void *arg);
+	/* The local worker of (topic, partition) died while leading term. */
+	void (*leader_died)(void *arg, const char *topic, int32_t partition, uint64_t term);
+};
+
 struct sup {
 	struct event_base *base; /* borrowed */
 	struct config *cfg;	 /* owned; replaced as a whole on reload */
@@ -38,6 +54,20 @@ struct sup {
 	struct metrics_requests requests; /* per-API counts and durations (metrics.h) */
 	bool stopping;
 	bool draining; /* SIGTERM arrived; leaderships are being handed over */
+	struct sup_observer obs;
 };
+
+static inline void sup_notify_local_changed(struct sup *s)
+{
+	if (s->obs.local_changed != NULL)
+		s->obs.local_changed(s->obs.arg);
+}
+
+static inline void sup_notify_leader_died(struct sup *s, const char *topic, int32_t partition,
+					  uint64_t term)
+{
+	if (s->obs.leader_died != NULL)
+		s->obs.leader_died(s->obs.arg, topic, partition, term);
+}
 
 #endif

@@ -18,7 +18,8 @@
 #include "common/frame.h"
 #include "common/kafka/kerr.h"
 #include "common/log.h"
-#include "supervisor/workers.h"
+#include "supervisor/spawn.h"
+#include "supervisor/worker.h"
 
 struct link_pending {
 	uint64_t req_id;
@@ -88,10 +89,17 @@ static void deliver(struct worker *w, const struct ipc_msg *m, uint64_t req_id)
 	free(p);
 }
 
+static void notify_closed(struct worker *w)
+{
+	if (w->link_obs != NULL && w->link_obs->on_closed != NULL)
+		w->link_obs->on_closed(w);
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct worker *w = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
+	w->last_rx_ms = spawn_now_ms(); /* alive: see link_sweep */
 	/* Bounded: each pass consumes one whole frame or stops. */
 	for (;;) {
 		int rc = frame_pull(in, FRAME_MAX_DEFAULT, &w->rx);
@@ -101,7 +109,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 			log_error("worker %s/%d: bad frame on its channel (%s); closing it",
 				  w->topic, (int)w->partition, err_str(rc));
 			link_close(w, KERR_NOT_LEADER_OR_FOLLOWER);
-			workers_on_link_closed(w);
+			notify_closed(w);
 			return;
 		}
 		struct ipc_msg m;
@@ -112,7 +120,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 		}
 		switch (m.type) {
 		case IPC_STATUS:
-			workers_on_status(w, &m.u.status);
+			if (w->link_obs != NULL && w->link_obs->on_status != NULL)
+				w->link_obs->on_status(w, &m.u.status);
 			break;
 		case IPC_PRODUCE_RESULT:
 			deliver(w, &m, m.u.produce_result.req_id);
@@ -138,11 +147,11 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	struct worker *w = arg;
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
 		link_close(w, KERR_NOT_LEADER_OR_FOLLOWER);
-		workers_on_link_closed(w);
+		notify_closed(w);
 	}
 }
 
-int link_open(struct worker *w, struct event_base *base, int fd)
+int link_open(struct worker *w, struct event_base *base, int fd, const struct link_observer *obs)
 {
 	struct bufferevent *bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)
@@ -154,6 +163,8 @@ int link_open(struct worker *w, struct event_base *base, int fd)
 		return ERR_NOMEM;
 	}
 	w->bev = bev;
+	w->link_obs = obs;
+	w->last_rx_ms = spawn_now_ms();
 	return 0;
 }
 
@@ -263,20 +274,41 @@ void link_cancel_fetch(struct worker *w, uint64_t req_id)
 	buf_free(&b);
 }
 
-void link_sweep(struct worker *w, int64_t now_ms)
+/* What a request cut off because its worker went silent is answered with:
+ * retriable errors a Kafka client acts on (retry; refresh metadata). */
+static int16_t silent_kerr(enum ipc_type t)
 {
+	return t == IPC_PRODUCE ? KERR_REQUEST_TIMED_OUT : KERR_NOT_LEADER_OR_FOLLOWER;
+}
+
+void link_sweep(struct worker *w, int64_t now_ms, int64_t silent_ms)
+{
+	bool silent = silent_ms > 0 && now_ms - w->last_rx_ms > silent_ms;
+	int n_silent = 0;
 	struct link_pending *p = w->pending_head;
 	while (p != NULL) {
 		struct link_pending *next = p->next;
-		if (p->deadline_ms < now_ms) {
-			log_warn("worker %s/%d: request %llu got no result in time", w->topic,
-				 (int)w->partition, (unsigned long long)p->req_id);
+		if (p->deadline_ms < now_ms || silent) {
+			int16_t kerr = KERR_REQUEST_TIMED_OUT;
+			if (p->deadline_ms < now_ms)
+				log_warn("worker %s/%d: request %llu got no result in time",
+					 w->topic, (int)w->partition,
+					 (unsigned long long)p->req_id);
+			else {
+				kerr = silent_kerr(p->type);
+				n_silent++;
+			}
 			unlink_pending(w, p);
-			p->cb(p->ctx, p->idx, NULL, KERR_REQUEST_TIMED_OUT);
+			p->cb(p->ctx, p->idx, NULL, kerr);
 			free(p);
 			/* The callback may have changed the list: restart. */
 			next = w->pending_head;
 		}
 		p = next;
 	}
+	if (n_silent > 0)
+		log_warn("worker %s/%d: silent for %lld ms; answered %d request(s) with a "
+			 "retriable error so the others are not held",
+			 w->topic, (int)w->partition, (long long)(now_ms - w->last_rx_ms),
+			 n_silent);
 }

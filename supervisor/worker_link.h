@@ -2,7 +2,8 @@
  * worker, and the requests waiting on it.
  *
  * A request sent with link_send() is remembered until its result arrives,
- * the worker dies (link_close) or its deadline passes (link_sweep); in every
+ * the worker dies (link_close), its deadline passes or the worker goes
+ * silent (link_sweep); in every
  * case its callback runs exactly once, so no Kafka request is left hanging. */
 #ifndef FJORD_SUP_WORKER_LINK_H
 #define FJORD_SUP_WORKER_LINK_H
@@ -23,9 +24,22 @@ typedef void (*link_result_cb)(void *ctx, int idx, const struct ipc_msg *res, in
 
 struct link_pending;
 
+/* What the link tells its owner (workers.c), which registers it at
+ * link_open: the link calls up through it instead of calling workers.c,
+ * so the dependency runs one way (workers -> worker_link). */
+struct link_observer {
+	/* w sent IPC_STATUS (st borrowed for the call). */
+	void (*on_status)(struct worker *w, const struct ipc_status *st);
+	/* w's channel ended (EOF, error or a bad frame) and pending requests
+	 * have failed; w's process is exiting or broken. */
+	void (*on_closed)(struct worker *w);
+};
+
 /* Starts reading frames from fd (the supervisor's end of the socketpair;
- * the link takes ownership). Returns 0 or ERR_NOMEM. */
-int link_open(struct worker *w, struct event_base *base, int fd);
+ * the link takes ownership). obs (borrowed, must outlive the link; NULL:
+ * nobody listens) hears w's status and the channel's end. Returns 0 or
+ * ERR_NOMEM. */
+int link_open(struct worker *w, struct event_base *base, int fd, const struct link_observer *obs);
 
 /* Closes the channel and fails every pending request with kerr. Safe to
  * call on a closed link. Callbacks may run link_send/link_cancel on other
@@ -47,8 +61,18 @@ int link_post(struct worker *w, const struct ipc_msg *m);
 /* Sends IPC_FETCH_CANCEL for req_id if that request is still pending. */
 void link_cancel_fetch(struct worker *w, uint64_t req_id);
 
-/* Fails the pending requests of w whose deadline is before now_ms. */
-void link_sweep(struct worker *w, int64_t now_ms);
+/* Fails the pending requests of w whose deadline is before now_ms with
+ * REQUEST_TIMED_OUT. When silent_ms > 0 and w has sent nothing (not even
+ * its once-a-second IPC_STATUS) for more than silent_ms, fails all of its
+ * pending requests too: Produce with REQUEST_TIMED_OUT, Fetch and
+ * ListOffsets with NOT_LEADER_OR_FOLLOWER (both retriable). A stalled
+ * worker (SIGSTOP, a stuck disk) then holds its own partitions for about
+ * silent_ms, not the other partitions of a merged response or the
+ * requests behind it on the connection. Silence, not the age of a
+ * request, is the test: a live worker legitimately holds an acks=all
+ * produce or a long-poll fetch up to the client's timeout. A result that
+ * arrives later finds no pending entry and is dropped. */
+void link_sweep(struct worker *w, int64_t now_ms, int64_t silent_ms);
 
 /* Frees the pending entries without calling them (process teardown). */
 void link_discard(struct worker *w);

@@ -20,7 +20,6 @@
 #include "common/fnv.h"
 #include "common/kafka/kerr.h"
 #include "common/log.h"
-#include "supervisor/peers.h"
 #include "supervisor/sup.h"
 #include "supervisor/worker_link.h"
 
@@ -97,6 +96,10 @@ int workers_count(const struct workers *ws) { return ws->n; }
 struct worker *workers_at(struct workers *ws, int i) { return ws->v[i]; }
 
 static void on_restart_timer(evutil_socket_t fd, short what, void *arg);
+static void on_link_status(struct worker *w, const struct ipc_status *st);
+static void on_link_closed(struct worker *w);
+
+static const struct link_observer link_obs = {on_link_status, on_link_closed};
 
 struct worker *workers_ensure(struct workers *ws, const char *topic, int32_t partition,
 			      bool *created)
@@ -124,6 +127,7 @@ struct worker *workers_ensure(struct workers *ws, const char *topic, int32_t par
 	w->conn_fd = -1;
 	w->table = ws;
 	backoff_init(&w->backoff);
+	settle_init(&w->balance);
 	buf_init(&w->rx);
 	w->restart_ev = evtimer_new(ws->sup->base, on_restart_timer, w);
 	if (w->restart_ev == NULL) {
@@ -182,7 +186,7 @@ void workers_start(struct workers *ws, struct worker *w)
 	w->status_this_run = false;
 	close_conn(w);
 	w->conn_fd = conn_fd;
-	if (link_open(w, s->base, fd) != 0) {
+	if (link_open(w, s->base, fd, &link_obs) != 0) {
 		log_error("worker %s/%d: out of memory opening its channel; killing pid %d",
 			  w->topic, (int)w->partition, (int)pid);
 		close(fd);
@@ -223,7 +227,7 @@ static void on_restart_timer(evutil_socket_t fd, short what, void *arg)
 		workers_start(w->table, w);
 }
 
-void workers_on_status(struct worker *w, const struct ipc_status *st)
+static void on_link_status(struct worker *w, const struct ipc_status *st)
 {
 	const struct ipc_status *old = &w->status;
 	/* What the peers' LEADERS tables carry; anything else waits for the
@@ -235,7 +239,7 @@ void workers_on_status(struct worker *w, const struct ipc_status *st)
 	w->has_status = true;
 	w->status_this_run = true;
 	if (changed)
-		peers_local_changed(w->table->sup->peers);
+		sup_notify_local_changed(w->table->sup);
 	if (w->state == WORKER_STARTING) {
 		w->state = WORKER_SERVING;
 		log_info("worker %s/%d: pid %d is serving (term %llu, role %d)", w->topic,
@@ -243,7 +247,7 @@ void workers_on_status(struct worker *w, const struct ipc_status *st)
 	}
 }
 
-void workers_on_link_closed(struct worker *w)
+static void on_link_closed(struct worker *w)
 {
 	if (w->state == WORKER_STOPPING || w->pid == 0)
 		return;
@@ -254,7 +258,7 @@ void workers_on_link_closed(struct worker *w)
 	log_debug("worker %s/%d: pid %d closed its channel", w->topic, (int)w->partition,
 		  (int)w->pid);
 	if (w->state == WORKER_SERVING)
-		peers_local_changed(w->table->sup->peers);
+		sup_notify_local_changed(w->table->sup);
 	w->state = WORKER_STARTING;
 	kill(w->pid, SIGTERM);
 }
@@ -281,9 +285,9 @@ static void handle_exit(struct workers *ws, struct worker *w, int status)
 	link_close(w, KERR_NOT_LEADER_OR_FOLLOWER);
 	evtimer_del(w->restart_ev);
 	if (w->state != WORKER_WAITING)
-		peers_local_changed(ws->sup->peers);
+		sup_notify_local_changed(ws->sup);
 	if (led && !ws->sup->stopping)
-		peers_worker_died(ws->sup->peers, w->topic, w->partition, w->status.term);
+		sup_notify_leader_died(ws->sup, w->topic, w->partition, w->status.term);
 	if (ws->sup->stopping) {
 		log_info("worker %s/%d: pid %d %s", w->topic, (int)w->partition, (int)pid, why);
 		return;
@@ -323,9 +327,10 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
 	struct workers *ws = arg;
 	int64_t now = spawn_now_ms();
+	int64_t silent = ws->sup->cfg->kafka.partition_timeout_ms;
 	for (int i = 0; i < ws->n; i++)
 		if (ws->v[i]->n_pending > 0)
-			link_sweep(ws->v[i], now);
+			link_sweep(ws->v[i], now, silent);
 }
 
 struct workers *workers_new(struct sup *s)

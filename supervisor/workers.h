@@ -8,7 +8,8 @@
  * requests. Exits are noticed through SIGCHLD (a libevent signal event) and
  * waitpid(WNOHANG) in a loop. With [cluster], entries exist only for the
  * replicas placed on this node, and a leader's unexpected exit is told to
- * the peers at once (peers_worker_died) for fast failover. */
+ * the peers at once (sup_notify_leader_died, which peers.c observes) for
+ * fast failover. */
 #ifndef FJORD_SUP_WORKERS_H
 #define FJORD_SUP_WORKERS_H
 
@@ -20,42 +21,11 @@
 #include "common/config.h"
 #include "common/ipc.h"
 #include "supervisor/spawn.h"
+#include "supervisor/worker.h"
 
 struct sup;
 struct event;
-struct bufferevent;
-struct link_pending;
 struct workers;
-
-enum worker_state { WORKER_STARTING, WORKER_SERVING, WORKER_WAITING, WORKER_STOPPING };
-
-struct worker {
-	char topic[CONFIG_TOPIC_NAME_MAX + 1];
-	int32_t partition;
-	enum worker_state state;
-	pid_t pid;	    /* 0 when no process */
-	int64_t started_ms; /* spawn_now_ms() of the current run */
-	bool has_status;
-	struct ipc_status status; /* the last one received (kept after an exit) */
-	bool status_this_run;	  /* the current process has sent a status */
-	int conn_fd;		  /* supervisor's end of the peer hand-off pair, -1 none */
-	uint64_t restarts;	  /* unexpected exits (fjord_worker_restarts_total) */
-	/* Traffic forwarded to this replica (fjord_produce_*_total,
-	 * fjord_fetch_*_total): partition requests sent to it, record bytes
-	 * it accepted (produce) or that went back to the client (fetch). */
-	uint64_t produce_requests, produce_bytes;
-	uint64_t fetch_requests, fetch_bytes;
-	struct backoff backoff;
-	bool respawn_now; /* stopped on purpose to apply new settings */
-	struct event *restart_ev;
-	struct workers *table;
-
-	/* The ipc channel, managed by worker_link.c. */
-	struct bufferevent *bev;
-	struct buf rx;
-	struct link_pending *pending_head, *pending_tail;
-	int n_pending;
-};
 
 /* Creates an empty table for s (borrowed; must outlive the table) and
  * installs the SIGCHLD event. Returns NULL on allocation failure. */
@@ -86,10 +56,6 @@ void workers_restart(struct workers *ws, struct worker *w);
  * reaps. Pending requests fail with NOT_LEADER_OR_FOLLOWER. Blocking; call
  * once the event loop has stopped. */
 void workers_stop_all(struct workers *ws, int timeout_ms);
-
-/* Called by worker_link.c. */
-void workers_on_status(struct worker *w, const struct ipc_status *st);
-void workers_on_link_closed(struct worker *w);
 
 const char *worker_state_name(enum worker_state st);
 

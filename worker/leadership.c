@@ -23,6 +23,7 @@ void leadership_init(struct leadership *l, struct raft_driver *d, struct transpo
 	l->tick_ms = tick_ms;
 	l->election_ms = election_ms;
 	l->start_ms = now;
+	settle_init(&l->settle);
 }
 
 bool leadership_draining(const struct leadership *l, int64_t now)
@@ -80,6 +81,13 @@ void leadership_on_change(struct leadership *l, int64_t now)
 {
 	bool leader = role(l) == RAFT_LEADER;
 	if (leader && !l->was_leader) {
+		/* Leadership came back soon after a hand-back: it failed. */
+		int64_t period = l->settle.period_ms;
+		settle_lead_again(&l->settle, now);
+		if (l->settle.period_ms > period)
+			log_info("balance: leadership came back; the preferred replica must now be "
+				 "healthy for %lld ms",
+				 (long long)l->settle.period_ms);
 		l->hold_node = 0;
 		if (l->handoff_from && now - l->handoff_ms < l->election_ms) {
 			l->hold_node = l->handoff_from;
@@ -115,24 +123,47 @@ static void maybe_elect_early(struct leadership *l, int64_t now)
 	raft_driver_expire_election(l->drv);
 }
 
+/* The preferred replica, seen from its leader, is healthy right now:
+ * connected, heard from within BALANCE_HEARD_TICKS ticks (so, with the
+ * check every tick, at every heartbeat exchange) and at most
+ * BALANCE_MAX_LAG entries behind. */
+static bool pref_healthy(const struct leadership *l, int64_t now)
+{
+	int32_t pref = l->voters[0];
+	uint64_t m = 0;
+	return l->n_voters >= 2 && role(l) == RAFT_LEADER && pref != l->self && l->tp &&
+	       transport_connected(l->tp, pref) && transport_last_heard_ms(l->tp, pref) >= 0 &&
+	       now - transport_last_heard_ms(l->tp, pref) <= BALANCE_HEARD_TICKS * l->tick_ms &&
+	       raft_peer_match(&l->drv->raft, (uint64_t)pref, &m) == 0 &&
+	       m + BALANCE_MAX_LAG >= raft_last_index(&l->drv->raft);
+}
+
 static void maybe_balance(struct leadership *l, int64_t now)
 {
+	settle_observe(&l->settle, pref_healthy(l, now), now);
 	if (l->n_voters < 2 || role(l) != RAFT_LEADER || now < l->next_balance_ms)
 		return;
 	l->next_balance_ms = now + BALANCE_MS;
 	int32_t pref = l->voters[0];
-	uint64_t m = 0;
-	if (pref == l->self || leadership_draining(l, now) ||
-	    raft_transferee(&l->drv->raft) != 0 || !live(l, pref, now) ||
-	    raft_peer_match(&l->drv->raft, (uint64_t)pref, &m) != 0 ||
-	    m + BALANCE_MAX_LAG < raft_last_index(&l->drv->raft))
+	/* Still leading well after a hand-back started: it did not happen. */
+	if (l->settle.handed_ms >= 0 && raft_transferee(&l->drv->raft) == 0 &&
+	    now - l->settle.handed_ms > l->election_ms) {
+		settle_lead_again(&l->settle, now);
+		log_info("balance: the hand-back to node %d did not happen; next try after it is "
+			 "healthy for %lld ms",
+			 (int)pref, (long long)l->settle.period_ms);
+	}
+	if (pref == l->self || leadership_draining(l, now) || raft_transferee(&l->drv->raft) != 0 ||
+	    !live(l, pref, now) || !settle_ready(&l->settle, l->settle.healthy_since, now))
 		return;
 	if (pref == l->hold_node && now < l->hold_until_ms &&
 	    transport_in_generation(l->tp, pref) == l->hold_generation)
 		return;
 	int rc = raft_driver_transfer(l->drv, (uint64_t)pref);
-	log_info("balance: handing leadership back to the preferred replica on node %d: %s",
-		 (int)pref, err_str(rc));
+	settle_handed(&l->settle, now);
+	log_info("balance: handing leadership back to the preferred replica on node %d "
+		 "(healthy for %lld ms): %s",
+		 (int)pref, (long long)(now - l->settle.healthy_since), err_str(rc));
 }
 
 void leadership_on_tick(struct leadership *l, int64_t now)

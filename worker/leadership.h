@@ -11,11 +11,15 @@
  * - Fast failover: IPC_CAMPAIGN (the supervisor saw the leader's worker die)
  *   campaigns at once (raft_campaign).
  * - Balance: every BALANCE_MS a leader that is not the preferred replica
- *   hands leadership to it when it is connected, heard from within four
- *   ticks and at most BALANCE_MAX_LAG entries behind (the transfer brings it
- *   the rest). Leadership handed to us by a replica's TIMEOUT_NOW is not
- *   handed back to that replica for BALANCE_HOLD_MS unless it reconnects
- *   first (it restarted): the giver is probably draining.
+ *   hands leadership to it once it has been healthy for a settle period
+ *   (common/settle.h): checked every tick, connected, heard from within
+ *   BALANCE_HEARD_TICKS ticks and at most BALANCE_MAX_LAG entries behind
+ *   (the transfer brings it the rest), without a break. The period starts
+ *   at 10 s and doubles (to 160 s) after each failed hand-back: leadership
+ *   back here within 60 s, or the transfer not happening at all.
+ *   Leadership handed to us by a replica's TIMEOUT_NOW is not handed back
+ *   to that replica for BALANCE_HOLD_MS unless it reconnects first (it
+ *   restarted): the giver is probably draining.
  * - Drain: IPC_TRANSFER{-1} hands leadership to the live follower with the
  *   highest match, and for DRAIN_MS any leadership won back is handed on.
  *
@@ -26,12 +30,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/settle.h"
 #include "worker/raft/raft.h"
 #include "worker/raft_driver.h"
 #include "worker/transport.h"
 
 #define BALANCE_MS 2000
 #define BALANCE_MAX_LAG 64
+#define BALANCE_HEARD_TICKS 3
 #define BALANCE_HOLD_MS 10000
 #define DRAIN_MS 30000
 
@@ -52,6 +58,7 @@ struct leadership {
 	int64_t hold_until_ms;
 	uint64_t hold_generation; /* its connection generation when the hold began */
 	int64_t drain_until_ms;	  /* 0 = not draining */
+	struct settle settle;	  /* the preferred replica's health, and the back-off */
 };
 
 /* Starts the policy at time now (transport_now_ms). voters are copied. */

@@ -125,6 +125,6 @@ int fake_sup_link(struct sup *s, struct worker *w)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	evutil_make_socket_nonblocking(sv[0]);
 	evutil_make_socket_nonblocking(sv[1]);
-	ck_assert_int_eq(link_open(w, s->base, sv[0]), 0);
+	ck_assert_int_eq(link_open(w, s->base, sv[0], NULL), 0);
 	return sv[1];
 }

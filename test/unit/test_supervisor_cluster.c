@@ -320,17 +320,39 @@ END_TEST
 
 START_TEST(failover_picks_the_first_eligible_survivor_in_placement_order)
 {
+	const enum failover_known Y = FAILOVER_YES, N = FAILOVER_NO;
 	int32_t reps[] = {2, 3, 1};
-	bool all[] = {true, true, true};
-	ck_assert_int_eq(failover_pick(reps, all, 3, 2), 3);
-	ck_assert_int_eq(failover_pick(reps, all, 3, 3), 2);
-	ck_assert_int_eq(failover_pick(reps, all, 3, 1), 2);
-	bool not3[] = {true, false, true};
-	ck_assert_int_eq(failover_pick(reps, not3, 3, 2), 1);
-	bool none[] = {false, false, false};
-	ck_assert_int_eq(failover_pick(reps, none, 3, 2), -1);
-	bool only_dead[] = {true, false, false};
-	ck_assert_int_eq(failover_pick(reps, only_dead, 3, 2), -1);
+	bool sure;
+	enum failover_known all[] = {Y, Y, Y};
+	ck_assert_int_eq(failover_pick(reps, all, 3, 2, &sure), 3);
+	ck_assert(sure);
+	ck_assert_int_eq(failover_pick(reps, all, 3, 3, &sure), 2);
+	ck_assert_int_eq(failover_pick(reps, all, 3, 1, &sure), 2);
+	enum failover_known not3[] = {Y, N, Y};
+	ck_assert_int_eq(failover_pick(reps, not3, 3, 2, &sure), 1);
+	ck_assert(sure);
+	enum failover_known none[] = {N, N, N};
+	ck_assert_int_eq(failover_pick(reps, none, 3, 2, &sure), -1);
+	ck_assert(!sure);
+	enum failover_known only_dead[] = {Y, N, N};
+	ck_assert_int_eq(failover_pick(reps, only_dead, 3, 2, &sure), -1);
+}
+END_TEST
+
+START_TEST(failover_does_not_skip_a_replica_whose_state_is_unknown)
+{
+	const enum failover_known Y = FAILOVER_YES, N = FAILOVER_NO, U = FAILOVER_UNKNOWN;
+	int32_t reps[] = {2, 3, 1};
+	bool sure = true;
+	/* Node 2 died; node 3's table is stale. Node 1 must not count itself
+	 * first: node 3 may well be eligible and campaigning (split vote). */
+	enum failover_known stale3[] = {N, U, Y};
+	ck_assert_int_eq(failover_pick(reps, stale3, 3, 2, &sure), 3);
+	ck_assert(!sure);
+	/* Known ineligible is skipped, unknown after the pick does not matter. */
+	enum failover_known later_unknown[] = {N, Y, U};
+	ck_assert_int_eq(failover_pick(reps, later_unknown, 3, 2, &sure), 3);
+	ck_assert(sure);
 }
 END_TEST
 
@@ -346,6 +368,7 @@ Suite *supervisor_cluster_suite(void)
 	tcase_add_test(tc, metadata_lists_every_broker_replicas_isr_and_offline_nodes);
 	tcase_add_test(tc, admin_status_and_metrics_show_each_replica_and_the_nodes);
 	tcase_add_test(tc, failover_picks_the_first_eligible_survivor_in_placement_order);
+	tcase_add_test(tc, failover_does_not_skip_a_replica_whose_state_is_unknown);
 	suite_add_tcase(su, tc);
 	return su;
 }

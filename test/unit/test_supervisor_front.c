@@ -29,6 +29,7 @@
 #include "supervisor/ids.h"
 #include "supervisor/kafka_conn.h"
 #include "supervisor/metadata.h"
+#include "supervisor/spawn.h"
 #include "supervisor/sup.h"
 #include "supervisor/worker_link.h"
 #include "supervisor/workers.h"
@@ -356,6 +357,151 @@ START_TEST(a_worker_that_dies_fails_its_in_flight_requests_as_retriable)
 	ck_assert_int_eq(pr.responses[0].partition_responses[0].error_code,
 			 KERR_NOT_LEADER_OR_FOLLOWER);
 	ck_assert_int_eq(pr.responses[0].partition_responses[0].base_offset, -1);
+	arena_free(&a);
+}
+END_TEST
+
+/* One Produce (v9, acks=1) for t/0 and t/1 together. */
+static int32_t send_produce_both(void)
+{
+	struct buf recs = records_of(20);
+	struct kafka_produce_request_partition_produce_data pd[N_PARTS];
+	for (int p = 0; p < N_PARTS; p++) {
+		kafka_produce_request_partition_produce_data_init(&pd[p]);
+		pd[p].index = p;
+		pd[p].records.ptr = recs.data;
+		pd[p].records.len = (int32_t)recs.len;
+	}
+	struct kafka_produce_request_topic_produce_data td;
+	kafka_produce_request_topic_produce_data_init(&td);
+	td.name = kafka_str_from("t");
+	td.partition_data = pd;
+	td.n_partition_data = N_PARTS;
+	struct kafka_produce_request req;
+	kafka_produce_request_init(&req);
+	req.acks = 1;
+	req.timeout_ms = 5000;
+	req.topic_data = &td;
+	req.n_topic_data = 1;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_produce_request_encode(&body, 9, &req), 0);
+	int32_t corr = send_request(KAFKA_API_PRODUCE, 9, &body);
+	buf_free(&body);
+	buf_free(&recs);
+	return corr;
+}
+
+/* Pumps until cond or max_ms passed (bounded in time and rounds). */
+#define PUMP_UNTIL_MS(cond, max_ms)                                                                \
+	do {                                                                                       \
+		int64_t until_ = spawn_now_ms() + (max_ms);                                        \
+		for (int round_ = 0; round_ < 100000 && !(cond) && spawn_now_ms() < until_;        \
+		     round_++) {                                                                   \
+			pump_once();                                                               \
+			struct timespec ts_ = {0, 2 * 1000 * 1000};                                \
+			nanosleep(&ts_, NULL);                                                     \
+		}                                                                                  \
+	} while (0)
+
+START_TEST(a_silent_worker_gets_a_retriable_error_and_holds_nothing_else)
+{
+	s.cfg->kafka.partition_timeout_ms = 1000;
+	int32_t c1 = send_produce_both();
+	int32_t c2 = send_metadata(1, "t"); /* pipelined behind it */
+	PUMP_UNTIL(fakes[0].n_msgs == 1 && fakes[1].n_msgs == 1);
+	ck_assert_int_eq(fakes[1].n_msgs, 1);
+	int64_t t0 = spawn_now_ms();
+	answer_produce(0, 0, 0, 42); /* t/0 answers; t/1's worker never does */
+	PUMP_UNTIL_MS(responses_ready() == 2, 5000);
+	int64_t waited = spawn_now_ms() - t0;
+	ck_assert_int_eq(responses_ready(), 2);
+	/* Held for about the silence bound (plus one 250 ms sweep), far less
+	 * than the request's own timeout + grace (15 s). */
+	ck_assert_int_ge(waited, 700);
+	ck_assert_int_le(waited, 2500);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_produce_response pr = take_produce(9, c1, &a);
+	ck_assert_int_eq(pr.responses[0].n_partition_responses, 2);
+	ck_assert_int_eq(pr.responses[0].partition_responses[0].error_code, 0);
+	ck_assert_int_eq(pr.responses[0].partition_responses[0].base_offset, 42);
+	ck_assert_int_eq(pr.responses[0].partition_responses[1].error_code, KERR_REQUEST_TIMED_OUT);
+	ck_assert_int_eq(pr.responses[0].partition_responses[1].base_offset, -1);
+	take_response(KAFKA_API_METADATA, 1, c2);
+	/* The stalled worker wakes up and answers: dropped, nothing else sent. */
+	answer_produce(1, 0, 0, 7);
+	pump_a_little();
+	ck_assert_int_eq(responses_ready(), 0);
+	/* The connection still works. */
+	int32_t c3 = send_produce(9, 1, "t", 0);
+	PUMP_UNTIL(fakes[0].n_msgs == 2);
+	answer_produce(0, 1, 0, 43);
+	PUMP_UNTIL(responses_ready() == 1);
+	pr = take_produce(9, c3, &a);
+	ck_assert_int_eq(pr.responses[0].partition_responses[0].base_offset, 43);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(a_silent_worker_gets_not_leader_for_list_offsets)
+{
+	s.cfg->kafka.partition_timeout_ms = 1000;
+	struct kafka_list_offsets_request_list_offsets_partition part;
+	kafka_list_offsets_request_list_offsets_partition_init(&part);
+	part.partition_index = 1;
+	part.timestamp = -1;
+	struct kafka_list_offsets_request_list_offsets_topic t;
+	kafka_list_offsets_request_list_offsets_topic_init(&t);
+	t.name = kafka_str_from("t");
+	t.partitions = &part;
+	t.n_partitions = 1;
+	struct kafka_list_offsets_request req;
+	kafka_list_offsets_request_init(&req);
+	req.topics = &t;
+	req.n_topics = 1;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_list_offsets_request_encode(&body, 1, &req), 0);
+	int32_t c1 = send_request(KAFKA_API_LIST_OFFSETS, 1, &body);
+	buf_free(&body);
+	PUMP_UNTIL(fakes[1].n_msgs == 1);
+	ck_assert_int_eq(fakes[1].n_msgs, 1);
+	/* The worker never answers: the client is told to look elsewhere
+	 * (retriable), as Kafka does for a partition it cannot serve now. */
+	PUMP_UNTIL_MS(responses_ready() == 1, 5000);
+	ck_assert_int_eq(responses_ready(), 1);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_list_offsets_response lr;
+	struct reader r = take_response(KAFKA_API_LIST_OFFSETS, 1, c1);
+	ck_assert_int_eq(kafka_list_offsets_response_decode(&r, 1, &lr, &a), 0);
+	ck_assert_int_eq(lr.topics[0].partitions[0].error_code, KERR_NOT_LEADER_OR_FOLLOWER);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(a_worker_that_keeps_sending_status_is_not_cut_off)
+{
+	s.cfg->kafka.partition_timeout_ms = 1000;
+	int32_t c1 = send_produce(9, -1, "t", 1);
+	PUMP_UNTIL(fakes[1].n_msgs == 1);
+	ck_assert_int_eq(fakes[1].n_msgs, 1);
+	/* An acks=all produce waiting for its commit: the worker is alive and
+	 * says so every 200 ms for 1.8 s, longer than the silence bound. */
+	for (int i = 0; i < 9; i++) {
+		struct ipc_msg st = {.type = IPC_STATUS};
+		fake_send(&fakes[1], &st);
+		PUMP_UNTIL_MS(false, 200);
+	}
+	ck_assert_int_eq(responses_ready(), 0);
+	answer_produce(1, 0, 0, 5);
+	PUMP_UNTIL(responses_ready() == 1);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_produce_response pr = take_produce(9, c1, &a);
+	ck_assert_int_eq(pr.responses[0].partition_responses[0].error_code, 0);
+	ck_assert_int_eq(pr.responses[0].partition_responses[0].base_offset, 5);
 	arena_free(&a);
 }
 END_TEST
@@ -892,6 +1038,9 @@ static Suite *supervisor_front_suite(void)
 	tcase_add_test(tc, responses_leave_in_request_order_when_a_later_request_finishes_first);
 	tcase_add_test(tc, acks_zero_produce_gets_no_response_and_blocks_nothing);
 	tcase_add_test(tc, a_worker_that_dies_fails_its_in_flight_requests_as_retriable);
+	tcase_add_test(tc, a_silent_worker_gets_a_retriable_error_and_holds_nothing_else);
+	tcase_add_test(tc, a_worker_that_keeps_sending_status_is_not_cut_off);
+	tcase_add_test(tc, a_silent_worker_gets_not_leader_for_list_offsets);
 	tcase_add_test(tc, unknown_and_unavailable_partitions_are_answered_without_forwarding);
 	tcase_add_test(tc, fetch_cancels_parked_partitions_once_min_bytes_arrived);
 	tcase_add_test(tc, fetch_max_bytes_keeps_the_first_batch_and_trims_later_partitions);

@@ -16,6 +16,7 @@
 #include "common/config.h"
 #include "common/ipc.h"
 #include "common/kafka/gen/kafka_gen.h"
+#include "common/settle.h"
 #include "fake_sup.h"
 #include "supervisor/admin_http.h"
 #include "supervisor/balance.h"
@@ -373,6 +374,17 @@ static void peer_says(int32_t node, bool draining, const char *topic, int32_t p,
 			 0);
 }
 
+/* Peer `node` has said, every second for the last ms (and now), that it
+ * follows `leader` in term, caught up: healthy for that long. */
+static void peer_healthy_for(int32_t node, const char *topic, int32_t p, uint64_t term,
+			     int32_t leader, int64_t ms)
+{
+	leaders_forget(s.leaders, node); /* a history of its own, oldest first */
+	for (int64_t age = ms; age > 0; age -= 1000)
+		peer_says(node, false, topic, p, IPC_ROLE_FOLLOWER, term, leader, true, age);
+	peer_says(node, false, topic, p, IPC_ROLE_FOLLOWER, term, leader, true, 0);
+}
+
 /* A partition of t whose preferred replica is `node`. */
 static int32_t partition_preferring(int32_t node)
 {
@@ -399,7 +411,7 @@ START_TEST(balance_targets_a_caught_up_preferred_replica_following_this_leader)
 	int32_t p = partition_preferring(2);
 	struct worker *w = local("t", p);
 	lead(w, 5);
-	peer_says(2, false, "t", p, IPC_ROLE_FOLLOWER, 5, 1, true, 0);
+	peer_healthy_for(2, "t", p, 5, 1, SETTLE_MIN_MS + 1000);
 	int32_t target = 0;
 	ck_assert(balance_target(&s, w, &target));
 	ck_assert_int_eq(target, 2);
@@ -436,8 +448,8 @@ START_TEST(balance_leaves_a_leader_whose_preferred_replica_is_not_ready)
 	peer_says(2, false, "t", (p + 1) % 6, IPC_ROLE_FOLLOWER, 5, 1, true, 0);
 	ck_assert(!balance_target(&s, w, &target));
 	ck_assert_int_eq(target, -9);
-	/* And with everything right it is picked. */
-	peer_says(2, false, "t", p, IPC_ROLE_FOLLOWER, 5, 1, true, 0);
+	/* And with everything right for the settle period it is picked. */
+	peer_healthy_for(2, "t", p, 5, 1, SETTLE_MIN_MS + 1000);
 	ck_assert(balance_target(&s, w, &target));
 	ck_assert_int_eq(target, 2);
 }
@@ -453,7 +465,7 @@ START_TEST(balance_leaves_preferred_leaders_followers_and_a_draining_node_alone)
 	/* A follower has no leadership to give. */
 	int32_t p = partition_preferring(3);
 	struct worker *w = local("t", p);
-	peer_says(3, false, "t", p, IPC_ROLE_FOLLOWER, 5, 1, true, 0);
+	peer_healthy_for(3, "t", p, 5, 1, SETTLE_MIN_MS + 1000);
 	ck_assert(!balance_target(&s, w, &target));
 	/* A leader whose worker is not serving leads nothing. */
 	lead(w, 5);
@@ -474,6 +486,63 @@ START_TEST(balance_leaves_preferred_leaders_followers_and_a_draining_node_alone)
 		lead(one, 2);
 		ck_assert(!balance_target(&s, one, &target));
 	}
+}
+END_TEST
+
+START_TEST(balance_waits_until_the_preferred_replica_was_healthy_for_the_settle_period)
+{
+	int32_t p = partition_preferring(2);
+	struct worker *w = local("t", p);
+	int32_t target = -9;
+	lead(w, 5);
+	/* Caught up right now, but only just (a replica back from SIGSTOP). */
+	peer_says(2, false, "t", p, IPC_ROLE_FOLLOWER, 5, 1, true, 0);
+	ck_assert(!balance_target(&s, w, &target));
+	/* Healthy, but for less than the period. */
+	peer_healthy_for(2, "t", p, 5, 1, SETTLE_MIN_MS - 2000);
+	ck_assert(!balance_target(&s, w, &target));
+	/* Long enough, but one table in the run came late (lossy network):
+	 * the run starts again after the gap. */
+	peer_healthy_for(2, "t", p, 5, 1, SETTLE_MIN_MS + 5000);
+	ck_assert(balance_target(&s, w, &target));
+	ck_assert_int_eq(target, 2);
+	target = -9;
+	for (int64_t age = 4000; age >= 0; age -= 2000) /* 2 s between tables */
+		peer_says(2, false, "t", p, IPC_ROLE_FOLLOWER, 5, 1, true, age);
+	ck_assert(!balance_target(&s, w, &target));
+	/* Behind for one table: also starts again. */
+	peer_healthy_for(2, "t", p, 5, 1, SETTLE_MIN_MS + 1000);
+	peer_says(2, false, "t", p, IPC_ROLE_FOLLOWER, 5, 1, false, 0);
+	peer_says(2, false, "t", p, IPC_ROLE_FOLLOWER, 5, 1, true, 0);
+	ck_assert(!balance_target(&s, w, &target));
+	ck_assert_int_eq(target, -9);
+}
+END_TEST
+
+START_TEST(balance_backs_off_after_a_failed_hand_back)
+{
+	int32_t p = partition_preferring(2);
+	struct worker *w = local("t", p);
+	int32_t target;
+	lead(w, 5);
+	peer_healthy_for(2, "t", p, 5, 1, SETTLE_MIN_MS + 1000);
+	ck_assert(balance_target(&s, w, &target));
+	/* A hand-back was asked for 100 ms ago: not asked again meanwhile. */
+	int64_t now = spawn_now_ms();
+	settle_handed(&w->balance, now - 100);
+	ck_assert(!balance_target(&s, w, &target));
+	/* 5 s later this worker still (or again) leads: it failed. The next
+	 * request counts that, and the period doubles. */
+	settle_handed(&w->balance, now - 5000);
+	ck_assert_int_eq(balance_request(&s), 0); /* no channel: nothing sent */
+	ck_assert_int_eq(w->balance.period_ms, 2 * SETTLE_MIN_MS);
+	ck_assert(!balance_target(&s, w, &target));
+	peer_healthy_for(2, "t", p, 5, 1, 2 * SETTLE_MIN_MS + 1000);
+	ck_assert(balance_target(&s, w, &target));
+	/* A hand-back long ago (it had worked) resets the period. */
+	settle_handed(&w->balance, now - SETTLE_FAIL_WINDOW_MS - 1000);
+	ck_assert_int_eq(balance_request(&s), 0);
+	ck_assert_int_eq(w->balance.period_ms, SETTLE_MIN_MS);
 }
 END_TEST
 
@@ -506,6 +575,9 @@ Suite *supervisor_metrics_suite(void)
 	tcase_add_checked_fixture(bal, setup_cluster, teardown);
 	tcase_add_test(bal, balance_targets_a_caught_up_preferred_replica_following_this_leader);
 	tcase_add_test(bal, balance_leaves_a_leader_whose_preferred_replica_is_not_ready);
+	tcase_add_test(bal,
+		       balance_waits_until_the_preferred_replica_was_healthy_for_the_settle_period);
+	tcase_add_test(bal, balance_backs_off_after_a_failed_hand_back);
 	tcase_add_test(bal, balance_leaves_preferred_leaders_followers_and_a_draining_node_alone);
 	suite_add_tcase(su, bal);
 	return su;

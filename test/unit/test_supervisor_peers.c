@@ -387,6 +387,76 @@ START_TEST(a_draining_node_closing_its_channels_makes_nobody_campaign)
 }
 END_TEST
 
+/* Node `closer` closes its inbound channel from `other` on purpose. */
+static void close_in_on_purpose(int closer, int other, bool goodbye)
+{
+	peers_close_in(sups[closer].peers, other + 1, "went silent (test)", goodbye);
+}
+
+START_TEST(a_leader_that_closes_a_channel_with_goodbye_is_not_taken_for_a_crash)
+{
+	PUMP_UNTIL(all_connected());
+	ck_assert(all_connected());
+	int r[N];
+	t0_replicas(r);
+	int leader = r[0], first = r[1], second = r[2];
+	lead_t0(leader, 5);
+	/* The leader judged first's channel silent and closed it: first sees
+	 * GOODBYE then EOF on its outbound channel. The leader is alive, so
+	 * nobody may force a campaign against it. */
+	close_in_on_purpose(leader, first, true);
+	ck_assert_int_eq(campaigns_within(first, FAILOVER_BACKUP_MS + 300), 0);
+	ck_assert_int_eq(campaigns_within(second, 1), 0);
+	/* first redials and all is as before. */
+	PUMP_UNTIL(all_connected());
+	ck_assert(all_connected());
+}
+END_TEST
+
+START_TEST(one_channel_closed_while_the_other_stays_established_is_not_a_crash)
+{
+	PUMP_UNTIL(all_connected());
+	ck_assert(all_connected());
+	int r[N];
+	t0_replicas(r);
+	int leader = r[0], first = r[1], second = r[2];
+	lead_t0(leader, 5);
+	/* No GOODBYE (an older peer), but the leader's own channel to first is
+	 * still established: its process lives. */
+	close_in_on_purpose(leader, first, false);
+	ck_assert_int_eq(campaigns_within(first, FAILOVER_BACKUP_MS + 300), 0);
+	ck_assert_int_eq(campaigns_within(second, 1), 0);
+	/* A real crash still fails over at once (both channels end). */
+	PUMP_UNTIL(all_connected());
+	lead_t0(leader, 6);
+	stop_node(leader);
+	ck_assert_int_eq(campaigns_within(first, 300), 1);
+}
+END_TEST
+
+START_TEST(a_stale_table_keeps_a_survivor_from_counting_itself_first)
+{
+	PUMP_UNTIL(all_connected());
+	ck_assert(all_connected());
+	int r[N];
+	t0_replicas(r);
+	int dead = r[0], first = r[1], second = r[2];
+	lead_t0(dead, 5);
+	/* second has no fresh table of first (say, after a network heal): it
+	 * must not skip first and campaign as if it came first. */
+	leaders_forget(sups[second].leaders, first + 1);
+	struct peer_worker_died d = {.node = dead + 1, .partition = 0, .term = 5};
+	snprintf(d.topic, sizeof(d.topic), "t");
+	failover_on_worker_died(sups[second].failover, &d);
+	ck_assert_int_eq(campaigns_within(second, FAILOVER_BACKUP_MS + 300), 0);
+	/* A follower of an older term is not caught up in the current one. */
+	struct worker *w = workers_find(sups[first].workers, "t", 1, 0);
+	w->status.term = 4;
+	failover_on_worker_died(sups[first].failover, &d);
+	ck_assert_int_eq(campaigns_within(first, 100), 0);
+}
+END_TEST
+
 Suite *supervisor_peers_suite(void)
 {
 	Suite *su = suite_create("supervisor_peers");
@@ -400,6 +470,9 @@ Suite *supervisor_peers_suite(void)
 	tcase_add_test(tc, a_node_loss_is_handled_once_until_its_channel_is_back);
 	tcase_add_test(tc, a_crashed_node_that_led_nothing_here_makes_nobody_campaign);
 	tcase_add_test(tc, a_draining_node_closing_its_channels_makes_nobody_campaign);
+	tcase_add_test(tc, a_leader_that_closes_a_channel_with_goodbye_is_not_taken_for_a_crash);
+	tcase_add_test(tc, one_channel_closed_while_the_other_stays_established_is_not_a_crash);
+	tcase_add_test(tc, a_stale_table_keeps_a_survivor_from_counting_itself_first);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -36,6 +36,7 @@
 #include "common/ipc.h"
 #include "common/kafka/kerr.h"
 #include "common/record_batch.h"
+#include "common/settle.h"
 #include "testdir.h"
 #include "worker_proc.h"
 
@@ -476,9 +477,13 @@ START_TEST(a_campaign_after_the_leaders_death_then_leadership_returns_to_the_pre
 	struct result r = wait_result(1, 2, 3000);
 	ck_assert_int_eq(r.error, KERR_NONE);
 	ck_assert_int_eq(r.base_offset, 4);
-	/* Node 1 comes back, catches up, and gets its leadership back. */
+	/* Node 1 comes back, catches up, and gets its leadership back, but
+	 * only once it has been healthy for the settle period (a replica
+	 * back from a stall is not handed leadership at once). */
+	int64_t t1 = wproc_now_ms();
 	wk_start(0);
-	wait_leader(0, 8000);
+	wait_leader(0, SETTLE_MIN_MS + 8000);
+	ck_assert_int_ge(wproc_now_ms() - t1, SETTLE_MIN_MS);
 	wait_equal(5, 5000);
 	produce(0, 3, -1, 5000, 1, "home");
 	r = wait_result(0, 3, 3000);
