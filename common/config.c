@@ -544,12 +544,8 @@ static void finish_topic(struct parse *p, struct config_topic *t, const int *key
 		if (!config_key_is_topic(k) || key_line[i] != 0)
 			continue;
 		char value[64];
-		const struct config_key *from = k->inherits ? config_key_find_name(k->inherits) : NULL;
-		if (k->def != NULL)
-			snprintf(value, sizeof(value), "%s", k->def);
-		else if (from == NULL || config_key_format(from, p->c, value, sizeof(value)) != 0)
-			value[0] = '\0';
-		if (value[0] == '\0' || config_key_parse(k, t, value, NULL, 0) != 0)
+		if (config_key_default(k, p->c, value, sizeof(value)) != 0 ||
+		    config_key_parse(k, t, value, NULL, 0) != 0)
 			fail(p, t->line, sec, k->key, "required key is missing");
 	}
 	int rl = key_line[key_idx(config_key_find(CONFIG_TOPIC_SECTION, "replication"))];

@@ -281,6 +281,36 @@ int config_key_format(const struct config_key *k, const void *base, char *out, s
 	return (n < 0 || (size_t)n >= out_len) ? ERR_TOOBIG : 0;
 }
 
+/* The size of k's field. */
+static size_t field_size(const struct config_key *k)
+{
+	switch (k->kind) {
+	case CONFIG_I32:
+		return sizeof(int32_t);
+	case CONFIG_I64:
+	case CONFIG_UNLIM:
+		return sizeof(int64_t);
+	case CONFIG_PATH:
+		return CONFIG_PATH_MAX;
+	case CONFIG_HOST:
+		return CONFIG_HOST_MAX;
+	case CONFIG_ADDR:
+		return sizeof(struct config_addr);
+	case CONFIG_LOGLEVEL:
+		return sizeof(enum log_level);
+	case CONFIG_SYNC:
+		return sizeof(enum config_sync);
+	case CONFIG_NAME:
+		return CONFIG_CLUSTER_NAME_MAX + 1;
+	}
+	return 0;
+}
+
+void config_key_copy(const struct config_key *k, void *dst, const void *src)
+{
+	memcpy(config_key_field(k, dst), config_key_cfield(k, src), field_size(k));
+}
+
 bool config_key_equal(const struct config_key *k, const void *a, const void *b)
 {
 	const void *x = config_key_cfield(k, a), *y = config_key_cfield(k, b);
@@ -304,6 +334,19 @@ bool config_key_equal(const struct config_key *k, const void *a, const void *b)
 		return *(const enum config_sync *)x == *(const enum config_sync *)y;
 	}
 	return false;
+}
+
+int config_key_default(const struct config_key *k, const struct config *c, char *out,
+		       size_t out_len)
+{
+	if (k->def != NULL) {
+		int n = snprintf(out, out_len, "%s", k->def);
+		return (n < 0 || (size_t)n >= out_len) ? ERR_TOOBIG : 0;
+	}
+	const struct config_key *from = k->inherits ? config_key_find_name(k->inherits) : NULL;
+	if (from == NULL)
+		return ERR_NOTFOUND;
+	return config_key_format(from, c, out, out_len);
 }
 
 void config_keys_defaults(struct config *c)

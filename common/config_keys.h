@@ -110,8 +110,17 @@ int config_key_parse(const struct config_key *k, void *base, const char *value, 
  * Returns 0 or ERR_TOOBIG. */
 int config_key_format(const struct config_key *k, const void *base, char *out, size_t out_len);
 
+/* Copies k's field from src to dst (both of the same struct type). */
+void config_key_copy(const struct config_key *k, void *dst, const void *src);
+
 /* Whether k's field holds the same value in a and b. */
 bool config_key_equal(const struct config_key *k, const void *a, const void *b);
+
+/* Writes the value key k takes when the file (or command line) leaves it
+ * out: its default, or for a [topic.NAME] key the value in c of the global
+ * key it inherits. Returns 0, or ERR_NOTFOUND for a required key. */
+int config_key_default(const struct config_key *k, const struct config *c, char *out,
+		       size_t out_len);
 
 /* Sets every global key that has a default to it, and cluster_name's. Keys
  * without a default are left as they are (zero in a calloc'd config). */

@@ -110,8 +110,10 @@ static void wk_start(int i)
 					"--topic", "t", "--partition", "0", "--dir", k->dir,
 					"--node-id", a_node, "--log-level", "warn", "--sync", "never",
 					"--replicas", "1,2,3", "--cluster", "test",
-					"--election-timeout-ms", election_timeout_ms, "--heartbeat-interval-ms", "50"};
-		int n = 23;
+					"--election-timeout-ms", election_timeout_ms, "--heartbeat-interval-ms", "50",
+					/* batches from 1970: keep them, not the file's 7 days */
+					"--retention-ms", "-1"};
+		int n = 25;
 		for (int j = 0; j < N; j++) {
 			if (j == i)
 				continue;
