@@ -56,9 +56,9 @@ struct parse {
 	int topic_idx; /* when sec == SEC_TOPIC */
 	char sec_name[CONFIG_TOPIC_NAME_MAX + 16];
 
-	int fixed_line[N_FIXED];	    /* header line of each fixed section, 0 = absent */
+	int fixed_line[N_FIXED];	  /* header line of each fixed section, 0 = absent */
 	int global_line[CONFIG_KEYS_MAX]; /* line where each global key was set */
-	struct topic_lines *tlines; /* parallel to c->topics */
+	struct topic_lines *tlines;	  /* parallel to c->topics */
 	int topics_cap;
 
 	const char *source; /* non-NULL while applying an override */
@@ -200,8 +200,8 @@ static bool is_wildcard(const char *host)
 
 /* Parses `value` into k's field of base, or reports it at the current line
  * (or override). */
-static void set_value(struct parse *p, const struct config_key *k, void *base,
-		      const char *section, const char *value)
+static void set_value(struct parse *p, const struct config_key *k, void *base, const char *section,
+		      const char *value)
 {
 	char why[512];
 	if (config_key_parse(k, base, value, why, sizeof(why)) != 0)
@@ -534,8 +534,7 @@ static void check_peer_addresses(struct parse *p)
 /* A topic's keys the section left out: required ones are reported, the
  * others take their default or the global value they inherit (so each
  * topic holds its effective settings). */
-static void finish_topic(struct parse *p, struct config_topic *t, const int *key_line,
-			 int n_nodes)
+static void finish_topic(struct parse *p, struct config_topic *t, const int *key_line, int n_nodes)
 {
 	char sec[CONFIG_TOPIC_NAME_MAX + 16];
 	snprintf(sec, sizeof(sec), "topic.%s", t->name);

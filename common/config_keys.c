@@ -90,6 +90,25 @@ const int config_n_keys = (int)(sizeof(config_keys) / sizeof(config_keys[0]));
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_KEYS_MAX,
 	       "raise CONFIG_KEYS_MAX");
 
+const char *config_apply_doc(enum config_apply a)
+{
+	switch (a) {
+	case CONFIG_APPLY_NODE_RESTART:
+		return "node restart";
+	case CONFIG_APPLY_WORKER_RESTART:
+		return "restarts workers";
+	case CONFIG_APPLY_WORKER_LIVE:
+		return "live";
+	case CONFIG_APPLY_SUPERVISOR:
+		return "at once";
+	case CONFIG_APPLY_VIA_TOPICS:
+		return "via topics";
+	case CONFIG_APPLY_SPECIAL:
+		return "see below";
+	}
+	return "?";
+}
+
 bool config_key_is_topic(const struct config_key *k)
 {
 	return strcmp(k->section, CONFIG_TOPIC_SECTION) == 0;

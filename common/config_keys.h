@@ -81,6 +81,11 @@ struct config_key {
 extern const struct config_key config_keys[];
 extern const int config_n_keys;
 
+/* How docs/CONFIG.md's "reload" column spells an apply rule ("node
+ * restart", "restarts workers", "live", "at once", "via topics", "see
+ * below"); a unit test holds the two together. */
+const char *config_apply_doc(enum config_apply a);
+
 /* True for a [topic.NAME] key (its field is in struct config_topic). */
 bool config_key_is_topic(const struct config_key *k);
 

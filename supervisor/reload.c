@@ -213,8 +213,8 @@ static void send_live(struct sup *s, const char *name)
 	if (k == NULL || config_key_format(k, s->cfg, value, sizeof(value)) != 0)
 		return;
 	struct ipc_msg m = {.type = IPC_CONFIG};
-	m.u.config = (struct ipc_config){name, (uint32_t)strlen(name), value,
-					 (uint32_t)strlen(value)};
+	m.u.config =
+	    (struct ipc_config){name, (uint32_t)strlen(name), value, (uint32_t)strlen(value)};
 	int sent = 0;
 	for (int i = 0; i < workers_count(s->workers); i++)
 		sent += link_post(workers_at(s->workers, i), &m) == 0;

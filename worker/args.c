@@ -88,10 +88,11 @@ void worker_args_usage(FILE *out)
 		if (k->def != NULL)
 			snprintf(dflt, sizeof(dflt), "default %s", k->def);
 		else if (k->inherits != NULL)
-			snprintf(dflt, sizeof(dflt), "default: that of %s", k->inherits);
+			snprintf(dflt, sizeof(dflt), "default: %s", k->inherits);
 		else
 			snprintf(dflt, sizeof(dflt), "required");
-		fprintf(out, "    %-26s %s.%s: %s (%s)\n", flag, k->section, k->key, k->doc, dflt);
+		fprintf(out, "    %-26s %s.%s (%s)\n%31s%s\n", flag, k->section, k->key, dflt, "",
+			k->doc);
 	}
 	fputs("    --help                 print this text and exit\n"
 	      "\n"
@@ -264,8 +265,8 @@ int worker_args_parse(int argc, char **argv, struct worker_args *a, FILE *out, F
 		opts[n] = fixed[n];
 	for (int i = 0; i < config_n_keys; i++)
 		if (config_keys[i].flag != NULL)
-			opts[n++] = (struct option){config_keys[i].flag + 2, required_argument, NULL,
-						    O_KEY + i};
+			opts[n++] = (struct option){config_keys[i].flag + 2, required_argument,
+						    NULL, O_KEY + i};
 	opts[n] = (struct option){NULL, 0, NULL, 0};
 	bool given[CONFIG_KEYS_MAX] = {false};
 

@@ -335,9 +335,10 @@ START_TEST(every_worker_key_of_the_table_round_trips_supervisor_to_worker)
 		for (int j = 0; j < config_n_keys; j++) {
 			const struct config_key *kj = &config_keys[j];
 			if (kj->flag != NULL)
-				ck_assert_msg(config_key_equal(kj, sup_base(kj, c), worker_base(kj, &w)),
-					      "with %s.%s = %s, %s.%s differs in the worker",
-					      k->section, k->key, alt, kj->section, kj->key);
+				ck_assert_msg(
+				    config_key_equal(kj, sup_base(kj, c), worker_base(kj, &w)),
+				    "with %s.%s = %s, %s.%s differs in the worker", k->section,
+				    k->key, alt, kj->section, kj->key);
 		}
 		config_free(c);
 	}
@@ -350,8 +351,9 @@ START_TEST(a_worker_started_without_config_flags_has_the_files_defaults)
 	/* The worker has no defaults of its own: what a flag left out means is
 	 * what the INI file left out means. */
 	struct config *c = load("[node]\nid = 4\n[topic.t]\npartitions = 1\n");
-	const char *argv[] = {"fjord-worker", "--ipc-fd", "5", "--topic", "t", "--partition", "0",
-			      "--dir", "/d", "--node-id", "4", NULL};
+	const char *argv[] = {
+	    "fjord-worker", "--ipc-fd", "5",	     "--topic", "t", "--partition", "0",
+	    "--dir",	    "/d",	"--node-id", "4",	NULL};
 	struct spawn_argv a = {.n = 11};
 	for (int i = 0; i < 12; i++)
 		a.argv[i] = (char *)argv[i];

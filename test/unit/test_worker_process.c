@@ -68,9 +68,9 @@ static void wp_start(struct wp *w, const char *const *extra)
 		/* Test batches carry timestamps from 1970: keep them forever
 		 * (the file's default, 7 days, would delete them within a
 		 * second) unless a test asks for retention itself. */
-		const char *argv[40] = {worker_bin(), "--ipc-fd",    fds, "--topic",
-					"t",	      "--partition", "0", "--dir",
-					dir,	      "--node-id",   "3", "--log-level",
+		const char *argv[40] = {worker_bin(), "--ipc-fd",	fds, "--topic",
+					"t",	      "--partition",	"0", "--dir",
+					dir,	      "--node-id",	"3", "--log-level",
 					"warn",	      "--retention-ms", "-1"};
 		int n = 15;
 		for (int i = 0; extra && extra[i] && n < 38; i++)
