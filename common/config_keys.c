@@ -1,5 +1,5 @@
-/* config_keys.c - the table of configuration keys and the typed handling of
- * one key's value (parse, format, compare, default).
+/* config_keys.c - the table of configuration keys, with the typed handling
+ * of one key's value that every row shares (parse, format, compare).
  *
  * It knows nothing of files, lines or command lines: config.c reads the INI
  * file and names the place of an error, worker/args.c reads the worker's
