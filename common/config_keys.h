@@ -74,6 +74,9 @@ struct config_key {
 	/* The fjord-worker flag carrying the value ("--sync"), or NULL when
 	 * the worker does not need the key. */
 	const char *flag;
+	/* The fjord-supervisor flag that overrides the file's value
+	 * ("--node-id"), or NULL. */
+	const char *override;
 	enum config_apply apply;
 	const char *doc; /* one line, for --help and error hints */
 };
@@ -98,6 +101,9 @@ const struct config_key *config_key_find_name(const char *name);
 
 /* The row whose worker flag is `flag` ("--sync"), or NULL. */
 const struct config_key *config_key_find_flag(const char *flag);
+
+/* The row whose supervisor override flag is `flag` ("--node-id"), or NULL. */
+const struct config_key *config_key_find_override(const char *flag);
 
 /* The field of k inside base (a struct config, or a struct config_topic
  * for a topic key). */

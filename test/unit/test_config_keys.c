@@ -15,6 +15,7 @@
 #include "common/config_keys.h"
 #include "common/err.h"
 #include "common/ipc.h"
+#include "supervisor/args.h"
 #include "worker/args.h"
 
 #include "config_alt.h"
@@ -369,6 +370,55 @@ START_TEST(config_md_documents_every_key_of_the_table_and_no_other)
 }
 END_TEST
 
+START_TEST(supervisor_override_flags_are_the_tables_and_documented)
+{
+	/* CONFIG.md's "Command-line overrides": | `--flag VALUE` | `[section] key` | */
+	char fn[512], line[1024];
+	FILE *f = fopen(src_path("docs/CONFIG.md", fn, sizeof(fn)), "r");
+	ck_assert_msg(f != NULL, "cannot open %s", fn);
+	bool in = false;
+	int n_rows = 0, lineno = 0;
+	while (fgets(line, sizeof(line), f) != NULL && lineno < 10000) {
+		lineno++;
+		if (strncmp(line, "## ", 3) == 0)
+			in = strncmp(line, "## Command-line overrides", 25) == 0;
+		if (!in || strncmp(line, "| `--", 5) != 0)
+			continue;
+		char c[4][256];
+		ck_assert_int_ge(cells(line, c, 4), 2);
+		char flag[64], section[64], key[64];
+		ck_assert_int_eq(sscanf(c[0], "`%63[^ `]", flag), 1);
+		ck_assert_int_eq(sscanf(c[1], "`[%63[^]]] %63[^`]`", section, key), 2);
+		const struct config_key *k = config_key_find_override(flag);
+		ck_assert_msg(k != NULL, "CONFIG.md:%d: %s is not an override of the table", lineno,
+			      flag);
+		ck_assert_msg(strcmp(k->section, section) == 0 && strcmp(k->key, key) == 0,
+			      "CONFIG.md:%d: %s overrides %s.%s, not [%s] %s", lineno, flag,
+			      k->section, k->key, section, key);
+		n_rows++;
+	}
+	fclose(f);
+	/* And every override of the table is documented there and parsed. */
+	int n_ov = 0;
+	for (int i = 0; i < config_n_keys; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (k->override == NULL)
+			continue;
+		n_ov++;
+		char *argv[] = {"fjord-supervisor", "-c", "x.ini", (char *)k->override, "v", NULL};
+		struct args a;
+		char err[256];
+		ck_assert_int_eq(args_parse(5, argv, &a, err, sizeof(err)), 0);
+		ck_assert_int_eq(a.n_ov, 1);
+		ck_assert_str_eq(a.ov[0].section, k->section);
+		ck_assert_str_eq(a.ov[0].key, k->key);
+		ck_assert_str_eq(a.ov[0].value, "v");
+	}
+	ck_assert_int_eq(n_rows, n_ov);
+	ck_assert_int_ge(n_ov, 6);
+}
+END_TEST
+
 START_TEST(fjord_ini_lists_every_global_key_with_its_default)
 {
 	char fn[512];
@@ -418,6 +468,7 @@ static Suite *config_keys_suite(void)
 	tcase_add_test(tc, only_live_keys_are_taken_from_an_ipc_config_message);
 	tcase_add_test(tc, config_md_documents_every_key_of_the_table_and_no_other);
 	tcase_add_test(tc, fjord_ini_lists_every_global_key_with_its_default);
+	tcase_add_test(tc, supervisor_override_flags_are_the_tables_and_documented);
 	suite_add_tcase(s, tc);
 	return s;
 }
