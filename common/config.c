@@ -4,9 +4,10 @@
  * handler, truncates section names at 50 characters and calls nothing for a
  * section without keys, so the line reader we hand it counts lines and records
  * every section header itself; the handler then uses our record of the current
- * section. Everything is checked against one table of keys (type, range,
- * default), so the parser, the validation and the error messages cannot drift
- * apart. The function touches nothing but the file it reads. */
+ * section. Every key is checked against the one table of keys
+ * (config_keys.h: type, range, default), which the worker's command line and
+ * the reload plan use too, so none of them can drift apart. The function
+ * touches nothing but the file it reads. */
 #include "config.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/config_keys.h"
 #include "common/err.h"
 
 /* inih's compiled-in line buffer is 200 bytes including "\r\n\0". Longer
@@ -26,65 +28,8 @@
 #define LINE_MAX_CHARS 197
 #define MAX_ERRORS 20
 
-enum kind {
-	K_I32,	    /* int32_t in [min, max] */
-	K_I64,	    /* int64_t in [min, max] */
-	K_UNLIM,    /* int64_t: -1 (unlimited) or [min, max] */
-	K_PATH,	    /* char[CONFIG_PATH_MAX], non-empty */
-	K_HOST,	    /* char[CONFIG_HOST_MAX], non-empty */
-	K_ADDR,	    /* struct config_addr */
-	K_LOGLEVEL, /* enum log_level */
-	K_SYNC,	    /* enum config_sync */
-};
-
-struct key_def {
-	const char *section;
-	const char *key;
-	enum kind kind;
-	size_t off;
-	int64_t min, max;
-};
-
-#define CFG(field) offsetof(struct config, field)
-
-/* Every global key. Defaults are set in set_defaults(); docs/CONFIG.md and
- * conf/fjord.ini list the same keys. */
-static const struct key_def global_keys[] = {
-    {"node", "id", K_I32, CFG(node.id), 1, CONFIG_NODE_ID_MAX},
-    {"node", "data_dir", K_PATH, CFG(node.data_dir), 0, 0},
-    {"node", "kafka_listen", K_ADDR, CFG(node.kafka_listen), 0, 0},
-    {"node", "advertised_host", K_HOST, CFG(node.advertised_host), 0, 0},
-    {"node", "admin_listen", K_ADDR, CFG(node.admin_listen), 0, 0},
-    {"node", "raft_listen", K_ADDR, CFG(node.raft_listen), 0, 0},
-    {"node", "log_level", K_LOGLEVEL, CFG(node.log_level), 0, 0},
-    {"node", "worker_path", K_PATH, CFG(node.worker_path), 0, 0},
-    {"kafka", "socket_request_max_bytes", K_I64, CFG(kafka.socket_request_max_bytes), 1024,
-     INT32_MAX},
-    {"kafka", "max_connections", K_I32, CFG(kafka.max_connections), 1, 1000000},
-    {"kafka", "partition_timeout_ms", K_I32, CFG(kafka.partition_timeout_ms), 1000, 600000},
-    {"storage", "sync", K_SYNC, CFG(storage.sync), 0, 0},
-    {"storage", "map_size_mb", K_I32, CFG(storage.map_size_mb), 1, 16 * 1024 * 1024},
-    {"storage", "max_message_bytes", K_I32, CFG(storage.max_message_bytes), 1, 1024 * 1024 * 1024},
-    {"retention", "ms", K_UNLIM, CFG(retention.ms), 1, INT64_MAX},
-    {"retention", "bytes", K_UNLIM, CFG(retention.bytes), 1, INT64_MAX},
-    {"raft", "election_timeout_ms", K_I32, CFG(raft.election_timeout_ms), 10, 600000},
-    {"raft", "heartbeat_interval_ms", K_I32, CFG(raft.heartbeat_interval_ms), 1, 600000},
-    {"raft", "max_entries_per_batch", K_I32, CFG(raft.max_entries_per_batch), 1, 1000000},
-    {"raft", "snapshot_threshold", K_I64, CFG(raft.snapshot_threshold), 1, INT64_MAX},
-};
-#define N_GLOBAL ((int)(sizeof(global_keys) / sizeof(global_keys[0])))
-
-#define TOP(field) offsetof(struct config_topic, field)
-
-static const struct key_def topic_keys[] = {
-    {"topic", "partitions", K_I32, TOP(partitions), 1, CONFIG_PARTITIONS_MAX},
-    {"topic", "replication", K_I32, TOP(replication), 1, 1000},
-    {"topic", "retention_ms", K_UNLIM, TOP(retention_ms), 1, INT64_MAX},
-    {"topic", "retention_bytes", K_UNLIM, TOP(retention_bytes), 1, INT64_MAX},
-    {"topic", "max_message_bytes", K_I32, TOP(max_message_bytes), 1, 1024 * 1024 * 1024},
-};
-#define N_TOPIC ((int)(sizeof(topic_keys) / sizeof(topic_keys[0])))
-enum { TK_PARTITIONS, TK_REPLICATION, TK_RETENTION_MS, TK_RETENTION_BYTES, TK_MAX_MESSAGE };
+/* The row index of k in config_keys, for the per-key line arrays. */
+static int key_idx(const struct config_key *k) { return (int)(k - config_keys); }
 
 static const char *const fixed_sections[] = {"node",	  "kafka", "storage",
 					     "retention", "raft",  "cluster"};
@@ -95,7 +40,7 @@ enum { NO_TOPIC = -1, SCRATCH_TOPIC = -2 };
 /* Where each key was set (0 = not set), to detect duplicates, to name the
  * line of cross-key errors and to know which topic keys override globals. */
 struct topic_lines {
-	int key_line[N_TOPIC];
+	int key_line[CONFIG_KEYS_MAX]; /* indexed like config_keys */
 };
 
 struct parse {
@@ -111,10 +56,9 @@ struct parse {
 	int topic_idx; /* when sec == SEC_TOPIC */
 	char sec_name[CONFIG_TOPIC_NAME_MAX + 16];
 
-	int fixed_line[N_FIXED];    /* header line of each fixed section, 0 = absent */
-	int cluster_name_line;	    /* where [cluster] name was set, 0 = not set */
-	int global_line[N_GLOBAL];  /* line where each global key was set */
-	struct topic_lines *tlines; /* parallel to c->topics */
+	int fixed_line[N_FIXED];	  /* header line of each fixed section, 0 = absent */
+	int global_line[CONFIG_KEYS_MAX]; /* line where each global key was set */
+	struct topic_lines *tlines;	  /* parallel to c->topics */
 	int topics_cap;
 
 	const char *source; /* non-NULL while applying an override */
@@ -249,121 +193,19 @@ int config_default_worker_path(char *out, size_t out_len)
 	return (w < 0 || (size_t)w >= out_len) ? ERR_IO : 0;
 }
 
-static bool parse_i64(const char *s, int64_t *out)
-{
-	if (*s == '\0')
-		return false;
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || end == s)
-		return false;
-	/* strtoll accepts leading blanks and '+'; a config value should not. */
-	if (!(s[0] == '-' || (s[0] >= '0' && s[0] <= '9')))
-		return false;
-	*out = v;
-	return true;
-}
-
 static bool is_wildcard(const char *host)
 {
 	return strcmp(host, "0.0.0.0") == 0 || strcmp(host, "::") == 0 || strcmp(host, "*") == 0;
 }
 
-/* Parses `value` as def->kind into base + def->off. */
-static void set_value(struct parse *p, const struct key_def *def, void *base, const char *section,
+/* Parses `value` into k's field of base, or reports it at the current line
+ * (or override). */
+static void set_value(struct parse *p, const struct config_key *k, void *base, const char *section,
 		      const char *value)
 {
-	char *field = (char *)base + def->off;
-	int64_t v;
-	int line = p->lineno;
-	switch (def->kind) {
-	case K_I32:
-	case K_I64:
-		if (!parse_i64(value, &v) || v < def->min || v > def->max) {
-			fail(p, line, section, def->key,
-			     "must be an integer in %lld..%lld, got '%s'", (long long)def->min,
-			     (long long)def->max, value);
-			return;
-		}
-		if (def->kind == K_I32)
-			*(int32_t *)field = (int32_t)v;
-		else
-			*(int64_t *)field = v;
-		return;
-	case K_UNLIM:
-		if (!parse_i64(value, &v) || (v != -1 && (v < def->min || v > def->max))) {
-			fail(p, line, section, def->key,
-			     "must be -1 (unlimited) or an integer in %lld..%lld, got '%s'",
-			     (long long)def->min, (long long)def->max, value);
-			return;
-		}
-		*(int64_t *)field = v;
-		return;
-	case K_PATH:
-	case K_HOST: {
-		size_t cap = def->kind == K_PATH ? CONFIG_PATH_MAX - 300 : CONFIG_HOST_MAX;
-		size_t len = strlen(value);
-		if (len == 0) {
-			fail(p, line, section, def->key, "must not be empty");
-			return;
-		}
-		if (len >= cap) {
-			fail(p, line, section, def->key, "is too long (max %zu characters)",
-			     cap - 1);
-			return;
-		}
-		if (def->kind == K_HOST && strpbrk(value, " \t,/[]") != NULL) {
-			fail(p, line, section, def->key, "must be a host name or address, got '%s'",
-			     value);
-			return;
-		}
-		memcpy(field, value, len + 1);
-		return;
-	}
-	case K_ADDR:
-		if (config_addr_parse(value, (struct config_addr *)field) != 0)
-			fail(p, line, section, def->key,
-			     "must be host:port (or [ipv6]:port) with port 1..65535, got '%s'",
-			     value);
-		return;
-	case K_LOGLEVEL:
-		if (log_level_parse(value, (enum log_level *)field) != 0)
-			fail(p, line, section, def->key,
-			     "must be one of error, warn, info, debug, got '%s'", value);
-		return;
-	case K_SYNC:
-		if (strcmp(value, "always") == 0)
-			*(enum config_sync *)field = CONFIG_SYNC_ALWAYS;
-		else if (strcmp(value, "never") == 0)
-			*(enum config_sync *)field = CONFIG_SYNC_NEVER;
-		else
-			fail(p, line, section, def->key, "must be always or never, got '%s'",
-			     value);
-		return;
-	}
-}
-
-static void set_defaults(struct config *c)
-{
-	snprintf(c->node.data_dir, sizeof(c->node.data_dir), "./data");
-	snprintf(c->cluster_name, sizeof(c->cluster_name), "fjord");
-	config_addr_parse("127.0.0.1:9092", &c->node.kafka_listen);
-	config_addr_parse("127.0.0.1:9644", &c->node.admin_listen);
-	config_addr_parse("127.0.0.1:9192", &c->node.raft_listen);
-	c->node.log_level = LOG_INFO;
-	c->kafka.socket_request_max_bytes = 104857600;
-	c->kafka.max_connections = 10000;
-	c->kafka.partition_timeout_ms = 2000;
-	c->storage.sync = CONFIG_SYNC_ALWAYS;
-	c->storage.map_size_mb = 1024;
-	c->storage.max_message_bytes = 1048576;
-	c->retention.ms = 604800000;
-	c->retention.bytes = -1;
-	c->raft.election_timeout_ms = 3000;
-	c->raft.heartbeat_interval_ms = 150;
-	c->raft.max_entries_per_batch = 100;
-	c->raft.snapshot_threshold = 10000;
+	char why[512];
+	if (config_key_parse(k, base, value, why, sizeof(why)) != 0)
+		fail(p, p->lineno, section, k->key, "%s", why);
 }
 
 static int add_topic(struct parse *p, const char *name)
@@ -477,39 +319,11 @@ static char *read_line(char *str, int num, void *stream)
 	return str;
 }
 
-/* [cluster] name: the characters of a topic name, so it reads the same in
- * logs, hellos and JSON on every node. */
-static void set_cluster_name(struct parse *p, const char *value)
-{
-	size_t len = strlen(value);
-	bool ok = len >= 1 && len <= CONFIG_CLUSTER_NAME_MAX;
-	for (size_t i = 0; ok && i < len; i++)
-		ok = (value[i] >= 'a' && value[i] <= 'z') || (value[i] >= 'A' && value[i] <= 'Z') ||
-		     (value[i] >= '0' && value[i] <= '9') || strchr("._-", value[i]) != NULL;
-	if (!ok) {
-		fail(p, p->lineno, "cluster", "name",
-		     "must be 1..%d characters of [a-zA-Z0-9._-], got '%s'",
-		     CONFIG_CLUSTER_NAME_MAX, value);
-		return;
-	}
-	snprintf(p->c->cluster_name, sizeof(p->c->cluster_name), "%s", value);
-}
-
 static void handle_cluster(struct parse *p, const char *name, const char *value)
 {
 	struct config *c = p->c;
 	char *end;
 	long id = 0;
-	if (strcmp(name, "name") == 0) {
-		if (p->cluster_name_line != 0) {
-			fail(p, p->lineno, "cluster", name, "duplicate key (first at line %d)",
-			     p->cluster_name_line);
-			return;
-		}
-		p->cluster_name_line = p->lineno;
-		set_cluster_name(p, value);
-		return;
-	}
 	if (strncmp(name, "node.", 5) == 0) {
 		errno = 0;
 		id = strtol(name + 5, &end, 10);
@@ -559,31 +373,23 @@ static void handle_cluster(struct parse *p, const char *name, const char *value)
 	c->peers[c->n_peers++] = peer;
 }
 
-static const struct key_def *find_key(const struct key_def *tab, int n, const char *section,
-				      const char *key, int *idx)
+/* The keys of section from the table, "a, b, c" or, with or_last, "a, b or c". */
+static void list_keys(const char *section, bool or_last, char *out, size_t out_len)
 {
-	for (int i = 0; i < n; i++) {
-		if ((section == NULL || strcmp(tab[i].section, section) == 0) &&
-		    strcmp(tab[i].key, key) == 0) {
-			*idx = i;
-			return &tab[i];
-		}
-	}
-	return NULL;
-}
-
-static void list_keys(const char *section, char *out, size_t out_len)
-{
+	int n = 0, total = 0;
+	for (int i = 0; i < config_n_keys; i++)
+		total += strcmp(config_keys[i].section, section) == 0;
 	size_t used = 0;
 	out[0] = '\0';
-	for (int i = 0; i < N_GLOBAL; i++) {
-		if (strcmp(global_keys[i].section, section) != 0)
+	for (int i = 0; i < config_n_keys; i++) {
+		if (strcmp(config_keys[i].section, section) != 0)
 			continue;
-		int w = snprintf(out + used, out_len - used, "%s%s", used ? ", " : "",
-				 global_keys[i].key);
+		const char *sep = n == 0 ? "" : (or_last && n == total - 1) ? " or " : ", ";
+		int w = snprintf(out + used, out_len - used, "%s%s", sep, config_keys[i].key);
 		if (w < 0 || (size_t)w >= out_len - used)
 			return;
 		used += (size_t)w;
+		n++;
 	}
 }
 
@@ -597,72 +403,70 @@ static int on_key(void *user, const char *inih_section, const char *name, const 
 	}
 	if (p->sec == SEC_UNKNOWN)
 		return 1; /* already reported at the header */
-	if (p->sec == SEC_CLUSTER) {
-		handle_cluster(p, name, value);
-		return 1;
-	}
-	int idx;
+	char keys[512];
 	if (p->sec == SEC_TOPIC) {
 		if (p->topic_idx == NO_TOPIC)
 			return 1; /* bad name, already reported */
-		const struct key_def *def = find_key(topic_keys, N_TOPIC, NULL, name, &idx);
-		if (def == NULL) {
-			fail(p, p->lineno, p->sec_name, name,
-			     "unknown key (expected partitions, replication, retention_ms, "
-			     "retention_bytes or max_message_bytes)");
+		const struct config_key *k = config_key_find(CONFIG_TOPIC_SECTION, name);
+		if (k == NULL) {
+			list_keys(CONFIG_TOPIC_SECTION, true, keys, sizeof(keys));
+			fail(p, p->lineno, p->sec_name, name, "unknown key (expected %s)", keys);
 			return 1;
 		}
 		bool scratch = p->topic_idx == SCRATCH_TOPIC;
 		struct topic_lines *tl = scratch ? &p->scratch_lines : &p->tlines[p->topic_idx];
 		struct config_topic *t = scratch ? &p->scratch : &p->c->topics[p->topic_idx];
+		int idx = key_idx(k);
 		if (tl->key_line[idx] != 0) {
 			fail(p, p->lineno, p->sec_name, name, "duplicate key (first at line %d)",
 			     tl->key_line[idx]);
 			return 1;
 		}
 		tl->key_line[idx] = p->lineno;
-		set_value(p, def, t, p->sec_name, value);
+		set_value(p, k, t, p->sec_name, value);
 		return 1;
 	}
 	const char *section = fixed_sections[p->sec];
-	const struct key_def *def = find_key(global_keys, N_GLOBAL, section, name, &idx);
-	if (def == NULL) {
-		char keys[512];
-		list_keys(section, keys, sizeof(keys));
+	const struct config_key *k = config_key_find(section, name);
+	if (k == NULL && p->sec == SEC_CLUSTER) {
+		handle_cluster(p, name, value); /* node.<id> lines */
+		return 1;
+	}
+	if (k == NULL) {
+		list_keys(section, false, keys, sizeof(keys));
 		fail(p, p->lineno, section, name, "unknown key (expected one of: %s)", keys);
 		return 1;
 	}
+	int idx = key_idx(k);
 	if (p->global_line[idx] != 0) {
 		fail(p, p->lineno, section, name, "duplicate key (first at line %d)",
 		     p->global_line[idx]);
 		return 1;
 	}
 	p->global_line[idx] = p->lineno;
-	set_value(p, def, p->c, section, value);
+	set_value(p, k, p->c, section, value);
 	return 1;
 }
 
 static void apply_override(struct parse *p, const struct config_override *ov)
 {
-	int idx;
-	const struct key_def *def = find_key(global_keys, N_GLOBAL, ov->section, ov->key, &idx);
+	const struct config_key *k = config_key_find(ov->section, ov->key);
 	p->source = ov->source ? ov->source : "command line";
-	if (def == NULL) {
+	if (k == NULL || config_key_is_topic(k)) {
 		fail(p, 0, ov->section, ov->key, "cannot be overridden");
 	} else {
-		set_value(p, def, p->c, ov->section, ov->value);
+		set_value(p, k, p->c, ov->section, ov->value);
 		/* Mark it set (line -1: not from the file) so required checks pass. */
-		if (p->global_line[idx] == 0)
-			p->global_line[idx] = -1;
+		if (p->global_line[key_idx(k)] == 0)
+			p->global_line[key_idx(k)] = -1;
 	}
 	p->source = NULL;
 }
 
 static int key_index(const char *section, const char *key)
 {
-	int idx = -1;
-	find_key(global_keys, N_GLOBAL, section, key, &idx);
-	return idx;
+	const struct config_key *k = config_key_find(section, key);
+	return k ? key_idx(k) : -1;
 }
 
 /* The line to blame for a key: where it was set, else its section header,
@@ -727,6 +531,28 @@ static void check_peer_addresses(struct parse *p)
 	}
 }
 
+/* A topic's keys the section left out: required ones are reported, the
+ * others take their default or the global value they inherit (so each
+ * topic holds its effective settings). */
+static void finish_topic(struct parse *p, struct config_topic *t, const int *key_line, int n_nodes)
+{
+	char sec[CONFIG_TOPIC_NAME_MAX + 16];
+	snprintf(sec, sizeof(sec), "topic.%s", t->name);
+	for (int i = 0; i < config_n_keys; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (!config_key_is_topic(k) || key_line[i] != 0)
+			continue;
+		char value[64];
+		if (config_key_default(k, p->c, value, sizeof(value)) != 0 ||
+		    config_key_parse(k, t, value, NULL, 0) != 0)
+			fail(p, t->line, sec, k->key, "required key is missing");
+	}
+	int rl = key_line[key_idx(config_key_find(CONFIG_TOPIC_SECTION, "replication"))];
+	if (rl != 0 && t->replication > n_nodes)
+		fail(p, rl, sec, "replication", "%d exceeds the %d node(s) in the cluster",
+		     (int)t->replication, n_nodes);
+}
+
 /* Required keys, derived defaults and rules that span several keys. */
 static void finish(struct parse *p)
 {
@@ -755,10 +581,10 @@ static void finish(struct parse *p)
 		fail(p, blame_line(p, "node", "raft_listen"), "node", "raft_listen",
 		     "uses the same port as node.admin_listen");
 
-	if (c->raft.heartbeat_interval_ms >= c->raft.election_timeout_ms)
+	char why[256];
+	if (config_check_raft(c, why, sizeof(why)) != NULL)
 		fail(p, blame_line(p, "raft", "heartbeat_interval_ms"), "raft",
-		     "heartbeat_interval_ms", "must be less than raft.election_timeout_ms (%d)",
-		     (int)c->raft.election_timeout_ms);
+		     "heartbeat_interval_ms", "%s", why);
 
 	if (c->n_peers > 0) {
 		qsort(c->peers, (size_t)c->n_peers, sizeof(c->peers[0]), cmp_peer);
@@ -776,26 +602,8 @@ static void finish(struct parse *p)
 	check_peer_addresses(p);
 	int n_nodes = c->n_peers > 0 ? c->n_peers : 1;
 
-	for (int i = 0; i < c->n_topics; i++) {
-		struct config_topic *t = &c->topics[i];
-		const int *kl = p->tlines[i].key_line;
-		char sec[CONFIG_TOPIC_NAME_MAX + 16];
-		snprintf(sec, sizeof(sec), "topic.%s", t->name);
-		if (kl[TK_PARTITIONS] == 0)
-			fail(p, t->line, sec, "partitions", "required key is missing");
-		if (kl[TK_REPLICATION] == 0)
-			t->replication = 1;
-		else if (t->replication > n_nodes)
-			fail(p, kl[TK_REPLICATION], sec, "replication",
-			     "%d exceeds the %d node(s) in the cluster", (int)t->replication,
-			     n_nodes);
-		if (kl[TK_RETENTION_MS] == 0)
-			t->retention_ms = c->retention.ms;
-		if (kl[TK_RETENTION_BYTES] == 0)
-			t->retention_bytes = c->retention.bytes;
-		if (kl[TK_MAX_MESSAGE] == 0)
-			t->max_message_bytes = c->storage.max_message_bytes;
-	}
+	for (int i = 0; i < c->n_topics; i++)
+		finish_topic(p, &c->topics[i], p->tlines[i].key_line, n_nodes);
 }
 
 int config_load(const char *path, const struct config_override *ov, int n_ov, struct config **out,
@@ -809,7 +617,7 @@ int config_load(const char *path, const struct config_override *ov, int n_ov, st
 		return ERR_NOMEM;
 	struct parse p = {.c = c, .path = path, .sec = SEC_NONE, .err = err, .err_len = err_len};
 	snprintf(c->path, sizeof(c->path), "%s", path);
-	set_defaults(c);
+	config_keys_defaults(c);
 
 	p.f = fopen(path, "r");
 	if (p.f == NULL) {

@@ -4,8 +4,9 @@
  * to a struct config: it opens and reads the file and nothing else, so it is
  * safe to call again on SIGHUP while the old config stays in use, and easy to
  * unit-test. Every error names the place it comes from, as
- * "<file>:<line>: <section>.<key>: <what is wrong>". docs/CONFIG.md is the
- * reference for every key. */
+ * "<file>:<line>: <section>.<key>: <what is wrong>". The keys themselves
+ * (type, range, default, worker flag, reload rule) are the one table of
+ * common/config_keys.h; docs/CONFIG.md is the reference for every key. */
 #ifndef FJORD_CONFIG_H
 #define FJORD_CONFIG_H
 

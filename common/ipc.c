@@ -136,6 +136,14 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		msgpack_pack_int(&pk, m->type);
 		msgpack_pack_int32(&pk, m->u.transfer.target_node);
 		break;
+	case IPC_CONFIG:
+		msgpack_pack_array(&pk, 3);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_bin(&pk, m->u.config.name_len);
+		msgpack_pack_bin_body(&pk, m->u.config.name, m->u.config.name_len);
+		msgpack_pack_bin(&pk, m->u.config.value_len);
+		msgpack_pack_bin_body(&pk, m->u.config.value, m->u.config.value_len);
+		break;
 	default:
 		return ERR_INVALID;
 	}
@@ -216,7 +224,7 @@ static const uint32_t arity[] = {
 	[IPC_PRODUCE] = 5, [IPC_PRODUCE_RESULT] = 6, [IPC_FETCH] = 8,
 	[IPC_FETCH_RESULT] = 7, [IPC_FETCH_CANCEL] = 2, [IPC_LIST_OFFSETS] = 5,
 	[IPC_LIST_OFFSETS_RESULT] = 6, [IPC_STATUS] = 17, [IPC_CAMPAIGN] = 1,
-	[IPC_TRANSFER] = 2,
+	[IPC_TRANSFER] = 2, [IPC_CONFIG] = 3,
 };
 
 int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
@@ -235,7 +243,7 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		goto out;
 
 	struct fields f = { obj.via.array.ptr, obj.via.array.size, 0, 0 };
-	int64_t type = f_int(&f, IPC_PRODUCE, IPC_TRANSFER);
+	int64_t type = f_int(&f, IPC_PRODUCE, IPC_CONFIG);
 	if (f.err || f.n != arity[type])
 		goto out;
 	m->type = (enum ipc_type)type;
@@ -323,6 +331,10 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		break;
 	case IPC_TRANSFER:
 		m->u.transfer.target_node = I32(&f);
+		break;
+	case IPC_CONFIG:
+		m->u.config.name = (const char *)f_bin(&f, &m->u.config.name_len);
+		m->u.config.value = (const char *)f_bin(&f, &m->u.config.value_len);
 		break;
 	}
 	rc = f.err ? ERR_INVALID : 0;

@@ -26,6 +26,7 @@ enum ipc_type {
 	IPC_STATUS = 8,              /* worker -> supervisor, on change and every second */
 	IPC_CAMPAIGN = 9,            /* supervisor -> worker: start an election now */
 	IPC_TRANSFER = 10,           /* supervisor -> worker: hand leadership to target */
+	IPC_CONFIG = 11,             /* supervisor -> worker: a live configuration key changed */
 };
 
 /* ListOffsets special timestamps, as on the Kafka wire. */
@@ -115,6 +116,17 @@ struct ipc_transfer {
 	int32_t target_node;     /* -1 = pick the most caught-up follower */
 };
 
+/* One key of common/config_keys.c marked CONFIG_APPLY_WORKER_LIVE, named
+ * "section.key", with its new value spelled as in the INI file; the worker
+ * parses it with the same table. Both borrow from the frame when decoded
+ * (not NUL-terminated). */
+struct ipc_config {
+	const char *name;
+	uint32_t name_len;
+	const char *value;
+	uint32_t value_len;
+};
+
 struct ipc_msg {
 	enum ipc_type type;
 	union {
@@ -127,6 +139,7 @@ struct ipc_msg {
 		struct ipc_list_offsets_result list_offsets_result;
 		struct ipc_status status;
 		struct ipc_transfer transfer;
+		struct ipc_config config;
 	} u;
 };
 

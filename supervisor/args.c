@@ -6,22 +6,8 @@
 
 #include <string.h>
 
+#include "common/config_keys.h"
 #include "common/err.h"
-
-/* Flags that override a config key. */
-static const struct {
-	const char *flag;
-	const char *section;
-	const char *key;
-} override_flags[] = {
-    {"--node-id", "node", "id"},
-    {"--data-dir", "node", "data_dir"},
-    {"--kafka-listen", "node", "kafka_listen"},
-    {"--advertised-host", "node", "advertised_host"},
-    {"--log-level", "node", "log_level"},
-    {"--admin-listen", "node", "admin_listen"},
-};
-#define N_OVERRIDE_FLAGS (sizeof(override_flags) / sizeof(override_flags[0]))
 
 /* Matches "--flag" or "--flag=value" against name. Returns 1 and sets
  * *inline_value (NULL for the first form) on a match. */
@@ -62,11 +48,12 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t err_len)
 			name = "-c"; /* "-cFILE" */
 			val = arg + 2;
 		} else {
-			for (size_t k = 0; k < N_OVERRIDE_FLAGS; k++) {
-				if (match(arg, override_flags[k].flag, &val)) {
-					name = override_flags[k].flag;
-					break;
-				}
+			/* The flags that override a key are a column of the
+			 * table of keys. */
+			for (int k = 0; k < config_n_keys && name == NULL; k++) {
+				const char *flag = config_keys[k].override;
+				if (flag != NULL && match(arg, flag, &val))
+					name = flag;
 			}
 		}
 		if (name == NULL) {
@@ -89,13 +76,8 @@ int args_parse(int argc, char **argv, struct args *a, char *err, size_t err_len)
 				 ARGS_MAX_OVERRIDES);
 			return ERR_INVALID;
 		}
-		for (size_t k = 0; k < N_OVERRIDE_FLAGS; k++) {
-			if (strcmp(override_flags[k].flag, name) == 0) {
-				a->ov[a->n_ov++] = (struct config_override){
-				    override_flags[k].section, override_flags[k].key, val,
-				    override_flags[k].flag};
-			}
-		}
+		const struct config_key *k = config_key_find_override(name);
+		a->ov[a->n_ov++] = (struct config_override){k->section, k->key, val, k->override};
 	}
 	if (a->config_path == NULL) {
 		snprintf(err, err_len, "missing -c FILE (the configuration file)");

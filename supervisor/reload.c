@@ -7,12 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/config_keys.h"
 #include "common/err.h"
+#include "common/ipc.h"
 #include "common/log.h"
 #include "supervisor/cluster.h"
 #include "supervisor/notify.h"
 #include "supervisor/peers.h"
 #include "supervisor/sup.h"
+#include "supervisor/worker_link.h"
 #include "supervisor/workers.h"
 
 static int add(struct reload_plan *p, enum reload_kind kind, const char *name, int32_t from,
@@ -52,35 +55,37 @@ static bool same_peers(const struct config *a, const struct config *b)
 	return true;
 }
 
-/* Keeps node-level settings that cannot change without a restart. */
-static int keep_node_settings(const struct config *old, struct config *neu, struct reload_plan *p)
+/* Walks the global keys of the table: a key needing a node restart keeps
+ * its running value (and is listed), one workers read at start restarts
+ * them all, one they take live is listed to be sent. The [cluster] node
+ * list is not a key of the table: it always needs a node restart. */
+static int plan_global_keys(const struct config *old, struct config *neu, struct reload_plan *p)
 {
 	int rc = 0;
-	if (old->node.id != neu->node.id) {
-		neu->node.id = old->node.id;
-		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "node.id", 0, 0);
+	for (int i = 0; i < config_n_keys && rc == 0; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (config_key_is_topic(k) || config_key_equal(k, old, neu))
+			continue;
+		char name[CONFIG_TOPIC_NAME_MAX + 1];
+		snprintf(name, sizeof(name), "%s.%s", k->section, k->key);
+		switch (k->apply) {
+		case CONFIG_APPLY_NODE_RESTART:
+			config_key_copy(k, neu, old);
+			rc = add(p, RELOAD_NEEDS_RESTART, name, 0, 0);
+			break;
+		case CONFIG_APPLY_WORKER_RESTART:
+			p->restart_all_workers = true;
+			break;
+		case CONFIG_APPLY_WORKER_LIVE:
+			rc = add(p, RELOAD_WORKER_LIVE, name, 0, 0);
+			break;
+		case CONFIG_APPLY_SUPERVISOR: /* read where used: already in effect */
+		case CONFIG_APPLY_VIA_TOPICS: /* compared per topic below */
+		case CONFIG_APPLY_SPECIAL:
+			break;
+		}
 	}
-	if (strcmp(old->node.data_dir, neu->node.data_dir) != 0) {
-		memcpy(neu->node.data_dir, old->node.data_dir, sizeof(neu->node.data_dir));
-		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "node.data_dir", 0, 0);
-	}
-	if (!same_addr(&old->node.kafka_listen, &neu->node.kafka_listen)) {
-		neu->node.kafka_listen = old->node.kafka_listen;
-		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "node.kafka_listen", 0, 0);
-	}
-	if (!same_addr(&old->node.admin_listen, &neu->node.admin_listen)) {
-		neu->node.admin_listen = old->node.admin_listen;
-		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "node.admin_listen", 0, 0);
-	}
-	if (!same_addr(&old->node.raft_listen, &neu->node.raft_listen)) {
-		neu->node.raft_listen = old->node.raft_listen;
-		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "node.raft_listen", 0, 0);
-	}
-	if (strcmp(old->cluster_name, neu->cluster_name) != 0) {
-		memcpy(neu->cluster_name, old->cluster_name, sizeof(neu->cluster_name));
-		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "cluster.name", 0, 0);
-	}
-	if (!same_peers(old, neu)) {
+	if (rc == 0 && !same_peers(old, neu)) {
 		struct config_peer *copy = NULL;
 		if (old->n_peers > 0) {
 			copy = malloc((size_t)old->n_peers * sizeof(*copy));
@@ -91,25 +96,29 @@ static int keep_node_settings(const struct config *old, struct config *neu, stru
 		free(neu->peers);
 		neu->peers = copy;
 		neu->n_peers = old->n_peers;
-		rc = rc ? rc : add(p, RELOAD_NEEDS_RESTART, "cluster", 0, 0);
+		rc = add(p, RELOAD_NEEDS_RESTART, "cluster", 0, 0);
 	}
 	return rc;
+}
+
+/* Whether a topic key that its workers read at start differs. */
+static bool topic_settings_changed(const struct config_topic *a, const struct config_topic *b)
+{
+	for (int i = 0; i < config_n_keys; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (config_key_is_topic(k) && k->apply == CONFIG_APPLY_WORKER_RESTART &&
+		    !config_key_equal(k, a, b))
+			return true;
+	}
+	return false;
 }
 
 int reload_plan(const struct config *old, struct config *neu, struct reload_plan *p)
 {
 	memset(p, 0, sizeof(*p));
-	int rc = keep_node_settings(old, neu, p);
+	int rc = plan_global_keys(old, neu, p);
 	if (rc != 0)
 		return rc;
-	p->restart_all_workers =
-	    old->node.log_level != neu->node.log_level || old->storage.sync != neu->storage.sync ||
-	    old->storage.map_size_mb != neu->storage.map_size_mb ||
-	    strcmp(old->node.worker_path, neu->node.worker_path) != 0 ||
-	    old->raft.election_timeout_ms != neu->raft.election_timeout_ms ||
-	    old->raft.heartbeat_interval_ms != neu->raft.heartbeat_interval_ms ||
-	    old->raft.max_entries_per_batch != neu->raft.max_entries_per_batch ||
-	    old->raft.snapshot_threshold != neu->raft.snapshot_threshold;
 
 	/* Topics that were there before. */
 	int n_new = neu->n_topics;
@@ -143,9 +152,7 @@ int reload_plan(const struct config *old, struct config *neu, struct reload_plan
 				 nt->replication);
 			nt->replication = ot->replication;
 		}
-		if (rc == 0 && (nt->retention_ms != ot->retention_ms ||
-				nt->retention_bytes != ot->retention_bytes ||
-				nt->max_message_bytes != ot->max_message_bytes))
+		if (rc == 0 && topic_settings_changed(ot, nt))
 			rc =
 			    add(p, RELOAD_TOPIC_SETTINGS, ot->name, ot->partitions, nt->partitions);
 	}
@@ -195,6 +202,23 @@ static void restart_topic(struct sup *s, const char *topic, int32_t n)
 		if (w != NULL)
 			workers_restart(s->workers, w);
 	}
+}
+
+/* Sends the new value of live key `name` to every running worker; one
+ * that is not running gets it on its command line when it starts. */
+static void send_live(struct sup *s, const char *name)
+{
+	const struct config_key *k = config_key_find_name(name);
+	char value[CONFIG_PATH_MAX];
+	if (k == NULL || config_key_format(k, s->cfg, value, sizeof(value)) != 0)
+		return;
+	struct ipc_msg m = {.type = IPC_CONFIG};
+	m.u.config =
+	    (struct ipc_config){name, (uint32_t)strlen(name), value, (uint32_t)strlen(value)};
+	int sent = 0;
+	for (int i = 0; i < workers_count(s->workers); i++)
+		sent += link_post(workers_at(s->workers, i), &m) == 0;
+	log_info("reload: %s is now %s; sent to %d running worker(s)", name, value, sent);
 }
 
 void reload_run(struct sup *s)
@@ -265,6 +289,9 @@ void reload_run(struct sup *s)
 		case RELOAD_NEEDS_RESTART:
 			log_warn("reload: %s changed; it takes effect only after a restart",
 				 c->name);
+			break;
+		case RELOAD_WORKER_LIVE:
+			send_live(s, c->name);
 			break;
 		case RELOAD_TOPIC_ADDED:
 		case RELOAD_PARTITIONS_GROWN:

@@ -3,7 +3,9 @@
  * reload_plan() is the pure part: it compares the running config with the
  * newly loaded one, lists what changed, and rewrites the new one so it
  * keeps what a reload may not take away (topics and partitions only grow;
- * listen addresses, node id, data_dir and [cluster] need a restart). */
+ * keys marked CONFIG_APPLY_NODE_RESTART in common/config_keys.c and the
+ * [cluster] node list need a restart). What a changed key takes comes from
+ * that table, never from a list here. */
 #ifndef FJORD_SUP_RELOAD_H
 #define FJORD_SUP_RELOAD_H
 
@@ -22,11 +24,13 @@ enum reload_kind {
 	RELOAD_TOPIC_SETTINGS,	  /* retention or max message size changed: restart its workers */
 	RELOAD_REPLICATION_KEPT,  /* replication change ignored: the old value stays */
 	RELOAD_NEEDS_RESTART,	  /* a node setting; the old value stays until a restart */
+	RELOAD_WORKER_LIVE,	  /* a key workers take live: sent to each as IPC_CONFIG */
 };
 
 struct reload_change {
 	enum reload_kind kind;
-	char name[CONFIG_TOPIC_NAME_MAX + 1]; /* topic, or the key for NEEDS_RESTART */
+	char name[CONFIG_TOPIC_NAME_MAX + 1]; /* topic, or "section.key" for NEEDS_RESTART
+					       * and WORKER_LIVE */
 	int32_t from, to;		      /* partition counts where relevant */
 };
 
@@ -34,8 +38,9 @@ struct reload_plan {
 	struct reload_change *changes; /* owned; in old-topic then new-topic order */
 	int n;
 	int cap;
-	/* A setting every worker gets on its command line changed (log_level,
-	 * sync, map_size_mb, worker_path, a [raft] key): restart them all. */
+	/* A global key marked CONFIG_APPLY_WORKER_RESTART in the table of
+	 * keys changed (log_level, sync, map_size_mb, worker_path, most [raft]
+	 * keys): restart every worker. */
 	bool restart_all_workers;
 };
 

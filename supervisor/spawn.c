@@ -1,5 +1,13 @@
 /* spawn.c - socketpair, fork and exec of one fjord-worker; restart backoff.
  *
+ * The worker's configuration travels on its command line, one flag per key
+ * of the table in common/config_keys.c, which the worker parses with the
+ * same table. Why argv and not a config message over the socketpair: the
+ * worker needs sync and map_size_mb before its event loop (and its end of
+ * the socketpair) is running, ps shows what a worker runs with, and tests
+ * start a worker without a supervisor. Keys that apply live follow later
+ * as IPC_CONFIG messages (supervisor/reload.c).
+ *
  * Only async-signal-safe calls happen between fork and exec: the argv is
  * built before forking. The child keeps stdin/stdout/stderr (so worker logs
  * go where the supervisor's go) and its end of the socketpair; everything
@@ -18,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/config_keys.h"
 #include "common/err.h"
 #include "supervisor/cluster.h"
 
@@ -50,7 +59,7 @@ static int add_int(struct spawn_argv *a, size_t *used, const char *flag, long lo
 	return rc ? rc : add(a, used, num);
 }
 
-/* --conn-fd .. --snapshot-threshold for the replica list reps[0..n). */
+/* --conn-fd, --replicas and one --peer per other replica of reps[0..n). */
 static int add_cluster_lists(const struct config *c, const int32_t *reps, int n, int conn_fd,
 			     struct spawn_argv *out, size_t *used)
 {
@@ -65,8 +74,6 @@ static int add_cluster_lists(const struct config *c, const int32_t *reps, int n,
 		len += (size_t)w;
 	}
 	int rc = add_int(out, used, "--conn-fd", conn_fd);
-	rc = rc ? rc : add(out, used, "--cluster");
-	rc = rc ? rc : add(out, used, c->cluster_name);
 	rc = rc ? rc : add(out, used, "--replicas");
 	rc = rc ? rc : add(out, used, list);
 	for (int i = 0; i < n && rc == 0; i++) {
@@ -79,11 +86,28 @@ static int add_cluster_lists(const struct config *c, const int32_t *reps, int n,
 		rc = add(out, used, "--peer");
 		rc = rc ? rc : add(out, used, arg);
 	}
-	rc = rc ? rc : add_int(out, used, "--election-timeout-ms", c->raft.election_timeout_ms);
-	rc = rc ? rc : add_int(out, used, "--heartbeat-interval-ms", c->raft.heartbeat_interval_ms);
-	rc = rc ? rc : add_int(out, used, "--max-entries-per-batch", c->raft.max_entries_per_batch);
-	rc = rc ? rc : add_int(out, used, "--snapshot-threshold", c->raft.snapshot_threshold);
 	return rc;
+}
+
+/* One flag per key of the table that the worker needs, in table order,
+ * with the value from c (global keys) or t (the topic's effective
+ * settings). Formatted by the table, parsed back by the worker with it. */
+static int add_config_flags(const struct config *c, const struct config_topic *t,
+			    struct spawn_argv *out, size_t *used)
+{
+	for (int i = 0; i < config_n_keys; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (k->flag == NULL)
+			continue;
+		char v[CONFIG_PATH_MAX];
+		const void *base = config_key_is_topic(k) ? (const void *)t : (const void *)c;
+		int rc = config_key_format(k, base, v, sizeof(v));
+		rc = rc ? rc : add(out, used, k->flag);
+		rc = rc ? rc : add(out, used, v);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /* The cluster flags of spawn_build_argv. */
@@ -116,15 +140,7 @@ int spawn_build_argv(const struct config *c, const struct config_topic *t, int32
 	rc = rc ? rc : add_int(out, &used, "--partition", partition);
 	rc = rc ? rc : add(out, &used, "--dir");
 	rc = rc ? rc : add(out, &used, dir);
-	rc = rc ? rc : add_int(out, &used, "--node-id", c->node.id);
-	rc = rc ? rc : add(out, &used, "--log-level");
-	rc = rc ? rc : add(out, &used, log_level_name(c->node.log_level));
-	rc = rc ? rc : add(out, &used, "--sync");
-	rc = rc ? rc : add(out, &used, c->storage.sync == CONFIG_SYNC_ALWAYS ? "always" : "never");
-	rc = rc ? rc : add_int(out, &used, "--map-size-mb", c->storage.map_size_mb);
-	rc = rc ? rc : add_int(out, &used, "--max-message-bytes", t->max_message_bytes);
-	rc = rc ? rc : add_int(out, &used, "--retention-ms", t->retention_ms);
-	rc = rc ? rc : add_int(out, &used, "--retention-bytes", t->retention_bytes);
+	rc = rc ? rc : add_config_flags(c, t, out, &used);
 	if (rc == 0 && c->n_peers > 0 && conn_fd >= 0)
 		rc = add_cluster(c, t, partition, conn_fd, out, &used);
 	return rc;

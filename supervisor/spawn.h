@@ -23,14 +23,13 @@ struct spawn_argv {
 
 /* Builds the worker command line:
  *   <worker_path> --ipc-fd FD --topic NAME --partition P
- *       --dir <data_dir>/<topic>-<partition> --node-id ID --log-level L
- *       --sync always|never --map-size-mb N --max-message-bytes N
- *       --retention-ms N --retention-bytes N
+ *       --dir <data_dir>/<topic>-<partition>
+ *       then, for every key of common/config_keys.c with a worker flag, in
+ *       table order, "--flag VALUE" (--node-id, --log-level, --sync,
+ *       --map-size-mb, the [raft] keys, --cluster, and the topic's
+ *       --retention-ms, --retention-bytes, --max-message-bytes)
  * and, when the config has a [cluster] section (conn_fd >= 0):
- *       --conn-fd FD --cluster NAME --replicas ID,ID,...
- *       [--peer ID=HOST:PORT]... --election-timeout-ms N
- *       --heartbeat-interval-ms N --max-entries-per-batch N
- *       --snapshot-threshold N
+ *       --conn-fd FD --replicas ID,ID,... [--peer ID=HOST:PORT]...
  * --replicas is the placement of (topic, partition), preferred leader
  * first; there is one --peer (its raft address) per replica on another
  * node. Without [cluster] the node is a one-node cluster and the worker

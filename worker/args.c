@@ -1,12 +1,41 @@
-/* args.c - parsing and validation of the fjord-worker command line. */
+/* args.c - parsing and validation of the fjord-worker command line.
+ *
+ * The per-replica flags (--ipc-fd, --topic, --replicas, ...) are parsed
+ * here; every configuration flag is a row of common/config_keys.c and is
+ * parsed, ranged and defaulted by that table, the same one the INI loader
+ * uses, so the worker cannot disagree with the file about a key. */
 #include "args.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/config_keys.h"
 #include "common/err.h"
+#include "common/ipc.h"
+#include "common/log.h"
+
+/* The placeholder of a flag's value in the usage text. */
+static const char *metavar(const struct config_key *k)
+{
+	switch (k->kind) {
+	case CONFIG_LOGLEVEL:
+		return "LEVEL";
+	case CONFIG_SYNC:
+		return "always|never";
+	case CONFIG_NAME:
+		return "NAME";
+	case CONFIG_PATH:
+		return "PATH";
+	case CONFIG_HOST:
+	case CONFIG_ADDR:
+		return "HOST";
+	default:
+		return "N";
+	}
+}
 
 void worker_args_usage(FILE *out)
 {
@@ -15,13 +44,8 @@ void worker_args_usage(FILE *out)
 	      "\n"
 	      "SYNOPSIS\n"
 	      "    fjord-worker --ipc-fd N --topic NAME --partition P --dir DIR --node-id ID\n"
-	      "                 [--log-level error|warn|info|debug] [--sync always|never]\n"
-	      "                 [--map-size-mb N] [--max-message-bytes N]\n"
-	      "                 [--retention-ms N] [--retention-bytes N]\n"
-	      "                 [--conn-fd N] [--cluster NAME] [--replicas ID,ID,...]\n"
-	      "                 [--peer ID=HOST:PORT]... [--election-timeout-ms N]\n"
-	      "                 [--heartbeat-interval-ms N] [--max-entries-per-batch N]\n"
-	      "                 [--snapshot-threshold N]\n"
+	      "                 [--conn-fd N] [--replicas ID,ID,...] [--peer ID=HOST:PORT]...\n"
+	      "                 [CONFIGURATION FLAGS]\n"
 	      "\n"
 	      "DESCRIPTION\n"
 	      "    fjord-supervisor starts one fjord-worker per partition replica it hosts\n"
@@ -43,29 +67,34 @@ void worker_args_usage(FILE *out)
 	      "    --topic NAME           topic of the partition (required)\n"
 	      "    --partition P          partition number, >= 0 (required)\n"
 	      "    --dir DIR              replica directory, created if missing (required)\n"
-	      "    --node-id ID           this node's id, >= 1 (required)\n"
-	      "    --log-level L          error, warn, info (default) or debug\n"
-	      "    --sync always|never    fsync each group commit before acknowledging it\n"
-	      "                           (always, the default) or leave it to the OS\n"
-	      "    --map-size-mb N        largest size the store may grow to (default 1024)\n"
-	      "    --max-message-bytes N  largest record batch accepted (default 1048588)\n"
-	      "    --retention-ms N       delete batches older than N ms; -1 = never (default)\n"
-	      "    --retention-bytes N    keep the log under N bytes; -1 = no limit (default)\n"
 	      "\n"
 	      "  Replication (without --replicas the partition has this one replica):\n"
 	      "    --conn-fd N            inherited SOCK_SEQPACKET socket on which the\n"
 	      "                           supervisor hands over accepted peer connections\n"
-	      "    --cluster NAME         cluster name sent in hellos (default fjord)\n"
 	      "    --replicas LIST        node ids of the group's replicas, comma-separated,\n"
 	      "                           preferred leader first; must include --node-id\n"
 	      "    --peer ID=HOST:PORT    raft address of replica node ID (one per other\n"
 	      "                           replica; IPv6 hosts in brackets)\n"
-	      "    --election-timeout-ms N     follower timeout T, drawn in [T, 2T) (3000)\n"
-	      "    --heartbeat-interval-ms N   leader heartbeat period, one Raft tick (150)\n"
-	      "    --max-entries-per-batch N   most entries in one append message (100)\n"
-	      "    --snapshot-threshold N      accepted for the [raft] contract; partition\n"
-	      "                                logs are compacted by retention only (10000)\n"
-	      "    --help                 print this text and exit\n"
+	      "\n"
+	      "  Configuration flags: one per key of the supervisor's INI file that the\n"
+	      "  worker uses, with the file's ranges and defaults (docs/CONFIG.md):\n",
+	      out);
+	for (int i = 0; i < config_n_keys; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (k->flag == NULL)
+			continue;
+		char flag[64], dflt[96];
+		snprintf(flag, sizeof(flag), "%s %s", k->flag, metavar(k));
+		if (k->def != NULL)
+			snprintf(dflt, sizeof(dflt), "default %s", k->def);
+		else if (k->inherits != NULL)
+			snprintf(dflt, sizeof(dflt), "default: %s", k->inherits);
+		else
+			snprintf(dflt, sizeof(dflt), "required");
+		fprintf(out, "    %-26s %s.%s (%s)\n%31s%s\n", flag, k->section, k->key, dflt, "",
+			k->doc);
+	}
+	fputs("    --help                 print this text and exit\n"
 	      "\n"
 	      "SIGNALS\n"
 	      "    SIGTERM, SIGINT        finish the current group commit and exit 0\n"
@@ -77,7 +106,8 @@ void worker_args_usage(FILE *out)
 	      "                                 exclusive, so two workers never share DIR\n"
 	      "\n"
 	      "ENVIRONMENT\n"
-	      "    None is read: everything comes from the command line.\n"
+	      "    None is read: everything comes from the command line (and, for keys\n"
+	      "    that apply live, from the supervisor's IPC_CONFIG messages).\n"
 	      "\n"
 	      "EXIT STATUS\n"
 	      "    0   a clean stop (signal, or the supervisor went away), or --help\n"
@@ -86,7 +116,7 @@ void worker_args_usage(FILE *out)
 	      "    2   a usage error (printed to stderr)\n"
 	      "\n"
 	      "SEE ALSO\n"
-	      "    fjord-supervisor(1), docs/ARCHITECTURE.md, docs/STORAGE.md\n",
+	      "    fjord-supervisor(1), docs/ARCHITECTURE.md, docs/CONFIG.md, docs/STORAGE.md\n",
 	      out);
 }
 
@@ -102,28 +132,8 @@ static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 	return 0;
 }
 
-enum {
-	O_IPC_FD = 1,
-	O_TOPIC,
-	O_PARTITION,
-	O_DIR,
-	O_NODE_ID,
-	O_LOG_LEVEL,
-	O_SYNC,
-	O_MAP_SIZE,
-	O_MAX_MSG,
-	O_RET_MS,
-	O_RET_BYTES,
-	O_CONN_FD,
-	O_CLUSTER,
-	O_REPLICAS,
-	O_PEER,
-	O_ELECTION,
-	O_HEARTBEAT,
-	O_MAX_ENTRIES,
-	O_SNAP_THRESHOLD,
-	O_HELP
-};
+/* getopt values: the per-replica flags, then O_KEY + row of config_keys. */
+enum { O_IPC_FD = 1, O_TOPIC, O_PARTITION, O_DIR, O_CONN_FD, O_REPLICAS, O_PEER, O_HELP, O_KEY };
 
 /* "2,3,1": distinct ids >= 1, at most WORKER_MAX_REPLICAS. */
 static int parse_replicas(const char *s, struct worker_args *a)
@@ -189,7 +199,7 @@ static int parse_peer(const char *s, struct worker_args *a)
 int worker_args_voters(const struct worker_args *a, int32_t *out)
 {
 	if (a->n_replicas == 0) {
-		out[0] = a->node_id;
+		out[0] = a->cfg.node.id;
 		return 1;
 	}
 	memcpy(out, a->replicas, (size_t)a->n_replicas * sizeof(*out));
@@ -208,74 +218,72 @@ const struct worker_peer *worker_args_peer(const struct worker_args *a, int32_t 
  * NULL. */
 static const char *check_cluster(const struct worker_args *a)
 {
-	if (a->heartbeat_interval_ms >= a->election_timeout_ms)
-		return "--heartbeat-interval-ms must be below --election-timeout-ms";
-	if (a->election_timeout_ms / a->heartbeat_interval_ms < 2)
-		return "--election-timeout-ms must be at least twice --heartbeat-interval-ms";
 	if (a->n_replicas == 0)
 		return a->n_peers > 0 ? "--peer needs --replicas" : NULL;
 	bool self = false;
 	for (int i = 0; i < a->n_replicas; i++)
-		self |= a->replicas[i] == a->node_id;
+		self |= a->replicas[i] == a->cfg.node.id;
 	if (!self)
 		return "--replicas must include --node-id";
 	for (int i = 0; i < a->n_replicas; i++)
-		if (a->replicas[i] != a->node_id && worker_args_peer(a, a->replicas[i]) == NULL)
+		if (a->replicas[i] != a->cfg.node.id && worker_args_peer(a, a->replicas[i]) == NULL)
 			return "--replicas names a node without a --peer address";
 	if (a->n_replicas > 1 && a->conn_fd < 0)
 		return "--replicas with other nodes needs --conn-fd";
 	return NULL;
 }
 
+/* Sets every configuration key to the value it takes when its flag is not
+ * given: the table's default, or the global key a topic key inherits. */
+static void set_defaults(struct worker_args *a)
+{
+	config_keys_defaults(&a->cfg);
+	for (int i = 0; i < config_n_keys; i++) {
+		const struct config_key *k = &config_keys[i];
+		char v[64];
+		if (config_key_is_topic(k) && config_key_default(k, &a->cfg, v, sizeof(v)) == 0)
+			(void)config_key_parse(k, &a->topic_cfg, v, NULL, 0);
+	}
+}
+
 int worker_args_parse(int argc, char **argv, struct worker_args *a, FILE *out, FILE *err)
 {
-	static const struct option opts[] = {
+	static const struct option fixed[] = {
 	    {"ipc-fd", required_argument, NULL, O_IPC_FD},
 	    {"topic", required_argument, NULL, O_TOPIC},
 	    {"partition", required_argument, NULL, O_PARTITION},
 	    {"dir", required_argument, NULL, O_DIR},
-	    {"node-id", required_argument, NULL, O_NODE_ID},
-	    {"log-level", required_argument, NULL, O_LOG_LEVEL},
-	    {"sync", required_argument, NULL, O_SYNC},
-	    {"map-size-mb", required_argument, NULL, O_MAP_SIZE},
-	    {"max-message-bytes", required_argument, NULL, O_MAX_MSG},
-	    {"retention-ms", required_argument, NULL, O_RET_MS},
-	    {"retention-bytes", required_argument, NULL, O_RET_BYTES},
 	    {"conn-fd", required_argument, NULL, O_CONN_FD},
-	    {"cluster", required_argument, NULL, O_CLUSTER},
 	    {"replicas", required_argument, NULL, O_REPLICAS},
 	    {"peer", required_argument, NULL, O_PEER},
-	    {"election-timeout-ms", required_argument, NULL, O_ELECTION},
-	    {"heartbeat-interval-ms", required_argument, NULL, O_HEARTBEAT},
-	    {"max-entries-per-batch", required_argument, NULL, O_MAX_ENTRIES},
-	    {"snapshot-threshold", required_argument, NULL, O_SNAP_THRESHOLD},
 	    {"help", no_argument, NULL, O_HELP},
-	    {NULL, 0, NULL, 0},
 	};
-	*a = (struct worker_args){
-	    .ipc_fd = -1,
-	    .partition = -1,
-	    .node_id = -1,
-	    .log_level = LOG_INFO,
-	    .sync = true,
-	    .map_size_mb = 1024,
-	    .max_message_bytes = 1048588,
-	    .retention_ms = -1,
-	    .retention_bytes = -1,
-	    .conn_fd = -1,
-	    .cluster = "fjord",
-	    .election_timeout_ms = 3000,
-	    .heartbeat_interval_ms = 150,
-	    .max_entries_per_batch = 100,
-	    .snapshot_threshold = 10000,
-	};
+	enum { N_FIXED = sizeof(fixed) / sizeof(fixed[0]) };
+	struct option opts[N_FIXED + CONFIG_KEYS_MAX + 1];
+	int n = 0;
+	for (; n < N_FIXED; n++)
+		opts[n] = fixed[n];
+	for (int i = 0; i < config_n_keys; i++)
+		if (config_keys[i].flag != NULL)
+			opts[n++] = (struct option){config_keys[i].flag + 2, required_argument,
+						    NULL, O_KEY + i};
+	opts[n] = (struct option){NULL, 0, NULL, 0};
+	bool given[CONFIG_KEYS_MAX] = {false};
+
+	memset(a, 0, sizeof(*a));
+	a->ipc_fd = -1;
+	a->partition = -1;
+	a->conn_fd = -1;
+	set_defaults(a);
 	optind = 1;
 	opterr = 0;
 	int c;
 	int64_t v;
+	char why[512];
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		const char *name = NULL;
 		int bad = 0;
+		why[0] = '\0';
 		switch (c) {
 		case O_IPC_FD:
 			bad = parse_int(optarg, 0, INT32_MAX, &v);
@@ -297,49 +305,10 @@ int worker_args_parse(int argc, char **argv, struct worker_args *a, FILE *out, F
 			bad = optarg[0] == '\0';
 			name = "--dir";
 			break;
-		case O_NODE_ID:
-			bad = parse_int(optarg, 1, INT32_MAX, &v);
-			a->node_id = (int32_t)v;
-			name = "--node-id";
-			break;
-		case O_LOG_LEVEL:
-			bad = log_level_parse(optarg, &a->log_level);
-			name = "--log-level";
-			break;
-		case O_SYNC:
-			bad = strcmp(optarg, "always") != 0 && strcmp(optarg, "never") != 0;
-			a->sync = strcmp(optarg, "always") == 0;
-			name = "--sync";
-			break;
-		case O_MAP_SIZE:
-			bad = parse_int(optarg, 1, (int64_t)1 << 30, &v);
-			a->map_size_mb = (uint64_t)v;
-			name = "--map-size-mb";
-			break;
-		case O_MAX_MSG:
-			bad = parse_int(optarg, 1, INT32_MAX, &v);
-			a->max_message_bytes = (int32_t)v;
-			name = "--max-message-bytes";
-			break;
-		case O_RET_MS:
-			bad = parse_int(optarg, -1, INT64_MAX, &v);
-			a->retention_ms = v;
-			name = "--retention-ms";
-			break;
-		case O_RET_BYTES:
-			bad = parse_int(optarg, -1, INT64_MAX, &v);
-			a->retention_bytes = v;
-			name = "--retention-bytes";
-			break;
 		case O_CONN_FD:
 			bad = parse_int(optarg, 0, INT32_MAX, &v);
 			a->conn_fd = (int)v;
 			name = "--conn-fd";
-			break;
-		case O_CLUSTER:
-			a->cluster = optarg;
-			bad = optarg[0] == '\0' || strlen(optarg) >= 128;
-			name = "--cluster";
 			break;
 		case O_REPLICAS:
 			bad = parse_replicas(optarg, a);
@@ -349,33 +318,26 @@ int worker_args_parse(int argc, char **argv, struct worker_args *a, FILE *out, F
 			bad = parse_peer(optarg, a);
 			name = "--peer";
 			break;
-		case O_ELECTION:
-			bad = parse_int(optarg, 2, 600000, &v);
-			a->election_timeout_ms = (int32_t)v;
-			name = "--election-timeout-ms";
-			break;
-		case O_HEARTBEAT:
-			bad = parse_int(optarg, 1, 600000, &v);
-			a->heartbeat_interval_ms = (int32_t)v;
-			name = "--heartbeat-interval-ms";
-			break;
-		case O_MAX_ENTRIES:
-			bad = parse_int(optarg, 1, 1000000, &v);
-			a->max_entries_per_batch = (int32_t)v;
-			name = "--max-entries-per-batch";
-			break;
-		case O_SNAP_THRESHOLD:
-			bad = parse_int(optarg, 1, INT64_MAX, &v);
-			a->snapshot_threshold = v;
-			name = "--snapshot-threshold";
-			break;
 		case O_HELP:
 			worker_args_usage(out);
 			return 1;
 		default:
+			if (c >= O_KEY && c < O_KEY + config_n_keys) {
+				const struct config_key *k = &config_keys[c - O_KEY];
+				void *base = config_key_is_topic(k) ? (void *)&a->topic_cfg
+								    : (void *)&a->cfg;
+				bad = config_key_parse(k, base, optarg, why, sizeof(why));
+				given[c - O_KEY] = true;
+				name = k->flag;
+				break;
+			}
 			fprintf(err,
 				"fjord-worker: unknown option or missing value: %s (see --help)\n",
 				argv[optind - 1]);
+			return ERR_INVALID;
+		}
+		if (bad && why[0] != '\0') {
+			fprintf(err, "fjord-worker: %s: %s (see --help)\n", name, why);
 			return ERR_INVALID;
 		}
 		if (bad) {
@@ -392,16 +354,50 @@ int worker_args_parse(int argc, char **argv, struct worker_args *a, FILE *out, F
 			      : a->topic == NULL ? "--topic"
 			      : a->partition < 0 ? "--partition"
 			      : a->dir == NULL	 ? "--dir"
-			      : a->node_id < 0	 ? "--node-id"
 						 : NULL;
+	/* A key without a default (node.id) has no value unless given. */
+	for (int i = 0; i < config_n_keys && missing == NULL; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (k->flag != NULL && k->def == NULL && k->inherits == NULL && !given[i])
+			missing = k->flag;
+	}
 	if (missing) {
 		fprintf(err, "fjord-worker: %s is required (see --help)\n", missing);
 		return ERR_INVALID;
 	}
-	const char *why = check_cluster(a);
-	if (why) {
-		fprintf(err, "fjord-worker: %s (see --help)\n", why);
+	if (config_check_raft(&a->cfg, why, sizeof(why)) != NULL) {
+		fprintf(err, "fjord-worker: --heartbeat-interval-ms: %s (see --help)\n", why);
 		return ERR_INVALID;
 	}
+	const char *bad_group = check_cluster(a);
+	if (bad_group) {
+		fprintf(err, "fjord-worker: %s (see --help)\n", bad_group);
+		return ERR_INVALID;
+	}
+	return 0;
+}
+
+int worker_args_apply_live(struct worker_args *a, const struct ipc_config *m)
+{
+	char name[128], value[CONFIG_PATH_MAX], why[512];
+	if (m->name_len >= sizeof(name) || m->value_len >= sizeof(value)) {
+		log_warn("config: ignoring an over-long key or value");
+		return ERR_INVALID;
+	}
+	memcpy(name, m->name, m->name_len);
+	name[m->name_len] = '\0';
+	memcpy(value, m->value, m->value_len);
+	value[m->value_len] = '\0';
+	const struct config_key *k = config_key_find_name(name);
+	if (k == NULL || k->apply != CONFIG_APPLY_WORKER_LIVE) {
+		log_warn("config: ignoring %s: not a key that applies live", name);
+		return ERR_INVALID;
+	}
+	void *base = config_key_is_topic(k) ? (void *)&a->topic_cfg : (void *)&a->cfg;
+	if (config_key_parse(k, base, value, why, sizeof(why)) != 0) {
+		log_warn("config: ignoring %s: %s", name, why);
+		return ERR_INVALID;
+	}
+	log_info("config: %s is now %s", name, value);
 	return 0;
 }

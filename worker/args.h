@@ -1,7 +1,10 @@
 /* args.h - the fjord-worker command line.
  *
- * The supervisor builds this argv for every partition replica; the flags
- * are a contract with supervisor/spawn.c and change only together with it. */
+ * The supervisor builds this argv for every partition replica. The flags
+ * that carry configuration keys are not listed here: they come from the
+ * table of keys (common/config_keys.h), which supervisor/spawn.c walks to
+ * write them and worker_args_parse walks to read them, so the worker has
+ * no defaults or ranges of its own. */
 #ifndef FJORD_WORKER_ARGS_H
 #define FJORD_WORKER_ARGS_H
 
@@ -9,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/config.h"
 #include "common/log.h"
 
 #define WORKER_MAX_REPLICAS 32
@@ -22,30 +26,31 @@ struct worker_peer {
 };
 
 struct worker_args {
+	/* Per-replica flags: where this replica lives and how it reaches
+	 * the supervisor and its peers. They are not configuration keys. */
 	int ipc_fd;	   /* the worker's end of the socketpair */
 	const char *topic; /* borrowed from argv */
 	int32_t partition;
-	const char *dir; /* borrowed from argv: the replica's directory */
-	int32_t node_id;
-	enum log_level log_level;  /* default info */
-	bool sync;		   /* --sync always (default) | never */
-	uint64_t map_size_mb;	   /* default 1024 */
-	int32_t max_message_bytes; /* default 1048588 */
-	int64_t retention_ms;	   /* default -1: keep forever */
-	int64_t retention_bytes;   /* default -1: no size limit */
-
-	/* Replication (all optional: without --replicas the group is this
-	 * node alone). */
-	int conn_fd;		      /* SOCK_SEQPACKET for handed-over peer connections, -1 = none */
-	const char *cluster;	      /* cluster name sent in hellos; default "fjord" */
+	const char *dir;		       /* borrowed from argv: the replica's directory */
+	int conn_fd;			       /* SOCK_SEQPACKET for handed-over peer connections, -1 = none */
 	int32_t replicas[WORKER_MAX_REPLICAS]; /* voters, preferred leader first; self included */
-	int n_replicas;		      /* 0 when --replicas was not given */
+	int n_replicas;			       /* 0 when --replicas was not given: this node alone */
 	struct worker_peer peers[WORKER_MAX_REPLICAS]; /* raft address of every other replica */
 	int n_peers;
-	int32_t election_timeout_ms;   /* default 3000 */
-	int32_t heartbeat_interval_ms; /* default 150; below election_timeout_ms */
-	int32_t max_entries_per_batch; /* default 100 */
-	int64_t snapshot_threshold;    /* default 10000 */
+
+	/* Every key of the configuration table (common/config_keys.h) that
+	 * has a worker flag, parsed with that table: the same ranges, and
+	 * the INI file's defaults for a flag not given. Global keys land in
+	 * cfg (cfg.node.id, cfg.node.log_level, cfg.storage.sync,
+	 * cfg.storage.map_size_mb, cfg.raft.*, cfg.cluster_name), the
+	 * topic's effective settings in topic_cfg (retention_ms,
+	 * retention_bytes, max_message_bytes). Other fields of cfg hold
+	 * their defaults and mean nothing to the worker; cfg.peers and
+	 * cfg.topics stay NULL. A key marked CONFIG_APPLY_WORKER_LIVE
+	 * (cfg.raft.snapshot_threshold) may change while the worker runs
+	 * (IPC_CONFIG): read it where it is used, do not copy it. */
+	struct config cfg;
+	struct config_topic topic_cfg;
 };
 
 /* The voters of the group: --replicas, or this node alone. Writes at most
@@ -59,6 +64,14 @@ const struct worker_peer *worker_args_peer(const struct worker_args *a, int32_t 
  * `out`, or ERR_INVALID after writing one line naming the problem to `err`
  * (the caller exits 2). */
 int worker_args_parse(int argc, char **argv, struct worker_args *a, FILE *out, FILE *err);
+
+/* IPC_CONFIG: sets the key it names in a->cfg (or a->topic_cfg) to its
+ * value, parsed with the table. Only keys marked CONFIG_APPLY_WORKER_LIVE
+ * are taken; anything else (unknown key, a key that needs a restart, a bad
+ * value) is logged and ignored, keeping the old value. Returns 0 or
+ * ERR_INVALID. */
+struct ipc_config;
+int worker_args_apply_live(struct worker_args *a, const struct ipc_config *m);
 
 /* Writes the man-page style usage. */
 void worker_args_usage(FILE *out);

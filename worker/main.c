@@ -32,7 +32,7 @@ int main(int argc, char **argv)
 
 	char prefix[300];
 	snprintf(prefix, sizeof(prefix), "worker %s/%d", a.topic, (int)a.partition);
-	log_init(prefix, a.log_level);
+	log_init(prefix, a.cfg.node.log_level);
 
 	/* Die with the supervisor; if it is already gone (we were reparented
 	 * before prctl ran), leave now. */

@@ -464,6 +464,9 @@ static void on_msg(void *ctx, struct ipc_msg *m)
 	case IPC_TRANSFER:
 		leadership_transfer(&r->lead, m->u.transfer.target_node, transport_now_ms());
 		break;
+	case IPC_CONFIG:
+		worker_args_apply_live(r->args, &m->u.config);
+		break;
 	default:
 		log_warn("ignoring ipc message of type %d, not meant for a worker", m->type);
 		break;
@@ -505,8 +508,8 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	if (a->n_peers > 0 || a->conn_fd >= 0) {
 		char group[HELLO_GROUP_MAX];
 		hello_group_name(group, sizeof(group), a->topic, a->partition);
-		struct transport_config tc = {.cluster = a->cluster,
-					      .self = a->node_id,
+		struct transport_config tc = {.cluster = a->cfg.cluster_name,
+					      .self = a->cfg.node.id,
 					      .group = group,
 					      .peers = a->peers,
 					      .n_peers = a->n_peers,
@@ -519,12 +522,12 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct raft_driver_config dc = {
-	    .self = a->node_id,
+	    .self = a->cfg.node.id,
 	    .voters = r->voters,
 	    .n_voters = r->n_voters,
-	    .tick_ms = a->heartbeat_interval_ms,
-	    .election_ticks = a->election_timeout_ms / a->heartbeat_interval_ms,
-	    .max_msg_entries = (size_t)a->max_entries_per_batch,
+	    .tick_ms = a->cfg.raft.heartbeat_interval_ms,
+	    .election_ticks = a->cfg.raft.election_timeout_ms / a->cfg.raft.heartbeat_interval_ms,
+	    .max_msg_entries = (size_t)a->cfg.raft.max_entries_per_batch,
 	    .seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40),
 	};
 	struct raft_driver_callbacks cb = {.ctx = r,
@@ -536,8 +539,9 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 					   .send = send_peer_msg};
 	/* Before the driver: its init reports the first state to on_changed. */
 	int64_t now = transport_now_ms();
-	leadership_init(&r->lead, &r->drv, r->tp_up ? &r->tp : NULL, a->node_id, r->voters,
-			r->n_voters, a->heartbeat_interval_ms, a->election_timeout_ms, now);
+	leadership_init(&r->lead, &r->drv, r->tp_up ? &r->tp : NULL, a->cfg.node.id, r->voters,
+			r->n_voters, a->cfg.raft.heartbeat_interval_ms,
+			a->cfg.raft.election_timeout_ms, now);
 	int rc = raft_driver_init(&r->drv, r->base, &dc, r->store, &r->part, &cb);
 	if (rc != 0) {
 		log_error("cannot start Raft: %s", err_str(rc));
@@ -553,7 +557,7 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	return 0;
 }
 
-int replica_init(struct replica *r, struct event_base *base, const struct worker_args *a)
+int replica_init(struct replica *r, struct event_base *base, struct worker_args *a)
 {
 	memset(r, 0, sizeof(*r));
 	r->base = base;
@@ -564,15 +568,16 @@ int replica_init(struct replica *r, struct event_base *base, const struct worker
 	int rc = make_dirs(a->dir);
 	if (rc != 0)
 		return rc;
-	struct store_options so = {.map_size = (size_t)a->map_size_mb << 20, .sync = a->sync};
+	struct store_options so = {.map_size = (size_t)a->cfg.storage.map_size_mb << 20,
+				   .sync = a->cfg.storage.sync == CONFIG_SYNC_ALWAYS};
 	rc = store_open(a->dir, &so, &r->store);
 	if (rc != 0) {
 		log_error("cannot open the store in %s: %s", a->dir, err_str(rc));
 		return rc;
 	}
-	struct partition_config pc = {.max_message_bytes = a->max_message_bytes,
-				      .retention_ms = a->retention_ms,
-				      .retention_bytes = a->retention_bytes};
+	struct partition_config pc = {.max_message_bytes = a->topic_cfg.max_message_bytes,
+				      .retention_ms = a->topic_cfg.retention_ms,
+				      .retention_bytes = a->topic_cfg.retention_bytes};
 	rc = partition_recover(&r->part, r->store, &pc);
 	if (rc != 0) {
 		log_error("cannot recover the partition: %s", err_str(rc));

@@ -74,7 +74,9 @@ struct pend_queue {
 
 struct replica {
 	struct event_base *base;
-	const struct worker_args *args; /* borrowed */
+	/* Borrowed; the caller keeps it alive and lets IPC_CONFIG update the
+	 * keys of args->cfg that apply live. */
+	struct worker_args *args;
 	struct store *store;
 	struct partition part;
 	struct transport tp;
@@ -99,7 +101,7 @@ struct replica {
  * partition, starts Raft (electing itself when it is the only voter),
  * starts reading ipc_fd and sends the first status. Errors: any store
  * error, ERR_IO, ERR_NOMEM, ERR_CONFIG (all logged). */
-int replica_init(struct replica *r, struct event_base *base, const struct worker_args *args);
+int replica_init(struct replica *r, struct event_base *base, struct worker_args *args);
 
 /* Persists what Raft has pending, then frees everything. */
 void replica_close(struct replica *r);

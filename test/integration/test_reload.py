@@ -2,7 +2,9 @@
 """test_reload.py - raising a topic's partition count in the INI file and
 sending SIGHUP starts workers for the new partitions, which then take
 produce and fetch; a broken file on SIGHUP is refused and the node keeps
-its old configuration."""
+its old configuration; a key that applies live (snapshot_threshold) reaches
+the running workers without a restart, one that needs a worker restart
+(max_entries_per_batch) restarts them with the new value."""
 import os
 import sys
 import time
@@ -69,6 +71,36 @@ def test():
         time.sleep(1.0)
         node.wait_serving("grow", 5)
         harness.log("grew grow 2->5 and added fresh/3; shrink ignored")
+
+        # A key marked live in the table of keys reaches the running workers
+        # (IPC_CONFIG) without restarting any of them.
+        current = open(node.ini).read()
+        pids = sorted(node.worker_pids())
+        assert len(pids) == 8, pids
+        with open(node.ini, "w") as f:
+            f.write(current + "\n[raft]\nsnapshot_threshold = 777\n")
+        node.reload()
+        harness.wait_for("every worker to take snapshot_threshold 777",
+                         lambda: node.tail(400).count("raft.snapshot_threshold is now 777") >= 9)
+        assert "sent to 8 running worker(s)" in node.tail(400), node.tail(40)
+        assert sorted(node.worker_pids()) == pids, "a live key restarted workers"
+
+        # A key marked worker restart restarts every worker with its new value.
+        with open(node.ini, "w") as f:
+            f.write(current + "\n[raft]\nsnapshot_threshold = 777\nmax_entries_per_batch = 50\n")
+        node.reload()
+
+        def restarted():
+            now = node.worker_pids()
+            if len(now) != 8 or set(now) & set(pids):
+                return False
+            args = [open("/proc/%d/cmdline" % p, "rb").read().split(b"\0") for p in now]
+            return all(a[a.index(b"--max-entries-per-batch") + 1] == b"50" and
+                       a[a.index(b"--snapshot-threshold") + 1] == b"777" for a in args)
+        harness.wait_for("every worker to restart with max_entries_per_batch 50", restarted)
+        node.wait_serving("grow", 5)
+        node.wait_serving("fresh", 3)
+        harness.log("snapshot_threshold applied live; max_entries_per_batch restarted workers")
     except Exception:
         print(node.tail(), file=sys.stderr)
         raise

@@ -7,8 +7,11 @@
 
 #include "check_main.h"
 #include "common/config.h"
+#include "common/config_keys.h"
 #include "fake_sup.h"
 #include "supervisor/reload.h"
+
+#include "config_alt.h"
 
 static struct config *load(const char *text) { return fake_config(text); }
 
@@ -119,8 +122,7 @@ START_TEST(worker_wide_settings_restart_every_worker)
 				  NODE "worker_path = /x\n",
 				  NODE "[raft]\nelection_timeout_ms = 2000\n",
 				  NODE "[raft]\nheartbeat_interval_ms = 100\n",
-				  NODE "[raft]\nmax_entries_per_batch = 10\n",
-				  NODE "[raft]\nsnapshot_threshold = 10\n"};
+				  NODE "[raft]\nmax_entries_per_batch = 10\n"};
 	for (size_t i = 0; i < sizeof(variants) / sizeof(variants[0]); i++) {
 		struct config *a = load(NODE);
 		struct config *b = load(variants[i]);
@@ -167,6 +169,97 @@ START_TEST(node_settings_that_need_a_restart_keep_their_old_values)
 }
 END_TEST
 
+START_TEST(snapshot_threshold_is_sent_live_without_restarting_workers)
+{
+	struct config *a = load(NODE "[topic.x]\npartitions = 1\n");
+	struct config *b =
+	    load(NODE "[raft]\nsnapshot_threshold = 10\n[topic.x]\npartitions = 1\n");
+	struct reload_plan p;
+	ck_assert_int_eq(reload_plan(a, b, &p), 0);
+	ck_assert(!p.restart_all_workers);
+	ck_assert_int_eq(p.n, 1);
+	ck_assert_ptr_nonnull(find(&p, RELOAD_WORKER_LIVE, "raft.snapshot_threshold"));
+	ck_assert_int_eq(b->raft.snapshot_threshold, 10); /* the new value is taken */
+	reload_plan_free(&p);
+	config_free(a);
+	config_free(b);
+}
+END_TEST
+
+/* The INI text that sets key k to value on top of NODE and one topic x. */
+static void ini_with(const struct config_key *k, const char *value, char *out, size_t len)
+{
+	if (config_key_is_topic(k))
+		snprintf(out, len, NODE "[topic.x]\npartitions = 1\n%s = %s\n", k->key, value);
+	else if (strcmp(k->section, "node") == 0 && strcmp(k->key, "id") == 0)
+		snprintf(out, len, "[node]\nid = %s\n[topic.x]\npartitions = 1\n", value);
+	else if (strcmp(k->section, "node") == 0)
+		snprintf(out, len, NODE "%s = %s\n[topic.x]\npartitions = 1\n", k->key, value);
+	else
+		snprintf(out, len, NODE "[%s]\n%s = %s\n[topic.x]\npartitions = 1\n", k->section,
+			 k->key, value);
+}
+
+START_TEST(each_key_of_the_table_gets_the_reload_its_table_row_says)
+{
+	/* One key changed at a time, for every key of the table: what the
+	 * plan does must follow the key's `apply`, and nothing else. */
+	int n_tested = 0;
+	for (int i = 0; i < config_n_keys; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (k->apply == CONFIG_APPLY_SPECIAL)
+			continue; /* partitions and replication: the tests above */
+		struct config *a = load(NODE "[topic.x]\npartitions = 1\n");
+		const void *abase = config_key_is_topic(k) ? (const void *)&a->topics[0] : a;
+		char alt[CONFIG_PATH_MAX], text[2 * CONFIG_PATH_MAX];
+		config_alt_value(k, abase, alt, sizeof(alt));
+		ini_with(k, alt, text, sizeof(text));
+		struct config *b = load(text);
+		char name[128];
+		snprintf(name, sizeof(name), "%s.%s", k->section, k->key);
+		struct reload_plan p;
+		ck_assert_int_eq(reload_plan(a, b, &p), 0);
+		const void *bbase = config_key_is_topic(k) ? (const void *)&b->topics[0] : b;
+		switch (k->apply) {
+		case CONFIG_APPLY_NODE_RESTART:
+			ck_assert_msg(!p.restart_all_workers && p.n == 1, "%s", name);
+			ck_assert_msg(find(&p, RELOAD_NEEDS_RESTART, name) != NULL, "%s", name);
+			ck_assert_msg(config_key_equal(k, abase, bbase), "%s: old value not kept",
+				      name);
+			break;
+		case CONFIG_APPLY_WORKER_RESTART:
+			if (config_key_is_topic(k)) {
+				ck_assert_msg(!p.restart_all_workers && p.n == 1, "%s", name);
+				ck_assert_msg(find(&p, RELOAD_TOPIC_SETTINGS, "x") != NULL, "%s",
+					      name);
+			} else {
+				ck_assert_msg(p.restart_all_workers && p.n == 0, "%s", name);
+			}
+			break;
+		case CONFIG_APPLY_WORKER_LIVE:
+			ck_assert_msg(!p.restart_all_workers && p.n == 1, "%s", name);
+			ck_assert_msg(find(&p, RELOAD_WORKER_LIVE, name) != NULL, "%s", name);
+			break;
+		case CONFIG_APPLY_SUPERVISOR:
+			ck_assert_msg(!p.restart_all_workers && p.n == 0, "%s", name);
+			ck_assert_msg(!config_key_equal(k, abase, bbase), "%s: not taken", name);
+			break;
+		case CONFIG_APPLY_VIA_TOPICS: /* topic x inherits it */
+			ck_assert_msg(!p.restart_all_workers && p.n == 1, "%s", name);
+			ck_assert_msg(find(&p, RELOAD_TOPIC_SETTINGS, "x") != NULL, "%s", name);
+			break;
+		case CONFIG_APPLY_SPECIAL:
+			break;
+		}
+		n_tested++;
+		reload_plan_free(&p);
+		config_free(a);
+		config_free(b);
+	}
+	ck_assert_int_ge(n_tested, 20);
+}
+END_TEST
+
 static Suite *supervisor_reload_suite(void)
 {
 	Suite *s = suite_create("supervisor_reload");
@@ -178,6 +271,8 @@ static Suite *supervisor_reload_suite(void)
 	tcase_add_test(tc, changed_topic_settings_restart_that_topic_only);
 	tcase_add_test(tc, worker_wide_settings_restart_every_worker);
 	tcase_add_test(tc, node_settings_that_need_a_restart_keep_their_old_values);
+	tcase_add_test(tc, snapshot_threshold_is_sent_live_without_restarting_workers);
+	tcase_add_test(tc, each_key_of_the_table_gets_the_reload_its_table_row_says);
 	suite_add_tcase(s, tc);
 	return s;
 }

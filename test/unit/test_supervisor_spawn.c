@@ -12,10 +12,14 @@
 
 #include "check_main.h"
 #include "common/config.h"
+#include "common/config_keys.h"
 #include "common/err.h"
 #include "common/placement.h"
 #include "fake_sup.h"
 #include "supervisor/spawn.h"
+#include "worker/args.h"
+
+#include "config_alt.h"
 
 static struct config *load(const char *text) { return fake_config(text); }
 
@@ -78,12 +82,22 @@ START_TEST(worker_argv_is_the_documented_command_line)
 			      "never",
 			      "--map-size-mb",
 			      "64",
-			      "--max-message-bytes",
-			      "999",
+			      "--election-timeout-ms",
+			      "3000",
+			      "--heartbeat-interval-ms",
+			      "150",
+			      "--max-entries-per-batch",
+			      "100",
+			      "--snapshot-threshold",
+			      "10000",
+			      "--cluster",
+			      "fjord",
 			      "--retention-ms",
 			      "77",
 			      "--retention-bytes",
-			      "5000"};
+			      "5000",
+			      "--max-message-bytes",
+			      "999"};
 	int n = (int)(sizeof(want) / sizeof(want[0]));
 	ck_assert_int_eq(a.n, n);
 	for (int i = 0; i < n; i++)
@@ -107,19 +121,28 @@ START_TEST(clustered_worker_argv_adds_replicas_peers_and_raft_settings)
 	for (int32_t p = 0; p < 3; p++) {
 		struct spawn_argv a;
 		ck_assert_int_eq(spawn_build_argv(c, &c->topics[0], p, 7, 9, &a), 0);
-		ck_assert_int_eq(a.n, 23 + 6 + 4 + 8);
-		ck_assert_str_eq(a.argv[23], "--conn-fd");
-		ck_assert_str_eq(a.argv[24], "9");
+		/* The configuration flags (checked above) and then the group. */
+		ck_assert_int_eq(a.n, 33 + 4 + 4);
+		ck_assert_str_eq(a.argv[17], "--election-timeout-ms");
+		ck_assert_str_eq(a.argv[18], "1000");
+		ck_assert_str_eq(a.argv[19], "--heartbeat-interval-ms");
+		ck_assert_str_eq(a.argv[20], "100");
+		ck_assert_str_eq(a.argv[21], "--max-entries-per-batch");
+		ck_assert_str_eq(a.argv[22], "5");
+		ck_assert_str_eq(a.argv[23], "--snapshot-threshold");
+		ck_assert_str_eq(a.argv[24], "77");
 		ck_assert_str_eq(a.argv[25], "--cluster");
 		ck_assert_str_eq(a.argv[26], "blue");
-		ck_assert_str_eq(a.argv[27], "--replicas");
+		ck_assert_str_eq(a.argv[33], "--conn-fd");
+		ck_assert_str_eq(a.argv[34], "9");
+		ck_assert_str_eq(a.argv[35], "--replicas");
 		char want[32];
 		int first = (start + p) % 3;
 		snprintf(want, sizeof(want), "%d,%d,%d", first + 1, (first + 1) % 3 + 1,
 			 (first + 2) % 3 + 1);
-		ck_assert_str_eq(a.argv[28], want);
+		ck_assert_str_eq(a.argv[36], want);
 		/* One --peer per other replica, in replica order, raft address. */
-		int k = 29;
+		int k = 37;
 		for (int i = 0; i < 3; i++) {
 			int id = (first + i) % 3 + 1;
 			if (id == 2)
@@ -128,21 +151,13 @@ START_TEST(clustered_worker_argv_adds_replicas_peers_and_raft_settings)
 			ck_assert_str_eq(a.argv[k + 1], id == 1 ? "1=h1:9192" : "3=[::1]:9194");
 			k += 2;
 		}
-		ck_assert_str_eq(a.argv[k], "--election-timeout-ms");
-		ck_assert_str_eq(a.argv[k + 1], "1000");
-		ck_assert_str_eq(a.argv[k + 2], "--heartbeat-interval-ms");
-		ck_assert_str_eq(a.argv[k + 3], "100");
-		ck_assert_str_eq(a.argv[k + 4], "--max-entries-per-batch");
-		ck_assert_str_eq(a.argv[k + 5], "5");
-		ck_assert_str_eq(a.argv[k + 6], "--snapshot-threshold");
-		ck_assert_str_eq(a.argv[k + 7], "77");
-		ck_assert_ptr_null(a.argv[k + 8]);
+		ck_assert_ptr_null(a.argv[k]);
 	}
 	/* Replication 2: two replicas, at most one peer. */
 	struct spawn_argv a;
 	ck_assert_int_eq(spawn_build_argv(c, &c->topics[1], 0, 7, 9, &a), 0);
-	ck_assert_str_eq(a.argv[27], "--replicas");
-	ck_assert_int_eq((int)strlen(a.argv[28]), 3);
+	ck_assert_str_eq(a.argv[35], "--replicas");
+	ck_assert_int_eq((int)strlen(a.argv[36]), 3);
 	config_free(c);
 }
 END_TEST
@@ -153,10 +168,11 @@ START_TEST(clustered_spawn_hands_the_worker_a_seqpacket_socket)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	char script[256], text[1024];
 	snprintf(script, sizeof(script), "%s/worker.sh", dir);
-	/* The fake worker writes "ok" to its --conn-fd (argument 24). */
+	/* The fake worker writes "ok" to the fd after --conn-fd. */
 	FILE *f = fopen(script, "w");
 	ck_assert_ptr_nonnull(f);
-	fprintf(f, "#!/bin/sh\nshift 23\nprintf ok >&$1\nexit 0\n");
+	fprintf(f, "#!/bin/sh\nwhile [ \"$1\" != --conn-fd ]; do shift; done\n"
+		   "printf ok >&$2\nexit 0\n");
 	fclose(f);
 	chmod(script, 0755);
 	snprintf(text, sizeof(text),
@@ -238,8 +254,10 @@ START_TEST(spawned_worker_gets_its_argv_and_a_live_socketpair)
 	char want[2048];
 	snprintf(want, sizeof(want),
 		 " --topic t --partition 0 --dir %s/data/nested/t-0 --node-id 1 "
-		 "--log-level info --sync always --map-size-mb 1024 --max-message-bytes 1048576 "
-		 "--retention-ms 604800000 --retention-bytes -1\n",
+		 "--log-level info --sync always --map-size-mb 1024 --election-timeout-ms 3000 "
+		 "--heartbeat-interval-ms 150 --max-entries-per-batch 100 "
+		 "--snapshot-threshold 10000 --cluster fjord --retention-ms 604800000 "
+		 "--retention-bytes -1 --max-message-bytes 1048576\n",
 		 dir);
 	ck_assert_str_eq(strchr(line + 9, ' '), want);
 	struct stat st;
@@ -249,6 +267,98 @@ START_TEST(spawned_worker_gets_its_argv_and_a_live_socketpair)
 	config_free(c);
 	snprintf(text, sizeof(text), "rm -rf %s", dir);
 	ck_assert_int_eq(system(text), 0);
+}
+END_TEST
+
+/* Hands a spawn_argv to the worker's parser, as exec would. */
+static int worker_parse(const struct spawn_argv *a, struct worker_args *w, char *err, size_t len)
+{
+	FILE *ef = fmemopen(err, len, "w");
+	FILE *out = fopen("/dev/null", "w");
+	int rc = worker_args_parse(a->n, (char **)a->argv, w, out, ef);
+	fclose(ef);
+	fclose(out);
+	return rc;
+}
+
+/* Where key k lives on each side: the supervisor's config or topic, the
+ * worker's cfg or topic_cfg. */
+static const void *sup_base(const struct config_key *k, const struct config *c)
+{
+	return config_key_is_topic(k) ? (const void *)&c->topics[0] : (const void *)c;
+}
+static const void *worker_base(const struct config_key *k, const struct worker_args *w)
+{
+	return config_key_is_topic(k) ? (const void *)&w->topic_cfg : (const void *)&w->cfg;
+}
+
+START_TEST(every_worker_key_of_the_table_round_trips_supervisor_to_worker)
+{
+	const char *ini = "[node]\nid = 2\nworker_path = /w\n[topic.t]\npartitions = 1\n";
+	int n_flags = 0;
+	for (int i = 0; i < config_n_keys; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (k->flag == NULL)
+			continue;
+		n_flags++;
+		/* Change this one key away from what the file gives it. */
+		struct config *c = load(ini);
+		void *base = (void *)sup_base(k, c);
+		char alt[CONFIG_PATH_MAX], why[256];
+		config_alt_value(k, base, alt, sizeof(alt));
+		struct config *ref = load(ini);
+		ck_assert_msg(config_key_parse(k, base, alt, why, sizeof(why)) == 0, "%s.%s: %s",
+			      k->section, k->key, why);
+		ck_assert_msg(!config_key_equal(k, base, sup_base(k, ref)), "%s.%s did not change",
+			      k->section, k->key);
+		config_free(ref);
+
+		struct spawn_argv a;
+		ck_assert_int_eq(spawn_build_argv(c, &c->topics[0], 0, 5, -1, &a), 0);
+		struct worker_args w;
+		char err[512] = "";
+		ck_assert_msg(worker_parse(&a, &w, err, sizeof(err)) == 0, "%s.%s = %s: %s",
+			      k->section, k->key, alt, err);
+		/* Every worker key, not only the changed one, arrives intact. */
+		for (int j = 0; j < config_n_keys; j++) {
+			const struct config_key *kj = &config_keys[j];
+			if (kj->flag != NULL)
+				ck_assert_msg(
+				    config_key_equal(kj, sup_base(kj, c), worker_base(kj, &w)),
+				    "with %s.%s = %s, %s.%s differs in the worker", k->section,
+				    k->key, alt, kj->section, kj->key);
+		}
+		config_free(c);
+	}
+	ck_assert_int_ge(n_flags, 12);
+}
+END_TEST
+
+START_TEST(a_worker_started_without_config_flags_has_the_files_defaults)
+{
+	/* The worker has no defaults of its own: what a flag left out means is
+	 * what the INI file left out means. */
+	struct config *c = load("[node]\nid = 4\n[topic.t]\npartitions = 1\n");
+	const char *argv[] = {
+	    "fjord-worker", "--ipc-fd", "5",	     "--topic", "t", "--partition", "0",
+	    "--dir",	    "/d",	"--node-id", "4",	NULL};
+	struct spawn_argv a = {.n = 11};
+	for (int i = 0; i < 12; i++)
+		a.argv[i] = (char *)argv[i];
+	struct worker_args w;
+	char err[512] = "";
+	ck_assert_msg(worker_parse(&a, &w, err, sizeof(err)) == 0, "%s", err);
+	int n_checked = 0;
+	for (int i = 0; i < config_n_keys; i++) {
+		const struct config_key *k = &config_keys[i];
+		if (k->flag == NULL)
+			continue;
+		ck_assert_msg(config_key_equal(k, sup_base(k, c), worker_base(k, &w)),
+			      "%s.%s: the worker's default is not the file's", k->section, k->key);
+		n_checked++;
+	}
+	ck_assert_int_ge(n_checked, 12);
+	config_free(c);
 }
 END_TEST
 
@@ -278,6 +388,8 @@ static Suite *supervisor_spawn_suite(void)
 	tcase_add_test(tc, clustered_worker_argv_adds_replicas_peers_and_raft_settings);
 	tcase_add_test(tc, clustered_spawn_hands_the_worker_a_seqpacket_socket);
 	tcase_add_test(tc, exit_descriptions_name_the_signal);
+	tcase_add_test(tc, every_worker_key_of_the_table_round_trips_supervisor_to_worker);
+	tcase_add_test(tc, a_worker_started_without_config_flags_has_the_files_defaults);
 	suite_add_tcase(s, tc);
 	return s;
 }

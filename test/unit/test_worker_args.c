@@ -36,13 +36,15 @@ START_TEST(the_supervisor_command_line_parses_with_defaults)
 	ck_assert_str_eq(a.topic, "orders");
 	ck_assert_int_eq(a.partition, 3);
 	ck_assert_str_eq(a.dir, "/data/orders-3");
-	ck_assert_int_eq(a.node_id, 2);
-	ck_assert_int_eq(a.log_level, LOG_INFO);
-	ck_assert(a.sync);
-	ck_assert_uint_eq(a.map_size_mb, 1024);
-	ck_assert_int_eq(a.max_message_bytes, 1048588);
-	ck_assert_int_eq(a.retention_ms, -1);
-	ck_assert_int_eq(a.retention_bytes, -1);
+	ck_assert_int_eq(a.cfg.node.id, 2);
+	/* A flag not given takes the INI file's default (docs/CONFIG.md),
+	 * from the one table of keys: the worker has none of its own. */
+	ck_assert_int_eq(a.cfg.node.log_level, LOG_INFO);
+	ck_assert_int_eq(a.cfg.storage.sync, CONFIG_SYNC_ALWAYS);
+	ck_assert_int_eq(a.cfg.storage.map_size_mb, 1024);
+	ck_assert_int_eq(a.topic_cfg.max_message_bytes, 1048576);
+	ck_assert_int_eq(a.topic_cfg.retention_ms, 604800000);
+	ck_assert_int_eq(a.topic_cfg.retention_bytes, -1);
 }
 END_TEST
 
@@ -57,12 +59,12 @@ START_TEST(every_optional_flag_is_honoured)
 			      "1073741824", NULL};
 	struct worker_args a;
 	ck_assert_int_eq(parse(argv, &a), 0);
-	ck_assert_int_eq(a.log_level, LOG_DEBUG);
-	ck_assert(!a.sync);
-	ck_assert_uint_eq(a.map_size_mb, 64);
-	ck_assert_int_eq(a.max_message_bytes, 1000);
-	ck_assert_int_eq(a.retention_ms, 604800000);
-	ck_assert_int_eq(a.retention_bytes, 1073741824);
+	ck_assert_int_eq(a.cfg.node.log_level, LOG_DEBUG);
+	ck_assert_int_eq(a.cfg.storage.sync, CONFIG_SYNC_NEVER);
+	ck_assert_int_eq(a.cfg.storage.map_size_mb, 64);
+	ck_assert_int_eq(a.topic_cfg.max_message_bytes, 1000);
+	ck_assert_int_eq(a.topic_cfg.retention_ms, 604800000);
+	ck_assert_int_eq(a.topic_cfg.retention_bytes, 1073741824);
 }
 END_TEST
 
@@ -115,13 +117,13 @@ START_TEST(without_cluster_flags_the_group_is_this_node_alone)
 	struct worker_args a;
 	ck_assert_int_eq(parse(argv, &a), 0);
 	ck_assert_int_eq(a.conn_fd, -1);
-	ck_assert_str_eq(a.cluster, "fjord");
+	ck_assert_str_eq(a.cfg.cluster_name, "fjord");
 	ck_assert_int_eq(a.n_replicas, 0);
 	ck_assert_int_eq(a.n_peers, 0);
-	ck_assert_int_eq(a.election_timeout_ms, 3000);
-	ck_assert_int_eq(a.heartbeat_interval_ms, 150);
-	ck_assert_int_eq(a.max_entries_per_batch, 100);
-	ck_assert_int_eq(a.snapshot_threshold, 10000);
+	ck_assert_int_eq(a.cfg.raft.election_timeout_ms, 3000);
+	ck_assert_int_eq(a.cfg.raft.heartbeat_interval_ms, 150);
+	ck_assert_int_eq(a.cfg.raft.max_entries_per_batch, 100);
+	ck_assert_int_eq(a.cfg.raft.snapshot_threshold, 10000);
 	int32_t v[WORKER_MAX_REPLICAS];
 	ck_assert_int_eq(worker_args_voters(&a, v), 1);
 	ck_assert_int_eq(v[0], 2);
@@ -153,7 +155,7 @@ START_TEST(the_cluster_flags_of_the_supervisor_parse)
 	struct worker_args a;
 	ck_assert_int_eq(parse(argv, &a), 0);
 	ck_assert_int_eq(a.conn_fd, 7);
-	ck_assert_str_eq(a.cluster, "prod");
+	ck_assert_str_eq(a.cfg.cluster_name, "prod");
 	ck_assert_int_eq(a.n_replicas, 3);
 	ck_assert_int_eq(a.replicas[0], 3);
 	ck_assert_int_eq(a.replicas[1], 2);
@@ -167,10 +169,10 @@ START_TEST(the_cluster_flags_of_the_supervisor_parse)
 	ck_assert_str_eq(p1->host, "::1");
 	ck_assert_uint_eq(p1->port, 9193);
 	ck_assert_ptr_null(worker_args_peer(&a, 2));
-	ck_assert_int_eq(a.election_timeout_ms, 1000);
-	ck_assert_int_eq(a.heartbeat_interval_ms, 50);
-	ck_assert_int_eq(a.max_entries_per_batch, 20);
-	ck_assert_int_eq(a.snapshot_threshold, 500);
+	ck_assert_int_eq(a.cfg.raft.election_timeout_ms, 1000);
+	ck_assert_int_eq(a.cfg.raft.heartbeat_interval_ms, 50);
+	ck_assert_int_eq(a.cfg.raft.max_entries_per_batch, 20);
+	ck_assert_int_eq(a.cfg.raft.snapshot_threshold, 500);
 	int32_t v[WORKER_MAX_REPLICAS];
 	ck_assert_int_eq(worker_args_voters(&a, v), 3);
 	ck_assert_int_eq(v[0], 3);
@@ -194,7 +196,7 @@ START_TEST(inconsistent_cluster_flags_are_refused_with_the_reason)
 	    {{"--peer", "0=h:1"}, "--peer"},
 	    {{"--peer", "3=[::1:5"}, "--peer"},
 	    {{"--peer", "3=h:1"}, "--replicas"},
-	    {{"--election-timeout-ms", "100", "--heartbeat-interval-ms", "100"}, "below"},
+	    {{"--election-timeout-ms", "100", "--heartbeat-interval-ms", "100"}, "less than"},
 	    {{"--election-timeout-ms", "150", "--heartbeat-interval-ms", "100"}, "twice"},
 	    {{"--max-entries-per-batch", "0"}, "--max-entries-per-batch"},
 	};

@@ -88,8 +88,10 @@ static void wk_start(int i)
 	const char *args[40] = {"--topic", "t", "--partition", "0", "--dir", k->dir,
 				"--node-id", a_node, "--log-level", "warn", "--sync", "never",
 				"--replicas", "1,2,3", "--cluster", "test",
-				"--election-timeout-ms", election_timeout_ms, "--heartbeat-interval-ms", "50"};
-	int n = 20;
+				"--election-timeout-ms", election_timeout_ms, "--heartbeat-interval-ms", "50",
+				/* batches from 1970: keep them, not the file's 7 days */
+				"--retention-ms", "-1"};
+	int n = 22;
 	for (int j = 0; j < N; j++) {
 		if (j == i)
 			continue;

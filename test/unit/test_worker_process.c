@@ -43,9 +43,12 @@ static char *dir;
 /* Starts the worker on dir with extra flags (NULL-terminated). */
 static void wp_start(struct wp *w, const char *const *extra)
 {
-	const char *args[40] = {"--topic", "t",		"--partition", "0",	      "--dir",
-				dir,	   "--node-id", "3",	       "--log-level", "warn"};
-	int n = 10;
+	/* Test batches carry timestamps from 1970: keep them forever (the
+	 * file's default, 7 days, would delete them within a second) unless a
+	 * test asks for retention itself. */
+	const char *args[40] = {"--topic",   "t", "--partition", "0",	 "--dir",	   dir,
+				"--node-id", "3", "--log-level", "warn", "--retention-ms", "-1"};
+	int n = 12;
 	for (int i = 0; extra && extra[i] && n < 39; i++)
 		args[n++] = extra[i];
 	memset(w, 0, sizeof(*w));
