@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/kafka/kafka_gen.h"
 #include "common/kafka/kafka_served.h"
 
@@ -38,9 +39,7 @@ void metrics_family(struct buf *out, const char *name, const char *type, const c
 
 int64_t metrics_now_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	return clock_mono_ns();
 }
 
 void metrics_histogram_observe(struct metrics_histogram *h, int64_t ns)

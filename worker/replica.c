@@ -7,10 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/hello.h"
 #include "common/kafka/kerr.h"
@@ -85,13 +84,6 @@ static void send_status(struct replica *r, bool always)
 	r->sent = st;
 }
 
-static int64_t wall_ms(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct replica *r = arg;
@@ -100,7 +92,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	if ((r->part.cfg.retention_ms >= 0 || r->part.cfg.retention_bytes >= 0) &&
 	    !store_in_txn(r->store)) {
 		bool changed = false;
-		int rc = partition_retain(&r->part, wall_ms(), &changed);
+		int rc = partition_retain(&r->part, clock_wall_ms(), &changed);
 		if (rc != 0)
 			log_warn("retention failed: %s", err_str(rc));
 		else if (changed && r->part.log_start_offset != r->sent.log_start_offset)
@@ -519,8 +511,7 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 		if (rc != 0)
 			return rc;
 	}
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t now_ns = (uint64_t)clock_wall_ns();
 	struct raft_driver_config dc = {
 	    .self = a->node_id,
 	    .voters = r->voters,
@@ -528,7 +519,7 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	    .tick_ms = a->heartbeat_interval_ms,
 	    .election_ticks = a->election_timeout_ms / a->heartbeat_interval_ms,
 	    .max_msg_entries = (size_t)a->max_entries_per_batch,
-	    .seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40),
+	    .seed = now_ns ^ (now_ns << 20) ^ ((uint64_t)getpid() << 40),
 	};
 	struct raft_driver_callbacks cb = {.ctx = r,
 					   .persisted = on_persisted,
