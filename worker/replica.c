@@ -263,7 +263,6 @@ static void on_produce(struct replica *r, struct ipc_produce *pr)
 	uint64_t index;
 	int rc = raft_driver_propose(&r->drv, records, pr->records_len, &index);
 	if (rc != 0) {
-		partition_rewind(&r->part, base);
 		produce_answer(r, pr->req_id,
 			       rc == ERR_NOTLEADER ? KERR_NOT_LEADER_OR_FOLLOWER
 						   : KERR_KAFKA_STORAGE_ERROR,
@@ -307,8 +306,6 @@ static void on_changed(void *ctx)
 {
 	struct replica *r = ctx;
 	bool leader = role(r) == RAFT_LEADER;
-	if (!leader)
-		idem_drop_leader(&r->idem);
 	if (r->lead.was_leader && !leader) {
 		/* Whatever the new leader keeps, we cannot tell these producers
 		 * when it commits: they retry against it. */
@@ -325,9 +322,6 @@ static void on_failed(void *ctx, int err)
 	/* Retriable for the producer whatever the cause. The entries of the
 	 * failed group may still land if a retry succeeds. */
 	pend_fail_all(r, KERR_KAFKA_STORAGE_ERROR);
-	partition_rewind(&r->part, r->part.high_watermark);
-	/* Built again from the store once proposals are accepted again. */
-	idem_drop_leader(&r->idem);
 	if (err != ERR_NOSPACE) {
 		/* After a failed commit or fsync what reached the disk is
 		 * unknown; a restart reopens the store from what is there. */
@@ -390,9 +384,13 @@ static void answer_fetch(struct replica *r, const struct ipc_fetch *f, bool may_
 	struct evbuffer *body = evbuffer_new();
 	size_t n = 0;
 	int16_t k = body ? epoch_check(r, f->leader_epoch) : KERR_UNKNOWN_SERVER_ERROR;
-	if (k == KERR_NONE)
-		k = partition_fetch_emit(&r->part, f->offset, f->max_bytes, emit_evbuffer, body,
-					 &n);
+	if (k == KERR_NONE) {
+		struct partition_fetch_req q = {f->offset, f->max_bytes, emit_evbuffer, body};
+		struct partition_fetch_res res = {0};
+		sm_read(&r->sm, PARTITION_READ_FETCH, &q, &res);
+		k = res.error;
+		n = res.bytes;
+	}
 	if (k == KERR_NONE && may_park && f->max_wait_ms > 0 && f->min_bytes > 0 &&
 	    n < (size_t)f->min_bytes && fetch_wait_park(&r->fw, f, n) == 0) {
 		evbuffer_free(body);
@@ -422,8 +420,14 @@ static void on_list_offsets(struct replica *r, const struct ipc_list_offsets *lo
 {
 	int64_t off = -1, ts = -1;
 	int16_t k = epoch_check(r, lo->leader_epoch);
-	if (k == KERR_NONE)
-		k = partition_list_offsets(&r->part, lo->timestamp, &off, &ts);
+	if (k == KERR_NONE) {
+		struct partition_list_req q = {.timestamp = lo->timestamp};
+		struct partition_list_res res = {0};
+		sm_read(&r->sm, PARTITION_READ_LIST_OFFSETS, &q, &res);
+		k = res.error;
+		off = res.offset;
+		ts = res.timestamp;
+	}
 	struct ipc_msg m = {.type = IPC_LIST_OFFSETS_RESULT};
 	m.u.list_offsets_result = (struct ipc_list_offsets_result){
 	    .req_id = lo->req_id,
@@ -520,6 +524,7 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	    .election_ticks = a->election_timeout_ms / a->heartbeat_interval_ms,
 	    .max_msg_entries = (size_t)a->max_entries_per_batch,
 	    .seed = now_ns ^ (now_ns << 20) ^ ((uint64_t)getpid() << 40),
+	    .snapshot_threshold = a->snapshot_threshold > 0 ? (uint64_t)a->snapshot_threshold : 0,
 	};
 	struct raft_driver_callbacks cb = {.ctx = r,
 					   .persisted = on_persisted,
@@ -532,7 +537,7 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	int64_t now = transport_now_ms();
 	leadership_init(&r->lead, &r->drv, r->tp_up ? &r->tp : NULL, a->node_id, r->voters,
 			r->n_voters, a->heartbeat_interval_ms, a->election_timeout_ms, now);
-	int rc = raft_driver_init(&r->drv, r->base, &dc, r->store, &r->part, &cb);
+	int rc = raft_driver_init(&r->drv, r->base, &dc, &r->slog.log, &r->sm, &cb);
 	if (rc != 0) {
 		log_error("cannot start Raft: %s", err_str(rc));
 		return rc;
@@ -579,7 +584,11 @@ int replica_init(struct replica *r, struct event_base *base, const struct worker
 	rc = idem_load(&r->idem, r->store, r->part.commit_index);
 	if (rc != 0)
 		return rc;
-	r->part.producers = &r->idem.applied;
+	/* What the Raft driver sees: the store as its log, the partition
+	 * and its producers as its state machine. */
+	r->sm = partition_sm_init(&r->psm, &r->part, &r->idem);
+	store_log_init(&r->slog, r->store, partition_entry_key);
+	r->slog_up = true;
 	rc = uplink_init(&r->up, base, a->ipc_fd, on_msg, on_closed, r);
 	if (rc != 0)
 		return rc;
@@ -614,6 +623,9 @@ void replica_close(struct replica *r)
 	r->tp_up = false;
 	if (r->up.bev)
 		uplink_close(&r->up);
+	if (r->slog_up)
+		store_log_close(&r->slog);
+	r->slog_up = false;
 	store_close(r->store);
 	r->store = NULL;
 	if (r->idem_up)
