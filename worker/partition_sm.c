@@ -16,8 +16,7 @@ static void ps_proposed(void *c, uint64_t index, const uint8_t *data, size_t len
 
 static int ps_save(void *c) { return partition_save(((struct partition_sm *)c)->part); }
 
-static int ps_install_store(void *c, uint64_t index, uint64_t term, const uint8_t *data,
-			    size_t len)
+static int ps_install_store(void *c, uint64_t index, uint64_t term, const uint8_t *data, size_t len)
 {
 	struct partition_sm *ps = c;
 	int rc = partition_restore_store(ps->part, index, term, data, len);
@@ -87,7 +86,8 @@ static int ps_read(void *c, int kind, const void *req, void *result)
 	case PARTITION_READ_LIST_OFFSETS: {
 		const struct partition_list_req *q = req;
 		struct partition_list_res *r = result;
-		r->error = partition_list_offsets(ps->part, q->timestamp, &r->offset, &r->timestamp);
+		r->error =
+		    partition_list_offsets(ps->part, q->timestamp, &r->offset, &r->timestamp);
 		return 0;
 	}
 	default:

@@ -214,7 +214,8 @@ void raft_driver_flush(struct raft_driver *d)
 {
 	if (d->stuck || d->dead || !d->raft_up)
 		return;
-	for (int round = 0; round < ROUNDS_PER_FLUSH && raft_has_ready(&d->raft); round++) {
+	int rounds = d->rounds_per_flush > 0 ? d->rounds_per_flush : ROUNDS_PER_FLUSH;
+	for (int round = 0; round < rounds && raft_has_ready(&d->raft); round++) {
 		raft_ready(&d->raft, &d->rd);
 		if (handle(d) != 0)
 			break;
@@ -249,14 +250,15 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 
 static void schedule(struct raft_driver *d) { event_active(d->flush_ev, 0, 0); }
 
-void raft_driver_tick(struct raft_driver *d)
+int raft_driver_tick(struct raft_driver *d)
 {
 	if (d->stuck || d->dead)
-		return;
-	raft_tick(&d->raft);
+		return ERR_AGAIN;
+	int rc = raft_tick(&d->raft);
 	schedule(d);
 	if (d->cb.tick)
 		d->cb.tick(d->cb.ctx);
+	return rc;
 }
 
 static void tick_cb(evutil_socket_t fd, short what, void *arg) { raft_driver_tick(arg); }
@@ -276,6 +278,7 @@ int raft_driver_init(struct raft_driver *d, struct event_base *base,
 	d->applied = d->snapshot_at = sm->ops->applied(sm->ctx);
 	d->tick_ms = cfg->tick_ms;
 	d->election_ticks = cfg->election_ticks;
+	d->rounds_per_flush = cfg->rounds_per_flush;
 	d->seen_role = 0xff;
 	if (cfg->n_voters < 1 || cfg->n_voters > RAFT_DRIVER_MAX_VOTERS ||
 	    (cfg->n_voters > 1 && cb->send == NULL))
@@ -305,6 +308,14 @@ int raft_driver_init(struct raft_driver *d, struct event_base *base,
 	    .pre_vote = true,
 	    .check_quorum = true,
 	};
+	if (cfg->core != NULL) {
+		rc = *cfg->core;
+		rc.id = (uint64_t)cfg->self;
+		rc.peers = voters;
+		rc.n_peers = (size_t)cfg->n_voters;
+		rc.applied = d->applied;
+		rc.storage = &d->storage;
+	}
 	int err = raft_init(&d->raft, &rc);
 	if (err != 0)
 		return err;
@@ -327,6 +338,11 @@ void raft_driver_close(struct raft_driver *d)
 {
 	if (d->raft_up && !d->stuck && !d->dead)
 		raft_driver_flush(d);
+	raft_driver_abandon(d);
+}
+
+void raft_driver_abandon(struct raft_driver *d)
+{
 	if (d->tick_ev)
 		event_free(d->tick_ev);
 	if (d->flush_ev)
@@ -339,10 +355,10 @@ void raft_driver_close(struct raft_driver *d)
 	d->raft_up = false;
 }
 
-void raft_driver_step(struct raft_driver *d, const struct raft_message *m)
+int raft_driver_step(struct raft_driver *d, const struct raft_message *m)
 {
 	if (d->stuck || d->dead)
-		return; /* a lost message, as far as Raft can tell */
+		return ERR_AGAIN; /* a lost message, as far as Raft can tell */
 	if ((m->type == RAFT_MSG_APPEND || m->type == RAFT_MSG_HEARTBEAT) &&
 	    m->term >= raft_term(&d->raft) && m->commit > d->leader_commit_heard)
 		d->leader_commit_heard = m->commit;
@@ -351,6 +367,7 @@ void raft_driver_step(struct raft_driver *d, const struct raft_message *m)
 		log_debug("raft: %s from %llu refused: %s", raft_msg_type_name(m->type),
 			  (unsigned long long)m->from, err_str(rc));
 	schedule(d);
+	return rc;
 }
 
 bool raft_driver_can_propose(const struct raft_driver *d)

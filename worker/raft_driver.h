@@ -67,6 +67,11 @@ struct raft_driver_config {
 	size_t max_msg_entries; /* entries per append message */
 	uint64_t seed;		/* election timeout randomness */
 	uint64_t snapshot_threshold; /* applied entries between snapshots; 0 = none */
+	int rounds_per_flush;	     /* Ready batches per flush; 0 = the default (16) */
+	/* The core's whole configuration, for the simulation and tests that
+	 * tune every knob (flow control, heartbeat, panic hook); NULL = the
+	 * worker's. The driver still sets id, peers, storage and applied. */
+	const struct raft_config *core;
 };
 
 /* Callbacks into the replica; all optional except where noted. */
@@ -114,6 +119,7 @@ struct raft_driver {
 	uint64_t seen_term, seen_leader;
 	int tick_ms;
 	int election_ticks;
+	int rounds_per_flush;
 	int32_t voters[RAFT_DRIVER_MAX_VOTERS];
 	int n_voters;
 	uint64_t snapshot_threshold;
@@ -134,11 +140,18 @@ int raft_driver_init(struct raft_driver *d, struct event_base *base,
  * everything. */
 void raft_driver_close(struct raft_driver *d);
 
-/* One Raft tick (what the timer does every tick_ms). */
-void raft_driver_tick(struct raft_driver *d);
+/* Frees everything without handling what is pending: what a crash leaves
+ * (the simulation's crashes). */
+void raft_driver_abandon(struct raft_driver *d);
 
-/* A message from a peer (the transport's callback). Borrowed for the call. */
-void raft_driver_step(struct raft_driver *d, const struct raft_message *m);
+/* One Raft tick (what the timer does every tick_ms). Returns raft_tick's
+ * result, or ERR_AGAIN when stuck (the tick is skipped). */
+int raft_driver_tick(struct raft_driver *d);
+
+/* A message from a peer (the transport's callback). Borrowed for the call.
+ * Returns raft_step's result (a refused message is only logged), or
+ * ERR_AGAIN when stuck (the message is dropped). */
+int raft_driver_step(struct raft_driver *d, const struct raft_message *m);
 
 /* Proposes data (copied) as a new entry; *index is its log index; the
  * state machine's proposed op has seen it when this returns 0. Returns

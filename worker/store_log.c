@@ -45,7 +45,8 @@ static int l_entries(void *c, uint64_t lo, uint64_t hi, size_t max_bytes, struct
 	if (rc != 0)
 		return rc;
 	for (size_t i = 0; i < n; i++)
-		out[i] = (struct raft_entry){se[i].index, se[i].term, se[i].kind, se[i].data, se[i].len};
+		out[i] =
+		    (struct raft_entry){se[i].index, se[i].term, se[i].kind, se[i].data, se[i].len};
 	*n_out = n;
 	return 0;
 }

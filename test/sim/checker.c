@@ -60,23 +60,23 @@ static struct sim_gentry *gentry(struct sim *s, uint64_t index)
 static void leader_completeness(struct sim *s, int i)
 {
 	struct sim_node *n = &s->nodes[i];
-	uint64_t last = raft_last_index(&n->raft);
+	uint64_t last = raft_last_index(&n->drv.raft);
 	if (s->gmax > last)
 		sim_fail(s, "leader completeness",
 			 "node %d leads term %llu with last index %llu but index %llu was already applied",
-			 i + 1, (unsigned long long)raft_term(&n->raft), (unsigned long long)last,
+			 i + 1, (unsigned long long)raft_term(&n->drv.raft), (unsigned long long)last,
 			 (unsigned long long)s->gmax);
-	uint64_t first = raft_first_index(&n->raft);
+	uint64_t first = raft_first_index(&n->drv.raft);
 	for (uint64_t k = first > 1 ? first - 1 : 1; k <= s->gmax; k++) {
 		if (k >= s->glog_cap || !s->glog[k].set)
 			continue;
 		uint64_t t = 0;
-		if (raft_log_term(&n->raft, k, &t) != 0)
+		if (raft_log_term(&n->drv.raft, k, &t) != 0)
 			continue;
 		if (t != s->glog[k].term)
 			sim_fail(s, "leader completeness",
 				 "node %d leads term %llu but holds term %llu at index %llu, applied as term %llu",
-				 i + 1, (unsigned long long)raft_term(&n->raft), (unsigned long long)t,
+				 i + 1, (unsigned long long)raft_term(&n->drv.raft), (unsigned long long)t,
 				 (unsigned long long)k, (unsigned long long)s->glog[k].term);
 	}
 }
@@ -86,7 +86,7 @@ void check_step(struct sim *s, int i)
 	struct sim_node *n = &s->nodes[i];
 	if (!n->up)
 		return;
-	struct raft *r = &n->raft;
+	struct raft *r = &n->drv.raft;
 	uint64_t term = raft_term(r), commit = raft_commit(r);
 	uint8_t role = (uint8_t)raft_role(r);
 	if (term < n->last_term)

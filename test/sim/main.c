@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/log.h"
 #include "scenarios.h"
 #include "schedule.h"
 #include "sim.h"
@@ -62,6 +63,9 @@ int main(int argc, char **argv)
 	if (only_nodes && (only_nodes < 1 || only_nodes > SIM_MAX_NODES))
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* The drivers log role changes; the simulation reports on its own
+	 * (--verbose traces them). Errors still show. */
+	log_set_level(verbose ? LOG_INFO : LOG_ERROR);
 	char why[1024];
 
 	if (one_seed) {

@@ -112,21 +112,21 @@ static void fault_hook(struct sim *s, void *arg)
 		if (!nd->up)
 			return; /* crashed while handling its Ready */
 	}
-	if (raft_role(&nd->raft) == RAFT_LEADER && sim_chance(s, s->transfer_pm)) {
+	if (raft_role(&nd->drv.raft) == RAFT_LEADER && sim_chance(s, s->transfer_pm)) {
 		uint64_t to = sim_below(s, (uint64_t)s->n + 1); /* 0 = most caught up */
 		if (to != nd->id) {
 			if (s->verbose)
 				sim_trace(s, "node %d transfers leadership to %llu", i + 1, (unsigned long long)to);
-			raft_transfer_leader(&nd->raft, to);
+			raft_driver_transfer(&nd->drv, to);
 			s->stats.transfers++;
 			check_step(s, i);
 			if (!nd->lazy)
 				sim_drive(s, i);
 		}
-	} else if (raft_role(&nd->raft) != RAFT_LEADER && sim_chance(s, s->campaign_pm)) {
+	} else if (raft_role(&nd->drv.raft) != RAFT_LEADER && sim_chance(s, s->campaign_pm)) {
 		if (s->verbose)
 			sim_trace(s, "node %d is told to campaign now", i + 1);
-		raft_campaign(&nd->raft);
+		raft_driver_campaign(&nd->drv);
 		s->stats.campaigns++;
 		check_step(s, i);
 		if (!nd->lazy)
@@ -154,9 +154,9 @@ int schedule_await_leader(struct sim *s, uint64_t limit, const char *rule, uint6
 		int l = sim_leader(s);
 		if (!sim_settled(s, l)) {
 			held = -1;
-		} else if (l != held || raft_term(&s->nodes[l].raft) != term) {
+		} else if (l != held || raft_term(&s->nodes[l].drv.raft) != term) {
 			held = l;
-			term = raft_term(&s->nodes[l].raft);
+			term = raft_term(&s->nodes[l].drv.raft);
 			since = k;
 		}
 		if (held >= 0 && k - since >= (uint64_t)s->election_ticks) {
@@ -173,7 +173,7 @@ int schedule_await_leader(struct sim *s, uint64_t limit, const char *rule, uint6
 void schedule_await_commit(struct sim *s, int leader, int count, uint64_t limit)
 {
 	uint64_t want = 0;
-	uint64_t term = raft_term(&s->nodes[leader].raft);
+	uint64_t term = raft_term(&s->nodes[leader].drv.raft);
 	for (int k = 0; k < count; k++) {
 		uint64_t idx = 0;
 		if (sim_propose(s, leader, &idx) != 0)
@@ -196,7 +196,7 @@ void schedule_await_commit(struct sim *s, int leader, int count, uint64_t limit)
 		}
 		sim_run(s, 1, calm_hook, NULL);
 	}
-	if (sim_leader(s) != leader || raft_term(&s->nodes[leader].raft) != term)
+	if (sim_leader(s) != leader || raft_term(&s->nodes[leader].drv.raft) != term)
 		sim_fail(s, "stability", "leadership changed while the network was healthy");
 }
 
@@ -262,7 +262,7 @@ int schedule_run(uint64_t seed, int nodes, uint64_t fault_ticks, bool verbose,
 	int l = schedule_await_leader(&s, LIVENESS_ELECT_TICKS, "liveness", settle_ticks);
 	/* Followers may first have a backlog to catch up on, at worst one
 	 * entry per round trip with the tightest flow-control settings. */
-	uint64_t backlog = 0, last = raft_last_index(&s.nodes[l].raft);
+	uint64_t backlog = 0, last = raft_last_index(&s.nodes[l].drv.raft);
 	for (int i = 0; i < nodes; i++)
 		if (last - s.nodes[i].sm_applied > backlog)
 			backlog = last - s.nodes[i].sm_applied;

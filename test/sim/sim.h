@@ -1,7 +1,10 @@
 /* sim.h - the deterministic Raft cluster simulation: shared types.
  *
- * One process runs N replicas of the real core (worker/raft) over an
- * in-memory store (memstore.c) and a simulated network (net.c) that drops,
+ * One process runs N replicas, each the real Raft driver
+ * (worker/raft_driver.c: the Ready loop, persisting, sending, applying,
+ * new-leader readiness, state-machine snapshots) around the real core
+ * (worker/raft), over the shared in-memory store (test/support/memstore.c,
+ * as the driver's log) and a simulated network (net.c) that drops,
  * delays, duplicates and reorders messages and can partition nodes, also in
  * one direction only. Messages travel encoded (worker/raft_codec), so the
  * codec is exercised too. Time is logical: SIM_TICK units per Raft tick,
@@ -18,8 +21,10 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
-#include "memstore.h"
+#include "test/support/memstore.h"
 #include "worker/raft/raft.h"
+#include "worker/raft_driver.h"
+#include "worker/sm.h"
 
 #define SIM_MAX_NODES 7
 #define SIM_TICK 10 /* time units per tick */
@@ -35,8 +40,12 @@ struct sim_msg {
 struct sim_node {
 	uint64_t id;
 	bool up;
-	struct raft raft;
+	struct raft_driver drv;    /* drv.raft is the core */
 	struct memstore store;     /* survives crashes */
+	struct sim *sim;           /* for the driver's callbacks */
+	int slot;
+	bool crash_pending;        /* crash once the Ready being handled is persisted */
+	bool write_lost;           /* ... and its write never reached the disk */
 	uint64_t sm_applied;       /* the state machine: a hash chain of applied entries */
 	uint64_t sm_hash;
 	bool lazy;                 /* the driver postpones Ready handling to its next tick */
@@ -74,6 +83,8 @@ struct sim {
 	uint64_t now, tick;
 	int election_ticks, heartbeat_ticks;
 	size_t max_inflight_msgs, max_msg_bytes, max_msg_entries, max_inflight_bytes; /* per seed */
+	uint64_t snapshot_threshold; /* the driver's state-machine snapshots (compactions) */
+	struct event_base *base;     /* the drivers' events; never dispatched */
 
 	/* network */
 	struct sim_msg *heap;
@@ -122,7 +133,8 @@ void sim_fail(struct sim *s, const char *rule, const char *fmt, ...)
 void sim_trace(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sim_start_node(struct sim *s, int i);
 void sim_crash(struct sim *s, int i);
-/* Handles the node's Ready batches until it has none (the driver loop). */
+/* Handles the node's Ready batches until it has none (the driver's flush,
+ * one Ready at a time). */
 void sim_drive(struct sim *s, int i);
 /* Runs `ticks` ticks; calls hook (may be NULL) at the start of each. */
 void sim_run(struct sim *s, uint64_t ticks, void (*hook)(struct sim *, void *), void *arg);
