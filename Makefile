@@ -108,7 +108,8 @@ SIM_OBJ := $(patsubst test/sim/%.c,$(B)/sim-obj/%.o,$(SIM_SRC))
 $(B)/sim-obj/%.o: test/sim/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
-$(B)/test/sim: $(SIM_OBJ) $(LIB_TESTSUP) $(LIB_WORKER) $(LIB_COMMON)
+# The partition schedules build record batches with the unit tests' builder.
+$(B)/test/sim: $(SIM_OBJ) $(B)/test/unit/batch_builder.o $(LIB_TESTSUP) $(LIB_WORKER) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 

@@ -11,6 +11,7 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "pnode.h"
 #include "sim.h"
 
 static uint64_t splitmix(uint64_t *x)
@@ -297,12 +298,14 @@ void sim_free(struct sim *s)
 	for (int i = 0; i < s->n; i++) {
 		if (s->nodes[i].up)
 			raft_driver_abandon(&s->nodes[i].drv);
+		pnode_free(&s->nodes[i]);
 		memstore_free(&s->nodes[i].store);
 	}
 	net_free(s);
 	check_free(s);
 	buf_free(&s->enc);
 	arena_free(&s->arena);
+	pnode_dir_free(s);
 	if (s->base)
 		event_base_free(s->base);
 	s->base = NULL;
@@ -334,6 +337,8 @@ void sim_start_node(struct sim *s, int i)
 	struct raft_driver_callbacks cb = { .ctx = nd, .failed = cb_failed, .send = cb_send };
 	struct log_store lg = { &log_ops, nd };
 	struct sm sm = { &sm_ops, nd };
+	if (s->partition)
+		pnode_open(s, i, &lg, &sm); /* also sets sm_applied and sm_hash */
 	nd->crash_pending = nd->write_lost = false;
 	int rc = raft_driver_init(&nd->drv, s->base, &dc, &lg, &sm, &cb);
 	if (rc)
@@ -364,6 +369,7 @@ void sim_crash(struct sim *s, int i)
 	s->stats.elections += c.elections;
 	/* Whatever the core held in memory, unstable entries included, is gone. */
 	raft_driver_abandon(&nd->drv);
+	pnode_close(nd);
 	nd->crash_pending = nd->write_lost = false;
 	nd->up = false;
 	nd->restart_at = s->tick + 1 + sim_below(s, (uint64_t)s->max_down_ticks);
@@ -433,14 +439,20 @@ void sim_run(struct sim *s, uint64_t ticks, void (*hook)(struct sim *, void *), 
 int sim_propose(struct sim *s, int i, uint64_t *index)
 {
 	struct sim_node *nd = &s->nodes[i];
-	uint8_t payload[256];
-	uint64_t id = ++s->next_payload;
-	size_t len = 8 + (size_t)sim_below(s, 200);
-	be64_store(payload, id);
-	for (size_t k = 8; k < len; k++)
-		payload[k] = (uint8_t)(id * 31 + k);
-	uint64_t idx = 0;
-	int rc = raft_driver_propose(&nd->drv, payload, len, &idx);
+	uint64_t idx = 0, id;
+	int rc;
+	if (s->partition) {
+		rc = pnode_propose(s, i, &idx);
+		id = s->next_payload;
+	} else {
+		uint8_t payload[256];
+		id = ++s->next_payload;
+		size_t len = 8 + (size_t)sim_below(s, 200);
+		be64_store(payload, id);
+		for (size_t k = 8; k < len; k++)
+			payload[k] = (uint8_t)(id * 31 + k);
+		rc = raft_driver_propose(&nd->drv, payload, len, &idx);
+	}
 	if (rc == 0) {
 		s->stats.proposals++;
 		if (s->verbose)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "pnode.h"
 #include "schedule.h"
 #include "sim.h"
 
@@ -21,6 +22,10 @@
 void schedule_compact(struct sim *s, int i)
 {
 	struct sim_node *nd = &s->nodes[i];
+	if (s->partition) {
+		pnode_compact(s, i);
+		return;
+	}
 	/* Only applied entries may go, and the log start records the state
 	 * at exactly that index: compact at the applied index. */
 	if (!nd->up || nd->sm_applied < nd->store.start_index + COMPACT_MIN)
@@ -220,11 +225,17 @@ static void stats_add(struct sim_stats *acc, struct sim *s)
 		acc->max_term = s->stats.max_term;
 }
 
-int schedule_run(uint64_t seed, int nodes, uint64_t fault_ticks, bool verbose,
+int schedule_run(uint64_t seed, int nodes, uint64_t fault_ticks, bool verbose, bool partition,
 		 struct sim_stats *acc, uint64_t *settle_ticks, char *why, size_t why_len)
 {
 	static struct sim s; /* big: keep it off the stack */
 	sim_init(&s, seed, nodes, verbose);
+	s.partition = partition;
+	if (partition && pnode_dir_init(&s) != 0) {
+		snprintf(why, why_len, "cannot create a temporary directory");
+		sim_free(&s);
+		return -1;
+	}
 	if (setjmp(s.jmp)) {
 		snprintf(why, why_len, "%s", s.fail);
 		sim_free(&s);
