@@ -37,10 +37,7 @@ void metrics_family(struct buf *out, const char *name, const char *type, const c
 	metrics_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-int64_t metrics_now_ns(void)
-{
-	return clock_mono_ns();
-}
+int64_t metrics_now_ns(void) { return clock_mono_ns(); }
 
 void metrics_histogram_observe(struct metrics_histogram *h, int64_t ns)
 {

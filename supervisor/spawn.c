@@ -262,7 +262,4 @@ const char *spawn_exit_str(int status, char *out, size_t out_len)
 	return out;
 }
 
-int64_t spawn_now_ms(void)
-{
-	return clock_mono_ms();
-}
+int64_t spawn_now_ms(void) { return clock_mono_ms(); }

@@ -337,8 +337,8 @@ Suite *idem_suite(void)
 	tcase_add_test(tc, batches_without_a_producer_id_are_not_checked_or_recorded);
 	tcase_add_test(tc, installing_a_leaders_log_start_forgets_the_producers);
 	tcase_add_test(tc, a_snapshot_restores_producers_beyond_the_start_scan);
-	tcase_add_test(tc,
-		       a_snapshot_the_log_no_longer_follows_is_ignored_and_a_bad_one_scanned_around);
+	tcase_add_test(
+	    tc, a_snapshot_the_log_no_longer_follows_is_ignored_and_a_bad_one_scanned_around);
 	suite_add_tcase(su, tc);
 	return su;
 }
