@@ -45,6 +45,8 @@ SUP_SRC := $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
 UNIT_SRC := $(wildcard test/unit/test_*.c)
 UNIT_HELPERS := $(filter-out $(UNIT_SRC),$(wildcard test/unit/*.c))
 SIM_SRC := $(wildcard test/sim/*.c)
+# Helpers shared by the unit tests and the simulation (the in-memory Raft store).
+SUPPORT_SRC := $(wildcard test/support/*.c)
 TOOL_SRC := $(wildcard tools/*.c)
 FUZZ_SRC := $(wildcard test/fuzz/fuzz_*.c)
 
@@ -90,7 +92,16 @@ $(BIN)/%: $(B)/tools/%.o $(LIB_WORKER) $(LIB_SUP) $(LIB_COMMON)
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS) $(TOOL_LIBS)
 
-$(B)/test/%: $(B)/test/unit/%.o $(call obj,$(UNIT_HELPERS)) $(LIB_WORKER) $(LIB_SUP) $(LIB_COMMON)
+# Test support objects live under $(B)/support-obj/ ($(B)/test/% are binaries).
+LIB_TESTSUP := $(B)/libfjord_testsupport.a
+$(B)/support-obj/%.o: test/support/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
+$(LIB_TESTSUP): $(patsubst test/support/%.c,$(B)/support-obj/%.o,$(SUPPORT_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/test/%: $(B)/test/unit/%.o $(call obj,$(UNIT_HELPERS)) $(LIB_TESTSUP) $(LIB_WORKER) $(LIB_SUP) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS) $(TOOL_LIBS)
 # Simulation objects live under $(B)/sim-obj/: $(B)/test/sim is the binary.
@@ -98,7 +109,8 @@ SIM_OBJ := $(patsubst test/sim/%.c,$(B)/sim-obj/%.o,$(SIM_SRC))
 $(B)/sim-obj/%.o: test/sim/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -MMD -MP -c $< -o $@
-$(B)/test/sim: $(SIM_OBJ) $(LIB_WORKER) $(LIB_COMMON)
+# The partition schedules build record batches with the unit tests' builder.
+$(B)/test/sim: $(SIM_OBJ) $(B)/test/unit/batch_builder.o $(LIB_TESTSUP) $(LIB_WORKER) $(LIB_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS) $(TEST_LIBS)
 

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 
 static char log_prefix[128] = "fjord";
@@ -44,10 +45,11 @@ void log_write(enum log_level level, const char *fmt, ...)
 {
 	if (level > log_min)
 		return;
-	struct timeval tv;
 	struct tm tm;
 	char ts[32];
-	gettimeofday(&tv, NULL);
+	int64_t now_ns = clock_wall_ns();
+	struct timeval tv = {.tv_sec = (time_t)(now_ns / 1000000000),
+			     .tv_usec = (suseconds_t)(now_ns % 1000000000 / 1000)};
 	gmtime_r(&tv.tv_sec, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/kafka/gen/kafka_gen.h"
 #include "supervisor/api_table.h"
 
@@ -36,12 +37,7 @@ void metrics_family(struct buf *out, const char *name, const char *type, const c
 	metrics_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-int64_t metrics_now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+int64_t metrics_now_ns(void) { return clock_mono_ns(); }
 
 void metrics_histogram_observe(struct metrics_histogram *h, int64_t ns)
 {

@@ -6,6 +6,8 @@
 #include <systemd/sd-daemon.h>
 #include <time.h>
 
+#include "common/clock.h"
+
 void notify_ready(const char *status)
 {
 	sd_notifyf(0, "READY=1\nSTATUS=%s", status ? status : "serving");
@@ -15,11 +17,8 @@ void notify_reloading(void)
 {
 	/* MONOTONIC_USEC lets systemd >= 253 (Type=notify-reload) tell this
 	 * reload from an older one; older versions ignore it. */
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading the configuration",
-		   (unsigned long long)ts.tv_sec * 1000000ULL +
-		       (unsigned long long)ts.tv_nsec / 1000);
+		   (unsigned long long)(clock_mono_ns() / 1000));
 }
 
 void notify_stopping(void) { sd_notify(0, "STOPPING=1\nSTATUS=stopping workers"); }

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/config_keys.h"
 #include "common/err.h"
 #include "supervisor/cluster.h"
@@ -277,9 +278,4 @@ const char *spawn_exit_str(int status, char *out, size_t out_len)
 	return out;
 }
 
-int64_t spawn_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+int64_t spawn_now_ms(void) { return clock_mono_ms(); }

@@ -2,6 +2,7 @@
  * rebuilt from the log (see idem.h). */
 #include "idem.h"
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/kafka/kerr.h"
 #include "common/log.h"
@@ -43,9 +44,59 @@ static int scan_into(struct producers *t, struct store *s, uint64_t lo, uint64_t
 	return store_scan(s, lo, hi, record_cb, t);
 }
 
+/* Loads the snapshot's table into `applied` when it is usable for a load
+ * up to `upto`: taken at an index the log still holds the entries after
+ * (so they can be replayed) and not past upto. Returns 1 with *index set,
+ * 0 when there is none or it is not usable (applied then empty), or an
+ * error. */
+static int load_snapshot(struct idem *x, struct store *s, uint64_t upto, uint64_t *index)
+{
+	struct buf b;
+	buf_init(&b);
+	int rc = store_get_snapshot(s, IDEM_SNAPSHOT, &b);
+	if (rc == ERR_NOTFOUND) {
+		buf_free(&b);
+		return 0;
+	}
+	if (rc == 0 && b.len < 8)
+		rc = ERR_CORRUPT;
+	if (rc == 0) {
+		*index = be64_load(b.data);
+		if (*index + 1 < store_first_index(s) || *index > upto)
+			rc = 1; /* not usable: scan instead */
+		else
+			rc = producers_decode(&x->applied, b.data + 8, b.len - 8);
+	}
+	buf_free(&b);
+	if (rc == 1) {
+		log_info("producer snapshot at %llu not usable for the log up to %llu; scanning",
+			 (unsigned long long)*index, (unsigned long long)upto);
+		return 0;
+	}
+	if (rc != 0) {
+		log_warn("producer snapshot not loaded (%s); scanning the log", err_str(rc));
+		producers_clear(&x->applied);
+		return 0;
+	}
+	return 1;
+}
+
 int idem_load(struct idem *x, struct store *s, uint64_t upto)
 {
 	producers_clear(&x->applied);
+	uint64_t snap = 0;
+	if (load_snapshot(x, s, upto, &snap) == 1) {
+		int rc = scan_into(&x->applied, s, snap + 1, upto + 1);
+		if (rc != 0)
+			log_error("cannot replay the log after the producer snapshot: %s",
+				  err_str(rc));
+		else
+			log_info("producer state: %zu idempotent producer(s) from the snapshot at "
+				 "%llu and log entries up to %llu",
+				 producers_count(&x->applied), (unsigned long long)snap,
+				 (unsigned long long)upto);
+		return rc;
+	}
 	uint64_t lo = upto >= x->scan_max ? upto - x->scan_max + 1 : 1;
 	int rc = scan_into(&x->applied, s, lo, upto + 1);
 	if (rc != 0)
@@ -57,6 +108,26 @@ int idem_load(struct idem *x, struct store *s, uint64_t upto)
 		    (unsigned long long)(lo > store_first_index(s) ? lo : store_first_index(s)),
 		    (unsigned long long)upto);
 	return rc;
+}
+
+int idem_snapshot(struct idem *x, struct store *s, uint64_t index)
+{
+	struct buf b;
+	buf_init(&b);
+	buf_put_u64(&b, index);
+	int rc = producers_encode(&x->applied, &b);
+	if (rc == 0)
+		rc = b.oom ? ERR_NOMEM : store_put_snapshot(s, IDEM_SNAPSHOT, b.data, b.len);
+	buf_free(&b);
+	return rc;
+}
+
+int idem_snapshot_reset(struct store *s, uint64_t index)
+{
+	uint8_t b[8 + 5] = {0};
+	be64_store(b, index);
+	b[8] = 1; /* producers_encode's version; no producers */
+	return store_put_snapshot(s, IDEM_SNAPSHOT, b, sizeof(b));
 }
 
 int idem_lead(struct idem *x, struct store *s, uint64_t commit, uint64_t term)

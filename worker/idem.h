@@ -14,9 +14,11 @@
  *     state is in doubt and built again from the log, so a follower's
  *     truncated suffix never leaves stale state behind.
  *
- * The producer state is not stored on its own: the batches in the log
+ * The producer state is not replicated on its own: the batches in the log
  * carry producerId, producerEpoch, baseSequence and lastOffsetDelta, so the
- * log is the replicated state. */
+ * log is the replicated state. A snapshot of `applied` (idem_snapshot, the
+ * partition state machine's snapshot) only shortens the rebuild at start:
+ * the table at its index, then the entries after it. */
 #ifndef FJORD_WORKER_IDEM_H
 #define FJORD_WORKER_IDEM_H
 
@@ -52,10 +54,25 @@ struct idem_verdict {
 void idem_init(struct idem *x, size_t max_producers, size_t scan_max);
 void idem_close(struct idem *x);
 
-/* Rebuilds `applied` from the committed log up to index upto: the entries
- * max(first, upto - scan_max + 1) .. upto. Errors: store errors, ERR_NOMEM
+/* The store's named snapshot (store_put_snapshot) holding `applied`. */
+#define IDEM_SNAPSHOT "producers"
+
+/* Rebuilds `applied` from the committed log up to index upto: from the
+ * snapshot (idem_snapshot) when there is one at an index <= upto whose
+ * following entries the log still holds, plus those entries; otherwise
+ * from the entries max(first, upto - scan_max + 1) .. upto. A malformed
+ * snapshot is logged and scanned around. Errors: store errors, ERR_NOMEM
  * (the table then holds what fitted). */
 int idem_load(struct idem *x, struct store *s, uint64_t upto);
+
+/* Saves `applied`, which must reflect every entry up to `index` and no
+ * later one, as the store's IDEM_SNAPSHOT (in its open batch if any).
+ * Errors: ERR_NOMEM, store errors. */
+int idem_snapshot(struct idem *x, struct store *s, uint64_t index);
+
+/* Saves an empty table at `index` as the IDEM_SNAPSHOT: after installing a
+ * leader's log start, whose producers are unknown. Errors: store errors. */
+int idem_snapshot_reset(struct store *s, uint64_t index);
 
 /* Builds `leader` for term: `applied` (which must reflect every entry up to
  * commit) plus the stored entries after commit. Call it when the store

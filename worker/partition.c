@@ -306,13 +306,21 @@ int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int
 	}
 	*base_offset = p->next_offset;
 	*next_offset = off;
-	p->next_offset = off;
 	return KERR_NONE;
 }
 
-void partition_rewind(struct partition *p, int64_t next_offset)
+void partition_proposed(struct partition *p, const uint8_t *data, size_t len)
 {
-	p->next_offset = next_offset < p->high_watermark ? p->high_watermark : next_offset;
+	int64_t next = partition_entry_next_offset(data, len);
+	if (next > p->next_offset)
+		p->next_offset = next;
+}
+
+int64_t partition_entry_key(uint8_t kind, const uint8_t *data, size_t len)
+{
+	if (kind != STORE_KIND_DATA || len < RB_HEADER_LEN)
+		return -1;
+	return record_batch_base_offset(data);
 }
 
 void partition_apply(struct partition *p, uint64_t index, int64_t next_offset)

@@ -4,15 +4,18 @@
  * batches and assigning their offsets, the high watermark, the log start
  * offset, and answering Fetch and ListOffsets from the store. Knows nothing
  * of sockets, ipc or the event loop, and nothing of how an entry becomes
- * committed: that is the replication layer's job (solo.c now, the Raft driver
- * later), which tells the partition through partition_apply.
+ * committed: that is the Raft driver's job, which reaches it through the
+ * partition state machine (partition_sm.c) and partition_apply_entry.
  *
  * The produce path: partition_produce validates the records and rewrites
- * their baseOffset and partitionLeaderEpoch in place, reserving the offsets
- * [base, next) (next_offset moves). The caller stores the bytes as one log
- * entry; when that entry commits, partition_apply moves the high watermark to
- * its end. If the entry is lost before committing, partition_rewind gives the
- * reserved offsets back.
+ * their baseOffset and partitionLeaderEpoch in place from next_offset. The
+ * caller proposes the bytes as one log entry; once the Raft core accepted
+ * it, partition_proposed moves next_offset past it (the state machine's
+ * proposed hook, partition_sm.c), so a refused proposal reserves nothing.
+ * When the entry commits, partition_apply_entry moves the high watermark
+ * to its end. next_offset is written only here: by partition_proposed,
+ * partition_apply_entry (never below the high watermark),
+ * partition_reset_next (a new leader) and partition_restore.
  *
  * One log entry holds the whole records field of one produce request (one or
  * more batches), so a request is stored all or nothing. Kafka error codes
@@ -116,7 +119,8 @@ void partition_restore(struct partition *p, uint64_t index, const uint8_t *data,
  * offsets: each batch gets baseOffset = next offset and partitionLeaderEpoch
  * = leader_epoch, written into `records` in place (borrowed, modified). On
  * success returns KERR_NONE with *base_offset (the first batch's) and
- * *next_offset (after the last record) set, and p->next_offset advanced.
+ * *next_offset (after the last record) set; p->next_offset moves only when
+ * the entry is proposed (partition_proposed).
  * Otherwise nothing changes and it returns:
  *   KERR_CORRUPT_MESSAGE               bad CRC, truncated or malformed batch
  *   KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT magic other than 2
@@ -128,9 +132,13 @@ void partition_restore(struct partition *p, uint64_t index, const uint8_t *data,
 int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
 			  int64_t *base_offset, int64_t *next_offset);
 
-/* Gives back offsets reserved by partition_produce whose entries will never
- * commit: next_offset becomes `next_offset` (>= the high watermark). */
-void partition_rewind(struct partition *p, int64_t next_offset);
+/* An entry holding `data` (offsets assigned by partition_produce) was
+ * accepted for the log: next_offset moves past its last record. */
+void partition_proposed(struct partition *p, const uint8_t *data, size_t len);
+
+/* The offsets-row key of a stored entry (store_log.h): the Kafka base
+ * offset of a data entry's first batch, -1 for other kinds. */
+int64_t partition_entry_key(uint8_t kind, const uint8_t *data, size_t len);
 
 /* The data entry at log index `index`, ending before `next_offset`, is
  * committed: the high watermark moves to next_offset. Entries must be applied

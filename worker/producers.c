@@ -311,3 +311,83 @@ int producers_record_entry(struct producers *t, const uint8_t *data, size_t len,
 	}
 	return 0;
 }
+
+/* --- snapshot encoding ------------------------------------------------------ */
+
+#define SNAP_VERSION 1
+#define SNAP_HEADER 5	  /* version u8, count u32 */
+#define SNAP_ROW_FIXED 12 /* id i64, epoch i16, n u8, head u8 */
+#define SNAP_RECENT 32	  /* first i32, last i32, base i64, last i64, index u64 */
+
+int producers_encode(const struct producers *t, struct buf *out)
+{
+	uint8_t h[SNAP_HEADER];
+	h[0] = SNAP_VERSION;
+	be32_store(h + 1, (uint32_t)t->n);
+	buf_put(out, h, sizeof(h));
+	for (size_t i = 0; i < t->cap; i++) {
+		const struct producers_entry *e = &t->slots[i];
+		if (e->id < 0)
+			continue;
+		uint8_t row[SNAP_ROW_FIXED + PRODUCERS_HISTORY * SNAP_RECENT];
+		be64_store(row, (uint64_t)e->id);
+		be16_store(row + 8, (uint16_t)e->epoch);
+		row[10] = e->n;
+		row[11] = e->head;
+		uint8_t *p = row + SNAP_ROW_FIXED;
+		for (int k = 0; k < e->n; k++, p += SNAP_RECENT) {
+			const struct producers_recent *r = &e->recent[k];
+			be32_store(p, (uint32_t)r->first_seq);
+			be32_store(p + 4, (uint32_t)r->last_seq);
+			be64_store(p + 8, (uint64_t)r->base_offset);
+			be64_store(p + 16, (uint64_t)r->last_offset);
+			be64_store(p + 24, r->index);
+		}
+		buf_put(out, row, (size_t)(p - row));
+	}
+	return out->oom ? ERR_NOMEM : 0;
+}
+
+int producers_decode(struct producers *t, const uint8_t *data, size_t len)
+{
+	producers_clear(t);
+	if (len < SNAP_HEADER || data[0] != SNAP_VERSION)
+		return ERR_CORRUPT;
+	uint32_t count = be32_load(data + 1);
+	size_t pos = SNAP_HEADER;
+	for (uint32_t i = 0; i < count; i++) {
+		if (len - pos < SNAP_ROW_FIXED)
+			goto corrupt;
+		const uint8_t *row = data + pos;
+		uint8_t n = row[10], head = row[11];
+		int64_t id = (int64_t)be64_load(row);
+		if (id < 0 || n == 0 || n > PRODUCERS_HISTORY || head >= n ||
+		    len - pos - SNAP_ROW_FIXED < (size_t)n * SNAP_RECENT || find(t, id) != NULL)
+			goto corrupt;
+		struct producers_entry *e;
+		int rc = add(t, id, &e);
+		if (rc != 0) {
+			producers_clear(t);
+			return rc;
+		}
+		e->epoch = (int16_t)be16_load(row + 8);
+		e->n = n;
+		e->head = head;
+		const uint8_t *p = row + SNAP_ROW_FIXED;
+		for (int k = 0; k < n; k++, p += SNAP_RECENT)
+			e->recent[k] = (struct producers_recent){
+			    .first_seq = (int32_t)be32_load(p),
+			    .last_seq = (int32_t)be32_load(p + 4),
+			    .base_offset = (int64_t)be64_load(p + 8),
+			    .last_offset = (int64_t)be64_load(p + 16),
+			    .index = be64_load(p + 24),
+			};
+		pos += SNAP_ROW_FIXED + (size_t)n * SNAP_RECENT;
+	}
+	if (pos != len)
+		goto corrupt;
+	return 0;
+corrupt:
+	producers_clear(t);
+	return ERR_CORRUPT;
+}

@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct buf;
+
 #define PRODUCERS_HISTORY 5
 #define PRODUCERS_MAX_DEFAULT 20000
 
@@ -120,5 +122,14 @@ int producers_batch_from(const uint8_t *batch, uint64_t index, struct producers_
  * malformed tail is skipped. Errors: ERR_NOMEM (batches before the failing
  * one are recorded). */
 int producers_record_entry(struct producers *t, const uint8_t *data, size_t len, uint64_t index);
+
+/* The table as bytes (appended to out), for a snapshot: every producer
+ * with its epoch and recent batches. Errors: ERR_NOMEM. */
+int producers_encode(const struct producers *t, struct buf *out);
+
+/* Replaces t's contents with a table producers_encode wrote (borrowed).
+ * Errors: ERR_CORRUPT (malformed; t is then empty), ERR_NOMEM. A table
+ * larger than t's max keeps the newest producers (eviction as usual). */
+int producers_decode(struct producers *t, const uint8_t *data, size_t len);
 
 #endif

@@ -1,5 +1,5 @@
-/* raft_driver.c - the Raft core on libevent, persisting to the store with
- * group commit and applying to the partition (see raft_driver.h). */
+/* raft_driver.c - the Raft core on libevent, persisting to a log with
+ * group commit and applying to a state machine (see raft_driver.h). */
 #include "raft_driver.h"
 
 #include <event2/event.h>
@@ -8,8 +8,6 @@
 
 #include "common/err.h"
 #include "common/log.h"
-#include "common/record_batch.h"
-#include "worker/store.h"
 
 /* Ready batches handled per event run; more are left for the next run so
  * one busy group cannot starve the loop (committed entries come at most
@@ -21,85 +19,49 @@
 static int st_initial(void *c, struct raft_hard_state *o)
 {
 	struct raft_driver *d = c;
-	struct store_hard_state hs;
-	store_hard_state(d->store, &hs);
-	*o = (struct raft_hard_state){hs.term, hs.vote, hs.commit};
-	return 0;
+	return d->log.ops->hard_state(d->log.ctx, o);
 }
 
 static int st_first(void *c, uint64_t *o)
 {
-	*o = store_first_index(((struct raft_driver *)c)->store);
-	return 0;
+	struct raft_driver *d = c;
+	return d->log.ops->first_index(d->log.ctx, o);
 }
 
 static int st_last(void *c, uint64_t *o)
 {
-	*o = store_last_index(((struct raft_driver *)c)->store);
-	return 0;
+	struct raft_driver *d = c;
+	return d->log.ops->last_index(d->log.ctx, o);
 }
 
 static int st_term(void *c, uint64_t i, uint64_t *o)
 {
-	return store_term(((struct raft_driver *)c)->store, i, o);
+	struct raft_driver *d = c;
+	return d->log.ops->term(d->log.ctx, i, o);
 }
 
 static int st_entries(void *c, uint64_t lo, uint64_t hi, size_t max_bytes, struct raft_entry *out,
 		      size_t *n_out)
 {
 	struct raft_driver *d = c;
-	struct store_entry *se = NULL;
-	size_t n = 0;
-	arena_reset(&d->arena);
-	int rc = store_entries(d->store, lo, hi, max_bytes, &d->arena, &se, &n);
-	if (rc != 0)
-		return rc;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (struct raft_entry){se[i].index, se[i].term, se[i].kind, se[i].data, se[i].len};
-	*n_out = n;
-	return 0;
+	return d->log.ops->entries(d->log.ctx, lo, hi, max_bytes, out, n_out);
 }
 
+/* The log start for a follower behind it: where it is (the log) and what
+ * the state there is (the state machine). */
 static int st_snapshot(void *c, struct raft_snapshot *o)
 {
 	struct raft_driver *d = c;
-	struct store_log_start ls;
-	store_log_start(d->store, &ls);
-	partition_snapshot(d->part, d->snap);
-	*o = (struct raft_snapshot){ls.index, ls.term, d->snap, sizeof(d->snap)};
+	const uint8_t *data = NULL;
+	size_t len = 0;
+	d->log.ops->log_start(d->log.ctx, &o->index, &o->term);
+	d->sm.ops->start_state(d->sm.ctx, &data, &len);
+	o->data = data;
+	o->data_len = len;
 	return 0;
 }
 
 /* --- the Ready loop ------------------------------------------------------- */
-
-static int map_entries(struct raft_driver *d, const struct raft_ready *rd)
-{
-	if (rd->n_entries > d->sbuf_cap) {
-		size_t cap = d->sbuf_cap ? d->sbuf_cap : 64;
-		while (cap < rd->n_entries)
-			cap *= 2;
-		struct store_entry *n = realloc(d->sbuf, cap * sizeof(*n));
-		if (n == NULL)
-			return ERR_NOMEM;
-		d->sbuf = n;
-		d->sbuf_cap = cap;
-	}
-	for (size_t i = 0; i < rd->n_entries; i++) {
-		const struct raft_entry *e = &rd->entries[i];
-		int64_t base = -1;
-		/* Each data entry gets its offsets row from its first batch,
-		 * whose baseOffset the leader set before proposing. */
-		if (e->kind == RAFT_ENTRY_NORMAL && e->data_len >= RB_HEADER_LEN)
-			base = record_batch_base_offset(e->data);
-		d->sbuf[i] = (struct store_entry){.index = e->index,
-						  .term = e->term,
-						  .kind = e->kind,
-						  .base_offset = base,
-						  .data = e->data,
-						  .len = e->data_len};
-	}
-	return 0;
-}
 
 /* Writes what the Ready asks to persist in one transaction. A Ready with
  * only a new commit index writes nothing: losing it costs a little replay
@@ -108,34 +70,51 @@ static int persist(struct raft_driver *d, const struct raft_ready *rd)
 {
 	if (!rd->must_sync && !rd->has_snapshot && rd->n_entries == 0)
 		return 0;
-	int rc = store_txn_begin(d->store);
+	const struct log_store_ops *lo = d->log.ops;
+	int rc = lo->begin(d->log.ctx);
 	if (rc != 0)
 		return rc;
 	if (rd->has_snapshot)
-		rc = partition_restore_store(d->part, rd->snapshot.index, rd->snapshot.term,
-					     rd->snapshot.data, rd->snapshot.data_len);
-	if (rc == 0 && rd->n_entries) {
-		rc = map_entries(d, rd);
-		if (rc == 0)
-			rc = store_append(d->store, d->sbuf, rd->n_entries);
-	}
-	if (rc == 0) {
-		struct store_hard_state hs = {rd->hard_state.term, rd->hard_state.vote,
-					      rd->hard_state.commit};
-		rc = store_set_hard_state(d->store, &hs);
-	}
+		rc = d->sm.ops->install_store(d->sm.ctx, rd->snapshot.index, rd->snapshot.term,
+					      rd->snapshot.data, rd->snapshot.data_len);
+	if (rc == 0 && rd->n_entries)
+		rc = lo->append(d->log.ctx, rd->entries, rd->n_entries);
 	if (rc == 0)
-		rc = partition_save(d->part);
+		rc = lo->set_hard_state(d->log.ctx, &rd->hard_state);
+	if (rc == 0)
+		rc = d->sm.ops->save(d->sm.ctx);
 	if (rc != 0) {
-		store_txn_abort(d->store);
+		lo->abort(d->log.ctx);
 		return rc;
 	}
-	rc = store_txn_commit(d->store);
+	rc = lo->commit(d->log.ctx);
 	if (rc == 0) {
 		d->stats.txns++;
 		d->stats.entries += rd->n_entries;
 	}
 	return rc;
+}
+
+/* Asks the state machine for a snapshot in a transaction of its own. A
+ * failure is logged and retried after the next applied entries. */
+static void take_snapshot(struct raft_driver *d)
+{
+	int rc = d->log.ops->begin(d->log.ctx);
+	if (rc == 0) {
+		rc = d->sm.ops->snapshot(d->sm.ctx);
+		if (rc == 0)
+			rc = d->log.ops->commit(d->log.ctx);
+		else
+			d->log.ops->abort(d->log.ctx);
+	}
+	if (rc != 0) {
+		log_warn("cannot take a snapshot at %llu: %s", (unsigned long long)d->applied,
+			 err_str(rc));
+		return;
+	}
+	d->snapshot_at = d->applied;
+	d->stats.snapshots++;
+	log_debug("snapshot at applied index %llu", (unsigned long long)d->applied);
 }
 
 /* Everything after a successful persist: install, report durability, send,
@@ -144,11 +123,9 @@ static void after_persist(struct raft_driver *d)
 {
 	struct raft_ready *rd = &d->rd;
 	if (rd->has_snapshot) {
-		partition_restore(d->part, rd->snapshot.index, rd->snapshot.data,
-				  rd->snapshot.data_len);
-		log_info("installed the leader's log start: index %llu, offset %lld",
-			 (unsigned long long)rd->snapshot.index,
-			 (long long)d->part->log_start_offset);
+		d->sm.ops->install(d->sm.ctx, rd->snapshot.index, rd->snapshot.data,
+				   rd->snapshot.data_len);
+		d->applied = d->snapshot_at = rd->snapshot.index;
 	}
 	uint64_t persisted = rd->n_entries ? rd->entries[rd->n_entries - 1].index : 0;
 	for (size_t i = 0; i < rd->n_messages && d->cb.send; i++)
@@ -157,22 +134,24 @@ static void after_persist(struct raft_driver *d)
 	uint64_t applied = 0;
 	for (size_t i = 0; i < rd->n_committed; i++) {
 		const struct raft_entry *e = &rd->committed[i];
-		/* A malformed data entry is logged by the partition and counted
+		/* A malformed entry is logged by the state machine and counted
 		 * as applied: every replica holds the same bytes, so skipping it
 		 * keeps them in step. */
-		partition_apply_entry(d->part, e->index, e->kind, e->data, e->data_len);
+		struct sm_entry se = {e->index, e->term, e->kind, e->data, e->data_len};
+		d->sm.ops->apply(d->sm.ctx, &se);
 		bytes += e->data_len;
 		applied = e->index;
 	}
+	if (applied)
+		d->applied = applied;
 	raft_advance(&d->raft, rd);
 	if (raft_role(&d->raft) == RAFT_LEADER && d->leader_ready_term != raft_term(&d->raft)) {
 		/* Everything this leader holds is persisted now. */
-		int rc = partition_reset_next(d->part);
-		if (rc == 0)
+		if (d->sm.ops->lead(d->sm.ctx, raft_term(&d->raft)) == 0)
 			d->leader_ready_term = raft_term(&d->raft);
-		else
-			log_error("cannot find the end of the log: %s", err_str(rc));
 	}
+	if (d->snapshot_threshold && d->applied >= d->snapshot_at + d->snapshot_threshold)
+		take_snapshot(d);
 	if (persisted && d->cb.persisted)
 		d->cb.persisted(d->cb.ctx, persisted);
 	if (applied && d->cb.applied)
@@ -185,6 +164,8 @@ static void notice_changes(struct raft_driver *d)
 	uint64_t term = raft_term(&d->raft), leader = raft_leader(&d->raft);
 	if (role == d->seen_role && term == d->seen_term && leader == d->seen_leader)
 		return;
+	if (d->seen_role == RAFT_LEADER && (role != RAFT_LEADER || term != d->seen_term))
+		d->sm.ops->step_down(d->sm.ctx);
 	if (role != d->seen_role || term != d->seen_term)
 		log_info("%s in term %llu (leader %llu)", raft_role_name((enum raft_role)role),
 			 (unsigned long long)term, (unsigned long long)leader);
@@ -199,8 +180,9 @@ static void persist_failed(struct raft_driver *d, int rc)
 {
 	d->stuck = true;
 	/* The proposals in the failed Ready may still land when a retry
-	 * succeeds: the next offset is recomputed then. */
+	 * succeeds: the state machine's lead op runs again then. */
 	d->leader_ready_term = 0;
+	d->sm.ops->step_down(d->sm.ctx);
 	if (rc == ERR_NOSPACE) {
 		log_warn("the store is full: %zu entries wait, retrying every %d ms",
 			 d->rd.n_entries, RAFT_DRIVER_RETRY_MS);
@@ -232,7 +214,8 @@ void raft_driver_flush(struct raft_driver *d)
 {
 	if (d->stuck || d->dead || !d->raft_up)
 		return;
-	for (int round = 0; round < ROUNDS_PER_FLUSH && raft_has_ready(&d->raft); round++) {
+	int rounds = d->rounds_per_flush > 0 ? d->rounds_per_flush : ROUNDS_PER_FLUSH;
+	for (int round = 0; round < rounds && raft_has_ready(&d->raft); round++) {
 		raft_ready(&d->raft, &d->rd);
 		if (handle(d) != 0)
 			break;
@@ -267,32 +250,36 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 
 static void schedule(struct raft_driver *d) { event_active(d->flush_ev, 0, 0); }
 
-static void tick_cb(evutil_socket_t fd, short what, void *arg)
+int raft_driver_tick(struct raft_driver *d)
 {
-	struct raft_driver *d = arg;
 	if (d->stuck || d->dead)
-		return;
-	raft_tick(&d->raft);
+		return ERR_AGAIN;
+	int rc = raft_tick(&d->raft);
 	schedule(d);
 	if (d->cb.tick)
 		d->cb.tick(d->cb.ctx);
+	return rc;
 }
+
+static void tick_cb(evutil_socket_t fd, short what, void *arg) { raft_driver_tick(arg); }
 
 /* --- API ------------------------------------------------------------------ */
 
 int raft_driver_init(struct raft_driver *d, struct event_base *base,
-		     const struct raft_driver_config *cfg, struct store *s, struct partition *p,
-		     const struct raft_driver_callbacks *cb)
+		     const struct raft_driver_config *cfg, const struct log_store *log,
+		     const struct sm *sm, const struct raft_driver_callbacks *cb)
 {
 	memset(d, 0, sizeof(*d));
 	d->base = base;
-	d->store = s;
-	d->part = p;
+	d->log = *log;
+	d->sm = *sm;
 	d->cb = *cb;
+	d->snapshot_threshold = cfg->snapshot_threshold;
+	d->applied = d->snapshot_at = sm->ops->applied(sm->ctx);
 	d->tick_ms = cfg->tick_ms;
 	d->election_ticks = cfg->election_ticks;
+	d->rounds_per_flush = cfg->rounds_per_flush;
 	d->seen_role = 0xff;
-	arena_init(&d->arena);
 	if (cfg->n_voters < 1 || cfg->n_voters > RAFT_DRIVER_MAX_VOTERS ||
 	    (cfg->n_voters > 1 && cb->send == NULL))
 		return ERR_CONFIG;
@@ -316,11 +303,19 @@ int raft_driver_init(struct raft_driver *d, struct event_base *base,
 	    .max_inflight_bytes = 32u << 20,
 	    .max_apply_bytes = 64u << 20,
 	    .seed = cfg->seed,
-	    .applied = p->commit_index,
+	    .applied = d->applied,
 	    .storage = &d->storage,
 	    .pre_vote = true,
 	    .check_quorum = true,
 	};
+	if (cfg->core != NULL) {
+		rc = *cfg->core;
+		rc.id = (uint64_t)cfg->self;
+		rc.peers = voters;
+		rc.n_peers = (size_t)cfg->n_voters;
+		rc.applied = d->applied;
+		rc.storage = &d->storage;
+	}
 	int err = raft_init(&d->raft, &rc);
 	if (err != 0)
 		return err;
@@ -330,8 +325,11 @@ int raft_driver_init(struct raft_driver *d, struct event_base *base,
 	d->tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, d);
 	if (d->flush_ev == NULL || d->retry_ev == NULL || d->tick_ev == NULL)
 		return ERR_NOMEM;
-	struct timeval tv = {.tv_sec = cfg->tick_ms / 1000, .tv_usec = (cfg->tick_ms % 1000) * 1000};
-	event_add(d->tick_ev, &tv);
+	if (cfg->tick_ms > 0) {
+		struct timeval tv = {.tv_sec = cfg->tick_ms / 1000,
+				     .tv_usec = (cfg->tick_ms % 1000) * 1000};
+		event_add(d->tick_ev, &tv);
+	}
 	notice_changes(d);
 	return 0;
 }
@@ -340,6 +338,11 @@ void raft_driver_close(struct raft_driver *d)
 {
 	if (d->raft_up && !d->stuck && !d->dead)
 		raft_driver_flush(d);
+	raft_driver_abandon(d);
+}
+
+void raft_driver_abandon(struct raft_driver *d)
+{
 	if (d->tick_ev)
 		event_free(d->tick_ev);
 	if (d->flush_ev)
@@ -350,15 +353,12 @@ void raft_driver_close(struct raft_driver *d)
 	if (d->raft_up)
 		raft_close(&d->raft);
 	d->raft_up = false;
-	free(d->sbuf);
-	d->sbuf = NULL;
-	arena_free(&d->arena);
 }
 
-void raft_driver_step(struct raft_driver *d, const struct raft_message *m)
+int raft_driver_step(struct raft_driver *d, const struct raft_message *m)
 {
 	if (d->stuck || d->dead)
-		return; /* a lost message, as far as Raft can tell */
+		return ERR_AGAIN; /* a lost message, as far as Raft can tell */
 	if ((m->type == RAFT_MSG_APPEND || m->type == RAFT_MSG_HEARTBEAT) &&
 	    m->term >= raft_term(&d->raft) && m->commit > d->leader_commit_heard)
 		d->leader_commit_heard = m->commit;
@@ -367,6 +367,7 @@ void raft_driver_step(struct raft_driver *d, const struct raft_message *m)
 		log_debug("raft: %s from %llu refused: %s", raft_msg_type_name(m->type),
 			  (unsigned long long)m->from, err_str(rc));
 	schedule(d);
+	return rc;
 }
 
 bool raft_driver_can_propose(const struct raft_driver *d)
@@ -383,10 +384,15 @@ int raft_driver_propose(struct raft_driver *d, const void *data, size_t len, uin
 		return ERR_NOSPACE;
 	if (!raft_driver_can_propose(d))
 		return ERR_NOTLEADER;
-	int rc = raft_propose(&d->raft, data, len, index);
-	if (rc == 0)
-		schedule(d);
-	return rc;
+	uint64_t at = 0;
+	int rc = raft_propose(&d->raft, data, len, &at);
+	if (rc != 0)
+		return rc;
+	d->sm.ops->proposed(d->sm.ctx, at, data, len);
+	if (index)
+		*index = at;
+	schedule(d);
+	return 0;
 }
 
 int raft_driver_campaign(struct raft_driver *d)

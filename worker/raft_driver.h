@@ -1,10 +1,13 @@
 /* raft_driver.h - runs one replica's Raft core on the worker's event loop.
  *
- * Owns the core (worker/raft/), its storage interface over the LMDB store,
- * the tick timer and the Ready loop, and applies committed entries to the
- * partition. Messages for peers go out through a callback (the replica's
- * transport; tests wire drivers together directly). The replica
- * (replica.c) proposes, and hears back through callbacks.
+ * Owns the core (worker/raft/), the tick timer and the Ready loop. It
+ * persists through a log (log_store.h: the LMDB store in the worker, an
+ * in-memory log in the simulation) and hands committed entries, snapshot
+ * requests, installs and leadership changes to one state machine (sm.h:
+ * the data partition today); it knows neither by name. Messages for peers
+ * go out through a callback (the replica's transport; tests wire drivers
+ * together directly). The replica (replica.c) proposes, and hears back
+ * through callbacks.
  *
  * Group commit: every input (a message from a peer, a tick, a proposal)
  * only marks the core as having work and activates one event that runs
@@ -12,7 +15,7 @@
  * handles the Ready batches: one write transaction holds the log start to
  * install, the entries to persist (a leader's proposals or a follower's
  * appends, however many arrived in the iteration), the hard state and the
- * partition's apply state, then one commit and one fsync; then the
+ * state machine's save, then one commit and one fsync; then the
  * messages go out, then committed entries are applied, then the core is
  * advanced. A commit-only change writes nothing (it needs no fsync); the
  * next transaction carries it.
@@ -24,12 +27,19 @@
  * ERR_IO or ERR_CORRUPT are reported and the worker should exit: the state
  * on disk is unknown, a restart recovers from it.
  *
- * The leader's next Kafka offset: when this replica becomes leader, the
- * offsets of its first proposals must follow the last data entry in its
- * whole log (it will commit all of it), so after the Ready that made it
- * leader is persisted the driver recomputes the partition's next offset
- * from the store (partition_reset_next). raft_driver_can_propose says
- * whether that happened for the current term. */
+ * A new leader: after the Ready that made this replica leader is persisted
+ * (so the log holds everything it will commit), the driver calls the state
+ * machine's lead op (the partition computes its next Kafka offset from the
+ * whole log there). raft_driver_can_propose says whether that happened
+ * for the current term. The state machine's step_down op runs when
+ * leadership is lost and when a write fails.
+ *
+ * Snapshots: every snapshot_threshold applied entries the driver asks the
+ * state machine for a snapshot (sm.h), in a write transaction of its own.
+ *
+ * Time: the driver's only clock is its tick timer (tick_ms). With tick_ms
+ * 0 there is no timer and the owner calls raft_driver_tick (the
+ * simulation, on simulated time). */
 #ifndef FJORD_WORKER_RAFT_DRIVER_H
 #define FJORD_WORKER_RAFT_DRIVER_H
 
@@ -37,13 +47,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/arena.h"
-#include "worker/partition.h"
 #include "worker/raft/raft.h"
+#include "worker/log_store.h"
+#include "worker/sm.h"
 
 struct event;
 struct event_base;
-struct store;
 
 #define RAFT_DRIVER_RETRY_MS 200
 #define RAFT_DRIVER_MAX_VOTERS 32
@@ -52,10 +61,17 @@ struct raft_driver_config {
 	int32_t self;
 	const int32_t *voters; /* every replica, self included; copied */
 	int n_voters;
-	int tick_ms;		/* one Raft tick: the heartbeat interval */
+	int tick_ms;		/* one Raft tick: the heartbeat interval; 0 = no
+				 * timer, the owner calls raft_driver_tick */
 	int election_ticks;	/* T in ticks, >= 2 */
 	size_t max_msg_entries; /* entries per append message */
 	uint64_t seed;		/* election timeout randomness */
+	uint64_t snapshot_threshold; /* applied entries between snapshots; 0 = none */
+	int rounds_per_flush;	     /* Ready batches per flush; 0 = the default (16) */
+	/* The core's whole configuration, for the simulation and tests that
+	 * tune every knob (flow control, heartbeat, panic hook); NULL = the
+	 * worker's. The driver still sets id, peers, storage and applied. */
+	const struct raft_config *core;
 };
 
 /* Callbacks into the replica; all optional except where noted. */
@@ -63,8 +79,8 @@ struct raft_driver_callbacks {
 	void *ctx;
 	/* Entries up to last_index are durable here (acks=1 answers). */
 	void (*persisted)(void *ctx, uint64_t last_index);
-	/* Committed entries up to index were applied to the partition, making
-	 * `bytes` of records visible (acks=-1 answers, parked fetches). */
+	/* Committed entries up to index were applied to the state machine,
+	 * `bytes` of payload in all (acks=-1 answers, parked fetches). */
 	void (*applied)(void *ctx, uint64_t index, size_t bytes);
 	/* Role, term or leader changed (seen after a Ready was handled). */
 	void (*changed)(void *ctx);
@@ -82,21 +98,18 @@ struct raft_driver_stats {
 	uint64_t txns;	    /* write transactions committed by the Ready loop */
 	uint64_t entries;   /* entries persisted by them */
 	uint64_t readies;   /* Ready batches handled */
+	uint64_t snapshots; /* state-machine snapshots taken */
 };
 
 struct raft_driver {
 	struct event_base *base;
-	struct store *store;	 /* borrowed */
-	struct partition *part;	 /* borrowed */
+	struct log_store log; /* borrowed ops and state */
+	struct sm sm;	     /* borrowed ops and state */
 	struct raft raft;
 	bool raft_up;
 	struct raft_storage storage;
-	struct arena arena; /* entries read for the core */
-	uint8_t snap[PARTITION_SNAPSHOT_LEN];
 	struct event *tick_ev, *flush_ev, *retry_ev;
 	struct raft_driver_callbacks cb;
-	struct store_entry *sbuf; /* Ready entries mapped for store_append */
-	size_t sbuf_cap;
 	struct raft_ready rd; /* the Ready being handled, or the stuck one */
 	bool stuck;
 	bool dead;		      /* an I/O error: nothing more is done */
@@ -106,27 +119,42 @@ struct raft_driver {
 	uint64_t seen_term, seen_leader;
 	int tick_ms;
 	int election_ticks;
+	int rounds_per_flush;
 	int32_t voters[RAFT_DRIVER_MAX_VOTERS];
 	int n_voters;
+	uint64_t snapshot_threshold;
+	uint64_t snapshot_at; /* applied index of the last snapshot (or of the start) */
+	uint64_t applied;     /* last index handed to the state machine */
 	struct raft_driver_stats stats;
 };
 
-/* Opens the core over the store, with the partition's applied index as the
- * state machine's, and starts the tick timer. The replica is a follower
- * until it wins an election. Errors: ERR_CONFIG, ERR_CORRUPT, ERR_NOMEM,
- * store errors. */
+/* Opens the core over the log (borrowed; it outlives the driver), with the
+ * state machine's applied index (sm, borrowed likewise), and starts the
+ * tick timer. The replica is a follower until it wins an election. Errors:
+ * ERR_CONFIG, ERR_CORRUPT, ERR_NOMEM, log errors. */
 int raft_driver_init(struct raft_driver *d, struct event_base *base,
-		     const struct raft_driver_config *cfg, struct store *s, struct partition *p,
-		     const struct raft_driver_callbacks *cb);
+		     const struct raft_driver_config *cfg, const struct log_store *log,
+		     const struct sm *sm, const struct raft_driver_callbacks *cb);
 
 /* Handles what is pending (without failing anything), then frees
  * everything. */
 void raft_driver_close(struct raft_driver *d);
 
-/* A message from a peer (the transport's callback). Borrowed for the call. */
-void raft_driver_step(struct raft_driver *d, const struct raft_message *m);
+/* Frees everything without handling what is pending: what a crash leaves
+ * (the simulation's crashes). */
+void raft_driver_abandon(struct raft_driver *d);
 
-/* Proposes data (copied) as a new entry; *index is its log index. Returns
+/* One Raft tick (what the timer does every tick_ms). Returns raft_tick's
+ * result, or ERR_AGAIN when stuck (the tick is skipped). */
+int raft_driver_tick(struct raft_driver *d);
+
+/* A message from a peer (the transport's callback). Borrowed for the call.
+ * Returns raft_step's result (a refused message is only logged), or
+ * ERR_AGAIN when stuck (the message is dropped). */
+int raft_driver_step(struct raft_driver *d, const struct raft_message *m);
+
+/* Proposes data (copied) as a new entry; *index is its log index; the
+ * state machine's proposed op has seen it when this returns 0. Returns
  * 0, ERR_NOTLEADER (not leader, a transfer is under way, or the new
  * leader's offsets are not known yet: see raft_driver_can_propose),
  * ERR_NOSPACE (stuck on a full store), ERR_IO (stopped) or ERR_NOMEM. */

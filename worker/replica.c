@@ -7,10 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/hello.h"
 #include "common/kafka/kerr.h"
@@ -85,13 +84,6 @@ static void send_status(struct replica *r, bool always)
 	r->sent = st;
 }
 
-static int64_t wall_ms(void)
-{
-	struct timeval tv;
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
-
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct replica *r = arg;
@@ -100,7 +92,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	if ((r->part.cfg.retention_ms >= 0 || r->part.cfg.retention_bytes >= 0) &&
 	    !store_in_txn(r->store)) {
 		bool changed = false;
-		int rc = partition_retain(&r->part, wall_ms(), &changed);
+		int rc = partition_retain(&r->part, clock_wall_ms(), &changed);
 		if (rc != 0)
 			log_warn("retention failed: %s", err_str(rc));
 		else if (changed && r->part.log_start_offset != r->sent.log_start_offset)
@@ -271,7 +263,6 @@ static void on_produce(struct replica *r, struct ipc_produce *pr)
 	uint64_t index;
 	int rc = raft_driver_propose(&r->drv, records, pr->records_len, &index);
 	if (rc != 0) {
-		partition_rewind(&r->part, base);
 		produce_answer(r, pr->req_id, kerr_from_err(rc, KERR_CTX_APPEND), -1);
 		return;
 	}
@@ -312,8 +303,6 @@ static void on_changed(void *ctx)
 {
 	struct replica *r = ctx;
 	bool leader = role(r) == RAFT_LEADER;
-	if (!leader)
-		idem_drop_leader(&r->idem);
 	if (r->lead.was_leader && !leader) {
 		/* Whatever the new leader keeps, we cannot tell these producers
 		 * when it commits: they retry against it. */
@@ -330,9 +319,6 @@ static void on_failed(void *ctx, int err)
 	/* Retriable for the producer whatever the cause. The entries of the
 	 * failed group may still land if a retry succeeds. */
 	pend_fail_all(r, KERR_KAFKA_STORAGE_ERROR);
-	partition_rewind(&r->part, r->part.high_watermark);
-	/* Built again from the store once proposals are accepted again. */
-	idem_drop_leader(&r->idem);
 	if (err != ERR_NOSPACE) {
 		/* After a failed commit or fsync what reached the disk is
 		 * unknown; a restart reopens the store from what is there. */
@@ -395,9 +381,13 @@ static void answer_fetch(struct replica *r, const struct ipc_fetch *f, bool may_
 	struct evbuffer *body = evbuffer_new();
 	size_t n = 0;
 	int16_t k = body ? epoch_check(r, f->leader_epoch) : KERR_UNKNOWN_SERVER_ERROR;
-	if (k == KERR_NONE)
-		k = partition_fetch_emit(&r->part, f->offset, f->max_bytes, emit_evbuffer, body,
-					 &n);
+	if (k == KERR_NONE) {
+		struct partition_fetch_req q = {f->offset, f->max_bytes, emit_evbuffer, body};
+		struct partition_fetch_res res = {0};
+		sm_read(&r->sm, PARTITION_READ_FETCH, &q, &res);
+		k = res.error;
+		n = res.bytes;
+	}
 	if (k == KERR_NONE && may_park && f->max_wait_ms > 0 && f->min_bytes > 0 &&
 	    n < (size_t)f->min_bytes && fetch_wait_park(&r->fw, f, n) == 0) {
 		evbuffer_free(body);
@@ -427,8 +417,14 @@ static void on_list_offsets(struct replica *r, const struct ipc_list_offsets *lo
 {
 	int64_t off = -1, ts = -1;
 	int16_t k = epoch_check(r, lo->leader_epoch);
-	if (k == KERR_NONE)
-		k = partition_list_offsets(&r->part, lo->timestamp, &off, &ts);
+	if (k == KERR_NONE) {
+		struct partition_list_req q = {.timestamp = lo->timestamp};
+		struct partition_list_res res = {0};
+		sm_read(&r->sm, PARTITION_READ_LIST_OFFSETS, &q, &res);
+		k = res.error;
+		off = res.offset;
+		ts = res.timestamp;
+	}
 	struct ipc_msg m = {.type = IPC_LIST_OFFSETS_RESULT};
 	m.u.list_offsets_result = (struct ipc_list_offsets_result){
 	    .req_id = lo->req_id,
@@ -466,6 +462,10 @@ static void on_msg(void *ctx, struct ipc_msg *m)
 		break;
 	case IPC_CONFIG:
 		worker_args_apply_live(r->args, &m->u.config);
+		/* The driver keeps its own copy of the live Raft settings. */
+		r->drv.snapshot_threshold = r->args->cfg.raft.snapshot_threshold > 0
+						? (uint64_t)r->args->cfg.raft.snapshot_threshold
+						: 0;
 		break;
 	default:
 		log_warn("ignoring ipc message of type %d, not meant for a worker", m->type);
@@ -519,8 +519,7 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 		if (rc != 0)
 			return rc;
 	}
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t now_ns = (uint64_t)clock_wall_ns();
 	struct raft_driver_config dc = {
 	    .self = a->cfg.node.id,
 	    .voters = r->voters,
@@ -528,7 +527,9 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	    .tick_ms = a->cfg.raft.heartbeat_interval_ms,
 	    .election_ticks = a->cfg.raft.election_timeout_ms / a->cfg.raft.heartbeat_interval_ms,
 	    .max_msg_entries = (size_t)a->cfg.raft.max_entries_per_batch,
-	    .seed = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 20) ^ ((uint64_t)getpid() << 40),
+	    .seed = now_ns ^ (now_ns << 20) ^ ((uint64_t)getpid() << 40),
+	    .snapshot_threshold =
+		a->cfg.raft.snapshot_threshold > 0 ? (uint64_t)a->cfg.raft.snapshot_threshold : 0,
 	};
 	struct raft_driver_callbacks cb = {.ctx = r,
 					   .persisted = on_persisted,
@@ -542,7 +543,7 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	leadership_init(&r->lead, &r->drv, r->tp_up ? &r->tp : NULL, a->cfg.node.id, r->voters,
 			r->n_voters, a->cfg.raft.heartbeat_interval_ms,
 			a->cfg.raft.election_timeout_ms, now);
-	int rc = raft_driver_init(&r->drv, r->base, &dc, r->store, &r->part, &cb);
+	int rc = raft_driver_init(&r->drv, r->base, &dc, &r->slog.log, &r->sm, &cb);
 	if (rc != 0) {
 		log_error("cannot start Raft: %s", err_str(rc));
 		return rc;
@@ -590,7 +591,11 @@ int replica_init(struct replica *r, struct event_base *base, struct worker_args 
 	rc = idem_load(&r->idem, r->store, r->part.commit_index);
 	if (rc != 0)
 		return rc;
-	r->part.producers = &r->idem.applied;
+	/* What the Raft driver sees: the store as its log, the partition
+	 * and its producers as its state machine. */
+	r->sm = partition_sm_init(&r->psm, &r->part, &r->idem);
+	store_log_init(&r->slog, r->store, partition_entry_key);
+	r->slog_up = true;
 	rc = uplink_init(&r->up, base, a->ipc_fd, on_msg, on_closed, r);
 	if (rc != 0)
 		return rc;
@@ -625,6 +630,9 @@ void replica_close(struct replica *r)
 	r->tp_up = false;
 	if (r->up.bev)
 		uplink_close(&r->up);
+	if (r->slog_up)
+		store_log_close(&r->slog);
+	r->slog_up = false;
 	store_close(r->store);
 	r->store = NULL;
 	if (r->idem_up)

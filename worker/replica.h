@@ -1,6 +1,7 @@
 /* replica.h - one partition replica process: the pieces wired together.
  *
- * Owns the store, the partition, the Raft driver (raft_driver.c) and its
+ * Owns the store, the partition and its state machine (partition_sm.c:
+ * what the Raft driver applies to), the Raft driver (raft_driver.c) and its
  * transport to the other replicas, the uplink to the supervisor, the
  * parked fetches and the one-second tick, and maps each ipc request onto
  * them:
@@ -50,7 +51,9 @@
 #include "worker/idem.h"
 #include "worker/leadership.h"
 #include "worker/partition.h"
+#include "worker/partition_sm.h"
 #include "worker/raft_driver.h"
+#include "worker/store_log.h"
 #include "worker/transport.h"
 #include "worker/uplink.h"
 
@@ -95,6 +98,10 @@ struct replica {
 	struct leadership lead;
 	struct idem idem; /* idempotent producers: committed and leader tables */
 	bool idem_up;
+	struct partition_sm psm; /* partition + idem as the driver's state machine */
+	struct sm sm;
+	struct store_log slog; /* the store as the driver's log */
+	bool slog_up;
 };
 
 /* Opens the store in args->dir (created if missing), recovers the

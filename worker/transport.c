@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/fdpass.h"
 #include "common/frame.h"
@@ -49,9 +50,7 @@ struct transport_in {
 
 int64_t transport_now_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return clock_mono_ms();
 }
 
 static struct transport_peer *peer_find(const struct transport *t, int32_t node)

@@ -60,23 +60,23 @@ static struct sim_gentry *gentry(struct sim *s, uint64_t index)
 static void leader_completeness(struct sim *s, int i)
 {
 	struct sim_node *n = &s->nodes[i];
-	uint64_t last = raft_last_index(&n->raft);
+	uint64_t last = raft_last_index(&n->drv.raft);
 	if (s->gmax > last)
 		sim_fail(s, "leader completeness",
 			 "node %d leads term %llu with last index %llu but index %llu was already applied",
-			 i + 1, (unsigned long long)raft_term(&n->raft), (unsigned long long)last,
+			 i + 1, (unsigned long long)raft_term(&n->drv.raft), (unsigned long long)last,
 			 (unsigned long long)s->gmax);
-	uint64_t first = raft_first_index(&n->raft);
+	uint64_t first = raft_first_index(&n->drv.raft);
 	for (uint64_t k = first > 1 ? first - 1 : 1; k <= s->gmax; k++) {
 		if (k >= s->glog_cap || !s->glog[k].set)
 			continue;
 		uint64_t t = 0;
-		if (raft_log_term(&n->raft, k, &t) != 0)
+		if (raft_log_term(&n->drv.raft, k, &t) != 0)
 			continue;
 		if (t != s->glog[k].term)
 			sim_fail(s, "leader completeness",
 				 "node %d leads term %llu but holds term %llu at index %llu, applied as term %llu",
-				 i + 1, (unsigned long long)raft_term(&n->raft), (unsigned long long)t,
+				 i + 1, (unsigned long long)raft_term(&n->drv.raft), (unsigned long long)t,
 				 (unsigned long long)k, (unsigned long long)s->glog[k].term);
 	}
 }
@@ -86,7 +86,7 @@ void check_step(struct sim *s, int i)
 	struct sim_node *n = &s->nodes[i];
 	if (!n->up)
 		return;
-	struct raft *r = &n->raft;
+	struct raft *r = &n->drv.raft;
 	uint64_t term = raft_term(r), commit = raft_commit(r);
 	uint8_t role = (uint8_t)raft_role(r);
 	if (term < n->last_term)
@@ -189,11 +189,19 @@ void check_persist(struct sim *s, int i, const struct raft_entry *ents, size_t k
 void check_apply(struct sim *s, int i, const struct raft_entry *e)
 {
 	struct sim_node *n = &s->nodes[i];
+	uint64_t h = check_entry_hash(e);
+	check_apply_state(s, i, e, mix(n->sm_hash ^ (h + e->index * 0x9e3779b97f4a7c15ULL)));
+}
+
+uint64_t check_state_hash(uint64_t a, uint64_t b) { return mix(a ^ mix(b + 0x2545f4914f6cdd1dULL)); }
+
+void check_apply_state(struct sim *s, int i, const struct raft_entry *e, uint64_t sm)
+{
+	struct sim_node *n = &s->nodes[i];
 	if (e->index != n->sm_applied + 1)
 		sim_fail(s, "state machine safety", "node %d applies index %llu after %llu", i + 1,
 			 (unsigned long long)e->index, (unsigned long long)n->sm_applied);
 	uint64_t h = check_entry_hash(e);
-	uint64_t sm = mix(n->sm_hash ^ (h + e->index * 0x9e3779b97f4a7c15ULL));
 	struct sim_gentry *g = gentry(s, e->index);
 	if (!g->set) {
 		*g = (struct sim_gentry){ e->term, h, sm, true };
@@ -212,13 +220,18 @@ void check_apply(struct sim *s, int i, const struct raft_entry *e)
 
 void check_install(struct sim *s, int i, const struct raft_snapshot *snap)
 {
-	struct sim_node *n = &s->nodes[i];
 	if (snap->data_len != 16)
 		sim_fail(s, "log start", "node %d got %zu state bytes", i + 1, snap->data_len);
 	uint64_t sm = be64_load(snap->data), idx = be64_load(snap->data + 8);
 	if (idx != snap->index)
 		sim_fail(s, "log start", "node %d got state of index %llu for log start %llu", i + 1,
 			 (unsigned long long)idx, (unsigned long long)snap->index);
+	check_install_state(s, i, snap, sm);
+}
+
+void check_install_state(struct sim *s, int i, const struct raft_snapshot *snap, uint64_t sm)
+{
+	struct sim_node *n = &s->nodes[i];
 	if (snap->index < n->sm_applied)
 		sim_fail(s, "log start", "node %d installs log start %llu below applied %llu", i + 1,
 			 (unsigned long long)snap->index, (unsigned long long)n->sm_applied);

@@ -1,12 +1,17 @@
 /* cluster.c - the simulated replicas: starting and crashing them, the
- * driver loop each runs on its Ready batches (persist, send, apply,
- * advance, exactly as fjord-worker does), and the clock that ticks them. */
+ * real Raft driver each runs (worker/raft_driver.c, as fjord-worker does)
+ * with the simulation's log (the shared memstore, wrapped with the
+ * persistence checks) and state machine (a hash chain of applied entries,
+ * checked), and the clock that ticks them. */
+#include <event2/event.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
+#include "common/log.h"
+#include "pnode.h"
 #include "sim.h"
 
 static uint64_t splitmix(uint64_t *x)
@@ -49,6 +54,207 @@ static void on_panic(void *ctx, const char *msg)
 	sim_fail(ctx, "core invariant", "%s", msg);
 }
 
+/* --- the driver's log: the memstore, checked ------------------------------- */
+
+static struct log_store mem(struct sim_node *nd) { return memstore_log(&nd->store); }
+
+static int lg_hard_state(void *c, struct raft_hard_state *o)
+{
+	struct log_store m = mem(c);
+	return m.ops->hard_state(m.ctx, o);
+}
+
+static int lg_first(void *c, uint64_t *o)
+{
+	struct log_store m = mem(c);
+	return m.ops->first_index(m.ctx, o);
+}
+
+static int lg_last(void *c, uint64_t *o)
+{
+	struct log_store m = mem(c);
+	return m.ops->last_index(m.ctx, o);
+}
+
+static int lg_term(void *c, uint64_t i, uint64_t *o)
+{
+	struct log_store m = mem(c);
+	return m.ops->term(m.ctx, i, o);
+}
+
+static int lg_entries(void *c, uint64_t lo, uint64_t hi, size_t max, struct raft_entry *out,
+		      size_t *n)
+{
+	struct log_store m = mem(c);
+	return m.ops->entries(m.ctx, lo, hi, max, out, n);
+}
+
+static void lg_log_start(void *c, uint64_t *index, uint64_t *term)
+{
+	struct log_store m = mem(c);
+	m.ops->log_start(m.ctx, index, term);
+}
+
+/* A crash may come before the write reaches the disk (the whole Ready is
+ * lost: nothing of it may have been sent) or right after (lg_commit). */
+static int lg_begin(void *c)
+{
+	struct sim_node *nd = c;
+	struct sim *s = nd->sim;
+	if (s->faults && s->crash_in_ready_pm && sim_chance(s, s->crash_in_ready_pm / 2))
+		nd->crash_pending = nd->write_lost = true;
+	return 0;
+}
+
+static void lg_abort(void *c) {}
+
+static int lg_append(void *c, const struct raft_entry *e, size_t n)
+{
+	struct sim_node *nd = c;
+	struct sim *s = nd->sim;
+	if (nd->write_lost)
+		return 0;
+	check_persist(s, nd->slot, e, n);
+	if (memstore_append(&nd->store, e, n))
+		sim_fail(s, "ready", "node %d: entries from %llu do not extend its log", nd->slot + 1,
+			 (unsigned long long)e[0].index);
+	return 0;
+}
+
+static int lg_set_hard_state(void *c, const struct raft_hard_state *hs)
+{
+	struct sim_node *nd = c;
+	struct sim *s = nd->sim;
+	if (nd->write_lost)
+		return 0;
+	if (hs->term < nd->store.hs.term ||
+	    (hs->term == nd->store.hs.term && nd->store.hs.vote && hs->vote != nd->store.hs.vote))
+		sim_fail(s, "one vote per term", "node %d: term/vote %llu/%llu -> %llu/%llu",
+			 nd->slot + 1, (unsigned long long)nd->store.hs.term,
+			 (unsigned long long)nd->store.hs.vote, (unsigned long long)hs->term,
+			 (unsigned long long)hs->vote);
+	nd->store.hs = *hs;
+	return 0;
+}
+
+/* The write is durable: a crash now loses only what was not sent yet. */
+static int lg_commit(void *c)
+{
+	struct sim_node *nd = c;
+	struct sim *s = nd->sim;
+	if (!nd->crash_pending && s->faults && s->crash_in_ready_pm &&
+	    sim_chance(s, s->crash_in_ready_pm))
+		nd->crash_pending = true;
+	return 0;
+}
+
+static const struct log_store_ops log_ops = {
+    .hard_state = lg_hard_state,
+    .first_index = lg_first,
+    .last_index = lg_last,
+    .term = lg_term,
+    .entries = lg_entries,
+    .log_start = lg_log_start,
+    .begin = lg_begin,
+    .append = lg_append,
+    .set_hard_state = lg_set_hard_state,
+    .commit = lg_commit,
+    .abort = lg_abort,
+};
+
+/* --- the state machine: a hash chain of applied entries -------------------- */
+
+static uint64_t sm_applied_index(void *c) { return ((struct sim_node *)c)->sm_applied; }
+static void sm_proposed(void *c, uint64_t index, const uint8_t *data, size_t len) {}
+static int sm_save(void *c) { return 0; }
+
+static int sm_install_store(void *c, uint64_t index, uint64_t term, const uint8_t *data,
+			    size_t len)
+{
+	struct sim_node *nd = c;
+	if (nd->write_lost)
+		return 0;
+	struct raft_snapshot snap = {index, term, data, len};
+	check_install(nd->sim, nd->slot, &snap);
+	if (memstore_install(&nd->store, &snap))
+		sim_fail(nd->sim, "sim", "memstore install failed");
+	return 0;
+}
+
+static void sm_install(void *c, uint64_t index, const uint8_t *data, size_t len) {}
+
+static int sm_apply(void *c, const struct sm_entry *e)
+{
+	struct sim_node *nd = c;
+	if (nd->crash_pending)
+		return 0; /* crashed before applying: lost with the process */
+	struct raft_entry re = {e->index, e->term, e->kind, e->data, e->len};
+	check_apply(nd->sim, nd->slot, &re);
+	return 0;
+}
+
+static int sm_lead(void *c, uint64_t term) { return 0; }
+static void sm_step_down(void *c) {}
+
+/* The driver asks every snapshot_threshold applied entries: the log start
+ * moves to the applied index, recording the chain's state there. */
+static int sm_snapshot(void *c)
+{
+	struct sim_node *nd = c;
+	if (nd->crash_pending || nd->sm_applied <= nd->store.start_index)
+		return 0;
+	uint8_t snap[16];
+	be64_store(snap, nd->sm_hash);
+	be64_store(snap + 8, nd->sm_applied);
+	if (memstore_compact(&nd->store, nd->sm_applied, snap, sizeof(snap)) == 0)
+		nd->sim->stats.compactions++;
+	return 0;
+}
+
+static void sm_start_state(void *c, const uint8_t **data, size_t *len)
+{
+	struct sim_node *nd = c;
+	*data = nd->store.snap;
+	*len = nd->store.snap_len;
+}
+
+static int sim_sm_read(void *c, int kind, const void *req, void *result) { return ERR_UNSUPPORTED; }
+
+static void sm_status_of(void *c, struct sm_status *out)
+{
+	*out = (struct sm_status){.applied = ((struct sim_node *)c)->sm_applied};
+}
+
+static const struct sm_ops sm_ops = {
+    .applied = sm_applied_index,
+    .proposed = sm_proposed,
+    .save = sm_save,
+    .install_store = sm_install_store,
+    .install = sm_install,
+    .apply = sm_apply,
+    .lead = sm_lead,
+    .step_down = sm_step_down,
+    .snapshot = sm_snapshot,
+    .start_state = sm_start_state,
+    .read = sim_sm_read,
+    .status = sm_status_of,
+};
+
+/* --- driver callbacks ------------------------------------------------------- */
+
+static void cb_send(void *ctx, const struct raft_message *m)
+{
+	struct sim_node *nd = ctx;
+	if (!nd->crash_pending) /* a crash before sending loses them */
+		net_send(nd->sim, nd->slot, m);
+}
+
+static void cb_failed(void *ctx, int err)
+{
+	struct sim_node *nd = ctx;
+	sim_fail(nd->sim, "driver", "node %d: a write failed: %s", nd->slot + 1, err_str(err));
+}
+
 void sim_init(struct sim *s, uint64_t seed, int n, bool verbose)
 {
 	memset(s, 0, sizeof(*s));
@@ -69,11 +275,19 @@ void sim_init(struct sim *s, uint64_t seed, int n, bool verbose)
 	s->max_msg_bytes = bytes[sim_below(s, 4)];
 	s->max_msg_entries = ents[sim_below(s, 4)];
 	s->max_inflight_bytes = sim_chance(s, 500) ? 0 : 4096;
+	/* The driver's snapshots compact the log: off, often or now and then. */
+	static const uint64_t thresholds[] = { 0, 5, 23 };
+	s->snapshot_threshold = thresholds[sim_below(s, 3)];
+	s->base = event_base_new();
+	if (s->base == NULL)
+		abort();
 	buf_init(&s->enc);
 	arena_init(&s->arena);
 	for (int i = 0; i < n; i++) {
 		struct sim_node *nd = &s->nodes[i];
 		nd->id = (uint64_t)i + 1;
+		nd->sim = s;
+		nd->slot = i;
 		nd->phase = (int)sim_below(s, SIM_TICK);
 		memstore_init(&nd->store);
 	}
@@ -83,42 +297,58 @@ void sim_free(struct sim *s)
 {
 	for (int i = 0; i < s->n; i++) {
 		if (s->nodes[i].up)
-			raft_close(&s->nodes[i].raft);
+			raft_driver_abandon(&s->nodes[i].drv);
+		pnode_free(&s->nodes[i]);
 		memstore_free(&s->nodes[i].store);
 	}
 	net_free(s);
 	check_free(s);
 	buf_free(&s->enc);
 	arena_free(&s->arena);
+	pnode_dir_free(s);
+	if (s->base)
+		event_base_free(s->base);
+	s->base = NULL;
 }
 
 void sim_start_node(struct sim *s, int i)
 {
 	struct sim_node *nd = &s->nodes[i];
-	uint64_t peers[SIM_MAX_NODES];
+	int32_t peers[SIM_MAX_NODES];
 	for (int j = 0; j < s->n; j++)
-		peers[j] = (uint64_t)j + 1;
+		peers[j] = j + 1;
 	/* The state machine restarts from the stored log start. */
 	nd->sm_applied = nd->store.start_index;
 	nd->sm_hash = nd->store.snap_len == 16 ? be64_load(nd->store.snap) : 0;
 	struct raft_config cfg = {
-		.id = nd->id, .peers = peers, .n_peers = (size_t)s->n,
 		.election_ticks = s->election_ticks, .heartbeat_ticks = s->heartbeat_ticks,
 		.max_inflight_msgs = s->max_inflight_msgs, .max_msg_bytes = s->max_msg_bytes,
 		.max_msg_entries = s->max_msg_entries, .max_inflight_bytes = s->max_inflight_bytes,
 		.max_apply_bytes = 0, .seed = s->seed * 1000003 + (uint64_t)nd->lives * 131 + (uint64_t)i,
-		.applied = nd->sm_applied, .storage = &nd->store.iface, .pre_vote = true,
+		.pre_vote = true,
 		.check_quorum = true, .panic_cb = on_panic, .panic_ctx = s,
 	};
-	int rc = raft_init(&nd->raft, &cfg);
+	struct raft_driver_config dc = {
+		.self = (int32_t)nd->id, .voters = peers, .n_voters = s->n, .tick_ms = 0,
+		.election_ticks = s->election_ticks, .max_msg_entries = s->max_msg_entries,
+		.seed = cfg.seed, .snapshot_threshold = s->snapshot_threshold,
+		.rounds_per_flush = 1, .core = &cfg,
+	};
+	struct raft_driver_callbacks cb = { .ctx = nd, .failed = cb_failed, .send = cb_send };
+	struct log_store lg = { &log_ops, nd };
+	struct sm sm = { &sm_ops, nd };
+	if (s->partition)
+		pnode_open(s, i, &lg, &sm); /* also sets sm_applied and sm_hash */
+	nd->crash_pending = nd->write_lost = false;
+	int rc = raft_driver_init(&nd->drv, s->base, &dc, &lg, &sm, &cb);
 	if (rc)
 		sim_fail(s, "restart", "node %d cannot start from its stored state: %s", i + 1, err_str(rc));
 	nd->up = true;
 	nd->lazy = false;
 	nd->lives++;
 	nd->last_role = RAFT_FOLLOWER;
-	nd->last_term = raft_term(&nd->raft);
-	nd->last_commit = raft_commit(&nd->raft);
+	nd->last_term = raft_term(&nd->drv.raft);
+	nd->last_commit = raft_commit(&nd->drv.raft);
 	if (s->verbose)
 		sim_trace(s, "node %d starts: term %llu commit %llu log (%llu, %llu]", i + 1,
 			  (unsigned long long)nd->last_term, (unsigned long long)nd->last_commit,
@@ -133,12 +363,14 @@ void sim_crash(struct sim *s, int i)
 		return;
 	if (s->verbose)
 		sim_trace(s, "node %d crashes (%s, term %llu)", i + 1,
-			  raft_role_name(raft_role(&nd->raft)), (unsigned long long)raft_term(&nd->raft));
+			  raft_role_name(raft_role(&nd->drv.raft)), (unsigned long long)raft_term(&nd->drv.raft));
 	struct raft_counters c;
-	raft_get_counters(&nd->raft, &c);
+	raft_get_counters(&nd->drv.raft, &c);
 	s->stats.elections += c.elections;
 	/* Whatever the core held in memory, unstable entries included, is gone. */
-	raft_close(&nd->raft);
+	raft_driver_abandon(&nd->drv);
+	pnode_close(nd);
+	nd->crash_pending = nd->write_lost = false;
 	nd->up = false;
 	nd->restart_at = s->tick + 1 + sim_below(s, (uint64_t)s->max_down_ticks);
 	s->stats.crashes++;
@@ -147,46 +379,16 @@ void sim_crash(struct sim *s, int i)
 void sim_drive(struct sim *s, int i)
 {
 	struct sim_node *nd = &s->nodes[i];
-	for (int round = 0; nd->up && raft_has_ready(&nd->raft); round++) {
+	for (int round = 0; nd->up && raft_has_ready(&nd->drv.raft); round++) {
 		if (round > 64)
 			sim_fail(s, "ready", "node %d keeps producing Ready batches", i + 1);
-		struct raft_ready rd;
-		raft_ready(&nd->raft, &rd);
-		/* 1. persist (log start, entries, hard state), then sync */
-		if (rd.has_snapshot) {
-			check_install(s, i, &rd.snapshot);
-			if (memstore_install(&nd->store, &rd.snapshot))
-				sim_fail(s, "sim", "memstore install failed");
-		}
-		if (rd.n_entries) {
-			check_persist(s, i, rd.entries, rd.n_entries);
-			if (memstore_append(&nd->store, rd.entries, rd.n_entries))
-				sim_fail(s, "ready", "node %d: entries from %llu do not extend its log", i + 1,
-					 (unsigned long long)rd.entries[0].index);
-		}
-		if (rd.hard_state_changed) {
-			if (rd.hard_state.term < nd->store.hs.term ||
-			    (rd.hard_state.term == nd->store.hs.term && nd->store.hs.vote &&
-			     rd.hard_state.vote != nd->store.hs.vote))
-				sim_fail(s, "one vote per term", "node %d: term/vote %llu/%llu -> %llu/%llu",
-					 i + 1, (unsigned long long)nd->store.hs.term,
-					 (unsigned long long)nd->store.hs.vote,
-					 (unsigned long long)rd.hard_state.term,
-					 (unsigned long long)rd.hard_state.vote);
-			nd->store.hs = rd.hard_state;
-		}
-		/* A crash after the fsync, before anything is sent. */
-		if (s->faults && s->crash_in_ready_pm && sim_chance(s, s->crash_in_ready_pm)) {
+		/* One Ready: persist (log start, entries, hard state), send,
+		 * apply, advance; a crash may come right after the persist. */
+		raft_driver_flush(&nd->drv);
+		if (nd->crash_pending) {
 			sim_crash(s, i);
 			return;
 		}
-		/* 2. send */
-		for (size_t k = 0; k < rd.n_messages; k++)
-			net_send(s, i, &rd.messages[k]);
-		/* 3. apply */
-		for (size_t k = 0; k < rd.n_committed; k++)
-			check_apply(s, i, &rd.committed[k]);
-		raft_advance(&nd->raft, &rd);
 		check_step(s, i);
 	}
 }
@@ -199,7 +401,7 @@ static void node_tick(struct sim *s, int i)
 	sim_drive(s, i); /* a lazy driver catches up at its tick */
 	if (!nd->up)
 		return;
-	if (raft_tick(&nd->raft))
+	if (raft_driver_tick(&nd->drv))
 		sim_fail(s, "tick", "node %d refused a tick", i + 1);
 	check_step(s, i);
 	if (!nd->lazy)
@@ -237,21 +439,30 @@ void sim_run(struct sim *s, uint64_t ticks, void (*hook)(struct sim *, void *), 
 int sim_propose(struct sim *s, int i, uint64_t *index)
 {
 	struct sim_node *nd = &s->nodes[i];
-	uint8_t payload[256];
-	uint64_t id = ++s->next_payload;
-	size_t len = 8 + (size_t)sim_below(s, 200);
-	be64_store(payload, id);
-	for (size_t k = 8; k < len; k++)
-		payload[k] = (uint8_t)(id * 31 + k);
-	uint64_t idx = 0;
-	int rc = raft_propose(&nd->raft, payload, len, &idx);
+	uint64_t idx = 0, id;
+	int rc;
+	if (s->partition) {
+		rc = pnode_propose(s, i, &idx);
+		id = s->next_payload;
+	} else {
+		uint8_t payload[256];
+		id = ++s->next_payload;
+		size_t len = 8 + (size_t)sim_below(s, 200);
+		be64_store(payload, id);
+		for (size_t k = 8; k < len; k++)
+			payload[k] = (uint8_t)(id * 31 + k);
+		rc = raft_driver_propose(&nd->drv, payload, len, &idx);
+	}
 	if (rc == 0) {
 		s->stats.proposals++;
 		if (s->verbose)
 			sim_trace(s, "node %d proposes #%llu at index %llu", i + 1, (unsigned long long)id,
 				  (unsigned long long)idx);
 	} else if (rc == ERR_NOTLEADER) {
-		if (raft_role(&nd->raft) == RAFT_LEADER && !raft_transferee(&nd->raft))
+		/* A leader refuses only during a transfer, or before its driver
+		 * handled the Ready that made it leader (a lazy driver). */
+		if (raft_role(&nd->drv.raft) == RAFT_LEADER && !raft_transferee(&nd->drv.raft) &&
+		    nd->drv.leader_ready_term == raft_term(&nd->drv.raft))
 			sim_fail(s, "propose", "leader node %d refused a proposal", i + 1);
 	} else {
 		sim_fail(s, "propose", "node %d: %s", i + 1, err_str(rc));
@@ -269,8 +480,8 @@ int sim_leader(struct sim *s)
 	int best = -1;
 	for (int i = 0; i < s->n; i++) {
 		struct sim_node *nd = &s->nodes[i];
-		if (nd->up && raft_role(&nd->raft) == RAFT_LEADER &&
-		    (best < 0 || raft_term(&nd->raft) > raft_term(&s->nodes[best].raft)))
+		if (nd->up && raft_role(&nd->drv.raft) == RAFT_LEADER &&
+		    (best < 0 || raft_term(&nd->drv.raft) > raft_term(&s->nodes[best].drv.raft)))
 			best = i;
 	}
 	return best;
@@ -280,7 +491,7 @@ bool sim_settled(struct sim *s, int leader)
 {
 	if (leader < 0)
 		return false;
-	const struct raft *l = &s->nodes[leader].raft;
+	const struct raft *l = &s->nodes[leader].drv.raft;
 	uint64_t t = 0;
 	/* The leader has committed its no-op, so it knows the commit index. */
 	if (raft_log_term(l, raft_commit(l), &t) != 0 || t != raft_term(l) || raft_transferee(l))
@@ -289,7 +500,7 @@ bool sim_settled(struct sim *s, int leader)
 		const struct sim_node *nd = &s->nodes[i];
 		if (!nd->up || i == leader)
 			continue;
-		if (raft_term(&nd->raft) != raft_term(l) || raft_leader(&nd->raft) != s->nodes[leader].id)
+		if (raft_term(&nd->drv.raft) != raft_term(l) || raft_leader(&nd->drv.raft) != s->nodes[leader].id)
 			return false;
 	}
 	return true;
@@ -302,7 +513,7 @@ uint64_t sim_elections(struct sim *s)
 		if (!s->nodes[i].up)
 			continue;
 		struct raft_counters c;
-		raft_get_counters(&s->nodes[i].raft, &c);
+		raft_get_counters(&s->nodes[i].drv.raft, &c);
 		total += c.elections;
 	}
 	return total;
@@ -332,7 +543,7 @@ void sim_dump(struct sim *s)
 			sim_trace(s, "node %d down", i + 1);
 			continue;
 		}
-		const struct raft *r = &nd->raft;
+		const struct raft *r = &nd->drv.raft;
 		sim_trace(s, "node %d %s term %llu leader %llu commit %llu applied %llu log (%llu, %llu]",
 			  i + 1, raft_role_name(raft_role(r)), (unsigned long long)raft_term(r),
 			  (unsigned long long)raft_leader(r), (unsigned long long)raft_commit(r),

@@ -2,27 +2,32 @@
  * for 3 and 5 replicas and the named scenarios, prints one line per group
  * and a final `sim: N passed, M failed`; or replays one seed.
  *
- *   sim [--schedules N] [--nodes 3|5] [--ticks N] [--seed N] [--verbose]
- *       [--no-scenarios]
+ *   sim [--schedules N] [--partition-schedules N] [--nodes 3|5] [--ticks N]
+ *       [--seed N [--partition]] [--verbose] [--no-scenarios]
  *
- * --seed N runs only schedule N (with --nodes, default 3); --verbose traces
- * every delivery, role change and fault. Exit status 0 iff all passed. */
+ * The partition schedules (default 200 per size) run the data partition
+ * over LMDB in memory as every replica's state machine (pnode.c).
+ * --seed N runs only schedule N (with --nodes, default 3; --partition for a
+ * partition schedule); --verbose traces every delivery, role change and
+ * fault. Exit status 0 iff all passed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "common/log.h"
 #include "scenarios.h"
 #include "schedule.h"
 #include "sim.h"
 
 #define DEFAULT_SCHEDULES 2000
+#define DEFAULT_PARTITION_SCHEDULES 200
 #define DEFAULT_FAULT_TICKS 1000
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sim [--schedules N] [--nodes 3|5] [--ticks N] [--seed N] [--verbose] "
-			"[--no-scenarios]\n");
+	fprintf(stderr, "usage: sim [--schedules N] [--partition-schedules N] [--nodes 3|5] "
+			"[--ticks N] [--seed N [--partition]] [--verbose] [--no-scenarios]\n");
 	exit(2);
 }
 
@@ -37,14 +42,19 @@ static uint64_t num(const char *s)
 
 int main(int argc, char **argv)
 {
-	uint64_t schedules = DEFAULT_SCHEDULES, ticks = DEFAULT_FAULT_TICKS, seed = 0;
+	uint64_t schedules = DEFAULT_SCHEDULES, ticks = DEFAULT_FAULT_TICKS, seed = 0,
+		 pschedules = DEFAULT_PARTITION_SCHEDULES;
 	int only_nodes = 0;
-	bool one_seed = false, verbose = false, scenarios = true;
+	bool one_seed = false, verbose = false, scenarios = true, partition = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool has = i + 1 < argc;
 		if (!strcmp(a, "--schedules") && has)
 			schedules = num(argv[++i]);
+		else if (!strcmp(a, "--partition-schedules") && has)
+			pschedules = num(argv[++i]);
+		else if (!strcmp(a, "--partition"))
+			partition = true;
 		else if (!strcmp(a, "--ticks") && has)
 			ticks = num(argv[++i]);
 		else if (!strcmp(a, "--nodes") && has)
@@ -62,12 +72,16 @@ int main(int argc, char **argv)
 	if (only_nodes && (only_nodes < 1 || only_nodes > SIM_MAX_NODES))
 		usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* The drivers log role changes; the simulation reports on its own
+	 * (--verbose traces them). Errors still show. */
+	log_set_level(verbose ? LOG_INFO : LOG_ERROR);
 	char why[1024];
 
 	if (one_seed) {
 		int n = only_nodes ? only_nodes : 3;
-		if (schedule_run(seed, n, ticks, verbose, NULL, NULL, why, sizeof(why))) {
-			printf("sim: FAIL seed %llu, %d nodes: %s\n", (unsigned long long)seed, n, why);
+		if (schedule_run(seed, n, ticks, verbose, partition, NULL, NULL, why, sizeof(why))) {
+			printf("sim: FAIL seed %llu, %d nodes%s: %s\n", (unsigned long long)seed, n,
+			       partition ? " (partition)" : "", why);
 			printf("sim: 0 passed, 1 failed\n");
 			return 1;
 		}
@@ -78,32 +92,36 @@ int main(int argc, char **argv)
 
 	uint64_t passed = 0, failed = 0;
 	const int sizes[] = { 3, 5 };
-	for (int z = 0; z < 2; z++) {
-		int n = sizes[z];
-		if (only_nodes && only_nodes != n)
+	for (int run = 0; run < 4; run++) {
+		int n = sizes[run % 2];
+		bool part = run >= 2;
+		uint64_t count = part ? pschedules : schedules;
+		if ((only_nodes && only_nodes != n) || count == 0)
 			continue;
+		const char *mode = part ? " (partition)" : "";
 		struct sim_stats st = { 0 };
 		uint64_t ok = 0, bad = 0, max_settle = 0;
 		clock_t t0 = clock();
-		for (uint64_t k = 1; k <= schedules; k++) {
+		for (uint64_t k = 1; k <= count; k++) {
 			uint64_t settle = 0;
-			if (schedule_run(k, n, ticks, false, &st, &settle, why, sizeof(why))) {
+			if (schedule_run(k, n, ticks, false, part, &st, &settle, why, sizeof(why))) {
 				bad++;
-				printf("sim: FAIL seed %llu, %d nodes: %s\n", (unsigned long long)k, n, why);
-				printf("sim:   replay: sim --seed %llu --nodes %d --verbose\n",
-				       (unsigned long long)k, n);
+				printf("sim: FAIL seed %llu, %d nodes%s: %s\n", (unsigned long long)k, n, mode,
+				       why);
+				printf("sim:   replay: sim --seed %llu --nodes %d%s --verbose\n",
+				       (unsigned long long)k, n, part ? " --partition" : "");
 			} else {
 				ok++;
 				if (settle > max_settle)
 					max_settle = settle;
 			}
 		}
-		printf("sim: %d nodes: %llu schedules passed, %llu failed (%.1fs): %llu messages "
+		printf("sim: %d nodes%s: %llu schedules passed, %llu failed (%.1fs): %llu messages "
 		       "(%llu dropped, %llu duplicated), %llu crashes, %llu elections, %llu transfers, "
 		       "%llu forced campaigns, %llu compactions, %llu log starts sent, %llu installed, "
 		       "max term %llu; after faults a settled leader within %llu ticks (limit 400) "
 		       "and every proposal applied everywhere\n",
-		       n, (unsigned long long)ok, (unsigned long long)bad,
+		       n, mode, (unsigned long long)ok, (unsigned long long)bad,
 		       (double)(clock() - t0) / CLOCKS_PER_SEC, (unsigned long long)st.msgs,
 		       (unsigned long long)st.dropped, (unsigned long long)st.dups,
 		       (unsigned long long)st.crashes, (unsigned long long)st.elections,

@@ -118,7 +118,7 @@ static void deliver(struct sim *s, struct sim_msg *m)
 			  (unsigned long long)msg.log_term, (unsigned long long)msg.commit, msg.n_entries,
 			  msg.reject ? " reject" : "", msg.force ? " force" : "");
 	s->stats.steps++;
-	rc = raft_step(&n->raft, &msg);
+	rc = raft_driver_step(&n->drv, &msg);
 	if (rc && rc != ERR_NOMEM)
 		sim_fail(s, "step", "node %d rejected a well-formed %s from %d: %s", m->to + 1,
 			 raft_msg_type_name(msg.type), m->from + 1, err_str(rc));

@@ -36,14 +36,14 @@ static void watch_hook(struct sim *s, void *arg)
 {
 	struct watch *w = arg;
 	struct sim_node *l = &s->nodes[w->leader];
-	if (raft_role(&l->raft) != RAFT_LEADER || raft_term(&l->raft) != w->term)
+	if (raft_role(&l->drv.raft) != RAFT_LEADER || raft_term(&l->drv.raft) != w->term)
 		sim_fail(s, "stability", "leader node %d lost leadership or changed term (%s, term %llu)",
-			 w->leader + 1, raft_role_name(raft_role(&l->raft)),
-			 (unsigned long long)raft_term(&l->raft));
+			 w->leader + 1, raft_role_name(raft_role(&l->drv.raft)),
+			 (unsigned long long)raft_term(&l->drv.raft));
 	for (int i = 0; i < s->n; i++)
-		if (s->nodes[i].up && raft_term(&s->nodes[i].raft) != w->term)
+		if (s->nodes[i].up && raft_term(&s->nodes[i].drv.raft) != w->term)
 			sim_fail(s, "stability", "node %d moved to term %llu (leader's term %llu)", i + 1,
-				 (unsigned long long)raft_term(&s->nodes[i].raft), (unsigned long long)w->term);
+				 (unsigned long long)raft_term(&s->nodes[i].drv.raft), (unsigned long long)w->term);
 	if (sim_elections(s) != w->elections)
 		sim_fail(s, "stability", "an election happened while the leader was healthy");
 	if (w->every && s->tick % (uint64_t)w->every == 0)
@@ -80,7 +80,7 @@ static int await_new_leader(struct sim *s, uint64_t limit, const char *rule, uin
 static void watch_init(struct sim *s, struct watch *w, int leader, int every)
 {
 	w->leader = leader;
-	w->term = raft_term(&s->nodes[leader].raft);
+	w->term = raft_term(&s->nodes[leader].drv.raft);
 	w->elections = sim_elections(s);
 	w->every = every;
 	w->isolated = -1;
@@ -104,31 +104,31 @@ static void isolation(struct sim *s, int nodes, bool deaf, char *info, size_t le
 	int x = (l + 1) % nodes;
 	struct watch w;
 	watch_init(s, &w, l, 5);
-	uint64_t x_term = raft_term(&s->nodes[x].raft);
+	uint64_t x_term = raft_term(&s->nodes[x].drv.raft);
 	struct raft_counters before;
-	raft_get_counters(&s->nodes[x].raft, &before);
+	raft_get_counters(&s->nodes[x].drv.raft, &before);
 	net_isolate(s, x, true, !deaf);
 	/* Only node x may be confused; the others and the leader must not be. */
 	for (uint64_t k = 0; k < 30 * (uint64_t)s->election_ticks; k++) {
 		sim_run(s, 1, NULL, NULL);
 		struct sim_node *ld = &s->nodes[l];
-		if (raft_role(&ld->raft) != RAFT_LEADER || raft_term(&ld->raft) != w.term)
+		if (raft_role(&ld->drv.raft) != RAFT_LEADER || raft_term(&ld->drv.raft) != w.term)
 			sim_fail(s, "stability", "an isolated follower deposed the leader");
-		if (raft_term(&s->nodes[x].raft) != x_term)
+		if (raft_term(&s->nodes[x].drv.raft) != x_term)
 			sim_fail(s, "stability", "isolated node %d raised its term to %llu", x + 1,
-				 (unsigned long long)raft_term(&s->nodes[x].raft));
+				 (unsigned long long)raft_term(&s->nodes[x].drv.raft));
 		if (k % 5 == 0)
 			sim_propose(s, l, NULL);
 	}
 	struct raft_counters after;
-	raft_get_counters(&s->nodes[x].raft, &after);
+	raft_get_counters(&s->nodes[x].drv.raft, &after);
 	if (after.elections != before.elections)
 		sim_fail(s, "stability", "isolated node %d became a candidate", x + 1);
 	sim_heal(s);
 	w.elections = sim_elections(s);
 	w.every = 0;
 	sim_run(s, 30 * (uint64_t)s->election_ticks, watch_hook, &w);
-	if (raft_leader(&s->nodes[x].raft) != s->nodes[l].id)
+	if (raft_leader(&s->nodes[x].drv.raft) != s->nodes[l].id)
 		sim_fail(s, "stability", "rejoined node %d does not follow the leader", x + 1);
 	schedule_await_commit(s, l, 3, 50);
 	snprintf(info, len, "node %d %s for %d ticks: leader and term %llu unchanged, it caught up to %llu",
@@ -140,7 +140,7 @@ static void failover(struct sim *s, int nodes, char *info, size_t len)
 {
 	int l = setup(s, nodes);
 	schedule_await_commit(s, l, 5, 50);
-	uint64_t term = raft_term(&s->nodes[l].raft);
+	uint64_t term = raft_term(&s->nodes[l].drv.raft);
 	sim_crash(s, l);
 	s->nodes[l].restart_at = UINT64_MAX;
 	/* The supervisor would pick the follower with the most complete log. */
@@ -149,7 +149,7 @@ static void failover(struct sim *s, int nodes, char *info, size_t len)
 	for (int i = 0; i < nodes; i++) {
 		if (i == l)
 			continue;
-		struct raft *r = &s->nodes[i].raft;
+		struct raft *r = &s->nodes[i].drv.raft;
 		uint64_t li = raft_last_index(r), lt = 0;
 		raft_log_term(r, li, &lt);
 		if (best < 0 || lt > bt || (lt == bt && li > bi)) {
@@ -158,7 +158,7 @@ static void failover(struct sim *s, int nodes, char *info, size_t len)
 			bi = li;
 		}
 	}
-	if (raft_campaign(&s->nodes[best].raft))
+	if (raft_driver_campaign(&s->nodes[best].drv))
 		sim_fail(s, "failover", "raft_campaign refused");
 	check_step(s, best);
 	sim_drive(s, best);
@@ -166,9 +166,9 @@ static void failover(struct sim *s, int nodes, char *info, size_t len)
 	int nl = await_new_leader(s, (uint64_t)s->election_ticks / 2, "failover", &took);
 	if (nl != best)
 		sim_fail(s, "failover", "node %d campaigned but node %d leads", best + 1, nl + 1);
-	if (raft_term(&s->nodes[nl].raft) != term + 1)
+	if (raft_term(&s->nodes[nl].drv.raft) != term + 1)
 		sim_fail(s, "failover", "new term %llu, expected %llu",
-			 (unsigned long long)raft_term(&s->nodes[nl].raft), (unsigned long long)term + 1);
+			 (unsigned long long)raft_term(&s->nodes[nl].drv.raft), (unsigned long long)term + 1);
 	schedule_await_commit(s, nl, 3, 50);
 	snprintf(info, len, "leader node %d crashed, node %d led term %llu after %llu ticks (timeout %d)",
 		 l + 1, nl + 1, (unsigned long long)term + 1, (unsigned long long)took,
@@ -179,7 +179,7 @@ static void transfer(struct sim *s, int nodes, char *info, size_t len)
 {
 	int l = setup(s, nodes);
 	int x = (l + 1) % nodes;
-	uint64_t term = raft_term(&s->nodes[l].raft);
+	uint64_t term = raft_term(&s->nodes[l].drv.raft);
 	/* Make the target lag behind by 20 entries. */
 	s->blocked[l][x] = true;
 	for (int k = 0; k < 20; k++) {
@@ -187,17 +187,17 @@ static void transfer(struct sim *s, int nodes, char *info, size_t len)
 		sim_run(s, 1, NULL, NULL);
 	}
 	s->blocked[l][x] = false;
-	if (raft_transfer_leader(&s->nodes[l].raft, s->nodes[x].id))
+	if (raft_driver_transfer(&s->nodes[l].drv, s->nodes[x].id))
 		sim_fail(s, "transfer", "raft_transfer_leader refused");
-	if (raft_propose(&s->nodes[l].raft, "x", 1, NULL) != ERR_NOTLEADER)
+	if (raft_driver_propose(&s->nodes[l].drv, "x", 1, NULL) != ERR_NOTLEADER)
 		sim_fail(s, "transfer", "a leader handing over accepted a proposal");
 	check_step(s, l);
 	sim_drive(s, l);
 	uint64_t took = 0;
 	int nl = await_new_leader(s, (uint64_t)s->election_ticks, "transfer", &took);
-	if (nl != x || raft_term(&s->nodes[nl].raft) != term + 1)
+	if (nl != x || raft_term(&s->nodes[nl].drv.raft) != term + 1)
 		sim_fail(s, "transfer", "node %d leads term %llu; expected node %d in term %llu", nl + 1,
-			 (unsigned long long)raft_term(&s->nodes[nl].raft), x + 1,
+			 (unsigned long long)raft_term(&s->nodes[nl].drv.raft), x + 1,
 			 (unsigned long long)term + 1);
 	schedule_await_commit(s, nl, 3, 50);
 	snprintf(info, len, "node %d (20 entries behind) took over term %llu after %llu ticks",
@@ -255,14 +255,14 @@ static bool fig8_filter(struct sim *s, int from, const struct raft_message *m)
 static void campaign_until_leader(struct sim *s, int i, int tries)
 {
 	for (int t = 0; t < tries; t++) {
-		if (raft_role(&s->nodes[i].raft) == RAFT_LEADER)
+		if (raft_role(&s->nodes[i].drv.raft) == RAFT_LEADER)
 			return;
-		raft_campaign(&s->nodes[i].raft);
+		raft_driver_campaign(&s->nodes[i].drv);
 		check_step(s, i);
 		sim_drive(s, i);
 		sim_run(s, 1, NULL, NULL);
 	}
-	if (raft_role(&s->nodes[i].raft) != RAFT_LEADER)
+	if (raft_role(&s->nodes[i].drv.raft) != RAFT_LEADER)
 		sim_fail(s, "figure 8", "node %d could not be elected", i + 1);
 }
 
@@ -299,7 +299,7 @@ static void figure8(struct sim *s, int nodes, char *info, size_t len)
 	sim_start_node(s, 0);
 	campaign_until_leader(s, 0, 4);
 	sim_run(s, 8, NULL, NULL);
-	uint64_t commit_c = raft_commit(&s->nodes[0].raft);
+	uint64_t commit_c = raft_commit(&s->nodes[0].drv.raft);
 	sim_crash(s, 0);
 	/* (d) node 5 comes back; with a last term of 2 it can win, and then
 	 * replaces index 2 everywhere. Safe only if (c) committed nothing. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "pnode.h"
 #include "schedule.h"
 #include "sim.h"
 
@@ -21,6 +22,10 @@
 void schedule_compact(struct sim *s, int i)
 {
 	struct sim_node *nd = &s->nodes[i];
+	if (s->partition) {
+		pnode_compact(s, i);
+		return;
+	}
 	/* Only applied entries may go, and the log start records the state
 	 * at exactly that index: compact at the applied index. */
 	if (!nd->up || nd->sm_applied < nd->store.start_index + COMPACT_MIN)
@@ -112,21 +117,21 @@ static void fault_hook(struct sim *s, void *arg)
 		if (!nd->up)
 			return; /* crashed while handling its Ready */
 	}
-	if (raft_role(&nd->raft) == RAFT_LEADER && sim_chance(s, s->transfer_pm)) {
+	if (raft_role(&nd->drv.raft) == RAFT_LEADER && sim_chance(s, s->transfer_pm)) {
 		uint64_t to = sim_below(s, (uint64_t)s->n + 1); /* 0 = most caught up */
 		if (to != nd->id) {
 			if (s->verbose)
 				sim_trace(s, "node %d transfers leadership to %llu", i + 1, (unsigned long long)to);
-			raft_transfer_leader(&nd->raft, to);
+			raft_driver_transfer(&nd->drv, to);
 			s->stats.transfers++;
 			check_step(s, i);
 			if (!nd->lazy)
 				sim_drive(s, i);
 		}
-	} else if (raft_role(&nd->raft) != RAFT_LEADER && sim_chance(s, s->campaign_pm)) {
+	} else if (raft_role(&nd->drv.raft) != RAFT_LEADER && sim_chance(s, s->campaign_pm)) {
 		if (s->verbose)
 			sim_trace(s, "node %d is told to campaign now", i + 1);
-		raft_campaign(&nd->raft);
+		raft_driver_campaign(&nd->drv);
 		s->stats.campaigns++;
 		check_step(s, i);
 		if (!nd->lazy)
@@ -154,9 +159,9 @@ int schedule_await_leader(struct sim *s, uint64_t limit, const char *rule, uint6
 		int l = sim_leader(s);
 		if (!sim_settled(s, l)) {
 			held = -1;
-		} else if (l != held || raft_term(&s->nodes[l].raft) != term) {
+		} else if (l != held || raft_term(&s->nodes[l].drv.raft) != term) {
 			held = l;
-			term = raft_term(&s->nodes[l].raft);
+			term = raft_term(&s->nodes[l].drv.raft);
 			since = k;
 		}
 		if (held >= 0 && k - since >= (uint64_t)s->election_ticks) {
@@ -173,7 +178,7 @@ int schedule_await_leader(struct sim *s, uint64_t limit, const char *rule, uint6
 void schedule_await_commit(struct sim *s, int leader, int count, uint64_t limit)
 {
 	uint64_t want = 0;
-	uint64_t term = raft_term(&s->nodes[leader].raft);
+	uint64_t term = raft_term(&s->nodes[leader].drv.raft);
 	for (int k = 0; k < count; k++) {
 		uint64_t idx = 0;
 		if (sim_propose(s, leader, &idx) != 0)
@@ -196,7 +201,7 @@ void schedule_await_commit(struct sim *s, int leader, int count, uint64_t limit)
 		}
 		sim_run(s, 1, calm_hook, NULL);
 	}
-	if (sim_leader(s) != leader || raft_term(&s->nodes[leader].raft) != term)
+	if (sim_leader(s) != leader || raft_term(&s->nodes[leader].drv.raft) != term)
 		sim_fail(s, "stability", "leadership changed while the network was healthy");
 }
 
@@ -220,11 +225,17 @@ static void stats_add(struct sim_stats *acc, struct sim *s)
 		acc->max_term = s->stats.max_term;
 }
 
-int schedule_run(uint64_t seed, int nodes, uint64_t fault_ticks, bool verbose,
+int schedule_run(uint64_t seed, int nodes, uint64_t fault_ticks, bool verbose, bool partition,
 		 struct sim_stats *acc, uint64_t *settle_ticks, char *why, size_t why_len)
 {
 	static struct sim s; /* big: keep it off the stack */
 	sim_init(&s, seed, nodes, verbose);
+	s.partition = partition;
+	if (partition && pnode_dir_init(&s) != 0) {
+		snprintf(why, why_len, "cannot create a temporary directory");
+		sim_free(&s);
+		return -1;
+	}
 	if (setjmp(s.jmp)) {
 		snprintf(why, why_len, "%s", s.fail);
 		sim_free(&s);
@@ -262,7 +273,7 @@ int schedule_run(uint64_t seed, int nodes, uint64_t fault_ticks, bool verbose,
 	int l = schedule_await_leader(&s, LIVENESS_ELECT_TICKS, "liveness", settle_ticks);
 	/* Followers may first have a backlog to catch up on, at worst one
 	 * entry per round trip with the tightest flow-control settings. */
-	uint64_t backlog = 0, last = raft_last_index(&s.nodes[l].raft);
+	uint64_t backlog = 0, last = raft_last_index(&s.nodes[l].drv.raft);
 	for (int i = 0; i < nodes; i++)
 		if (last - s.nodes[i].sm_applied > backlog)
 			backlog = last - s.nodes[i].sm_applied;

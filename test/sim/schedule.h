@@ -10,10 +10,12 @@ struct sim;
 struct sim_stats;
 
 /* Runs one seeded schedule on `nodes` replicas: fault_ticks of faults, then
- * the liveness check. Adds its counters to *acc and the ticks it took to
- * settle a leader after the faults to *settle_ticks (both may be NULL).
+ * the liveness check. With partition, the replicas run the data partition
+ * over LMDB in memory (pnode.c) instead of the hash-chain state machine.
+ * Adds its counters to *acc and the ticks it took to settle a leader after
+ * the faults to *settle_ticks (both may be NULL).
  * Returns 0, or -1 with the violated rule and details in why. */
-int schedule_run(uint64_t seed, int nodes, uint64_t fault_ticks, bool verbose,
+int schedule_run(uint64_t seed, int nodes, uint64_t fault_ticks, bool verbose, bool partition,
 		 struct sim_stats *acc, uint64_t *settle_ticks, char *why, size_t why_len);
 /* Ticks until some leader is settled (every live node in its term follows
  * it, and it committed in its term); fails `rule` after limit ticks.

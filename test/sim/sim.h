@@ -1,7 +1,11 @@
 /* sim.h - the deterministic Raft cluster simulation: shared types.
  *
- * One process runs N replicas of the real core (worker/raft) over an
- * in-memory store (memstore.c) and a simulated network (net.c) that drops,
+ * One process runs N replicas, each the real Raft driver
+ * (worker/raft_driver.c: the Ready loop, persisting, sending, applying,
+ * new-leader readiness, state-machine snapshots) around the real core
+ * (worker/raft), over the shared in-memory store (test/support/memstore.c,
+ * as the driver's log; in partition schedules the data partition over
+ * LMDB in memory, pnode.c) and a simulated network (net.c) that drops,
  * delays, duplicates and reorders messages and can partition nodes, also in
  * one direction only. Messages travel encoded (worker/raft_codec), so the
  * codec is exercised too. Time is logical: SIM_TICK units per Raft tick,
@@ -18,8 +22,10 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
-#include "memstore.h"
+#include "test/support/memstore.h"
 #include "worker/raft/raft.h"
+#include "worker/raft_driver.h"
+#include "worker/sm.h"
 
 #define SIM_MAX_NODES 7
 #define SIM_TICK 10 /* time units per tick */
@@ -32,11 +38,18 @@ struct sim_msg {
 	size_t len;
 };
 
+struct sim_pnode;
+
 struct sim_node {
 	uint64_t id;
 	bool up;
-	struct raft raft;
+	struct raft_driver drv;    /* drv.raft is the core */
 	struct memstore store;     /* survives crashes */
+	struct sim *sim;           /* for the driver's callbacks */
+	int slot;
+	struct sim_pnode *p;       /* partition schedules: its partition and LMDB store */
+	bool crash_pending;        /* crash once the Ready being handled is persisted */
+	bool write_lost;           /* ... and its write never reached the disk */
 	uint64_t sm_applied;       /* the state machine: a hash chain of applied entries */
 	uint64_t sm_hash;
 	bool lazy;                 /* the driver postpones Ready handling to its next tick */
@@ -74,6 +87,10 @@ struct sim {
 	uint64_t now, tick;
 	int election_ticks, heartbeat_ticks;
 	size_t max_inflight_msgs, max_msg_bytes, max_msg_entries, max_inflight_bytes; /* per seed */
+	uint64_t snapshot_threshold; /* the driver's state-machine snapshots (compactions) */
+	struct event_base *base;     /* the drivers' events; never dispatched */
+	bool partition;              /* replicas run the data partition (pnode.c) */
+	char pdir[256];              /* their stores' temporary directory */
 
 	/* network */
 	struct sim_msg *heap;
@@ -122,7 +139,8 @@ void sim_fail(struct sim *s, const char *rule, const char *fmt, ...)
 void sim_trace(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sim_start_node(struct sim *s, int i);
 void sim_crash(struct sim *s, int i);
-/* Handles the node's Ready batches until it has none (the driver loop). */
+/* Handles the node's Ready batches until it has none (the driver's flush,
+ * one Ready at a time). */
 void sim_drive(struct sim *s, int i);
 /* Runs `ticks` ticks; calls hook (may be NULL) at the start of each. */
 void sim_run(struct sim *s, uint64_t ticks, void (*hook)(struct sim *, void *), void *arg);
@@ -150,6 +168,12 @@ void check_step(struct sim *s, int i);
 void check_persist(struct sim *s, int i, const struct raft_entry *ents, size_t n);
 void check_apply(struct sim *s, int i, const struct raft_entry *e);
 void check_install(struct sim *s, int i, const struct raft_snapshot *snap);
+/* The same with the state after the entry (or at the log start) given by
+ * the caller (the partition's: check_state_hash of its checksum and high
+ * watermark) instead of the hash chain. */
+void check_apply_state(struct sim *s, int i, const struct raft_entry *e, uint64_t state);
+void check_install_state(struct sim *s, int i, const struct raft_snapshot *snap, uint64_t state);
+uint64_t check_state_hash(uint64_t a, uint64_t b);
 void check_logs(struct sim *s);
 uint64_t check_entry_hash(const struct raft_entry *e);
 void check_free(struct sim *s);

@@ -67,6 +67,7 @@ static uint64_t append(struct buf *records, int64_t *base)
 				.data = records->data,
 				.len = records->len};
 	ck_assert_int_eq(store_append(s, &e, 1), 0);
+	partition_proposed(&p, records->data, records->len);
 	return e.index;
 }
 
@@ -248,6 +249,63 @@ START_TEST(batches_without_a_producer_id_are_not_checked_or_recorded)
 }
 END_TEST
 
+START_TEST(a_snapshot_restores_producers_beyond_the_start_scan)
+{
+	produce(71, 0, 0, 1, NULL); /* entry 1: only the snapshot keeps it */
+	produce(72, 0, 0, 1, NULL);
+	commit_to(store_last_index(s));
+	ck_assert_int_eq(idem_snapshot(&x, s, p.commit_index), 0);
+	produce(71, 0, 1, 2, NULL); /* entry 3: after the snapshot, replayed */
+	produce(73, 0, 0, 1, NULL);
+	commit_to(store_last_index(s));
+	/* A restart that scans one entry at most: without the snapshot it
+	 * would forget 71's first batch and 72 altogether. */
+	struct idem y;
+	idem_init(&y, 0, 1);
+	ck_assert_int_eq(idem_load(&y, s, p.commit_index), 0);
+	ck_assert_uint_eq(producers_count(&y.applied), 3);
+	int16_t e;
+	struct producers_batch last;
+	ck_assert_int_eq(producers_find(&y.applied, 71, &e, &last), 1);
+	ck_assert_int_eq(last.first_seq, 1);
+	ck_assert_int_eq(last.last_seq, 2);
+	ck_assert_int_eq(producers_find(&y.applied, 72, &e, NULL), 1);
+	ck_assert_int_eq(producers_find(&y.applied, 73, &e, NULL), 1);
+	/* 71's first batch is still a duplicate after the restart. */
+	ck_assert_int_eq(idem_lead(&y, s, p.commit_index, 2), 0);
+	struct buf b;
+	buf_init(&b);
+	idem_batch(&b, 71, 0, 0, 1);
+	struct idem_verdict v;
+	ck_assert_int_eq(idem_check(&y, b.data, b.len, &v), KERR_NONE);
+	ck_assert(v.duplicate);
+	ck_assert_int_eq(v.base_offset, 0);
+	buf_free(&b);
+	idem_close(&y);
+}
+END_TEST
+
+START_TEST(a_snapshot_the_log_no_longer_follows_is_ignored_and_a_bad_one_scanned_around)
+{
+	produce(81, 0, 0, 1, NULL);
+	produce(82, 0, 0, 1, NULL);
+	commit_to(store_last_index(s));
+	/* Taken "later" than what the log was applied to: not usable. */
+	ck_assert_int_eq(idem_snapshot(&x, s, p.commit_index + 5), 0);
+	struct idem y;
+	idem_init(&y, 0, 1);
+	ck_assert_int_eq(idem_load(&y, s, p.commit_index), 0);
+	int16_t e;
+	ck_assert_int_eq(producers_find(&y.applied, 81, &e, NULL), 0); /* scanned: one entry */
+	ck_assert_int_eq(producers_find(&y.applied, 82, &e, NULL), 1);
+	/* Garbage: scanned around, not fatal. */
+	ck_assert_int_eq(store_put_snapshot(s, IDEM_SNAPSHOT, "\0\0\0\0\0\0\0\1\7xyz", 12), 0);
+	ck_assert_int_eq(idem_load(&y, s, p.commit_index), 0);
+	ck_assert_uint_eq(producers_count(&y.applied), 1);
+	idem_close(&y);
+}
+END_TEST
+
 START_TEST(installing_a_leaders_log_start_forgets_the_producers)
 {
 	produce(61, 0, 0, 1, NULL);
@@ -278,6 +336,9 @@ Suite *idem_suite(void)
 	tcase_add_test(tc, batches_of_one_request_must_follow_each_other);
 	tcase_add_test(tc, batches_without_a_producer_id_are_not_checked_or_recorded);
 	tcase_add_test(tc, installing_a_leaders_log_start_forgets_the_producers);
+	tcase_add_test(tc, a_snapshot_restores_producers_beyond_the_start_scan);
+	tcase_add_test(
+	    tc, a_snapshot_the_log_no_longer_follows_is_ignored_and_a_bad_one_scanned_around);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -56,6 +56,7 @@ static int16_t propose(struct buf *records, int64_t *base, int64_t *next, uint64
 				.data = records->data,
 				.len = records->len};
 	ck_assert_int_eq(store_append(s, &e, 1), 0);
+	partition_proposed(&p, records->data, records->len);
 	return KERR_NONE;
 }
 
@@ -235,20 +236,24 @@ START_TEST(uncommitted_entries_are_invisible_until_applied)
 }
 END_TEST
 
-START_TEST(a_lost_proposal_gives_its_offsets_back)
+START_TEST(offsets_are_reserved_only_when_the_entry_is_proposed)
 {
 	produce_n(2, 0, "a");
 	struct buf b;
 	buf_init(&b);
 	tb_simple_batch(&b, 3, 0, "lost");
 	int64_t base, next;
+	/* Validated and stamped, but never proposed: nothing to give back. */
 	ck_assert_int_eq(partition_produce(&p, b.data, b.len, 1, &base, &next), KERR_NONE);
-	ck_assert_int_eq(p.next_offset, 5);
-	partition_rewind(&p, base);
-	ck_assert_int_eq(p.next_offset, 2);
-	partition_rewind(&p, 0); /* never below the high watermark */
+	ck_assert_int_eq(base, 2);
+	ck_assert_int_eq(next, 5);
 	ck_assert_int_eq(p.next_offset, 2);
 	ck_assert_int_eq(produce_n(1, 0, "again"), 2);
+	ck_assert_int_eq(p.next_offset, 3);
+	/* Proposed: the next request follows it. */
+	ck_assert_int_eq(partition_produce(&p, b.data, b.len, 1, &base, &next), KERR_NONE);
+	partition_proposed(&p, b.data, b.len);
+	ck_assert_int_eq(p.next_offset, 6);
 	buf_free(&b);
 }
 END_TEST
@@ -646,7 +651,7 @@ static Suite *partition_suite(void)
 	tcase_add_test(tc, offsets_at_or_beyond_the_high_watermark_and_below_the_start_are_handled);
 	tcase_add_test(tc, max_bytes_limits_whole_batches_but_always_returns_the_first);
 	tcase_add_test(tc, uncommitted_entries_are_invisible_until_applied);
-	tcase_add_test(tc, a_lost_proposal_gives_its_offsets_back);
+	tcase_add_test(tc, offsets_are_reserved_only_when_the_entry_is_proposed);
 	tcase_add_test(tc, offsets_continue_after_reopening_the_store);
 	tcase_add_test(tc, reopening_with_a_lower_commit_index_hides_the_uncommitted_tail);
 	tcase_add_test(tc, list_offsets_answers_earliest_latest_and_by_timestamp);

@@ -1,7 +1,8 @@
 /* test_raft_fixture.h - a small in-memory cluster for the Raft unit tests.
  *
  * Header-only (static inline) so that each test_raft_*.c binary carries it
- * and no other test binary does. Each replica has an in-memory store; its
+ * and no other test binary does. Each replica has an in-memory store (the
+ * shared test/support/memstore, as in the simulation); its
  * Ready batches are handled at once (persist, queue messages, apply,
  * advance). Queued messages wait in one FIFO until a test delivers, drops
  * or inspects them, so every test controls exactly which message arrives. */
@@ -13,132 +14,35 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "test/support/memstore.h"
 #include "worker/raft/raft.h"
 
 #define FX_MAX 5
 #define FX_ELECTION 10
 #define FX_HEARTBEAT 2
 
-/* ---- in-memory storage -------------------------------------------------- */
+/* ---- in-memory storage: the shared test store (test/support/memstore) -- */
 
-struct fx_store {
-	struct raft_hard_state hs;
-	uint64_t start, start_term;
-	uint8_t snap[64];
-	size_t snap_len;
-	struct raft_entry ents[512]; /* ents[i].index == start + 1 + i; data owned */
-	size_t n;
-	struct raft_storage iface;
-};
+static inline uint64_t fx_store_last(const struct memstore *s) { return memstore_last(s); }
 
-static inline uint64_t fx_store_last(const struct fx_store *s) { return s->start + s->n; }
+static inline void fx_store_init(struct memstore *s) { memstore_init(s); }
 
-static inline int fx_st_initial(void *c, struct raft_hard_state *o)
-{
-	*o = ((struct fx_store *)c)->hs;
-	return 0;
-}
-static inline int fx_st_first(void *c, uint64_t *o)
-{
-	*o = ((struct fx_store *)c)->start + 1;
-	return 0;
-}
-static inline int fx_st_last(void *c, uint64_t *o)
-{
-	*o = fx_store_last(c);
-	return 0;
-}
-static inline int fx_st_term(void *c, uint64_t i, uint64_t *o)
-{
-	struct fx_store *s = c;
-	if (i < s->start)
-		return ERR_COMPACTED;
-	if (i > fx_store_last(s))
-		return ERR_UNAVAILABLE;
-	*o = i == s->start ? s->start_term : s->ents[i - s->start - 1].term;
-	return 0;
-}
-static inline int fx_st_entries(void *c, uint64_t lo, uint64_t hi, size_t max, struct raft_entry *out,
-				size_t *n)
-{
-	struct fx_store *s = c;
-	*n = 0;
-	if (lo <= s->start)
-		return ERR_COMPACTED;
-	if (hi > fx_store_last(s) + 1)
-		return ERR_UNAVAILABLE;
-	size_t bytes = 0;
-	for (uint64_t i = lo; i < hi; i++) {
-		const struct raft_entry *e = &s->ents[i - s->start - 1];
-		if (*n && bytes + e->data_len > max)
-			break;
-		out[(*n)++] = *e;
-		bytes += e->data_len;
-	}
-	return 0;
-}
-static inline int fx_st_snapshot(void *c, struct raft_snapshot *o)
-{
-	struct fx_store *s = c;
-	*o = (struct raft_snapshot){ s->start, s->start_term, s->snap, s->snap_len };
-	return 0;
-}
-
-static inline void fx_store_init(struct fx_store *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->iface = (struct raft_storage){ s, fx_st_initial, fx_st_first, fx_st_last, fx_st_term,
-					  fx_st_entries, fx_st_snapshot };
-}
-
-static inline void fx_store_truncate(struct fx_store *s, size_t keep)
-{
-	for (size_t i = keep; i < s->n; i++)
-		free((void *)s->ents[i].data);
-	if (keep < s->n)
-		s->n = keep;
-}
-
-static inline void fx_store_append(struct fx_store *s, const struct raft_entry *e, size_t n)
+static inline void fx_store_append(struct memstore *s, const struct raft_entry *e, size_t n)
 {
 	if (!n)
 		return;
-	ck_assert_uint_gt(e[0].index, s->start);
-	ck_assert_uint_le(e[0].index, fx_store_last(s) + 1);
-	fx_store_truncate(s, (size_t)(e[0].index - s->start - 1));
-	for (size_t i = 0; i < n; i++) {
-		ck_assert_uint_lt(s->n, 512);
-		struct raft_entry c = e[i];
-		if (c.data_len) {
-			uint8_t *d = malloc(c.data_len);
-			memcpy(d, c.data, c.data_len);
-			c.data = d;
-		}
-		s->ents[s->n++] = c;
-	}
+	ck_assert_uint_gt(e[0].index, s->start_index);
+	ck_assert_uint_le(e[0].index, memstore_last(s) + 1);
+	ck_assert_int_eq(memstore_append(s, e, n), 0);
 }
 
 /* Drops entries up to index, keeping a log start with these state bytes. */
-static inline void fx_store_compact(struct fx_store *s, uint64_t index, const char *state)
+static inline void fx_store_compact(struct memstore *s, uint64_t index, const char *state)
 {
-	ck_assert_uint_gt(index, s->start);
-	ck_assert_uint_le(index, fx_store_last(s));
-	size_t k = (size_t)(index - s->start);
-	uint64_t term = s->ents[k - 1].term;
-	for (size_t i = 0; i < k; i++)
-		free((void *)s->ents[i].data);
-	memmove(s->ents, s->ents + k, (s->n - k) * sizeof(s->ents[0]));
-	s->n -= k;
-	s->start = index;
-	s->start_term = term;
-	s->snap_len = strlen(state);
-	memcpy(s->snap, state, s->snap_len);
+	ck_assert_int_eq(memstore_compact(s, index, (const uint8_t *)state, strlen(state)), 0);
 }
 
-static inline void fx_store_free(struct fx_store *s)
-{
-	fx_store_truncate(s, 0);
-}
+static inline void fx_store_free(struct memstore *s) { memstore_free(s); }
 
 /* ---- cluster ------------------------------------------------------------ */
 
@@ -149,7 +53,7 @@ struct fx_msg {
 
 struct fx_node {
 	struct raft r;
-	struct fx_store st;
+	struct memstore st;
 	bool up;
 	uint64_t applied[512]; /* index of each applied entry, in order */
 	size_t n_applied;
@@ -198,12 +102,7 @@ static inline void fx_ready(struct fx *f, int i)
 		struct raft_ready rd;
 		raft_ready(&nd->r, &rd);
 		if (rd.has_snapshot) {
-			fx_store_truncate(&nd->st, 0);
-			nd->st.start = rd.snapshot.index;
-			nd->st.start_term = rd.snapshot.term;
-			ck_assert_uint_le(rd.snapshot.data_len, sizeof(nd->st.snap));
-			memcpy(nd->st.snap, rd.snapshot.data, rd.snapshot.data_len);
-			nd->st.snap_len = rd.snapshot.data_len;
+			ck_assert_int_eq(memstore_install(&nd->st, &rd.snapshot), 0);
 			nd->installed = true;
 		}
 		fx_store_append(&nd->st, rd.entries, rd.n_entries);
@@ -228,7 +127,7 @@ static inline void fx_start(struct fx *f, int i)
 	c.id = (uint64_t)i + 1;
 	c.storage = &nd->st.iface;
 	c.seed = 1000 + (uint64_t)i;
-	c.applied = nd->st.start;
+	c.applied = nd->st.start_index;
 	ck_assert_int_eq(raft_init(&nd->r, &c), 0);
 	nd->up = true;
 }

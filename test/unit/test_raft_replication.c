@@ -32,7 +32,7 @@ static void win(struct fx *f, int i)
 
 static void assert_log_terms(struct fx *f, int i, const uint64_t *terms, size_t n)
 {
-	const struct fx_store *s = &f->nodes[i].st;
+	const struct memstore *s = &f->nodes[i].st;
 	ck_assert_uint_eq(fx_store_last(s), n);
 	for (size_t k = 0; k < n; k++)
 		ck_assert_uint_eq(s->ents[k].term, terms[k]);
@@ -349,7 +349,7 @@ START_TEST(follower_behind_log_start_receives_snapshot)
 	}
 	ck_assert(saw);
 	ck_assert(f->nodes[2].installed);
-	ck_assert_uint_eq(f->nodes[2].st.start, 6);
+	ck_assert_uint_eq(f->nodes[2].st.start_index, 6);
 	ck_assert_mem_eq(f->nodes[2].st.snap, "S6", 2);
 	ck_assert_uint_eq(fx_store_last(&f->nodes[2].st), 7);
 	ck_assert_uint_eq(raft_commit(fx_r(f, 2)), 7);
@@ -371,7 +371,7 @@ START_TEST(installing_a_log_start_discards_a_conflicting_log)
 				  .log_term = 3, .commit = 3, .snapshot = (const uint8_t *)"st", .snapshot_len = 2 };
 	ck_assert_int_eq(fx_step(f, &s), 0);
 	ck_assert(f->nodes[1].installed);
-	ck_assert_uint_eq(f->nodes[1].st.start, 3);
+	ck_assert_uint_eq(f->nodes[1].st.start_index, 3);
 	ck_assert_uint_eq(f->nodes[1].st.start_term, 3);
 	ck_assert_uint_eq(fx_store_last(&f->nodes[1].st), 3); /* index 4 is gone too */
 	ck_assert_uint_eq(raft_commit(fx_r(f, 1)), 3);

@@ -1,5 +1,5 @@
-/* memstore.c - in-memory Raft storage for the simulation, with the same
- * contract the LMDB store has (see struct raft_storage). */
+/* memstore.c - in-memory Raft storage for the tests, with the same
+ * contract the LMDB store has (see struct raft_storage and log_store.h). */
 #include "memstore.h"
 
 #include <stdlib.h>
@@ -71,8 +71,13 @@ void memstore_init(struct memstore *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->iface = (struct raft_storage){
-		.ctx = s, .initial_state = st_initial, .first_index = st_first, .last_index = st_last,
-		.term = st_term, .entries = st_entries, .snapshot = st_snapshot,
+	    .ctx = s,
+	    .initial_state = st_initial,
+	    .first_index = st_first,
+	    .last_index = st_last,
+	    .term = st_term,
+	    .entries = st_entries,
+	    .snapshot = st_snapshot,
 	};
 }
 
@@ -92,10 +97,7 @@ void memstore_free(struct memstore *s)
 	memset(s, 0, sizeof(*s));
 }
 
-uint64_t memstore_last(const struct memstore *s)
-{
-	return s->start_index + s->n;
-}
+uint64_t memstore_last(const struct memstore *s) { return s->start_index + s->n; }
 
 int64_t memstore_term_at(const struct memstore *s, uint64_t index)
 {
@@ -182,3 +184,42 @@ int memstore_compact(struct memstore *s, uint64_t index, const uint8_t *snap, si
 	s->start_term = term;
 	return 0;
 }
+
+/* --- as a driver's log ------------------------------------------------------ */
+
+static void lg_log_start(void *ctx, uint64_t *index, uint64_t *term)
+{
+	struct memstore *s = ctx;
+	*index = s->start_index;
+	*term = s->start_term;
+}
+
+static int lg_nothing(void *ctx) { return 0; }
+static void lg_abort(void *ctx) {}
+
+static int lg_append(void *ctx, const struct raft_entry *e, size_t n)
+{
+	return memstore_append(ctx, e, n);
+}
+
+static int lg_set_hard_state(void *ctx, const struct raft_hard_state *hs)
+{
+	((struct memstore *)ctx)->hs = *hs;
+	return 0;
+}
+
+static const struct log_store_ops log_ops = {
+    .hard_state = st_initial,
+    .first_index = st_first,
+    .last_index = st_last,
+    .term = st_term,
+    .entries = st_entries,
+    .log_start = lg_log_start,
+    .begin = lg_nothing,
+    .append = lg_append,
+    .set_hard_state = lg_set_hard_state,
+    .commit = lg_nothing,
+    .abort = lg_abort,
+};
+
+struct log_store memstore_log(struct memstore *s) { return (struct log_store){&log_ops, s}; }
