@@ -283,14 +283,13 @@ static int16_t produce_error(int err)
 	}
 }
 
-int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
-			  int64_t *base_offset, int64_t *next_offset)
+int16_t partition_validate(const struct partition *p, const uint8_t *records, size_t len)
 {
 	if (len == 0)
 		return KERR_INVALID_RECORD;
-	/* Pass 1: check every batch before touching any, so a request is
-	 * taken whole or not at all. Header first: the magic and the size
-	 * decide the error before the CRC is computed. */
+	/* Check every batch before touching any, so a request is taken whole
+	 * or not at all. Header first: the magic and the size decide the
+	 * error before the CRC is computed. */
 	size_t pos = 0;
 	while (pos < len) {
 		struct record_batch_header h;
@@ -308,9 +307,15 @@ int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int
 			return KERR_INVALID_RECORD;
 		pos += bl;
 	}
-	/* Pass 2: assign offsets; both fields lie outside the CRC. */
+	return KERR_NONE;
+}
+
+void partition_assign(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
+		      int64_t *base_offset, int64_t *next_offset)
+{
+	/* Both fields lie outside the CRC. */
 	int64_t off = p->next_offset;
-	for (pos = 0; pos < len;) {
+	for (size_t pos = 0; pos < len;) {
 		uint8_t *b = records + pos;
 		record_batch_set_base_offset(b, off);
 		record_batch_set_leader_epoch(b, leader_epoch);
@@ -320,7 +325,15 @@ int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int
 	*base_offset = p->next_offset;
 	*next_offset = off;
 	p->next_offset = off;
-	return KERR_NONE;
+}
+
+int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
+			  int64_t *base_offset, int64_t *next_offset)
+{
+	int16_t k = partition_validate(p, records, len);
+	if (k == KERR_NONE)
+		partition_assign(p, records, len, leader_epoch, base_offset, next_offset);
+	return k;
 }
 
 void partition_rewind(struct partition *p, int64_t next_offset)

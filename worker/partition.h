@@ -128,6 +128,15 @@ void partition_restore(struct partition *p, uint64_t index, const uint8_t *data,
 int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
 			  int64_t *base_offset, int64_t *next_offset);
 
+/* partition_produce in its two steps, for a caller that must decide
+ * something (the idempotence check) between them: partition_validate
+ * returns the errors above and changes nothing; partition_assign, only on
+ * records partition_validate accepted, assigns the offsets. Nothing may be
+ * read from a batch's header before partition_validate accepted it. */
+int16_t partition_validate(const struct partition *p, const uint8_t *records, size_t len);
+void partition_assign(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
+		      int64_t *base_offset, int64_t *next_offset);
+
 /* Gives back offsets reserved by partition_produce whose entries will never
  * commit: next_offset becomes `next_offset` (>= the high watermark). */
 void partition_rewind(struct partition *p, int64_t next_offset);

@@ -428,6 +428,54 @@ START_TEST(a_bad_batch_is_refused_and_nothing_is_stored)
 }
 END_TEST
 
+/* Appends an idempotent batch of 2 records: producer 42, epoch 0, sequence 0. */
+static void idem_batch(struct buf *b, const char *tag)
+{
+	size_t at = tb_simple_batch(b, 2, 0, tag);
+	uint8_t *p = b->data + at;
+	be64_store(p + RB_OFF_PRODUCER_ID, 42);
+	be16_store(p + RB_OFF_PRODUCER_EPOCH, 0);
+	be32_store(p + RB_OFF_BASE_SEQUENCE, 0);
+	tb_fix_crc(p);
+}
+
+START_TEST(a_corrupt_retry_of_an_idempotent_batch_is_corrupt_not_a_duplicate)
+{
+	struct wp w;
+	wp_start(&w, NULL);
+	produce_one(&w, 1, 1, 0, "first"); /* offset 0: the batch goes to 1 */
+	struct buf b;
+	buf_init(&b);
+	idem_batch(&b, "idem");
+	struct ipc_msg m = produce_msg(2, &b);
+	wp_send(&w, &m);
+	wp_recv(&w, &m, IPC_PRODUCE_RESULT);
+	ck_assert_int_eq(m.u.produce_result.error, KERR_NONE);
+	ck_assert_int_eq(m.u.produce_result.base_offset, 1);
+	/* The same header with a damaged record: the CRC no longer matches,
+	 * so it is corrupt whatever its sequence says. */
+	b.data[b.len - 1] ^= 0x55;
+	m = produce_msg(3, &b);
+	wp_send(&w, &m);
+	wp_recv(&w, &m, IPC_PRODUCE_RESULT);
+	ck_assert_uint_eq(m.u.produce_result.req_id, 3);
+	ck_assert_int_eq(m.u.produce_result.error, KERR_CORRUPT_MESSAGE);
+	ck_assert_int_eq(m.u.produce_result.base_offset, -1);
+	/* The intact retry is still the duplicate it always was. */
+	b.data[b.len - 1] ^= 0x55;
+	m = produce_msg(4, &b);
+	wp_send(&w, &m);
+	wp_recv(&w, &m, IPC_PRODUCE_RESULT);
+	ck_assert_int_eq(m.u.produce_result.error, KERR_NONE);
+	ck_assert_int_eq(m.u.produce_result.base_offset, 1);
+	buf_free(&b);
+	int64_t off;
+	list_offsets(&w, IPC_TS_LATEST, &off, NULL);
+	ck_assert_int_eq(off, 3);
+	wp_stop(&w);
+}
+END_TEST
+
 START_TEST(a_malformed_frame_is_ignored_and_the_worker_keeps_serving)
 {
 	struct wp w;
@@ -753,6 +801,7 @@ static Suite *worker_process_suite(void)
 	tcase_add_test(tc, the_worker_reports_itself_leader_at_start_and_exits_on_eof);
 	tcase_add_test(tc, produce_fetch_and_list_offsets_round_trip);
 	tcase_add_test(tc, a_bad_batch_is_refused_and_nothing_is_stored);
+	tcase_add_test(tc, a_corrupt_retry_of_an_idempotent_batch_is_corrupt_not_a_duplicate);
 	tcase_add_test(tc, a_malformed_frame_is_ignored_and_the_worker_keeps_serving);
 	tcase_add_test(tc, a_parked_fetch_is_answered_when_data_commits);
 	tcase_add_test(tc, a_parked_fetch_answers_empty_when_its_wait_ends_or_it_is_cancelled);
