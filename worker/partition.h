@@ -29,6 +29,10 @@ struct producers;
 struct store;
 
 #define PARTITION_MAX_MESSAGE_BYTES_DEFAULT 1048588 /* Kafka's message.max.bytes */
+/* The decompression-bomb limit: a compressed batch may decode to at most
+ * this many times max_message_bytes (64 MiB at the default), else
+ * MESSAGE_TOO_LARGE (the Java producer then splits the batch). */
+#define PARTITION_INFLATE_FACTOR 64
 
 struct partition_config {
 	int32_t max_message_bytes; /* largest batch accepted; <= 0 = the default */
@@ -118,13 +122,19 @@ void partition_restore(struct partition *p, uint64_t index, const uint8_t *data,
  * success returns KERR_NONE with *base_offset (the first batch's) and
  * *next_offset (after the last record) set, and p->next_offset advanced.
  * Otherwise nothing changes and it returns:
- *   KERR_CORRUPT_MESSAGE               bad CRC, truncated or malformed batch
+ *   KERR_CORRUPT_MESSAGE               bad CRC, truncated or malformed batch,
+ *                                      a compressed payload that does not
+ *                                      decode or holds malformed records
  *   KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT magic other than 2
- *   KERR_MESSAGE_TOO_LARGE             a batch larger than max_message_bytes
- *   KERR_INVALID_RECORD                no batch, no records, or a record
- *                                      count that disagrees with
- *                                      lastOffsetDelta
- * Per-record work is limited to record_batch_validate (CRC and framing). */
+ *   KERR_MESSAGE_TOO_LARGE             a batch larger than max_message_bytes,
+ *                                      or decoding to more than
+ *                                      PARTITION_INFLATE_FACTOR times that
+ *   KERR_INVALID_RECORD                no batch, no records, a record count
+ *                                      that disagrees with lastOffsetDelta,
+ *                                      or compressed records whose offset
+ *                                      deltas are not 0, 1, 2...
+ * Per-record work is record_batch_validate_max's: CRC, framing, and every
+ * record, decompressed as a stream for compressed batches. */
 int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
 			  int64_t *base_offset, int64_t *next_offset);
 
