@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 
 #include "common/arena.h"
 #include "common/buf.h"
@@ -54,6 +55,7 @@ struct store {
 	int batch_err;	 /* first error of the open batch; its txn is gone */
 	struct view cur; /* as of the open batch (== committed without one) */
 	struct view committed;
+	bool fs_full_logged; /* since the last commit that got through */
 };
 
 /* Translates an LMDB or errno code to ERR_*. Unexpected ones are logged here
@@ -84,6 +86,37 @@ static int xlate(int rc, const char *what)
 		log_error("store: %s: %s", what, mdb_strerror(rc));
 		return ERR_IO;
 	}
+}
+
+/* LMDB reports a write the kernel cut short as EIO ("which error code?"
+ * says its source), and a filesystem that runs out of room mid-write cuts
+ * it short: ENOSPC is then never seen. A write that fails with EIO while
+ * the filesystem under the store has less than this left is "no space":
+ * wait and retry, as for a full map. A real I/O error on a filesystem
+ * with room stays ERR_IO (the worker restarts). */
+#define STORE_FS_FULL_MARGIN ((uint64_t)4 << 20)
+
+static bool fs_full(struct store *s)
+{
+	const char *path;
+	struct statvfs v;
+	if (mdb_env_get_path(s->env, &path) != 0 || statvfs(path, &v) != 0)
+		return false;
+	return (uint64_t)v.f_bavail * v.f_frsize < STORE_FS_FULL_MARGIN;
+}
+
+/* xlate for the result of a write to the file (a commit). */
+static int xlate_write(struct store *s, int rc, const char *what)
+{
+	if (rc == EIO && fs_full(s)) {
+		if (!s->fs_full_logged)
+			log_warn("store: %s: short write on a full filesystem: "
+				 "waiting for room",
+				 what);
+		s->fs_full_logged = true;
+		return ERR_NOSPACE;
+	}
+	return xlate(rc, what);
 }
 
 static MDB_val val(const void *p, size_t n)
@@ -177,9 +210,10 @@ int store_txn_commit(struct store *s)
 	s->wtxn = NULL;
 	if (rc != 0) {
 		s->cur = s->committed;
-		return xlate(rc, "commit");
+		return xlate_write(s, rc, "commit");
 	}
 	s->committed = s->cur;
+	s->fs_full_logged = false;
 	if (s->sync) {
 		rc = mdb_env_sync(s->env, 1);
 		if (rc != 0) {
