@@ -6,7 +6,8 @@
  * one raw block at a time. Errors are sticky: once a stream failed, every
  * later read returns the same error. The output cap is checked on every
  * chunk, before snappy allocates and, for zstd, through the largest window
- * the decoder may allocate. */
+ * the decoder may allocate. A closed stream is kept for the next one (see
+ * cache below). */
 #include "compress.h"
 
 #include <lz4frame.h>
@@ -203,22 +204,68 @@ static int zstd_window_log(uint64_t max_out)
 	return lg;
 }
 
+/* One closed stream per codec is kept for the next batch: creating a zstd
+ * context or inflate state costs more than decoding a small batch. fjord
+ * has no threads. What a cached stream holds stays small: a stream whose
+ * buffers grew past CACHE_MAX_BYTES (a big snappy block, a zstd frame with a
+ * large window) is freed instead, and lz4 contexts (which size their
+ * buffers by the last frame's block size) are never kept. */
+#define CACHE_MAX_BYTES (1u << 20)
+static struct compress_stream *cache[COMPRESS_ZSTD + 1];
+
+static void stream_free(struct compress_stream *s)
+{
+	if (s->z_up)
+		inflateEnd(&s->z);
+	ZSTD_freeDCtx(s->zstd);
+	if (s->lz4)
+		LZ4F_freeDecompressionContext(s->lz4);
+	free(s->out);
+	free(s);
+}
+
+/* A cached stream made ready for new input, or NULL. */
+static struct compress_stream *cache_take(int codec)
+{
+	struct compress_stream *s = cache[codec];
+	if (s == NULL)
+		return NULL;
+	cache[codec] = NULL;
+	bool ok = true;
+	if (s->z_up)
+		ok = inflateReset(&s->z) == Z_OK;
+	if (s->zstd)
+		ok = ok && !ZSTD_isError(ZSTD_DCtx_reset(s->zstd, ZSTD_reset_session_only));
+	if (!ok) {
+		stream_free(s);
+		return NULL;
+	}
+	return s;
+}
+
 int compress_stream_open(struct compress_stream **out, int codec, const uint8_t *in, size_t in_len,
 			 uint64_t max_out)
 {
 	*out = NULL;
 	if (codec < COMPRESS_GZIP || codec > COMPRESS_ZSTD)
 		return ERR_UNSUPPORTED;
-	struct compress_stream *s = calloc(1, sizeof(*s));
+	struct compress_stream *s = cache_take(codec);
+	if (s == NULL)
+		s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return ERR_NOMEM;
 	s->codec = codec;
 	s->in = in;
 	s->in_len = in_len;
+	s->in_pos = 0;
 	s->max_out = max_out;
+	s->total = 0;
+	s->err = 0;
+	s->done = false;
+	s->xerial = false;
 	s->last_hint = 1; /* nothing decoded yet: an empty input is not a frame */
 	int rc = 0;
-	if (codec != COMPRESS_SNAPPY) {
+	if (codec != COMPRESS_SNAPPY && s->out == NULL) {
 		s->out = malloc(CHUNK);
 		s->out_cap = CHUNK;
 		if (s->out == NULL)
@@ -229,12 +276,13 @@ int compress_stream_open(struct compress_stream **out, int codec, const uint8_t 
 		s->z.avail_in = (uInt)in_len;
 		if (in_len > UINT32_MAX)
 			rc = ERR_TOOBIG;
-		else if (inflateInit2(&s->z, 15 + 16) != Z_OK) /* gzip wrapper only */
+		else if (!s->z_up && inflateInit2(&s->z, 15 + 16) != Z_OK) /* gzip only */
 			rc = ERR_NOMEM;
 		else
 			s->z_up = true;
 	} else if (rc == 0 && codec == COMPRESS_ZSTD) {
-		s->zstd = ZSTD_createDCtx();
+		if (s->zstd == NULL)
+			s->zstd = ZSTD_createDCtx();
 		if (s->zstd == NULL || ZSTD_isError(ZSTD_DCtx_setParameter(
 					   s->zstd, ZSTD_d_windowLogMax, zstd_window_log(max_out))))
 			rc = ERR_NOMEM;
@@ -248,7 +296,7 @@ int compress_stream_open(struct compress_stream **out, int codec, const uint8_t 
 		}
 	}
 	if (rc != 0) {
-		compress_stream_close(s);
+		stream_free(s);
 		return rc;
 	}
 	*out = s;
@@ -293,13 +341,17 @@ void compress_stream_close(struct compress_stream *s)
 {
 	if (s == NULL)
 		return;
-	if (s->z_up)
-		inflateEnd(&s->z);
-	ZSTD_freeDCtx(s->zstd);
-	if (s->lz4)
+	if (s->lz4) {
 		LZ4F_freeDecompressionContext(s->lz4);
-	free(s->out);
-	free(s);
+		s->lz4 = NULL;
+	}
+	size_t held = s->out_cap + (s->zstd ? ZSTD_sizeof_DCtx(s->zstd) : 0);
+	if (cache[s->codec] != NULL || held > CACHE_MAX_BYTES) {
+		stream_free(s);
+		return;
+	}
+	s->in = NULL;
+	cache[s->codec] = s;
 }
 
 int compress_decompress(int codec, const uint8_t *in, size_t in_len, uint64_t max_out,

@@ -191,6 +191,43 @@ START_TEST(concatenated_gzip_members_and_zstd_frames_decode_in_order)
 }
 END_TEST
 
+START_TEST(a_stream_after_a_failed_one_decodes_cleanly)
+{
+	/* Closed streams are reused: a failure must leave nothing behind. */
+	int how = hows[_i];
+	uint8_t *in = text(70000, 5);
+	struct buf enc, dec;
+	buf_init(&enc);
+	buf_init(&dec);
+	tb_encode(how, in, 70000, &enc);
+	for (int round = 0; round < 3; round++) {
+		buf_reset(&dec);
+		ck_assert_int_eq(
+		    compress_decompress(tb_codec(how), enc.data, enc.len / 2, 1 << 20, &dec),
+		    ERR_CORRUPT);
+		buf_reset(&dec);
+		ck_assert_int_eq(compress_decompress(tb_codec(how), enc.data, enc.len, 1000, &dec),
+				 ERR_TOOBIG);
+		/* Left open half-read, then closed. */
+		struct compress_stream *s;
+		const uint8_t *p;
+		size_t n;
+		ck_assert_int_eq(
+		    compress_stream_open(&s, tb_codec(how), enc.data, enc.len, 1 << 20), 0);
+		ck_assert_int_eq(compress_stream_read(s, &p, &n), 1);
+		compress_stream_close(s);
+		buf_reset(&dec);
+		ck_assert_int_eq(
+		    compress_decompress(tb_codec(how), enc.data, enc.len, 1 << 20, &dec), 0);
+		ck_assert_uint_eq(dec.len, 70000);
+		ck_assert_mem_eq(dec.data, in, 70000);
+	}
+	buf_free(&enc);
+	buf_free(&dec);
+	free(in);
+}
+END_TEST
+
 static Suite *compress_suite(void)
 {
 	Suite *s = suite_create("compress");
@@ -203,6 +240,7 @@ static Suite *compress_suite(void)
 	tcase_add_loop_test(tc, a_bomb_stops_at_the_output_limit, 0, N_HOWS);
 	tcase_add_test(tc,
 		       a_snappy_block_claiming_more_than_it_can_hold_is_refused_before_allocating);
+	tcase_add_loop_test(tc, a_stream_after_a_failed_one_decodes_cleanly, 0, N_HOWS);
 	tcase_add_test(tc, unknown_codecs_are_unsupported);
 	tcase_add_test(tc, concatenated_gzip_members_and_zstd_frames_decode_in_order);
 	suite_add_tcase(s, tc);
