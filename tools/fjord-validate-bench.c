@@ -2,7 +2,7 @@
  *
  * Builds one batch of text-like records, compressed as the clients do it
  * (gzip level 6, raw snappy, an lz4 frame, zstd level 3), and times
- * record_batch_validate_max on it in a loop: the CRC plus, for a compressed
+ * record_batch_validate on it in a loop: the CRC plus, for a compressed
  * batch, decoding the payload and walking every record, which is what the
  * leader does before it stores a batch. It also times the CRC alone, all
  * that was checked of a compressed batch before. Prints one line per codec.
