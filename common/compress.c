@@ -195,10 +195,13 @@ static int snappy_read(struct compress_stream *s, size_t *n)
 /* --- the stream ----------------------------------------------------------- */
 
 /* The largest zstd window worth allowing: one that fits the output cap
- * (a frame cannot usefully look further back than it writes). */
+ * (a frame cannot usefully look further back than it writes), but never
+ * under 8 MiB: a streaming compressor that does not know the size ahead
+ * (the Java client's zstd-jni) declares its level's window, 2 MiB at the
+ * default level 3 and 8 MiB up to level 19, whatever it then writes. */
 static int zstd_window_log(uint64_t max_out)
 {
-	int lg = 10; /* ZSTD_WINDOWLOG_MIN */
+	int lg = 23;
 	while (lg < 27 && ((uint64_t)1 << lg) < max_out)
 		lg++;
 	return lg;

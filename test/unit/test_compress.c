@@ -4,6 +4,8 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
+#include <zstd.h>
 
 #include "batch_builder.h"
 #include "check_main.h"
@@ -228,6 +230,31 @@ START_TEST(a_stream_after_a_failed_one_decodes_cleanly)
 }
 END_TEST
 
+START_TEST(a_zstd_frame_declaring_a_large_window_decodes_under_a_small_limit)
+{
+	/* As zstd-jni streams: the size is unknown when the frame starts, so
+	 * the frame declares level 3's 2 MiB window over 5 bytes. */
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	ck_assert_ptr_nonnull(c);
+	uint8_t dst[256];
+	ZSTD_outBuffer out = {dst, sizeof(dst), 0};
+	ZSTD_inBuffer in = {"hello", 5, 0};
+	ck_assert(!ZSTD_isError(ZSTD_compressStream2(c, &out, &in, ZSTD_e_continue)));
+	ZSTD_inBuffer none = {NULL, 0, 0};
+	ck_assert_uint_eq(ZSTD_compressStream2(c, &out, &none, ZSTD_e_end), 0);
+	ZSTD_freeCCtx(c);
+	ZSTD_frameHeader fh;
+	ck_assert_uint_eq(ZSTD_getFrameHeader(&fh, dst, out.pos), 0);
+	ck_assert_uint_ge(fh.windowSize, 1u << 20);
+	struct buf dec;
+	buf_init(&dec);
+	ck_assert_int_eq(compress_decompress(COMPRESS_ZSTD, dst, out.pos, 1000, &dec), 0);
+	ck_assert_uint_eq(dec.len, 5);
+	ck_assert_mem_eq(dec.data, "hello", 5);
+	buf_free(&dec);
+}
+END_TEST
+
 static Suite *compress_suite(void)
 {
 	Suite *s = suite_create("compress");
@@ -241,6 +268,7 @@ static Suite *compress_suite(void)
 	tcase_add_test(tc,
 		       a_snappy_block_claiming_more_than_it_can_hold_is_refused_before_allocating);
 	tcase_add_loop_test(tc, a_stream_after_a_failed_one_decodes_cleanly, 0, N_HOWS);
+	tcase_add_test(tc, a_zstd_frame_declaring_a_large_window_decodes_under_a_small_limit);
 	tcase_add_test(tc, unknown_codecs_are_unsupported);
 	tcase_add_test(tc, concatenated_gzip_members_and_zstd_frames_decode_in_order);
 	suite_add_tcase(s, tc);
