@@ -301,9 +301,9 @@ int16_t partition_validate(const struct partition *p, const uint8_t *records, si
 			return produce_error(rc);
 		if ((int64_t)h.batch_length + RB_LENGTH_OVERHEAD > p->cfg.max_message_bytes)
 			return KERR_MESSAGE_TOO_LARGE;
-		rc = record_batch_validate_max(
-		    records + pos, len - pos, &h, &bl,
-		    (uint64_t)p->cfg.max_message_bytes * PARTITION_INFLATE_FACTOR);
+		rc = record_batch_validate_max(records + pos, len - pos, &h, &bl,
+					       (uint64_t)p->cfg.max_message_bytes *
+						   PARTITION_INFLATE_FACTOR);
 		if (rc != 0)
 			return produce_error(rc);
 		/* Kafka's rule for v2: offsets and record count must agree. */

@@ -712,7 +712,8 @@ static Suite *partition_suite(void)
 	tcase_add_test(tc, list_offsets_on_an_empty_partition_finds_nothing);
 	tcase_add_test(tc, bad_batches_are_rejected_with_the_kafka_error_and_not_stored);
 	tcase_add_test(tc, a_batch_over_max_message_bytes_is_too_large);
-	tcase_add_test(tc, compressed_batches_are_decoded_and_bad_ones_rejected_before_anything_is_stored);
+	tcase_add_test(
+	    tc, compressed_batches_are_decoded_and_bad_ones_rejected_before_anything_is_stored);
 	tcase_add_test(tc, retention_by_time_deletes_old_entries_from_the_front);
 	tcase_add_test(tc, retention_by_bytes_keeps_the_log_under_the_limit);
 	tcase_add_test(tc, the_log_checksum_covers_each_batch_with_its_offset);
