@@ -8,7 +8,12 @@ CC ?= cc
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 20
 
-PKGS := libevent libevent_extra msgpack lmdb inih libsystemd
+PKGS := libevent libevent_extra msgpack lmdb inih libsystemd zlib libzstd liblz4
+# Snappy decodes produced batches too, but not every release ships a
+# snappy.pc (Debian's 1.1.9 does; older ones do not): asked for apart, with
+# a plain -lsnappy when pkg-config does not know it.
+SNAPPY_CFLAGS := $(shell pkg-config --cflags snappy 2>/dev/null)
+SNAPPY_LIBS := $(shell pkg-config --libs snappy 2>/dev/null || echo -lsnappy)
 TEST_PKGS := check rdkafka
 # Only the tools (bin/fjordctl parses JSON) and their unit tests link these.
 TOOL_PKGS := jansson
@@ -16,16 +21,16 @@ TOOL_PKGS := jansson
 # A fresh machine has none of the libraries: install them before the first
 # pkg-config query. tools/install-deps is idempotent and quick when all is there.
 ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
-DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) $(TOOL_PKGS) && command -v kcat >/dev/null \
-	&& command -v clang-format >/dev/null && echo yes)
+DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) $(TOOL_PKGS) && test -f /usr/include/snappy-c.h \
+	&& command -v kcat >/dev/null && command -v clang-format >/dev/null && echo yes)
 ifneq ($(DEPS_OK),yes)
 $(info make: dependencies missing, running tools/install-deps)
 $(shell tools/install-deps >&2)
 endif
 endif
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS)) $(SNAPPY_CFLAGS)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS)) $(SNAPPY_LIBS)
 TEST_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS))
 TEST_LIBS := $(shell pkg-config --libs $(TEST_PKGS))
 TOOL_CFLAGS := $(shell pkg-config --cflags $(TOOL_PKGS))

@@ -23,7 +23,8 @@ uint32_t crc32c_sw(uint32_t crc, const void *p, size_t len);
  * crc32c_hw_available() returns true (it faults otherwise). */
 uint32_t crc32c_hw(uint32_t crc, const void *p, size_t len);
 
-/* True when this CPU can run crc32c_hw(). */
+/* True when this CPU can run crc32c_hw() and the environment variable
+ * FJORD_CRC32C_NO_HW is unset or empty. */
 bool crc32c_hw_available(void);
 
 #endif

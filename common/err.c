@@ -20,6 +20,7 @@ const char *err_str(int err)
 	case ERR_COMPACTED: return "index compacted away";
 	case ERR_UNAVAILABLE: return "index not yet available";
 	case ERR_NOTLEADER: return "not the leader";
+	case ERR_BADRECORD: return "invalid record";
 	}
 	return "unknown error";
 }

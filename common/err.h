@@ -23,6 +23,7 @@ enum {
 	ERR_COMPACTED = -13,  /* requested index is before the log start */
 	ERR_UNAVAILABLE = -14,/* requested index is after the log end */
 	ERR_NOTLEADER = -15,  /* this replica cannot serve the request */
+	ERR_BADRECORD = -16,  /* a well-formed record breaks a rule (Kafka's INVALID_RECORD) */
 };
 
 /* Returns a static, human-readable name for an ERR_* code. Never NULL. */

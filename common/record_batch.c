@@ -2,10 +2,14 @@
  *
  * Every read is bounds-checked: a hostile batch can at worst be rejected.
  * The CRC is computed once here, on produce; stored batches are trusted and
- * walked header by header. */
+ * walked header by header. The records of a compressed batch are walked as
+ * they are decoded (compress.h), never held whole. */
 #include "record_batch.h"
 
+#include <stdbool.h>
+
 #include "buf.h"
+#include "compress.h"
 #include "crc32c.h"
 #include "err.h"
 
@@ -87,8 +91,153 @@ static int parse_record(struct reader *r, struct record_batch_record *out)
 	return 0;
 }
 
+/* --- the records of a compressed batch, decoded as a stream ---------------- */
+
+/* Bytes pulled from a compress_stream, chunk by chunk. A record may span
+ * chunks, so every read goes through src_u8 / src_skip. */
+struct src {
+	struct compress_stream *z;
+	const uint8_t *p;
+	size_t n, pos;
+	int err; /* first error; ERR_INVALID when the data ends inside a record */
+};
+
+/* Makes at least one byte available: 1, 0 at the clean end, or <0. */
+static int src_fill(struct src *s)
+{
+	if (s->pos < s->n)
+		return 1;
+	if (s->err)
+		return s->err;
+	int rc = compress_stream_read(s->z, &s->p, &s->n);
+	s->pos = 0;
+	if (rc <= 0) {
+		s->n = 0;
+		if (rc < 0)
+			s->err = rc;
+	}
+	return rc;
+}
+
+static uint8_t src_u8(struct src *s, size_t *left)
+{
+	if (*left == 0 || src_fill(s) != 1) {
+		if (s->err == 0)
+			s->err = ERR_INVALID; /* past the record, or the data ended */
+		return 0;
+	}
+	(*left)--;
+	return s->p[s->pos++];
+}
+
+/* A zigzag varint of at most max_bytes bytes (5 for Kafka's varint, 10
+ * for its varlong) within the record's *left bytes. */
+static int64_t src_varint(struct src *s, size_t *left, int max_bytes)
+{
+	uint64_t u = 0;
+	for (int i = 0; i < max_bytes; i++) {
+		uint8_t b = src_u8(s, left);
+		if (s->err)
+			return 0;
+		u |= (uint64_t)(b & 0x7f) << (7 * i);
+		if ((b & 0x80) == 0)
+			return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+	}
+	s->err = ERR_INVALID;
+	return 0;
+}
+
+static void src_skip(struct src *s, size_t *left, size_t n)
+{
+	if (n > *left) {
+		s->err = ERR_INVALID;
+		return;
+	}
+	while (n > 0 && s->err == 0) {
+		if (src_fill(s) != 1) {
+			if (s->err == 0)
+				s->err = ERR_INVALID;
+			return;
+		}
+		size_t k = s->n - s->pos < n ? s->n - s->pos : n;
+		s->pos += k;
+		n -= k;
+		*left -= k;
+	}
+}
+
+/* Skips a length-prefixed field: -1 (null) allowed when allow_null. */
+static void src_field(struct src *s, size_t *left, bool allow_null)
+{
+	int64_t len = src_varint(s, left, 5);
+	if (s->err == 0 && (len < (allow_null ? -1 : 0) || len > INT32_MAX))
+		s->err = ERR_INVALID;
+	if (s->err == 0 && len > 0)
+		src_skip(s, left, (size_t)len);
+}
+
+/* Walks one record; its offset delta must be `index` (Kafka checks the
+ * inner offsets of compressed batches: INVALID_RECORD). */
+static int src_record(struct src *s, int32_t index)
+{
+	size_t big = 5;
+	int64_t len = src_varint(s, &big, 5);
+	if (s->err)
+		return s->err == ERR_CORRUPT || s->err == ERR_TOOBIG ? s->err : ERR_INVALID;
+	if (len < 0 || len > INT32_MAX)
+		return ERR_INVALID;
+	size_t left = (size_t)len;
+	src_u8(s, &left);	  /* attributes */
+	src_varint(s, &left, 10); /* timestampDelta */
+	int64_t delta = src_varint(s, &left, 5);
+	src_field(s, &left, true); /* key */
+	src_field(s, &left, true); /* value */
+	int64_t n_headers = src_varint(s, &left, 5);
+	if (s->err == 0 && (n_headers < 0 || n_headers > INT32_MAX))
+		s->err = ERR_INVALID;
+	for (int64_t i = 0; i < n_headers && s->err == 0; i++) {
+		src_field(s, &left, false);
+		src_field(s, &left, true);
+	}
+	if (s->err == 0 && left != 0)
+		s->err = ERR_INVALID; /* a record uses exactly its length */
+	if (s->err)
+		return s->err == ERR_CORRUPT || s->err == ERR_TOOBIG || s->err == ERR_NOMEM
+			   ? s->err
+			   : ERR_INVALID;
+	return delta == index ? 0 : ERR_BADRECORD;
+}
+
+/* Decodes the payload of a compressed batch and walks recordsCount records
+ * that must fill it exactly. */
+static int validate_compressed(const uint8_t *batch, size_t total, int32_t count,
+			       uint64_t max_inflated)
+{
+	struct src s = {0};
+	int codec = record_batch_attributes(batch) & RB_ATTR_COMPRESSION_MASK;
+	int rc = compress_stream_open(&s.z, codec, batch + RB_HEADER_LEN, total - RB_HEADER_LEN,
+				      max_inflated);
+	if (rc != 0)
+		return rc == ERR_UNSUPPORTED ? ERR_CORRUPT : rc; /* codecs 5-7: undecodable */
+	for (int32_t i = 0; i < count && rc == 0; i++)
+		rc = src_record(&s, i);
+	if (rc == 0) {
+		/* Decode the rest: it must end cleanly, and hold nothing. */
+		int end = src_fill(&s);
+		rc = end == 0 ? 0 : end < 0 ? end : ERR_INVALID;
+	}
+	compress_stream_close(s.z);
+	return rc;
+}
+
 int record_batch_validate(const uint8_t *p, size_t len, struct record_batch_header *hout,
 			  size_t *batch_len)
+{
+	return record_batch_validate_max(p, len, hout, batch_len, RB_MAX_INFLATED_DEFAULT);
+}
+
+int record_batch_validate_max(const uint8_t *p, size_t len, struct record_batch_header *hout,
+			      size_t *batch_len, uint64_t max_inflated)
 {
 	struct record_batch_header tmp;
 	struct record_batch_header *h = hout ? hout : &tmp;
@@ -113,6 +262,10 @@ int record_batch_validate(const uint8_t *p, size_t len, struct record_batch_head
 		}
 		if (it.pos != it.len)
 			return ERR_INVALID; /* bytes left after recordsCount records */
+	} else {
+		rc = validate_compressed(p, total, h->records_count, max_inflated);
+		if (rc != 0)
+			return rc;
 	}
 	*batch_len = total;
 	return 0;

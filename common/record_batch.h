@@ -1,12 +1,13 @@
 /* record_batch.h - parsing and validation of Kafka record batches (magic 2).
  *
  * A produce request's `records` field is zero or more batches laid end to
- * end. This module checks them (header, length, CRC-32C, and for
- * uncompressed batches every record), reads header fields, patches the two
- * broker-owned fields that sit outside the CRC (baseOffset and
- * partitionLeaderEpoch), and iterates records and headers. It never
- * allocates and never decompresses: a compressed batch is checked up to its
- * CRC only. All pointers it hands out borrow from the caller's buffer.
+ * end. This module checks them (header, length, CRC-32C, and every record,
+ * decompressing a compressed batch's payload as a stream through
+ * compress.h), reads header fields, patches the two broker-owned fields that
+ * sit outside the CRC (baseOffset and partitionLeaderEpoch), and iterates
+ * the records and headers of uncompressed batches. Only the validation of a
+ * compressed batch allocates (the decoder's bounded state). All pointers it
+ * hands out borrow from the caller's buffer.
  * Functions and types are record_batch_*; the layout constants use the
  * short prefix RB_ to keep header arithmetic readable. */
 #ifndef FJORD_RECORD_BATCH_H
@@ -62,13 +63,24 @@ struct record_batch_header {
  *   ERR_INVALID     batchLength too small for a v2 header. */
 int record_batch_parse_header(const uint8_t *p, size_t len, struct record_batch_header *h);
 
+/* The decompressed bytes record_batch_validate allows one compressed batch
+ * (the decompression-bomb limit when the caller names none). */
+#define RB_MAX_INFLATED_DEFAULT ((uint64_t)64 << 20)
+
 /* Fully validates the one batch that starts at p (there may be more bytes
  * after it): the header as above, then the CRC-32C over attributes..end
- * (ERR_CORRUPT), recordsCount >= 0 (ERR_INVALID) and, when uncompressed,
- * that exactly recordsCount well-formed records fill the batch to its end
- * (ERR_INVALID). On success fills *h (may be NULL) and *batch_len. */
+ * (ERR_CORRUPT), recordsCount >= 0 (ERR_INVALID) and that exactly
+ * recordsCount well-formed records fill the batch to its end (ERR_INVALID).
+ * A compressed batch's payload must decode (ERR_CORRUPT: garbage, empty,
+ * truncated, trailing bytes, or codec 5-7) to at most max_inflated bytes
+ * (ERR_TOOBIG), hold exactly recordsCount well-formed records (ERR_INVALID)
+ * whose offset deltas are 0, 1, 2... (ERR_BADRECORD); ERR_NOMEM when the
+ * decoder cannot get its memory. On success fills *h (may be NULL) and
+ * *batch_len. record_batch_validate allows RB_MAX_INFLATED_DEFAULT. */
 int record_batch_validate(const uint8_t *p, size_t len, struct record_batch_header *h,
 			  size_t *batch_len);
+int record_batch_validate_max(const uint8_t *p, size_t len, struct record_batch_header *h,
+			      size_t *batch_len, uint64_t max_inflated);
 
 /* Iterates the batches laid end to end in a records field. */
 struct record_batch_iter {

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "common/ipc.h"
@@ -167,6 +168,51 @@ static long long metric_value(const struct worker *w, enum metric_kind k)
 	return 0;
 }
 
+/* Writes v as a Prometheus label value (backslash, quote and newline
+ * escaped). */
+static void put_label(struct buf *out, const char *v)
+{
+	for (const char *c = v; *c; c++) {
+		if (*c == '\\' || *c == '"')
+			buf_put_u8(out, '\\');
+		if (*c == '\n')
+			buf_put(out, "\\n", 2);
+		else
+			buf_put_u8(out, (uint8_t)*c);
+	}
+}
+
+/* The filesystem under the data directory, read now: LMDB's own figures
+ * (fjord_storage_used_bytes) say nothing of a disk that other files, or
+ * other replicas, filled. A directory statvfs cannot read has no sample. */
+static void storage_fs_metrics(struct sup *s, struct buf *out)
+{
+	const char *dir = s->cfg->node.data_dir;
+	struct statvfs v;
+	bool ok = statvfs(dir, &v) == 0;
+	const struct {
+		const char *name, *help;
+		unsigned long long value;
+	} fams[] = {
+	    {"fjord_storage_fs_free_bytes",
+	     "Bytes free for fjord on the filesystem holding the data directory (statvfs "
+	     "f_bavail).",
+	     ok ? (unsigned long long)v.f_bavail * v.f_frsize : 0},
+	    {"fjord_storage_fs_size_bytes",
+	     "Size of the filesystem holding the data directory (statvfs f_blocks).",
+	     ok ? (unsigned long long)v.f_blocks * v.f_frsize : 0},
+	};
+	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
+		putf(out, "# HELP %s %s\n# TYPE %s gauge\n", fams[i].name, fams[i].help,
+		     fams[i].name);
+		if (!ok)
+			continue;
+		putf(out, "%s{dir=\"", fams[i].name);
+		put_label(out, dir);
+		putf(out, "\"} %llu\n", fams[i].value);
+	}
+}
+
 void admin_http_metrics(struct sup *s, struct buf *out)
 {
 	int n = workers_count(s->workers);
@@ -181,6 +227,7 @@ void admin_http_metrics(struct sup *s, struct buf *out)
 			     w->topic, (int)w->partition, metric_value(w, (enum metric_kind)k));
 		}
 	}
+	storage_fs_metrics(s, out);
 	if (s->cfg->n_peers > 0) {
 		int64_t now = spawn_now_ms();
 		putf(out, "# HELP fjord_peer_up 1 while the peer node's supervisor is heard from.\n"

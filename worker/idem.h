@@ -91,8 +91,8 @@ void idem_drop_leader(struct idem *x);
  * assigned offsets) against `leader`, batch by batch, each following the
  * request's earlier batches of the same producer. Returns KERR_NONE (then
  * *v says whether it is a duplicate), KERR_INVALID_PRODUCER_EPOCH or
- * KERR_OUT_OF_ORDER_SEQUENCE_NUMBER. Malformed framing is left to
- * partition_produce: checking stops there and answers what it found so far.
+ * KERR_OUT_OF_ORDER_SEQUENCE_NUMBER. Call it only on records that
+ * partition_validate accepted (CRC, framing, records): it trusts headers.
  * A request any of whose batches duplicates a recent one is answered as a
  * duplicate of the first such batch, as Kafka does. */
 int16_t idem_check(struct idem *x, const uint8_t *records, size_t len, struct idem_verdict *v);

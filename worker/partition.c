@@ -270,14 +270,13 @@ void partition_restore(struct partition *p, uint64_t index, const uint8_t *data,
 		producers_clear(p->producers);
 }
 
-int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
-			  int64_t *base_offset, int64_t *next_offset)
+int16_t partition_validate(const struct partition *p, const uint8_t *records, size_t len)
 {
 	if (len == 0)
 		return KERR_INVALID_RECORD;
-	/* Pass 1: check every batch before touching any, so a request is
-	 * taken whole or not at all. Header first: the magic and the size
-	 * decide the error before the CRC is computed. */
+	/* Check every batch before touching any, so a request is taken whole
+	 * or not at all. Header first: the magic and the size decide the
+	 * error before the CRC is computed. */
 	size_t pos = 0;
 	while (pos < len) {
 		struct record_batch_header h;
@@ -287,7 +286,9 @@ int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int
 			return kerr_from_err(rc, KERR_CTX_BATCH);
 		if ((int64_t)h.batch_length + RB_LENGTH_OVERHEAD > p->cfg.max_message_bytes)
 			return KERR_MESSAGE_TOO_LARGE;
-		rc = record_batch_validate(records + pos, len - pos, &h, &bl);
+		rc = record_batch_validate_max(records + pos, len - pos, &h, &bl,
+					       (uint64_t)p->cfg.max_message_bytes *
+						   PARTITION_INFLATE_FACTOR);
 		if (rc != 0)
 			return kerr_from_err(rc, KERR_CTX_BATCH);
 		/* Kafka's rule for v2: offsets and record count must agree. */
@@ -295,9 +296,15 @@ int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int
 			return KERR_INVALID_RECORD;
 		pos += bl;
 	}
-	/* Pass 2: assign offsets; both fields lie outside the CRC. */
+	return KERR_NONE;
+}
+
+void partition_assign(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
+		      int64_t *base_offset, int64_t *next_offset)
+{
+	/* Both fields lie outside the CRC. */
 	int64_t off = p->next_offset;
-	for (pos = 0; pos < len;) {
+	for (size_t pos = 0; pos < len;) {
 		uint8_t *b = records + pos;
 		record_batch_set_base_offset(b, off);
 		record_batch_set_leader_epoch(b, leader_epoch);
@@ -306,7 +313,15 @@ int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int
 	}
 	*base_offset = p->next_offset;
 	*next_offset = off;
-	return KERR_NONE;
+}
+
+int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
+			  int64_t *base_offset, int64_t *next_offset)
+{
+	int16_t k = partition_validate(p, records, len);
+	if (k == KERR_NONE)
+		partition_assign(p, records, len, leader_epoch, base_offset, next_offset);
+	return k;
 }
 
 void partition_proposed(struct partition *p, const uint8_t *data, size_t len)

@@ -32,6 +32,10 @@ struct producers;
 struct store;
 
 #define PARTITION_MAX_MESSAGE_BYTES_DEFAULT 1048588 /* Kafka's message.max.bytes */
+/* The decompression-bomb limit: a compressed batch may decode to at most
+ * this many times max_message_bytes (64 MiB at the default), else
+ * MESSAGE_TOO_LARGE (the Java producer then splits the batch). */
+#define PARTITION_INFLATE_FACTOR 64
 
 struct partition_config {
 	int32_t max_message_bytes; /* largest batch accepted; <= 0 = the default */
@@ -122,13 +126,19 @@ void partition_restore(struct partition *p, uint64_t index, const uint8_t *data,
  * *next_offset (after the last record) set; p->next_offset moves only when
  * the entry is proposed (partition_proposed).
  * Otherwise nothing changes and it returns:
- *   KERR_CORRUPT_MESSAGE               bad CRC, truncated or malformed batch
+ *   KERR_CORRUPT_MESSAGE               bad CRC, truncated or malformed batch,
+ *                                      a compressed payload that does not
+ *                                      decode or holds malformed records
  *   KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT magic other than 2
- *   KERR_MESSAGE_TOO_LARGE             a batch larger than max_message_bytes
- *   KERR_INVALID_RECORD                no batch, no records, or a record
- *                                      count that disagrees with
- *                                      lastOffsetDelta
- * Per-record work is limited to record_batch_validate (CRC and framing). */
+ *   KERR_MESSAGE_TOO_LARGE             a batch larger than max_message_bytes,
+ *                                      or decoding to more than
+ *                                      PARTITION_INFLATE_FACTOR times that
+ *   KERR_INVALID_RECORD                no batch, no records, a record count
+ *                                      that disagrees with lastOffsetDelta,
+ *                                      or compressed records whose offset
+ *                                      deltas are not 0, 1, 2...
+ * Per-record work is record_batch_validate_max's: CRC, framing, and every
+ * record, decompressed as a stream for compressed batches. */
 int16_t partition_produce(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
 			  int64_t *base_offset, int64_t *next_offset);
 
@@ -139,6 +149,15 @@ void partition_proposed(struct partition *p, const uint8_t *data, size_t len);
 /* The offsets-row key of a stored entry (store_log.h): the Kafka base
  * offset of a data entry's first batch, -1 for other kinds. */
 int64_t partition_entry_key(uint8_t kind, const uint8_t *data, size_t len);
+
+/* partition_produce in its two steps, for a caller that must decide
+ * something (the idempotence check) between them: partition_validate
+ * returns the errors above and changes nothing; partition_assign, only on
+ * records partition_validate accepted, assigns the offsets. Nothing may be
+ * read from a batch's header before partition_validate accepted it. */
+int16_t partition_validate(const struct partition *p, const uint8_t *records, size_t len);
+void partition_assign(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
+		      int64_t *base_offset, int64_t *next_offset);
 
 /* The data entry at log index `index`, ending before `next_offset`, is
  * committed: the high watermark moves to next_offset. Entries must be applied

@@ -186,6 +186,9 @@ static void persist_failed(struct raft_driver *d, int rc)
 	if (rc == ERR_NOSPACE) {
 		log_warn("the store is full: %zu entries wait, retrying every %d ms",
 			 d->rd.n_entries, RAFT_DRIVER_RETRY_MS);
+		/* Give the Ready back so the core can still tick (tick_cb);
+		 * each retry takes a new one. */
+		raft_unready(&d->raft);
 		struct timeval tv = {0, RAFT_DRIVER_RETRY_MS * 1000};
 		evtimer_add(d->retry_ev, &tv);
 	} else {
@@ -232,8 +235,15 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 	struct raft_driver *d = arg;
 	if (!d->stuck || d->dead)
 		return;
+	if (!raft_has_ready(&d->raft)) {
+		d->stuck = false; /* nothing waits any more */
+		raft_driver_flush(d);
+		return;
+	}
+	raft_ready(&d->raft, &d->rd);
 	int rc = persist(d, &d->rd);
 	if (rc == ERR_NOSPACE) {
+		raft_unready(&d->raft);
 		struct timeval tv = {0, RAFT_DRIVER_RETRY_MS * 1000};
 		evtimer_add(d->retry_ev, &tv);
 		return;
@@ -252,8 +262,21 @@ static void schedule(struct raft_driver *d) { event_active(d->flush_ev, 0, 0); }
 
 int raft_driver_tick(struct raft_driver *d)
 {
-	if (d->stuck || d->dead)
+	if (d->dead)
 		return ERR_AGAIN;
+	if (d->stuck) {
+		/* A leader that cannot write sends nothing and hears nothing
+		 * (raft_driver_step drops messages meanwhile), so the others
+		 * elect a new leader; ticking lets check-quorum step it down
+		 * too rather than claim leadership of its old term for as long
+		 * as the disk stays full. Followers wait: a replica that cannot
+		 * persist a vote must not campaign. */
+		if (raft_role(&d->raft) == RAFT_LEADER) {
+			raft_tick(&d->raft);
+			notice_changes(d);
+		}
+		return ERR_AGAIN;
+	}
 	int rc = raft_tick(&d->raft);
 	schedule(d);
 	if (d->cb.tick)

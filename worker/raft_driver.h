@@ -20,10 +20,13 @@
  * advanced. A commit-only change writes nothing (it needs no fsync); the
  * next transaction carries it.
  *
- * A transaction that fails with ERR_NOSPACE (full map or disk) leaves the
- * core holding that Ready: the driver is "stuck", refuses proposals and
- * ignores ticks and messages, and retries the same Ready every
- * RAFT_DRIVER_RETRY_MS until it fits (retention may free room meanwhile).
+ * A transaction that fails with ERR_NOSPACE (full map or disk) gives that
+ * Ready back to the core (raft_unready): the driver is "stuck", refuses
+ * proposals, drops messages and retries with a new Ready (the same entries
+ * and whatever came since) every RAFT_DRIVER_RETRY_MS until it fits
+ * (retention may free room meanwhile). A stuck leader keeps ticking, so
+ * check-quorum steps it down once it has not heard from a majority for an
+ * election timeout; a stuck follower does not tick (it must not campaign).
  * ERR_IO or ERR_CORRUPT are reported and the worker should exit: the state
  * on disk is unknown, a restart recovers from it.
  *

@@ -249,17 +249,21 @@ static void on_produce(struct replica *r, struct ipc_produce *pr)
 	/* The records live in the uplink's frame buffer, which we may modify
 	 * (uplink.h): offsets and the leader epoch are written in place. */
 	uint8_t *records = (uint8_t *)pr->records;
-	struct idem_verdict v;
-	int16_t k = idem_check_produce(r, pr, &v);
-	if (k != KERR_NONE || v.duplicate)
-		return;
-	k = partition_produce(&r->part, records, pr->records_len, (int32_t)term(r), &base, &next);
+	/* Every batch is validated whole (CRC, records) before the
+	 * idempotence check reads its header: a corrupt retry of a batch must
+	 * get CORRUPT_MESSAGE, not the original's offset. */
+	int16_t k = partition_validate(&r->part, records, pr->records_len);
 	if (k != KERR_NONE) {
 		log_debug("produce %llu rejected: %s", (unsigned long long)pr->req_id,
 			  kerr_name(k));
 		produce_answer(r, pr->req_id, k, -1);
 		return;
 	}
+	struct idem_verdict v;
+	k = idem_check_produce(r, pr, &v);
+	if (k != KERR_NONE || v.duplicate)
+		return;
+	partition_assign(&r->part, records, pr->records_len, (int32_t)term(r), &base, &next);
 	uint64_t index;
 	int rc = raft_driver_propose(&r->drv, records, pr->records_len, &index);
 	if (rc != 0) {

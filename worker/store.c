@@ -16,10 +16,14 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "common/arena.h"
 #include "common/buf.h"
@@ -54,6 +58,7 @@ struct store {
 	int batch_err;	 /* first error of the open batch; its txn is gone */
 	struct view cur; /* as of the open batch (== committed without one) */
 	struct view committed;
+	bool fs_full_logged; /* since the last commit that got through */
 };
 
 /* Translates an LMDB or errno code to ERR_*. Unexpected ones are logged here
@@ -84,6 +89,42 @@ static int xlate(int rc, const char *what)
 		log_error("store: %s: %s", what, mdb_strerror(rc));
 		return ERR_IO;
 	}
+}
+
+/* LMDB reports a write the kernel cut short as EIO ("which error code?"
+ * says its source), and a filesystem that runs out of room mid-write cuts
+ * it short: ENOSPC is then never seen. A write that fails with EIO while
+ * the filesystem under the store has less than this left is "no space":
+ * wait and retry, as for a full map. A real I/O error on a filesystem
+ * with room stays ERR_IO (the worker restarts). */
+#define STORE_FS_FULL_MARGIN ((uint64_t)4 << 20)
+
+static bool fs_full_at(const char *path)
+{
+	struct statvfs v;
+	if (statvfs(path, &v) != 0)
+		return false;
+	return (uint64_t)v.f_bavail * v.f_frsize < STORE_FS_FULL_MARGIN;
+}
+
+static bool fs_full(struct store *s)
+{
+	const char *path;
+	return mdb_env_get_path(s->env, &path) == 0 && fs_full_at(path);
+}
+
+/* xlate for the result of a write to the file (a commit). */
+static int xlate_write(struct store *s, int rc, const char *what)
+{
+	if (rc == EIO && fs_full(s)) {
+		if (!s->fs_full_logged)
+			log_warn("store: %s: short write on a full filesystem: "
+				 "waiting for room",
+				 what);
+		s->fs_full_logged = true;
+		return ERR_NOSPACE;
+	}
+	return xlate(rc, what);
 }
 
 static MDB_val val(const void *p, size_t n)
@@ -177,9 +218,10 @@ int store_txn_commit(struct store *s)
 	s->wtxn = NULL;
 	if (rc != 0) {
 		s->cur = s->committed;
-		return xlate(rc, "commit");
+		return xlate_write(s, rc, "commit");
 	}
 	s->committed = s->cur;
+	s->fs_full_logged = false;
 	if (s->sync) {
 		rc = mdb_env_sync(s->env, 1);
 		if (rc != 0) {
@@ -925,6 +967,27 @@ static int init_meta(struct store *s)
 	return meta_put(s, KEY_VERSION, b, 4);
 }
 
+/* LMDB writes its lock file through a shared mapping: on a full
+ * filesystem the first touch of an unallocated page is a SIGBUS, not an
+ * error. Allocating it first turns a full disk at open into ERR_NOSPACE.
+ * LMDB takes a larger lock file as room for more readers. */
+#define STORE_LOCK_BYTES (64 * 1024)
+
+static int prealloc_lock(const char *dir)
+{
+	char path[4096];
+	if (snprintf(path, sizeof(path), "%s/lock.mdb", dir) >= (int)sizeof(path))
+		return 0; /* LMDB reports the path */
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno == ENOSPC || errno == EDQUOT ? ERR_NOSPACE : 0;
+	int rc = posix_fallocate(fd, 0, STORE_LOCK_BYTES);
+	close(fd);
+	/* Other failures (no fallocate on this filesystem) are LMDB's to
+	 * meet, as before. */
+	return rc == ENOSPC || rc == EDQUOT ? ERR_NOSPACE : 0;
+}
+
 int store_open(const char *dir, const struct store_options *opt, struct store **out)
 {
 	struct store *s = calloc(1, sizeof(*s));
@@ -935,6 +998,12 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
 	s->sync = opt->sync;
 	s->map_size = opt->map_size ? opt->map_size : STORE_MAP_SIZE_DEFAULT;
 
+	rc = prealloc_lock(dir);
+	if (rc != 0) {
+		log_error("store: no space for the lock file in %s", dir);
+		free(s);
+		return rc;
+	}
 	rc = mdb_env_create(&s->env);
 	if (rc != 0) {
 		free(s);
@@ -953,7 +1022,12 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
 	rc = mdb_env_open(s->env, dir, flags, 0644);
 	if (rc != 0) {
 		log_error("store: open %s: %s", dir, mdb_strerror(rc));
-		rc = rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH ? ERR_CORRUPT : ERR_IO;
+		if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
+			rc = ERR_CORRUPT;
+		else if (rc == ENOSPC || rc == EDQUOT || (rc == EIO && fs_full_at(dir)))
+			rc = ERR_NOSPACE;
+		else
+			rc = ERR_IO;
 		goto fail;
 	}
 	int fd;

@@ -23,7 +23,8 @@ static const struct kerr_row rows[KERR_CTX_COUNT] = {
     /* Kafka's CorruptRecordException covers a bad CRC, a truncated batch
      * and records that do not fill it alike. */
     [KERR_CTX_BATCH] = {{{ERR_UNSUPPORTED, KERR_UNSUPPORTED_FOR_MESSAGE_FORMAT},
-			 {ERR_TOOBIG, KERR_MESSAGE_TOO_LARGE}},
+			 {ERR_TOOBIG, KERR_MESSAGE_TOO_LARGE},
+			 {ERR_BADRECORD, KERR_INVALID_RECORD}},
 			KERR_CORRUPT_MESSAGE},
     /* Out of memory is storage too: the producer retries, as after a full
      * disk, instead of failing for good on UNKNOWN_SERVER_ERROR. */

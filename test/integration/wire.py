@@ -33,18 +33,33 @@ def s16(s):
     return struct.pack(">h", len(b)) + b
 
 
-def record_batch(values, corrupt_crc=False, magic=2):
+def records(values, deltas=None, key=None):
+    """The records section of a batch: records of the given values, all
+    with key (None: a null key), offset deltas 0, 1, 2... unless deltas
+    names them."""
     recs = b""
+    k = zigzag(-1) if key is None else zigzag(len(key)) + key
     for i, v in enumerate(values):
-        body = b"\x00" + zigzag(0) + zigzag(i) + zigzag(-1) + zigzag(len(v)) + v + zigzag(0)
+        d = deltas[i] if deltas is not None else i
+        body = b"\x00" + zigzag(0) + zigzag(d) + k + zigzag(len(v)) + v + zigzag(0)
         recs += zigzag(len(body)) + body
+    return recs
+
+
+def batch(payload, count, codec=0, corrupt_crc=False, magic=2):
+    """A v2 batch of count records whose payload (the records, compressed
+    or not, or anything at all) is given; the CRC is valid unless told."""
     now = int(time.time() * 1000)
-    after_crc = struct.pack(">hiqqqhii", 0, len(values) - 1, now, now, -1, -1, -1, len(values)) + recs
+    after_crc = struct.pack(">hiqqqhii", codec, count - 1, now, now, -1, -1, -1, count) + payload
     crc = crc32c(after_crc)
     if corrupt_crc:
         crc ^= 0x1
     tail = struct.pack(">ibI", -1, magic, crc) + after_crc
     return struct.pack(">qi", 0, len(tail)) + tail
+
+
+def record_batch(values, corrupt_crc=False, magic=2):
+    return batch(records(values), len(values), corrupt_crc=corrupt_crc, magic=magic)
 
 
 class Conn:

@@ -1,6 +1,7 @@
 /* test_partition.c - Kafka semantics over the store: produce, fetch,
  * list offsets, reopen, rejection of bad batches, retention. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "batch_builder.h"
@@ -426,6 +427,64 @@ START_TEST(a_batch_over_max_message_bytes_is_too_large)
 }
 END_TEST
 
+START_TEST(compressed_batches_are_decoded_and_bad_ones_rejected_before_anything_is_stored)
+{
+	store_close(s);
+	cfg.max_message_bytes = 16384; /* decoded: at most 1 MiB */
+	open_all();
+	struct buf b;
+	buf_init(&b);
+	int64_t base;
+	/* Valid batches of every codec are taken, at consecutive offsets. */
+	const int hows[] = {TB_GZIP, TB_SNAPPY_RAW, TB_SNAPPY_XERIAL, TB_LZ4, TB_ZSTD};
+	for (int i = 0; i < 5; i++) {
+		buf_reset(&b);
+		tb_simple_batch(&b, 2, 0, "packed");
+		tb_compress(&b, 0, hows[i]);
+		ck_assert_int_eq(produce(&b, &base), KERR_NONE);
+		ck_assert_int_eq(base, 2 * i);
+	}
+	/* Garbage and empty payloads under a valid CRC. */
+	static const uint8_t junk[] = "\x1f\x8b this is not gzip, snappy, lz4 or zstd";
+	for (int codec = 1; codec <= 4; codec++) {
+		buf_reset(&b);
+		tb_simple_batch(&b, 2, 0, "x");
+		tb_set_payload(&b, 0, codec, junk, sizeof(junk));
+		rejected(&b, KERR_CORRUPT_MESSAGE);
+		buf_reset(&b);
+		tb_simple_batch(&b, 2, 0, "x");
+		tb_set_payload(&b, 0, codec, junk, 0);
+		rejected(&b, KERR_CORRUPT_MESSAGE);
+	}
+	/* Offset deltas out of sequence inside a compressed batch. */
+	buf_reset(&b);
+	tb_simple_batch(&b, 2, 0, "dd");
+	size_t second = b.len - 11; /* "dd-1": len, attr, ts, delta, key, vlen, 4, hdrs */
+	ck_assert_int_eq(b.data[second + 3], 1 << 1);
+	b.data[second + 3] = 3 << 1;
+	tb_compress(&b, 0, TB_ZSTD);
+	rejected(&b, KERR_INVALID_RECORD);
+	/* A bomb: 2 MiB of one value, a few KB compressed. */
+	char *big = calloc(1, 2u << 20);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'z', (2u << 20) - 1);
+	struct tb_rec rec = {.value = big};
+	buf_reset(&b);
+	tb_batch(&b, 0, &rec, 1);
+	tb_compress(&b, 0, TB_GZIP);
+	ck_assert_uint_lt(b.len, 16384);
+	rejected(&b, KERR_MESSAGE_TOO_LARGE);
+	free(big);
+	/* A good batch after all that follows the last good one. */
+	buf_reset(&b);
+	tb_simple_batch(&b, 1, 0, "after");
+	tb_compress(&b, 0, TB_LZ4);
+	ck_assert_int_eq(produce(&b, &base), KERR_NONE);
+	ck_assert_int_eq(base, 10);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(retention_by_time_deletes_old_entries_from_the_front)
 {
 	produce_n(3, 1000, "old"); /* 0..2, newest 1002 */
@@ -658,6 +717,8 @@ static Suite *partition_suite(void)
 	tcase_add_test(tc, list_offsets_on_an_empty_partition_finds_nothing);
 	tcase_add_test(tc, bad_batches_are_rejected_with_the_kafka_error_and_not_stored);
 	tcase_add_test(tc, a_batch_over_max_message_bytes_is_too_large);
+	tcase_add_test(
+	    tc, compressed_batches_are_decoded_and_bad_ones_rejected_before_anything_is_stored);
 	tcase_add_test(tc, retention_by_time_deletes_old_entries_from_the_front);
 	tcase_add_test(tc, retention_by_bytes_keeps_the_log_under_the_limit);
 	tcase_add_test(tc, the_log_checksum_covers_each_batch_with_its_offset);

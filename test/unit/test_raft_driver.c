@@ -60,6 +60,7 @@ static struct qmsg q[4096];
 static size_t nq;
 static struct event *net_ev;
 static size_t map_size = 64u << 20;
+static size_t map_size_of[MAXN]; /* per node when set */
 static struct partition_config pcfg = {.retention_ms = -1, .retention_bytes = -1};
 static uint64_t snapshot_threshold;
 static size_t idem_scan_max; /* 0 = IDEM_SCAN_MAX */
@@ -130,7 +131,8 @@ static void node_start(int i)
 {
 	struct node *n = &nodes[i];
 	n->next_when_ready = -1;
-	struct store_options o = {.map_size = map_size, .sync = false};
+	struct store_options o = {.map_size = map_size_of[i] ? map_size_of[i] : map_size,
+				  .sync = false};
 	ck_assert_int_eq(store_open(n->dir, &o, &n->store), 0);
 	ck_assert_int_eq(partition_recover(&n->part, n->store, &pcfg), 0);
 	idem_init(&n->idem, 0, idem_scan_max);
@@ -204,6 +206,7 @@ static void teardown(void)
 	map_size = 64u << 20;
 	snapshot_threshold = 0;
 	idem_scan_max = 0;
+	memset(map_size_of, 0, sizeof(map_size_of));
 	pcfg = (struct partition_config){.retention_ms = -1, .retention_bytes = -1};
 }
 
@@ -519,6 +522,67 @@ START_TEST(a_full_store_stalls_the_driver_until_retention_makes_room)
 }
 END_TEST
 
+static bool old_leader_stepped_down_and_another_leads(void)
+{
+	return raft_role(&nodes[0].drv.raft) != RAFT_LEADER && leader() > 0;
+}
+
+START_TEST(a_leader_stuck_on_a_full_store_steps_down_and_rejoins_when_room_returns)
+{
+	map_size_of[0] = 1u << 20; /* only the leader's store fills up */
+	pcfg.retention_ms = 0;
+	cluster(3);
+	struct node *n = &nodes[0];
+	raft_driver_expire_election(&n->drv);
+	ck_assert(run_until(have_leader, 3000));
+	ck_assert_int_eq(leader(), 0);
+	static char value[50000];
+	memset(value, 'v', sizeof(value) - 1);
+	struct tb_rec rec = {.value = value};
+	int ok = 0;
+	for (int k = 0; k < 60 && n->failures == 0; k++) {
+		struct buf b;
+		buf_init(&b);
+		tb_batch(&b, 0, &rec, 1);
+		int64_t bo, next;
+		ck_assert_int_eq(partition_produce(&n->part, b.data, b.len,
+						   (int32_t)raft_term(&n->drv.raft), &bo, &next),
+				 KERR_NONE);
+		uint64_t index;
+		ck_assert_int_eq(raft_driver_propose(&n->drv, b.data, b.len, &index), 0);
+		buf_free(&b);
+		raft_driver_flush(&n->drv);
+		if (n->failures == 0) {
+			ok++;
+			want_hwm = ok;
+			ck_assert(run_until(all_at_hwm, 3000));
+		}
+	}
+	ck_assert_int_eq(n->last_failure, ERR_NOSPACE);
+	ck_assert(n->drv.stuck);
+	uint64_t term = raft_term(&n->drv.raft);
+	/* Cut off by its own full disk: the others elect a leader, and the
+	 * stuck one, still ticking, steps down by check-quorum. */
+	ck_assert_msg(run_until(old_leader_stepped_down_and_another_leads, 5000),
+		      "stuck leader's role %d, leader %d", (int)raft_role(&n->drv.raft), leader());
+	ck_assert(n->drv.stuck);
+	ck_assert_uint_eq(raft_term(&n->drv.raft), term); /* it wrote nothing */
+	int l = leader();
+	ck_assert_uint_gt(raft_term(&nodes[l].drv.raft), term);
+	/* Room returns: the waiting write lands and it follows the new leader,
+	 * its unacknowledged entry replaced by the new leader's log. */
+	bool changed = false;
+	ck_assert_int_eq(partition_retain(&n->part, INT64_MAX / 2, &changed), 0);
+	ck_assert(changed);
+	ck_assert_int_eq(produce(l, 1, "after"), ok);
+	want_hwm = ok + 1;
+	ck_assert(run_until(all_at_hwm, 5000));
+	ck_assert(!n->drv.stuck);
+	ck_assert_int_eq(raft_role(&n->drv.raft), RAFT_FOLLOWER);
+	ck_assert_uint_eq(n->part.log_checksum, nodes[l].part.log_checksum);
+}
+END_TEST
+
 static Suite *raft_driver_suite(void)
 {
 	Suite *s = suite_create("raft_driver");
@@ -531,6 +595,7 @@ static Suite *raft_driver_suite(void)
 	tcase_add_test(tc, a_follower_behind_the_log_start_installs_it);
 	tcase_add_test(tc, a_full_store_stalls_the_driver_until_retention_makes_room);
 	tcase_add_test(tc, the_driver_snapshots_every_threshold_entries_and_a_restart_loads_it);
+	tcase_add_test(tc, a_leader_stuck_on_a_full_store_steps_down_and_rejoins_when_room_returns);
 	suite_add_tcase(s, tc);
 	return s;
 }

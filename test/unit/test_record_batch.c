@@ -240,23 +240,131 @@ START_TEST(a_record_whose_length_disagrees_with_its_fields_is_invalid)
 }
 END_TEST
 
-START_TEST(a_compressed_batch_is_checked_by_crc_only)
+static const int hows[] = {TB_GZIP, TB_SNAPPY_RAW, TB_SNAPPY_XERIAL, TB_LZ4, TB_ZSTD};
+#define N_HOWS 5
+
+/* A batch of 3 records, the middle one with a value far larger than the
+ * decoder's chunk so records span chunks, compressed the `how` way. */
+static void compressed_batch(struct buf *b, int how, int32_t delta_of_last)
+{
+	static char big[150000];
+	memset(big, 'q', sizeof(big) - 1);
+	struct tb_rec recs[] = {
+	    {.key = "k", .value = "v0", .hkey = "h", .hval = "x"},
+	    {.value = big, .ts_delta = 1},
+	    {.key = NULL, .value = NULL, .ts_delta = 2},
+	};
+	buf_reset(b);
+	tb_batch(b, 1000, recs, 3);
+	if (delta_of_last != 2) {
+		/* The third record ends with its offset delta, null key, null
+		 * value and no headers: one byte each here. */
+		size_t at = b->len - 4;
+		ck_assert_int_eq(b->data[at], 2 << 1);
+		b->data[at] = (uint8_t)(delta_of_last << 1);
+	}
+	tb_compress(b, 0, how);
+}
+
+START_TEST(compressed_batches_of_every_codec_validate_by_their_records)
 {
 	struct buf b;
 	buf_init(&b);
-	tb_simple_batch(&b, 2, 5, "z");
-	/* Pretend gzip: the bytes after the header are now an opaque stream. */
-	be16_store(b.data + RB_OFF_ATTRIBUTES, 1);
-	b.data[RB_HEADER_LEN] = 0xff;
-	tb_fix_crc(b.data);
+	compressed_batch(&b, hows[_i], 2);
 	size_t n;
 	struct record_batch_header h;
 	ck_assert_int_eq(record_batch_validate(b.data, b.len, &h, &n), 0);
-	ck_assert_int_eq(h.attributes & RB_ATTR_COMPRESSION_MASK, 1);
+	ck_assert_uint_eq(n, b.len);
+	ck_assert_uint_lt(b.len, 10000); /* it was compressed */
+	ck_assert_int_eq(h.attributes & RB_ATTR_COMPRESSION_MASK, tb_codec(hows[_i]));
+	ck_assert_int_eq(h.records_count, 3);
+	/* Records are iterated only in uncompressed batches. */
 	struct record_batch_records it;
 	ck_assert_int_eq(record_batch_records_init(&it, b.data, n), ERR_UNSUPPORTED);
 	b.data[b.len - 1] ^= 1;
 	ck_assert_int_eq(record_batch_validate(b.data, b.len, &h, &n), ERR_CORRUPT);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(a_valid_crc_over_a_garbage_or_empty_payload_is_corrupt)
+{
+	int codec = tb_codec(hows[_i]);
+	struct buf b;
+	buf_init(&b);
+	size_t n;
+	uint8_t junk[300];
+	uint32_t x = 7u + (uint32_t)_i;
+	for (int round = 0; round < 100; round++) {
+		for (size_t i = 0; i < sizeof(junk); i++) {
+			x = x * 1103515245u + 12345u;
+			junk[i] = (uint8_t)(x >> 16);
+		}
+		buf_reset(&b);
+		tb_simple_batch(&b, 2, 5, "z");
+		tb_set_payload(&b, 0, codec, junk, 1 + (size_t)round * 3);
+		ck_assert_int_eq(record_batch_validate(b.data, b.len, NULL, &n), ERR_CORRUPT);
+	}
+	buf_reset(&b);
+	tb_simple_batch(&b, 2, 5, "z");
+	tb_set_payload(&b, 0, codec, junk, 0);
+	ck_assert_int_eq(record_batch_validate(b.data, b.len, NULL, &n), ERR_CORRUPT);
+	/* Codecs 5 to 7 do not exist: nothing can decode them. */
+	for (int c = 5; c <= 7; c++) {
+		buf_reset(&b);
+		tb_simple_batch(&b, 2, 5, "z");
+		tb_set_payload(&b, 0, c, junk, 50);
+		ck_assert_int_eq(record_batch_validate(b.data, b.len, NULL, &n), ERR_CORRUPT);
+	}
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(compressed_records_that_disagree_with_the_batch_are_refused)
+{
+	int how = hows[_i];
+	struct buf b;
+	buf_init(&b);
+	size_t n;
+	/* An offset delta out of sequence: Kafka's INVALID_RECORD. */
+	compressed_batch(&b, how, 5);
+	ck_assert_int_eq(record_batch_validate(b.data, b.len, NULL, &n), ERR_BADRECORD);
+	/* recordsCount above or below what the payload holds. */
+	for (int32_t claim = 0; claim <= 5; claim++) {
+		if (claim == 3)
+			continue;
+		compressed_batch(&b, how, 2);
+		be32_store(b.data + RB_OFF_RECORDS_COUNT, (uint32_t)claim);
+		tb_fix_crc(b.data);
+		ck_assert_int_eq(record_batch_validate(b.data, b.len, NULL, &n), ERR_INVALID);
+	}
+	/* A record whose length disagrees with its fields, compressed. */
+	buf_reset(&b);
+	tb_simple_batch(&b, 1, 5, "len");
+	b.data[RB_HEADER_LEN] = (uint8_t)(b.data[RB_HEADER_LEN] + 2);
+	buf_put_u8(&b, 0);
+	be32_store(b.data + RB_OFF_BATCH_LENGTH, (uint32_t)(b.len - RB_LENGTH_OVERHEAD));
+	tb_compress(&b, 0, how);
+	ck_assert_int_eq(record_batch_validate(b.data, b.len, NULL, &n), ERR_INVALID);
+	/* Bytes after the last record. */
+	buf_reset(&b);
+	tb_simple_batch(&b, 2, 5, "tail");
+	buf_put_u8(&b, 0);
+	be32_store(b.data + RB_OFF_BATCH_LENGTH, (uint32_t)(b.len - RB_LENGTH_OVERHEAD));
+	tb_compress(&b, 0, how);
+	ck_assert_int_eq(record_batch_validate(b.data, b.len, NULL, &n), ERR_INVALID);
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(a_compressed_batch_decoding_past_the_limit_is_too_big)
+{
+	struct buf b;
+	buf_init(&b);
+	compressed_batch(&b, hows[_i], 2); /* about 150 KB decoded */
+	size_t n;
+	ck_assert_int_eq(record_batch_validate_max(b.data, b.len, NULL, &n, 100000), ERR_TOOBIG);
+	ck_assert_int_eq(record_batch_validate_max(b.data, b.len, NULL, &n, 200000), 0);
 	buf_free(&b);
 }
 END_TEST
@@ -279,7 +387,9 @@ START_TEST(setting_base_offset_and_leader_epoch_keeps_the_crc_valid)
 }
 END_TEST
 
-START_TEST(garbage_never_validates)
+/* Random bytes behind a valid header and CRC, with 1 to 4 records
+ * claimed: only the record walk can refuse them, so it must. */
+START_TEST(garbage_records_under_a_valid_crc_are_refused_by_the_record_walk)
 {
 	uint8_t junk[256];
 	uint32_t x = 12345;
@@ -289,10 +399,47 @@ START_TEST(garbage_never_validates)
 			x = x * 1103515245u + 12345u;
 			junk[i] = (uint8_t)(x >> 16);
 		}
+		size_t len = RB_HEADER_LEN + 1 + (size_t)round % (sizeof(junk) - RB_HEADER_LEN);
+		be32_store(junk + RB_OFF_BATCH_LENGTH, (uint32_t)(len - RB_LENGTH_OVERHEAD));
 		junk[RB_OFF_MAGIC] = 2;
-		be32_store(junk + RB_OFF_BATCH_LENGTH, (uint32_t)(round % 300));
-		ck_assert_int_ne(record_batch_validate(junk, sizeof(junk), NULL, &n), 0);
+		be16_store(junk + RB_OFF_ATTRIBUTES, 0);
+		be32_store(junk + RB_OFF_RECORDS_COUNT, (uint32_t)(1 + round % 4));
+		tb_fix_crc(junk);
+		ck_assert_int_eq(record_batch_validate(junk, len, NULL, &n), ERR_INVALID);
 	}
+}
+END_TEST
+
+/* One byte of a valid batch's records changed, CRC fixed: the walk either
+ * accepts a batch that is still well formed or refuses it as invalid, and
+ * reads nothing outside it (run under the fuzz build's sanitizers too). */
+START_TEST(a_changed_record_byte_under_a_valid_crc_is_walked_safely)
+{
+	struct buf b;
+	buf_init(&b);
+	struct tb_rec recs[] = {
+	    {.key = "key", .value = "value", .hkey = "h", .hval = "hv"},
+	    {.key = NULL, .value = "second", .ts_delta = 3},
+	};
+	tb_batch(&b, 1000, recs, 2);
+	size_t n;
+	int invalid = 0, total = 0;
+	for (size_t i = RB_HEADER_LEN; i < b.len; i++) {
+		for (int bit = 0; bit < 8; bit++) {
+			b.data[i] ^= (uint8_t)(1 << bit);
+			tb_fix_crc(b.data);
+			int rc = record_batch_validate(b.data, b.len, NULL, &n);
+			ck_assert(rc == 0 || rc == ERR_INVALID);
+			invalid += rc == ERR_INVALID;
+			total++;
+			b.data[i] ^= (uint8_t)(1 << bit);
+		}
+	}
+	tb_fix_crc(b.data);
+	ck_assert_int_eq(record_batch_validate(b.data, b.len, NULL, &n), 0);
+	/* Length and count bytes dominate: most flips break the framing. */
+	ck_assert_int_gt(invalid, total / 4);
+	buf_free(&b);
 }
 END_TEST
 
@@ -308,9 +455,15 @@ static Suite *record_batch_suite(void)
 	tcase_add_test(tc, a_magic_other_than_two_is_unsupported);
 	tcase_add_test(tc, a_records_count_that_disagrees_with_the_records_is_invalid);
 	tcase_add_test(tc, a_record_whose_length_disagrees_with_its_fields_is_invalid);
-	tcase_add_test(tc, a_compressed_batch_is_checked_by_crc_only);
+	tcase_add_loop_test(tc, compressed_batches_of_every_codec_validate_by_their_records, 0,
+			    N_HOWS);
+	tcase_add_loop_test(tc, a_valid_crc_over_a_garbage_or_empty_payload_is_corrupt, 0, N_HOWS);
+	tcase_add_loop_test(tc, compressed_records_that_disagree_with_the_batch_are_refused, 0,
+			    N_HOWS);
+	tcase_add_loop_test(tc, a_compressed_batch_decoding_past_the_limit_is_too_big, 0, N_HOWS);
 	tcase_add_test(tc, setting_base_offset_and_leader_epoch_keeps_the_crc_valid);
-	tcase_add_test(tc, garbage_never_validates);
+	tcase_add_test(tc, garbage_records_under_a_valid_crc_are_refused_by_the_record_walk);
+	tcase_add_test(tc, a_changed_record_byte_under_a_valid_crc_is_walked_safely);
 	suite_add_tcase(s, tc);
 	return s;
 }

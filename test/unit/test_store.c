@@ -1,8 +1,11 @@
 /* test_store.c - the LMDB store: appends, truncation, batches, reads,
  * compaction, meta, reopen, a full map, and the exclusive lock. */
 #include <check.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -545,6 +548,50 @@ START_TEST(opening_a_missing_directory_fails_with_io)
 }
 END_TEST
 
+/* A store opened on a filesystem with no room left fails with
+ * ERR_NOSPACE instead of dying of SIGBUS on LMDB's mapped lock file. Runs
+ * in a child with a mount namespace of its own (needs root: else SKIP). */
+START_TEST(opening_on_a_full_filesystem_is_nospace_not_a_crash)
+{
+	char mnt[512];
+	snprintf(mnt, sizeof(mnt), "%s/fs", dir);
+	ck_assert_int_eq(mkdir(mnt, 0755), 0);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNS) != 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		    mount("tmpfs", mnt, "tmpfs", 0, "size=1m") != 0)
+			_exit(77);
+		char path[600];
+		snprintf(path, sizeof(path), "%s/fill", mnt);
+		FILE *f = fopen(path, "w");
+		static char block[4096];
+		while (f && fwrite(block, 1, sizeof(block), f) == sizeof(block) && fflush(f) == 0)
+			;
+		if (f)
+			fclose(f);
+		snprintf(path, sizeof(path), "%s/store", mnt);
+		if (mkdir(path, 0755) != 0)
+			_exit(3);
+		struct store *s2 = NULL;
+		struct store_options o = {.sync = true};
+		int rc = store_open(path, &o, &s2);
+		_exit(rc == ERR_NOSPACE && s2 == NULL ? 0 : 4);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+		printf("SKIP: opening_on_a_full_filesystem_is_nospace_not_a_crash: cannot mount a "
+		       "tmpfs (needs root)\n");
+		return;
+	}
+	ck_assert_msg(WIFEXITED(st), "store_open on a full filesystem died of signal %d",
+		      WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+	ck_assert_int_eq(WEXITSTATUS(st), 0);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *su = suite_create("store");
@@ -567,6 +614,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, usage_reports_the_pages_in_use_and_the_configured_map);
 	tcase_add_test(tc, a_second_process_cannot_open_the_same_store);
 	tcase_add_test(tc, opening_a_missing_directory_fails_with_io);
+	tcase_add_test(tc, opening_on_a_full_filesystem_is_nospace_not_a_crash);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -357,6 +358,46 @@ START_TEST(a_stopped_worker_is_down_and_keeps_its_counters_and_last_storage)
 }
 END_TEST
 
+START_TEST(the_data_directorys_filesystem_size_and_free_space_are_reported)
+{
+	teardown();
+	setup_with("[node]\nid = 1\nkafka_listen = 127.0.0.1:19001\ndata_dir = /tmp\n"
+		   "[topic.t]\npartitions = 1\n");
+	struct statvfs v;
+	ck_assert_int_eq(statvfs("/tmp", &v), 0);
+	struct buf b;
+	buf_init(&b);
+	admin_http_metrics(&s, &b);
+	check_exposition(&b);
+	buf_put_u8(&b, 0);
+	char want[256];
+	snprintf(want, sizeof(want), "fjord_storage_fs_size_bytes{dir=\"/tmp\"} %llu\n",
+		 (unsigned long long)v.f_blocks * v.f_frsize);
+	ck_assert_msg(has(&b, want), "missing %s", want);
+	const char *free_line =
+	    strstr((const char *)b.data, "fjord_storage_fs_free_bytes{dir=\"/tmp\"} ");
+	ck_assert_ptr_nonnull(free_line);
+	unsigned long long got = strtoull(strchr(free_line, ' ') + 1, NULL, 10);
+	unsigned long long now = (unsigned long long)v.f_bavail * v.f_frsize;
+	/* Others write to /tmp meanwhile: close, not equal. */
+	ck_assert_uint_le(got > now ? got - now : now - got, 64ull << 20);
+	ck_assert_uint_le(got, (unsigned long long)v.f_blocks * v.f_frsize);
+	buf_free(&b);
+
+	/* A data directory that cannot be read: declared, no sample. */
+	teardown();
+	setup_with("[node]\nid = 1\nkafka_listen = 127.0.0.1:19001\n"
+		   "data_dir = /nonexistent/fjord\n[topic.t]\npartitions = 1\n");
+	buf_init(&b);
+	admin_http_metrics(&s, &b);
+	check_exposition(&b);
+	buf_put_u8(&b, 0);
+	ck_assert(has(&b, "# TYPE fjord_storage_fs_free_bytes gauge\n"));
+	ck_assert(!has(&b, "fjord_storage_fs_free_bytes{"));
+	buf_free(&b);
+}
+END_TEST
+
 /* --- balance ---------------------------------------------------------------- */
 
 /* Peer `node` says it holds (topic, p) as role in term, following leader. */
@@ -569,6 +610,7 @@ Suite *supervisor_metrics_suite(void)
 	tcase_add_checked_fixture(page, setup_single, teardown);
 	tcase_add_test(page, metrics_page_declares_every_family_once_before_its_samples);
 	tcase_add_test(page, a_stopped_worker_is_down_and_keeps_its_counters_and_last_storage);
+	tcase_add_test(page, the_data_directorys_filesystem_size_and_free_space_are_reported);
 	tcase_add_test(page, balance_does_nothing_without_a_cluster);
 	suite_add_tcase(su, page);
 	TCase *bal = tcase_create("balance");

@@ -9,11 +9,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -320,6 +323,54 @@ START_TEST(a_bad_batch_is_refused_and_nothing_is_stored)
 }
 END_TEST
 
+/* Appends an idempotent batch of 2 records: producer 42, epoch 0, sequence 0. */
+static void idem_batch(struct buf *b, const char *tag)
+{
+	size_t at = tb_simple_batch(b, 2, 0, tag);
+	uint8_t *p = b->data + at;
+	be64_store(p + RB_OFF_PRODUCER_ID, 42);
+	be16_store(p + RB_OFF_PRODUCER_EPOCH, 0);
+	be32_store(p + RB_OFF_BASE_SEQUENCE, 0);
+	tb_fix_crc(p);
+}
+
+START_TEST(a_corrupt_retry_of_an_idempotent_batch_is_corrupt_not_a_duplicate)
+{
+	struct wp w;
+	wp_start(&w, NULL);
+	produce_one(&w, 1, 1, 0, "first"); /* offset 0: the batch goes to 1 */
+	struct buf b;
+	buf_init(&b);
+	idem_batch(&b, "idem");
+	struct ipc_msg m = produce_msg(2, &b);
+	wp_send(&w, &m);
+	wp_recv(&w, &m, IPC_PRODUCE_RESULT);
+	ck_assert_int_eq(m.u.produce_result.error, KERR_NONE);
+	ck_assert_int_eq(m.u.produce_result.base_offset, 1);
+	/* The same header with a damaged record: the CRC no longer matches,
+	 * so it is corrupt whatever its sequence says. */
+	b.data[b.len - 1] ^= 0x55;
+	m = produce_msg(3, &b);
+	wp_send(&w, &m);
+	wp_recv(&w, &m, IPC_PRODUCE_RESULT);
+	ck_assert_uint_eq(m.u.produce_result.req_id, 3);
+	ck_assert_int_eq(m.u.produce_result.error, KERR_CORRUPT_MESSAGE);
+	ck_assert_int_eq(m.u.produce_result.base_offset, -1);
+	/* The intact retry is still the duplicate it always was. */
+	b.data[b.len - 1] ^= 0x55;
+	m = produce_msg(4, &b);
+	wp_send(&w, &m);
+	wp_recv(&w, &m, IPC_PRODUCE_RESULT);
+	ck_assert_int_eq(m.u.produce_result.error, KERR_NONE);
+	ck_assert_int_eq(m.u.produce_result.base_offset, 1);
+	buf_free(&b);
+	int64_t off;
+	list_offsets(&w, IPC_TS_LATEST, &off, NULL);
+	ck_assert_int_eq(off, 3);
+	wp_stop(&w);
+}
+END_TEST
+
 START_TEST(a_malformed_frame_is_ignored_and_the_worker_keeps_serving)
 {
 	struct wp w;
@@ -566,6 +617,127 @@ START_TEST(a_full_store_answers_storage_error_and_keeps_serving)
 }
 END_TEST
 
+/* True while the worker runs (it has not exited). */
+static bool wp_alive(struct wp *w)
+{
+	int st;
+	return waitpid(w->pid, &st, WNOHANG) == 0;
+}
+
+/* Mounts a tmpfs of size_mb at path in a mount namespace of this test
+ * process alone (the worker it starts inherits it; it vanishes with them,
+ * whatever the test's outcome). Returns false when that is not allowed. */
+static bool private_tmpfs(const char *path, int size_mb)
+{
+	char opts[32];
+	snprintf(opts, sizeof(opts), "size=%dm", size_mb);
+	if (mkdir(path, 0755) != 0 || unshare(CLONE_NEWNS) != 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+	    mount("tmpfs", path, "tmpfs", 0, opts) != 0) {
+		printf("SKIP: a_full_filesystem_...: cannot mount a tmpfs (%s); needs root\n",
+		       strerror(errno));
+		return false;
+	}
+	return true;
+}
+
+/* A small filesystem fills before the store's map: LMDB's short writes
+ * come back as EIO. The worker must wait for room (retriable errors), not
+ * exit, also when it restarts on the full filesystem. */
+START_TEST(a_full_filesystem_is_waited_out_and_never_crashes_the_worker)
+{
+	char mnt[512], data[600], filler[600];
+	snprintf(mnt, sizeof(mnt), "%s/fs", dir);
+	if (!private_tmpfs(mnt, 8))
+		return;
+	snprintf(data, sizeof(data), "%s/data", mnt);
+	snprintf(filler, sizeof(filler), "%s/filler", mnt);
+	ck_assert_int_eq(mkdir(data, 0755), 0);
+	/* Room to give back later. */
+	FILE *f = fopen(filler, "w");
+	ck_assert_ptr_nonnull(f);
+	static char block[1 << 20];
+	memset(block, 'f', sizeof(block));
+	ck_assert_uint_eq(fwrite(block, 1, sizeof(block), f), sizeof(block));
+	ck_assert_int_eq(fclose(f), 0);
+
+	char *saved = dir;
+	dir = data;
+	struct wp w;
+	wp_start(&w, NULL);
+	static char value[100000];
+	memset(value, 'v', sizeof(value) - 1);
+	struct tb_rec rec = {.value = value};
+	int ok = 0, full = 0;
+	for (uint64_t i = 0; i < 200 && !full; i++) {
+		struct buf b;
+		buf_init(&b);
+		tb_batch(&b, 0, &rec, 1);
+		struct ipc_msg m = produce_msg(i, &b);
+		wp_send(&w, &m);
+		buf_free(&b);
+		wp_recv(&w, &m, IPC_PRODUCE_RESULT);
+		if (m.u.produce_result.error == KERR_NONE)
+			ok++;
+		else if (m.u.produce_result.error == KERR_KAFKA_STORAGE_ERROR)
+			full = 1;
+		else
+			ck_abort_msg("unexpected error %d", m.u.produce_result.error);
+	}
+	ck_assert_int_eq(full, 1);
+	ck_assert_int_gt(ok, 10);
+	usleep(300 * 1000);
+	ck_assert_msg(wp_alive(&w), "the worker exited on a full filesystem");
+
+	/* Restarted on the full filesystem, it comes up and stays up. */
+	wp_kill(&w);
+	wp_start(&w, NULL);
+	struct ipc_msg m;
+	wp_recv(&w, &m, IPC_STATUS);
+	/* Four times what just failed to fit (what little the partial write
+	 * took may be reused, not more). */
+	static char big[400000];
+	memset(big, 'w', sizeof(big) - 1);
+	struct tb_rec big_rec = {.value = big};
+	struct buf b;
+	buf_init(&b);
+	tb_batch(&b, 0, &big_rec, 1);
+	for (int k = 0; k < 3; k++) {
+		usleep(400 * 1000);
+		m = produce_msg(900 + (uint64_t)k, &b);
+		wp_send(&w, &m);
+		wp_recv(&w, &m, IPC_PRODUCE_RESULT);
+		ck_assert_msg(m.u.produce_result.error == KERR_KAFKA_STORAGE_ERROR ||
+				  m.u.produce_result.error == KERR_NOT_LEADER_OR_FOLLOWER,
+			      "produce on a full filesystem: error %d", m.u.produce_result.error);
+		ck_assert_msg(wp_alive(&w),
+			      "the worker exited after a restart on a full filesystem");
+	}
+	/* Room returns: the waiting write lands, and produce works again. */
+	ck_assert_int_eq(unlink(filler), 0);
+	int64_t off = -1;
+	for (int k = 0; k < 50 && off < 0; k++) {
+		usleep(100 * 1000);
+		m = produce_msg(1000 + (uint64_t)k, &b);
+		wp_send(&w, &m);
+		wp_recv(&w, &m, IPC_PRODUCE_RESULT);
+		if (m.u.produce_result.error == KERR_NONE)
+			off = m.u.produce_result.base_offset;
+	}
+	/* After the acknowledged ones; the batch that got the storage error
+	 * may have landed meanwhile (a retriable error promises no more). */
+	ck_assert_msg(off == ok || off == ok + 1, "offset %lld after %d acknowledged",
+		      (long long)off, ok);
+	int64_t end;
+	list_offsets(&w, IPC_TS_LATEST, &end, NULL);
+	ck_assert_int_eq(end, off + 1);
+	buf_free(&b);
+	wp_stop(&w);
+	dir = saved;
+	umount2(mnt, MNT_DETACH);
+}
+END_TEST
+
 START_TEST(retention_moves_the_log_start_past_old_batches)
 {
 	const char *flags[] = {"--retention-ms", "60000", NULL};
@@ -645,12 +817,14 @@ static Suite *worker_process_suite(void)
 	tcase_add_test(tc, the_worker_reports_itself_leader_at_start_and_exits_on_eof);
 	tcase_add_test(tc, produce_fetch_and_list_offsets_round_trip);
 	tcase_add_test(tc, a_bad_batch_is_refused_and_nothing_is_stored);
+	tcase_add_test(tc, a_corrupt_retry_of_an_idempotent_batch_is_corrupt_not_a_duplicate);
 	tcase_add_test(tc, a_malformed_frame_is_ignored_and_the_worker_keeps_serving);
 	tcase_add_test(tc, a_parked_fetch_is_answered_when_data_commits);
 	tcase_add_test(tc, a_parked_fetch_answers_empty_when_its_wait_ends_or_it_is_cancelled);
 	tcase_add_test(tc, stale_or_future_leader_epochs_are_fenced);
 	tcase_add_test(tc, every_acknowledged_record_survives_sigkill_and_restart);
 	tcase_add_test(tc, a_full_store_answers_storage_error_and_keeps_serving);
+	tcase_add_test(tc, a_full_filesystem_is_waited_out_and_never_crashes_the_worker);
 	tcase_add_test(tc, retention_moves_the_log_start_past_old_batches);
 	tcase_add_test(tc, a_supervisor_that_stops_reading_pauses_requests_without_losing_any);
 	suite_add_tcase(s, tc);

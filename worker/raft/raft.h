@@ -330,6 +330,13 @@ bool raft_has_ready(const struct raft *r);
 void raft_ready(struct raft *r, struct raft_ready *rd);
 /* Acknowledges that *rd, the last Ready, has been handled. */
 void raft_advance(struct raft *r, const struct raft_ready *rd);
+/* Takes back the last Ready, which the caller could not persist (a full
+ * disk): nothing of it counts as handled. Its entries stay unstable, its
+ * hard state unpersisted and its messages queued; the next Ready carries
+ * them again with whatever happened since. Lets the caller keep ticking
+ * while it waits, so a leader that cannot write still steps down by
+ * check-quorum. */
+void raft_unready(struct raft *r);
 
 uint64_t raft_id(const struct raft *r);
 enum raft_role raft_role(const struct raft *r);

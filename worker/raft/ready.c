@@ -119,3 +119,16 @@ void raft_advance(struct raft *r, const struct raft_ready *rd)
 	outbox_clear(&r->out);
 	r->in_ready = false;
 }
+
+void raft_unready(struct raft *r)
+{
+	RAFT_CHECK(r, r->in_ready, "raft_unready without raft_ready");
+	/* The committed entries are collected again; the unstable log, the
+	 * outbox and `persisted` were never moved by raft_ready. */
+	free(r->ready_committed_block);
+	r->ready_committed_block = NULL;
+	r->ready_applied = 0;
+	r->ready_n_entries = 0;
+	r->ready_last_index = 0;
+	r->in_ready = false;
+}
