@@ -513,7 +513,14 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 					      .group = group,
 					      .peers = a->peers,
 					      .n_peers = a->n_peers,
-					      .conn_fd = a->conn_fd};
+					      .conn_fd = a->conn_fd,
+					      .silence_ms = transport_silence_ms(
+						  a->heartbeat_interval_ms, a->election_timeout_ms),
+					      /* short enough that a redial lands soon after
+					       * a network heals (see transport.h) */
+					      .handshake_ms = transport_silence_ms(
+						  a->heartbeat_interval_ms, a->election_timeout_ms),
+					      .user_timeout_ms = a->election_timeout_ms};
 		int rc = transport_init(&r->tp, r->base, &tc, on_peer_msg, r);
 		r->tp_up = true;
 		if (rc != 0)
