@@ -1,16 +1,22 @@
 /* peers.c - outbound and inbound supervisor channels of peers.h.
  *
- * The outbound socket is created here (close-on-exec, so workers never
- * inherit it) and handed to a bufferevent to connect. Addresses are
- * resolved at every attempt with getaddrinfo: a name in [cluster] may move,
- * and the lookup of a literal address costs nothing. */
+ * Outbound connections are made by a dialer each (common/dialer.h): the
+ * name is resolved with evdns at every attempt (a name in [cluster] may
+ * move; a numeric address skips the resolver), the hello for group "" is
+ * sent and acknowledged, and failures are retried with jittered backoff.
+ *
+ * Liveness: every peer sends LEADERS every second, so an inbound channel
+ * silent for SILENCE_MS means that peer is stalled or the network between
+ * us is broken, whatever TCP says. Both channels with it are then closed,
+ * each preceded by a GOODBYE (peer_proto.h) so the peer can tell our
+ * choice from a crash, and the outbound one is redialled. */
 #include "peers.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/dns.h>
 #include <event2/event.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +25,7 @@
 
 #include "common/buf.h"
 #include "common/config.h"
+#include "common/dialer.h"
 #include "common/err.h"
 #include "common/frame.h"
 #include "common/hello.h"
@@ -31,26 +38,27 @@
 #include "supervisor/sup.h"
 #include "supervisor/workers.h"
 
-#define RETRY_MIN_MS 100
-#define RETRY_MAX_MS 2000
-#define HANDSHAKE_TIMEOUT_S 5
+/* Connect and ack within this, so that after a network heals the next
+ * attempt comes within about HANDSHAKE_MS + the 2 s backoff cap. */
+#define HANDSHAKE_MS 2000
 #define WRITE_TIMEOUT_S 10
-#define IN_IDLE_TIMEOUT_S 10	   /* a peer sends LEADERS every second */
+/* A peer sends LEADERS every second: three and a half missed tables, the
+ * bound after which its table counts as stale anyway. */
+#define SILENCE_MS LEADERS_STALE_MS
 #define OUT_BACKLOG_MAX (8u << 20) /* skip a LEADERS table while this much waits */
 #define TICK_MS 1000
 
-enum out_state { OUT_IDLE, OUT_CONNECTING, OUT_HELLO, OUT_READY };
+enum out_state { OUT_DIALING, OUT_READY };
 
 struct out_link {
 	struct peers *p;
 	int32_t node;
 	struct config_addr addr;
 	enum out_state st;
-	struct bufferevent *bev;
-	struct buf rx;
-	struct event *retry_ev;
-	int64_t retry_ms;
-	bool quiet; /* the failure was logged; log again only after a success */
+	struct dialer *dialer;
+	struct bufferevent *bev; /* OUT_READY */
+	struct buf rx;		 /* a frame the accepting side sent (GOODBYE) */
+	bool quiet; /* a failure was logged: say so when it connects again */
 };
 
 struct in_link {
@@ -62,6 +70,7 @@ struct in_link {
 
 struct peers {
 	struct sup *s;
+	struct evdns_base *dns; /* owned; NULL while every peer address is numeric */
 	struct out_link *out;
 	struct in_link *in;
 	int n;
@@ -70,11 +79,11 @@ struct peers {
 	bool send_pending;
 };
 
-static void dial(struct out_link *o);
-
 /* An established channel ended because the peer's socket was closed (EOF)
  * or reset: its process is gone, as opposed to a network that went
- * silent (timeouts, or errors such as ETIMEDOUT and EHOSTUNREACH). */
+ * silent (timeouts, or errors such as ETIMEDOUT and EHOSTUNREACH). A
+ * channel the peer closed on purpose says GOODBYE first and is handled
+ * before it gets here. */
 static bool closed_by_peer(short what, int err)
 {
 	if (what & BEV_EVENT_EOF)
@@ -82,27 +91,44 @@ static bool closed_by_peer(short what, int err)
 	return (what & BEV_EVENT_ERROR) && (err == ECONNRESET || err == EPIPE);
 }
 
-static void out_close(struct out_link *o, const char *why, bool warn)
+/* Best effort: tells the peer that the close that follows is deliberate.
+ * Only whole frames go out: when earlier frames still wait in the output
+ * buffer and the socket does not take them all now, no GOODBYE is sent
+ * (the peer then sees a cut-off stream, like any broken connection). */
+static void say_goodbye(struct peers *p, struct bufferevent *bev, const char *reason)
+{
+	int fd = bufferevent_getfd(bev);
+	struct evbuffer *out = bufferevent_get_output(bev);
+	for (int guard = 0; guard < 16 && evbuffer_get_length(out) > 0; guard++)
+		if (evbuffer_write(out, fd) <= 0)
+			break;
+	if (fd < 0 || evbuffer_get_length(out) > 0)
+		return;
+	struct buf b;
+	buf_init(&b);
+	buf_put_u32(&b, 0);
+	if (peer_goodbye_encode(p->s->cfg->node.id, reason, &b) == 0 && !b.oom) {
+		buf_patch_u32(&b, 0, (uint32_t)(b.len - FRAME_HEADER_LEN));
+		ssize_t n = send(fd, b.data, b.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)n;
+	}
+	buf_free(&b);
+}
+
+/* Our channel to o->node is gone: redial it after the dialer's backoff.
+ * goodbye: the reason to send first when we are the one closing it. */
+static void out_drop(struct out_link *o, const char *goodbye)
 {
 	if (o->bev != NULL) {
+		if (goodbye != NULL)
+			say_goodbye(o->p, o->bev, goodbye);
 		bufferevent_free(o->bev);
 		o->bev = NULL;
 	}
-	char a[CONFIG_HOST_MAX + 16];
-	if (why != NULL) {
-		if (warn && !o->quiet)
-			log_warn("peer %d (%s): %s; retrying every %d ms at most", (int)o->node,
-				 config_addr_str(&o->addr, a, sizeof(a)), why, RETRY_MAX_MS);
-		else
-			log_debug("peer %d (%s): %s", (int)o->node,
-				  config_addr_str(&o->addr, a, sizeof(a)), why);
-		o->quiet = true;
-	}
-	o->st = OUT_IDLE;
-	struct timeval tv = {(time_t)(o->retry_ms / 1000),
-			     (suseconds_t)(o->retry_ms % 1000) * 1000};
-	evtimer_add(o->retry_ev, &tv);
-	o->retry_ms = o->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : o->retry_ms * 2;
+	buf_reset(&o->rx);
+	o->st = OUT_DIALING;
+	if (!o->p->s->stopping)
+		dialer_redial(o->dialer);
 }
 
 /* Builds this node's LEADERS payload from its serving workers. */
@@ -162,140 +188,92 @@ static void send_leaders(struct peers *p, struct out_link *only)
 static void on_out_read(struct bufferevent *bev, void *arg)
 {
 	struct out_link *o = arg;
-	if (o->st != OUT_HELLO) {
-		/* The accepting side never sends after the ack. */
-		evbuffer_drain(bufferevent_get_input(bev),
-			       evbuffer_get_length(bufferevent_get_input(bev)));
+	/* After its ack the accepting side sends nothing but a GOODBYE. */
+	for (int guard = 0; guard < 16 && o->bev == bev; guard++) {
+		int rc = frame_pull(bufferevent_get_input(bev), PEER_FRAME_MAX, &o->rx);
+		if (rc == 0)
+			return;
+		if (rc < 0) {
+			log_warn("peer %d: unreadable frame on our channel; reconnecting",
+				 (int)o->node);
+			out_drop(o, "bad frame");
+			return;
+		}
+		int32_t node;
+		char reason[PEER_GOODBYE_REASON_MAX];
+		if (peer_msg_type(o->rx.data, o->rx.len) == PEER_GOODBYE &&
+		    peer_goodbye_decode(o->rx.data, o->rx.len, &node, reason) == 0) {
+			log_info("peer %d: closed our channel on purpose (%s); redialling",
+				 (int)o->node, reason);
+			out_drop(o, NULL);
+			return;
+		}
+		log_debug("peer %d: ignoring a %zu-byte message on our channel", (int)o->node,
+			  o->rx.len);
+	}
+}
+
+static void on_out_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct out_link *o = arg;
+	if (what & BEV_EVENT_TIMEOUT) {
+		log_warn("peer %d: writes stalled for %d s; reconnecting", (int)o->node,
+			 WRITE_TIMEOUT_S);
+		o->quiet = true;
+		out_drop(o, "writes stalled");
 		return;
 	}
-	int rc = frame_pull(bufferevent_get_input(bev), HELLO_FRAME_MAX, &o->rx);
-	if (rc == 0)
-		return;
-	bool accepted = false;
-	int32_t node = -1;
-	char reason[256];
-	if (rc < 0 || hello_reply_decode(o->rx.data, o->rx.len, &accepted, &node, reason,
-					 sizeof(reason)) != 0) {
-		out_close(o, "garbled answer to our hello", true);
-		return;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		int e = EVUTIL_SOCKET_ERROR();
+		if (closed_by_peer(what, e))
+			failover_on_node_lost(o->p->s->failover, o->node);
+		char a[CONFIG_HOST_MAX + 16];
+		log_warn("peer %d (%s): our channel %s; redialling", (int)o->node,
+			 config_addr_str(&o->addr, a, sizeof(a)),
+			 (what & BEV_EVENT_EOF) ? "was closed" : evutil_socket_error_to_string(e));
+		o->quiet = true;
+		out_drop(o, NULL);
 	}
-	if (!accepted) {
-		char why[300];
-		snprintf(why, sizeof(why), "refused our hello: %s", reason);
-		out_close(o, why, true);
-		return;
-	}
-	if (node != o->node) {
-		char why[128];
-		snprintf(why, sizeof(why), "answered as node %d", (int)node);
-		out_close(o, why, true);
-		return;
-	}
+}
+
+static void on_dialled(void *ctx, struct bufferevent *bev)
+{
+	struct out_link *o = ctx;
+	o->bev = bev;
 	o->st = OUT_READY;
-	o->retry_ms = RETRY_MIN_MS;
+	buf_reset(&o->rx);
+	bufferevent_setcb(bev, on_out_read, NULL, on_out_event, o);
+	/* Only a stuck write counts as a failure here; silence is judged
+	 * on the peer's channel to us. */
+	struct timeval wt = {WRITE_TIMEOUT_S, 0};
+	bufferevent_set_timeouts(bev, NULL, &wt);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	failover_on_node_back(o->p->s->failover, o->node);
 	if (o->quiet)
 		log_info("peer %d: connected", (int)o->node);
 	else
 		log_debug("peer %d: connected", (int)o->node);
 	o->quiet = false;
-	/* Nothing more is read; only a stuck write counts as a failure now. */
-	struct timeval wt = {WRITE_TIMEOUT_S, 0};
-	bufferevent_set_timeouts(bev, NULL, &wt);
 	send_leaders(o->p, o);
+	if (o->bev == bev && evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+		on_out_read(bev, o);
 }
 
-static void on_out_event(struct bufferevent *bev, short what, void *arg)
+static void on_dial_failed(void *ctx, enum dialer_failure kind, const char *why)
 {
-	struct out_link *o = arg;
-	if (what & BEV_EVENT_CONNECTED) {
-		struct sup *s = o->p->s;
-		struct hello h = {.from_node = s->cfg->node.id};
-		snprintf(h.cluster, sizeof(h.cluster), "%s", s->cfg->cluster_name);
-		h.group[0] = '\0';
-		struct buf b;
-		buf_init(&b);
-		if (hello_encode(&h, &b) != 0 ||
-		    frame_push(bufferevent_get_output(bev), b.data, b.len) != 0) {
-			buf_free(&b);
-			out_close(o, "cannot send the hello", true);
-			return;
-		}
-		buf_free(&b);
-		o->st = OUT_HELLO;
-		return;
-	}
-	if (what & BEV_EVENT_TIMEOUT) {
-		out_close(o, o->st == OUT_READY ? "writes stalled" : "no answer to our hello",
-			  true);
-		return;
-	}
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-		char why[160];
-		int e = EVUTIL_SOCKET_ERROR();
-		if (o->st == OUT_READY && closed_by_peer(what, e))
-			failover_on_node_lost(o->p->s->failover, o->node);
-		if (what & BEV_EVENT_EOF)
-			snprintf(why, sizeof(why), "connection closed");
-		else
-			snprintf(why, sizeof(why), "connection failed: %s",
-				 evutil_socket_error_to_string(e));
-		out_close(o, why, true);
-	}
-}
-
-static void dial(struct out_link *o)
-{
-	char port[8];
-	snprintf(port, sizeof(port), "%u", (unsigned)o->addr.port);
-	struct addrinfo hints = {
-	    .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-	struct addrinfo *res = NULL;
-	int gai = getaddrinfo(o->addr.host, port, &hints, &res);
-	if (gai != 0) {
-		char why[300];
-		snprintf(why, sizeof(why), "cannot resolve: %s", gai_strerror(gai));
-		out_close(o, why, true);
-		return;
-	}
-	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		freeaddrinfo(res);
-		out_close(o, "cannot create a socket", true);
-		return;
-	}
-	o->bev = bufferevent_socket_new(o->p->s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (o->bev == NULL) {
-		close(fd);
-		freeaddrinfo(res);
-		out_close(o, "out of memory", true);
-		return;
-	}
-	bufferevent_setcb(o->bev, on_out_read, NULL, on_out_event, o);
-	struct timeval tv = {HANDSHAKE_TIMEOUT_S, 0};
-	bufferevent_set_timeouts(o->bev, &tv, &tv);
-	bufferevent_enable(o->bev, EV_READ | EV_WRITE);
-	buf_reset(&o->rx);
-	o->st = OUT_CONNECTING;
-	int rc = bufferevent_socket_connect(o->bev, res->ai_addr, (int)res->ai_addrlen);
-	freeaddrinfo(res);
-	if (rc != 0)
-		out_close(o, "connect failed", true);
-}
-
-static void on_retry(evutil_socket_t fd, short what, void *arg)
-{
-	struct out_link *o = arg;
-	if (o->st == OUT_IDLE && !o->p->s->stopping)
-		dial(o);
+	struct out_link *o = ctx;
+	o->quiet = true; /* the dialer logged it */
 }
 
 /* crashed: the peer's end was closed or reset (closed_by_peer), so the
- * groups it led fail over now, while its table still says which. */
-static void in_close(struct in_link *l, const char *why, bool crashed)
+ * groups it led fail over now, while its table still says which.
+ * goodbye: the reason to send first when we are the one closing it. */
+static void in_close(struct in_link *l, const char *why, bool crashed, const char *goodbye)
 {
 	if (l->bev == NULL)
 		return;
+	if (goodbye != NULL)
+		say_goodbye(l->p, l->bev, goodbye);
 	bufferevent_free(l->bev);
 	l->bev = NULL;
 	buf_reset(&l->rx);
@@ -315,11 +293,19 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 		if (rc == 0)
 			return;
 		if (rc < 0) {
-			in_close(l, "sent a bad frame", false);
+			in_close(l, "sent a bad frame", false, "bad frame");
 			return;
 		}
 		int type = peer_msg_type(l->rx.data, l->rx.len);
-		if (type == PEER_LEADERS) {
+		if (type == PEER_GOODBYE) {
+			int32_t node;
+			char reason[PEER_GOODBYE_REASON_MAX], why[PEER_GOODBYE_REASON_MAX + 32];
+			if (peer_goodbye_decode(l->rx.data, l->rx.len, &node, reason) != 0)
+				snprintf(reason, sizeof(reason), "?");
+			snprintf(why, sizeof(why), "was closed on purpose (%s)", reason);
+			in_close(l, why, false, NULL);
+			return;
+		} else if (type == PEER_LEADERS) {
 			int32_t node;
 			bool draining;
 			struct peer_claim *claims;
@@ -353,16 +339,34 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* Nothing from l->node for SILENCE_MS: it is stalled, or the network
+ * between us is cut one way or both. Close both channels with it, saying
+ * GOODBYE (it may still hear us), and redial ours: the redial tells a
+ * live peer from a stalled one, and gives a healed network a fresh
+ * connection instead of one deep in TCP's retransmission backoff. */
+static void in_silent(struct in_link *l)
+{
+	struct peers *p = l->p;
+	log_info("peer %d: nothing on its channel for %d ms; closing both channels and "
+		 "redialling",
+		 (int)l->node, SILENCE_MS);
+	in_close(l, "went silent", false, "silent");
+	for (int i = 0; i < p->n; i++)
+		if (p->out[i].node == l->node && p->out[i].st == OUT_READY)
+			out_drop(&p->out[i], "silent");
+}
+
 static void on_in_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct in_link *l = arg;
 	int e = EVUTIL_SOCKET_ERROR();
 	if (what & BEV_EVENT_TIMEOUT)
-		in_close(l, "went silent", false);
+		in_silent(l);
 	else if (what & BEV_EVENT_EOF)
-		in_close(l, "closed", true);
+		in_close(l, "closed", true, NULL);
 	else if (what & BEV_EVENT_ERROR)
-		in_close(l, e == ECONNRESET ? "was reset" : "failed", closed_by_peer(what, e));
+		in_close(l, e == ECONNRESET ? "was reset" : "failed", closed_by_peer(what, e),
+			 NULL);
 }
 
 void peers_accept(struct peers *p, int fd, int32_t node)
@@ -392,7 +396,7 @@ void peers_accept(struct peers *p, int fd, int32_t node)
 		return;
 	}
 	bufferevent_setcb(l->bev, on_in_read, NULL, on_in_event, l);
-	struct timeval tv = {IN_IDLE_TIMEOUT_S, 0};
+	struct timeval tv = {SILENCE_MS / 1000, (SILENCE_MS % 1000) * 1000};
 	bufferevent_set_timeouts(l->bev, &tv, NULL);
 	bufferevent_enable(l->bev, EV_READ);
 	failover_on_node_back(p->s->failover, node);
@@ -472,6 +476,9 @@ struct peers *peers_new(struct sup *s)
 		peers_free(p);
 		return NULL;
 	}
+	struct hello h = {.from_node = s->cfg->node.id};
+	snprintf(h.cluster, sizeof(h.cluster), "%s", s->cfg->cluster_name);
+	h.group[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		const struct config_peer *c = &s->cfg->peers[i];
 		if (c->id == s->cfg->node.id)
@@ -481,14 +488,33 @@ struct peers *peers_new(struct sup *s)
 		o->p = p;
 		o->node = c->id;
 		o->addr = c->raft;
-		o->retry_ms = RETRY_MIN_MS;
+		o->st = OUT_DIALING;
 		buf_init(&o->rx);
-		o->retry_ev = evtimer_new(s->base, on_retry, o);
 		l->p = p;
 		l->node = c->id;
 		buf_init(&l->rx);
 		p->n++;
-		if (o->retry_ev == NULL) {
+		/* Resolving a name needs this process's resolver; numeric
+		 * addresses never create it. */
+		if (p->dns == NULL && !dialer_host_is_numeric(c->raft.host)) {
+			p->dns = dialer_dns_new(s->base);
+			if (p->dns == NULL) {
+				peers_free(p);
+				return NULL;
+			}
+		}
+		char name[32];
+		snprintf(name, sizeof(name), "peer %d", (int)c->id);
+		struct dialer_config dc = {.name = name,
+					   .host = c->raft.host,
+					   .port = c->raft.port,
+					   .hello = &h,
+					   .expect_node = c->id,
+					   .handshake_ms = HANDSHAKE_MS,
+					   .user_timeout_ms = s->cfg->raft.election_timeout_ms,
+					   .fail_level = LOG_WARN};
+		o->dialer = dialer_new(s->base, p->dns, &dc, on_dialled, on_dial_failed, o);
+		if (o->dialer == NULL) {
 			peers_free(p);
 			return NULL;
 		}
@@ -496,7 +522,7 @@ struct peers *peers_new(struct sup *s)
 	struct timeval tv = {TICK_MS / 1000, (TICK_MS % 1000) * 1000};
 	event_add(p->tick_ev, &tv);
 	for (int i = 0; i < p->n; i++)
-		dial(&p->out[i]);
+		dialer_start(p->out[i].dialer);
 	return p;
 }
 
@@ -508,13 +534,15 @@ void peers_free(struct peers *p)
 		struct out_link *o = &p->out[i];
 		if (o->bev)
 			bufferevent_free(o->bev);
-		if (o->retry_ev)
-			event_free(o->retry_ev);
+		dialer_free(o->dialer);
 		buf_free(&o->rx);
 		if (p->in[i].bev)
 			bufferevent_free(p->in[i].bev);
 		buf_free(&p->in[i].rx);
 	}
+	/* After the dialers: a lookup they cancelled answers into it. */
+	if (p->dns)
+		evdns_base_free(p->dns, 0);
 	if (p->tick_ev)
 		event_free(p->tick_ev);
 	if (p->send_ev)
