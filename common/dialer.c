@@ -27,6 +27,8 @@
 #include "peer_socket.h"
 #include "retry.h"
 
+#define DIALER_ADDRS_MAX 8
+
 enum dialer_state { D_IDLE, D_RESOLVING, D_CONNECTING, D_HELLO, D_HANDED };
 
 struct lookup {
@@ -54,6 +56,12 @@ struct dialer {
 	struct lookup *lookup;	 /* D_RESOLVING */
 	struct evdns_getaddrinfo_request *req;
 	struct buf rx;
+	/* The addresses of this attempt, tried in order: a name may resolve
+	 * to several (localhost: ::1 and 127.0.0.1) and the peer listen on
+	 * one only. */
+	struct sockaddr_storage addrs[DIALER_ADDRS_MAX];
+	socklen_t addr_lens[DIALER_ADDRS_MAX];
+	int n_addrs, next_addr;
 	struct retry backoff;
 	int last_delay_ms;
 	char last_why[160]; /* the failure logged at fail_level; "" after a success */
@@ -153,6 +161,8 @@ static void on_read(struct bufferevent *bev, void *arg)
 	succeed(d);
 }
 
+static void connect_next(struct dialer *d);
+
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct dialer *d = arg;
@@ -176,14 +186,28 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_ERROR) {
 		int e = EVUTIL_SOCKET_ERROR();
+		if (d->st == D_CONNECTING && d->next_addr < d->n_addrs) {
+			log_debug("%s (%s:%u): cannot connect to address %d of %d: %s; trying the "
+				  "next",
+				  d->name, d->host, (unsigned)d->port, d->next_addr, d->n_addrs,
+				  evutil_socket_error_to_string(e));
+			bufferevent_free(d->bev);
+			d->bev = NULL;
+			connect_next(d);
+			return;
+		}
 		fail(d, e == ECONNREFUSED ? DIALER_REFUSED : DIALER_CONNECT, "%s: %s",
 		     d->st == D_CONNECTING ? "cannot connect" : "connection failed",
 		     evutil_socket_error_to_string(e));
 	}
 }
 
-static void connect_to(struct dialer *d, const struct sockaddr *sa, int sa_len)
+/* Connects to the next address of d->addrs. */
+static void connect_next(struct dialer *d)
 {
+	int i = d->next_addr++;
+	const struct sockaddr *sa = (const struct sockaddr *)&d->addrs[i];
+	int sa_len = (int)d->addr_lens[i];
 	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		fail(d, DIALER_CONNECT, "cannot create a socket: %s", strerror(errno));
@@ -227,8 +251,20 @@ static void on_resolved(int result, struct evutil_addrinfo *res, void *arg)
 		     result != 0 ? evutil_gai_strerror(result) : "no address");
 		return;
 	}
-	connect_to(d, res->ai_addr, (int)res->ai_addrlen);
+	d->n_addrs = d->next_addr = 0;
+	for (struct evutil_addrinfo *a = res; a != NULL && d->n_addrs < DIALER_ADDRS_MAX;
+	     a = a->ai_next) {
+		if (a->ai_addrlen > sizeof(d->addrs[0]))
+			continue;
+		memcpy(&d->addrs[d->n_addrs], a->ai_addr, a->ai_addrlen);
+		d->addr_lens[d->n_addrs++] = (socklen_t)a->ai_addrlen;
+	}
 	evutil_freeaddrinfo(res);
+	if (d->n_addrs == 0) {
+		fail(d, DIALER_RESOLVE, "cannot resolve: no usable address");
+		return;
+	}
+	connect_next(d);
 }
 
 static void resolve(struct dialer *d)
@@ -263,19 +299,23 @@ static void resolve(struct dialer *d)
 static void attempt(struct dialer *d)
 {
 	d->scheduled = false;
-	struct sockaddr_storage ss;
-	memset(&ss, 0, sizeof(ss));
-	struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+	memset(&d->addrs[0], 0, sizeof(d->addrs[0]));
+	struct sockaddr_in *v4 = (struct sockaddr_in *)&d->addrs[0];
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&d->addrs[0];
+	d->n_addrs = 1;
+	d->next_addr = 0;
 	if (inet_pton(AF_INET, d->host, &v4->sin_addr) == 1) {
 		v4->sin_family = AF_INET;
 		v4->sin_port = htons(d->port);
-		connect_to(d, (struct sockaddr *)v4, sizeof(*v4));
+		d->addr_lens[0] = sizeof(*v4);
+		connect_next(d);
 	} else if (inet_pton(AF_INET6, d->host, &v6->sin6_addr) == 1) {
 		v6->sin6_family = AF_INET6;
 		v6->sin6_port = htons(d->port);
-		connect_to(d, (struct sockaddr *)v6, sizeof(*v6));
+		d->addr_lens[0] = sizeof(*v6);
+		connect_next(d);
 	} else {
+		d->n_addrs = 0;
 		resolve(d);
 	}
 }

@@ -7,8 +7,10 @@
  * Nothing here blocks the event loop: a numeric address is used as it is;
  * a name is resolved with libevent's evdns on the caller's evdns_base (one
  * per process, dialer_dns_new), at every attempt, since a name in
- * [cluster] may move. The whole attempt after resolution (TCP connect,
- * hello, ack) must finish within handshake_ms. Retries wait retry.h's
+ * [cluster] may move. A name's addresses are tried in order within one
+ * attempt when a connect fails (localhost may be ::1 and 127.0.0.1, and the
+ * peer listen on one). The whole attempt after resolution (TCP connect,
+ * hello, ack) must finish within handshake_ms, per address tried. Retries wait retry.h's
  * jittered delays (by default 100 ms doubling to 2 s); an ack resets them.
  *
  * Callbacks never run inside a dialer_* call: every step runs from the

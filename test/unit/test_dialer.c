@@ -1,7 +1,8 @@
 /* test_dialer.c - the shared dialer (common/dialer.h) and its backoff
  * (common/retry.h): the jittered delay sequence, a hello that is
  * acknowledged, refused, answered by the wrong node or never answered, a
- * refused connection, a name from a hosts file, a name that does not
+ * refused connection, a name from a hosts file with two addresses (the
+ * first refusing), a name that does not
  * resolve (logged, retried), and a lookup whose server never answers
  * leaving the event loop running. The peer is this test on loopback; the
  * DNS server is a UDP socket of this test. */
@@ -367,11 +368,13 @@ START_TEST(numeric_hosts_need_no_resolver_and_names_do)
 }
 END_TEST
 
-START_TEST(a_name_from_the_hosts_file_is_dialled)
+START_TEST(a_name_from_the_hosts_file_is_dialled_at_each_of_its_addresses_in_turn)
 {
 	char path[] = "/tmp/fjord-test-hosts-XXXXXX";
 	int fd = mkstemp(path);
-	const char *text = "127.0.0.1 node2.fjord.test\n";
+	/* Nothing listens on the first address: the second is tried at once,
+	 * within the same attempt. */
+	const char *text = "127.0.0.2 node2.fjord.test\n127.0.0.1 node2.fjord.test\n";
 	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	close(fd);
 	struct evdns_base *dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
@@ -501,7 +504,7 @@ static Suite *dialer_suite(void)
 	tcase_add_test(tc, a_hello_without_answer_times_out_and_is_retried);
 	tcase_add_test(tc, a_refused_connection_says_so);
 	tcase_add_test(tc, numeric_hosts_need_no_resolver_and_names_do);
-	tcase_add_test(tc, a_name_from_the_hosts_file_is_dialled);
+	tcase_add_test(tc, a_name_from_the_hosts_file_is_dialled_at_each_of_its_addresses_in_turn);
 	tcase_add_test(tc, a_name_that_does_not_resolve_is_logged_and_retried);
 	tcase_add_test(tc, a_lookup_that_hangs_does_not_block_the_loop);
 	suite_add_tcase(s, tc);
