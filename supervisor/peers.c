@@ -66,6 +66,11 @@ struct in_link {
 	int32_t node;
 	struct bufferevent *bev;
 	struct buf rx;
+	/* A frame arrived on this channel. The peer sends LEADERS as soon as
+	 * it reads our ack, so a channel that ends before any frame was one
+	 * its dialer had already given up on (a handshake that timed out while
+	 * we were stalled), not evidence of a crash. */
+	bool got_frame;
 };
 
 struct peers {
@@ -296,6 +301,7 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 			in_close(l, "sent a bad frame", false, "bad frame");
 			return;
 		}
+		l->got_frame = true;
 		int type = peer_msg_type(l->rx.data, l->rx.len);
 		if (type == PEER_GOODBYE) {
 			int32_t node;
@@ -363,10 +369,10 @@ static void on_in_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_TIMEOUT)
 		in_silent(l);
 	else if (what & BEV_EVENT_EOF)
-		in_close(l, "closed", true, NULL);
+		in_close(l, "closed", l->got_frame, NULL);
 	else if (what & BEV_EVENT_ERROR)
-		in_close(l, e == ECONNRESET ? "was reset" : "failed", closed_by_peer(what, e),
-			 NULL);
+		in_close(l, e == ECONNRESET ? "was reset" : "failed",
+			 l->got_frame && closed_by_peer(what, e), NULL);
 }
 
 void peers_accept(struct peers *p, int fd, int32_t node)
@@ -389,6 +395,7 @@ void peers_accept(struct peers *p, int fd, int32_t node)
 		l->bev = NULL;
 	}
 	buf_reset(&l->rx);
+	l->got_frame = false;
 	l->bev = bufferevent_socket_new(p->s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (l->bev == NULL) {
 		close(fd);

@@ -15,9 +15,11 @@
  * channels with that peer are then closed, each after a GOODBYE frame
  * (peer_proto.h), and ours is redialled. A channel that ends after a
  * GOODBYE was closed on purpose by a live peer and is never taken for a
- * crash. When an established channel in either direction ends by EOF or a
- * connection reset without a GOODBYE (the peer's process is gone, not
- * merely unreachable), failover_on_node_lost runs first; a channel coming
+ * crash, nor is an inbound channel that ends before its first message (its
+ * dialer gave up on the handshake while we were slow). When an established
+ * channel in either direction ends by EOF or a connection reset without a
+ * GOODBYE (the peer's process is gone, not merely unreachable),
+ * failover_on_node_lost runs first; a channel coming
  * up again calls failover_on_node_back.
  *
  * Every function accepts a NULL struct peers (a node without peers) and

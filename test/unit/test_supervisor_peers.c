@@ -687,6 +687,37 @@ START_TEST(a_channel_closed_with_a_goodbye_makes_nobody_campaign)
 }
 END_TEST
 
+
+START_TEST(a_channel_that_ends_before_its_first_message_is_not_a_crash)
+{
+	PUMP_UNTIL(all_connected());
+	fake_start();
+	fake_dial(0);
+	PUMP_UNTIL(peers_out_ready(sups[0].peers, FAKE + 1));
+	fake_send_leaders(0, 5);
+	const struct peer_claim *c = NULL;
+	for (int r = 0; r < 2000 && (c == NULL || c->term != 5); r++) {
+		pump_ms(1);
+		c = leaders_get(sups[0].leaders, FAKE + 1, "t", 1, 0, spawn_now_ms());
+	}
+	ck_assert(c != NULL && c->term == 5);
+	/* The fake redials (the new channel replaces the old one) and gives
+	 * up on it right after the ack, before sending anything: what a
+	 * dialer whose handshake timed out does while the acceptor was
+	 * stalled. */
+	int first = fake_out[0];
+	fake_dial(0);
+	close(fake_out[0]);
+	fake_out[0] = -1;
+	PUMP_UNTIL(!peers_in_open(sups[0].peers, FAKE + 1));
+	ck_assert(!peers_in_open(sups[0].peers, FAKE + 1));
+	ck_assert_int_eq(campaigns_within(0, FAILOVER_BACKUP_MS + 300), 0);
+	ck_assert_int_eq(campaigns_within(1, 1), 0);
+	close(first);
+	fake_stop();
+}
+END_TEST
+
 Suite *supervisor_peers_suite(void)
 {
 	Suite *su = suite_create("supervisor_peers");
@@ -702,6 +733,7 @@ Suite *supervisor_peers_suite(void)
 	tcase_add_test(tc, a_draining_node_closing_its_channels_makes_nobody_campaign);
 	tcase_add_test(tc, a_silent_peer_is_cut_off_both_ways_with_a_goodbye_and_redialled);
 	tcase_add_test(tc, a_channel_closed_with_a_goodbye_makes_nobody_campaign);
+	tcase_add_test(tc, a_channel_that_ends_before_its_first_message_is_not_a_crash);
 	suite_add_tcase(su, tc);
 	return su;
 }
