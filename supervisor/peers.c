@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -362,10 +363,23 @@ static void in_silent(struct in_link *l)
 			out_drop(&p->out[i], "silent");
 }
 
+/* True when bytes wait in the kernel for fd: then a read timeout means we
+ * were the slow one (a frozen or overloaded process, its loop late), not
+ * the peer. */
+static bool bytes_waiting(int fd)
+{
+	int n = 0;
+	return fd >= 0 && ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 static void on_in_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct in_link *l = arg;
 	int e = EVUTIL_SOCKET_ERROR();
+	if ((what & BEV_EVENT_TIMEOUT) && bytes_waiting(bufferevent_getfd(bev))) {
+		bufferevent_enable(bev, EV_READ); /* a timeout disabled reading */
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT)
 		in_silent(l);
 	else if (what & BEV_EVENT_EOF)

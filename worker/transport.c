@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -157,6 +158,23 @@ static void silent(struct transport_peer *p, int64_t quiet_ms)
 	p->awaiting_ms = -1;
 }
 
+/* True when bytes from node wait unread, in the kernel or in the input
+ * buffer: then we were the slow one (a frozen or overloaded process, its
+ * loop late), not the peer. */
+static bool unread_from(const struct transport *t, int32_t node)
+{
+	for (const struct transport_in *c = t->in; c; c = c->next) {
+		if (c->node != node)
+			continue;
+		int n = 0;
+		int fd = bufferevent_getfd(c->bev);
+		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0 ||
+		    (fd >= 0 && ioctl(fd, FIONREAD, &n) == 0 && n > 0))
+			return true;
+	}
+	return false;
+}
+
 static void liveness_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct transport_peer *p = arg;
@@ -165,6 +183,8 @@ static void liveness_cb(evutil_socket_t fd, short what, void *arg)
 	int64_t quiet = transport_now_ms() - p->awaiting_ms;
 	if (quiet < p->t->silence_ms)
 		arm_ms(p->liveness, p->t->silence_ms - quiet);
+	else if (unread_from(p->t, p->addr.node))
+		arm_ms(p->liveness, 10); /* read it first */
 	else
 		silent(p, quiet);
 }
