@@ -5,9 +5,10 @@ new leader. The other supervisors must notice the silence on its channel
 within the bound (3.5 s: it sends LEADERS every second), close both channels
 with it after a GOODBYE and keep redialling; when it resumes, every channel
 comes back and nobody takes the freeze for a crash: no election, no term
-change, the same leaders. (Before, the channels were closed after 10 s
-without a word, and the resumed node, seeing them closed, forced campaigns
-against leaders that were alive.)"""
+change, the same leaders, and the resumed node reads the GOODBYEs (the
+close was chosen by live peers). Before, the silence went unnoticed for
+10 s and the channels then ended without a word, which a peer that is not
+itself frozen takes for a crash (test_supervisor_peers covers that)."""
 import os
 import signal
 import sys
