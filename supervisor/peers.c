@@ -7,9 +7,9 @@
  *
  * Liveness: every peer sends LEADERS every second, so an inbound channel
  * silent for SILENCE_MS means that peer is stalled or the network between
- * us is broken, whatever TCP says. Both channels with it are then closed,
- * each preceded by a GOODBYE (peer_proto.h) so the peer can tell our
- * choice from a crash, and the outbound one is redialled. */
+ * us is broken, whatever TCP says. That channel is then closed, after a
+ * GOODBYE (peer_proto.h) so the peer can tell our choice from a crash, and
+ * the peer redials it. */
 #include "peers.h"
 
 #include <errno.h>
@@ -347,20 +347,18 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 }
 
 /* Nothing from l->node for SILENCE_MS: it is stalled, or the network
- * between us is cut one way or both. Close both channels with it, saying
- * GOODBYE (it may still hear us), and redial ours: the redial tells a
- * live peer from a stalled one, and gives a healed network a fresh
- * connection instead of one deep in TCP's retransmission backoff. */
+ * between us is cut one way or both. Close its channel to us, saying
+ * GOODBYE (it may still hear us): it redials, which gives a healed network
+ * a fresh connection instead of one deep in TCP's retransmission backoff.
+ * Our channel to it stays: its own silence check closes it the same way
+ * when our tables stop reaching it, and TCP_USER_TIMEOUT (peer_socket.h)
+ * ends it when our writes go unacknowledged; and a live peer that keeps
+ * one channel open is, to the other side, visibly not a crashed one. */
 static void in_silent(struct in_link *l)
 {
-	struct peers *p = l->p;
-	log_info("peer %d: nothing on its channel for %d ms; closing both channels and "
-		 "redialling",
-		 (int)l->node, SILENCE_MS);
+	log_info("peer %d: nothing on its channel for %d ms; closing it", (int)l->node,
+		 SILENCE_MS);
 	in_close(l, "went silent", false, "silent");
-	for (int i = 0; i < p->n; i++)
-		if (p->out[i].node == l->node && p->out[i].st == OUT_READY)
-			out_drop(&p->out[i], "silent");
 }
 
 /* True when bytes wait in the kernel for fd: then a read timeout means we

@@ -11,9 +11,10 @@
  * closes, that peer's table is forgotten at once.
  *
  * Liveness: an inbound channel that brings nothing for 3.5 s (a peer sends
- * LEADERS every second) means the peer is stalled or the network cut; both
- * channels with that peer are then closed, each after a GOODBYE frame
- * (peer_proto.h), and ours is redialled. A channel that ends after a
+ * LEADERS every second) means the peer is stalled or the network cut; it
+ * is closed after a GOODBYE frame (peer_proto.h) and the peer redials it.
+ * Our outbound channel is the peer's to judge the same way, and its
+ * kernel's (TCP_USER_TIMEOUT). A channel that ends after a
  * GOODBYE was closed on purpose by a live peer and is never taken for a
  * crash, nor is an inbound channel that ends before its first message (its
  * dialer gave up on the handshake while we were slow). When an established

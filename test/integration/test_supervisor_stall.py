@@ -2,8 +2,8 @@
 """test_supervisor_stall.py - one supervisor of a 3-node cluster frozen
 with SIGSTOP for 12 s. Its workers keep running, so no partition needs a
 new leader. The other supervisors must notice the silence on its channel
-within the bound (3.5 s: it sends LEADERS every second), close both channels
-with it after a GOODBYE and keep redialling; when it resumes, every channel
+within the bound (3.5 s: it sends LEADERS every second) and close its
+channel to them after a GOODBYE; when it resumes, it redials, every channel
 comes back and nobody takes the freeze for a crash: no election, no term
 change, the same leaders, and the resumed node reads the GOODBYEs (the
 close was chosen by live peers). Before, the silence went unnoticed for
