@@ -72,21 +72,6 @@ int peer_worker_died_encode(const struct peer_worker_died *d, struct buf *out)
 	return out->oom ? ERR_NOMEM : 0;
 }
 
-int peer_goodbye_encode(int32_t node, const char *reason, struct buf *out)
-{
-	size_t n = strlen(reason);
-	if (n > PEER_GOODBYE_REASON_MAX - 1)
-		n = PEER_GOODBYE_REASON_MAX - 1;
-	msgpack_packer pk;
-	msgpack_packer_init(&pk, out, buf_write_cb);
-	msgpack_pack_array(&pk, 3);
-	msgpack_pack_int(&pk, PEER_GOODBYE);
-	msgpack_pack_int32(&pk, node);
-	msgpack_pack_str(&pk, n);
-	msgpack_pack_str_body(&pk, reason, n);
-	return out->oom ? ERR_NOMEM : 0;
-}
-
 static bool int_in(const msgpack_object *o, int64_t lo, int64_t hi)
 {
 	if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
@@ -213,23 +198,39 @@ int peer_worker_died_decode(const uint8_t *p, size_t len, struct peer_worker_die
 	return rc;
 }
 
-int peer_goodbye_decode(const uint8_t *p, size_t len, int32_t *node,
-			char reason[PEER_GOODBYE_REASON_MAX])
+int peer_goodbye_encode(int32_t node, const char *reason, struct buf *out)
+{
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, out, buf_write_cb);
+	size_t n = strlen(reason);
+	if (n > PEER_REASON_MAX)
+		n = PEER_REASON_MAX;
+	msgpack_pack_array(&pk, 3);
+	msgpack_pack_int(&pk, PEER_GOODBYE);
+	msgpack_pack_int32(&pk, node);
+	msgpack_pack_str(&pk, n);
+	msgpack_pack_str_body(&pk, reason, n);
+	return out->oom ? ERR_NOMEM : 0;
+}
+
+int peer_goodbye_decode(const uint8_t *p, size_t len, int32_t *node, char *reason,
+			size_t reason_len)
 {
 	msgpack_zone zone;
 	msgpack_object *it;
-	*node = -1;
 	reason[0] = '\0';
 	if (!msgpack_zone_init(&zone, 256))
 		return ERR_NOMEM;
 	int rc = unpack(p, len, &zone, 3, PEER_GOODBYE, &it);
-	if (rc == 0 && (!int_in(&it[1], 1, CONFIG_NODE_ID_MAX) || it[2].type != MSGPACK_OBJECT_STR ||
-			it[2].via.str.size >= PEER_GOODBYE_REASON_MAX))
+	if (rc == 0 && (!int_in(&it[1], 1, CONFIG_NODE_ID_MAX) ||
+			it[2].type != MSGPACK_OBJECT_STR || it[2].via.str.size > PEER_REASON_MAX))
 		rc = ERR_INVALID;
 	if (rc == 0) {
 		*node = (int32_t)it[1].via.i64;
-		memcpy(reason, it[2].via.str.ptr, it[2].via.str.size);
-		reason[it[2].via.str.size] = '\0';
+		size_t n =
+		    it[2].via.str.size < reason_len - 1 ? it[2].via.str.size : reason_len - 1;
+		memcpy(reason, it[2].via.str.ptr, n);
+		reason[n] = '\0';
 	}
 	msgpack_zone_destroy(&zone);
 	return rc;

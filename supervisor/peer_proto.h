@@ -2,7 +2,7 @@
  *
  * Every supervisor dials each peer's raft_listen with a hello for group ""
  * (hello.h) and keeps that connection to send these; the accepting side
- * only receives on it, except for a GOODBYE. Each message is one frame (frame.h) holding a
+ * only receives on it. Each message is one frame (frame.h) holding a
  * msgpack array whose first element is the type:
  *
  *   LEADERS      [1, node, [[topic, partition, role, term, leader,
@@ -16,12 +16,10 @@
  *                sent at once so a caught-up follower can campaign without
  *                waiting for the election timeout.
  *   GOODBYE      [3, node, reason]
- *                sent by either end, on either connection of a pair, just
- *                before it closes that connection on purpose (the peer
- *                went silent, sent a bad frame, or writes stalled): the
- *                close that follows is a choice of a live process, not a
- *                crash. Best effort: on a broken network it may never
- *                arrive. */
+ *                the sender is closing this one channel on purpose (it
+ *                went silent, stalled or misbehaved) and its process lives
+ *                on: the EOF that follows is not a crash. Either side may
+ *                send it, as the last frame before closing. */
 #ifndef FJORD_SUP_PEER_PROTO_H
 #define FJORD_SUP_PEER_PROTO_H
 
@@ -37,7 +35,7 @@ struct buf;
 
 enum peer_msg { PEER_LEADERS = 1, PEER_WORKER_DIED = 2, PEER_GOODBYE = 3 };
 
-#define PEER_GOODBYE_REASON_MAX 64
+#define PEER_REASON_MAX 127
 
 /* One local replica as its node reports it. */
 struct peer_claim {
@@ -63,10 +61,6 @@ int peer_leaders_encode(int32_t node, bool draining, const struct peer_claim *cl
 			struct buf *out);
 int peer_worker_died_encode(const struct peer_worker_died *d, struct buf *out);
 
-/* GOODBYE from node; reason is at most PEER_GOODBYE_REASON_MAX - 1 bytes
- * (longer is cut). Returns 0 or ERR_NOMEM. */
-int peer_goodbye_encode(int32_t node, const char *reason, struct buf *out);
-
 /* The type of a payload, or ERR_INVALID when it is not one of ours. */
 int peer_msg_type(const uint8_t *p, size_t len);
 
@@ -79,9 +73,12 @@ int peer_leaders_decode(const uint8_t *p, size_t len, int32_t *node, bool *drain
 /* Decodes a WORKER_DIED payload. ERR_INVALID or ERR_NOMEM. */
 int peer_worker_died_decode(const uint8_t *p, size_t len, struct peer_worker_died *d);
 
-/* Decodes a GOODBYE payload; reason gets PEER_GOODBYE_REASON_MAX bytes,
- * NUL-terminated. ERR_INVALID or ERR_NOMEM. */
-int peer_goodbye_decode(const uint8_t *p, size_t len, int32_t *node,
-			char reason[PEER_GOODBYE_REASON_MAX]);
+/* GOODBYE: reason (borrowed) is cut to PEER_REASON_MAX bytes. Returns 0 or
+ * ERR_NOMEM. */
+int peer_goodbye_encode(int32_t node, const char *reason, struct buf *out);
+/* Decodes a GOODBYE payload; reason gets at most reason_len - 1 bytes and a
+ * NUL (reason_len >= 1). ERR_INVALID or ERR_NOMEM. */
+int peer_goodbye_decode(const uint8_t *p, size_t len, int32_t *node, char *reason,
+			size_t reason_len);
 
 #endif

@@ -206,9 +206,10 @@ static void on_out_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 		int32_t node;
-		char reason[PEER_GOODBYE_REASON_MAX];
+		char reason[PEER_REASON_MAX + 1];
 		if (peer_msg_type(o->rx.data, o->rx.len) == PEER_GOODBYE &&
-		    peer_goodbye_decode(o->rx.data, o->rx.len, &node, reason) == 0) {
+		    peer_goodbye_decode(o->rx.data, o->rx.len, &node, reason,
+					sizeof(reason)) == 0) {
 			log_info("peer %d: closed our channel on purpose (%s); redialling",
 				 (int)o->node, reason);
 			out_drop(o, NULL);
@@ -306,8 +307,9 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 		int type = peer_msg_type(l->rx.data, l->rx.len);
 		if (type == PEER_GOODBYE) {
 			int32_t node;
-			char reason[PEER_GOODBYE_REASON_MAX], why[PEER_GOODBYE_REASON_MAX + 32];
-			if (peer_goodbye_decode(l->rx.data, l->rx.len, &node, reason) != 0)
+			char reason[PEER_REASON_MAX + 1], why[PEER_REASON_MAX + 33];
+			if (peer_goodbye_decode(l->rx.data, l->rx.len, &node, reason,
+						sizeof(reason)) != 0)
 				snprintf(reason, sizeof(reason), "?");
 			snprintf(why, sizeof(why), "was closed on purpose (%s)", reason);
 			in_close(l, why, false, NULL);

@@ -588,7 +588,8 @@ static void goodbye_on(int fd, char *reason, int ms)
 		int type = peer_msg_type(b.data, b.len);
 		ck_assert(type == PEER_LEADERS || type == PEER_GOODBYE);
 		if (type == PEER_GOODBYE)
-			ck_assert_int_eq(peer_goodbye_decode(b.data, b.len, &node, reason), 0);
+			ck_assert_int_eq(
+			    peer_goodbye_decode(b.data, b.len, &node, reason, PEER_REASON_MAX + 1), 0);
 	}
 	if (reason[0] != '\0') {
 		ck_assert_int_eq(node, 1);
@@ -615,7 +616,7 @@ START_TEST(a_silent_peers_channel_is_closed_with_a_goodbye_within_the_bound)
 	ck_assert_int_ge(took, LEADERS_STALE_MS - 50);
 	ck_assert_int_lt(took, LEADERS_STALE_MS + 1000);
 	/* It ends with a GOODBYE: the fake can tell node 1 chose to close it. */
-	char reason[PEER_GOODBYE_REASON_MAX];
+	char reason[PEER_REASON_MAX + 1];
 	goodbye_on(fake_out[0], reason, 500);
 	ck_assert_str_eq(reason, "silent");
 	close(fake_out[0]);
