@@ -360,7 +360,7 @@ static void in_silent(struct in_link *l)
 {
 	log_info("peer %d: nothing on its channel for %d ms; closing it", (int)l->node,
 		 SILENCE_MS);
-	in_close(l, "went silent", false, "silent");
+	in_close(l, "went silent", false, "went silent");
 }
 
 /* True when bytes wait in the kernel for fd: then a read timeout means we

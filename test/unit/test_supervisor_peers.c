@@ -618,7 +618,7 @@ START_TEST(a_silent_peers_channel_is_closed_with_a_goodbye_within_the_bound)
 	/* It ends with a GOODBYE: the fake can tell node 1 chose to close it. */
 	char reason[PEER_REASON_MAX + 1];
 	goodbye_on(fake_out[0], reason, 500);
-	ck_assert_str_eq(reason, "silent");
+	ck_assert_str_eq(reason, "went silent");
 	close(fake_out[0]);
 	fake_out[0] = -1;
 	/* Node 1's own channel to the fake is the fake's to judge: it stays,
