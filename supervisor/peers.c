@@ -1,26 +1,34 @@
 /* peers.c - outbound and inbound supervisor channels of peers.h.
  *
- * The outbound socket is created here (close-on-exec, so workers never
- * inherit it) and handed to a bufferevent to connect. Addresses are
- * resolved at every attempt with getaddrinfo: a name in [cluster] may move,
- * and the lookup of a literal address costs nothing. */
+ * Outbound connections are made by a dialer each (common/dialer.h): the
+ * name is resolved with evdns at every attempt (a name in [cluster] may
+ * move; a numeric address skips the resolver), the hello for group "" is
+ * sent and acknowledged, and failures are retried with jittered backoff.
+ *
+ * Liveness: every peer sends LEADERS every second, so an inbound channel
+ * silent for SILENCE_MS means that peer is stalled or the network between
+ * us is broken, whatever TCP says. That channel is then closed, after a
+ * GOODBYE (peer_proto.h) so the peer can tell our choice from a crash, and
+ * the peer redials it. */
 #include "peers.h"
 
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/dns.h>
 #include <event2/event.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/buf.h"
 #include "common/config.h"
+#include "common/dialer.h"
 #include "common/err.h"
 #include "common/frame.h"
 #include "common/hello.h"
@@ -33,27 +41,28 @@
 #include "supervisor/sup.h"
 #include "supervisor/workers.h"
 
-#define RETRY_MIN_MS 100
-#define RETRY_MAX_MS 2000
-#define HANDSHAKE_TIMEOUT_S 5
+/* Connect and ack within this, so that after a network heals the next
+ * attempt comes within about HANDSHAKE_MS + the 2 s backoff cap. */
+#define HANDSHAKE_MS 2000
 #define WRITE_TIMEOUT_S 10
-#define IN_IDLE_TIMEOUT_S 10	   /* a peer sends LEADERS every second */
+/* A peer sends LEADERS every second: three and a half missed tables, the
+ * bound after which its table counts as stale anyway. */
+#define SILENCE_MS LEADERS_STALE_MS
 #define OUT_BACKLOG_MAX (8u << 20) /* skip a LEADERS table while this much waits */
 #define TICK_MS 1000
 
-enum out_state { OUT_IDLE, OUT_CONNECTING, OUT_HELLO, OUT_READY };
+enum out_state { OUT_DIALING, OUT_READY };
 
 struct out_link {
 	struct peers *p;
 	int32_t node;
 	struct config_addr addr;
 	enum out_state st;
-	struct bufferevent *bev;
-	struct buf rx;
-	struct event *retry_ev;
-	int64_t retry_ms;
-	bool quiet;   /* the failure was logged; log again only after a success */
-	bool goodbye; /* the peer sent GOODBYE on this connection */
+	struct dialer *dialer;
+	struct bufferevent *bev; /* OUT_READY */
+	struct buf rx;		 /* a frame the accepting side sent (GOODBYE) */
+	bool quiet;		 /* a failure was logged: say so when it connects again */
+	bool goodbye;		 /* the peer sent GOODBYE on this connection */
 };
 
 struct in_link {
@@ -62,10 +71,16 @@ struct in_link {
 	struct bufferevent *bev;
 	struct buf rx;
 	bool goodbye; /* the peer sent GOODBYE on this connection */
+	/* A frame arrived on this channel. The peer sends LEADERS as soon as
+	 * it reads our ack, so a channel that ends before any frame was one
+	 * its dialer had already given up on (a handshake that timed out while
+	 * we were stalled), not evidence of a crash. */
+	bool got_frame;
 };
 
 struct peers {
 	struct sup *s;
+	struct evdns_base *dns; /* owned; NULL while every peer address is numeric */
 	struct out_link *out;
 	struct in_link *in;
 	int n;
@@ -73,8 +88,6 @@ struct peers {
 	struct event *send_ev; /* activated by peers_local_changed */
 	bool send_pending;
 };
-
-static void dial(struct out_link *o);
 
 /* An established channel ended because the peer's socket was closed (EOF)
  * or reset: its process is gone, as opposed to a network that went
@@ -150,6 +163,9 @@ static void say_goodbye(struct peers *p, struct bufferevent *bev, const char *wh
 	buf_free(&f);
 }
 
+/* Our channel to o->node is gone: redial it after the dialer's backoff.
+ * The first failure after a success is logged at warn, the rest at debug
+ * (the dialer logs its own failures the same way). */
 static void out_close(struct out_link *o, const char *why, bool warn)
 {
 	if (o->bev != NULL) {
@@ -159,18 +175,17 @@ static void out_close(struct out_link *o, const char *why, bool warn)
 	char a[CONFIG_HOST_MAX + 16];
 	if (why != NULL) {
 		if (warn && !o->quiet)
-			log_warn("peer %d (%s): %s; retrying every %d ms at most", (int)o->node,
-				 config_addr_str(&o->addr, a, sizeof(a)), why, RETRY_MAX_MS);
+			log_warn("peer %d (%s): %s; redialling", (int)o->node,
+				 config_addr_str(&o->addr, a, sizeof(a)), why);
 		else
 			log_debug("peer %d (%s): %s", (int)o->node,
 				  config_addr_str(&o->addr, a, sizeof(a)), why);
 		o->quiet = true;
 	}
-	o->st = OUT_IDLE;
-	struct timeval tv = {(time_t)(o->retry_ms / 1000),
-			     (suseconds_t)(o->retry_ms % 1000) * 1000};
-	evtimer_add(o->retry_ev, &tv);
-	o->retry_ms = o->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : o->retry_ms * 2;
+	buf_reset(&o->rx);
+	o->st = OUT_DIALING;
+	if (!o->p->s->stopping)
+		dialer_redial(o->dialer);
 }
 
 /* Builds this node's LEADERS payload from its serving workers. */
@@ -245,82 +260,52 @@ static void out_read_ready(struct out_link *o, struct bufferevent *bev)
 	}
 }
 
+static void on_out_event(struct bufferevent *bev, short what, void *arg);
+
 static void on_out_read(struct bufferevent *bev, void *arg)
 {
 	struct out_link *o = arg;
-	if (o->st == OUT_READY) {
+	if (o->st == OUT_READY)
 		out_read_ready(o, bev);
-		return;
-	}
-	if (o->st != OUT_HELLO) {
-		evbuffer_drain(bufferevent_get_input(bev),
-			       evbuffer_get_length(bufferevent_get_input(bev)));
-		return;
-	}
-	int rc = frame_pull(bufferevent_get_input(bev), HELLO_FRAME_MAX, &o->rx);
-	if (rc == 0)
-		return;
-	bool accepted = false;
-	int32_t node = -1;
-	char reason[256];
-	if (rc < 0 || hello_reply_decode(o->rx.data, o->rx.len, &accepted, &node, reason,
-					 sizeof(reason)) != 0) {
-		out_close(o, "garbled answer to our hello", true);
-		return;
-	}
-	if (!accepted) {
-		char why[300];
-		snprintf(why, sizeof(why), "refused our hello: %s", reason);
-		out_close(o, why, true);
-		return;
-	}
-	if (node != o->node) {
-		char why[128];
-		snprintf(why, sizeof(why), "answered as node %d", (int)node);
-		out_close(o, why, true);
-		return;
-	}
+}
+
+static void on_dialled(void *ctx, struct bufferevent *bev)
+{
+	struct out_link *o = ctx;
+	o->bev = bev;
 	o->st = OUT_READY;
 	o->goodbye = false;
 	buf_reset(&o->rx);
-	o->retry_ms = RETRY_MIN_MS;
+	bufferevent_setcb(bev, on_out_read, NULL, on_out_event, o);
+	/* Only a stuck write counts as a failure here; silence is judged on
+	 * the peer's channel to us. */
+	struct timeval wt = {WRITE_TIMEOUT_S, 0};
+	bufferevent_set_timeouts(bev, NULL, &wt);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	failover_on_node_back(o->p->s->failover, o->node);
 	if (o->quiet)
 		log_info("peer %d: connected", (int)o->node);
 	else
 		log_debug("peer %d: connected", (int)o->node);
 	o->quiet = false;
-	/* Nothing more is read; only a stuck write counts as a failure now. */
-	struct timeval wt = {WRITE_TIMEOUT_S, 0};
-	bufferevent_set_timeouts(bev, NULL, &wt);
 	send_leaders(o->p, o);
+	if (o->bev == bev && evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+		out_read_ready(o, bev);
+}
+
+static void on_dial_failed(void *ctx, enum dialer_failure kind, const char *why)
+{
+	struct out_link *o = ctx;
+	o->quiet = true; /* the dialer logged it */
 }
 
 static void on_out_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct out_link *o = arg;
-	if (what & BEV_EVENT_CONNECTED) {
-		struct sup *s = o->p->s;
-		struct hello h = {.from_node = s->cfg->node.id};
-		snprintf(h.cluster, sizeof(h.cluster), "%s", s->cfg->cluster_name);
-		h.group[0] = '\0';
-		struct buf b;
-		buf_init(&b);
-		if (hello_encode(&h, &b) != 0 ||
-		    frame_push(bufferevent_get_output(bev), b.data, b.len) != 0) {
-			buf_free(&b);
-			out_close(o, "cannot send the hello", true);
-			return;
-		}
-		buf_free(&b);
-		o->st = OUT_HELLO;
-		return;
-	}
 	if (what & BEV_EVENT_TIMEOUT) {
 		if (o->st == OUT_READY)
 			say_goodbye(o->p, o->bev, "writes stalled");
-		out_close(o, o->st == OUT_READY ? "writes stalled" : "no answer to our hello",
-			  true);
+		out_close(o, "writes stalled", true);
 		return;
 	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
@@ -338,52 +323,6 @@ static void on_out_event(struct bufferevent *bev, short what, void *arg)
 				 evutil_socket_error_to_string(e));
 		out_close(o, why, true);
 	}
-}
-
-static void dial(struct out_link *o)
-{
-	char port[8];
-	snprintf(port, sizeof(port), "%u", (unsigned)o->addr.port);
-	struct addrinfo hints = {
-	    .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-	struct addrinfo *res = NULL;
-	int gai = getaddrinfo(o->addr.host, port, &hints, &res);
-	if (gai != 0) {
-		char why[300];
-		snprintf(why, sizeof(why), "cannot resolve: %s", gai_strerror(gai));
-		out_close(o, why, true);
-		return;
-	}
-	int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		freeaddrinfo(res);
-		out_close(o, "cannot create a socket", true);
-		return;
-	}
-	o->bev = bufferevent_socket_new(o->p->s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (o->bev == NULL) {
-		close(fd);
-		freeaddrinfo(res);
-		out_close(o, "out of memory", true);
-		return;
-	}
-	bufferevent_setcb(o->bev, on_out_read, NULL, on_out_event, o);
-	struct timeval tv = {HANDSHAKE_TIMEOUT_S, 0};
-	bufferevent_set_timeouts(o->bev, &tv, &tv);
-	bufferevent_enable(o->bev, EV_READ | EV_WRITE);
-	buf_reset(&o->rx);
-	o->st = OUT_CONNECTING;
-	int rc = bufferevent_socket_connect(o->bev, res->ai_addr, (int)res->ai_addrlen);
-	freeaddrinfo(res);
-	if (rc != 0)
-		out_close(o, "connect failed", true);
-}
-
-static void on_retry(evutil_socket_t fd, short what, void *arg)
-{
-	struct out_link *o = arg;
-	if (o->st == OUT_IDLE && !o->p->s->stopping)
-		dial(o);
 }
 
 /* crashed: crash_evidence() said the peer's process is gone, so the
@@ -417,6 +356,7 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 			in_close(l, "sent a bad frame", false, true);
 			return;
 		}
+		l->got_frame = true;
 		int type = peer_msg_type(l->rx.data, l->rx.len);
 		if (type == PEER_LEADERS) {
 			int32_t node;
@@ -462,17 +402,46 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* True when bytes wait in the kernel for fd: then a read timeout means we
+ * were the slow one (a frozen or overloaded process, its loop late), not
+ * the peer. */
+static bool bytes_waiting(int fd)
+{
+	int n = 0;
+	return fd >= 0 && ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
+/* Nothing from l->node for SILENCE_MS: it is stalled, or the network
+ * between us is cut one way or both. Close its channel to us, saying
+ * GOODBYE (it may still hear us): it redials, which gives a healed network
+ * a fresh connection instead of one deep in TCP's retransmission backoff.
+ * Our channel to it stays: its own silence check closes it the same way
+ * when our tables stop reaching it, and TCP_USER_TIMEOUT (peer_socket.h)
+ * ends it when our writes go unacknowledged; and a live peer that keeps
+ * one channel open is, to the other side, visibly not a crashed one
+ * (crash_evidence). */
+static void in_silent(struct in_link *l)
+{
+	log_info("peer %d: nothing on its channel for %d ms; closing it", (int)l->node, SILENCE_MS);
+	in_close(l, "went silent", false, true);
+}
+
 static void on_in_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct in_link *l = arg;
 	int e = EVUTIL_SOCKET_ERROR();
+	if ((what & BEV_EVENT_TIMEOUT) && bytes_waiting(bufferevent_getfd(bev))) {
+		bufferevent_enable(bev, EV_READ); /* a timeout disabled reading */
+		return;
+	}
 	if (what & BEV_EVENT_EOF)
 		on_in_read(bev, l); /* a GOODBYE may precede the EOF */
 	if (l->bev == NULL)
 		return;
-	bool crashed = crash_evidence(l->p, l->node, closed_by_peer(what, e), l->goodbye, false);
+	bool crashed = l->got_frame &&
+		       crash_evidence(l->p, l->node, closed_by_peer(what, e), l->goodbye, false);
 	if (what & BEV_EVENT_TIMEOUT)
-		in_close(l, "went silent", false, true);
+		in_silent(l);
 	else if (what & BEV_EVENT_EOF)
 		in_close(l, l->goodbye ? "was closed on purpose" : "closed", crashed, false);
 	else if (what & BEV_EVENT_ERROR)
@@ -500,6 +469,7 @@ void peers_accept(struct peers *p, int fd, int32_t node)
 	}
 	buf_reset(&l->rx);
 	l->goodbye = false;
+	l->got_frame = false;
 	l->bev = bufferevent_socket_new(p->s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (l->bev == NULL) {
 		close(fd);
@@ -507,7 +477,7 @@ void peers_accept(struct peers *p, int fd, int32_t node)
 		return;
 	}
 	bufferevent_setcb(l->bev, on_in_read, NULL, on_in_event, l);
-	struct timeval tv = {IN_IDLE_TIMEOUT_S, 0};
+	struct timeval tv = {SILENCE_MS / 1000, (SILENCE_MS % 1000) * 1000};
 	bufferevent_set_timeouts(l->bev, &tv, NULL);
 	bufferevent_enable(l->bev, EV_READ);
 	failover_on_node_back(p->s->failover, node);
@@ -618,6 +588,9 @@ struct peers *peers_new(struct sup *s)
 		peers_free(p);
 		return NULL;
 	}
+	struct hello h = {.from_node = s->cfg->node.id};
+	snprintf(h.cluster, sizeof(h.cluster), "%s", s->cfg->cluster_name);
+	h.group[0] = '\0';
 	for (int i = 0; i < n; i++) {
 		const struct config_peer *c = &s->cfg->peers[i];
 		if (c->id == s->cfg->node.id)
@@ -627,14 +600,33 @@ struct peers *peers_new(struct sup *s)
 		o->p = p;
 		o->node = c->id;
 		o->addr = c->raft;
-		o->retry_ms = RETRY_MIN_MS;
+		o->st = OUT_DIALING;
 		buf_init(&o->rx);
-		o->retry_ev = evtimer_new(s->base, on_retry, o);
 		l->p = p;
 		l->node = c->id;
 		buf_init(&l->rx);
 		p->n++;
-		if (o->retry_ev == NULL) {
+		/* Resolving a name needs this process's resolver; numeric
+		 * addresses never create it. */
+		if (p->dns == NULL && !dialer_host_is_numeric(c->raft.host)) {
+			p->dns = dialer_dns_new(s->base);
+			if (p->dns == NULL) {
+				peers_free(p);
+				return NULL;
+			}
+		}
+		char name[32];
+		snprintf(name, sizeof(name), "peer %d", (int)c->id);
+		struct dialer_config dc = {.name = name,
+					   .host = c->raft.host,
+					   .port = c->raft.port,
+					   .hello = &h,
+					   .expect_node = c->id,
+					   .handshake_ms = HANDSHAKE_MS,
+					   .user_timeout_ms = s->cfg->raft.election_timeout_ms,
+					   .fail_level = LOG_WARN};
+		o->dialer = dialer_new(s->base, p->dns, &dc, on_dialled, on_dial_failed, o);
+		if (o->dialer == NULL) {
 			peers_free(p);
 			return NULL;
 		}
@@ -643,7 +635,7 @@ struct peers *peers_new(struct sup *s)
 	event_add(p->tick_ev, &tv);
 	s->obs = (struct sup_observer){p, obs_local_changed, obs_leader_died};
 	for (int i = 0; i < p->n; i++)
-		dial(&p->out[i]);
+		dialer_start(p->out[i].dialer);
 	return p;
 }
 
@@ -657,13 +649,15 @@ void peers_free(struct peers *p)
 		struct out_link *o = &p->out[i];
 		if (o->bev)
 			bufferevent_free(o->bev);
-		if (o->retry_ev)
-			event_free(o->retry_ev);
+		dialer_free(o->dialer);
 		buf_free(&o->rx);
 		if (p->in[i].bev)
 			bufferevent_free(p->in[i].bev);
 		buf_free(&p->in[i].rx);
 	}
+	/* After the dialers: a lookup they cancelled answers into it. */
+	if (p->dns)
+		evdns_base_free(p->dns, 0);
 	if (p->tick_ev)
 		event_free(p->tick_ev);
 	if (p->send_ev)

@@ -1,17 +1,27 @@
 /* peers.h - the supervisor-to-supervisor channels.
  *
  * For every other node of [cluster] this keeps one outbound connection:
- * dial its raft_listen, send a hello for group "" (hello.h), wait for the
- * ack, then send LEADERS (on change, coalesced per loop iteration, and
- * every second) and WORKER_DIED (at once) on it. Lost or refused
- * connections are retried with backoff, 100 ms doubling to 2 s. Inbound
- * channels (accepted by raft_accept.c, which answers the hello) are only
- * read: LEADERS tables go to s->leaders, WORKER_DIED to failover.c. When
- * an inbound channel closes, that peer's table is forgotten at once. When
- * an established channel in either direction ends by EOF or a connection
- * reset and that is evidence that the peer's process is gone (no GOODBYE
- * came first, and the channel in the other direction is not still
- * established), failover_on_node_lost runs first; a channel coming up again calls
+ * a dialer (common/dialer.h) connects to its raft_listen, sends a hello
+ * for group "" (hello.h) and waits for the ack; then LEADERS (on change,
+ * coalesced per loop iteration, and every second) and WORKER_DIED (at
+ * once) go out on it. Lost or refused connections are retried with
+ * jittered backoff, 100 ms doubling to 2 s. Inbound channels (accepted by
+ * raft_accept.c, which answers the hello) are only read: LEADERS tables go
+ * to s->leaders, WORKER_DIED to failover.c. When an inbound channel
+ * closes, that peer's table is forgotten at once.
+ *
+ * Liveness: an inbound channel that brings nothing for 3.5 s (a peer sends
+ * LEADERS every second) means the peer is stalled or the network cut; it
+ * is closed after a GOODBYE frame (peer_proto.h) and the peer redials it.
+ * Our outbound channel is the peer's to judge the same way, and its
+ * kernel's (TCP_USER_TIMEOUT).
+ *
+ * When an established channel in either direction ends by EOF or a
+ * connection reset and that is evidence that the peer's process is gone
+ * (no GOODBYE came first, the channel in the other direction is not still
+ * established, and, inbound, the channel had carried a message: one that
+ * ends before its first was given up by its dialer while we were slow),
+ * failover_on_node_lost runs first; a channel coming up again calls
  * failover_on_node_back.
  *
  * peers_new registers peers_local_changed and peers_worker_died as the

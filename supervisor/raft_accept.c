@@ -1,7 +1,8 @@
 /* raft_accept.c - the raft_listen listener and the hello of each accepted
  * connection. Reads are raw recv() calls for exactly the bytes of one frame
  * (4-byte length, then the payload): a buffered reader could swallow bytes
- * that belong to the worker the socket is handed to. */
+ * that belong to the worker the socket is handed to. Every accepted socket
+ * gets the TCP keepalive and user timeout of common/peer_socket.h. */
 #include "raft_accept.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include "common/fdpass.h"
 #include "common/hello.h"
 #include "common/log.h"
+#include "common/peer_socket.h"
 #include "supervisor/listen.h"
 #include "supervisor/peers.h"
 #include "supervisor/spawn.h"
@@ -211,6 +213,10 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		close(fd);
 		return;
 	}
+	/* Before the hand-over: the options stay with the socket, so the
+	 * worker that gets it has them too (peer_socket.h). */
+	if (peer_socket_tune(fd, a->s->cfg->raft.election_timeout_ms) != 0)
+		log_debug("raft: some TCP options were refused on an accepted connection");
 	p->a = a;
 	p->fd = fd;
 	p->need = 4;

@@ -512,12 +512,19 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	if (a->n_peers > 0 || a->conn_fd >= 0) {
 		char group[HELLO_GROUP_MAX];
 		hello_group_name(group, sizeof(group), a->topic, a->partition);
+		int silence = transport_silence_ms(a->cfg.raft.heartbeat_interval_ms,
+						   a->cfg.raft.election_timeout_ms);
 		struct transport_config tc = {.cluster = a->cfg.cluster_name,
 					      .self = a->cfg.node.id,
 					      .group = group,
 					      .peers = a->peers,
 					      .n_peers = a->n_peers,
-					      .conn_fd = a->conn_fd};
+					      .conn_fd = a->conn_fd,
+					      .silence_ms = silence,
+					      /* short enough that a redial lands soon after
+					       * a network heals (see transport.h) */
+					      .handshake_ms = silence,
+					      .user_timeout_ms = a->cfg.raft.election_timeout_ms};
 		int rc = transport_init(&r->tp, r->base, &tc, on_peer_msg, r);
 		r->tp_up = true;
 		if (rc != 0)

@@ -4,18 +4,18 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/dns.h>
 #include <event2/event.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/clock.h"
+#include "common/dialer.h"
 #include "common/err.h"
 #include "common/fdpass.h"
 #include "common/frame.h"
@@ -27,17 +27,19 @@
  * loop iterations. */
 #define READ_MAX (4u * 1024 * 1024)
 
-enum peer_state { P_IDLE, P_CONNECTING, P_HELLO, P_READY };
+enum peer_state { P_DIALING, P_READY };
 
 struct transport_peer {
 	struct transport *t;
 	struct worker_peer addr;
 	enum peer_state state;
-	struct bufferevent *bev;
-	struct event *timer; /* IDLE: redial; CONNECTING/HELLO: handshake deadline */
-	int backoff_ms;
-	char last_failure[160]; /* logged once per streak of identical failures */
+	struct dialer *dialer;
+	struct bufferevent *bev; /* P_READY: our connection to it */
+	struct event *liveness;	 /* pending while awaiting_ms >= 0 */
 	int64_t last_heard_ms;
+	/* When we sent the first request it must answer since we last heard
+	 * from it; -1 when nothing is owed. */
+	int64_t awaiting_ms;
 	uint64_t in_generation; /* inbound connections accepted from this node */
 };
 
@@ -53,6 +55,12 @@ int64_t transport_now_ms(void)
 	return clock_mono_ms();
 }
 
+int transport_silence_ms(int heartbeat_interval_ms, int election_timeout_ms)
+{
+	int a = 4 * heartbeat_interval_ms, b = election_timeout_ms / 2;
+	return a > b ? a : b;
+}
+
 static struct transport_peer *peer_find(const struct transport *t, int32_t node)
 {
 	for (int i = 0; i < t->n_peers; i++)
@@ -61,149 +69,123 @@ static struct transport_peer *peer_find(const struct transport *t, int32_t node)
 	return NULL;
 }
 
-static void arm(struct transport_peer *p, int ms)
-{
-	struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-	evtimer_add(p->timer, &tv);
-}
+static void in_free(struct transport *t, struct transport_in *c);
 
 /* --- outbound ------------------------------------------------------------- */
 
-/* Closes the connection and schedules the next dial. The first failure of a
- * kind is logged at info (a peer node still starting is normal), repeats at
- * debug, so a node that stays down does not flood the log. */
-static void fail(struct transport_peer *p, const char *why)
+/* Our connection to p is gone: redial after the dialer's backoff. */
+static void out_lost(struct transport_peer *p)
 {
-	if (strcmp(why, p->last_failure) != 0) {
-		log_info("raft: connection to node %d (%s:%u) %s; retrying", (int)p->addr.node,
-			 p->addr.host, (unsigned)p->addr.port, why);
-		snprintf(p->last_failure, sizeof(p->last_failure), "%s", why);
-	} else {
-		log_debug("raft: connection to node %d %s; retrying in %d ms", (int)p->addr.node,
-			  why, p->backoff_ms);
-	}
 	if (p->bev)
 		bufferevent_free(p->bev);
 	p->bev = NULL;
-	p->state = P_IDLE;
-	arm(p, p->backoff_ms);
-	p->backoff_ms *= 2;
-	if (p->backoff_ms > TRANSPORT_BACKOFF_MAX_MS)
-		p->backoff_ms = TRANSPORT_BACKOFF_MAX_MS;
+	p->state = P_DIALING;
+	p->awaiting_ms = -1;
+	dialer_redial(p->dialer);
 }
 
 static void out_read_cb(struct bufferevent *bev, void *arg)
 {
-	struct transport_peer *p = arg;
-	struct transport *t = p->t;
+	/* The accepting side never writes after its ack. */
 	struct evbuffer *in = bufferevent_get_input(bev);
-	if (p->state != P_HELLO) {
-		/* The accepting side never writes after its ack. */
-		evbuffer_drain(in, evbuffer_get_length(in));
-		return;
-	}
-	int rc = frame_pull(in, HELLO_FRAME_MAX, &t->frame);
-	if (rc == 0)
-		return;
-	bool ok = false;
-	int32_t node = -1;
-	char reason[128], why[160];
-	if (rc < 0 || hello_reply_decode(t->frame.data, t->frame.len, &ok, &node, reason,
-					 sizeof(reason)) != 0) {
-		fail(p, "sent an unreadable hello reply");
-		return;
-	}
-	if (!ok) {
-		snprintf(why, sizeof(why), "refused: %s", reason);
-		fail(p, why);
-		return;
-	}
-	if (node != p->addr.node) {
-		snprintf(why, sizeof(why), "was answered by node %d", (int)node);
-		fail(p, why);
-		return;
-	}
-	evtimer_del(p->timer);
-	p->state = P_READY;
-	p->backoff_ms = TRANSPORT_BACKOFF_MIN_MS;
-	p->last_failure[0] = '\0';
-	t->stats.connects++;
-	log_info("raft: connected to node %d", (int)p->addr.node);
+	evbuffer_drain(in, evbuffer_get_length(in));
 }
 
 static void out_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct transport_peer *p = arg;
-	struct transport *t = p->t;
-	if (what & BEV_EVENT_CONNECTED) {
-		int one = 1;
-		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		struct hello h = {.from_node = t->self};
-		snprintf(h.cluster, sizeof(h.cluster), "%s", t->cluster);
-		snprintf(h.group, sizeof(h.group), "%s", t->group);
-		buf_reset(&t->enc);
-		if (hello_encode(&h, &t->enc) != 0 ||
-		    frame_push(bufferevent_get_output(bev), t->enc.data, t->enc.len) != 0) {
-			fail(p, "could not send its hello");
-			return;
-		}
-		p->state = P_HELLO;
-		bufferevent_enable(bev, EV_READ | EV_WRITE);
-		return;
-	}
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-		char why[160];
-		if (p->state == P_READY)
-			log_info("raft: connection to node %d closed", (int)p->addr.node);
 		int e = EVUTIL_SOCKET_ERROR();
 		if ((what & BEV_EVENT_ERROR) && e != 0)
-			snprintf(why, sizeof(why), "failed: %s", evutil_socket_error_to_string(e));
+			log_info("raft: connection to node %d failed: %s; redialling",
+				 (int)p->addr.node, evutil_socket_error_to_string(e));
 		else
-			snprintf(why, sizeof(why), "was closed by the peer");
-		fail(p, why);
+			log_info("raft: connection to node %d was closed by the peer; redialling",
+				 (int)p->addr.node);
+		out_lost(p);
 	}
 }
 
-static void dial(struct transport_peer *p)
+static void on_dialled(void *ctx, struct bufferevent *bev)
+{
+	struct transport_peer *p = ctx;
+	p->bev = bev;
+	p->state = P_READY;
+	p->awaiting_ms = -1;
+	p->t->stats.connects++;
+	bufferevent_setcb(bev, out_read_cb, NULL, out_event_cb, p);
+	bufferevent_set_max_single_read(bev, 64 * 1024);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+	log_info("raft: connected to node %d", (int)p->addr.node);
+}
+
+static bool is_request(uint8_t type)
+{
+	return type == RAFT_MSG_APPEND || type == RAFT_MSG_HEARTBEAT || type == RAFT_MSG_SNAPSHOT;
+}
+
+static void arm_ms(struct event *ev, int64_t ms)
+{
+	struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+	evtimer_add(ev, &tv);
+}
+
+/* We owe nothing to p and it owes us nothing: any traffic from it proves
+ * both connections work (it got our request, we got its answer). */
+static void heard(struct transport_peer *p, int64_t now)
+{
+	p->last_heard_ms = now;
+	p->awaiting_ms = -1;
+}
+
+/* p went silent: both our connections with it are suspect. */
+static void silent(struct transport_peer *p, int64_t quiet_ms)
 {
 	struct transport *t = p->t;
-	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
-				 .ai_flags = AI_NUMERICSERV};
-	struct addrinfo *res = NULL;
-	char port[8];
-	snprintf(port, sizeof(port), "%u", (unsigned)p->addr.port);
-	int gai = getaddrinfo(p->addr.host, port, &hints, &res);
-	if (gai != 0 || res == NULL) {
-		char why[160];
-		snprintf(why, sizeof(why), "cannot resolve: %s", gai_strerror(gai));
-		fail(p, why);
-		return;
+	t->stats.silences++;
+	log_info("raft: nothing from node %d for %lld ms after our appends or heartbeats; "
+		 "closing both connections and redialling",
+		 (int)p->addr.node, (long long)quiet_ms);
+	for (struct transport_in *c = t->in; c; c = c->next) {
+		if (c->node == p->addr.node) {
+			in_free(t, c);
+			break;
+		}
 	}
-	p->bev = bufferevent_socket_new(t->base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (p->bev == NULL) {
-		freeaddrinfo(res);
-		fail(p, "out of memory");
-		return;
-	}
-	bufferevent_setcb(p->bev, out_read_cb, NULL, out_event_cb, p);
-	bufferevent_set_max_single_read(p->bev, 64 * 1024);
-	p->state = P_CONNECTING;
-	arm(p, TRANSPORT_HANDSHAKE_MS);
-	int rc = bufferevent_socket_connect(p->bev, res->ai_addr, (int)res->ai_addrlen);
-	freeaddrinfo(res);
-	/* On failure the event callback has already run (and failed us) or
-	 * will run; only an immediate error without one is handled here. */
-	if (rc != 0 && p->state == P_CONNECTING && p->bev != NULL)
-		fail(p, "cannot connect");
+	if (p->state == P_READY)
+		out_lost(p);
+	p->awaiting_ms = -1;
 }
 
-static void peer_timer_cb(evutil_socket_t fd, short what, void *arg)
+/* True when bytes from node wait unread, in the kernel or in the input
+ * buffer: then we were the slow one (a frozen or overloaded process, its
+ * loop late), not the peer. */
+static bool unread_from(const struct transport *t, int32_t node)
+{
+	for (const struct transport_in *c = t->in; c; c = c->next) {
+		if (c->node != node)
+			continue;
+		int n = 0;
+		int fd = bufferevent_getfd(c->bev);
+		if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0 ||
+		    (fd >= 0 && ioctl(fd, FIONREAD, &n) == 0 && n > 0))
+			return true;
+	}
+	return false;
+}
+
+static void liveness_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct transport_peer *p = arg;
-	if (p->state == P_IDLE)
-		dial(p);
-	else if (p->state != P_READY)
-		fail(p, "did not complete the handshake in time");
+	if (p->awaiting_ms < 0)
+		return;
+	int64_t quiet = transport_now_ms() - p->awaiting_ms;
+	if (quiet < p->t->silence_ms)
+		arm_ms(p->liveness, p->t->silence_ms - quiet);
+	else if (unread_from(p->t, p->addr.node))
+		arm_ms(p->liveness, 10); /* read it first */
+	else
+		silent(p, quiet);
 }
 
 /* --- inbound -------------------------------------------------------------- */
@@ -235,6 +217,10 @@ static void in_read_cb(struct bufferevent *bev, void *arg)
 			in_free(t, c);
 			return;
 		}
+		/* Any frame shows that the node hears us and reaches us. */
+		struct transport_peer *p = peer_find(t, c->node);
+		if (p)
+			heard(p, transport_now_ms());
 		struct raft_message m;
 		arena_reset(&t->arena);
 		rc = raft_codec_decode(t->frame.data, t->frame.len, &m, &t->arena);
@@ -244,9 +230,6 @@ static void in_read_cb(struct bufferevent *bev, void *arg)
 					 rc ? "malformed" : "misaddressed", (int)c->node);
 			continue;
 		}
-		struct transport_peer *p = peer_find(t, c->node);
-		if (p)
-			p->last_heard_ms = transport_now_ms();
 		t->stats.received++;
 		t->recv(t->ctx, c->node, &m);
 	}
@@ -343,6 +326,7 @@ int transport_init(struct transport *t, struct event_base *base, const struct tr
 	t->recv = recv;
 	t->ctx = ctx;
 	t->conn_fd = c->conn_fd;
+	t->silence_ms = c->silence_ms;
 	snprintf(t->cluster, sizeof(t->cluster), "%s", c->cluster);
 	snprintf(t->group, sizeof(t->group), "%s", c->group);
 	buf_init(&t->enc);
@@ -354,16 +338,40 @@ int transport_init(struct transport *t, struct event_base *base, const struct tr
 			return ERR_NOMEM;
 	}
 	t->n_peers = c->n_peers;
+	struct hello h = {.from_node = t->self};
+	snprintf(h.cluster, sizeof(h.cluster), "%s", t->cluster);
+	snprintf(h.group, sizeof(h.group), "%s", t->group);
 	for (int i = 0; i < c->n_peers; i++) {
 		struct transport_peer *p = &t->peers[i];
 		p->t = t;
 		p->addr = c->peers[i];
-		p->backoff_ms = TRANSPORT_BACKOFF_MIN_MS;
+		p->state = P_DIALING;
 		p->last_heard_ms = -1;
-		p->timer = evtimer_new(base, peer_timer_cb, p);
-		if (p->timer == NULL)
+		p->awaiting_ms = -1;
+		/* Resolving a name needs this process's resolver; numeric
+		 * addresses (the usual case) never create it. */
+		if (t->dns == NULL && !dialer_host_is_numeric(p->addr.host)) {
+			t->dns = dialer_dns_new(base);
+			if (t->dns == NULL)
+				return ERR_NOMEM;
+		}
+		char name[48];
+		snprintf(name, sizeof(name), "raft: node %d", (int)p->addr.node);
+		struct dialer_config dc = {.name = name,
+					   .host = p->addr.host,
+					   .port = p->addr.port,
+					   .hello = &h,
+					   .expect_node = p->addr.node,
+					   .handshake_ms = c->handshake_ms > 0 ? c->handshake_ms
+									       : TRANSPORT_HANDSHAKE_MS,
+					   .user_timeout_ms = c->user_timeout_ms,
+					   /* a peer node still starting is normal */
+					   .fail_level = LOG_INFO};
+		p->dialer = dialer_new(base, t->dns, &dc, on_dialled, NULL, p);
+		p->liveness = evtimer_new(base, liveness_cb, p);
+		if (p->dialer == NULL || p->liveness == NULL)
 			return ERR_NOMEM;
-		arm(p, 0);
+		dialer_start(p->dialer);
 	}
 	if (t->conn_fd >= 0) {
 		evutil_make_socket_nonblocking(t->conn_fd);
@@ -381,8 +389,9 @@ void transport_close(struct transport *t)
 		struct transport_peer *p = &t->peers[i];
 		if (p->bev)
 			bufferevent_free(p->bev);
-		if (p->timer)
-			event_free(p->timer);
+		dialer_free(p->dialer);
+		if (p->liveness)
+			event_free(p->liveness);
 	}
 	free(t->peers);
 	t->peers = NULL;
@@ -395,6 +404,10 @@ void transport_close(struct transport *t)
 	if (t->conn_fd >= 0)
 		close(t->conn_fd);
 	t->conn_fd = -1;
+	/* After the dialers: a lookup they cancelled answers into it. */
+	if (t->dns)
+		evdns_base_free(t->dns, 0);
+	t->dns = NULL;
 	buf_free(&t->enc);
 	buf_free(&t->frame);
 	arena_free(&t->arena);
@@ -427,6 +440,11 @@ int transport_send(struct transport *t, const struct raft_message *m)
 		return rc;
 	}
 	t->stats.sent++;
+	if (t->silence_ms > 0 && is_request(m->type) && p->awaiting_ms < 0) {
+		p->awaiting_ms = transport_now_ms();
+		if (!evtimer_pending(p->liveness, NULL))
+			arm_ms(p->liveness, t->silence_ms);
+	}
 	return 0;
 }
 

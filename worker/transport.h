@@ -2,16 +2,28 @@
  * other nodes (the design contract's transport).
  *
  * One TCP connection per direction per pair of replicas. Outbound: for every
- * peer the worker dials that node's raft_listen, sends a hello frame
- * {cluster, own node, "topic/partition"} and waits for one reply frame; an
- * ack makes the connection ready and from then on it only carries our Raft
- * messages to that peer. A reject, an error or a handshake that takes over
- * HANDSHAKE_MS closes it, and it is dialled again after a backoff (100 ms
+ * peer a dialer (common/dialer.h) connects to that node's raft_listen,
+ * sends a hello frame {cluster, own node, "topic/partition"} and waits for
+ * the ack; from then on the connection only carries our Raft messages to
+ * that peer. A reject, an error or a handshake that takes over handshake_ms
+ * closes it, and it is dialled again after a jittered backoff (100 ms
  * doubling to 2 s, reset by an ack). Inbound: the local supervisor accepts
  * the peers' connections, reads their hello and hands each socket over on
  * --conn-fd (fdpass.h); we answer hello-ack on it and from then on only
  * read the peer's Raft messages from it. A newer inbound connection from a
  * node replaces the older one (that node redialled).
+ *
+ * Liveness: a peer always answers an APPEND, HEARTBEAT or SNAPSHOT (Raft
+ * answers even a stale leader, so it learns the newer term), and a leader
+ * sends one of those to every follower every heartbeat interval. So when
+ * we sent a peer such a request and then heard nothing at all from it for
+ * silence_ms, one of the two connections is dead even if TCP has not
+ * noticed (a network cut leaves both ends open, retransmitting with a
+ * backoff that reaches tens of seconds): we close our connection to it and
+ * its connection to us (it sees that and redials), and redial. Vote
+ * requests do not count: a follower that hears its leader ignores them
+ * (leader stickiness), and followers legitimately send each other nothing.
+ * The kernel options of common/peer_socket.h cover what this cannot see.
  *
  * Messages are frames (frame.h) of raft_codec messages. Sending never
  * blocks: a message to a peer that is not connected, or whose connection
@@ -31,15 +43,15 @@
 #include "worker/args.h"
 #include "worker/raft/raft.h"
 
+struct dialer;
 struct event;
 struct event_base;
+struct evdns_base;
 struct transport_peer;
 struct transport_in;
 
 #define TRANSPORT_FRAME_MAX (256u * 1024 * 1024)
 #define TRANSPORT_OUT_MAX (64u * 1024 * 1024)
-#define TRANSPORT_BACKOFF_MIN_MS 100
-#define TRANSPORT_BACKOFF_MAX_MS 2000
 #define TRANSPORT_HANDSHAKE_MS 5000
 
 struct transport_config {
@@ -49,6 +61,11 @@ struct transport_config {
 	const struct worker_peer *peers; /* every other replica; copied */
 	int n_peers;
 	int conn_fd; /* hand-over socket, owned from now on; -1 = none */
+	/* Liveness (see above); 0 = no check. transport_silence_ms() gives
+	 * the value for a group's Raft timing. */
+	int silence_ms;
+	int handshake_ms;    /* connect + hello ack; 0 = TRANSPORT_HANDSHAKE_MS */
+	int user_timeout_ms; /* TCP_USER_TIMEOUT of dialled sockets; 0 = kernel default */
 };
 
 /* m and its entries are borrowed for the call. from_node is the node the
@@ -57,6 +74,7 @@ typedef void (*transport_recv_cb)(void *ctx, int32_t from_node, const struct raf
 
 struct transport_stats {
 	uint64_t sent, dropped, received, malformed, connects;
+	uint64_t silences; /* connections closed because a peer went silent */
 };
 
 struct transport {
@@ -69,6 +87,8 @@ struct transport {
 	struct transport_in *in; /* accepted connections */
 	int conn_fd;
 	struct event *conn_ev;
+	struct evdns_base *dns; /* owned; NULL while every peer address is numeric */
+	int silence_ms;
 	struct buf enc;	    /* encoding scratch */
 	struct buf frame;   /* the frame being decoded */
 	struct arena arena; /* decoded entry arrays */
@@ -76,6 +96,15 @@ struct transport {
 	void *ctx;
 	struct transport_stats stats;
 };
+
+/* The liveness bound for a group's Raft timing: max(4 heartbeats, half the
+ * election timeout). Four heartbeats so that a loaded machine (a slow fsync
+ * before the answer, a late tick) is not taken for a dead link; below the
+ * election timeout so that a link broken by the network is redialled
+ * before the followers' election timers run out, and traffic resumes
+ * within about one election timeout after the network heals. With the
+ * defaults (150 ms, 3 s): 1.5 s. */
+int transport_silence_ms(int heartbeat_interval_ms, int election_timeout_ms);
 
 /* Starts dialling every peer at once and accepting on conn_fd. Returns 0 or
  * ERR_NOMEM. */

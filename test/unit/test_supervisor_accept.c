@@ -7,6 +7,7 @@
 #include <event2/event.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "common/err.h"
 #include "common/fdpass.h"
 #include "common/hello.h"
+#include "common/peer_socket.h"
 #include "fake_sup.h"
 #include "supervisor/raft_accept.h"
 #include "supervisor/sup.h"
@@ -164,6 +166,16 @@ START_TEST(hello_for_a_hosted_group_hands_the_connection_to_its_worker)
 	}
 	ck_assert_int_ge(got, 0);
 	ck_assert_int_eq(from, 2);
+	/* It arrives with the peer-socket options (keepalive, user timeout
+	 * = the election timeout) already set. */
+	int v = 0;
+	socklen_t vl = sizeof(v);
+	ck_assert_int_eq(getsockopt(got, SOL_SOCKET, SO_KEEPALIVE, &v, &vl), 0);
+	ck_assert_int_eq(v, 1);
+	ck_assert_int_eq(getsockopt(got, IPPROTO_TCP, TCP_KEEPIDLE, &v, &vl), 0);
+	ck_assert_int_eq(v, PEER_KEEPIDLE_S);
+	ck_assert_int_eq(getsockopt(got, IPPROTO_TCP, TCP_USER_TIMEOUT, &v, &vl), 0);
+	ck_assert_int_eq(v, s.cfg->raft.election_timeout_ms);
 	char buf[8] = {0};
 	ssize_t n = -1;
 	for (int i = 0; i < 1000 && n <= 0; i++) {

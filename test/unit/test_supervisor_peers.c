@@ -4,13 +4,18 @@
  * first replica in line (and only there), a closed channel making its
  * peer forget the tables, and a crashed node (its channels closed) making
  * the groups it led fail over the same way, once per crash. Workers are
- * table entries; t/0's has a fake ipc link the test reads. */
+ * table entries; t/0's has a fake ipc link the test reads. The liveness
+ * tests replace node 3 by this test (a fake node that acks hellos, sends
+ * what it is told and never reads): a silent channel is closed with a
+ * GOODBYE within the bound, a GOODBYE before a close makes nobody campaign,
+ * and neither does a channel that ends before its first message. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +27,13 @@
 #include "common/buf.h"
 #include "common/config.h"
 #include "common/frame.h"
+#include "common/hello.h"
 #include "common/ipc.h"
 #include "fake_sup.h"
 #include "supervisor/cluster.h"
 #include "supervisor/failover.h"
 #include "supervisor/leaders.h"
+#include "supervisor/peer_proto.h"
 #include "supervisor/peers.h"
 #include "supervisor/raft_accept.h"
 #include "supervisor/router.h"
@@ -457,6 +464,293 @@ START_TEST(a_stale_table_keeps_a_survivor_from_counting_itself_first)
 }
 END_TEST
 
+/* --- a fake node 3 ------------------------------------------------------- */
+
+#define FAKE 2 /* node index the fake replaces */
+static int fake_lfd = -1;
+static struct event *fake_accept_ev;
+static int fake_in[16];		 /* channels the real nodes dialled to the fake */
+static int32_t fake_in_from[16]; /* and who dialled each */
+static int n_fake_in;
+static int fake_hellos[N];	       /* hellos from each real node */
+static int fake_out[N] = {-1, -1, -1}; /* the fake's channel to each real node */
+
+static void send_frame_fd(int fd, const struct buf *payload)
+{
+	uint8_t h[4];
+	be32_store(h, (uint32_t)payload->len);
+	ck_assert_int_eq(write(fd, h, 4), 4);
+	ck_assert_int_eq(write(fd, payload->data, payload->len), (ssize_t)payload->len);
+}
+
+/* One whole frame from fd within ms (pumping the loop meanwhile); its
+ * payload goes to out. Returns false on EOF or timeout. */
+static bool recv_frame_fd(int fd, struct buf *out, int ms)
+{
+	uint8_t hdr[4];
+	size_t got = 0, need = 4;
+	buf_reset(out);
+	for (int r = 0; r < ms; r++) {
+		ssize_t n =
+		    recv(fd, got < 4 ? hdr + got : out->data + (got - 4), need - got, MSG_DONTWAIT);
+		if (n == 0)
+			return false;
+		if (n < 0) {
+			pump_ms(1);
+			continue;
+		}
+		got += (size_t)n;
+		if (got == 4 && need == 4) {
+			need = 4 + be32_load(hdr);
+			ck_assert(buf_extend(out, need - 4) != NULL || need == 4);
+		}
+		if (got == need)
+			return true;
+	}
+	return false;
+}
+
+static void fake_hello_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct event *self = *(struct event **)arg;
+	free(arg);
+	event_free(self);
+	uint8_t b[HELLO_FRAME_MAX + 4];
+	ssize_t n = recv(fd, b, sizeof(b), 0);
+	struct hello h;
+	if (n < 4 || (size_t)n != 4 + be32_load(b) || hello_decode(b + 4, (size_t)n - 4, &h) ||
+	    n_fake_in >= 16) {
+		close(fd);
+		return;
+	}
+	struct buf r;
+	buf_init(&r);
+	ck_assert_int_eq(hello_ack_encode(FAKE + 1, &r), 0);
+	send_frame_fd(fd, &r);
+	buf_free(&r);
+	fake_hellos[h.from_node - 1]++;
+	fake_in_from[n_fake_in] = h.from_node;
+	fake_in[n_fake_in++] = fd; /* never read again */
+}
+
+static void fake_accept_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int c = accept(fd, NULL, NULL);
+	if (c < 0)
+		return;
+	struct event **slot = malloc(sizeof(*slot));
+	*slot = event_new(base, c, EV_READ, fake_hello_cb, slot);
+	event_add(*slot, NULL);
+}
+
+/* The fake's LEADERS: t/0 led by it in term, or nothing. */
+static void fake_send_leaders(int to, uint64_t term)
+{
+	struct peer_claim c = {.topic = "t",
+			       .partition = 0,
+			       .role = IPC_ROLE_LEADER,
+			       .term = term,
+			       .leader = FAKE + 1,
+			       .commit_offset = 100,
+			       .caught_up = true};
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(peer_leaders_encode(FAKE + 1, false, &c, term ? 1 : 0, &b), 0);
+	send_frame_fd(fake_out[to], &b);
+	buf_free(&b);
+}
+
+/* Node 3 is replaced by the fake, which dials node index `to`. */
+static void fake_dial(int to)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				.sin_port = htons((uint16_t)ports[to])};
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	struct hello h = {.from_node = FAKE + 1};
+	snprintf(h.cluster, sizeof(h.cluster), "%s", sups[to].cfg->cluster_name);
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(hello_encode(&h, &b), 0);
+	send_frame_fd(fd, &b);
+	ck_assert(recv_frame_fd(fd, &b, 2000));
+	bool ok = false;
+	int32_t node = 0;
+	char reason[64];
+	ck_assert_int_eq(hello_reply_decode(b.data, b.len, &ok, &node, reason, sizeof(reason)), 0);
+	ck_assert(ok);
+	buf_free(&b);
+	fake_out[to] = fd;
+}
+
+static void fake_start(void)
+{
+	stop_node(FAKE);
+	fake_lfd = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1;
+	setsockopt(fake_lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in a = {.sin_family = AF_INET,
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+				.sin_port = htons((uint16_t)ports[FAKE])};
+	ck_assert_int_eq(bind(fake_lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(fake_lfd, 16), 0);
+	fake_accept_ev = event_new(base, fake_lfd, EV_READ | EV_PERSIST, fake_accept_cb, NULL);
+	event_add(fake_accept_ev, NULL);
+	n_fake_in = 0;
+	memset(fake_hellos, 0, sizeof(fake_hellos));
+}
+
+static void fake_stop(void)
+{
+	for (int i = 0; i < n_fake_in; i++)
+		close(fake_in[i]);
+	for (int i = 0; i < N; i++)
+		if (fake_out[i] >= 0)
+			close(fake_out[i]);
+	memset(fake_out, -1, sizeof(fake_out));
+	n_fake_in = 0;
+	event_free(fake_accept_ev);
+	close(fake_lfd);
+}
+
+/* The GOODBYE reason on fd after the LEADERS tables queued before it, or
+ * "" when none came within ms per frame. It must be the last frame. */
+static void goodbye_on(int fd, char *reason, int ms)
+{
+	struct buf b;
+	buf_init(&b);
+	reason[0] = '\0';
+	int32_t node = 0;
+	for (int k = 0; k < 100 && reason[0] == '\0' && recv_frame_fd(fd, &b, ms); k++) {
+		int type = peer_msg_type(b.data, b.len);
+		ck_assert(type == PEER_LEADERS || type == PEER_GOODBYE);
+		if (type == PEER_GOODBYE)
+			ck_assert_int_eq(
+			    peer_goodbye_decode(b.data, b.len, &node, reason, PEER_REASON_MAX + 1),
+			    0);
+	}
+	if (reason[0] != '\0') {
+		ck_assert_int_eq(node, 1);
+		ck_assert(!recv_frame_fd(fd, &b, ms)); /* then the close */
+	}
+	buf_free(&b);
+}
+
+START_TEST(a_silent_peers_channel_is_closed_with_a_goodbye_within_the_bound)
+{
+	PUMP_UNTIL(all_connected());
+	fake_start();
+	fake_dial(0);
+	PUMP_UNTIL(peers_out_ready(sups[0].peers, FAKE + 1) &&
+		   peers_in_open(sups[0].peers, FAKE + 1));
+	ck_assert(peers_out_ready(sups[0].peers, FAKE + 1));
+	ck_assert_int_eq(fake_hellos[0], 1);
+	/* One table, then nothing: the fake has stalled. */
+	fake_send_leaders(0, 0);
+	int64_t t0 = spawn_now_ms();
+	for (int r = 0; r < 6000 && peers_in_open(sups[0].peers, FAKE + 1); r++)
+		pump_ms(1);
+	int64_t took = spawn_now_ms() - t0;
+	ck_assert(!peers_in_open(sups[0].peers, FAKE + 1));
+	ck_assert_int_ge(took, LEADERS_STALE_MS - 50);
+	ck_assert_int_lt(took, LEADERS_STALE_MS + 1000);
+	/* It ends with a GOODBYE: the fake can tell node 1 chose to close it. */
+	char reason[PEER_REASON_MAX + 1];
+	goodbye_on(fake_out[0], reason, 500);
+	ck_assert_str_eq(reason, "went silent");
+	close(fake_out[0]);
+	fake_out[0] = -1;
+	/* Node 1's own channel to the fake is the fake's to judge: it stays,
+	 * so the fake sees a live peer that kept one channel. */
+	ck_assert(peers_out_ready(sups[0].peers, FAKE + 1));
+	ck_assert_int_eq(fake_hellos[0], 1);
+	/* The fake redials, as a live peer does after a GOODBYE. */
+	fake_dial(0);
+	PUMP_UNTIL(peers_in_open(sups[0].peers, FAKE + 1));
+	ck_assert(peers_in_open(sups[0].peers, FAKE + 1));
+	/* Node 2, which the fake never reached, is unaffected; 1 and 2 still
+	 * talk. */
+	ck_assert(peers_out_ready(sups[0].peers, 2) && peers_in_open(sups[0].peers, 2));
+	ck_assert(peers_out_ready(sups[1].peers, 1) && peers_in_open(sups[1].peers, 1));
+	fake_stop();
+}
+END_TEST
+
+START_TEST(a_channel_closed_with_a_goodbye_makes_nobody_campaign)
+{
+	PUMP_UNTIL(all_connected());
+	fake_start();
+	fake_dial(0);
+	fake_dial(1);
+	PUMP_UNTIL(fake_hellos[0] >= 1 && fake_hellos[1] >= 1 &&
+		   peers_out_ready(sups[0].peers, FAKE + 1) &&
+		   peers_out_ready(sups[1].peers, FAKE + 1));
+	/* The fake leads t/0 in term 5, as both real nodes learn. */
+	fake_send_leaders(0, 5);
+	fake_send_leaders(1, 5);
+	bool known = false;
+	for (int r = 0; r < 2000 && !known; r++) {
+		pump_ms(1);
+		const struct peer_claim *a =
+		    leaders_get(sups[0].leaders, FAKE + 1, "t", 1, 0, spawn_now_ms());
+		const struct peer_claim *b =
+		    leaders_get(sups[1].leaders, FAKE + 1, "t", 1, 0, spawn_now_ms());
+		known = a && b && a->term == 5 && b->term == 5;
+	}
+	ck_assert(known);
+	/* It closes every channel on purpose, saying so first. */
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(peer_goodbye_encode(FAKE + 1, "silent", &b), 0);
+	for (int i = 0; i < 2; i++) {
+		send_frame_fd(fake_out[i], &b);
+		close(fake_out[i]);
+		fake_out[i] = -1;
+	}
+	for (int k = 0; k < n_fake_in; k++)
+		send_frame_fd(fake_in[k], &b);
+	for (int k = 0; k < n_fake_in; k++)
+		close(fake_in[k]);
+	n_fake_in = 0;
+	buf_free(&b);
+	ck_assert_int_eq(campaigns_within(0, FAILOVER_BACKUP_MS + 300), 0);
+	ck_assert_int_eq(campaigns_within(1, 1), 0);
+	ck_assert(!peers_in_open(sups[0].peers, FAKE + 1));
+	fake_stop();
+}
+END_TEST
+
+START_TEST(a_channel_that_ends_before_its_first_message_is_not_a_crash)
+{
+	PUMP_UNTIL(all_connected());
+	fake_start();
+	fake_dial(0);
+	PUMP_UNTIL(peers_out_ready(sups[0].peers, FAKE + 1));
+	fake_send_leaders(0, 5);
+	const struct peer_claim *c = NULL;
+	for (int r = 0; r < 2000 && (c == NULL || c->term != 5); r++) {
+		pump_ms(1);
+		c = leaders_get(sups[0].leaders, FAKE + 1, "t", 1, 0, spawn_now_ms());
+	}
+	ck_assert(c != NULL && c->term == 5);
+	/* The fake redials (the new channel replaces the old one) and gives
+	 * up on it right after the ack, before sending anything: what a
+	 * dialer whose handshake timed out does while the acceptor was
+	 * stalled. */
+	int first = fake_out[0];
+	fake_dial(0);
+	close(fake_out[0]);
+	fake_out[0] = -1;
+	PUMP_UNTIL(!peers_in_open(sups[0].peers, FAKE + 1));
+	ck_assert(!peers_in_open(sups[0].peers, FAKE + 1));
+	ck_assert_int_eq(campaigns_within(0, FAILOVER_BACKUP_MS + 300), 0);
+	ck_assert_int_eq(campaigns_within(1, 1), 0);
+	close(first);
+	fake_stop();
+}
+END_TEST
+
 Suite *supervisor_peers_suite(void)
 {
 	Suite *su = suite_create("supervisor_peers");
@@ -473,6 +767,9 @@ Suite *supervisor_peers_suite(void)
 	tcase_add_test(tc, a_leader_that_closes_a_channel_with_goodbye_is_not_taken_for_a_crash);
 	tcase_add_test(tc, one_channel_closed_while_the_other_stays_established_is_not_a_crash);
 	tcase_add_test(tc, a_stale_table_keeps_a_survivor_from_counting_itself_first);
+	tcase_add_test(tc, a_silent_peers_channel_is_closed_with_a_goodbye_within_the_bound);
+	tcase_add_test(tc, a_channel_closed_with_a_goodbye_makes_nobody_campaign);
+	tcase_add_test(tc, a_channel_that_ends_before_its_first_message_is_not_a_crash);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -10,8 +10,11 @@
  * steps down), IPC_CAMPAIGN after the leader's death, leadership returning
  * to the restarted preferred replica, IPC_TRANSFER{-1}, and idempotent
  * producers: a batch retried after a failover, or while its original is
- * still in flight, gets the original offset and is stored once. Every wait
- * is bounded. */
+ * still in flight, gets the original offset and is stored once; and
+ * liveness: a follower stopped with SIGSTOP (its kernel still takes the
+ * bytes, so TCP sees nothing wrong) is cut off by the leader within the
+ * silence bound and redialled, and replication resumes soon after it
+ * continues. Every wait is bounded. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +78,7 @@ struct pending_hello {
 static struct wk w[N];
 static struct pending_hello ph[32];
 static int n_ph;
+static int n_hellos[N][N]; /* [to][from]: hellos each node's raft_listen read */
 
 /* Short, so tests of elections run quickly; the campaign test lengthens it
  * so that "faster than the timeout" has a margin a loaded machine keeps. */
@@ -175,6 +179,9 @@ static void hand_over(struct pending_hello *p)
 		ck_assert_str_eq(h.cluster, "test");
 		ck_assert_str_eq(h.group, "t/0");
 	}
+	if (p->len >= 4 && hello_decode(p->b + 4, p->len - 4, &h) == 0 && h.from_node >= 1 &&
+	    h.from_node <= N)
+		n_hellos[p->node][h.from_node - 1]++;
 	close(p->fd);
 }
 
@@ -354,6 +361,7 @@ static void setup(void)
 {
 	election_timeout_ms = "600";
 	memset(w, 0, sizeof(w));
+	memset(n_hellos, 0, sizeof(n_hellos));
 	n_ph = 0;
 	for (int i = 0; i < N; i++) {
 		w[i].dir = testdir_new("worker-cluster");
@@ -589,6 +597,37 @@ START_TEST(a_retry_of_a_batch_still_in_flight_is_answered_when_the_original_comm
 }
 END_TEST
 
+
+START_TEST(a_stopped_follower_is_cut_off_within_the_silence_bound_and_replication_resumes)
+{
+	wait_leader(0, 5000);
+	produce(0, 1, -1, 5000, 2, "before");
+	ck_assert_int_eq(wait_result(0, 1, 5000).error, KERR_NONE);
+	wait_equal(2, 5000);
+	int hellos = n_hellos[2][0];
+	ck_assert_int_ge(hellos, 1);
+	/* Election timeout 600 ms, heartbeats 50 ms: the bound is
+	 * max(4 * 50, 600 / 2) = 300 ms. Node 3 stops for five times that;
+	 * the leader keeps its majority with node 2 and keeps leading. */
+	kill(w[2].pid, SIGSTOP);
+	pump(1500);
+	/* The leader gave up on its connection and dialled node 3 again
+	 * (whose kernel accepts; the hello waits for the stopped worker). */
+	ck_assert_int_gt(n_hellos[2][0], hellos);
+	ck_assert_int_eq(leader_index(), 0);
+	produce(0, 2, -1, 5000, 3, "during");
+	ck_assert_int_eq(wait_result(0, 2, 3000).error, KERR_NONE);
+	kill(w[2].pid, SIGCONT);
+	int64_t t0 = wproc_now_ms();
+	/* The leader's redial, at most a 2 s backoff away, reaches it. */
+	wait_equal(5, 4000);
+	ck_assert_int_lt(wproc_now_ms() - t0, 4000);
+	produce(0, 3, -1, 5000, 1, "after");
+	ck_assert_int_eq(wait_result(0, 3, 3000).error, KERR_NONE);
+	wait_equal(6, 3000);
+}
+END_TEST
+
 static Suite *worker_cluster_suite(void)
 {
 	Suite *s = suite_create("worker_cluster");
@@ -602,6 +641,8 @@ static Suite *worker_cluster_suite(void)
 	tcase_add_test(tc,
 		       after_a_failover_a_retried_batch_gets_its_original_offset_and_is_not_stored_twice);
 	tcase_add_test(tc, a_retry_of_a_batch_still_in_flight_is_answered_when_the_original_commits);
+	tcase_add_test(tc,
+		       a_stopped_follower_is_cut_off_within_the_silence_bound_and_replication_resumes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,8 +3,11 @@
  * reads the hello, and either refuses it or hands the socket to transport B
  * over a SOCK_SEQPACKET pair, as --conn-fd. Checks the hello, the ack,
  * messages both ways of the codec, the refusal and redial with backoff, a
- * hand-over from a node that is not a replica, and dropping messages to a
- * peer that is not connected. */
+ * hand-over from a node that is not a replica, dropping messages to a
+ * peer that is not connected, and liveness: a peer that answers keeps its
+ * connections, one that stops answering our heartbeats is cut off both
+ * ways within the silence bound and redialled. For the liveness tests the
+ * test also plays node 1's supervisor, handing B's connections to A. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -232,8 +235,9 @@ START_TEST(a_refused_hello_is_retried_with_backoff_until_accepted)
 	ck_assert(run_until(a_connected, 5000));
 	int64_t took = mono_ms() - t0;
 	ck_assert_int_eq(hellos, 3);
-	/* 100 ms, then 200 ms of backoff: at least 300 ms, well under 2 s. */
-	ck_assert_int_ge(took, 280);
+	/* Two backoff delays, jittered in [50, 100] and [100, 200] ms: at
+	 * least 150 ms, well under 2 s. */
+	ck_assert_int_ge(took, 140);
 	ck_assert_int_lt(took, 2000);
 	ck_assert_uint_eq(ta.stats.connects, 1);
 }
@@ -264,6 +268,168 @@ START_TEST(a_hand_over_from_a_node_outside_the_group_is_closed)
 }
 END_TEST
 
+
+/* --- liveness: both directions, node 1's listener hands over to A -------- */
+
+static int lfd1 = -1; /* "node 1's raft_listen" */
+static struct event *accept1_ev;
+static int pair1[2] = {-1, -1}; /* [0] node 1's supervisor end, [1] A's --conn-fd */
+static bool b_answers;
+static int n_a_got; /* answers A received */
+
+static void hello1_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct event *self = *(struct event **)arg;
+	uint8_t b[HELLO_FRAME_MAX + 4];
+	ssize_t n = recv(fd, b, sizeof(b), 0);
+	event_free(self);
+	free(arg);
+	struct hello h;
+	if (n < 4 || (size_t)n != 4 + be32_load(b) || hello_decode(b + 4, (size_t)n - 4, &h)) {
+		close(fd);
+		return;
+	}
+	ck_assert_int_eq(fdpass_send(pair1[0], fd, h.from_node), 0);
+	close(fd);
+}
+
+static void accept1_cb(evutil_socket_t fd, short what, void *arg)
+{
+	int c = accept(fd, NULL, NULL);
+	if (c < 0)
+		return;
+	struct event **slot = malloc(sizeof(*slot));
+	*slot = event_new(base, c, EV_READ, hello1_cb, slot);
+	event_add(*slot, NULL);
+}
+
+static void a_recv(void *ctx, int32_t from, const struct raft_message *m)
+{
+	if (m->type == RAFT_MSG_HEARTBEAT_RESP)
+		n_a_got++;
+}
+
+/* B, a follower: answers every heartbeat while b_answers. */
+static void b_answer(void *ctx, int32_t from, const struct raft_message *m)
+{
+	n_got++;
+	if (!b_answers || m->type != RAFT_MSG_HEARTBEAT)
+		return;
+	struct raft_message r = {
+	    .type = RAFT_MSG_HEARTBEAT_RESP, .from = 2, .to = (uint64_t)from, .term = m->term};
+	transport_send(&tb, &r);
+}
+
+#define SILENCE_MS 300
+
+static void start_both_ways(void)
+{
+	lfd1 = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(lfd1, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(lfd1, 16), 0);
+	socklen_t len = sizeof(sa);
+	ck_assert_int_eq(getsockname(lfd1, (struct sockaddr *)&sa, &len), 0);
+	accept1_ev = event_new(base, lfd1, EV_READ | EV_PERSIST, accept1_cb, NULL);
+	event_add(accept1_ev, NULL);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair1), 0);
+
+	struct worker_peer p1 = {.node = 1, .host = "127.0.0.1", .port = ntohs(sa.sin_port)};
+	struct transport_config cb = {.cluster = "c", .self = 2, .group = "t/0", .peers = &p1,
+				      .n_peers = 1, .conn_fd = pair[1], .silence_ms = SILENCE_MS};
+	ck_assert_int_eq(transport_init(&tb, base, &cb, b_answer, NULL), 0);
+	pair[1] = -1;
+	tb_up = true;
+	struct worker_peer p2 = {.node = 2, .host = "127.0.0.1", .port = listen_port()};
+	struct transport_config ca = {.cluster = "c", .self = 1, .group = "t/0", .peers = &p2,
+				      .n_peers = 1, .conn_fd = pair1[1], .silence_ms = SILENCE_MS};
+	ck_assert_int_eq(transport_init(&ta, base, &ca, a_recv, NULL), 0);
+	pair1[1] = -1;
+	ta_up = true;
+	b_answers = true;
+	n_a_got = 0;
+}
+
+static void stop_both_ways(void)
+{
+	event_free(accept1_ev);
+	close(lfd1);
+	close(pair1[0]);
+	pair1[0] = -1;
+}
+
+static bool both_connected(void)
+{
+	return transport_connected(&ta, 2) && transport_connected(&tb, 1);
+}
+
+/* A leads: one heartbeat every 50 ms for ms, or until cond holds. */
+static void lead_for(int ms, bool (*cond)(void))
+{
+	int64_t end = mono_ms() + ms, next = 0;
+	while (mono_ms() < end && !(cond && cond())) {
+		if (mono_ms() >= next) {
+			struct raft_message hb = {
+			    .type = RAFT_MSG_HEARTBEAT, .from = 1, .to = 2, .term = 3};
+			transport_send(&ta, &hb);
+			next = mono_ms() + 50;
+		}
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+	}
+}
+
+static bool a_cut_off(void) { return ta.stats.silences > 0; }
+static bool a_redialled(void) { return ta.stats.connects >= 2 && both_connected(); }
+
+START_TEST(a_peer_that_answers_keeps_its_connections)
+{
+	start_both_ways();
+	ck_assert(run_until(both_connected, 3000));
+	lead_for(4 * SILENCE_MS, NULL);
+	ck_assert_int_gt(n_a_got, 10);
+	ck_assert_uint_eq(ta.stats.silences, 0);
+	ck_assert_uint_eq(ta.stats.connects, 1);
+	ck_assert_uint_eq(tb.stats.connects, 1);
+	ck_assert_uint_eq(transport_in_generation(&tb, 1), 1);
+	/* A follower owes nothing: B, which only answers, never counts
+	 * silence even though A sends it no answers. */
+	ck_assert_uint_eq(tb.stats.silences, 0);
+	stop_both_ways();
+}
+END_TEST
+
+START_TEST(a_peer_that_stops_answering_is_cut_off_within_the_bound_and_redialled)
+{
+	start_both_ways();
+	ck_assert(run_until(both_connected, 3000));
+	lead_for(200, NULL);
+	ck_assert_int_gt(n_a_got, 0);
+	/* B stalls: its kernel still takes A's heartbeats, nothing comes back. */
+	b_answers = false;
+	int64_t t0 = mono_ms();
+	lead_for(10 * SILENCE_MS, a_cut_off);
+	int64_t took = mono_ms() - t0;
+	ck_assert_uint_eq(ta.stats.silences, 1);
+	/* The first unanswered heartbeat went out within 50 ms of t0. */
+	ck_assert_int_ge(took, SILENCE_MS);
+	ck_assert_int_lt(took, SILENCE_MS + 50 + 250);
+	ck_assert(!transport_connected(&ta, 2));
+	/* Both ways were closed: A redials B, and B, seeing its connection
+	 * to A closed, redials A. */
+	b_answers = true;
+	lead_for(3000, a_redialled);
+	ck_assert(a_redialled());
+	ck_assert_uint_eq(transport_in_generation(&tb, 1), 2);
+	ck_assert(run_until(both_connected, 3000));
+	ck_assert_uint_ge(tb.stats.connects, 2);
+	int before = n_a_got;
+	lead_for(2 * SILENCE_MS, NULL);
+	ck_assert_int_gt(n_a_got, before);
+	ck_assert_uint_eq(ta.stats.silences, 1);
+	stop_both_ways();
+}
+END_TEST
+
 static Suite *worker_transport_suite(void)
 {
 	Suite *s = suite_create("worker_transport");
@@ -273,6 +439,8 @@ static Suite *worker_transport_suite(void)
 	tcase_add_test(tc, a_dialled_connection_is_handed_over_acknowledged_and_carries_messages);
 	tcase_add_test(tc, a_refused_hello_is_retried_with_backoff_until_accepted);
 	tcase_add_test(tc, a_hand_over_from_a_node_outside_the_group_is_closed);
+	tcase_add_test(tc, a_peer_that_answers_keeps_its_connections);
+	tcase_add_test(tc, a_peer_that_stops_answering_is_cut_off_within_the_bound_and_redialled);
 	suite_add_tcase(s, tc);
 	return s;
 }
