@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "frame.h"
 #include "peer_socket.h"
 #include "retry.h"
@@ -344,10 +345,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 static uint64_t default_seed(const void *p)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 44) ^
-	       (uint64_t)(uintptr_t)p;
+	uint64_t ns = (uint64_t)clock_mono_ns();
+	return ns ^ (ns << 30) ^ ((uint64_t)getpid() << 44) ^ (uint64_t)(uintptr_t)p;
 }
 
 struct dialer *dialer_new(struct event_base *base, struct evdns_base *dns,
