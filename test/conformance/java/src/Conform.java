@@ -142,8 +142,8 @@ public final class Conform {
 	}
 
 	/** Record seq's timestamp: increasing, except one spike per partition
-	 * (the record at position SPIKE_AT) that holds the partition's maximum,
-	 * so "max timestamp" and "last record" are different answers. */
+	 * (the record at position SPIKE_AT), so that a lookup by timestamp
+	 * after it must answer the spike, not the record nearest in time. */
 	static final int SPIKE_AT = 100;
 
 	static long timestampOf(long base, int seq)
@@ -371,20 +371,44 @@ public final class Conform {
 		}
 	}
 
-	/** ListOffsets v7+ max-timestamp spec: the offset and timestamp of the
-	 * partition's record with the largest timestamp (the spike, not the
-	 * last record). */
+	/** ListOffsets v7+ max-timestamp spec (KIP-734): the offset and
+	 * timestamp of the record with the largest timestamp. Writes one batch
+	 * of three records per partition whose middle record holds the maximum
+	 * (a producer that lingers, so the three share a batch): the answer is
+	 * that record, not the batch's first or last offset. Runs last: it adds
+	 * records and a second producer id. */
 	static void adminListOffsetsMaxTimestamp() throws Exception
 	{
 		expect(!sent.isEmpty(), "the producer check wrote nothing");
+		Properties p = new Properties();
+		p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+		p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+		p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+		p.put(ProducerConfig.LINGER_MS_CONFIG, "500");
+		p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "45000");
+		long t = System.currentTimeMillis() + 60_000L;
+		long[] ts = {t + 1000, t + 3000, t + 2000};
+		Map<TopicPartition, RecordMetadata> middle = new HashMap<>();
+		try (KafkaProducer<String, String> prod = new KafkaProducer<>(p)) {
+			List<Future<RecordMetadata>> futs = new ArrayList<>();
+			for (TopicPartition tp : partitions())
+				for (int k = 0; k < ts.length; k++)
+					futs.add(prod.send(new ProducerRecord<>(topic, tp.partition(), ts[k], "max" + k, "max" + k)));
+			prod.flush();
+			for (int i = 0; i < futs.size(); i++) {
+				RecordMetadata md = futs.get(i).get(WAIT_S, TimeUnit.SECONDS);
+				if (i % ts.length == 1)
+					middle.put(new TopicPartition(topic, md.partition()), md);
+			}
+		}
 		try (Admin a = admin()) {
 			Map<TopicPartition, ListOffsetsResultInfo> m = listOffsets(a, OffsetSpec.maxTimestamp());
 			for (TopicPartition tp : partitions()) {
-				Rec spike = sent.get(tp.partition()).get(SPIKE_AT);
 				ListOffsetsResultInfo r = m.get(tp);
-				expect(r.offset() == spike.offset && r.timestamp() == spike.ts,
+				long want = middle.get(tp).offset();
+				expect(r.offset() == want && r.timestamp() == ts[1],
 				       tp + ": max timestamp at offset " + r.offset() + " ts " + r.timestamp()
-					       + ", want offset " + spike.offset + " ts " + spike.ts);
+					       + ", want offset " + want + " ts " + ts[1]);
 			}
 		}
 	}
@@ -566,7 +590,6 @@ public final class Conform {
 		check("java.admin.list_topics", Conform::listTopics);
 		check("java.admin.describe_topics", Conform::describeTopics);
 		check("java.admin.list_offsets", Conform::adminListOffsets);
-		check("java.admin.list_offsets_max_timestamp", Conform::adminListOffsetsMaxTimestamp);
 		check("java.admin.topic_ids", Conform::topicIds);
 		check("java.admin.create_topics", Conform::createTopics);
 		check("java.admin.create_partitions", Conform::createPartitions);
@@ -577,6 +600,7 @@ public final class Conform {
 		check("java.admin.describe_producers", Conform::describeProducers);
 		check("java.consumer.group", Conform::groupConsumer);
 		check("java.admin.groups", Conform::groupAdmin);
+		check("java.admin.list_offsets_max_timestamp", Conform::adminListOffsetsMaxTimestamp);
 		// The clients' own threads must not keep the JVM up.
 		System.exit(0);
 	}
