@@ -22,7 +22,9 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 const (
@@ -322,6 +324,62 @@ func listOffsetsAfterMilli() error {
 	return nil
 }
 
+// offsetForLeaderEpoch: OffsetForLeaderEpoch (KIP-320; clients validate
+// their position with it after a leader change) for the current leader
+// epoch answers that epoch and the log end offset.
+func offsetForLeaderEpoch() error {
+	if len(sent) == 0 {
+		return errors.New("the producer check wrote nothing")
+	}
+	adm, cl, err := admin()
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := ctxWait()
+	defer cancel()
+	md, err := adm.Metadata(ctx, topic)
+	if err != nil {
+		return err
+	}
+	req := kmsg.NewPtrOffsetForLeaderEpochRequest()
+	req.ReplicaID = -1
+	rt := kmsg.NewOffsetForLeaderEpochRequestTopic()
+	rt.Topic = topic
+	epochs := map[int32]int32{}
+	for p := int32(0); p < parts; p++ {
+		epochs[p] = md.Topics[topic].Partitions[p].LeaderEpoch
+		rp := kmsg.NewOffsetForLeaderEpochRequestTopicPartition()
+		rp.Partition = p
+		rp.CurrentLeaderEpoch = epochs[p]
+		rp.LeaderEpoch = epochs[p]
+		rt.Partitions = append(rt.Partitions, rp)
+	}
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return err
+	}
+	seen := 0
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			if err := kerr.ErrorForCode(p.ErrorCode); err != nil {
+				return fmt.Errorf("partition %d: %w", p.Partition, err)
+			}
+			want := int64(len(sent[p.Partition]))
+			if t.Topic != topic || p.LeaderEpoch != epochs[p.Partition] || p.EndOffset != want {
+				return fmt.Errorf("partition %d: epoch %d end offset %d, want epoch %d end offset %d",
+					p.Partition, p.LeaderEpoch, p.EndOffset, epochs[p.Partition], want)
+			}
+			seen++
+		}
+	}
+	if seen != parts {
+		return fmt.Errorf("answers for %d partitions, want %d", seen, parts)
+	}
+	return nil
+}
+
 // listOffsetsMaxTimestamp: the max-timestamp spec (ListOffsets v7+, KIP-734)
 // answers the record with the largest timestamp. Writes one batch of three
 // records per partition whose middle record holds the maximum (a lingering
@@ -603,6 +661,7 @@ func main() {
 	check("go.admin.metadata", metadata)
 	check("go.admin.list_offsets", listOffsets)
 	check("go.admin.list_offsets_by_timestamp", listOffsetsAfterMilli)
+	check("go.offset_for_leader_epoch", offsetForLeaderEpoch)
 	check("go.admin.create_topics", createTopics)
 	check("go.admin.delete_topics", deleteTopics)
 	check("go.admin.describe_configs", describeConfigs)
