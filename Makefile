@@ -67,7 +67,7 @@ UNIT_BINS := $(patsubst test/unit/%.c,$(B)/test/%,$(UNIT_SRC))
 SIM_BIN := $(if $(SIM_SRC),$(B)/test/sim)
 FUZZ_BINS := $(patsubst test/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps test unit sim fuzz integration run install clean lint lint-selftest format bench
+.PHONY: all deps test unit sim fuzz integration conformance run install clean lint lint-selftest format bench
 all: $(BINS)
 
 deps:
@@ -144,7 +144,16 @@ fuzz: $(FUZZ_BINS)
 integration: deps all
 	FJORD_BIN="$${FJORD_BIN:-$(abspath $(BIN))}" test/integration/run-all
 
-test: lint-selftest lint all unit sim fuzz integration
+# Kafka's own clients and tools (the Java client and CLI from Maven Central,
+# franz-go, kafkajs) against a 3-node cluster. test/conformance/install
+# fetches them with Maven, go and npm (cached in ~/.m2, the Go module cache
+# and test/conformance/js/node_modules) and fails naming a missing toolchain.
+conformance: all
+	CONFORM_BUILD=$(abspath $(B))/conformance test/conformance/install
+	CONFORM_BUILD=$(abspath $(B))/conformance FJORD_BIN="$${FJORD_BIN:-$(abspath $(BIN))}" \
+		test/conformance/run
+
+test: lint-selftest lint all unit sim fuzz integration conformance
 	@echo "make test: all suites passed"
 
 # The house rules as checks (tools/lint says which): include rules between the
@@ -176,7 +185,7 @@ install: all
 	install -m 644 conf/fjord.ini $(DESTDIR)$(SYSCONFDIR)/fjord/fjord.ini
 
 clean:
-	rm -rf $(B) $(BIN)
+	rm -rf $(B) $(BIN) test/conformance/js/node_modules
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:
