@@ -440,6 +440,45 @@ static void on_list_offsets(struct replica *r, const struct ipc_list_offsets *lo
 	send_msg(r, &m);
 }
 
+static void on_epoch_end(struct replica *r, const struct ipc_epoch_end *q)
+{
+	struct partition_epoch_res res = {.epoch = -1, .end_offset = -1};
+	res.error = epoch_check(r, q->current_leader_epoch);
+	if (res.error == KERR_NONE) {
+		struct partition_epoch_req rq = {.epoch = q->leader_epoch, .current_term = term(r)};
+		sm_read(&r->sm, PARTITION_READ_EPOCH_END, &rq, &res);
+	}
+	struct ipc_msg m = {.type = IPC_EPOCH_END_RESULT};
+	m.u.epoch_end_result = (struct ipc_epoch_end_result){
+	    .req_id = q->req_id,
+	    .error = res.error,
+	    .leader_epoch = res.error == KERR_NONE ? res.epoch : -1,
+	    .end_offset = res.error == KERR_NONE ? res.end_offset : -1,
+	};
+	send_msg(r, &m);
+}
+
+static void on_producers(struct replica *r, const struct ipc_producers *q)
+{
+	struct buf out;
+	buf_init(&out);
+	struct partition_producers_res res = {0};
+	res.error = epoch_check(r, -1);
+	if (res.error == KERR_NONE) {
+		struct partition_producers_req rq = {.out = &out};
+		sm_read(&r->sm, PARTITION_READ_PRODUCERS, &rq, &res);
+	}
+	struct ipc_msg m = {.type = IPC_PRODUCERS_RESULT};
+	m.u.producers_result = (struct ipc_producers_result){
+	    .req_id = q->req_id,
+	    .error = res.error,
+	    .producers = res.error == KERR_NONE ? out.data : NULL,
+	    .producers_len = res.error == KERR_NONE ? (uint32_t)out.len : 0,
+	};
+	send_msg(r, &m);
+	buf_free(&out);
+}
+
 /* --- dispatch ----------------------------------------------------------- */
 
 static void on_msg(void *ctx, struct ipc_msg *m)
@@ -457,6 +496,12 @@ static void on_msg(void *ctx, struct ipc_msg *m)
 		break;
 	case IPC_LIST_OFFSETS:
 		on_list_offsets(r, &m->u.list_offsets);
+		break;
+	case IPC_EPOCH_END:
+		on_epoch_end(r, &m->u.epoch_end);
+		break;
+	case IPC_PRODUCERS:
+		on_producers(r, &m->u.producers);
 		break;
 	case IPC_CAMPAIGN:
 		leadership_campaign(&r->lead);
