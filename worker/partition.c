@@ -529,6 +529,16 @@ int16_t partition_list_offsets(struct partition *p, int64_t timestamp, int64_t *
 	return KERR_NONE;
 }
 
+void partition_stamp_append_time(uint8_t *records, size_t len, int64_t now_ms)
+{
+	struct record_batch_iter it;
+	const uint8_t *b;
+	size_t bl;
+	record_batch_iter_init(&it, records, len);
+	while (record_batch_iter_next_header(&it, &b, &bl, NULL) == 1)
+		record_batch_set_log_append_time((uint8_t *)b, bl, now_ms);
+}
+
 /* --- leader epochs ------------------------------------------------------- */
 
 struct first_data_ctx {

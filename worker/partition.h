@@ -41,6 +41,7 @@ struct partition_config {
 	int32_t max_message_bytes; /* largest batch accepted; <= 0 = the default */
 	int64_t retention_ms;	   /* delete batches older than this; < 0 = never */
 	int64_t retention_bytes;   /* keep the log below this; < 0 = no limit */
+	bool log_append_time;	   /* message.timestamp.type=LogAppendTime */
 };
 
 struct partition {
@@ -158,6 +159,12 @@ int64_t partition_entry_key(uint8_t kind, const uint8_t *data, size_t len);
 int16_t partition_validate(const struct partition *p, const uint8_t *records, size_t len);
 void partition_assign(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
 		      int64_t *base_offset, int64_t *next_offset);
+
+/* For a LogAppendTime topic, after partition_assign: stamps every batch of
+ * `records` (accepted by partition_validate) with append time now_ms
+ * (record_batch_set_log_append_time: attribute, maxTimestamp and a new
+ * CRC, since the CRC covers both). */
+void partition_stamp_append_time(uint8_t *records, size_t len, int64_t now_ms);
 
 /* The data entry at log index `index`, ending before `next_offset`, is
  * committed: the high watermark moves to next_offset. Entries must be applied

@@ -213,7 +213,7 @@ START_TEST(topic_sections_are_validated)
 			"topics");
 	load_fails_with("[node]\nid = 1\n[topic.t]\npartitions = 1\nsize = 2\n",
 			"5: topic.t.size: unknown key (expected partitions, replication, "
-			"retention_ms, retention_bytes or max_message_bytes)");
+			"retention_ms, retention_bytes, max_message_bytes or message_timestamp_type)");
 	load_fails_with("[node]\nid = 1\n[topic.t]\npartitions = 1\nreplication = 2\n",
 			"5: topic.t.replication: 2 exceeds the 1 node(s) in the cluster");
 	load_fails_with("[node]\nid = 1\n[topic.t]\npartitions = 1\n[topic.t]\npartitions = 2\n",
