@@ -47,7 +47,7 @@ struct config_topic {
 	int64_t retention_bytes; /* -1 = unlimited */
 	int32_t max_message_bytes;
 	int32_t message_timestamp_type; /* enum config_ts_type */
-	int line; /* line of the section header, for messages */
+	int line;			/* line of the section header, for messages */
 };
 
 enum config_sync { CONFIG_SYNC_ALWAYS = 0, CONFIG_SYNC_NEVER = 1 };

@@ -23,8 +23,7 @@ static const struct api_entry table[] = {
     {KAFKA_API_METADATA, 0, 12, metadata_handle, NULL, API_LOCAL},
     {KAFKA_API_API_VERSIONS, 0, 4, api_versions_handle, api_versions_unsupported, API_LOCAL},
     {KAFKA_API_INIT_PRODUCER_ID, 0, 4, init_producer_id_handle, NULL, API_LOCAL},
-    {KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 0, 4, offset_for_leader_epoch_handle, NULL,
-     API_TO_LEADER},
+    {KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 0, 4, offset_for_leader_epoch_handle, NULL, API_TO_LEADER},
     {KAFKA_API_DESCRIBE_LOG_DIRS, 0, 4, describe_log_dirs_handle, NULL, API_LOCAL},
     {KAFKA_API_DESCRIBE_PRODUCERS, 0, 0, describe_producers_handle, NULL, API_TO_LEADER},
 };

@@ -86,7 +86,8 @@ void describe_log_dirs_handle(struct kreq *r, struct reader *body)
 					continue;
 				}
 				resp_part *p = &topics[t].partitions[topics[t].n_partitions++];
-				kafka_describe_log_dirs_response_describe_log_dirs_partition_init(p);
+				kafka_describe_log_dirs_response_describe_log_dirs_partition_init(
+				    p);
 				p->partition_index = w->partition;
 				p->partition_size =
 				    w->has_status ? (int64_t)w->status.storage_used_bytes : 0;

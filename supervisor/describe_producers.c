@@ -98,7 +98,8 @@ void describe_producers_handle(struct kreq *r, struct reader *body)
 	int n_topics = req.n_topics > 0 ? req.n_topics : 0;
 	int total = 0;
 	for (int i = 0; i < n_topics; i++)
-		total += req.topics[i].n_partition_indexes > 0 ? req.topics[i].n_partition_indexes : 0;
+		total +=
+		    req.topics[i].n_partition_indexes > 0 ? req.topics[i].n_partition_indexes : 0;
 	st->resp.topics = arena_calloc(&r->arena, (size_t)n_topics + 1, sizeof(resp_topic));
 	st->parts = arena_calloc(&r->arena, (size_t)total + 1, sizeof(*st->parts));
 	if (st->resp.topics == NULL || st->parts == NULL) {

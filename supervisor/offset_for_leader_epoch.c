@@ -120,8 +120,9 @@ void offset_for_leader_epoch_handle(struct kreq *r, struct reader *body)
 	for (int i = 0; i < n_topics; i++) {
 		const req_topic *rt = &req.topics[i];
 		for (int j = 0; j < rt->n_partitions; j++, idx++) {
-			const struct kafka_offset_for_leader_epoch_request_offset_for_leader_partition
-			    *rp = &rt->partitions[j];
+			const struct
+			    kafka_offset_for_leader_epoch_request_offset_for_leader_partition *rp =
+				&rt->partitions[j];
 			part_resp *p = st->parts[idx];
 			if (!r->served) {
 				set_error(p, KERR_UNSUPPORTED_VERSION);

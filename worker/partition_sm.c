@@ -91,7 +91,8 @@ static int ts_of_cb(void *ctx, const struct store_entry *e)
 	size_t bl;
 	record_batch_iter_init(&it, e->data, e->len);
 	while (record_batch_iter_next_header(&it, &b, &bl, NULL) == 1)
-		if (record_batch_base_offset(b) <= x->offset && x->offset < record_batch_next_offset(b))
+		if (record_batch_base_offset(b) <= x->offset &&
+		    x->offset < record_batch_next_offset(b))
 			x->ts = record_batch_max_timestamp(b);
 	return 1;
 }
