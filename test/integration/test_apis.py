@@ -26,7 +26,10 @@ sides.
    ends where the new one's first batch is, the new one at the log end;
    an old current_leader_epoch is FENCED_LEADER_EPOCH (also for ListOffsets).
 7. KIP-951: a Fetch v12 fenced by an old current_leader_epoch carries the
-   current leader (this node, the current epoch) in its tagged fields."""
+   current leader (this node, the current epoch) in its tagged fields.
+8. On 3 nodes (ports base+10.., +20.., +30..): a Produce v10 to a node
+   that does not lead the partition is answered NOT_LEADER_OR_FOLLOWER with
+   the leader's id and epoch and its endpoint (KIP-951)."""
 import os
 import struct
 import sys
@@ -34,6 +37,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import clients  # noqa: E402
+import cluster  # noqa: E402
 import harness  # noqa: E402
 import wire  # noqa: E402
 
@@ -42,6 +46,7 @@ NODE_ID = 1
 LIST_OFFSETS, FETCH, OFFSET_FOR_LEADER_EPOCH = 2, 1, 23
 DESCRIBE_LOG_DIRS, DESCRIBE_PRODUCERS = 35, 61
 UNKNOWN_TOPIC_OR_PARTITION, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH = 3, 74, 75
+NOT_LEADER_OR_FOLLOWER = 6
 
 
 # --- flexible-version encoding ------------------------------------------------
@@ -289,6 +294,44 @@ def fetch_v12(conn, topic, offset, current_epoch):
     return err, tags
 
 
+def produce_v10(conn, topic, records):
+    """Returns (error, current_leader (id, epoch) or None, [node endpoints
+    (id, host, port, rack)])."""
+    part = struct.pack(">i", 0) + uvarint(len(records) + 1) + records + TAGS
+    body = cstr(None) + struct.pack(">hi", -1, 10000) + carr([cstr(topic) + carr([part]) + TAGS]) \
+        + TAGS
+    r = flex_request(conn, 0, 10, body)
+    assert r.count() == 1
+    assert r.cstr() == topic
+    assert r.count() == 1
+    idx, err, _base, _lat, _lso = r.take("ihqqq")
+    assert idx == 0
+    assert r.count() == 0  # record errors
+    r.cstr()  # error message
+    tags = r.tags()
+    leader = None
+    if 0 in tags:
+        lr = FReader(tags[0])
+        leader = lr.take("ii")
+        assert lr.tags() == {} and lr.left() == 0
+    r.tags()
+    r.take("i")  # throttle
+    eps = []
+    top = r.tags()
+    assert r.left() == 0
+    if 0 in top:
+        er = FReader(top[0])
+        for _ in range(er.count()):
+            nid = er.take("i")
+            host = er.cstr()
+            port = er.take("i")
+            rack = er.cstr()
+            er.tags()
+            eps.append((nid, host, port, rack))
+        assert er.left() == 0
+    return err, leader, eps
+
+
 # --- the test -------------------------------------------------------------------
 
 def term_of(node, topic):
@@ -392,8 +435,7 @@ def main():
 
         harness.log("6. after a restart (a new term): older epochs end where the next began")
         conn.close()
-        node.proc.terminate()
-        node.proc.wait(30)
+        node.stop()
         node.start()
         node.wait_serving("ts", 1)
         conn = wire.Conn(node.port)
@@ -415,18 +457,53 @@ def main():
         assert leader.take("ii") == (NODE_ID, term)
         assert leader.tags() == {} and leader.left() == 0
         conn.close()
-        harness.log("PASS")
     except BaseException:
         print(node.tail(), file=sys.stderr)
         raise
     finally:
-        if node.proc and node.proc.poll() is None:
-            node.proc.terminate()
-            try:
-                node.proc.wait(15)
-            except Exception:
-                node.proc.kill()
+        node.cleanup()
+
+
+def cluster_hints():
+    """8. On 3 nodes: a Produce v10 sent to a follower's node is refused
+    with the leader (id, epoch) and the leader's endpoint; DescribeLogDirs
+    there lists its follower replica."""
+    c = cluster.Cluster("apis", 3, PORT_BASE + 10, PORT_BASE + 20, PORT_BASE + 30,
+                        [("hint", 1, 3)])
+    try:
+        c.start(wait=60)
+        leader = c.wait_single_leaders(timeout=30)[("hint", 0)][0]
+        term = c.replicas()[("hint", 0)][leader]["term"]
+        other = 1 if leader != 1 else 2
+        conn = wire.Conn(c.kafka_base + other)
+        harness.log("8. Produce v10 at node %d, the leader is node %d (term %d)"
+                    % (other, leader, term))
+
+        # The follower's node learns the leader from its LEADERS tables
+        # (sent on change and every second).
+        def hinted():
+            got = produce_v10(conn, "hint", batch([1]))
+            return got if got[1] is not None else None
+        err, cur, eps = harness.wait_for("a leader hint", hinted, 15, 0.2)
+        assert err == NOT_LEADER_OR_FOLLOWER, err
+        assert cur == (leader, term), (cur, leader, term)
+        assert eps == [(leader, "127.0.0.1", c.kafka_base + leader, None)], eps
+        err, dirs = describe_log_dirs_v4(conn, {"hint": [0]})
+        assert err == 0 and dirs[0][2] == {"hint": {0: dirs[0][2]["hint"][0]}}, dirs
+        assert dirs[0][2]["hint"][0][0] > 0, dirs
+        conn.close()
+    except BaseException:
+        print(c.tail_logs(), file=sys.stderr)
+        raise
+    finally:
+        c.stop()
+        c.cleanup()
+
+
+def test():
+    main()
+    cluster_hints()
 
 
 if __name__ == "__main__":
-    main()
+    harness.run(test, "apis")
