@@ -799,6 +799,109 @@ START_TEST(list_offsets_v0_is_refused_per_partition_and_v1_is_forwarded)
 }
 END_TEST
 
+START_TEST(offset_for_leader_epoch_and_describe_producers_go_to_the_leader_and_merge)
+{
+	struct kafka_offset_for_leader_epoch_request_offset_for_leader_partition part;
+	kafka_offset_for_leader_epoch_request_offset_for_leader_partition_init(&part);
+	part.partition = 1;
+	part.leader_epoch = 3;
+	part.current_leader_epoch = 5;
+	struct kafka_offset_for_leader_epoch_request_offset_for_leader_topic t;
+	kafka_offset_for_leader_epoch_request_offset_for_leader_topic_init(&t);
+	t.topic = kafka_str_from("t");
+	t.partitions = &part;
+	t.n_partitions = 1;
+	struct kafka_offset_for_leader_epoch_request req;
+	kafka_offset_for_leader_epoch_request_init(&req);
+	req.replica_id = -1;
+	req.topics = &t;
+	req.n_topics = 1;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_offset_for_leader_epoch_request_encode(&body, 4, &req), 0);
+	int32_t c4 = send_request(KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 4, &body);
+	buf_reset(&body);
+	ck_assert_int_eq(kafka_offset_for_leader_epoch_request_encode(&body, 1, &req), 0);
+	int32_t c1 = send_request(KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 1, &body);
+	PUMP_UNTIL(fakes[1].n_msgs == 2);
+	ck_assert_int_eq(fakes[1].n_msgs, 2);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(fakes[1].msgs[i].type, IPC_EPOCH_END);
+		ck_assert_int_eq(fakes[1].msgs[i].u.epoch_end.leader_epoch, 3);
+		/* v0-1 carry no current epoch: nothing to fence with. */
+		ck_assert_int_eq(fakes[1].msgs[i].u.epoch_end.current_leader_epoch,
+				 i == 0 ? 5 : -1);
+		struct ipc_msg res = {.type = IPC_EPOCH_END_RESULT};
+		res.u.epoch_end_result.req_id = fakes[1].msgs[i].u.epoch_end.req_id;
+		res.u.epoch_end_result.error = i == 0 ? KERR_NONE : KERR_FENCED_LEADER_EPOCH;
+		res.u.epoch_end_result.leader_epoch = i == 0 ? 2 : -1;
+		res.u.epoch_end_result.end_offset = i == 0 ? 40 : -1;
+		fake_send(&fakes[1], &res);
+	}
+	PUMP_UNTIL(responses_ready() == 2);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_offset_for_leader_epoch_response er;
+	struct reader r = take_response(KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 4, c4);
+	ck_assert_int_eq(kafka_offset_for_leader_epoch_response_decode(&r, 4, &er, &a), 0);
+	ck_assert_int_eq(er.n_topics, 1);
+	ck_assert(kafka_str_eq(er.topics[0].topic, "t"));
+	ck_assert_int_eq(er.topics[0].partitions[0].partition, 1);
+	ck_assert_int_eq(er.topics[0].partitions[0].error_code, 0);
+	ck_assert_int_eq(er.topics[0].partitions[0].leader_epoch, 2);
+	ck_assert_int_eq(er.topics[0].partitions[0].end_offset, 40);
+	r = take_response(KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 1, c1);
+	ck_assert_int_eq(kafka_offset_for_leader_epoch_response_decode(&r, 1, &er, &a), 0);
+	ck_assert_int_eq(er.topics[0].partitions[0].error_code, KERR_FENCED_LEADER_EPOCH);
+	ck_assert_int_eq(er.topics[0].partitions[0].end_offset, -1);
+
+	/* DescribeProducers: the worker's 22-byte records become producer states. */
+	int32_t idx = 1;
+	struct kafka_describe_producers_request_topic_request dt;
+	kafka_describe_producers_request_topic_request_init(&dt);
+	dt.name = kafka_str_from("t");
+	dt.partition_indexes = &idx;
+	dt.n_partition_indexes = 1;
+	struct kafka_describe_producers_request dreq;
+	kafka_describe_producers_request_init(&dreq);
+	dreq.topics = &dt;
+	dreq.n_topics = 1;
+	buf_reset(&body);
+	ck_assert_int_eq(kafka_describe_producers_request_encode(&body, 0, &dreq), 0);
+	int32_t cd = send_request(KAFKA_API_DESCRIBE_PRODUCERS, 0, &body);
+	buf_free(&body);
+	PUMP_UNTIL(fakes[1].n_msgs == 3);
+	ck_assert_int_eq(fakes[1].msgs[2].type, IPC_PRODUCERS);
+	uint8_t rec[IPC_PRODUCER_LEN] = {0, 0, 1, 0,  0, 0, 0,	  7,	 /* id 2^40 + 7 */
+					 0, 2,				 /* epoch 2 */
+					 0, 0, 0, 41,			 /* last sequence */
+					 0, 0, 0, 0,  0, 0, 0x30, 0x39}; /* 12345 */
+	struct ipc_msg pres = {.type = IPC_PRODUCERS_RESULT};
+	pres.u.producers_result.req_id = fakes[1].msgs[2].u.producers.req_id;
+	pres.u.producers_result.producers = rec;
+	pres.u.producers_result.producers_len = sizeof(rec);
+	fake_send(&fakes[1], &pres);
+	PUMP_UNTIL(responses_ready() == 1);
+	struct kafka_describe_producers_response dr;
+	r = take_response(KAFKA_API_DESCRIBE_PRODUCERS, 0, cd);
+	ck_assert_int_eq(kafka_describe_producers_response_decode(&r, 0, &dr, &a), 0);
+	ck_assert_int_eq(dr.n_topics, 1);
+	ck_assert_int_eq(dr.topics[0].n_partitions, 1);
+	const struct kafka_describe_producers_response_partition_response *dp =
+	    &dr.topics[0].partitions[0];
+	ck_assert_int_eq(dp->partition_index, 1);
+	ck_assert_int_eq(dp->error_code, 0);
+	ck_assert_int_eq(dp->n_active_producers, 1);
+	ck_assert_int_eq(dp->active_producers[0].producer_id, (1LL << 40) + 7);
+	ck_assert_int_eq(dp->active_producers[0].producer_epoch, 2);
+	ck_assert_int_eq(dp->active_producers[0].last_sequence, 41);
+	ck_assert_int_eq(dp->active_producers[0].last_timestamp, 12345);
+	ck_assert_int_eq(dp->active_producers[0].coordinator_epoch, -1);
+	ck_assert_int_eq(dp->active_producers[0].current_txn_start_offset, -1);
+	arena_free(&a);
+}
+END_TEST
+
 START_TEST(an_oversized_or_negative_frame_closes_the_connection)
 {
 	uint8_t big[4];
@@ -1057,6 +1160,8 @@ static Suite *supervisor_front_suite(void)
 	tcase_add_test(tc, api_versions_beyond_ours_gets_the_v0_error_layout);
 	tcase_add_test(tc, api_versions_lists_the_same_apis_and_bytes_at_every_version);
 	tcase_add_test(tc, list_offsets_v0_is_refused_per_partition_and_v1_is_forwarded);
+	tcase_add_test(tc,
+		       offset_for_leader_epoch_and_describe_producers_go_to_the_leader_and_merge);
 	tcase_add_test(tc, an_oversized_or_negative_frame_closes_the_connection);
 	tcase_add_test(tc, garbled_requests_and_unknown_api_keys_close_the_connection);
 	tcase_add_test(tc, an_api_key_nobody_serves_closes_the_connection);
