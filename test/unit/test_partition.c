@@ -433,24 +433,32 @@ START_TEST(log_append_time_stamps_the_batch_and_keeps_its_crc_valid)
 		n++;
 	}
 	ck_assert_int_eq(n, 2);
-	/* Stored and committed, ListOffsets sees the append time. */
-	int64_t b2;
+	/* Stored and committed, ListOffsets reads the append time, not the
+	 * records' own (later) timestamps. */
 	buf_reset(&b);
-	tb_simple_batch(&b, 3, 1000, "t");
+	tb_simple_batch(&b, 3, 900000000, "v"); /* CreateTime far after the stamp */
 	ck_assert_int_eq(partition_validate(&p, b.data, b.len), KERR_NONE);
-	ck_assert_int_eq(produce(&b, &b2), KERR_NONE);
-	buf_reset(&b);
-	tb_simple_batch(&b, 2, 5000, "v");
-	ck_assert_int_eq(partition_validate(&p, b.data, b.len), KERR_NONE);
-	int64_t nx;
-	uint64_t idx;
-	ck_assert_int_eq(propose(&b, &b2, &nx, &idx), KERR_NONE);
+	partition_assign(&p, b.data, b.len, 1, &base, &next);
+	partition_stamp_append_time(b.data, b.len, 123456789);
+	struct store_entry e = {.index = store_last_index(s) + 1,
+				.term = 1,
+				.kind = STORE_KIND_DATA,
+				.base_offset = base,
+				.data = b.data,
+				.len = b.len};
+	ck_assert_int_eq(store_append(s, &e, 1), 0);
+	partition_proposed(&p, b.data, b.len);
+	ck_assert_int_eq(partition_apply_entry(&p, e.index, e.kind, b.data, b.len), 0);
 	buf_free(&b);
 	int64_t off, ts;
-	partition_apply(&p, idx, nx);
 	ck_assert_int_eq(partition_list_offsets(&p, -3, &off, &ts), KERR_NONE);
-	ck_assert_int_eq(off, 4); /* the batch's last record: the max is 5001 */
-	ck_assert_int_eq(ts, 5001);
+	ck_assert_int_eq(off, 0);
+	ck_assert_int_eq(ts, 123456789);
+	ck_assert_int_eq(partition_list_offsets(&p, 123456789, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 0);
+	ck_assert_int_eq(ts, 123456789);
+	ck_assert_int_eq(partition_list_offsets(&p, 123456790, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, -1);
 }
 END_TEST
 
