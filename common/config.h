@@ -46,10 +46,15 @@ struct config_topic {
 	int64_t retention_ms;	 /* -1 = forever */
 	int64_t retention_bytes; /* -1 = unlimited */
 	int32_t max_message_bytes;
-	int line; /* line of the section header, for messages */
+	int32_t message_timestamp_type; /* enum config_ts_type */
+	int line;			/* line of the section header, for messages */
 };
 
 enum config_sync { CONFIG_SYNC_ALWAYS = 0, CONFIG_SYNC_NEVER = 1 };
+
+/* Kafka's message.timestamp.type: keep the producer's timestamps, or have
+ * the leader stamp each batch with its append time. */
+enum config_ts_type { CONFIG_TS_CREATE_TIME = 0, CONFIG_TS_LOG_APPEND_TIME = 1 };
 
 struct config {
 	char path[CONFIG_PATH_MAX]; /* the file it was loaded from */

@@ -258,6 +258,14 @@ const struct config_key config_keys[] = {
      .flag = "--max-message-bytes",
      .apply = CONFIG_APPLY_WORKER_RESTART,
      .doc = "largest record batch accepted"},
+    {.section = TOPIC,
+     .key = "message_timestamp_type",
+     .kind = CONFIG_TSTYPE,
+     .off = TOP(message_timestamp_type),
+     .def = "CreateTime",
+     .flag = "--message-timestamp-type",
+     .apply = CONFIG_APPLY_WORKER_RESTART,
+     .doc = "CreateTime (the producer's) or LogAppendTime (the leader's clock)"},
 };
 const int config_n_keys = (int)(sizeof(config_keys) / sizeof(config_keys[0]));
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_KEYS_MAX,
@@ -433,6 +441,15 @@ int config_key_parse(const struct config_key *k, void *base, const char *value, 
 		else
 			return bad(why, why_len, "must be always or never, got '%s'", value);
 		return 0;
+	case CONFIG_TSTYPE:
+		if (strcmp(value, "CreateTime") == 0)
+			*(int32_t *)field = CONFIG_TS_CREATE_TIME;
+		else if (strcmp(value, "LogAppendTime") == 0)
+			*(int32_t *)field = CONFIG_TS_LOG_APPEND_TIME;
+		else
+			return bad(why, why_len, "must be CreateTime or LogAppendTime, got '%s'",
+				   value);
+		return 0;
 	case CONFIG_NAME:
 		/* The characters of a topic name, so it reads the same in logs,
 		 * hellos and JSON on every node. */
@@ -477,6 +494,11 @@ int config_key_format(const struct config_key *k, const void *base, char *out, s
 			     *(const enum config_sync *)field == CONFIG_SYNC_ALWAYS ? "always"
 										    : "never");
 		break;
+	case CONFIG_TSTYPE:
+		n = snprintf(out, out_len, "%s",
+			     *(const int32_t *)field == CONFIG_TS_LOG_APPEND_TIME ? "LogAppendTime"
+										  : "CreateTime");
+		break;
 	}
 	return (n < 0 || (size_t)n >= out_len) ? ERR_TOOBIG : 0;
 }
@@ -500,6 +522,8 @@ static size_t field_size(const struct config_key *k)
 		return sizeof(enum log_level);
 	case CONFIG_SYNC:
 		return sizeof(enum config_sync);
+	case CONFIG_TSTYPE:
+		return sizeof(int32_t);
 	case CONFIG_NAME:
 		return CONFIG_CLUSTER_NAME_MAX + 1;
 	}
@@ -532,6 +556,8 @@ bool config_key_equal(const struct config_key *k, const void *a, const void *b)
 		return *(const enum log_level *)x == *(const enum log_level *)y;
 	case CONFIG_SYNC:
 		return *(const enum config_sync *)x == *(const enum config_sync *)y;
+	case CONFIG_TSTYPE:
+		return *(const int32_t *)x == *(const int32_t *)y;
 	}
 	return false;
 }

@@ -28,6 +28,7 @@ enum config_kind {
 	CONFIG_LOGLEVEL, /* enum log_level */
 	CONFIG_SYNC,	 /* enum config_sync */
 	CONFIG_NAME,	 /* char[CONFIG_CLUSTER_NAME_MAX + 1] of [a-zA-Z0-9._-] */
+	CONFIG_TSTYPE,	 /* enum config_ts_type: CreateTime or LogAppendTime */
 };
 
 /* What a changed value needs on SIGHUP (supervisor/reload.c). */

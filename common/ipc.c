@@ -144,6 +144,39 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		msgpack_pack_bin(&pk, m->u.config.value_len);
 		msgpack_pack_bin_body(&pk, m->u.config.value, m->u.config.value_len);
 		break;
+	case IPC_EPOCH_END: {
+		const struct ipc_epoch_end *x = &m->u.epoch_end;
+		msgpack_pack_array(&pk, 4);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, x->req_id);
+		msgpack_pack_int32(&pk, x->leader_epoch);
+		msgpack_pack_int32(&pk, x->current_leader_epoch);
+		break;
+	}
+	case IPC_EPOCH_END_RESULT: {
+		const struct ipc_epoch_end_result *x = &m->u.epoch_end_result;
+		msgpack_pack_array(&pk, 5);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, x->req_id);
+		msgpack_pack_int16(&pk, x->error);
+		msgpack_pack_int32(&pk, x->leader_epoch);
+		msgpack_pack_int64(&pk, x->end_offset);
+		break;
+	}
+	case IPC_PRODUCERS:
+		msgpack_pack_array(&pk, 2);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, m->u.producers.req_id);
+		break;
+	case IPC_PRODUCERS_RESULT: {
+		const struct ipc_producers_result *x = &m->u.producers_result;
+		msgpack_pack_array(&pk, 4);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, x->req_id);
+		msgpack_pack_int16(&pk, x->error);
+		pk_bin(&pk, x->producers, x->producers_len);
+		break;
+	}
 	default:
 		return ERR_INVALID;
 	}
@@ -224,7 +257,8 @@ static const uint32_t arity[] = {
 	[IPC_PRODUCE] = 5, [IPC_PRODUCE_RESULT] = 6, [IPC_FETCH] = 8,
 	[IPC_FETCH_RESULT] = 7, [IPC_FETCH_CANCEL] = 2, [IPC_LIST_OFFSETS] = 5,
 	[IPC_LIST_OFFSETS_RESULT] = 6, [IPC_STATUS] = 17, [IPC_CAMPAIGN] = 1,
-	[IPC_TRANSFER] = 2, [IPC_CONFIG] = 3,
+	[IPC_TRANSFER] = 2, [IPC_CONFIG] = 3, [IPC_EPOCH_END] = 4,
+	[IPC_EPOCH_END_RESULT] = 5, [IPC_PRODUCERS] = 2, [IPC_PRODUCERS_RESULT] = 4,
 };
 
 int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
@@ -243,7 +277,7 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		goto out;
 
 	struct fields f = { obj.via.array.ptr, obj.via.array.size, 0, 0 };
-	int64_t type = f_int(&f, IPC_PRODUCE, IPC_CONFIG);
+	int64_t type = f_int(&f, IPC_PRODUCE, IPC_PRODUCERS_RESULT);
 	if (f.err || f.n != arity[type])
 		goto out;
 	m->type = (enum ipc_type)type;
@@ -336,6 +370,33 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		m->u.config.name = (const char *)f_bin(&f, &m->u.config.name_len);
 		m->u.config.value = (const char *)f_bin(&f, &m->u.config.value_len);
 		break;
+	case IPC_EPOCH_END: {
+		struct ipc_epoch_end *x = &m->u.epoch_end;
+		x->req_id = f_u64(&f);
+		x->leader_epoch = I32(&f);
+		x->current_leader_epoch = I32(&f);
+		break;
+	}
+	case IPC_EPOCH_END_RESULT: {
+		struct ipc_epoch_end_result *x = &m->u.epoch_end_result;
+		x->req_id = f_u64(&f);
+		x->error = I16(&f);
+		x->leader_epoch = I32(&f);
+		x->end_offset = I64(&f);
+		break;
+	}
+	case IPC_PRODUCERS:
+		m->u.producers.req_id = f_u64(&f);
+		break;
+	case IPC_PRODUCERS_RESULT: {
+		struct ipc_producers_result *x = &m->u.producers_result;
+		x->req_id = f_u64(&f);
+		x->error = I16(&f);
+		x->producers = f_bin(&f, &x->producers_len);
+		if (!f.err && x->producers_len % IPC_PRODUCER_LEN != 0)
+			f.err = ERR_INVALID;
+		break;
+	}
 	}
 	rc = f.err ? ERR_INVALID : 0;
 out:

@@ -27,11 +27,18 @@ enum ipc_type {
 	IPC_CAMPAIGN = 9,            /* supervisor -> worker: start an election now */
 	IPC_TRANSFER = 10,           /* supervisor -> worker: hand leadership to target */
 	IPC_CONFIG = 11,             /* supervisor -> worker: a live configuration key changed */
+	IPC_EPOCH_END = 12,          /* supervisor -> worker: OffsetForLeaderEpoch */
+	IPC_EPOCH_END_RESULT = 13,   /* worker -> supervisor */
+	IPC_PRODUCERS = 14,          /* supervisor -> worker: DescribeProducers */
+	IPC_PRODUCERS_RESULT = 15,   /* worker -> supervisor */
 };
 
 /* ListOffsets special timestamps, as on the Kafka wire. */
 #define IPC_TS_LATEST (-1)
 #define IPC_TS_EARLIEST (-2)
+#define IPC_TS_MAX_TIMESTAMP (-3)   /* v7+: the record with the largest timestamp */
+#define IPC_TS_EARLIEST_LOCAL (-4)  /* v8+: no tiered storage, so the log start */
+#define IPC_TS_PENDING_UPLOAD (-5)  /* v9+: no tiered storage, so none (-1) */
 
 enum ipc_role { IPC_ROLE_FOLLOWER = 0, IPC_ROLE_CANDIDATE = 1, IPC_ROLE_LEADER = 2 };
 
@@ -90,6 +97,37 @@ struct ipc_list_offsets_result {
 	int32_t leader_epoch;
 };
 
+/* OffsetForLeaderEpoch for one partition (KIP-320): the end offset of
+ * leader_epoch (a Raft term) in this leader's log. */
+struct ipc_epoch_end {
+	uint64_t req_id;
+	int32_t leader_epoch;         /* the epoch asked about */
+	int32_t current_leader_epoch; /* the client's view of the leader's epoch, -1 = none */
+};
+
+struct ipc_epoch_end_result {
+	uint64_t req_id;
+	int16_t error;
+	int32_t leader_epoch; /* largest epoch <= the one asked about, or -1 */
+	int64_t end_offset;   /* -1 when unknown */
+};
+
+struct ipc_producers {
+	uint64_t req_id;
+};
+
+/* One active producer as IPC_PRODUCERS_RESULT carries it: IPC_PRODUCER_LEN
+ * bytes, big-endian: id (8), epoch (2), last sequence (4), last timestamp
+ * (8). */
+#define IPC_PRODUCER_LEN 22
+
+struct ipc_producers_result {
+	uint64_t req_id;
+	int16_t error;
+	const uint8_t *producers; /* borrowed: n * IPC_PRODUCER_LEN bytes */
+	uint32_t producers_len;
+};
+
 /* The group as this replica sees it. commit_offset and log_checksum let
  * replicas be compared at the same point: log_checksum covers every
  * committed data batch below commit_offset (see worker/partition.h). */
@@ -140,6 +178,10 @@ struct ipc_msg {
 		struct ipc_status status;
 		struct ipc_transfer transfer;
 		struct ipc_config config;
+		struct ipc_epoch_end epoch_end;
+		struct ipc_epoch_end_result epoch_end_result;
+		struct ipc_producers producers;
+		struct ipc_producers_result producers_result;
 	} u;
 };
 

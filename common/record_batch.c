@@ -363,6 +363,15 @@ void record_batch_set_leader_epoch(uint8_t *b, int32_t v)
 	be32_store(b + RB_OFF_LEADER_EPOCH, (uint32_t)v);
 }
 
+void record_batch_set_log_append_time(uint8_t *b, size_t len, int64_t ts)
+{
+	uint16_t attrs = (uint16_t)record_batch_attributes(b) | RB_ATTR_LOG_APPEND_TIME;
+	b[RB_OFF_ATTRIBUTES] = (uint8_t)(attrs >> 8);
+	b[RB_OFF_ATTRIBUTES + 1] = (uint8_t)attrs;
+	be64_store(b + RB_OFF_MAX_TIMESTAMP, (uint64_t)ts);
+	be32_store(b + RB_OFF_CRC, crc32c(0, b + RB_OFF_ATTRIBUTES, len - RB_OFF_ATTRIBUTES));
+}
+
 int record_batch_records_init(struct record_batch_records *it, const uint8_t *batch,
 			      size_t batch_len)
 {

@@ -116,6 +116,13 @@ int64_t record_batch_next_offset(const uint8_t *batch);
 void record_batch_set_base_offset(uint8_t *batch, int64_t base_offset);
 void record_batch_set_leader_epoch(uint8_t *batch, int32_t epoch);
 
+/* Makes a whole, valid batch of batch_len bytes a LogAppendTime batch
+ * stamped `ts`: sets the timestamp-type attribute bit and maxTimestamp
+ * (what readers of such a batch take as every record's timestamp) and
+ * recomputes the CRC, which covers both (unlike baseOffset and
+ * partitionLeaderEpoch). Records are not touched. */
+void record_batch_set_log_append_time(uint8_t *batch, size_t batch_len, int64_t ts);
+
 /* One record of an uncompressed batch; pointers borrow from the batch. */
 struct record_batch_record {
 	int8_t attributes;

@@ -13,13 +13,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "common/ipc.h"
 #include "common/log.h"
 #include "supervisor/balance.h"
 #include "supervisor/cluster.h"
+#include "supervisor/fs_usage.h"
 #include "supervisor/leaders.h"
 #include "supervisor/listen.h"
 #include "supervisor/metrics.h"
@@ -188,8 +188,8 @@ static void put_label(struct buf *out, const char *v)
 static void storage_fs_metrics(struct sup *s, struct buf *out)
 {
 	const char *dir = s->cfg->node.data_dir;
-	struct statvfs v;
-	bool ok = statvfs(dir, &v) == 0;
+	uint64_t fs_free, fs_size;
+	bool ok = fs_usage(dir, &fs_free, &fs_size) == 0;
 	const struct {
 		const char *name, *help;
 		unsigned long long value;
@@ -197,10 +197,10 @@ static void storage_fs_metrics(struct sup *s, struct buf *out)
 	    {"fjord_storage_fs_free_bytes",
 	     "Bytes free for fjord on the filesystem holding the data directory (statvfs "
 	     "f_bavail).",
-	     ok ? (unsigned long long)v.f_bavail * v.f_frsize : 0},
+	     (unsigned long long)fs_free},
 	    {"fjord_storage_fs_size_bytes",
 	     "Size of the filesystem holding the data directory (statvfs f_blocks).",
-	     ok ? (unsigned long long)v.f_blocks * v.f_frsize : 0},
+	     (unsigned long long)fs_size},
 	};
 	for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++) {
 		putf(out, "# HELP %s %s\n# TYPE %s gauge\n", fams[i].name, fams[i].help,

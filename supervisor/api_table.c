@@ -5,10 +5,13 @@
 
 #include "common/kafka/gen/kafka_gen.h"
 #include "supervisor/api_versions.h"
+#include "supervisor/describe_log_dirs.h"
+#include "supervisor/describe_producers.h"
 #include "supervisor/fetch.h"
 #include "supervisor/init_producer_id.h"
 #include "supervisor/list_offsets.h"
 #include "supervisor/metadata.h"
+#include "supervisor/offset_for_leader_epoch.h"
 #include "supervisor/produce.h"
 
 static const struct api_entry table[] = {
@@ -20,6 +23,9 @@ static const struct api_entry table[] = {
     {KAFKA_API_METADATA, 0, 12, metadata_handle, NULL, API_LOCAL},
     {KAFKA_API_API_VERSIONS, 0, 4, api_versions_handle, api_versions_unsupported, API_LOCAL},
     {KAFKA_API_INIT_PRODUCER_ID, 0, 4, init_producer_id_handle, NULL, API_LOCAL},
+    {KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 0, 4, offset_for_leader_epoch_handle, NULL, API_TO_LEADER},
+    {KAFKA_API_DESCRIBE_LOG_DIRS, 0, 4, describe_log_dirs_handle, NULL, API_LOCAL},
+    {KAFKA_API_DESCRIBE_PRODUCERS, 0, 0, describe_producers_handle, NULL, API_TO_LEADER},
 };
 
 #define N_ENTRIES (sizeof(table) / sizeof(table[0]))

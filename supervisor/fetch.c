@@ -18,6 +18,7 @@
 #include "common/kafka/kerr.h"
 #include "supervisor/ids.h"
 #include "supervisor/kafka_conn.h"
+#include "supervisor/leader_hint.h"
 #include "supervisor/router.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
@@ -61,9 +62,50 @@ size_t fetch_fit_batches(const uint8_t *records, size_t len, size_t budget)
 	return used;
 }
 
+/* KIP-951: the current leader of every partition refused as not led here
+ * (the field exists from v12) and, from v16, those leaders' endpoints. */
+static void add_leader_hints(struct fetch_state *st)
+{
+	struct kreq *r = st->r;
+	struct leader_hint_nodes nodes = {0};
+	for (int i = 0; i < st->resp.n_responses; i++) {
+		struct kafka_fetch_response_fetchable_topic_response *tr = &st->resp.responses[i];
+		struct kafka_str name = tr->topic;
+		if (r->api_version >= 13) {
+			const struct config_topic *t = ids_topic_by_id(r->sup->cfg, &tr->topic_id);
+			name = t ? kafka_str_from(t->name) : (struct kafka_str){NULL, -1};
+		}
+		for (int j = 0; j < tr->n_partitions; j++) {
+			part_resp *p = &tr->partitions[j];
+			if (leader_hint_wanted(p->error_code))
+				leader_hint_get(r->sup, name, p->partition_index, &r->arena, &nodes,
+						&p->current_leader.leader_id,
+						&p->current_leader.leader_epoch);
+		}
+	}
+	if (nodes.n == 0 || r->api_version < 16)
+		return;
+	struct kafka_fetch_response_node_endpoint *ep =
+	    arena_calloc(&r->arena, (size_t)nodes.n, sizeof(*ep));
+	if (ep == NULL)
+		return;
+	int n = 0;
+	for (int i = 0; i < nodes.n; i++) {
+		kafka_fetch_response_node_endpoint_init(&ep[n]);
+		ep[n].node_id = nodes.ids[i];
+		ep[n].rack.len = -1;
+		if (leader_hint_endpoint(r->sup->cfg, nodes.ids[i], &ep[n].host, &ep[n].port))
+			n++;
+	}
+	st->resp.node_endpoints = ep;
+	st->resp.n_node_endpoints = n;
+}
+
 static void finish(struct fetch_state *st)
 {
 	struct kreq *r = st->r;
+	if (r->api_version >= 12)
+		add_leader_hints(st);
 	/* Apply max_bytes across partitions, in request order. */
 	int64_t left = st->max_bytes;
 	bool first = true;

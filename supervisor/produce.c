@@ -13,6 +13,7 @@
 #include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kerr.h"
 #include "supervisor/kafka_conn.h"
+#include "supervisor/leader_hint.h"
 #include "supervisor/router.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
@@ -40,6 +41,40 @@ struct produce_state {
 	bool acks0;
 };
 
+/* KIP-951 (v10+): the current leader of every partition refused as not
+ * led here, and the endpoints of those leaders. */
+static void add_leader_hints(struct produce_state *st)
+{
+	struct kreq *r = st->r;
+	struct leader_hint_nodes nodes = {0};
+	for (int i = 0; i < st->resp.n_responses; i++) {
+		struct kafka_produce_response_topic_produce_response *tr = &st->resp.responses[i];
+		for (int j = 0; j < tr->n_partition_responses; j++) {
+			part_resp *p = &tr->partition_responses[j];
+			if (leader_hint_wanted(p->error_code))
+				leader_hint_get(r->sup, tr->name, p->index, &r->arena, &nodes,
+						&p->current_leader.leader_id,
+						&p->current_leader.leader_epoch);
+		}
+	}
+	if (nodes.n == 0)
+		return;
+	struct kafka_produce_response_node_endpoint *ep =
+	    arena_calloc(&r->arena, (size_t)nodes.n, sizeof(*ep));
+	if (ep == NULL)
+		return;
+	int n = 0;
+	for (int i = 0; i < nodes.n; i++) {
+		kafka_produce_response_node_endpoint_init(&ep[n]);
+		ep[n].node_id = nodes.ids[i];
+		ep[n].rack.len = -1;
+		if (leader_hint_endpoint(r->sup->cfg, nodes.ids[i], &ep[n].host, &ep[n].port))
+			n++;
+	}
+	st->resp.node_endpoints = ep;
+	st->resp.n_node_endpoints = n;
+}
+
 static void finish(struct produce_state *st)
 {
 	struct kreq *r = st->r;
@@ -47,6 +82,8 @@ static void finish(struct produce_state *st)
 		kreq_drop(r);
 		return;
 	}
+	if (r->api_version >= 10)
+		add_leader_hints(st);
 	struct buf b;
 	buf_init(&b);
 	kreq_response_begin(r, &b);

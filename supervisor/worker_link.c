@@ -64,6 +64,10 @@ static enum ipc_type result_type(enum ipc_type t)
 		return IPC_FETCH_RESULT;
 	case IPC_LIST_OFFSETS:
 		return IPC_LIST_OFFSETS_RESULT;
+	case IPC_EPOCH_END:
+		return IPC_EPOCH_END_RESULT;
+	case IPC_PRODUCERS:
+		return IPC_PRODUCERS_RESULT;
 	default:
 		return 0;
 	}
@@ -131,6 +135,12 @@ static void on_read(struct bufferevent *bev, void *arg)
 			break;
 		case IPC_LIST_OFFSETS_RESULT:
 			deliver(w, &m, m.u.list_offsets_result.req_id);
+			break;
+		case IPC_EPOCH_END_RESULT:
+			deliver(w, &m, m.u.epoch_end_result.req_id);
+			break;
+		case IPC_PRODUCERS_RESULT:
+			deliver(w, &m, m.u.producers_result.req_id);
 			break;
 		default:
 			log_warn("worker %s/%d: unexpected message type %d ignored", w->topic,
@@ -224,6 +234,12 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 		break;
 	case IPC_LIST_OFFSETS:
 		m->u.list_offsets.req_id = id;
+		break;
+	case IPC_EPOCH_END:
+		m->u.epoch_end.req_id = id;
+		break;
+	case IPC_PRODUCERS:
+		m->u.producers.req_id = id;
 		break;
 	default:
 		free(p);

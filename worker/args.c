@@ -27,6 +27,8 @@ static const char *metavar(const struct config_key *k)
 		return "always|never";
 	case CONFIG_NAME:
 		return "NAME";
+	case CONFIG_TSTYPE:
+		return "CreateTime|LogAppendTime";
 	case CONFIG_PATH:
 		return "PATH";
 	case CONFIG_HOST:

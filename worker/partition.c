@@ -19,6 +19,8 @@
 #define TS_LATEST (-1)
 #define TS_EARLIEST (-2)
 #define TS_MAX (-3)
+#define TS_EARLIEST_LOCAL (-4) /* no tiered storage: the log start */
+#define TS_PENDING_UPLOAD (-5) /* no tiered storage: none */
 
 int64_t partition_entry_next_offset(const uint8_t *payload, size_t len)
 {
@@ -503,10 +505,14 @@ int16_t partition_list_offsets(struct partition *p, int64_t timestamp, int64_t *
 {
 	*offset = -1;
 	*ts_out = -1;
-	if (timestamp == TS_EARLIEST) {
+	if (timestamp == TS_EARLIEST || timestamp == TS_EARLIEST_LOCAL) {
 		*offset = p->log_start_offset;
 		return KERR_NONE;
 	}
+	/* Kafka answers "no offset" (-1, -1) without an error when the topic
+	 * has no remote storage, which is every fjord topic. */
+	if (timestamp == TS_PENDING_UPLOAD)
+		return KERR_NONE;
 	if (timestamp == TS_LATEST) {
 		*offset = p->high_watermark;
 		return KERR_NONE;
@@ -520,6 +526,93 @@ int16_t partition_list_offsets(struct partition *p, int64_t timestamp, int64_t *
 		return KERR_KAFKA_STORAGE_ERROR;
 	*offset = x.offset;
 	*ts_out = x.offset >= 0 ? x.ts : -1;
+	return KERR_NONE;
+}
+
+void partition_stamp_append_time(uint8_t *records, size_t len, int64_t now_ms)
+{
+	struct record_batch_iter it;
+	const uint8_t *b;
+	size_t bl;
+	record_batch_iter_init(&it, records, len);
+	while (record_batch_iter_next_header(&it, &b, &bl, NULL) == 1)
+		record_batch_set_log_append_time((uint8_t *)b, bl, now_ms);
+}
+
+/* --- leader epochs ------------------------------------------------------- */
+
+struct first_data_ctx {
+	int64_t base; /* base offset of the first data entry seen, -1 = none */
+};
+
+static int first_data_cb(void *ctx, const struct store_entry *e)
+{
+	struct first_data_ctx *x = ctx;
+	if (e->kind != STORE_KIND_DATA)
+		return 0;
+	const uint8_t *b;
+	size_t bl;
+	struct record_batch_iter it;
+	record_batch_iter_init(&it, e->data, e->len);
+	if (record_batch_iter_next_header(&it, &b, &bl, NULL) != 1)
+		return ERR_CORRUPT;
+	x->base = record_batch_base_offset(b);
+	return 1;
+}
+
+int16_t partition_epoch_end(struct partition *p, int32_t epoch, uint64_t current_term,
+			    int32_t *epoch_out, int64_t *end_offset)
+{
+	*epoch_out = -1;
+	*end_offset = -1;
+	if (epoch < 0 || (uint64_t)epoch > current_term)
+		return KERR_NONE; /* Kafka: UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET */
+	struct store_log_start ls;
+	store_log_start(p->store, &ls);
+	int64_t leo;
+	if (end_offset_upto(p->store, UINT64_MAX, ls.kafka_offset, &leo) != 0)
+		return KERR_KAFKA_STORAGE_ERROR;
+	if (leo < p->high_watermark)
+		leo = p->high_watermark;
+	if ((uint64_t)epoch == current_term) {
+		*epoch_out = epoch;
+		*end_offset = leo;
+		return KERR_NONE;
+	}
+	/* Terms never decrease along a Raft log, so the first entry of a
+	 * later epoch is found by bisection on the entries' terms (each a
+	 * point read), not by reading the log. A data entry's term is the
+	 * partitionLeaderEpoch of its batches (partition_assign). */
+	uint64_t first = store_first_index(p->store), last = store_last_index(p->store);
+	uint64_t lo = first, hi = last + 1; /* answer in [lo, hi] */
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2, t;
+		if (store_term(p->store, mid, &t) != 0)
+			return KERR_KAFKA_STORAGE_ERROR;
+		if (t > (uint64_t)epoch)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	/* The later epoch starts at its first batch; with none stored yet, at
+	 * the log end (a leader's epoch begins where the log ended when it was
+	 * elected). */
+	struct first_data_ctx fx = {.base = -1};
+	if (lo <= last && store_scan(p->store, lo, last + 1, first_data_cb, &fx) < 0)
+		return KERR_KAFKA_STORAGE_ERROR;
+	*end_offset = fx.base >= 0 ? fx.base : leo;
+	/* The epoch answered is the largest one <= the one asked about that the
+	 * log holds: the term of the entry before (the log start's term when
+	 * that entry was compacted); if there is none, Kafka answers with the
+	 * epoch asked about. */
+	uint64_t floor = 0;
+	if (lo > first) {
+		if (store_term(p->store, lo - 1, &floor) != 0)
+			return KERR_KAFKA_STORAGE_ERROR;
+	} else if (ls.term <= (uint64_t)epoch) {
+		floor = ls.term;
+	}
+	*epoch_out = floor > 0 ? (int32_t)floor : epoch;
 	return KERR_NONE;
 }
 

@@ -41,6 +41,7 @@ struct partition_config {
 	int32_t max_message_bytes; /* largest batch accepted; <= 0 = the default */
 	int64_t retention_ms;	   /* delete batches older than this; < 0 = never */
 	int64_t retention_bytes;   /* keep the log below this; < 0 = no limit */
+	bool log_append_time;	   /* message.timestamp.type=LogAppendTime */
 };
 
 struct partition {
@@ -159,6 +160,12 @@ int16_t partition_validate(const struct partition *p, const uint8_t *records, si
 void partition_assign(struct partition *p, uint8_t *records, size_t len, int32_t leader_epoch,
 		      int64_t *base_offset, int64_t *next_offset);
 
+/* For a LogAppendTime topic, after partition_assign: stamps every batch of
+ * `records` (accepted by partition_validate) with append time now_ms
+ * (record_batch_set_log_append_time: attribute, maxTimestamp and a new
+ * CRC, since the CRC covers both). */
+void partition_stamp_append_time(uint8_t *records, size_t len, int64_t now_ms);
+
 /* The data entry at log index `index`, ending before `next_offset`, is
  * committed: the high watermark moves to next_offset. Entries must be applied
  * in index order. */
@@ -190,12 +197,27 @@ int16_t partition_fetch_emit(struct partition *p, int64_t offset, int32_t max_by
  * (latest) the high watermark, both with timestamp -1; -3 (max timestamp)
  * the record with the largest timestamp; any other value >= 0 the first
  * committed record whose timestamp is >= it, and that record's timestamp
- * (for a compressed batch, the batch's base offset and maxTimestamp). Not
+ * (for a compressed batch, the batch's base offset and maxTimestamp); -4
+ * (earliest local) answers as -2 and -5 (earliest pending upload) offset
+ * -1, as Kafka does for topics without remote storage. Not
  * found: offset -1, timestamp -1. Lookups by timestamp scan the log from its
  * start (linear; an index by time is future work). Returns KERR_NONE,
  * KERR_KAFKA_STORAGE_ERROR or KERR_INVALID_REQUEST (other negative values). */
 int16_t partition_list_offsets(struct partition *p, int64_t timestamp, int64_t *offset,
 			       int64_t *ts_out);
+
+/* OffsetForLeaderEpoch (KIP-320) on a leader of term current_term: where
+ * leader epoch `epoch` (a Raft term) ended in this log, with Kafka's rules:
+ *   - epoch == current_term: (epoch, the log end offset);
+ *   - epoch < 0 or > current_term: (-1, -1);
+ *   - otherwise the end offset is the base offset of the first batch of a
+ *     later epoch (the log end when no later batch is stored yet) and the
+ *     epoch is the largest one <= `epoch` in the log, or `epoch` itself
+ *     when the log holds none that small.
+ * Sets *epoch_out and *end_offset. Returns KERR_NONE or
+ * KERR_KAFKA_STORAGE_ERROR. */
+int16_t partition_epoch_end(struct partition *p, int32_t epoch, uint64_t current_term,
+			    int32_t *epoch_out, int64_t *end_offset);
 
 /* Applies the retention limits at time now_ms: deletes whole committed
  * entries from the front while the oldest one is entirely older than

@@ -2,8 +2,12 @@
  * (see partition_sm.h). */
 #include "partition_sm.h"
 
+#include "common/buf.h"
 #include "common/err.h"
+#include "common/ipc.h"
+#include "common/kafka/kerr.h"
 #include "common/log.h"
+#include "common/record_batch.h"
 #include "worker/idem.h"
 #include "worker/store.h"
 
@@ -72,6 +76,68 @@ static void ps_start_state(void *c, const uint8_t **data, size_t *len)
 	*len = sizeof(ps->start);
 }
 
+/* --- DescribeProducers ---------------------------------------------------- */
+
+struct ts_of_ctx {
+	int64_t offset; /* the offset whose batch is wanted */
+	int64_t ts;	/* that batch's maxTimestamp, -1 = not found */
+};
+
+static int ts_of_cb(void *ctx, const struct store_entry *e)
+{
+	struct ts_of_ctx *x = ctx;
+	struct record_batch_iter it;
+	const uint8_t *b;
+	size_t bl;
+	record_batch_iter_init(&it, e->data, e->len);
+	while (record_batch_iter_next_header(&it, &b, &bl, NULL) == 1)
+		if (record_batch_base_offset(b) <= x->offset &&
+		    x->offset < record_batch_next_offset(b))
+			x->ts = record_batch_max_timestamp(b);
+	return 1;
+}
+
+/* The maxTimestamp of the stored batch holding `offset`, -1 when retention
+ * removed it: Kafka's lastTimestamp of a producer is its last batch's. One
+ * offsets-row lookup and one entry read per producer, on request only. */
+static int64_t batch_timestamp(struct store *s, int64_t offset)
+{
+	int64_t base;
+	uint64_t index;
+	if (store_offset_floor(s, offset, &base, &index) != 0)
+		return -1;
+	struct ts_of_ctx x = {.offset = offset, .ts = -1};
+	if (store_scan(s, index, index + 1, ts_of_cb, &x) < 0)
+		return -1;
+	return x.ts;
+}
+
+struct producers_out {
+	struct store *store;
+	struct buf *out;
+	size_t n;
+};
+
+static void put_be(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static int producer_out_cb(void *ctx, int64_t id, int16_t epoch,
+			   const struct producers_recent *last)
+{
+	struct producers_out *x = ctx;
+	uint8_t rec[IPC_PRODUCER_LEN];
+	put_be(rec, (uint64_t)id, 8);
+	put_be(rec + 8, (uint16_t)epoch, 2);
+	put_be(rec + 10, (uint32_t)last->last_seq, 4);
+	put_be(rec + 14, (uint64_t)batch_timestamp(x->store, last->last_offset), 8);
+	buf_put(x->out, rec, sizeof(rec));
+	x->n++;
+	return x->out->oom ? ERR_NOMEM : 0;
+}
+
 static int ps_read(void *c, int kind, const void *req, void *result)
 {
 	struct partition_sm *ps = c;
@@ -88,6 +154,24 @@ static int ps_read(void *c, int kind, const void *req, void *result)
 		struct partition_list_res *r = result;
 		r->error =
 		    partition_list_offsets(ps->part, q->timestamp, &r->offset, &r->timestamp);
+		return 0;
+	}
+	case PARTITION_READ_EPOCH_END: {
+		const struct partition_epoch_req *q = req;
+		struct partition_epoch_res *r = result;
+		r->error = partition_epoch_end(ps->part, q->epoch, q->current_term, &r->epoch,
+					       &r->end_offset);
+		return 0;
+	}
+	case PARTITION_READ_PRODUCERS: {
+		const struct partition_producers_req *q = req;
+		struct partition_producers_res *r = result;
+		struct producers_out x = {.store = ps->part->store, .out = q->out};
+		int rc = ps->part->producers
+			     ? producers_each(ps->part->producers, producer_out_cb, &x)
+			     : 0;
+		r->error = rc == 0 ? KERR_NONE : KERR_UNKNOWN_SERVER_ERROR;
+		r->n = x.n;
 		return 0;
 	}
 	default:

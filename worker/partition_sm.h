@@ -12,9 +12,11 @@
  * restart load the producer table instead of scanning up to IDEM_SCAN_MAX
  * entries (idem_load).
  *
- * Reads (sm.h read): PARTITION_READ_FETCH and PARTITION_READ_LIST_OFFSETS,
- * answered from the committed state (partition_fetch_emit and
- * partition_list_offsets). */
+ * Reads (sm.h read): PARTITION_READ_FETCH, PARTITION_READ_LIST_OFFSETS,
+ * PARTITION_READ_EPOCH_END and PARTITION_READ_PRODUCERS, answered from the
+ * committed state (partition_fetch_emit, partition_list_offsets) or the
+ * log (partition_epoch_end, whose epochs include uncommitted entries, as
+ * a Kafka leader's epoch cache does) and the committed producer table. */
 #ifndef FJORD_WORKER_PARTITION_SM_H
 #define FJORD_WORKER_PARTITION_SM_H
 
@@ -24,11 +26,36 @@
 #include "worker/partition.h"
 #include "worker/sm.h"
 
+struct buf;
 struct idem;
 
 enum partition_read_kind {
 	PARTITION_READ_FETCH = 1,	 /* partition_fetch_req -> partition_fetch_res */
 	PARTITION_READ_LIST_OFFSETS = 2, /* partition_list_req -> partition_list_res */
+	PARTITION_READ_EPOCH_END = 3,	 /* partition_epoch_req -> partition_epoch_res */
+	PARTITION_READ_PRODUCERS = 4,	 /* partition_producers_req -> partition_producers_res */
+};
+
+struct partition_epoch_req {
+	int32_t epoch;
+	uint64_t current_term; /* the term this replica leads */
+};
+
+struct partition_epoch_res {
+	int16_t error;
+	int32_t epoch;
+	int64_t end_offset;
+};
+
+/* The committed producer table, one IPC_PRODUCER_LEN record per producer
+ * appended to out. */
+struct partition_producers_req {
+	struct buf *out;
+};
+
+struct partition_producers_res {
+	int16_t error;
+	size_t n;
 };
 
 struct partition_fetch_req {

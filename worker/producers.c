@@ -47,6 +47,19 @@ void producers_clear(struct producers *t)
 
 size_t producers_count(const struct producers *t) { return t->n; }
 
+int producers_each(const struct producers *t, producers_each_cb cb, void *ctx)
+{
+	for (size_t i = 0; i < t->cap; i++) {
+		const struct producers_entry *e = &t->slots[i];
+		if (e->id < 0 || e->n == 0)
+			continue;
+		int rc = cb(ctx, e->id, e->epoch, &e->recent[e->head]);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 int producers_copy(struct producers *dst, const struct producers *src)
 {
 	dst->max = src->max;

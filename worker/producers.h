@@ -104,6 +104,13 @@ int16_t producers_check(const struct producers *t, const struct producers_batch 
 int producers_find(const struct producers *t, int64_t id, int16_t *epoch,
 		   struct producers_batch *last);
 
+/* Calls cb once per known producer with its id, epoch and newest batch,
+ * in no particular order; stops early when cb returns non-zero (and
+ * returns that value), else returns 0. cb must not change t. */
+typedef int (*producers_each_cb)(void *ctx, int64_t id, int16_t epoch,
+				 const struct producers_recent *last);
+int producers_each(const struct producers *t, producers_each_cb cb, void *ctx);
+
 /* Records batch b as the producer's newest, following the log, which is
  * authoritative: a different epoch than known starts a new history with
  * b; the same epoch adds b, forgetting the oldest beyond

@@ -104,17 +104,23 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 
 /* --- produce ------------------------------------------------------------ */
 
-static void produce_answer(struct replica *r, uint64_t req_id, int16_t err, int64_t base)
+static void produce_answer_at(struct replica *r, uint64_t req_id, int16_t err, int64_t base,
+			      int64_t append_time)
 {
 	struct ipc_msg m = {.type = IPC_PRODUCE_RESULT};
 	m.u.produce_result = (struct ipc_produce_result){
 	    .req_id = req_id,
 	    .error = err,
 	    .base_offset = err == KERR_NONE ? base : -1,
-	    .log_append_time = -1,
+	    .log_append_time = err == KERR_NONE ? append_time : -1,
 	    .log_start_offset = r->part.log_start_offset,
 	};
 	send_msg(r, &m);
+}
+
+static void produce_answer(struct replica *r, uint64_t req_id, int16_t err, int64_t base)
+{
+	produce_answer_at(r, req_id, err, base, -1);
 }
 
 static int pend_push(struct pend_queue *q, const struct pending_produce *p)
@@ -139,7 +145,7 @@ static void pend_pop(struct replica *r, struct pend_queue *q, uint64_t upto, int
 	while (done < q->n && q->v[done].index <= upto) {
 		const struct pending_produce *p = &q->v[done++];
 		if (!p->answered)
-			produce_answer(r, p->req_id, err, p->base_offset);
+			produce_answer_at(r, p->req_id, err, p->base_offset, p->append_time);
 	}
 	if (done == 0)
 		return;
@@ -223,6 +229,7 @@ static int16_t idem_check_produce(struct replica *r, struct ipc_produce *pr, str
 	struct pending_produce p = {.req_id = pr->req_id,
 				    .index = v->index,
 				    .base_offset = v->base_offset,
+				    .append_time = -1,
 				    .deadline_ms = INT64_MAX};
 	if (pr->timeout_ms > 0)
 		p.deadline_ms = transport_now_ms() + pr->timeout_ms;
@@ -264,6 +271,11 @@ static void on_produce(struct replica *r, struct ipc_produce *pr)
 	if (k != KERR_NONE || v.duplicate)
 		return;
 	partition_assign(&r->part, records, pr->records_len, (int32_t)term(r), &base, &next);
+	int64_t append_time = -1;
+	if (r->part.cfg.log_append_time) {
+		append_time = clock_wall_ms();
+		partition_stamp_append_time(records, pr->records_len, append_time);
+	}
 	uint64_t index;
 	int rc = raft_driver_propose(&r->drv, records, pr->records_len, &index);
 	if (rc != 0) {
@@ -274,6 +286,7 @@ static void on_produce(struct replica *r, struct ipc_produce *pr)
 	struct pending_produce p = {.req_id = pr->req_id,
 				    .index = index,
 				    .base_offset = base,
+				    .append_time = append_time,
 				    .deadline_ms = INT64_MAX};
 	if (pr->acks == -1 && pr->timeout_ms > 0)
 		p.deadline_ms = transport_now_ms() + pr->timeout_ms;
@@ -440,6 +453,45 @@ static void on_list_offsets(struct replica *r, const struct ipc_list_offsets *lo
 	send_msg(r, &m);
 }
 
+static void on_epoch_end(struct replica *r, const struct ipc_epoch_end *q)
+{
+	struct partition_epoch_res res = {.epoch = -1, .end_offset = -1};
+	res.error = epoch_check(r, q->current_leader_epoch);
+	if (res.error == KERR_NONE) {
+		struct partition_epoch_req rq = {.epoch = q->leader_epoch, .current_term = term(r)};
+		sm_read(&r->sm, PARTITION_READ_EPOCH_END, &rq, &res);
+	}
+	struct ipc_msg m = {.type = IPC_EPOCH_END_RESULT};
+	m.u.epoch_end_result = (struct ipc_epoch_end_result){
+	    .req_id = q->req_id,
+	    .error = res.error,
+	    .leader_epoch = res.error == KERR_NONE ? res.epoch : -1,
+	    .end_offset = res.error == KERR_NONE ? res.end_offset : -1,
+	};
+	send_msg(r, &m);
+}
+
+static void on_producers(struct replica *r, const struct ipc_producers *q)
+{
+	struct buf out;
+	buf_init(&out);
+	struct partition_producers_res res = {0};
+	res.error = epoch_check(r, -1);
+	if (res.error == KERR_NONE) {
+		struct partition_producers_req rq = {.out = &out};
+		sm_read(&r->sm, PARTITION_READ_PRODUCERS, &rq, &res);
+	}
+	struct ipc_msg m = {.type = IPC_PRODUCERS_RESULT};
+	m.u.producers_result = (struct ipc_producers_result){
+	    .req_id = q->req_id,
+	    .error = res.error,
+	    .producers = res.error == KERR_NONE ? out.data : NULL,
+	    .producers_len = res.error == KERR_NONE ? (uint32_t)out.len : 0,
+	};
+	send_msg(r, &m);
+	buf_free(&out);
+}
+
 /* --- dispatch ----------------------------------------------------------- */
 
 static void on_msg(void *ctx, struct ipc_msg *m)
@@ -457,6 +509,12 @@ static void on_msg(void *ctx, struct ipc_msg *m)
 		break;
 	case IPC_LIST_OFFSETS:
 		on_list_offsets(r, &m->u.list_offsets);
+		break;
+	case IPC_EPOCH_END:
+		on_epoch_end(r, &m->u.epoch_end);
+		break;
+	case IPC_PRODUCERS:
+		on_producers(r, &m->u.producers);
 		break;
 	case IPC_CAMPAIGN:
 		leadership_campaign(&r->lead);
@@ -589,7 +647,9 @@ int replica_init(struct replica *r, struct event_base *base, struct worker_args 
 	}
 	struct partition_config pc = {.max_message_bytes = a->topic_cfg.max_message_bytes,
 				      .retention_ms = a->topic_cfg.retention_ms,
-				      .retention_bytes = a->topic_cfg.retention_bytes};
+				      .retention_bytes = a->topic_cfg.retention_bytes,
+				      .log_append_time = a->topic_cfg.message_timestamp_type ==
+							 CONFIG_TS_LOG_APPEND_TIME};
 	rc = partition_recover(&r->part, r->store, &pc);
 	if (rc != 0) {
 		log_error("cannot recover the partition: %s", err_str(rc));

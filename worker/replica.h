@@ -65,6 +65,7 @@ struct pending_produce {
 	uint64_t req_id;
 	uint64_t index; /* log index of its entry */
 	int64_t base_offset;
+	int64_t append_time; /* LogAppendTime topics: the batches' stamp; else -1 */
 	int64_t deadline_ms; /* monotonic; INT64_MAX = none */
 	bool answered;	     /* timed out already; dropped when reached */
 };

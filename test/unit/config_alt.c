@@ -47,6 +47,11 @@ void config_alt_value(const struct config_key *k, const void *base, char *out, s
 			 *(const enum config_sync *)field == CONFIG_SYNC_ALWAYS ? "never"
 										: "always");
 		return;
+	case CONFIG_TSTYPE:
+		snprintf(out, out_len, "%s",
+			 *(const int32_t *)field == CONFIG_TS_CREATE_TIME ? "LogAppendTime"
+									  : "CreateTime");
+		return;
 	}
 	out[0] = '\0';
 }

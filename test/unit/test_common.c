@@ -114,6 +114,63 @@ START_TEST(ipc_fetch_result_round_trips_with_borrowed_records)
 }
 END_TEST
 
+START_TEST(ipc_epoch_end_and_producers_round_trip)
+{
+	struct ipc_msg m = {.type = IPC_EPOCH_END};
+	m.u.epoch_end = (struct ipc_epoch_end){.req_id = 9, .leader_epoch = 4, .current_leader_epoch = -1};
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	struct ipc_msg d;
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_int_eq(d.type, IPC_EPOCH_END);
+	ck_assert_uint_eq(d.u.epoch_end.req_id, 9);
+	ck_assert_int_eq(d.u.epoch_end.leader_epoch, 4);
+	ck_assert_int_eq(d.u.epoch_end.current_leader_epoch, -1);
+
+	buf_reset(&b);
+	m = (struct ipc_msg){.type = IPC_EPOCH_END_RESULT};
+	m.u.epoch_end_result = (struct ipc_epoch_end_result){
+		.req_id = 10, .error = 74, .leader_epoch = 3, .end_offset = 1LL << 40};
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_int_eq(d.type, IPC_EPOCH_END_RESULT);
+	ck_assert_uint_eq(d.u.epoch_end_result.req_id, 10);
+	ck_assert_int_eq(d.u.epoch_end_result.error, 74);
+	ck_assert_int_eq(d.u.epoch_end_result.leader_epoch, 3);
+	ck_assert_int_eq(d.u.epoch_end_result.end_offset, 1LL << 40);
+
+	buf_reset(&b);
+	m = (struct ipc_msg){.type = IPC_PRODUCERS};
+	m.u.producers.req_id = 11;
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_int_eq(d.type, IPC_PRODUCERS);
+	ck_assert_uint_eq(d.u.producers.req_id, 11);
+
+	uint8_t recs[2 * IPC_PRODUCER_LEN];
+	for (size_t i = 0; i < sizeof(recs); i++)
+		recs[i] = (uint8_t)i;
+	buf_reset(&b);
+	m = (struct ipc_msg){.type = IPC_PRODUCERS_RESULT};
+	m.u.producers_result = (struct ipc_producers_result){
+		.req_id = 12, .error = 0, .producers = recs, .producers_len = sizeof(recs)};
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_int_eq(d.type, IPC_PRODUCERS_RESULT);
+	ck_assert_uint_eq(d.u.producers_result.req_id, 12);
+	ck_assert_uint_eq(d.u.producers_result.producers_len, sizeof(recs));
+	ck_assert_mem_eq(d.u.producers_result.producers, recs, sizeof(recs));
+
+	/* A producer list that is not whole records is refused. */
+	buf_reset(&b);
+	m.u.producers_result.producers_len = IPC_PRODUCER_LEN + 1;
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), ERR_INVALID);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(ipc_status_round_trips_every_cluster_field)
 {
 	struct ipc_msg m = { .type = IPC_STATUS };
@@ -277,6 +334,7 @@ static Suite *common_suite(void)
 	tcase_add_test(tc, frame_pull_waits_for_whole_frame_and_refuses_oversize);
 	tcase_add_test(tc, ipc_fetch_result_round_trips_with_borrowed_records);
 	tcase_add_test(tc, ipc_status_round_trips_every_cluster_field);
+	tcase_add_test(tc, ipc_epoch_end_and_producers_round_trip);
 	tcase_add_test(tc, ipc_decode_rejects_garbage_wrong_arity_and_wrong_kinds);
 	tcase_add_test(tc, kerr_from_err_maps_every_error_in_every_context);
 	suite_add_tcase(s, tc);

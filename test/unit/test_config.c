@@ -211,9 +211,10 @@ START_TEST(topic_sections_are_validated)
 	load_fails_with("[node]\nid = 1\n[topic.__x]\npartitions = 1\n",
 			"3: [topic.__x]: topic names starting with __ are reserved for internal "
 			"topics");
-	load_fails_with("[node]\nid = 1\n[topic.t]\npartitions = 1\nsize = 2\n",
-			"5: topic.t.size: unknown key (expected partitions, replication, "
-			"retention_ms, retention_bytes or max_message_bytes)");
+	load_fails_with(
+	    "[node]\nid = 1\n[topic.t]\npartitions = 1\nsize = 2\n",
+	    "5: topic.t.size: unknown key (expected partitions, replication, "
+	    "retention_ms, retention_bytes, max_message_bytes or message_timestamp_type)");
 	load_fails_with("[node]\nid = 1\n[topic.t]\npartitions = 1\nreplication = 2\n",
 			"5: topic.t.replication: 2 exceeds the 1 node(s) in the cluster");
 	load_fails_with("[node]\nid = 1\n[topic.t]\npartitions = 1\n[topic.t]\npartitions = 2\n",

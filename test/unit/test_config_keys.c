@@ -147,6 +147,7 @@ static void bad_value(const struct config_key *k, char *out, size_t len)
 		return;
 	case CONFIG_LOGLEVEL:
 	case CONFIG_SYNC:
+	case CONFIG_TSTYPE:
 		snprintf(out, len, "%s", "sometimes");
 		return;
 	}

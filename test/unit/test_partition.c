@@ -333,7 +333,132 @@ START_TEST(list_offsets_answers_earliest_latest_and_by_timestamp)
 	ck_assert_int_eq(partition_list_offsets(&p, -3, &off, &ts), KERR_NONE);
 	ck_assert_int_eq(off, 4);
 	ck_assert_int_eq(ts, 2050);
+	/* No tiered storage: earliest local is the log start, earliest
+	 * pending upload is none, both without an error (as Kafka). */
+	ck_assert_int_eq(partition_list_offsets(&p, -4, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 0);
+	ck_assert_int_eq(ts, -1);
+	ck_assert_int_eq(partition_list_offsets(&p, -5, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, -1);
+	ck_assert_int_eq(ts, -1);
 	ck_assert_int_eq(partition_list_offsets(&p, -7, &off, &ts), KERR_INVALID_REQUEST);
+}
+END_TEST
+
+/* Appends an entry of `kind` in Raft term `term`; a data entry holds one
+ * batch of n records with partitionLeaderEpoch = term. Commits it. */
+static void append_in_term(uint64_t term, uint8_t kind, int n)
+{
+	struct buf b;
+	buf_init(&b);
+	int64_t base = -1, next = -1;
+	if (kind == STORE_KIND_DATA) {
+		tb_simple_batch(&b, n, 1000, "e");
+		ck_assert_int_eq(partition_produce(&p, b.data, b.len, (int32_t)term, &base, &next),
+				 KERR_NONE);
+	}
+	struct store_entry e = {.index = store_last_index(s) + 1,
+				.term = term,
+				.kind = kind,
+				.base_offset = base,
+				.data = b.data,
+				.len = b.len};
+	ck_assert_int_eq(store_append(s, &e, 1), 0);
+	if (kind == STORE_KIND_DATA)
+		partition_proposed(&p, b.data, b.len);
+	ck_assert_int_eq(partition_apply_entry(&p, e.index, e.kind, b.data, b.len), 0);
+	buf_free(&b);
+}
+
+static void assert_epoch_end(int32_t asked, uint64_t current, int32_t epoch, int64_t end)
+{
+	int32_t e = -99;
+	int64_t o = -99;
+	ck_assert_int_eq(partition_epoch_end(&p, asked, current, &e, &o), KERR_NONE);
+	ck_assert_msg(e == epoch && o == end, "epoch %d: got (%d, %lld), want (%d, %lld)",
+		      (int)asked, (int)e, (long long)o, (int)epoch, (long long)end);
+}
+
+START_TEST(epoch_end_follows_the_terms_of_the_log_as_kafka_does)
+{
+	append_in_term(2, STORE_KIND_NOOP, 0);
+	append_in_term(2, STORE_KIND_DATA, 3); /* offsets 0..2 */
+	append_in_term(2, STORE_KIND_DATA, 2); /* 3..4 */
+	append_in_term(5, STORE_KIND_NOOP, 0); /* term 5 begins without data */
+	append_in_term(5, STORE_KIND_DATA, 2); /* 5..6 */
+	append_in_term(7, STORE_KIND_NOOP, 0); /* the current leader's */
+	ck_assert_int_eq(p.high_watermark, 7);
+
+	assert_epoch_end(7, 7, 7, 7); /* the current epoch: the log end */
+	assert_epoch_end(2, 7, 2, 5); /* up to term 5's first batch */
+	assert_epoch_end(3, 7, 2, 5); /* unknown, between: the floor epoch */
+	assert_epoch_end(4, 7, 2, 5);
+	assert_epoch_end(5, 7, 5, 7); /* term 7 has no batch yet: the log end */
+	assert_epoch_end(6, 7, 5, 7);
+	assert_epoch_end(1, 7, 1, 0);	/* older than any: asked epoch, log start */
+	assert_epoch_end(8, 7, -1, -1); /* newer than the leader: undefined */
+	assert_epoch_end(-1, 7, -1, -1);
+}
+END_TEST
+
+START_TEST(epoch_end_on_an_empty_log_is_the_log_end_for_the_current_epoch)
+{
+	assert_epoch_end(3, 3, 3, 0);
+	assert_epoch_end(2, 3, 2, 0);
+	assert_epoch_end(4, 3, -1, -1);
+}
+END_TEST
+
+START_TEST(log_append_time_stamps_the_batch_and_keeps_its_crc_valid)
+{
+	struct buf b;
+	buf_init(&b);
+	tb_simple_batch(&b, 3, 1000, "t");
+	tb_simple_batch(&b, 2, 1100, "u"); /* two batches in one request */
+	int64_t base, next;
+	ck_assert_int_eq(partition_validate(&p, b.data, b.len), KERR_NONE);
+	partition_assign(&p, b.data, b.len, 1, &base, &next);
+	partition_stamp_append_time(b.data, b.len, 123456789);
+	struct record_batch_iter it;
+	const uint8_t *bb;
+	size_t bl;
+	struct record_batch_header h;
+	int n = 0;
+	record_batch_iter_init(&it, b.data, b.len);
+	while (record_batch_iter_next(&it, &bb, &bl, &h) == 1) {
+		ck_assert_int_eq(record_batch_validate(bb, bl, &h, &bl), 0); /* CRC */
+		ck_assert(record_batch_attributes(bb) & RB_ATTR_LOG_APPEND_TIME);
+		ck_assert_int_eq(record_batch_max_timestamp(bb), 123456789);
+		ck_assert_int_eq(record_batch_base_timestamp(bb), n == 0 ? 1000 : 1100);
+		n++;
+	}
+	ck_assert_int_eq(n, 2);
+	/* Stored and committed, ListOffsets reads the append time, not the
+	 * records' own (later) timestamps. */
+	buf_reset(&b);
+	tb_simple_batch(&b, 3, 900000000, "v"); /* CreateTime far after the stamp */
+	ck_assert_int_eq(partition_validate(&p, b.data, b.len), KERR_NONE);
+	partition_assign(&p, b.data, b.len, 1, &base, &next);
+	partition_stamp_append_time(b.data, b.len, 123456789);
+	struct store_entry e = {.index = store_last_index(s) + 1,
+				.term = 1,
+				.kind = STORE_KIND_DATA,
+				.base_offset = base,
+				.data = b.data,
+				.len = b.len};
+	ck_assert_int_eq(store_append(s, &e, 1), 0);
+	partition_proposed(&p, b.data, b.len);
+	ck_assert_int_eq(partition_apply_entry(&p, e.index, e.kind, b.data, b.len), 0);
+	buf_free(&b);
+	int64_t off, ts;
+	ck_assert_int_eq(partition_list_offsets(&p, -3, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 0);
+	ck_assert_int_eq(ts, 123456789);
+	ck_assert_int_eq(partition_list_offsets(&p, 123456789, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 0);
+	ck_assert_int_eq(ts, 123456789);
+	ck_assert_int_eq(partition_list_offsets(&p, 123456790, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, -1);
 }
 END_TEST
 
@@ -715,6 +840,9 @@ static Suite *partition_suite(void)
 	tcase_add_test(tc, reopening_with_a_lower_commit_index_hides_the_uncommitted_tail);
 	tcase_add_test(tc, list_offsets_answers_earliest_latest_and_by_timestamp);
 	tcase_add_test(tc, list_offsets_on_an_empty_partition_finds_nothing);
+	tcase_add_test(tc, epoch_end_follows_the_terms_of_the_log_as_kafka_does);
+	tcase_add_test(tc, epoch_end_on_an_empty_log_is_the_log_end_for_the_current_epoch);
+	tcase_add_test(tc, log_append_time_stamps_the_batch_and_keeps_its_crc_valid);
 	tcase_add_test(tc, bad_batches_are_rejected_with_the_kafka_error_and_not_stored);
 	tcase_add_test(tc, a_batch_over_max_message_bytes_is_too_large);
 	tcase_add_test(

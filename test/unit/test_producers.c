@@ -27,6 +27,26 @@ static struct producers_batch batch(int64_t id, int16_t epoch, int32_t seq, int3
 					.index = index};
 }
 
+struct seen {
+	int n;
+	int64_t ids[4];
+	int16_t epochs[4];
+	int32_t last_seqs[4];
+	int64_t last_offsets[4];
+};
+
+static int collect(void *ctx, int64_t id, int16_t epoch, const struct producers_recent *last)
+{
+	struct seen *s = ctx;
+	ck_assert_int_lt(s->n, 4);
+	s->ids[s->n] = id;
+	s->epochs[s->n] = epoch;
+	s->last_seqs[s->n] = last->last_seq;
+	s->last_offsets[s->n] = last->last_offset;
+	s->n++;
+	return 0;
+}
+
 static int16_t check(struct producers_batch b, bool *dup, struct producers_batch *orig)
 {
 	return producers_check(&t, &b, dup, orig);
@@ -307,6 +327,26 @@ START_TEST(clear_forgets_every_producer)
 }
 END_TEST
 
+START_TEST(each_visits_every_producer_once_with_its_newest_batch)
+{
+	record(batch(10, 0, 0, 3, 0, 1));
+	record(batch(10, 0, 3, 2, 3, 2)); /* 10's newest: seq 3..4 at 3..4 */
+	record(batch(20, 4, 0, 1, 5, 3));
+	struct seen s = {0};
+	ck_assert_int_eq(producers_each(&t, collect, &s), 0);
+	ck_assert_int_eq(s.n, 2);
+	int i10 = s.ids[0] == 10 ? 0 : 1, i20 = 1 - i10;
+	ck_assert_int_eq(s.ids[i10], 10);
+	ck_assert_int_eq(s.epochs[i10], 0);
+	ck_assert_int_eq(s.last_seqs[i10], 4);
+	ck_assert_int_eq(s.last_offsets[i10], 4);
+	ck_assert_int_eq(s.ids[i20], 20);
+	ck_assert_int_eq(s.epochs[i20], 4);
+	ck_assert_int_eq(s.last_seqs[i20], 0);
+	ck_assert_int_eq(s.last_offsets[i20], 5);
+}
+END_TEST
+
 Suite *producers_suite(void)
 {
 	Suite *s = suite_create("producers");
@@ -331,6 +371,7 @@ Suite *producers_suite(void)
 	tcase_add_test(tc, thousands_of_producers_are_all_found);
 	tcase_add_test(tc, a_full_table_forgets_the_producers_written_longest_ago);
 	tcase_add_test(tc, clear_forgets_every_producer);
+	tcase_add_test(tc, each_visits_every_producer_once_with_its_newest_batch);
 	suite_add_tcase(s, tc);
 	return s;
 }

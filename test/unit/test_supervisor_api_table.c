@@ -27,9 +27,12 @@ START_TEST(served_versions_are_the_contract)
 	assert_range(KAFKA_API_METADATA, 0, 12);
 	assert_range(KAFKA_API_API_VERSIONS, 0, 4);
 	assert_range(KAFKA_API_INIT_PRODUCER_ID, 0, 4);
+	assert_range(KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 0, 4);
+	assert_range(KAFKA_API_DESCRIBE_LOG_DIRS, 0, 4);
+	assert_range(KAFKA_API_DESCRIBE_PRODUCERS, 0, 0);
 	size_t n;
 	api_table_all(&n);
-	ck_assert_uint_eq(n, 6);
+	ck_assert_uint_eq(n, 9);
 	ck_assert_ptr_null(api_table_find(KAFKA_API_FIND_COORDINATOR));
 	ck_assert_ptr_null(api_table_find(-1));
 	ck_assert_ptr_null(api_table_find(999));
@@ -78,8 +81,11 @@ START_TEST(every_entry_has_a_handler_and_says_where_its_answer_comes_from)
 		/* Only ApiVersions answers versions it does not serve by itself. */
 		ck_assert_int_eq(all[i].refuse != NULL, all[i].api_key == KAFKA_API_API_VERSIONS);
 	}
-	ck_assert_int_eq(local, 3);
-	ck_assert_int_eq(to_leader, 3);
+	ck_assert_int_eq(local, 4);
+	ck_assert_int_eq(to_leader, 5);
+	ck_assert(api_table_find(KAFKA_API_DESCRIBE_LOG_DIRS)->flags & API_LOCAL);
+	ck_assert(api_table_find(KAFKA_API_OFFSET_FOR_LEADER_EPOCH)->flags & API_TO_LEADER);
+	ck_assert(api_table_find(KAFKA_API_DESCRIBE_PRODUCERS)->flags & API_TO_LEADER);
 	ck_assert(api_table_find(KAFKA_API_PRODUCE)->flags & API_TO_LEADER);
 	ck_assert(api_table_find(KAFKA_API_METADATA)->flags & API_LOCAL);
 	ck_assert_ptr_eq(api_table_find(KAFKA_API_PRODUCE)->handle, produce_handle);

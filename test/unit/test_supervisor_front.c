@@ -320,9 +320,10 @@ START_TEST(responses_leave_in_request_order_when_a_later_request_finishes_first)
 	struct kafka_api_versions_response av;
 	ck_assert_int_eq(kafka_api_versions_response_decode(&r, 2, &av, &a), 0);
 	ck_assert_int_eq(av.error_code, 0);
-	ck_assert_int_eq(av.n_api_keys, 6);
+	ck_assert_int_eq(av.n_api_keys, 9);
 	ck_assert_int_eq(av.api_keys[0].api_key, KAFKA_API_PRODUCE);
 	ck_assert_int_eq(av.api_keys[5].api_key, KAFKA_API_INIT_PRODUCER_ID);
+	ck_assert_int_eq(av.api_keys[8].api_key, KAFKA_API_DESCRIBE_PRODUCERS);
 	arena_free(&a);
 }
 END_TEST
@@ -682,36 +683,44 @@ START_TEST(api_versions_beyond_ours_gets_the_v0_error_layout)
 END_TEST
 
 /* ApiVersions at every version we serve, byte for byte as fjord answered
- * before its API table moved into the supervisor (captured then): the list
- * of APIs, their ranges and order, and every other field. The body is the
+ * before its API table moved into the supervisor (captured then), with
+ * OffsetForLeaderEpoch 0-4, DescribeLogDirs 0-4 and DescribeProducers 0
+ * added since: the list of APIs, their ranges and order, and every other
+ * field. The body is the
  * response after the correlation id (and the v3+ empty tag buffer). */
 static const uint8_t api_versions_v0[] = {
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x01,
-    0x00, 0x04, 0x00, 0x11, 0x00, 0x02, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x03, 0x00, 0x00,
-    0x00, 0x0c, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00, 0x16, 0x00, 0x00, 0x00, 0x04,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x01, 0x00,
+    0x04, 0x00, 0x11, 0x00, 0x02, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x03, 0x00, 0x00, 0x00, 0x0c,
+    0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00, 0x16, 0x00, 0x00, 0x00, 0x04, 0x00, 0x17, 0x00,
+    0x00, 0x00, 0x04, 0x00, 0x23, 0x00, 0x00, 0x00, 0x04, 0x00, 0x3d, 0x00, 0x00, 0x00, 0x00,
 };
 static const uint8_t api_versions_v1[] = {
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x01, 0x00, 0x04,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x01, 0x00, 0x04,
     0x00, 0x11, 0x00, 0x02, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x03, 0x00, 0x00, 0x00, 0x0c, 0x00, 0x12,
-    0x00, 0x00, 0x00, 0x04, 0x00, 0x16, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x04, 0x00, 0x16, 0x00, 0x00, 0x00, 0x04, 0x00, 0x17, 0x00, 0x00, 0x00, 0x04,
+    0x00, 0x23, 0x00, 0x00, 0x00, 0x04, 0x00, 0x3d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 };
 static const uint8_t api_versions_v2[] = {
-    0x00, 0x00, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x01, 0x00, 0x04,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x01, 0x00, 0x04,
     0x00, 0x11, 0x00, 0x02, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x03, 0x00, 0x00, 0x00, 0x0c, 0x00, 0x12,
-    0x00, 0x00, 0x00, 0x04, 0x00, 0x16, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x04, 0x00, 0x16, 0x00, 0x00, 0x00, 0x04, 0x00, 0x17, 0x00, 0x00, 0x00, 0x04,
+    0x00, 0x23, 0x00, 0x00, 0x00, 0x04, 0x00, 0x3d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 };
 static const uint8_t api_versions_v3[] = {
-    0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x00, 0x01, 0x00,
-    0x04, 0x00, 0x11, 0x00, 0x00, 0x02, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x00, 0x03,
-    0x00, 0x00, 0x00, 0x0c, 0x00, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
-    0x16, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x00, 0x01, 0x00, 0x04, 0x00,
+    0x11, 0x00, 0x00, 0x02, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x0c,
+    0x00, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x16, 0x00, 0x00, 0x00, 0x04, 0x00,
+    0x00, 0x17, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x23, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
+    0x3d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 };
 static const uint8_t api_versions_v4[] = {
-    0x00, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x00, 0x01, 0x00,
-    0x04, 0x00, 0x11, 0x00, 0x00, 0x02, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x00, 0x03,
-    0x00, 0x00, 0x00, 0x0c, 0x00, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
-    0x16, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0b, 0x00, 0x00, 0x01, 0x00, 0x04, 0x00,
+    0x11, 0x00, 0x00, 0x02, 0x00, 0x01, 0x00, 0x0a, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x0c,
+    0x00, 0x00, 0x12, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x16, 0x00, 0x00, 0x00, 0x04, 0x00,
+    0x00, 0x17, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x23, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00,
+    0x3d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 };
+
 static const struct {
 	const uint8_t *bytes;
 	size_t len;
@@ -786,6 +795,109 @@ START_TEST(list_offsets_v0_is_refused_per_partition_and_v1_is_forwarded)
 	ck_assert_int_eq(kafka_list_offsets_response_decode(&r, 1, &lr, &a), 0);
 	ck_assert_int_eq(lr.topics[0].partitions[0].error_code, 0);
 	ck_assert_int_eq(lr.topics[0].partitions[0].offset, 17);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(offset_for_leader_epoch_and_describe_producers_go_to_the_leader_and_merge)
+{
+	struct kafka_offset_for_leader_epoch_request_offset_for_leader_partition part;
+	kafka_offset_for_leader_epoch_request_offset_for_leader_partition_init(&part);
+	part.partition = 1;
+	part.leader_epoch = 3;
+	part.current_leader_epoch = 5;
+	struct kafka_offset_for_leader_epoch_request_offset_for_leader_topic t;
+	kafka_offset_for_leader_epoch_request_offset_for_leader_topic_init(&t);
+	t.topic = kafka_str_from("t");
+	t.partitions = &part;
+	t.n_partitions = 1;
+	struct kafka_offset_for_leader_epoch_request req;
+	kafka_offset_for_leader_epoch_request_init(&req);
+	req.replica_id = -1;
+	req.topics = &t;
+	req.n_topics = 1;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_offset_for_leader_epoch_request_encode(&body, 4, &req), 0);
+	int32_t c4 = send_request(KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 4, &body);
+	buf_reset(&body);
+	ck_assert_int_eq(kafka_offset_for_leader_epoch_request_encode(&body, 1, &req), 0);
+	int32_t c1 = send_request(KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 1, &body);
+	PUMP_UNTIL(fakes[1].n_msgs == 2);
+	ck_assert_int_eq(fakes[1].n_msgs, 2);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(fakes[1].msgs[i].type, IPC_EPOCH_END);
+		ck_assert_int_eq(fakes[1].msgs[i].u.epoch_end.leader_epoch, 3);
+		/* v0-1 carry no current epoch: nothing to fence with. */
+		ck_assert_int_eq(fakes[1].msgs[i].u.epoch_end.current_leader_epoch,
+				 i == 0 ? 5 : -1);
+		struct ipc_msg res = {.type = IPC_EPOCH_END_RESULT};
+		res.u.epoch_end_result.req_id = fakes[1].msgs[i].u.epoch_end.req_id;
+		res.u.epoch_end_result.error = i == 0 ? KERR_NONE : KERR_FENCED_LEADER_EPOCH;
+		res.u.epoch_end_result.leader_epoch = i == 0 ? 2 : -1;
+		res.u.epoch_end_result.end_offset = i == 0 ? 40 : -1;
+		fake_send(&fakes[1], &res);
+	}
+	PUMP_UNTIL(responses_ready() == 2);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_offset_for_leader_epoch_response er;
+	struct reader r = take_response(KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 4, c4);
+	ck_assert_int_eq(kafka_offset_for_leader_epoch_response_decode(&r, 4, &er, &a), 0);
+	ck_assert_int_eq(er.n_topics, 1);
+	ck_assert(kafka_str_eq(er.topics[0].topic, "t"));
+	ck_assert_int_eq(er.topics[0].partitions[0].partition, 1);
+	ck_assert_int_eq(er.topics[0].partitions[0].error_code, 0);
+	ck_assert_int_eq(er.topics[0].partitions[0].leader_epoch, 2);
+	ck_assert_int_eq(er.topics[0].partitions[0].end_offset, 40);
+	r = take_response(KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 1, c1);
+	ck_assert_int_eq(kafka_offset_for_leader_epoch_response_decode(&r, 1, &er, &a), 0);
+	ck_assert_int_eq(er.topics[0].partitions[0].error_code, KERR_FENCED_LEADER_EPOCH);
+	ck_assert_int_eq(er.topics[0].partitions[0].end_offset, -1);
+
+	/* DescribeProducers: the worker's 22-byte records become producer states. */
+	int32_t idx = 1;
+	struct kafka_describe_producers_request_topic_request dt;
+	kafka_describe_producers_request_topic_request_init(&dt);
+	dt.name = kafka_str_from("t");
+	dt.partition_indexes = &idx;
+	dt.n_partition_indexes = 1;
+	struct kafka_describe_producers_request dreq;
+	kafka_describe_producers_request_init(&dreq);
+	dreq.topics = &dt;
+	dreq.n_topics = 1;
+	buf_reset(&body);
+	ck_assert_int_eq(kafka_describe_producers_request_encode(&body, 0, &dreq), 0);
+	int32_t cd = send_request(KAFKA_API_DESCRIBE_PRODUCERS, 0, &body);
+	buf_free(&body);
+	PUMP_UNTIL(fakes[1].n_msgs == 3);
+	ck_assert_int_eq(fakes[1].msgs[2].type, IPC_PRODUCERS);
+	uint8_t rec[IPC_PRODUCER_LEN] = {0, 0, 1, 0,  0, 0, 0,	  7,	 /* id 2^40 + 7 */
+					 0, 2,				 /* epoch 2 */
+					 0, 0, 0, 41,			 /* last sequence */
+					 0, 0, 0, 0,  0, 0, 0x30, 0x39}; /* 12345 */
+	struct ipc_msg pres = {.type = IPC_PRODUCERS_RESULT};
+	pres.u.producers_result.req_id = fakes[1].msgs[2].u.producers.req_id;
+	pres.u.producers_result.producers = rec;
+	pres.u.producers_result.producers_len = sizeof(rec);
+	fake_send(&fakes[1], &pres);
+	PUMP_UNTIL(responses_ready() == 1);
+	struct kafka_describe_producers_response dr;
+	r = take_response(KAFKA_API_DESCRIBE_PRODUCERS, 0, cd);
+	ck_assert_int_eq(kafka_describe_producers_response_decode(&r, 0, &dr, &a), 0);
+	ck_assert_int_eq(dr.n_topics, 1);
+	ck_assert_int_eq(dr.topics[0].n_partitions, 1);
+	const struct kafka_describe_producers_response_partition_response *dp =
+	    &dr.topics[0].partitions[0];
+	ck_assert_int_eq(dp->partition_index, 1);
+	ck_assert_int_eq(dp->error_code, 0);
+	ck_assert_int_eq(dp->n_active_producers, 1);
+	ck_assert_int_eq(dp->active_producers[0].producer_id, (1LL << 40) + 7);
+	ck_assert_int_eq(dp->active_producers[0].producer_epoch, 2);
+	ck_assert_int_eq(dp->active_producers[0].last_sequence, 41);
+	ck_assert_int_eq(dp->active_producers[0].last_timestamp, 12345);
+	ck_assert_int_eq(dp->active_producers[0].coordinator_epoch, -1);
+	ck_assert_int_eq(dp->active_producers[0].current_txn_start_offset, -1);
 	arena_free(&a);
 }
 END_TEST
@@ -1048,6 +1160,8 @@ static Suite *supervisor_front_suite(void)
 	tcase_add_test(tc, api_versions_beyond_ours_gets_the_v0_error_layout);
 	tcase_add_test(tc, api_versions_lists_the_same_apis_and_bytes_at_every_version);
 	tcase_add_test(tc, list_offsets_v0_is_refused_per_partition_and_v1_is_forwarded);
+	tcase_add_test(tc,
+		       offset_for_leader_epoch_and_describe_producers_go_to_the_leader_and_merge);
 	tcase_add_test(tc, an_oversized_or_negative_frame_closes_the_connection);
 	tcase_add_test(tc, garbled_requests_and_unknown_api_keys_close_the_connection);
 	tcase_add_test(tc, an_api_key_nobody_serves_closes_the_connection);

@@ -97,7 +97,9 @@ START_TEST(worker_argv_is_the_documented_command_line)
 			      "--retention-bytes",
 			      "5000",
 			      "--max-message-bytes",
-			      "999"};
+			      "999",
+			      "--message-timestamp-type",
+			      "CreateTime"};
 	int n = (int)(sizeof(want) / sizeof(want[0]));
 	ck_assert_int_eq(a.n, n);
 	for (int i = 0; i < n; i++)
@@ -122,7 +124,7 @@ START_TEST(clustered_worker_argv_adds_replicas_peers_and_raft_settings)
 		struct spawn_argv a;
 		ck_assert_int_eq(spawn_build_argv(c, &c->topics[0], p, 7, 9, &a), 0);
 		/* The configuration flags (checked above) and then the group. */
-		ck_assert_int_eq(a.n, 33 + 4 + 4);
+		ck_assert_int_eq(a.n, 35 + 4 + 4);
 		ck_assert_str_eq(a.argv[17], "--election-timeout-ms");
 		ck_assert_str_eq(a.argv[18], "1000");
 		ck_assert_str_eq(a.argv[19], "--heartbeat-interval-ms");
@@ -133,16 +135,16 @@ START_TEST(clustered_worker_argv_adds_replicas_peers_and_raft_settings)
 		ck_assert_str_eq(a.argv[24], "77");
 		ck_assert_str_eq(a.argv[25], "--cluster");
 		ck_assert_str_eq(a.argv[26], "blue");
-		ck_assert_str_eq(a.argv[33], "--conn-fd");
-		ck_assert_str_eq(a.argv[34], "9");
-		ck_assert_str_eq(a.argv[35], "--replicas");
+		ck_assert_str_eq(a.argv[35], "--conn-fd");
+		ck_assert_str_eq(a.argv[36], "9");
+		ck_assert_str_eq(a.argv[37], "--replicas");
 		char want[32];
 		int first = (start + p) % 3;
 		snprintf(want, sizeof(want), "%d,%d,%d", first + 1, (first + 1) % 3 + 1,
 			 (first + 2) % 3 + 1);
-		ck_assert_str_eq(a.argv[36], want);
+		ck_assert_str_eq(a.argv[38], want);
 		/* One --peer per other replica, in replica order, raft address. */
-		int k = 37;
+		int k = 39;
 		for (int i = 0; i < 3; i++) {
 			int id = (first + i) % 3 + 1;
 			if (id == 2)
@@ -156,8 +158,8 @@ START_TEST(clustered_worker_argv_adds_replicas_peers_and_raft_settings)
 	/* Replication 2: two replicas, at most one peer. */
 	struct spawn_argv a;
 	ck_assert_int_eq(spawn_build_argv(c, &c->topics[1], 0, 7, 9, &a), 0);
-	ck_assert_str_eq(a.argv[35], "--replicas");
-	ck_assert_int_eq((int)strlen(a.argv[36]), 3);
+	ck_assert_str_eq(a.argv[37], "--replicas");
+	ck_assert_int_eq((int)strlen(a.argv[38]), 3);
 	config_free(c);
 }
 END_TEST
@@ -257,7 +259,8 @@ START_TEST(spawned_worker_gets_its_argv_and_a_live_socketpair)
 		 "--log-level info --sync always --map-size-mb 1024 --election-timeout-ms 3000 "
 		 "--heartbeat-interval-ms 150 --max-entries-per-batch 100 "
 		 "--snapshot-threshold 10000 --cluster fjord --retention-ms 604800000 "
-		 "--retention-bytes -1 --max-message-bytes 1048576\n",
+		 "--retention-bytes -1 --max-message-bytes 1048576 "
+		 "--message-timestamp-type CreateTime\n",
 		 dir);
 	ck_assert_str_eq(strchr(line + 9, ' '), want);
 	struct stat st;
