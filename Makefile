@@ -16,7 +16,7 @@ TOOL_PKGS := jansson
 # A fresh machine has none of the libraries: install them before the first
 # pkg-config query. tools/install-deps is idempotent and quick when all is there.
 ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
-DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) $(TOOL_PKGS) && command -v kcat >/dev/null && echo yes)
+DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) $(TOOL_PKGS) && command -v kcat >/dev/null && command -v nft >/dev/null && command -v ip >/dev/null && echo yes)
 ifneq ($(DEPS_OK),yes)
 $(info make: dependencies missing, running tools/install-deps)
 $(shell tools/install-deps >&2)
