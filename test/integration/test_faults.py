@@ -56,6 +56,7 @@ OTHERS_STALL_S = 2.0    # stopped worker: the other partitions' ack latency boun
 DISK_WRITABLE_S = 2 * ELECTION_S
 SETTLE_S = 5.0          # a resumed replica gets no leadership back this soon
 TMPFS_MB = 64
+FILL_LEAVE_KIB = 12     # a few pages: the first writes to run out are short writes
 
 
 class Load(threading.Thread):
@@ -434,7 +435,7 @@ def stopped_node(c, f):
 def full_disk(c, f):
     def action(load):
         node = 3
-        c.tool("fill", node)
+        c.tool("fill", node, FILL_LEAVE_KIB)
         t_fill = time.monotonic()
         led = sorted(p for p, ls in leaders(c, [1, 2, 3]).items() if ls == [node])
         samples = watch(c, 8, [1, 2, 3])
@@ -448,6 +449,7 @@ def full_disk(c, f):
         f.check(dual <= ELECTION_S, "two nodes claimed one partition for %.1f s" % dual)
         # A restart on the full disk: the workers must wait for space, not crash-loop.
         c.tool("kill-node", node)
+        c.tool("fill", node, FILL_LEAVE_KIB)  # what the workers took is taken again
         c.start_node(node)
         time.sleep(8)
         text = c.metrics(node)  # raises when node 3 does not answer
