@@ -338,11 +338,36 @@ def longest_dual(samples):
 
 # ---- the faults ----
 
+def dropped(c, f):
+    """Packets the fault's nftables rules dropped: proof that the fault
+    happened on the wire (a harness that cut nothing would pass anything)."""
+    n = sum(int(w.split("packets ")[1].split()[0]) for w in c.tool("rules").splitlines()
+            if "counter packets" in w)
+    f.notes.append("%d packets dropped" % n)
+    f.check(n > 0, "the rules dropped no packet: the fault did not happen")
+
+
+def stopped(f, out):
+    """Checks that the pid the tool named (its output ends "pid N") is in
+    the stopped state."""
+    pid = int(out.split("pid ")[-1].split()[0])
+    with open("/proc/%d/stat" % pid) as fh:
+        state = fh.read().rsplit(")", 1)[1].split()[0]
+    f.check(state == "T", "pid %d is in state %s, not stopped" % (pid, state))
+
+
+def filled(f, out):
+    """Checks the tool's "filled, N KiB free" against what it was asked to leave."""
+    free = int(out.split("filled, ")[1].split()[0])
+    f.check(free <= FILL_LEAVE_KIB + 4, "the disk was not filled: %d KiB free" % free)
+
+
 def cut_and_heal(c, f, a, b, seconds, oneway=False):
     def action(load):
         c.tool("cut-oneway" if oneway else "cut", a, b)
         time.sleep(seconds)
         targets = commit_targets(c, [1, 2, 3])
+        dropped(c, f)
         c.tool("heal")
         f.recovery = wait_recovered(c, load, time.monotonic(), targets, [1, 2, 3])
     return action
@@ -353,6 +378,7 @@ def cut_then_kill(c, f):
         c.tool("cut", 1, 2)
         time.sleep(10)
         targets = commit_targets(c, [1, 2])
+        dropped(c, f)
         c.tool("heal")
         c.tool("kill-node", 3)
         t0 = time.monotonic()
@@ -371,6 +397,7 @@ def loss(c, f):
         c.tool("drop", 3, 30)
         samples = watch(c, 20, [1, 2, 3])
         targets = commit_targets(c, [1, 2, 3])
+        dropped(c, f)
         c.tool("heal")
         f.recovery = wait_recovered(c, load, time.monotonic(), targets, [1, 2, 3])
         samples = [(0, before)] + samples
@@ -387,7 +414,7 @@ def stopped_worker(c, f):
         led = sorted(p for p in range(PARTS) if ls[p] == [node])
         assert len(led) >= 2, "node %d leads %r; need two partitions" % (node, led)
         victim, others = led[0], [p for p in range(PARTS) if p != led[0]]
-        c.tool("stop-worker", node, "%s/%d" % (TOPIC, victim))
+        stopped(f, c.tool("stop-worker", node, "%s/%d" % (TOPIC, victim)))
         t_stop = time.monotonic()
         during = watch(c, 5, [1, 2, 3])
         targets = commit_targets(c, [1, 2, 3])
@@ -417,7 +444,7 @@ def stopped_node(c, f):
         node = 2
         ls = leaders(c, [1, 2, 3])
         others = [p for p in range(PARTS) if ls[p] != [node]]
-        c.tool("pause-node", node)
+        stopped(f, c.tool("pause-node", node))
         t_stop = time.monotonic()
         samples = watch(c, 5, [1, 3])
         targets = commit_targets(c, [1, 3])
@@ -435,7 +462,7 @@ def stopped_node(c, f):
 def full_disk(c, f):
     def action(load):
         node = 3
-        c.tool("fill", node, FILL_LEAVE_KIB)
+        filled(f, c.tool("fill", node, FILL_LEAVE_KIB))
         t_fill = time.monotonic()
         led = sorted(p for p, ls in leaders(c, [1, 2, 3]).items() if ls == [node])
         samples = watch(c, 8, [1, 2, 3])
