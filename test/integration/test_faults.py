@@ -25,7 +25,9 @@ leader among the live nodes, every live replica's commit offset has reached
 what the partition had committed when the fault ended, and a record sent to
 every partition after that moment has been acknowledged. Bounds (issue 9):
 one election timeout (3 s) after a heal or resume; while a worker is stopped,
-records to the other partitions are acknowledged within 2 s; no node 3
+records to the other partitions are acknowledged within 3 s (the 2 s
+silence bound after which a stalled worker's part gets a retriable error,
+plus its 1 s status tick); no node 3
 worker restarts after node 3 is restarted on its full disk; a replica resumed
 from SIGSTOP gets no leadership back for 5 s; under loss no leadership moves
 to node 3; while node 3's disk is full, no record waits more than two
@@ -52,7 +54,10 @@ PARTS = 6
 RATE = 300              # records/s over all partitions
 ELECTION_S = 3.0        # [raft] election_timeout_ms of the cluster
 RECOVERY_CAP_S = 60.0   # how long a recovery is measured before it counts as none
-OTHERS_STALL_S = 2.0    # stopped worker: the other partitions' ack latency bound
+# Stopped worker: the other partitions' acknowledgement wait. A silent
+# worker's part is answered with a retriable error after the silence bound
+# ([kafka] partition_timeout_ms, 2 s), noticed at the next status tick (1 s).
+OTHERS_STALL_S = 3.0
 DISK_WRITABLE_S = 2 * ELECTION_S
 SETTLE_S = 5.0          # a resumed replica gets no leadership back this soon
 TMPFS_MB = 64
