@@ -151,7 +151,8 @@ class Load(threading.Thread):
     def finish(self):
         self.stop_flag.set()
         self.join(120)
-        assert not self.is_alive() and self.error is None, "producer did not finish: %r" % self.error
+        assert not self.is_alive() and self.error is None, \
+            "producer did not finish: %r" % self.error
 
 
 def start_offsets(c):
@@ -287,7 +288,8 @@ def run_fault(c, f, action):
     f.lost = len(bad)
     if bad:
         elsewhere = sum(1 for seq, _, _ in bad if b"%s%d" % (prefix, seq) in where)
-        f.notes.append("lost: %d read back elsewhere, %d nowhere" % (elsewhere, len(bad) - elsewhere))
+        f.notes.append("lost: %d read back elsewhere, %d nowhere" % (
+            elsewhere, len(bad) - elsewhere))
         for seq, p, off in bad[:5]:
             harness.log("lost: %s%d acked at %d/%d; there: %r; read back at %r" % (
                 prefix.decode(), seq, p, off, got.get((p, off)),
