@@ -61,7 +61,7 @@ OTHERS_STALL_S = 3.0
 DISK_WRITABLE_S = 2 * ELECTION_S
 SETTLE_S = 5.0          # a resumed replica gets no leadership back this soon
 TMPFS_MB = 64
-FILL_LEAVE_KIB = 12     # a few pages: the first writes to run out are short writes
+FILL_LEAVE_KIB = 64     # some pages: the write that runs out is likely a short one (EIO)
 
 
 class Load(threading.Thread):
