@@ -89,6 +89,7 @@ class Load(threading.Thread):
         self.error = None
 
     def on_delivery(self, err, msg):
+        # "<run>-<seq>[-<pad>]"; run names hold no "-" (see run_fault).
         seq = int(msg.value().split(b"-")[1])
         with self.lock:
             if err is not None:
@@ -277,7 +278,7 @@ def run_fault(c, f, action):
     """Starts a load, runs action(load) (which sets f.recovery and notes),
     stops the load, waits for equal replicas and checks every record."""
     starts = start_offsets(c)
-    load = Load(c.bootstrap, f.name.replace(" ", "_").replace(",", ""))
+    load = Load(c.bootstrap, "".join(ch if ch.isalnum() else "_" for ch in f.name))
     load.start()
     time.sleep(1.0)
     try:
