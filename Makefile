@@ -22,7 +22,8 @@ TOOL_PKGS := jansson
 # pkg-config query. tools/install-deps is idempotent and quick when all is there.
 ifeq ($(filter clean distclean,$(MAKECMDGOALS)),)
 DEPS_OK := $(shell pkg-config --exists $(PKGS) $(TEST_PKGS) $(TOOL_PKGS) && test -f /usr/include/snappy-c.h \
-	&& command -v kcat >/dev/null && command -v clang-format >/dev/null && echo yes)
+	&& command -v kcat >/dev/null && command -v clang-format >/dev/null \
+	&& command -v nft >/dev/null && command -v ip >/dev/null && echo yes)
 ifneq ($(DEPS_OK),yes)
 $(info make: dependencies missing, running tools/install-deps)
 $(shell tools/install-deps >&2)

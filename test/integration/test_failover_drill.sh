@@ -2,7 +2,8 @@
 # test_failover_drill.sh - a 20 s run of tools/failover-drill (seed 7) on its
 # own ports: kills leader and follower workers and a whole node of a 3-node
 # cluster under acks=-1 load. Passes when the drill exits 0 and its summary
-# shows no acknowledged record lost, equal replicas and at least one kill.
+# shows no acknowledged record lost or away from its acknowledged offset,
+# equal replicas, at least one kill, and leader and follower kills apart.
 ROOT=$(cd "$(dirname "$0")/../.." && pwd) || exit 1
 BIN=${FJORD_BIN:-$ROOT/bin}
 out=$(mktemp /tmp/fjord-it-drill-XXXXXX) || exit 1
@@ -21,6 +22,15 @@ rc=$?
 grep -v '^%[0-9]|' "$out" | sed 's/^/  /'
 [ $rc -eq 0 ] || fail "the drill exited $rc"
 grep -Eq '^lost +0$' "$out" || fail "the summary does not show lost 0"
+# Each acknowledged record must sit at the partition and offset its delivery
+# report named, not merely exist somewhere.
+grep -Eq '^not at acked offset +0$' "$out" || fail "acknowledged records are not at their acknowledged offsets"
+# Leader and follower kills are reported apart (seed 7's first three kills
+# are one of each kind).
+grep -Eq '^failover ms, leaders +median [0-9]+, max [0-9]+$' "$out" ||
+	fail "the summary has no failover figures for leader-worker kills"
+grep -Eq '^failover ms, followers +median [0-9]+, max [0-9]+$' "$out" ||
+	fail "the summary has no failover figures for follower-worker kills"
 grep -Eq '^replicas equal +yes$' "$out" || fail "the summary does not show equal replicas"
 grep -Eq '^result: PASS$' "$out" || fail "the drill did not print result: PASS"
 # fjord serves InitProducerId, so the drill's producer is idempotent: retries
