@@ -113,10 +113,7 @@ uint32_t be32_load(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
-uint64_t be64_load(const uint8_t *p)
-{
-	return ((uint64_t)be32_load(p) << 32) | be32_load(p + 4);
-}
+uint64_t be64_load(const uint8_t *p) { return ((uint64_t)be32_load(p) << 32) | be32_load(p + 4); }
 
 void be16_store(uint8_t *p, uint16_t v)
 {

@@ -14,7 +14,7 @@ struct buf {
 	uint8_t *data; /* owned; NULL until the first write */
 	size_t len;
 	size_t cap;
-	int oom;       /* set when a growth failed; later writes are dropped */
+	int oom; /* set when a growth failed; later writes are dropped */
 };
 
 void buf_init(struct buf *b);

@@ -137,8 +137,8 @@ int hello_decode(const uint8_t *p, size_t len, struct hello *h)
 	return rc;
 }
 
-int hello_reply_decode(const uint8_t *p, size_t len, bool *accepted, int32_t *node,
-		       char *reason, size_t reason_len)
+int hello_reply_decode(const uint8_t *p, size_t len, bool *accepted, int32_t *node, char *reason,
+		       size_t reason_len)
 {
 	msgpack_zone zone;
 	msgpack_object *it;
@@ -162,7 +162,8 @@ int hello_reply_decode(const uint8_t *p, size_t len, bool *accepted, int32_t *no
 		if (it[1].type != MSGPACK_OBJECT_STR) {
 			rc = ERR_INVALID;
 		} else if (reason_len > 0) {
-			size_t n = it[1].via.str.size < reason_len - 1 ? it[1].via.str.size : reason_len - 1;
+			size_t n = it[1].via.str.size < reason_len - 1 ? it[1].via.str.size
+								       : reason_len - 1;
 			memcpy(reason, it[1].via.str.ptr, n);
 			reason[n] = '\0';
 		}

@@ -22,7 +22,7 @@ struct buf;
 
 #define HELLO_GROUP_SUPERVISOR ""
 #define HELLO_CLUSTER_MAX 128
-#define HELLO_GROUP_MAX 300 /* "<topic up to 249>/<partition>" */
+#define HELLO_GROUP_MAX 300  /* "<topic up to 249>/<partition>" */
 #define HELLO_FRAME_MAX 1024 /* a hello frame is never larger */
 
 enum hello_msg { HELLO_MSG_HELLO = 1, HELLO_MSG_ACK = 2, HELLO_MSG_REJECT = 3 };
@@ -50,7 +50,7 @@ int hello_decode(const uint8_t *p, size_t len, struct hello *h);
 
 /* Decodes the answer to a hello: *accepted and *node for an ack, or the
  * reason (NUL-terminated, truncated to reason_len) for a reject. */
-int hello_reply_decode(const uint8_t *p, size_t len, bool *accepted, int32_t *node,
-		       char *reason, size_t reason_len);
+int hello_reply_decode(const uint8_t *p, size_t len, bool *accepted, int32_t *node, char *reason,
+		       size_t reason_len);
 
 #endif

@@ -254,11 +254,21 @@ static bool f_bool(struct fields *f)
 #define I64(f) (f_int(f, INT64_MIN, INT64_MAX))
 
 static const uint32_t arity[] = {
-	[IPC_PRODUCE] = 5, [IPC_PRODUCE_RESULT] = 6, [IPC_FETCH] = 8,
-	[IPC_FETCH_RESULT] = 7, [IPC_FETCH_CANCEL] = 2, [IPC_LIST_OFFSETS] = 5,
-	[IPC_LIST_OFFSETS_RESULT] = 6, [IPC_STATUS] = 17, [IPC_CAMPAIGN] = 1,
-	[IPC_TRANSFER] = 2, [IPC_CONFIG] = 3, [IPC_EPOCH_END] = 4,
-	[IPC_EPOCH_END_RESULT] = 5, [IPC_PRODUCERS] = 2, [IPC_PRODUCERS_RESULT] = 4,
+    [IPC_PRODUCE] = 5,
+    [IPC_PRODUCE_RESULT] = 6,
+    [IPC_FETCH] = 8,
+    [IPC_FETCH_RESULT] = 7,
+    [IPC_FETCH_CANCEL] = 2,
+    [IPC_LIST_OFFSETS] = 5,
+    [IPC_LIST_OFFSETS_RESULT] = 6,
+    [IPC_STATUS] = 17,
+    [IPC_CAMPAIGN] = 1,
+    [IPC_TRANSFER] = 2,
+    [IPC_CONFIG] = 3,
+    [IPC_EPOCH_END] = 4,
+    [IPC_EPOCH_END_RESULT] = 5,
+    [IPC_PRODUCERS] = 2,
+    [IPC_PRODUCERS_RESULT] = 4,
 };
 
 int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
@@ -276,7 +286,7 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 	if (off != len || obj.type != MSGPACK_OBJECT_ARRAY || obj.via.array.size < 1)
 		goto out;
 
-	struct fields f = { obj.via.array.ptr, obj.via.array.size, 0, 0 };
+	struct fields f = {obj.via.array.ptr, obj.via.array.size, 0, 0};
 	int64_t type = f_int(&f, IPC_PRODUCE, IPC_PRODUCERS_RESULT);
 	if (f.err || f.n != arity[type])
 		goto out;

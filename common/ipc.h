@@ -16,43 +16,43 @@
 struct buf;
 
 enum ipc_type {
-	IPC_PRODUCE = 1,             /* supervisor -> worker */
-	IPC_PRODUCE_RESULT = 2,      /* worker -> supervisor */
-	IPC_FETCH = 3,               /* supervisor -> worker; may be parked */
-	IPC_FETCH_RESULT = 4,        /* worker -> supervisor */
-	IPC_FETCH_CANCEL = 5,        /* supervisor -> worker: answer a parked fetch now */
-	IPC_LIST_OFFSETS = 6,        /* supervisor -> worker */
+	IPC_PRODUCE = 1,	     /* supervisor -> worker */
+	IPC_PRODUCE_RESULT = 2,	     /* worker -> supervisor */
+	IPC_FETCH = 3,		     /* supervisor -> worker; may be parked */
+	IPC_FETCH_RESULT = 4,	     /* worker -> supervisor */
+	IPC_FETCH_CANCEL = 5,	     /* supervisor -> worker: answer a parked fetch now */
+	IPC_LIST_OFFSETS = 6,	     /* supervisor -> worker */
 	IPC_LIST_OFFSETS_RESULT = 7, /* worker -> supervisor */
-	IPC_STATUS = 8,              /* worker -> supervisor, on change and every second */
-	IPC_CAMPAIGN = 9,            /* supervisor -> worker: start an election now */
-	IPC_TRANSFER = 10,           /* supervisor -> worker: hand leadership to target */
-	IPC_CONFIG = 11,             /* supervisor -> worker: a live configuration key changed */
-	IPC_EPOCH_END = 12,          /* supervisor -> worker: OffsetForLeaderEpoch */
+	IPC_STATUS = 8,		     /* worker -> supervisor, on change and every second */
+	IPC_CAMPAIGN = 9,	     /* supervisor -> worker: start an election now */
+	IPC_TRANSFER = 10,	     /* supervisor -> worker: hand leadership to target */
+	IPC_CONFIG = 11,	     /* supervisor -> worker: a live configuration key changed */
+	IPC_EPOCH_END = 12,	     /* supervisor -> worker: OffsetForLeaderEpoch */
 	IPC_EPOCH_END_RESULT = 13,   /* worker -> supervisor */
-	IPC_PRODUCERS = 14,          /* supervisor -> worker: DescribeProducers */
+	IPC_PRODUCERS = 14,	     /* supervisor -> worker: DescribeProducers */
 	IPC_PRODUCERS_RESULT = 15,   /* worker -> supervisor */
 };
 
 /* ListOffsets special timestamps, as on the Kafka wire. */
 #define IPC_TS_LATEST (-1)
 #define IPC_TS_EARLIEST (-2)
-#define IPC_TS_MAX_TIMESTAMP (-3)   /* v7+: the record with the largest timestamp */
-#define IPC_TS_EARLIEST_LOCAL (-4)  /* v8+: no tiered storage, so the log start */
-#define IPC_TS_PENDING_UPLOAD (-5)  /* v9+: no tiered storage, so none (-1) */
+#define IPC_TS_MAX_TIMESTAMP (-3)  /* v7+: the record with the largest timestamp */
+#define IPC_TS_EARLIEST_LOCAL (-4) /* v8+: no tiered storage, so the log start */
+#define IPC_TS_PENDING_UPLOAD (-5) /* v9+: no tiered storage, so none (-1) */
 
 enum ipc_role { IPC_ROLE_FOLLOWER = 0, IPC_ROLE_CANDIDATE = 1, IPC_ROLE_LEADER = 2 };
 
 struct ipc_produce {
 	uint64_t req_id;
-	int16_t acks;            /* 0, 1 or -1 */
+	int16_t acks; /* 0, 1 or -1 */
 	int32_t timeout_ms;
-	const uint8_t *records;  /* borrowed: one or more v2 record batches */
+	const uint8_t *records; /* borrowed: one or more v2 record batches */
 	uint32_t records_len;
 };
 
 struct ipc_produce_result {
 	uint64_t req_id;
-	int16_t error;           /* Kafka error code */
+	int16_t error; /* Kafka error code */
 	int64_t base_offset;
 	int64_t log_append_time; /* -1 for CreateTime topics */
 	int64_t log_start_offset;
@@ -61,11 +61,11 @@ struct ipc_produce_result {
 struct ipc_fetch {
 	uint64_t req_id;
 	int64_t offset;
-	int32_t max_bytes;       /* partition max bytes; at least one batch is returned */
+	int32_t max_bytes; /* partition max bytes; at least one batch is returned */
 	int32_t max_wait_ms;
 	int32_t min_bytes;
-	int8_t isolation;        /* 0 read_uncommitted, 1 read_committed */
-	int32_t leader_epoch;    /* current_leader_epoch from the client, -1 = none */
+	int8_t isolation;     /* 0 read_uncommitted, 1 read_committed */
+	int32_t leader_epoch; /* current_leader_epoch from the client, -1 = none */
 };
 
 struct ipc_fetch_result {
@@ -74,7 +74,7 @@ struct ipc_fetch_result {
 	int64_t high_watermark;
 	int64_t last_stable_offset;
 	int64_t log_start_offset;
-	const uint8_t *records;  /* borrowed from the frame / sender's buffer */
+	const uint8_t *records; /* borrowed from the frame / sender's buffer */
 	uint32_t records_len;
 };
 
@@ -84,7 +84,7 @@ struct ipc_fetch_cancel {
 
 struct ipc_list_offsets {
 	uint64_t req_id;
-	int64_t timestamp;       /* IPC_TS_LATEST, IPC_TS_EARLIEST or ms */
+	int64_t timestamp; /* IPC_TS_LATEST, IPC_TS_EARLIEST or ms */
 	int8_t isolation;
 	int32_t leader_epoch;
 };
@@ -101,7 +101,7 @@ struct ipc_list_offsets_result {
  * leader_epoch (a Raft term) in this leader's log. */
 struct ipc_epoch_end {
 	uint64_t req_id;
-	int32_t leader_epoch;         /* the epoch asked about */
+	int32_t leader_epoch;	      /* the epoch asked about */
 	int32_t current_leader_epoch; /* the client's view of the leader's epoch, -1 = none */
 };
 
@@ -132,26 +132,26 @@ struct ipc_producers_result {
  * replicas be compared at the same point: log_checksum covers every
  * committed data batch below commit_offset (see worker/partition.h). */
 struct ipc_status {
-	int8_t role;             /* enum ipc_role */
+	int8_t role; /* enum ipc_role */
 	uint64_t term;
-	int32_t leader_node;     /* -1 = unknown */
-	uint64_t commit_index;   /* Raft index of the last applied entry */
+	int32_t leader_node;   /* -1 = unknown */
+	uint64_t commit_index; /* Raft index of the last applied entry */
 	int64_t high_watermark;
 	int64_t log_start_offset;
-	uint64_t elections;      /* times this replica became a candidate */
+	uint64_t elections; /* times this replica became a candidate */
 	uint64_t leader_changes;
 	uint64_t lower_term_messages;
-	int64_t commit_offset;   /* Kafka offset after the last applied batch (= high watermark) */
-	uint64_t log_checksum;   /* hash of the committed batches below commit_offset */
-	uint64_t last_index;     /* Raft index of the last entry in this replica's log */
-	uint64_t match_lag;      /* leader: max over followers of last_index - match; else 0 */
-	bool caught_up;          /* follower whose log reaches the leader's commit as last heard */
+	int64_t commit_offset; /* Kafka offset after the last applied batch (= high watermark) */
+	uint64_t log_checksum; /* hash of the committed batches below commit_offset */
+	uint64_t last_index;   /* Raft index of the last entry in this replica's log */
+	uint64_t match_lag;    /* leader: max over followers of last_index - match; else 0 */
+	bool caught_up;	       /* follower whose log reaches the leader's commit as last heard */
 	uint64_t storage_used_bytes; /* LMDB data file in use: pages up to the last used one */
 	uint64_t storage_map_bytes;  /* the configured LMDB map size (the store's limit) */
 };
 
 struct ipc_transfer {
-	int32_t target_node;     /* -1 = pick the most caught-up follower */
+	int32_t target_node; /* -1 = pick the most caught-up follower */
 };
 
 /* One key of common/config_keys.c marked CONFIG_APPLY_WORKER_LIVE, named

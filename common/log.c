@@ -14,7 +14,7 @@
 static char log_prefix[128] = "fjord";
 static enum log_level log_min = LOG_INFO;
 
-static const char *const level_names[] = { "error", "warn", "info", "debug" };
+static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
 void log_init(const char *prefix, enum log_level level)
 {

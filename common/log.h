@@ -16,8 +16,7 @@ enum log_level log_get_level(void);
 int log_level_parse(const char *s, enum log_level *out);
 const char *log_level_name(enum log_level level);
 
-void log_write(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_write(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_write(LOG_ERROR, __VA_ARGS__)
 #define log_warn(...) log_write(LOG_WARN, __VA_ARGS__)

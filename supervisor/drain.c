@@ -134,7 +134,4 @@ void drain_free(struct sup *s)
 	s->drain = NULL;
 }
 
-int64_t drain_took_ms(const struct sup *s)
-{
-	return s->drain != NULL ? s->drain->took_ms : -1;
-}
+int64_t drain_took_ms(const struct sup *s) { return s->drain != NULL ? s->drain->took_ms : -1; }

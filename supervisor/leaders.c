@@ -109,7 +109,8 @@ int leaders_replace(struct leaders *l, int32_t node, bool draining, struct peer_
 	}
 	memset(index, 0xff, cap * sizeof(*index)); /* all -1 */
 	for (int i = 0; i < n; i++) {
-		size_t s = fnv_partition_key(claims[i].topic, strlen(claims[i].topic), claims[i].partition) &
+		size_t s = fnv_partition_key(claims[i].topic, strlen(claims[i].topic),
+					     claims[i].partition) &
 			   (cap - 1);
 		while (index[s] >= 0)
 			s = (s + 1) & (cap - 1);

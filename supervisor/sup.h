@@ -43,13 +43,13 @@ struct sup {
 	struct workers *workers; /* owned */
 	/* Clustering; all NULL for a node without [cluster] peers (and in
 	 * tests that build a struct sup by hand), and every user copes. */
-	struct leaders *leaders;   /* owned: the peers' LEADERS tables */
-	struct peers *peers;	   /* owned: the supervisor channels */
-	struct failover *failover; /* owned: pending fast-failover decisions */
-	struct drain *drain;	   /* owned: SIGTERM leadership hand-off, while it runs */
+	struct leaders *leaders;	   /* owned: the peers' LEADERS tables */
+	struct peers *peers;		   /* owned: the supervisor channels */
+	struct failover *failover;	   /* owned: pending fast-failover decisions */
+	struct drain *drain;		   /* owned: SIGTERM leadership hand-off, while it runs */
 	struct producer_ids *producer_ids; /* owned: made by the first InitProducerId */
-	char cluster_id[32];	   /* stable, see main.c */
-	int64_t n_connections;	   /* open Kafka connections */
+	char cluster_id[32];		   /* stable, see main.c */
+	int64_t n_connections;		   /* open Kafka connections */
 	uint64_t n_connections_total;
 	struct metrics_requests requests; /* per-API counts and durations (metrics.h) */
 	bool stopping;

@@ -136,10 +136,7 @@ static uint64_t load64(const unsigned char *p)
 	return v;
 }
 
-static void on_signal(int sig)
-{
-	interrupted = 1;
-}
+static void on_signal(int sig) { interrupted = 1; }
 
 /* Last resort if librdkafka blocks past the bound: the run must end. */
 static void on_alarm(int sig)
@@ -190,80 +187,87 @@ static double lat_pct_ms(const struct lat *l, uint64_t num, uint64_t den)
 
 static void usage_short(FILE *f)
 {
-	fprintf(f, "usage: fjord-bench --topic NAME [--bootstrap HOST:PORT] [--records N] [--size BYTES]\n"
-		   "                   [--partitions N] [--acks 0|1|-1] [--linger-ms N] [--batch-size BYTES]\n"
-		   "                   [--phase produce|consume|both] [--timeout-s N] [--json] [-X key=value]...\n"
-		   "Try 'fjord-bench --help' for more.\n");
+	fprintf(
+	    f,
+	    "usage: fjord-bench --topic NAME [--bootstrap HOST:PORT] [--records N] [--size BYTES]\n"
+	    "                   [--partitions N] [--acks 0|1|-1] [--linger-ms N] [--batch-size "
+	    "BYTES]\n"
+	    "                   [--phase produce|consume|both] [--timeout-s N] [--json] [-X "
+	    "key=value]...\n"
+	    "Try 'fjord-bench --help' for more.\n");
 }
 
 static void usage_long(void)
 {
 	printf(
-"NAME\n"
-"    fjord-bench - measure produce and end-to-end throughput and latency of a Kafka broker\n"
-"\n"
-"SYNOPSIS\n"
-"    fjord-bench --topic NAME [--bootstrap HOST:PORT] [--records N] [--size BYTES]\n"
-"                [--partitions N] [--acks 0|1|-1] [--linger-ms N] [--batch-size BYTES]\n"
-"                [--phase produce|consume|both] [--timeout-s N] [--json] [-X key=value]...\n"
-"\n"
-"DESCRIPTION\n"
-"    Produces N records of a fixed size to an existing topic with librdkafka and\n"
-"    times each from produce() to its delivery report. Each value starts with the\n"
-"    send time (CLOCK_MONOTONIC, ns) and a sequence number; the rest is padding.\n"
-"\n"
-"    In the consume phase it reads every partition of the topic (librdkafka's\n"
-"    simple consumer: no consumer group, no commits) until it has seen N records.\n"
-"    With --phase consume it starts at the beginning of each partition. With\n"
-"    --phase both the consumer runs in a second thread that starts before the\n"
-"    first record is sent, at each partition's high watermark read beforehand,\n"
-"    and times each record from its embedded send time to its arrival (end-to-end\n"
-"    latency); duplicates are counted once.\n"
-"\n"
-"    A progress line goes to stderr every second. The whole run is bounded by\n"
-"    --timeout-s; what is not delivered or consumed by then counts as missing.\n"
-"\n"
-"OPTIONS\n"
-"    --bootstrap HOST:PORT  broker to bootstrap from (default 127.0.0.1:9092)\n"
-"    --topic NAME           topic to use; it must exist (required)\n"
-"    --records N            records to produce or consume (default 100000)\n"
-"    --size BYTES           value size, at least %d (default 100)\n"
-"    --partitions N         send record i to partition i mod N; 0 lets the client's\n"
-"                           partitioner decide (default 0)\n"
-"    --acks 0|1|-1|all      producer acks (default -1)\n"
-"    --linger-ms N          librdkafka linger.ms (default 5)\n"
-"    --batch-size BYTES     librdkafka batch.size (default 1000000)\n"
-"    --phase P              produce, consume or both (default both)\n"
-"    --timeout-s N          hard bound on the whole run in seconds (default 120)\n"
-"    --json                 print only the JSON line: no table, no progress\n"
-"    -X key=value           set a librdkafka property on producer and consumer;\n"
-"                           repeatable, applied after the options above\n"
-"    -h, --help             print this text\n"
-"\n"
-"OUTPUT\n"
-"    A table on stdout, one row per phase run: records, records/s, MB/s (10^6\n"
-"    bytes of values per second), p50, p99 and p99.9 latency in ms, errors. The\n"
-"    produce row's latency is produce() to delivery report; the consume row's is\n"
-"    end to end (only in `both`). Rates run from the first send (produce, both)\n"
-"    or from the consumer's start (consume) to the last delivery or arrival.\n"
-"\n"
-"    Then one JSON line with the keys phase, topic, records, size, acks,\n"
-"    produced, records_per_s, mb_per_s, p50_ms, p99_ms, p999_ms, consumed,\n"
-"    consume_records_per_s, consume_mb_per_s, e2e_p50_ms, e2e_p99_ms,\n"
-"    e2e_p999_ms, duplicates, errors, elapsed_s, ok. A value that does not apply\n"
-"    to the phase run is null. errors counts failed deliveries, records the\n"
-"    client refused, and consumer errors.\n"
-"\n"
-"EXIT STATUS\n"
-"    0  every record delivered and (when consuming) every record consumed\n"
-"    1  some record was not delivered or not consumed, or the run failed\n"
-"    2  usage error\n"
-"\n"
-"EXAMPLES\n"
-"    fjord-bench --topic bench --records 200000 --size 100 --acks -1\n"
-"    fjord-bench --bootstrap 127.0.0.1:39092 --topic bench --partitions 4 --json\n"
-"    fjord-bench --topic bench --phase produce -X compression.type=lz4\n",
-	HEADER_LEN);
+	    "NAME\n"
+	    "    fjord-bench - measure produce and end-to-end throughput and latency of a Kafka "
+	    "broker\n"
+	    "\n"
+	    "SYNOPSIS\n"
+	    "    fjord-bench --topic NAME [--bootstrap HOST:PORT] [--records N] [--size BYTES]\n"
+	    "                [--partitions N] [--acks 0|1|-1] [--linger-ms N] [--batch-size "
+	    "BYTES]\n"
+	    "                [--phase produce|consume|both] [--timeout-s N] [--json] [-X "
+	    "key=value]...\n"
+	    "\n"
+	    "DESCRIPTION\n"
+	    "    Produces N records of a fixed size to an existing topic with librdkafka and\n"
+	    "    times each from produce() to its delivery report. Each value starts with the\n"
+	    "    send time (CLOCK_MONOTONIC, ns) and a sequence number; the rest is padding.\n"
+	    "\n"
+	    "    In the consume phase it reads every partition of the topic (librdkafka's\n"
+	    "    simple consumer: no consumer group, no commits) until it has seen N records.\n"
+	    "    With --phase consume it starts at the beginning of each partition. With\n"
+	    "    --phase both the consumer runs in a second thread that starts before the\n"
+	    "    first record is sent, at each partition's high watermark read beforehand,\n"
+	    "    and times each record from its embedded send time to its arrival (end-to-end\n"
+	    "    latency); duplicates are counted once.\n"
+	    "\n"
+	    "    A progress line goes to stderr every second. The whole run is bounded by\n"
+	    "    --timeout-s; what is not delivered or consumed by then counts as missing.\n"
+	    "\n"
+	    "OPTIONS\n"
+	    "    --bootstrap HOST:PORT  broker to bootstrap from (default 127.0.0.1:9092)\n"
+	    "    --topic NAME           topic to use; it must exist (required)\n"
+	    "    --records N            records to produce or consume (default 100000)\n"
+	    "    --size BYTES           value size, at least %d (default 100)\n"
+	    "    --partitions N         send record i to partition i mod N; 0 lets the client's\n"
+	    "                           partitioner decide (default 0)\n"
+	    "    --acks 0|1|-1|all      producer acks (default -1)\n"
+	    "    --linger-ms N          librdkafka linger.ms (default 5)\n"
+	    "    --batch-size BYTES     librdkafka batch.size (default 1000000)\n"
+	    "    --phase P              produce, consume or both (default both)\n"
+	    "    --timeout-s N          hard bound on the whole run in seconds (default 120)\n"
+	    "    --json                 print only the JSON line: no table, no progress\n"
+	    "    -X key=value           set a librdkafka property on producer and consumer;\n"
+	    "                           repeatable, applied after the options above\n"
+	    "    -h, --help             print this text\n"
+	    "\n"
+	    "OUTPUT\n"
+	    "    A table on stdout, one row per phase run: records, records/s, MB/s (10^6\n"
+	    "    bytes of values per second), p50, p99 and p99.9 latency in ms, errors. The\n"
+	    "    produce row's latency is produce() to delivery report; the consume row's is\n"
+	    "    end to end (only in `both`). Rates run from the first send (produce, both)\n"
+	    "    or from the consumer's start (consume) to the last delivery or arrival.\n"
+	    "\n"
+	    "    Then one JSON line with the keys phase, topic, records, size, acks,\n"
+	    "    produced, records_per_s, mb_per_s, p50_ms, p99_ms, p999_ms, consumed,\n"
+	    "    consume_records_per_s, consume_mb_per_s, e2e_p50_ms, e2e_p99_ms,\n"
+	    "    e2e_p999_ms, duplicates, errors, elapsed_s, ok. A value that does not apply\n"
+	    "    to the phase run is null. errors counts failed deliveries, records the\n"
+	    "    client refused, and consumer errors.\n"
+	    "\n"
+	    "EXIT STATUS\n"
+	    "    0  every record delivered and (when consuming) every record consumed\n"
+	    "    1  some record was not delivered or not consumed, or the run failed\n"
+	    "    2  usage error\n"
+	    "\n"
+	    "EXAMPLES\n"
+	    "    fjord-bench --topic bench --records 200000 --size 100 --acks -1\n"
+	    "    fjord-bench --bootstrap 127.0.0.1:39092 --topic bench --partitions 4 --json\n"
+	    "    fjord-bench --topic bench --phase produce -X compression.type=lz4\n",
+	    HEADER_LEN);
 }
 
 static int parse_ll(const char *name, const char *s, long long lo, long long hi, long long *out)
@@ -271,8 +275,8 @@ static int parse_ll(const char *name, const char *s, long long lo, long long hi,
 	char *end;
 	long long v = strtoll(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "fjord-bench: --%s wants an integer in [%lld, %lld], got '%s'\n", name, lo,
-			hi, s);
+		fprintf(stderr, "fjord-bench: --%s wants an integer in [%lld, %lld], got '%s'\n",
+			name, lo, hi, s);
 		return -1;
 	}
 	*out = v;
@@ -298,31 +302,42 @@ static bool topic_valid(const char *t)
 /* Returns 0 to run, 1 after --help, -1 on a usage error (already reported). */
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	enum { O_BOOT = 256, O_RECORDS, O_SIZE, O_PARTS, O_ACKS, O_LINGER, O_BATCH, O_PHASE, O_TIMEOUT, O_JSON };
+	enum {
+		O_BOOT = 256,
+		O_RECORDS,
+		O_SIZE,
+		O_PARTS,
+		O_ACKS,
+		O_LINGER,
+		O_BATCH,
+		O_PHASE,
+		O_TIMEOUT,
+		O_JSON
+	};
 	static const struct option longs[] = {
-		{ "bootstrap", required_argument, NULL, O_BOOT },
-		{ "topic", required_argument, NULL, 't' },
-		{ "records", required_argument, NULL, O_RECORDS },
-		{ "size", required_argument, NULL, O_SIZE },
-		{ "partitions", required_argument, NULL, O_PARTS },
-		{ "acks", required_argument, NULL, O_ACKS },
-		{ "linger-ms", required_argument, NULL, O_LINGER },
-		{ "batch-size", required_argument, NULL, O_BATCH },
-		{ "phase", required_argument, NULL, O_PHASE },
-		{ "timeout-s", required_argument, NULL, O_TIMEOUT },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"bootstrap", required_argument, NULL, O_BOOT},
+	    {"topic", required_argument, NULL, 't'},
+	    {"records", required_argument, NULL, O_RECORDS},
+	    {"size", required_argument, NULL, O_SIZE},
+	    {"partitions", required_argument, NULL, O_PARTS},
+	    {"acks", required_argument, NULL, O_ACKS},
+	    {"linger-ms", required_argument, NULL, O_LINGER},
+	    {"batch-size", required_argument, NULL, O_BATCH},
+	    {"phase", required_argument, NULL, O_PHASE},
+	    {"timeout-s", required_argument, NULL, O_TIMEOUT},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	*o = (struct opts){
-		.bootstrap = "127.0.0.1:9092",
-		.records = 100000,
-		.size = 100,
-		.acks = "-1",
-		.linger_ms = 5,
-		.batch_size = 1000000,
-		.phase = PHASE_BOTH,
-		.timeout_s = 120,
+	    .bootstrap = "127.0.0.1:9092",
+	    .records = 100000,
+	    .size = 100,
+	    .acks = "-1",
+	    .linger_ms = 5,
+	    .batch_size = 1000000,
+	    .phase = PHASE_BOTH,
+	    .timeout_s = 120,
 	};
 	int c;
 	opterr = 0;
@@ -350,10 +365,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_ACKS:
 			if (!strcmp(optarg, "all"))
 				o->acks = "-1";
-			else if (!strcmp(optarg, "0") || !strcmp(optarg, "1") || !strcmp(optarg, "-1"))
+			else if (!strcmp(optarg, "0") || !strcmp(optarg, "1") ||
+				 !strcmp(optarg, "-1"))
 				o->acks = optarg;
 			else {
-				fprintf(stderr, "fjord-bench: --acks wants 0, 1, -1 or all, got '%s'\n", optarg);
+				fprintf(stderr,
+					"fjord-bench: --acks wants 0, 1, -1 or all, got '%s'\n",
+					optarg);
 				rc = -1;
 			}
 			break;
@@ -371,7 +389,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			else if (!strcmp(optarg, "both"))
 				o->phase = PHASE_BOTH;
 			else {
-				fprintf(stderr, "fjord-bench: --phase wants produce, consume or both, got '%s'\n",
+				fprintf(stderr,
+					"fjord-bench: --phase wants produce, consume or both, got "
+					"'%s'\n",
 					optarg);
 				rc = -1;
 			}
@@ -385,7 +405,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'X': {
 			char *eq = strchr(optarg, '=');
 			if (!eq || eq == optarg) {
-				fprintf(stderr, "fjord-bench: -X wants key=value, got '%s'\n", optarg);
+				fprintf(stderr, "fjord-bench: -X wants key=value, got '%s'\n",
+					optarg);
 				rc = -1;
 			} else if (o->n_x == MAX_X) {
 				fprintf(stderr, "fjord-bench: at most %d -X options\n", MAX_X);
@@ -517,10 +538,7 @@ static int remaining_ms(const struct bench *b)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
-static int min_int(int a, int b)
-{
-	return a < b ? a : b;
-}
+static int min_int(int a, int b) { return a < b ? a : b; }
 
 /* Fills *parts with the topic's partition ids (caller frees), asking through
  * rk (borrowed), which also leaves the topic's leaders in rk's cache. Retries
@@ -531,12 +549,15 @@ static int topic_partitions(struct bench *b, rd_kafka_t *rk, int32_t **parts, in
 	const char *why = "no answer";
 	while (!interrupted && remaining_ms(b) > 0) {
 		const struct rd_kafka_metadata *md = NULL;
-		rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, min_int(remaining_ms(b), 2000));
+		rd_kafka_resp_err_t err =
+		    rd_kafka_metadata(rk, 0, rkt, &md, min_int(remaining_ms(b), 2000));
 		if (err) {
 			why = rd_kafka_err2str(err);
-		} else if (md->topic_cnt != 1 || md->topics[0].err || md->topics[0].partition_cnt == 0) {
-			why = md->topic_cnt == 1 && md->topics[0].err ? rd_kafka_err2str(md->topics[0].err)
-								       : "topic has no partitions";
+		} else if (md->topic_cnt != 1 || md->topics[0].err ||
+			   md->topics[0].partition_cnt == 0) {
+			why = md->topic_cnt == 1 && md->topics[0].err
+				  ? rd_kafka_err2str(md->topics[0].err)
+				  : "topic has no partitions";
 		} else {
 			*n_parts = md->topics[0].partition_cnt;
 			*parts = malloc(sizeof **parts * (size_t)*n_parts);
@@ -586,7 +607,8 @@ static int consumer_start(struct bench *b)
 		int64_t lo;
 		rd_kafka_resp_err_t err;
 		do {
-			err = rd_kafka_query_watermark_offsets(b->cons, b->o.topic, b->parts[i], &lo, &offs[i],
+			err = rd_kafka_query_watermark_offsets(b->cons, b->o.topic, b->parts[i],
+							       &lo, &offs[i],
 							       min_int(remaining_ms(b), 2000));
 			if (err)
 				usleep(200000);
@@ -599,9 +621,10 @@ static int consumer_start(struct bench *b)
 		}
 	}
 	for (int i = 0; i < b->n_parts; i++) {
-		if (rd_kafka_consume_start_queue(b->cons_topic, b->parts[i], offs[i], b->cons_queue) == -1) {
-			fprintf(stderr, "fjord-bench: consume %s/%d: %s\n", b->o.topic, (int)b->parts[i],
-				rd_kafka_err2str(rd_kafka_last_error()));
+		if (rd_kafka_consume_start_queue(b->cons_topic, b->parts[i], offs[i],
+						 b->cons_queue) == -1) {
+			fprintf(stderr, "fjord-bench: consume %s/%d: %s\n", b->o.topic,
+				(int)b->parts[i], rd_kafka_err2str(rd_kafka_last_error()));
 			free(offs);
 			return -1;
 		}
@@ -663,7 +686,8 @@ static void *consumer_main(void *arg)
 			/* not an error: only reported when enabled by -X */
 		} else if (m->err) {
 			if (!b->cons_err[0])
-				snprintf(b->cons_err, sizeof b->cons_err, "%s", rd_kafka_message_errstr(m));
+				snprintf(b->cons_err, sizeof b->cons_err, "%s",
+					 rd_kafka_message_errstr(m));
 			atomic_fetch_add(&b->cons_errors, 1);
 		} else {
 			consume_one(b, m, now);
@@ -688,14 +712,16 @@ static void progress(struct bench *b, bool force)
 	int len = snprintf(line, sizeof line, "[%5.1fs]", secs);
 	if (b->o.phase & PHASE_PRODUCE) {
 		long long d = atomic_load(&b->delivered);
-		len += snprintf(line + len, sizeof line - (size_t)len, " produce: %lld/%lld delivered (%.0f rec/s)",
-				d, b->o.records, (d - b->last_p) / dt);
+		len += snprintf(line + len, sizeof line - (size_t)len,
+				" produce: %lld/%lld delivered (%.0f rec/s)", d, b->o.records,
+				(d - b->last_p) / dt);
 		b->last_p = d;
 	}
 	if (b->o.phase & PHASE_CONSUME) {
 		long long c = atomic_load(&b->consumed);
-		snprintf(line + len, sizeof line - (size_t)len, "%s consume: %lld/%lld (%.0f rec/s)",
-			 b->o.phase == PHASE_BOTH ? " |" : "", c, b->o.records, (c - b->last_c) / dt);
+		snprintf(line + len, sizeof line - (size_t)len,
+			 "%s consume: %lld/%lld (%.0f rec/s)", b->o.phase == PHASE_BOTH ? " |" : "",
+			 c, b->o.records, (c - b->last_c) / dt);
 		b->last_c = c;
 	}
 	fprintf(stderr, "%s\n", line);
@@ -723,11 +749,12 @@ static void produce_run(struct bench *b)
 		uint64_t t = now_ns();
 		put64(val, t);
 		put64(val + 8, (uint64_t)seq);
-		int32_t part = o->partitions > 0 ? (int32_t)(seq % o->partitions) : RD_KAFKA_PARTITION_UA;
+		int32_t part =
+		    o->partitions > 0 ? (int32_t)(seq % o->partitions) : RD_KAFKA_PARTITION_UA;
 		rd_kafka_resp_err_t err = rd_kafka_producev(
-			b->prod, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_PARTITION(part),
-			RD_KAFKA_V_VALUE(val, (size_t)o->size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			RD_KAFKA_V_END);
+		    b->prod, RD_KAFKA_V_TOPIC(o->topic), RD_KAFKA_V_PARTITION(part),
+		    RD_KAFKA_V_VALUE(val, (size_t)o->size),
+		    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
 		if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
 			rd_kafka_poll(b->prod, 10); /* serve delivery reports to make room */
 			progress(b, false);
@@ -735,7 +762,8 @@ static void produce_run(struct bench *b)
 		}
 		if (err) {
 			if (!b->prod_err[0])
-				snprintf(b->prod_err, sizeof b->prod_err, "produce: %s", rd_kafka_err2str(err));
+				snprintf(b->prod_err, sizeof b->prod_err, "produce: %s",
+					 rd_kafka_err2str(err));
 			b->produce_refused++;
 		}
 		seq++;
@@ -781,8 +809,8 @@ static void print_row(const char *name, const struct row *r)
 	fmt_num(p50, sizeof p50, r->p50, "%.3f");
 	fmt_num(p99, sizeof p99, r->p99, "%.3f");
 	fmt_num(p999, sizeof p999, r->p999, "%.3f");
-	printf("%-8s %10lld %12.1f %9.2f %10s %10s %10s %8lld\n", name, r->records, r->rps, r->mbps, p50,
-	       p99, p999, r->errors);
+	printf("%-8s %10lld %12.1f %9.2f %10s %10s %10s %8lld\n", name, r->records, r->rps, r->mbps,
+	       p50, p99, p999, r->errors);
 }
 
 static void json_num(const char *key, double v, bool valid, const char *fmt)
@@ -814,8 +842,8 @@ static void lat_fill(struct row *r, struct lat *l)
 static bool report(struct bench *b)
 {
 	const struct opts *o = &b->o;
-	struct row prod = { .p50 = -1, .p99 = -1, .p999 = -1 };
-	struct row cons = { .p50 = -1, .p99 = -1, .p999 = -1 };
+	struct row prod = {.p50 = -1, .p99 = -1, .p999 = -1};
+	struct row cons = {.p50 = -1, .p99 = -1, .p999 = -1};
 	long long delivered = atomic_load(&b->delivered);
 	long long consumed = atomic_load(&b->consumed);
 	bool ok = true;
@@ -840,18 +868,22 @@ static bool report(struct bench *b)
 	double elapsed = (now_ns() - b->t_start) / 1e9;
 
 	if (!o->json) {
-		printf("fjord-bench: topic %s, %lld records of %lld B, acks %s, linger %lld ms, batch.size %lld, "
+		printf("fjord-bench: topic %s, %lld records of %lld B, acks %s, linger %lld ms, "
+		       "batch.size %lld, "
 		       "phase %s\n",
 		       o->topic, o->records, o->size, o->acks, o->linger_ms, o->batch_size,
-		       o->phase == PHASE_BOTH ? "both" : o->phase == PHASE_PRODUCE ? "produce" : "consume");
-		printf("%-8s %10s %12s %9s %10s %10s %10s %8s\n", "phase", "records", "records/s", "MB/s",
-		       "p50 ms", "p99 ms", "p99.9 ms", "errors");
+		       o->phase == PHASE_BOTH	   ? "both"
+		       : o->phase == PHASE_PRODUCE ? "produce"
+						   : "consume");
+		printf("%-8s %10s %12s %9s %10s %10s %10s %8s\n", "phase", "records", "records/s",
+		       "MB/s", "p50 ms", "p99 ms", "p99.9 ms", "errors");
 		if (prod.ran)
 			print_row("produce", &prod);
 		if (cons.ran)
 			print_row("consume", &cons);
 		if (o->phase == PHASE_BOTH)
-			printf("latency: produce = produce() to delivery report; consume = end to end (send to arrival)\n");
+			printf("latency: produce = produce() to delivery report; consume = end to "
+			       "end (send to arrival)\n");
 		else if (o->phase == PHASE_PRODUCE)
 			printf("latency: produce() to delivery report\n");
 		if (b->prod_err[0])
@@ -859,16 +891,20 @@ static bool report(struct bench *b)
 		if (b->cons_err[0])
 			printf("first consume error: %s\n", b->cons_err);
 		if (atomic_load(&b->duplicates) || atomic_load(&b->foreign))
-			printf("duplicates: %lld, records not from this run: %lld\n", atomic_load(&b->duplicates),
-			       atomic_load(&b->foreign));
+			printf("duplicates: %lld, records not from this run: %lld\n",
+			       atomic_load(&b->duplicates), atomic_load(&b->foreign));
 		printf("elapsed %.2f s: %s\n", elapsed,
-		       ok ? "ok" : interrupted ? "INCOMPLETE (interrupted)"
-			 : now_ns() >= b->deadline ? "INCOMPLETE (timed out)" : "INCOMPLETE");
+		       ok			 ? "ok"
+		       : interrupted		 ? "INCOMPLETE (interrupted)"
+		       : now_ns() >= b->deadline ? "INCOMPLETE (timed out)"
+						 : "INCOMPLETE");
 	}
 
 	printf("{\"phase\":\"%s\",\"topic\":\"%s\",\"records\":%lld,\"size\":%lld,\"acks\":\"%s\"",
-	       o->phase == PHASE_BOTH ? "both" : o->phase == PHASE_PRODUCE ? "produce" : "consume", o->topic,
-	       o->records, o->size, o->acks);
+	       o->phase == PHASE_BOTH	   ? "both"
+	       : o->phase == PHASE_PRODUCE ? "produce"
+					   : "consume",
+	       o->topic, o->records, o->size, o->acks);
 	json_num("produced", (double)delivered, prod.ran, "%.0f");
 	json_num("records_per_s", prod.rps, prod.ran, "%.1f");
 	json_num("mb_per_s", prod.mbps, prod.ran, "%.3f");
@@ -882,8 +918,8 @@ static bool report(struct bench *b)
 	json_num("e2e_p99_ms", cons.p99, cons.ran, "%.3f");
 	json_num("e2e_p999_ms", cons.p999, cons.ran, "%.3f");
 	json_num("duplicates", (double)atomic_load(&b->duplicates), cons.ran, "%.0f");
-	printf(",\"errors\":%lld,\"elapsed_s\":%.3f,\"ok\":%s}\n", prod.errors + cons.errors, elapsed,
-	       ok ? "true" : "false");
+	printf(",\"errors\":%lld,\"elapsed_s\":%.3f,\"ok\":%s}\n", prod.errors + cons.errors,
+	       elapsed, ok ? "true" : "false");
 	fflush(stdout);
 	return ok;
 }
@@ -906,7 +942,7 @@ int main(int argc, char **argv)
 	bool usage = false;
 	int status = EXIT_FAIL;
 
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);

@@ -62,10 +62,7 @@ struct ctl_view {
 	int n_groups; /* entries of "groups" arrays, when a node has one */
 };
 
-void ctl_view_init(struct ctl_view *v)
-{
-	memset(v, 0, sizeof(*v));
-}
+void ctl_view_init(struct ctl_view *v) { memset(v, 0, sizeof(*v)); }
 
 void ctl_view_free(struct ctl_view *v)
 {
@@ -103,8 +100,8 @@ char *ctl_json_quote_big_ints(const char *in, size_t len)
 			i++;
 			continue;
 		}
-		bool starts = (c >= '0' && c <= '9') || (c == '-' && i + 1 < len && in[i + 1] >= '0' &&
-							 in[i + 1] <= '9');
+		bool starts = (c >= '0' && c <= '9') ||
+			      (c == '-' && i + 1 < len && in[i + 1] >= '0' && in[i + 1] <= '9');
 		if (!starts) {
 			out[o++] = c;
 			i++;
@@ -123,11 +120,12 @@ char *ctl_json_quote_big_ints(const char *in, size_t len)
 		size_t digits = j - i - (c == '-');
 		/* INT64_MAX has 19 digits: anything shorter fits; compare 19-digit
 		 * runs as strings. */
-		bool big = integer && (digits > 19 || (digits == 19 &&
-						       strncmp(in + i + (c == '-'),
-							       c == '-' ? "9223372036854775808"
-									: "9223372036854775807",
-							       19) > 0));
+		bool big =
+		    integer &&
+		    (digits > 19 ||
+		     (digits == 19 &&
+		      strncmp(in + i + (c == '-'),
+			      c == '-' ? "9223372036854775808" : "9223372036854775807", 19) > 0));
 		if (big)
 			out[o++] = '"';
 		memcpy(out + o, in + i, j - i);
@@ -396,7 +394,8 @@ static void table_init(struct ctl_table *t, int n_cols)
 	t->n_cols = n_cols;
 }
 
-static void table_cell(struct ctl_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void table_cell(struct ctl_table *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void table_cell(struct ctl_table *t, const char *fmt, ...)
 {
@@ -450,8 +449,8 @@ static void replicas_str(const struct ctl_row *r, char *out, size_t cap)
 			snprintf(lag, sizeof(lag), "?");
 		else
 			snprintf(lag, sizeof(lag), "%" PRId64, x->lag);
-		int k = snprintf(out + o, cap - o, "%s%d:%s:%s", i ? " " : "", (int)x->node, x->role,
-				 lag);
+		int k = snprintf(out + o, cap - o, "%s%d:%s:%s", i ? " " : "", (int)x->node,
+				 x->role, lag);
 		if (k < 0)
 			break;
 		o += (size_t)k;
@@ -463,8 +462,8 @@ void ctl_print_status(FILE *f, const struct ctl_row *rows, int n)
 {
 	struct ctl_table t;
 	table_init(&t, 8);
-	const char *head[] = {"PARTITION", "LEADER", "TERM", "REPLICAS (node:role:lag)",
-			      "HW", "ELECTIONS", "RESTARTS", "CONVERGED"};
+	const char *head[] = {"PARTITION", "LEADER",	"TERM",	    "REPLICAS (node:role:lag)",
+			      "HW",	   "ELECTIONS", "RESTARTS", "CONVERGED"};
 	for (int i = 0; i < 8; i++)
 		table_cell(&t, "%s", head[i]);
 	for (int i = 0; i < n; i++) {
@@ -516,8 +515,7 @@ void ctl_print_topics(FILE *f, const struct ctl_row *rows, int n)
 /* `leaders`: the leader and preferred leader of each partition, then how
  * many partitions each node leads. Returns how many partitions are led by
  * another node than their preferred leader, or by none. */
-int ctl_print_leaders(FILE *f, const struct ctl_row *rows, int n, const int32_t *nodes,
-		      int n_nodes)
+int ctl_print_leaders(FILE *f, const struct ctl_row *rows, int n, const int32_t *nodes, int n_nodes)
 {
 	struct ctl_table t;
 	table_init(&t, 4);
@@ -557,8 +555,7 @@ int ctl_print_leaders(FILE *f, const struct ctl_row *rows, int n, const int32_t 
 /* Splits an HTTP/1.x reply (len bytes, borrowed) into its status code and
  * body (a pointer into resp). Returns 0, or -1 when it is not an HTTP reply
  * or uses chunked encoding (we send HTTP/1.0, so a server must not). */
-int ctl_http_parse(const char *resp, size_t len, int *status, const char **body,
-		   size_t *body_len)
+int ctl_http_parse(const char *resp, size_t len, int *status, const char **body, size_t *body_len)
 {
 	if (len < 12 || strncmp(resp, "HTTP/1.", 7) != 0 || resp[8] != ' ')
 		return -1;
@@ -709,8 +706,8 @@ static int connect_to(const struct config_addr *a, char *why, size_t why_len)
 
 /* Sends one request and reads the whole reply into *reply (caller frees).
  * Returns 0, or -1 with why set. */
-static int http_do(const struct config_addr *a, const char *method, const char *path,
-		   char **reply, size_t *reply_len, char *why, size_t why_len)
+static int http_do(const struct config_addr *a, const char *method, const char *path, char **reply,
+		   size_t *reply_len, char *why, size_t why_len)
 {
 	*reply = NULL;
 	*reply_len = 0;
@@ -781,8 +778,8 @@ fail:
 
 /* GETs or POSTs path; on success *status and the body (caller frees *body,
  * NUL-terminated). Returns 0 or -1 with why set. */
-static int http_call(const struct config_addr *a, const char *method, const char *path,
-		     int *status, char **body, size_t *body_len, char *why, size_t why_len)
+static int http_call(const struct config_addr *a, const char *method, const char *path, int *status,
+		     char **body, size_t *body_len, char *why, size_t why_len)
 {
 	char *reply;
 	size_t reply_len;
@@ -804,81 +801,82 @@ static int http_call(const struct config_addr *a, const char *method, const char
 
 static void usage_short(FILE *f)
 {
-	fprintf(f,
-		"usage: fjordctl [-c FILE.ini]... [--admin HOST:PORT]... [--nodes N [--admin-base P]]\n"
-		"                [--timeout-ms N] status|topics|groups|leaders [--balance]\n"
-		"Try 'fjordctl --help' for more.\n");
+	fprintf(
+	    f,
+	    "usage: fjordctl [-c FILE.ini]... [--admin HOST:PORT]... [--nodes N [--admin-base P]]\n"
+	    "                [--timeout-ms N] status|topics|groups|leaders [--balance]\n"
+	    "Try 'fjordctl --help' for more.\n");
 }
 
 static void usage_long(void)
 {
 	printf(
-"NAME\n"
-"    fjordctl - show the partitions, topics and leaders of a fjord cluster\n"
-"\n"
-"SYNOPSIS\n"
-"    fjordctl [-c FILE.ini]... [--admin HOST:PORT]... [--nodes N [--admin-base P]]\n"
-"             [--timeout-ms N] COMMAND\n"
-"\n"
-"    COMMAND is one of: status, topics, groups, leaders, leaders --balance\n"
-"\n"
-"DESCRIPTION\n"
-"    Reads GET /v1/status from the admin HTTP of every node given and merges\n"
-"    what they report. Each node describes only its own replicas, so name\n"
-"    every node of the cluster to see every replica. Every node that does\n"
-"    not answer is named on stderr and makes the exit status 1; the tables\n"
-"    still show what the other nodes reported.\n"
-"\n"
-"NODES\n"
-"    -c, --config FILE     a node's INI file: its [node] admin_listen (default\n"
-"                          127.0.0.1:9644). Repeatable, one node per file.\n"
-"    --admin HOST:PORT     a node's admin address. Repeatable.\n"
-"    --nodes N             nodes 1..N of the tools/cluster layout: node i at\n"
-"                          127.0.0.1:P+i where P is --admin-base\n"
-"    --admin-base P        (default 9643, as tools/cluster)\n"
-"\n"
-"    With none of these, fjordctl asks 127.0.0.1:9644 (the admin_listen\n"
-"    default, the node `make run` starts).\n"
-"\n"
-"OPTIONS\n"
-"    --timeout-ms N        bound on connecting and on the reply, each, per node\n"
-"                          (default 2000)\n"
-"    -h, --help            print this text\n"
-"\n"
-"COMMANDS\n"
-"    status     one line per partition: the leader's node id (none when no\n"
-"               answering node leads it), its Raft term (the Kafka leader\n"
-"               epoch), each replica as node:role:lag, the high watermark,\n"
-"               elections and worker restarts summed over the replicas, and\n"
-"               whether every reported replica holds the same committed data\n"
-"               (equal commit offset and log checksum). role is leader,\n"
-"               follower, candidate or down (its worker is not serving); lag\n"
-"               is how many offsets the replica's commit point is behind the\n"
-"               leader's high watermark (? without a leader).\n"
-"    topics     one line per topic: partitions, most replicas seen for one\n"
-"               partition, partitions without a leader, records (the high\n"
-"               watermarks summed; retention may have deleted some).\n"
-"    groups     consumer groups. fjord has none yet and says so.\n"
-"    leaders    each partition's leader and preferred leader (the first\n"
-"               replica of its placement), leaders per node, and how many\n"
-"               partitions are off their preferred leader.\n"
-"    leaders --balance\n"
-"               sends POST /v1/leaders/balance to every node, asking it to hand\n"
-"               the leadership of its partitions back to their preferred\n"
-"               leaders, and prints each node's answer (how many hand-overs\n"
-"               it requested, from {\"requested\": N}). A node that does not\n"
-"               know the request (HTTP 404 or 405) is reported as not\n"
-"               supporting balance requests.\n"
-"\n"
-"EXIT STATUS\n"
-"    0  every node answered (and, with --balance, accepted the request)\n"
-"    1  some node did not answer, answered with an error, or refused --balance\n"
-"    2  usage error\n"
-"\n"
-"EXAMPLES\n"
-"    fjordctl --nodes 3 status                 # a tools/cluster on the default ports\n"
-"    fjordctl -c data/node1/fjord.ini -c data/node2/fjord.ini topics\n"
-"    fjordctl --admin 10.0.0.5:9644 --admin 10.0.0.6:9644 leaders --balance\n");
+	    "NAME\n"
+	    "    fjordctl - show the partitions, topics and leaders of a fjord cluster\n"
+	    "\n"
+	    "SYNOPSIS\n"
+	    "    fjordctl [-c FILE.ini]... [--admin HOST:PORT]... [--nodes N [--admin-base P]]\n"
+	    "             [--timeout-ms N] COMMAND\n"
+	    "\n"
+	    "    COMMAND is one of: status, topics, groups, leaders, leaders --balance\n"
+	    "\n"
+	    "DESCRIPTION\n"
+	    "    Reads GET /v1/status from the admin HTTP of every node given and merges\n"
+	    "    what they report. Each node describes only its own replicas, so name\n"
+	    "    every node of the cluster to see every replica. Every node that does\n"
+	    "    not answer is named on stderr and makes the exit status 1; the tables\n"
+	    "    still show what the other nodes reported.\n"
+	    "\n"
+	    "NODES\n"
+	    "    -c, --config FILE     a node's INI file: its [node] admin_listen (default\n"
+	    "                          127.0.0.1:9644). Repeatable, one node per file.\n"
+	    "    --admin HOST:PORT     a node's admin address. Repeatable.\n"
+	    "    --nodes N             nodes 1..N of the tools/cluster layout: node i at\n"
+	    "                          127.0.0.1:P+i where P is --admin-base\n"
+	    "    --admin-base P        (default 9643, as tools/cluster)\n"
+	    "\n"
+	    "    With none of these, fjordctl asks 127.0.0.1:9644 (the admin_listen\n"
+	    "    default, the node `make run` starts).\n"
+	    "\n"
+	    "OPTIONS\n"
+	    "    --timeout-ms N        bound on connecting and on the reply, each, per node\n"
+	    "                          (default 2000)\n"
+	    "    -h, --help            print this text\n"
+	    "\n"
+	    "COMMANDS\n"
+	    "    status     one line per partition: the leader's node id (none when no\n"
+	    "               answering node leads it), its Raft term (the Kafka leader\n"
+	    "               epoch), each replica as node:role:lag, the high watermark,\n"
+	    "               elections and worker restarts summed over the replicas, and\n"
+	    "               whether every reported replica holds the same committed data\n"
+	    "               (equal commit offset and log checksum). role is leader,\n"
+	    "               follower, candidate or down (its worker is not serving); lag\n"
+	    "               is how many offsets the replica's commit point is behind the\n"
+	    "               leader's high watermark (? without a leader).\n"
+	    "    topics     one line per topic: partitions, most replicas seen for one\n"
+	    "               partition, partitions without a leader, records (the high\n"
+	    "               watermarks summed; retention may have deleted some).\n"
+	    "    groups     consumer groups. fjord has none yet and says so.\n"
+	    "    leaders    each partition's leader and preferred leader (the first\n"
+	    "               replica of its placement), leaders per node, and how many\n"
+	    "               partitions are off their preferred leader.\n"
+	    "    leaders --balance\n"
+	    "               sends POST /v1/leaders/balance to every node, asking it to hand\n"
+	    "               the leadership of its partitions back to their preferred\n"
+	    "               leaders, and prints each node's answer (how many hand-overs\n"
+	    "               it requested, from {\"requested\": N}). A node that does not\n"
+	    "               know the request (HTTP 404 or 405) is reported as not\n"
+	    "               supporting balance requests.\n"
+	    "\n"
+	    "EXIT STATUS\n"
+	    "    0  every node answered (and, with --balance, accepted the request)\n"
+	    "    1  some node did not answer, answered with an error, or refused --balance\n"
+	    "    2  usage error\n"
+	    "\n"
+	    "EXAMPLES\n"
+	    "    fjordctl --nodes 3 status                 # a tools/cluster on the default ports\n"
+	    "    fjordctl -c data/node1/fjord.ini -c data/node2/fjord.ini topics\n"
+	    "    fjordctl --admin 10.0.0.5:9644 --admin 10.0.0.6:9644 leaders --balance\n");
 }
 
 static int parse_int(const char *name, const char *s, long lo, long hi, int *out)
@@ -925,7 +923,8 @@ static int gather(struct node *nodes, int n_nodes, struct ctl_view *v)
 		}
 		free(body);
 		if (!nd->answered) {
-			fprintf(stderr, "fjordctl: node at %s did not answer: %s\n", nd->name, nd->why);
+			fprintf(stderr, "fjordctl: node at %s did not answer: %s\n", nd->name,
+				nd->why);
 			failed++;
 		}
 	}
@@ -963,7 +962,8 @@ static int balance(struct node *nodes, int n_nodes)
 		size_t body_len = 0;
 		if (http_call(&nd->addr, "POST", "/v1/leaders/balance", &status, &body, &body_len,
 			      nd->why, sizeof(nd->why)) != 0) {
-			fprintf(stderr, "fjordctl: node at %s did not answer: %s\n", nd->name, nd->why);
+			fprintf(stderr, "fjordctl: node at %s did not answer: %s\n", nd->name,
+				nd->why);
 			failed++;
 		} else if (status == 404 || status == 405 || status == 501) {
 			fprintf(stderr,
@@ -972,18 +972,21 @@ static int balance(struct node *nodes, int n_nodes)
 				nd->name, status);
 			failed++;
 		} else if (status < 200 || status > 299) {
-			while (body_len > 0 && (body[body_len - 1] == '\n' || body[body_len - 1] == '\r'))
+			while (body_len > 0 &&
+			       (body[body_len - 1] == '\n' || body[body_len - 1] == '\r'))
 				body[--body_len] = '\0';
-			fprintf(stderr, "fjordctl: node at %s refused the balance request: HTTP %d %s\n",
+			fprintf(stderr,
+				"fjordctl: node at %s refused the balance request: HTTP %d %s\n",
 				nd->name, status, body);
 			failed++;
 		} else {
-			while (body_len > 0 && (body[body_len - 1] == '\n' || body[body_len - 1] == '\r'))
+			while (body_len > 0 &&
+			       (body[body_len - 1] == '\n' || body[body_len - 1] == '\r'))
 				body[--body_len] = '\0';
 			long long n = ctl_balance_requested(body, body_len);
 			if (n >= 0)
-				printf("node at %s: %lld leadership hand-over(s) requested\n", nd->name,
-				       n);
+				printf("node at %s: %lld leadership hand-over(s) requested\n",
+				       nd->name, n);
 			else
 				printf("node at %s: balance requested%s%s\n", nd->name,
 				       body_len ? ": " : "", body);
@@ -1034,7 +1037,8 @@ int main(int argc, char **argv)
 				return CTL_EXIT_USAGE;
 			}
 			if (config_addr_parse(optarg, &addrs[n_addrs]) != 0) {
-				fprintf(stderr, "fjordctl: --admin wants HOST:PORT, got '%s'\n", optarg);
+				fprintf(stderr, "fjordctl: --admin wants HOST:PORT, got '%s'\n",
+					optarg);
 				return CTL_EXIT_USAGE;
 			}
 			n_addrs++;
@@ -1082,7 +1086,8 @@ int main(int argc, char **argv)
 	if (n_base > 0) {
 		n_addrs = ctl_addrs_from_base(addrs, n_addrs, NODES_MAX, n_base, admin_base);
 		if (n_addrs < 0) {
-			fprintf(stderr, "fjordctl: --nodes %d --admin-base %d: ports out of range\n",
+			fprintf(stderr,
+				"fjordctl: --nodes %d --admin-base %d: ports out of range\n",
 				n_base, admin_base);
 			return CTL_EXIT_USAGE;
 		}

@@ -31,10 +31,10 @@ struct worker_args {
 	int ipc_fd;	   /* the worker's end of the socketpair */
 	const char *topic; /* borrowed from argv */
 	int32_t partition;
-	const char *dir;		       /* borrowed from argv: the replica's directory */
-	int conn_fd;			       /* SOCK_SEQPACKET for handed-over peer connections, -1 = none */
+	const char *dir; /* borrowed from argv: the replica's directory */
+	int conn_fd;	 /* SOCK_SEQPACKET for handed-over peer connections, -1 = none */
 	int32_t replicas[WORKER_MAX_REPLICAS]; /* voters, preferred leader first; self included */
-	int n_replicas;			       /* 0 when --replicas was not given: this node alone */
+	int n_replicas; /* 0 when --replicas was not given: this node alone */
 	struct worker_peer peers[WORKER_MAX_REPLICAS]; /* raft address of every other replica */
 	int n_peers;
 

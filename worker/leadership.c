@@ -92,7 +92,8 @@ void leadership_on_change(struct leadership *l, int64_t now)
 		if (l->handoff_from && now - l->handoff_ms < l->election_ms) {
 			l->hold_node = l->handoff_from;
 			l->hold_until_ms = now + BALANCE_HOLD_MS;
-			l->hold_generation = l->tp ? transport_in_generation(l->tp, l->hold_node) : 0;
+			l->hold_generation =
+			    l->tp ? transport_in_generation(l->tp, l->hold_node) : 0;
 		}
 		l->handoff_from = 0;
 	}

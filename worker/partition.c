@@ -240,8 +240,8 @@ void partition_snapshot(const struct partition *p, uint8_t out[PARTITION_SNAPSHO
 	pair_store(out, (uint64_t)p->log_start_offset, p->start_checksum);
 }
 
-int partition_restore_store(struct partition *p, uint64_t index, uint64_t term,
-			    const uint8_t *data, size_t len)
+int partition_restore_store(struct partition *p, uint64_t index, uint64_t term, const uint8_t *data,
+			    size_t len)
 {
 	if (len != PARTITION_SNAPSHOT_LEN || (int64_t)be64_load(data) < 0)
 		return ERR_INVALID;
@@ -622,8 +622,8 @@ struct retain_ctx {
 	int64_t cutoff_ts;     /* delete entries whose newest record is older; INT64_MIN = off */
 	uint64_t bytes_excess; /* delete at least this many payload bytes */
 	uint64_t freed;
-	uint64_t upto;	     /* last index to delete, 0 = none */
-	int64_t kafka_start; /* first offset that stays */
+	uint64_t upto;	      /* last index to delete, 0 = none */
+	int64_t kafka_start;  /* first offset that stays */
 	uint64_t removed_sum; /* partition_batch_hash of the batches deleted */
 };
 
@@ -685,7 +685,8 @@ int partition_retain(struct partition *p, int64_t now_ms, bool *changed)
 		return 0;
 	uint8_t snap[16];
 	pair_store(snap, x.upto, p->start_checksum + x.removed_sum);
-	rc = store_compact_snapshot(p->store, x.upto, x.kafka_start, SNAP_START, snap, sizeof(snap));
+	rc =
+	    store_compact_snapshot(p->store, x.upto, x.kafka_start, SNAP_START, snap, sizeof(snap));
 	if (rc != 0)
 		return rc;
 	p->start_checksum += x.removed_sum;

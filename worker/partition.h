@@ -116,8 +116,8 @@ void partition_snapshot(const struct partition *p, uint8_t out[PARTITION_SNAPSHO
  * offsets restart at the snapshot's log start offset, and the producer
  * state is forgotten (its producers are unknown, so accepted). Errors:
  * ERR_INVALID (not a partition snapshot), store errors. */
-int partition_restore_store(struct partition *p, uint64_t index, uint64_t term,
-			    const uint8_t *data, size_t len);
+int partition_restore_store(struct partition *p, uint64_t index, uint64_t term, const uint8_t *data,
+			    size_t len);
 void partition_restore(struct partition *p, uint64_t index, const uint8_t *data, size_t len);
 
 /* Validates a produce request's records (one or more v2 batches) and assigns

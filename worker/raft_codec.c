@@ -52,7 +52,8 @@ int raft_codec_encode(const struct raft_message *m, struct buf *out)
 	msgpack_pack_uint64(&pk, m->index);
 	msgpack_pack_uint64(&pk, m->log_term);
 	msgpack_pack_uint64(&pk, m->commit);
-	msgpack_pack_uint8(&pk, (uint8_t)((m->reject ? FLAG_REJECT : 0) | (m->force ? FLAG_FORCE : 0)));
+	msgpack_pack_uint8(&pk,
+			   (uint8_t)((m->reject ? FLAG_REJECT : 0) | (m->force ? FLAG_FORCE : 0)));
 	msgpack_pack_uint64(&pk, m->hint_index);
 	msgpack_pack_uint64(&pk, m->hint_term);
 	msgpack_pack_array(&pk, m->n_entries);
@@ -77,10 +78,14 @@ static uint64_t rd_uint(struct reader *r)
 	if (b <= 0x7f)
 		return b;
 	switch (b) {
-	case 0xcc: return reader_u8(r);
-	case 0xcd: return reader_u16(r);
-	case 0xce: return reader_u32(r);
-	case 0xcf: return reader_u64(r);
+	case 0xcc:
+		return reader_u8(r);
+	case 0xcd:
+		return reader_u16(r);
+	case 0xce:
+		return reader_u32(r);
+	case 0xcf:
+		return reader_u64(r);
 	}
 	r->err = ERR_INVALID;
 	return 0;
@@ -109,10 +114,18 @@ static const uint8_t *rd_bin(struct reader *r, size_t *len)
 	if (r->err)
 		return NULL;
 	switch (b) {
-	case 0xc4: n = reader_u8(r); break;
-	case 0xc5: n = reader_u16(r); break;
-	case 0xc6: n = reader_u32(r); break;
-	default: r->err = ERR_INVALID; return NULL;
+	case 0xc4:
+		n = reader_u8(r);
+		break;
+	case 0xc5:
+		n = reader_u16(r);
+		break;
+	case 0xc6:
+		n = reader_u32(r);
+		break;
+	default:
+		r->err = ERR_INVALID;
+		return NULL;
 	}
 	if (r->err)
 		return NULL;

@@ -312,7 +312,7 @@ int raft_driver_init(struct raft_driver *d, struct event_base *base,
 		d->voters[i] = cfg->voters[i];
 	}
 	d->n_voters = cfg->n_voters;
-	d->storage = (struct raft_storage){d,	       st_initial, st_first,   st_last,
+	d->storage = (struct raft_storage){d,	    st_initial, st_first,   st_last,
 					   st_term, st_entries, st_snapshot};
 	struct raft_config rc = {
 	    .id = (uint64_t)cfg->self,

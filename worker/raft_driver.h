@@ -50,8 +50,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "worker/raft/raft.h"
 #include "worker/log_store.h"
+#include "worker/raft/raft.h"
 #include "worker/sm.h"
 
 struct event;
@@ -64,11 +64,11 @@ struct raft_driver_config {
 	int32_t self;
 	const int32_t *voters; /* every replica, self included; copied */
 	int n_voters;
-	int tick_ms;		/* one Raft tick: the heartbeat interval; 0 = no
-				 * timer, the owner calls raft_driver_tick */
-	int election_ticks;	/* T in ticks, >= 2 */
-	size_t max_msg_entries; /* entries per append message */
-	uint64_t seed;		/* election timeout randomness */
+	int tick_ms;		     /* one Raft tick: the heartbeat interval; 0 = no
+				      * timer, the owner calls raft_driver_tick */
+	int election_ticks;	     /* T in ticks, >= 2 */
+	size_t max_msg_entries;	     /* entries per append message */
+	uint64_t seed;		     /* election timeout randomness */
 	uint64_t snapshot_threshold; /* applied entries between snapshots; 0 = none */
 	int rounds_per_flush;	     /* Ready batches per flush; 0 = the default (16) */
 	/* The core's whole configuration, for the simulation and tests that
@@ -107,7 +107,7 @@ struct raft_driver_stats {
 struct raft_driver {
 	struct event_base *base;
 	struct log_store log; /* borrowed ops and state */
-	struct sm sm;	     /* borrowed ops and state */
+	struct sm sm;	      /* borrowed ops and state */
 	struct raft raft;
 	bool raft_up;
 	struct raft_storage storage;

@@ -50,10 +50,7 @@ struct transport_in {
 	int32_t node;
 };
 
-int64_t transport_now_ms(void)
-{
-	return clock_mono_ms();
-}
+int64_t transport_now_ms(void) { return clock_mono_ms(); }
 
 int transport_silence_ms(int heartbeat_interval_ms, int election_timeout_ms)
 {
@@ -126,7 +123,8 @@ static bool is_request(uint8_t type)
 
 static void arm_ms(struct event *ev, int64_t ms)
 {
-	struct timeval tv = {.tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000};
+	struct timeval tv = {.tv_sec = (time_t)(ms / 1000),
+			     .tv_usec = (suseconds_t)(ms % 1000) * 1000};
 	evtimer_add(ev, &tv);
 }
 
@@ -357,16 +355,16 @@ int transport_init(struct transport *t, struct event_base *base, const struct tr
 		}
 		char name[48];
 		snprintf(name, sizeof(name), "raft: node %d", (int)p->addr.node);
-		struct dialer_config dc = {.name = name,
-					   .host = p->addr.host,
-					   .port = p->addr.port,
-					   .hello = &h,
-					   .expect_node = p->addr.node,
-					   .handshake_ms = c->handshake_ms > 0 ? c->handshake_ms
-									       : TRANSPORT_HANDSHAKE_MS,
-					   .user_timeout_ms = c->user_timeout_ms,
-					   /* a peer node still starting is normal */
-					   .fail_level = LOG_INFO};
+		struct dialer_config dc = {
+		    .name = name,
+		    .host = p->addr.host,
+		    .port = p->addr.port,
+		    .hello = &h,
+		    .expect_node = p->addr.node,
+		    .handshake_ms = c->handshake_ms > 0 ? c->handshake_ms : TRANSPORT_HANDSHAKE_MS,
+		    .user_timeout_ms = c->user_timeout_ms,
+		    /* a peer node still starting is normal */
+		    .fail_level = LOG_INFO};
 		p->dialer = dialer_new(base, t->dns, &dc, on_dialled, NULL, p);
 		p->liveness = evtimer_new(base, liveness_cb, p);
 		if (p->dialer == NULL || p->liveness == NULL)

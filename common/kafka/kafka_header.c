@@ -35,7 +35,8 @@ int kafka_request_header_read(struct reader *r, struct kafka_request_header *h, 
 	const uint8_t *p = r->p + r->pos;
 	int16_t key = (int16_t)be16_load(p);
 	int16_t version = (int16_t)be16_load(p + 2);
-	return kafka_request_header_decode(r, (int16_t)kafka_request_header_version(key, version), h, a);
+	return kafka_request_header_decode(r, (int16_t)kafka_request_header_version(key, version),
+					   h, a);
 }
 
 void kafka_response_header_write(struct buf *b, int16_t api_key, int16_t api_version,

@@ -11,13 +11,13 @@
 
 struct kafka_str {
 	const char *ptr; /* borrowed; not NUL-terminated; NULL when len <= 0 is fine */
-	int32_t len;     /* -1 = null */
+	int32_t len;	 /* -1 = null */
 };
 
 /* bytes and records fields */
 struct kafka_bytes {
 	const uint8_t *ptr; /* borrowed */
-	int32_t len;        /* -1 = null */
+	int32_t len;	    /* -1 = null */
 };
 
 struct kafka_uuid {

@@ -188,7 +188,7 @@ void kafka_wire_tag_end(struct buf *b, size_t pos)
 	size_t n = b->len - pos;
 	uint8_t tmp[10];
 	size_t k = 0;
-	for (uint64_t v = n; ; v >>= 7) {
+	for (uint64_t v = n;; v >>= 7) {
 		tmp[k++] = (uint8_t)(v >= 0x80 ? (v & 0x7f) | 0x80 : v);
 		if (v < 0x80)
 			break;

@@ -18,11 +18,13 @@
 
 static void fail(const char *what, int16_t key, int16_t version, int rc)
 {
-	fprintf(stderr, "fuzz_kafka_request: %s (api %d v%d): %s\n", what, key, version, err_str(rc));
+	fprintf(stderr, "fuzz_kafka_request: %s (api %d v%d): %s\n", what, key, version,
+		err_str(rc));
 	abort();
 }
 
-static void check_reencode(int16_t key, int16_t version, const void *body, int response, struct arena *a)
+static void check_reencode(int16_t key, int16_t version, const void *body, int response,
+			   struct arena *a)
 {
 	struct buf b1, b2;
 	buf_init(&b1);

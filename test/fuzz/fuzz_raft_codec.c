@@ -25,7 +25,8 @@ static void same(const struct raft_message *a, const struct raft_message *b)
 	for (size_t i = 0; i < a->n_entries; i++) {
 		const struct raft_entry *x = &a->entries[i], *y = &b->entries[i];
 		if (x->index != y->index || x->term != y->term || x->kind != y->kind ||
-		    x->data_len != y->data_len || (x->data_len && memcmp(x->data, y->data, x->data_len)))
+		    x->data_len != y->data_len ||
+		    (x->data_len && memcmp(x->data, y->data, x->data_len)))
 			abort();
 	}
 }

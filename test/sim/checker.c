@@ -63,9 +63,10 @@ static void leader_completeness(struct sim *s, int i)
 	uint64_t last = raft_last_index(&n->drv.raft);
 	if (s->gmax > last)
 		sim_fail(s, "leader completeness",
-			 "node %d leads term %llu with last index %llu but index %llu was already applied",
-			 i + 1, (unsigned long long)raft_term(&n->drv.raft), (unsigned long long)last,
-			 (unsigned long long)s->gmax);
+			 "node %d leads term %llu with last index %llu but index %llu was already "
+			 "applied",
+			 i + 1, (unsigned long long)raft_term(&n->drv.raft),
+			 (unsigned long long)last, (unsigned long long)s->gmax);
 	uint64_t first = raft_first_index(&n->drv.raft);
 	for (uint64_t k = first > 1 ? first - 1 : 1; k <= s->gmax; k++) {
 		if (k >= s->glog_cap || !s->glog[k].set)
@@ -75,9 +76,11 @@ static void leader_completeness(struct sim *s, int i)
 			continue;
 		if (t != s->glog[k].term)
 			sim_fail(s, "leader completeness",
-				 "node %d leads term %llu but holds term %llu at index %llu, applied as term %llu",
-				 i + 1, (unsigned long long)raft_term(&n->drv.raft), (unsigned long long)t,
-				 (unsigned long long)k, (unsigned long long)s->glog[k].term);
+				 "node %d leads term %llu but holds term %llu at index %llu, "
+				 "applied as term %llu",
+				 i + 1, (unsigned long long)raft_term(&n->drv.raft),
+				 (unsigned long long)t, (unsigned long long)k,
+				 (unsigned long long)s->glog[k].term);
 	}
 }
 
@@ -96,8 +99,8 @@ void check_step(struct sim *s, int i)
 		sim_fail(s, "commit monotonic", "node %d commit went from %llu to %llu", i + 1,
 			 (unsigned long long)n->last_commit, (unsigned long long)commit);
 	if (commit > raft_last_index(r))
-		sim_fail(s, "commit within log", "node %d commit %llu past its last index %llu", i + 1,
-			 (unsigned long long)commit, (unsigned long long)raft_last_index(r));
+		sim_fail(s, "commit within log", "node %d commit %llu past its last index %llu",
+			 i + 1, (unsigned long long)commit, (unsigned long long)raft_last_index(r));
 	if (term > s->stats.max_term)
 		s->stats.max_term = term;
 	if (role == RAFT_LEADER) {
@@ -109,14 +112,15 @@ void check_step(struct sim *s, int i)
 		s->leader_of[term] = n->id;
 		if (n->last_role != RAFT_LEADER || n->last_term != term) {
 			if (s->verbose)
-				sim_trace(s, "node %d became leader of term %llu (last index %llu)", i + 1,
-					  (unsigned long long)term, (unsigned long long)raft_last_index(r));
+				sim_trace(s, "node %d became leader of term %llu (last index %llu)",
+					  i + 1, (unsigned long long)term,
+					  (unsigned long long)raft_last_index(r));
 			leader_completeness(s, i);
 		}
 	}
 	if (s->verbose && (role != n->last_role || term != n->last_term) && role != RAFT_LEADER)
-		sim_trace(s, "node %d is %s in term %llu", i + 1, raft_role_name((enum raft_role)role),
-			  (unsigned long long)term);
+		sim_trace(s, "node %d is %s in term %llu", i + 1,
+			  raft_role_name((enum raft_role)role), (unsigned long long)term);
 	n->last_role = role;
 	n->last_term = term;
 	n->last_commit = commit;
@@ -158,30 +162,32 @@ void check_persist(struct sim *s, int i, const struct raft_entry *ents, size_t k
 		const struct raft_entry *e = &ents[j];
 		int64_t old = memstore_term_at(st, e->index);
 		if (old >= 0 && (uint64_t)old != e->term && e->index <= st->hs.commit)
-			sim_fail(s, "committed entry changed",
-				 "node %d overwrites committed index %llu (term %lld) with term %llu",
-				 i + 1, (unsigned long long)e->index, (long long)old,
-				 (unsigned long long)e->term);
+			sim_fail(
+			    s, "committed entry changed",
+			    "node %d overwrites committed index %llu (term %lld) with term %llu",
+			    i + 1, (unsigned long long)e->index, (long long)old,
+			    (unsigned long long)e->term);
 		uint64_t prev_term;
 		if (j > 0) {
 			prev_term = ents[j - 1].term;
 		} else {
 			int64_t pt = memstore_term_at(st, e->index - 1);
 			if (pt < 0)
-				sim_fail(s, "log gap", "node %d persists index %llu after a gap", i + 1,
-					 (unsigned long long)e->index);
+				sim_fail(s, "log gap", "node %d persists index %llu after a gap",
+					 i + 1, (unsigned long long)e->index);
 			prev_term = (uint64_t)pt;
 		}
 		uint64_t h = check_entry_hash(e);
 		struct sim_reg *slot = reg_slot(s, e->index, e->term);
 		if (!slot->index) {
-			*slot = (struct sim_reg){ e->index, e->term, h, prev_term };
+			*slot = (struct sim_reg){e->index, e->term, h, prev_term};
 			s->reg_n++;
 		} else if (slot->ehash != h || slot->prev_term != prev_term) {
-			sim_fail(s, "log matching",
-				 "node %d holds (index %llu, term %llu) with %s than another replica",
-				 i + 1, (unsigned long long)e->index, (unsigned long long)e->term,
-				 slot->ehash != h ? "different content" : "a different predecessor");
+			sim_fail(
+			    s, "log matching",
+			    "node %d holds (index %llu, term %llu) with %s than another replica",
+			    i + 1, (unsigned long long)e->index, (unsigned long long)e->term,
+			    slot->ehash != h ? "different content" : "a different predecessor");
 		}
 	}
 }
@@ -193,7 +199,10 @@ void check_apply(struct sim *s, int i, const struct raft_entry *e)
 	check_apply_state(s, i, e, mix(n->sm_hash ^ (h + e->index * 0x9e3779b97f4a7c15ULL)));
 }
 
-uint64_t check_state_hash(uint64_t a, uint64_t b) { return mix(a ^ mix(b + 0x2545f4914f6cdd1dULL)); }
+uint64_t check_state_hash(uint64_t a, uint64_t b)
+{
+	return mix(a ^ mix(b + 0x2545f4914f6cdd1dULL));
+}
 
 void check_apply_state(struct sim *s, int i, const struct raft_entry *e, uint64_t sm)
 {
@@ -204,12 +213,13 @@ void check_apply_state(struct sim *s, int i, const struct raft_entry *e, uint64_
 	uint64_t h = check_entry_hash(e);
 	struct sim_gentry *g = gentry(s, e->index);
 	if (!g->set) {
-		*g = (struct sim_gentry){ e->term, h, sm, true };
+		*g = (struct sim_gentry){e->term, h, sm, true};
 		if (e->index > s->gmax)
 			s->gmax = e->index;
 	} else if (g->term != e->term || g->ehash != h || g->sm_hash != sm) {
 		sim_fail(s, "state machine safety",
-			 "node %d applies (index %llu, term %llu) where another replica applied term %llu%s",
+			 "node %d applies (index %llu, term %llu) where another replica applied "
+			 "term %llu%s",
 			 i + 1, (unsigned long long)e->index, (unsigned long long)e->term,
 			 (unsigned long long)g->term,
 			 g->term == e->term ? " (different content or history)" : "");
@@ -224,8 +234,8 @@ void check_install(struct sim *s, int i, const struct raft_snapshot *snap)
 		sim_fail(s, "log start", "node %d got %zu state bytes", i + 1, snap->data_len);
 	uint64_t sm = be64_load(snap->data), idx = be64_load(snap->data + 8);
 	if (idx != snap->index)
-		sim_fail(s, "log start", "node %d got state of index %llu for log start %llu", i + 1,
-			 (unsigned long long)idx, (unsigned long long)snap->index);
+		sim_fail(s, "log start", "node %d got state of index %llu for log start %llu",
+			 i + 1, (unsigned long long)idx, (unsigned long long)snap->index);
 	check_install_state(s, i, snap, sm);
 }
 
@@ -233,8 +243,8 @@ void check_install_state(struct sim *s, int i, const struct raft_snapshot *snap,
 {
 	struct sim_node *n = &s->nodes[i];
 	if (snap->index < n->sm_applied)
-		sim_fail(s, "log start", "node %d installs log start %llu below applied %llu", i + 1,
-			 (unsigned long long)snap->index, (unsigned long long)n->sm_applied);
+		sim_fail(s, "log start", "node %d installs log start %llu below applied %llu",
+			 i + 1, (unsigned long long)snap->index, (unsigned long long)n->sm_applied);
 	struct sim_gentry *g = gentry(s, snap->index);
 	if (!g->set || g->term != snap->term || g->sm_hash != sm)
 		sim_fail(s, "state machine safety",
@@ -258,7 +268,8 @@ void check_logs(struct sim *s)
 				continue;
 			if (s->glog[k].term != e->term || s->glog[k].ehash != check_entry_hash(e))
 				sim_fail(s, "committed entry changed",
-					 "node %d stores term %llu at committed index %llu, applied as term %llu",
+					 "node %d stores term %llu at committed index %llu, "
+					 "applied as term %llu",
 					 i + 1, (unsigned long long)e->term, (unsigned long long)k,
 					 (unsigned long long)s->glog[k].term);
 		}

@@ -28,7 +28,8 @@ bool sim_chance(struct sim *s, int per_mille) { return (int)sim_below(s, 1000) <
 
 void sim_fail(struct sim *s, const char *rule, const char *fmt, ...)
 {
-	int k = snprintf(s->fail, sizeof(s->fail), "%s at tick %llu: ", rule, (unsigned long long)s->tick);
+	int k = snprintf(s->fail, sizeof(s->fail), "%s at tick %llu: ", rule,
+			 (unsigned long long)s->tick);
 	if (k < 0 || (size_t)k >= sizeof(s->fail))
 		k = 0;
 	va_list ap;
@@ -49,10 +50,7 @@ void sim_trace(struct sim *s, const char *fmt, ...)
 	putchar('\n');
 }
 
-static void on_panic(void *ctx, const char *msg)
-{
-	sim_fail(ctx, "core invariant", "%s", msg);
-}
+static void on_panic(void *ctx, const char *msg) { sim_fail(ctx, "core invariant", "%s", msg); }
 
 /* --- the driver's log: the memstore, checked ------------------------------- */
 
@@ -116,8 +114,8 @@ static int lg_append(void *c, const struct raft_entry *e, size_t n)
 		return 0;
 	check_persist(s, nd->slot, e, n);
 	if (memstore_append(&nd->store, e, n))
-		sim_fail(s, "ready", "node %d: entries from %llu do not extend its log", nd->slot + 1,
-			 (unsigned long long)e[0].index);
+		sim_fail(s, "ready", "node %d: entries from %llu do not extend its log",
+			 nd->slot + 1, (unsigned long long)e[0].index);
 	return 0;
 }
 
@@ -168,8 +166,7 @@ static uint64_t sm_applied_index(void *c) { return ((struct sim_node *)c)->sm_ap
 static void sm_proposed(void *c, uint64_t index, const uint8_t *data, size_t len) {}
 static int sm_save(void *c) { return 0; }
 
-static int sm_install_store(void *c, uint64_t index, uint64_t term, const uint8_t *data,
-			    size_t len)
+static int sm_install_store(void *c, uint64_t index, uint64_t term, const uint8_t *data, size_t len)
 {
 	struct sim_node *nd = c;
 	if (nd->write_lost)
@@ -269,14 +266,14 @@ void sim_init(struct sim *s, uint64_t seed, int n, bool verbose)
 	s->max_down_ticks = 60;
 	/* Flow-control limits vary per seed: one entry per message makes
 	 * partial replication (and its corner cases) common. */
-	static const size_t msgs[] = { 1, 2, 4, 8 }, bytes[] = { 1, 200, 600, 4096 },
-			    ents[] = { 1, 2, 4, 16 };
+	static const size_t msgs[] = {1, 2, 4, 8}, bytes[] = {1, 200, 600, 4096},
+			    ents[] = {1, 2, 4, 16};
 	s->max_inflight_msgs = msgs[sim_below(s, 4)];
 	s->max_msg_bytes = bytes[sim_below(s, 4)];
 	s->max_msg_entries = ents[sim_below(s, 4)];
 	s->max_inflight_bytes = sim_chance(s, 500) ? 0 : 4096;
 	/* The driver's snapshots compact the log: off, often or now and then. */
-	static const uint64_t thresholds[] = { 0, 5, 23 };
+	static const uint64_t thresholds[] = {0, 5, 23};
 	s->snapshot_threshold = thresholds[sim_below(s, 3)];
 	s->base = event_base_new();
 	if (s->base == NULL)
@@ -321,28 +318,41 @@ void sim_start_node(struct sim *s, int i)
 	nd->sm_applied = nd->store.start_index;
 	nd->sm_hash = nd->store.snap_len == 16 ? be64_load(nd->store.snap) : 0;
 	struct raft_config cfg = {
-		.election_ticks = s->election_ticks, .heartbeat_ticks = s->heartbeat_ticks,
-		.max_inflight_msgs = s->max_inflight_msgs, .max_msg_bytes = s->max_msg_bytes,
-		.max_msg_entries = s->max_msg_entries, .max_inflight_bytes = s->max_inflight_bytes,
-		.max_apply_bytes = 0, .seed = s->seed * 1000003 + (uint64_t)nd->lives * 131 + (uint64_t)i,
-		.pre_vote = true,
-		.check_quorum = true, .panic_cb = on_panic, .panic_ctx = s,
+	    .election_ticks = s->election_ticks,
+	    .heartbeat_ticks = s->heartbeat_ticks,
+	    .max_inflight_msgs = s->max_inflight_msgs,
+	    .max_msg_bytes = s->max_msg_bytes,
+	    .max_msg_entries = s->max_msg_entries,
+	    .max_inflight_bytes = s->max_inflight_bytes,
+	    .max_apply_bytes = 0,
+	    .seed = s->seed * 1000003 + (uint64_t)nd->lives * 131 + (uint64_t)i,
+	    .pre_vote = true,
+	    .check_quorum = true,
+	    .panic_cb = on_panic,
+	    .panic_ctx = s,
 	};
 	struct raft_driver_config dc = {
-		.self = (int32_t)nd->id, .voters = peers, .n_voters = s->n, .tick_ms = 0,
-		.election_ticks = s->election_ticks, .max_msg_entries = s->max_msg_entries,
-		.seed = cfg.seed, .snapshot_threshold = s->snapshot_threshold,
-		.rounds_per_flush = 1, .core = &cfg,
+	    .self = (int32_t)nd->id,
+	    .voters = peers,
+	    .n_voters = s->n,
+	    .tick_ms = 0,
+	    .election_ticks = s->election_ticks,
+	    .max_msg_entries = s->max_msg_entries,
+	    .seed = cfg.seed,
+	    .snapshot_threshold = s->snapshot_threshold,
+	    .rounds_per_flush = 1,
+	    .core = &cfg,
 	};
-	struct raft_driver_callbacks cb = { .ctx = nd, .failed = cb_failed, .send = cb_send };
-	struct log_store lg = { &log_ops, nd };
-	struct sm sm = { &sm_ops, nd };
+	struct raft_driver_callbacks cb = {.ctx = nd, .failed = cb_failed, .send = cb_send};
+	struct log_store lg = {&log_ops, nd};
+	struct sm sm = {&sm_ops, nd};
 	if (s->partition)
 		pnode_open(s, i, &lg, &sm); /* also sets sm_applied and sm_hash */
 	nd->crash_pending = nd->write_lost = false;
 	int rc = raft_driver_init(&nd->drv, s->base, &dc, &lg, &sm, &cb);
 	if (rc)
-		sim_fail(s, "restart", "node %d cannot start from its stored state: %s", i + 1, err_str(rc));
+		sim_fail(s, "restart", "node %d cannot start from its stored state: %s", i + 1,
+			 err_str(rc));
 	nd->up = true;
 	nd->lazy = false;
 	nd->lives++;
@@ -363,7 +373,8 @@ void sim_crash(struct sim *s, int i)
 		return;
 	if (s->verbose)
 		sim_trace(s, "node %d crashes (%s, term %llu)", i + 1,
-			  raft_role_name(raft_role(&nd->drv.raft)), (unsigned long long)raft_term(&nd->drv.raft));
+			  raft_role_name(raft_role(&nd->drv.raft)),
+			  (unsigned long long)raft_term(&nd->drv.raft));
 	struct raft_counters c;
 	raft_get_counters(&nd->drv.raft, &c);
 	s->stats.elections += c.elections;
@@ -414,7 +425,8 @@ void sim_run(struct sim *s, uint64_t ticks, void (*hook)(struct sim *, void *), 
 	for (int i = 0; i < s->n; i++)
 		order[i] = i;
 	for (int a = 1; a < s->n; a++)
-		for (int b = a; b > 0 && s->nodes[order[b]].phase < s->nodes[order[b - 1]].phase; b--) {
+		for (int b = a; b > 0 && s->nodes[order[b]].phase < s->nodes[order[b - 1]].phase;
+		     b--) {
 			int t = order[b];
 			order[b] = order[b - 1];
 			order[b - 1] = t;
@@ -424,7 +436,8 @@ void sim_run(struct sim *s, uint64_t ticks, void (*hook)(struct sim *, void *), 
 		if (hook)
 			hook(s, arg);
 		for (int j = 0; j <= s->n; j++) {
-			uint64_t t = j < s->n ? start + (uint64_t)s->nodes[order[j]].phase : start + SIM_TICK;
+			uint64_t t = j < s->n ? start + (uint64_t)s->nodes[order[j]].phase
+					      : start + SIM_TICK;
 			net_deliver_until(s, t);
 			s->now = t;
 			if (j < s->n)
@@ -456,8 +469,8 @@ int sim_propose(struct sim *s, int i, uint64_t *index)
 	if (rc == 0) {
 		s->stats.proposals++;
 		if (s->verbose)
-			sim_trace(s, "node %d proposes #%llu at index %llu", i + 1, (unsigned long long)id,
-				  (unsigned long long)idx);
+			sim_trace(s, "node %d proposes #%llu at index %llu", i + 1,
+				  (unsigned long long)id, (unsigned long long)idx);
 	} else if (rc == ERR_NOTLEADER) {
 		/* A leader refuses only during a transfer, or before its driver
 		 * handled the Ready that made it leader (a lazy driver). */
@@ -500,7 +513,8 @@ bool sim_settled(struct sim *s, int leader)
 		const struct sim_node *nd = &s->nodes[i];
 		if (!nd->up || i == leader)
 			continue;
-		if (raft_term(&nd->drv.raft) != raft_term(l) || raft_leader(&nd->drv.raft) != s->nodes[leader].id)
+		if (raft_term(&nd->drv.raft) != raft_term(l) ||
+		    raft_leader(&nd->drv.raft) != s->nodes[leader].id)
 			return false;
 	}
 	return true;
@@ -544,19 +558,23 @@ void sim_dump(struct sim *s)
 			continue;
 		}
 		const struct raft *r = &nd->drv.raft;
-		sim_trace(s, "node %d %s term %llu leader %llu commit %llu applied %llu log (%llu, %llu]",
-			  i + 1, raft_role_name(raft_role(r)), (unsigned long long)raft_term(r),
-			  (unsigned long long)raft_leader(r), (unsigned long long)raft_commit(r),
-			  (unsigned long long)nd->sm_applied, (unsigned long long)nd->store.start_index,
-			  (unsigned long long)raft_last_index(r));
+		sim_trace(
+		    s, "node %d %s term %llu leader %llu commit %llu applied %llu log (%llu, %llu]",
+		    i + 1, raft_role_name(raft_role(r)), (unsigned long long)raft_term(r),
+		    (unsigned long long)raft_leader(r), (unsigned long long)raft_commit(r),
+		    (unsigned long long)nd->sm_applied, (unsigned long long)nd->store.start_index,
+		    (unsigned long long)raft_last_index(r));
 		if (raft_role(r) != RAFT_LEADER)
 			continue;
 		for (size_t k = 0; k < r->n_peers; k++) {
 			const struct raft_progress *pr = &r->prs[k];
-			sim_trace(s, "  progress %llu: state %d match %llu next %llu probe_sent %d inflight %zu/%zu bytes %zu",
-				  (unsigned long long)pr->id, pr->state, (unsigned long long)pr->match,
-				  (unsigned long long)pr->next, pr->probe_sent, pr->inflight.count,
-				  pr->inflight.cap, pr->inflight.total_bytes);
+			sim_trace(s,
+				  "  progress %llu: state %d match %llu next %llu probe_sent %d "
+				  "inflight %zu/%zu bytes %zu",
+				  (unsigned long long)pr->id, pr->state,
+				  (unsigned long long)pr->match, (unsigned long long)pr->next,
+				  pr->probe_sent, pr->inflight.count, pr->inflight.cap,
+				  pr->inflight.total_bytes);
 		}
 	}
 }

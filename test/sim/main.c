@@ -79,7 +79,8 @@ int main(int argc, char **argv)
 
 	if (one_seed) {
 		int n = only_nodes ? only_nodes : 3;
-		if (schedule_run(seed, n, ticks, verbose, partition, NULL, NULL, why, sizeof(why))) {
+		if (schedule_run(seed, n, ticks, verbose, partition, NULL, NULL, why,
+				 sizeof(why))) {
 			printf("sim: FAIL seed %llu, %d nodes%s: %s\n", (unsigned long long)seed, n,
 			       partition ? " (partition)" : "", why);
 			printf("sim: 0 passed, 1 failed\n");
@@ -91,7 +92,7 @@ int main(int argc, char **argv)
 	}
 
 	uint64_t passed = 0, failed = 0;
-	const int sizes[] = { 3, 5 };
+	const int sizes[] = {3, 5};
 	for (int run = 0; run < 4; run++) {
 		int n = sizes[run % 2];
 		bool part = run >= 2;
@@ -99,15 +100,16 @@ int main(int argc, char **argv)
 		if ((only_nodes && only_nodes != n) || count == 0)
 			continue;
 		const char *mode = part ? " (partition)" : "";
-		struct sim_stats st = { 0 };
+		struct sim_stats st = {0};
 		uint64_t ok = 0, bad = 0, max_settle = 0;
 		clock_t t0 = clock();
 		for (uint64_t k = 1; k <= count; k++) {
 			uint64_t settle = 0;
-			if (schedule_run(k, n, ticks, false, part, &st, &settle, why, sizeof(why))) {
+			if (schedule_run(k, n, ticks, false, part, &st, &settle, why,
+					 sizeof(why))) {
 				bad++;
-				printf("sim: FAIL seed %llu, %d nodes%s: %s\n", (unsigned long long)k, n, mode,
-				       why);
+				printf("sim: FAIL seed %llu, %d nodes%s: %s\n",
+				       (unsigned long long)k, n, mode, why);
 				printf("sim:   replay: sim --seed %llu --nodes %d%s --verbose\n",
 				       (unsigned long long)k, n, part ? " --partition" : "");
 			} else {
@@ -117,8 +119,10 @@ int main(int argc, char **argv)
 			}
 		}
 		printf("sim: %d nodes%s: %llu schedules passed, %llu failed (%.1fs): %llu messages "
-		       "(%llu dropped, %llu duplicated), %llu crashes, %llu elections, %llu transfers, "
-		       "%llu forced campaigns, %llu compactions, %llu log starts sent, %llu installed, "
+		       "(%llu dropped, %llu duplicated), %llu crashes, %llu elections, %llu "
+		       "transfers, "
+		       "%llu forced campaigns, %llu compactions, %llu log starts sent, %llu "
+		       "installed, "
 		       "max term %llu; after faults a settled leader within %llu ticks (limit 400) "
 		       "and every proposal applied everywhere\n",
 		       n, mode, (unsigned long long)ok, (unsigned long long)bad,
@@ -136,7 +140,8 @@ int main(int argc, char **argv)
 	if (scenarios) {
 		for (int k = 0; k < scenario_count(); k++) {
 			char name[64], info[256];
-			if (scenario_run(k, name, sizeof(name), info, sizeof(info), why, sizeof(why))) {
+			if (scenario_run(k, name, sizeof(name), info, sizeof(info), why,
+					 sizeof(why))) {
 				failed++;
 				printf("sim: scenario %s: FAIL: %s\n", name, why);
 			} else {
@@ -145,6 +150,7 @@ int main(int argc, char **argv)
 			}
 		}
 	}
-	printf("sim: %llu passed, %llu failed\n", (unsigned long long)passed, (unsigned long long)failed);
+	printf("sim: %llu passed, %llu failed\n", (unsigned long long)passed,
+	       (unsigned long long)failed);
 	return failed ? 1 : 0;
 }

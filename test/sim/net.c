@@ -60,13 +60,15 @@ static struct sim_msg heap_pop(struct sim *s)
 static uint64_t delay(struct sim *s)
 {
 	if (s->long_delay_pm && sim_chance(s, s->long_delay_pm))
-		return (uint64_t)s->max_delay + sim_below(s, (uint64_t)s->election_ticks * 3 * SIM_TICK);
+		return (uint64_t)s->max_delay +
+		       sim_below(s, (uint64_t)s->election_ticks * 3 * SIM_TICK);
 	return (uint64_t)s->min_delay + sim_below(s, (uint64_t)(s->max_delay - s->min_delay + 1));
 }
 
 static void enqueue(struct sim *s, int from, int to, const uint8_t *data, size_t len)
 {
-	struct sim_msg m = { .at = s->now + delay(s), .tie = sim_rand(s), .from = from, .to = to, .len = len };
+	struct sim_msg m = {
+	    .at = s->now + delay(s), .tie = sim_rand(s), .from = from, .to = to, .len = len};
 	m.data = malloc(len);
 	if (!m.data)
 		sim_fail(s, "sim", "out of memory");
@@ -86,7 +88,8 @@ void net_send(struct sim *s, int from, const struct raft_message *m)
 	buf_reset(&s->enc);
 	int rc = raft_codec_encode(m, &s->enc);
 	if (rc)
-		sim_fail(s, "codec", "encoding %s failed: %s", raft_msg_type_name(m->type), err_str(rc));
+		sim_fail(s, "codec", "encoding %s failed: %s", raft_msg_type_name(m->type),
+			 err_str(rc));
 	if (s->blocked[from][to] || (s->drop_pm && sim_chance(s, s->drop_pm)) ||
 	    (s->filter && s->filter(s, from, m))) {
 		s->stats.dropped++;
@@ -110,13 +113,15 @@ static void deliver(struct sim *s, struct sim_msg *m)
 	arena_reset(&s->arena);
 	int rc = raft_codec_decode(m->data, m->len, &msg, &s->arena);
 	if (rc)
-		sim_fail(s, "codec", "decoding a message from node %d failed: %s", m->from + 1, err_str(rc));
+		sim_fail(s, "codec", "decoding a message from node %d failed: %s", m->from + 1,
+			 err_str(rc));
 	if (s->verbose)
-		sim_trace(s, "deliver %s %d->%d term %llu index %llu log_term %llu commit %llu n %zu%s%s",
-			  raft_msg_type_name(msg.type), m->from + 1, m->to + 1,
-			  (unsigned long long)msg.term, (unsigned long long)msg.index,
-			  (unsigned long long)msg.log_term, (unsigned long long)msg.commit, msg.n_entries,
-			  msg.reject ? " reject" : "", msg.force ? " force" : "");
+		sim_trace(
+		    s, "deliver %s %d->%d term %llu index %llu log_term %llu commit %llu n %zu%s%s",
+		    raft_msg_type_name(msg.type), m->from + 1, m->to + 1,
+		    (unsigned long long)msg.term, (unsigned long long)msg.index,
+		    (unsigned long long)msg.log_term, (unsigned long long)msg.commit, msg.n_entries,
+		    msg.reject ? " reject" : "", msg.force ? " force" : "");
 	s->stats.steps++;
 	rc = raft_driver_step(&n->drv, &msg);
 	if (rc && rc != ERR_NOMEM)

@@ -37,13 +37,15 @@ static void watch_hook(struct sim *s, void *arg)
 	struct watch *w = arg;
 	struct sim_node *l = &s->nodes[w->leader];
 	if (raft_role(&l->drv.raft) != RAFT_LEADER || raft_term(&l->drv.raft) != w->term)
-		sim_fail(s, "stability", "leader node %d lost leadership or changed term (%s, term %llu)",
+		sim_fail(s, "stability",
+			 "leader node %d lost leadership or changed term (%s, term %llu)",
 			 w->leader + 1, raft_role_name(raft_role(&l->drv.raft)),
 			 (unsigned long long)raft_term(&l->drv.raft));
 	for (int i = 0; i < s->n; i++)
 		if (s->nodes[i].up && raft_term(&s->nodes[i].drv.raft) != w->term)
-			sim_fail(s, "stability", "node %d moved to term %llu (leader's term %llu)", i + 1,
-				 (unsigned long long)raft_term(&s->nodes[i].drv.raft), (unsigned long long)w->term);
+			sim_fail(s, "stability", "node %d moved to term %llu (leader's term %llu)",
+				 i + 1, (unsigned long long)raft_term(&s->nodes[i].drv.raft),
+				 (unsigned long long)w->term);
 	if (sim_elections(s) != w->elections)
 		sim_fail(s, "stability", "an election happened while the leader was healthy");
 	if (w->every && s->tick % (uint64_t)w->every == 0)
@@ -93,7 +95,8 @@ static void stability(struct sim *s, int nodes, char *info, size_t len)
 	watch_init(s, &w, l, 10);
 	sim_run(s, STABILITY_TICKS, watch_hook, &w);
 	schedule_await_commit(s, l, 3, 50);
-	snprintf(info, len, "%d ticks, 0 elections after the first leader, term stayed %llu, %llu entries",
+	snprintf(info, len,
+		 "%d ticks, 0 elections after the first leader, term stayed %llu, %llu entries",
 		 STABILITY_TICKS, (unsigned long long)w.term, (unsigned long long)s->gmax);
 }
 
@@ -131,7 +134,8 @@ static void isolation(struct sim *s, int nodes, bool deaf, char *info, size_t le
 	if (raft_leader(&s->nodes[x].drv.raft) != s->nodes[l].id)
 		sim_fail(s, "stability", "rejoined node %d does not follow the leader", x + 1);
 	schedule_await_commit(s, l, 3, 50);
-	snprintf(info, len, "node %d %s for %d ticks: leader and term %llu unchanged, it caught up to %llu",
+	snprintf(info, len,
+		 "node %d %s for %d ticks: leader and term %llu unchanged, it caught up to %llu",
 		 x + 1, deaf ? "heard nobody" : "isolated", 30 * s->election_ticks,
 		 (unsigned long long)w.term, (unsigned long long)s->nodes[x].sm_applied);
 }
@@ -168,9 +172,11 @@ static void failover(struct sim *s, int nodes, char *info, size_t len)
 		sim_fail(s, "failover", "node %d campaigned but node %d leads", best + 1, nl + 1);
 	if (raft_term(&s->nodes[nl].drv.raft) != term + 1)
 		sim_fail(s, "failover", "new term %llu, expected %llu",
-			 (unsigned long long)raft_term(&s->nodes[nl].drv.raft), (unsigned long long)term + 1);
+			 (unsigned long long)raft_term(&s->nodes[nl].drv.raft),
+			 (unsigned long long)term + 1);
 	schedule_await_commit(s, nl, 3, 50);
-	snprintf(info, len, "leader node %d crashed, node %d led term %llu after %llu ticks (timeout %d)",
+	snprintf(info, len,
+		 "leader node %d crashed, node %d led term %llu after %llu ticks (timeout %d)",
 		 l + 1, nl + 1, (unsigned long long)term + 1, (unsigned long long)took,
 		 s->election_ticks);
 }
@@ -196,8 +202,8 @@ static void transfer(struct sim *s, int nodes, char *info, size_t len)
 	uint64_t took = 0;
 	int nl = await_new_leader(s, (uint64_t)s->election_ticks, "transfer", &took);
 	if (nl != x || raft_term(&s->nodes[nl].drv.raft) != term + 1)
-		sim_fail(s, "transfer", "node %d leads term %llu; expected node %d in term %llu", nl + 1,
-			 (unsigned long long)raft_term(&s->nodes[nl].drv.raft), x + 1,
+		sim_fail(s, "transfer", "node %d leads term %llu; expected node %d in term %llu",
+			 nl + 1, (unsigned long long)raft_term(&s->nodes[nl].drv.raft), x + 1,
 			 (unsigned long long)term + 1);
 	schedule_await_commit(s, nl, 3, 50);
 	snprintf(info, len, "node %d (20 entries behind) took over term %llu after %llu ticks",
@@ -219,12 +225,15 @@ static void log_start(struct sim *s, int nodes, char *info, size_t len)
 		schedule_compact(s, i);
 	uint64_t start = s->nodes[l].store.start_index;
 	if (start < 60)
-		sim_fail(s, "log start", "leader compacted only up to %llu", (unsigned long long)start);
+		sim_fail(s, "log start", "leader compacted only up to %llu",
+			 (unsigned long long)start);
 	sim_start_node(s, x);
 	schedule_await_commit(s, l, 3, 100);
 	if (s->stats.snapshots_installed == 0)
-		sim_fail(s, "log start", "node %d caught up without installing the log start", x + 1);
-	snprintf(info, len, "node %d restarted behind log start %llu, installed it and caught up to %llu",
+		sim_fail(s, "log start", "node %d caught up without installing the log start",
+			 x + 1);
+	snprintf(info, len,
+		 "node %d restarted behind log start %llu, installed it and caught up to %llu",
 		 x + 1, (unsigned long long)start, (unsigned long long)s->nodes[x].sm_applied);
 }
 
@@ -311,14 +320,13 @@ static void figure8(struct sim *s, int nodes, char *info, size_t len)
 	sim_start_node(s, 0);
 	int l = schedule_await_leader(s, 200, "liveness", NULL);
 	schedule_await_commit(s, l, 3, 50);
-	snprintf(info, len, "term-3 leader held entry 2 (term 1) on a majority with commit %llu; "
-		 "node 5 then replaced it safely", (unsigned long long)commit_c);
+	snprintf(info, len,
+		 "term-3 leader held entry 2 (term 1) on a majority with commit %llu; "
+		 "node 5 then replaced it safely",
+		 (unsigned long long)commit_c);
 }
 
-int scenario_count(void)
-{
-	return 12;
-}
+int scenario_count(void) { return 12; }
 
 int scenario_run(int k, char *name, size_t name_len, char *info, size_t info_len, char *why,
 		 size_t why_len)
@@ -328,9 +336,9 @@ int scenario_run(int k, char *name, size_t name_len, char *info, size_t info_len
 		const char *name;
 		int nodes;
 	} table[] = {
-		{ "stability", 3 }, { "stability", 5 }, { "isolation", 3 }, { "isolation", 5 },
-		{ "deaf follower", 3 }, { "failover", 3 }, { "failover", 5 }, { "transfer", 3 },
-		{ "transfer", 5 }, { "log start", 3 }, { "log start", 5 }, { "figure 8", 5 },
+	    {"stability", 3},	  {"stability", 5}, {"isolation", 3}, {"isolation", 5},
+	    {"deaf follower", 3}, {"failover", 3},  {"failover", 5},  {"transfer", 3},
+	    {"transfer", 5},	  {"log start", 3}, {"log start", 5}, {"figure 8", 5},
 	};
 	snprintf(name, name_len, "%s (%d nodes)", table[k].name, table[k].nodes);
 	info[0] = 0;
@@ -345,13 +353,32 @@ int scenario_run(int k, char *name, size_t name_len, char *info, size_t info_len
 	}
 	int n = table[k].nodes;
 	switch (k) {
-	case 0: case 1: stability(&s, n, info, info_len); break;
-	case 2: case 3: isolation(&s, n, false, info, info_len); break;
-	case 4: isolation(&s, n, true, info, info_len); break;
-	case 5: case 6: failover(&s, n, info, info_len); break;
-	case 7: case 8: transfer(&s, n, info, info_len); break;
-	case 9: case 10: log_start(&s, n, info, info_len); break;
-	default: figure8(&s, n, info, info_len); break;
+	case 0:
+	case 1:
+		stability(&s, n, info, info_len);
+		break;
+	case 2:
+	case 3:
+		isolation(&s, n, false, info, info_len);
+		break;
+	case 4:
+		isolation(&s, n, true, info, info_len);
+		break;
+	case 5:
+	case 6:
+		failover(&s, n, info, info_len);
+		break;
+	case 7:
+	case 8:
+		transfer(&s, n, info, info_len);
+		break;
+	case 9:
+	case 10:
+		log_start(&s, n, info, info_len);
+		break;
+	default:
+		figure8(&s, n, info, info_len);
+		break;
 	}
 	sim_free(&s);
 	return 0;

@@ -76,9 +76,11 @@ static void partition(struct sim *s)
 		for (int i = 0; i < s->n; i++)
 			for (int j = 0; j < s->n; j++)
 				if (s->blocked[i][j] && k + 16 < sizeof(buf))
-					k += (size_t)snprintf(buf + k, sizeof(buf) - k, " %d->%d", i + 1, j + 1);
+					k += (size_t)snprintf(buf + k, sizeof(buf) - k, " %d->%d",
+							      i + 1, j + 1);
 		buf[k] = 0;
-		sim_trace(s, "partition until tick %llu, blocked:%s", (unsigned long long)s->heal_at, buf);
+		sim_trace(s, "partition until tick %llu, blocked:%s",
+			  (unsigned long long)s->heal_at, buf);
 	}
 }
 
@@ -121,7 +123,8 @@ static void fault_hook(struct sim *s, void *arg)
 		uint64_t to = sim_below(s, (uint64_t)s->n + 1); /* 0 = most caught up */
 		if (to != nd->id) {
 			if (s->verbose)
-				sim_trace(s, "node %d transfers leadership to %llu", i + 1, (unsigned long long)to);
+				sim_trace(s, "node %d transfers leadership to %llu", i + 1,
+					  (unsigned long long)to);
 			raft_driver_transfer(&nd->drv, to);
 			s->stats.transfers++;
 			check_step(s, i);
@@ -171,7 +174,8 @@ int schedule_await_leader(struct sim *s, uint64_t limit, const char *rule, uint6
 		}
 		sim_run(s, 1, calm_hook, NULL);
 	}
-	sim_fail(s, rule, "no settled leader %llu ticks after faults stopped", (unsigned long long)limit);
+	sim_fail(s, rule, "no settled leader %llu ticks after faults stopped",
+		 (unsigned long long)limit);
 }
 
 /* Proposes on the leader and waits until every live node applied it. */
@@ -182,7 +186,8 @@ void schedule_await_commit(struct sim *s, int leader, int count, uint64_t limit)
 	for (int k = 0; k < count; k++) {
 		uint64_t idx = 0;
 		if (sim_propose(s, leader, &idx) != 0)
-			sim_fail(s, "liveness", "settled leader node %d refused a proposal", leader + 1);
+			sim_fail(s, "liveness", "settled leader node %d refused a proposal",
+				 leader + 1);
 		want = idx;
 		sim_run(s, 1, calm_hook, NULL);
 	}
@@ -196,7 +201,8 @@ void schedule_await_commit(struct sim *s, int leader, int count, uint64_t limit)
 		if (k + 1 == limit) {
 			if (s->verbose)
 				sim_dump(s);
-			sim_fail(s, "liveness", "index %llu not applied everywhere %llu ticks after proposal",
+			sim_fail(s, "liveness",
+				 "index %llu not applied everywhere %llu ticks after proposal",
 				 (unsigned long long)want, (unsigned long long)limit);
 		}
 		sim_run(s, 1, calm_hook, NULL);

@@ -43,20 +43,20 @@ struct sim_pnode;
 struct sim_node {
 	uint64_t id;
 	bool up;
-	struct raft_driver drv;    /* drv.raft is the core */
-	struct memstore store;     /* survives crashes */
-	struct sim *sim;           /* for the driver's callbacks */
+	struct raft_driver drv; /* drv.raft is the core */
+	struct memstore store;	/* survives crashes */
+	struct sim *sim;	/* for the driver's callbacks */
 	int slot;
-	struct sim_pnode *p;       /* partition schedules: its partition and LMDB store */
-	bool crash_pending;        /* crash once the Ready being handled is persisted */
-	bool write_lost;           /* ... and its write never reached the disk */
-	uint64_t sm_applied;       /* the state machine: a hash chain of applied entries */
+	struct sim_pnode *p; /* partition schedules: its partition and LMDB store */
+	bool crash_pending;  /* crash once the Ready being handled is persisted */
+	bool write_lost;     /* ... and its write never reached the disk */
+	uint64_t sm_applied; /* the state machine: a hash chain of applied entries */
 	uint64_t sm_hash;
-	bool lazy;                 /* the driver postpones Ready handling to its next tick */
-	uint64_t restart_at;       /* tick at which a crashed node comes back */
+	bool lazy;	     /* the driver postpones Ready handling to its next tick */
+	uint64_t restart_at; /* tick at which a crashed node comes back */
 	int lives;
-	int phase;                 /* tick offset within a tick period */
-	uint8_t last_role;         /* as of the last check */
+	int phase;	   /* tick offset within a tick period */
+	uint8_t last_role; /* as of the last check */
 	uint64_t last_term, last_commit;
 };
 
@@ -75,7 +75,7 @@ struct sim_gentry {
 
 struct sim_stats {
 	uint64_t msgs, dropped, dups, steps, snapshots_sent, snapshots_installed, crashes,
-		proposals, max_term, elections, transfers, campaigns, compactions;
+	    proposals, max_term, elections, transfers, campaigns, compactions;
 };
 
 struct sim {
@@ -89,8 +89,8 @@ struct sim {
 	size_t max_inflight_msgs, max_msg_bytes, max_msg_entries, max_inflight_bytes; /* per seed */
 	uint64_t snapshot_threshold; /* the driver's state-machine snapshots (compactions) */
 	struct event_base *base;     /* the drivers' events; never dispatched */
-	bool partition;              /* replicas run the data partition (pnode.c) */
-	char pdir[256];              /* their stores' temporary directory */
+	bool partition;		     /* replicas run the data partition (pnode.c) */
+	char pdir[256];		     /* their stores' temporary directory */
 
 	/* network */
 	struct sim_msg *heap;
@@ -99,7 +99,7 @@ struct sim {
 	bool partitioned;
 	uint64_t heal_at;
 	int drop_pm, dup_pm, long_delay_pm; /* per mille */
-	int min_delay, max_delay;          /* time units */
+	int min_delay, max_delay;	    /* time units */
 	/* Scenario hook: return true to drop message m sent by node slot from. */
 	bool (*filter)(struct sim *s, int from, const struct raft_message *m);
 	void *filter_arg;
@@ -107,7 +107,7 @@ struct sim {
 	/* faults and workload (per mille per tick, or per Ready) */
 	bool faults;
 	int crash_pm, part_pm, lazy_pm, crash_in_ready_pm, propose_pm, transfer_pm, campaign_pm,
-		compact_pm;
+	    compact_pm;
 	int max_down_ticks;
 
 	/* checker state */
@@ -135,7 +135,7 @@ uint64_t sim_rand(struct sim *s);
 uint64_t sim_below(struct sim *s, uint64_t n);
 bool sim_chance(struct sim *s, int per_mille);
 void sim_fail(struct sim *s, const char *rule, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 3, 4)));
+    __attribute__((noreturn, format(printf, 3, 4)));
 void sim_trace(struct sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sim_start_node(struct sim *s, int i);
 void sim_crash(struct sim *s, int i);

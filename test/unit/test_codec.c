@@ -70,9 +70,11 @@ static const struct fill_api *fill_api_find(int16_t key)
 
 static int is_clean_failure(int rc) { return rc == ERR_TRUNCATED || rc == ERR_INVALID; }
 
-static int generic_decode(int resp, int16_t key, int16_t v, struct reader *r, struct arena *a, void **out)
+static int generic_decode(int resp, int16_t key, int16_t v, struct reader *r, struct arena *a,
+			  void **out)
 {
-	return resp ? kafka_response_decode(key, v, r, a, out) : kafka_request_decode(key, v, r, a, out);
+	return resp ? kafka_response_decode(key, v, r, a, out)
+		    : kafka_request_decode(key, v, r, a, out);
 }
 
 static int generic_encode(int resp, int16_t key, int16_t v, struct buf *b, const void *m)
@@ -96,27 +98,30 @@ static void round_trip_one(const struct fill_api *api, int16_t v, int resp, int 
 	ck_assert_int_eq(generic_encode(resp, api->api_key, v, &plain, m), 0);
 	(resp ? api->resp_fill : api->req_fill)(m, v, &c);
 	int rc = generic_encode(resp, api->api_key, v, &b1, m);
-	ck_assert_msg(rc == 0, "api %d v%d %s encode: %s", api->api_key, v, resp ? "resp" : "req", err_str(rc));
+	ck_assert_msg(rc == 0, "api %d v%d %s encode: %s", api->api_key, v, resp ? "resp" : "req",
+		      err_str(rc));
 	if (c.seed > 1 && !nulls)
-		ck_assert_msg(b1.len != plain.len || (b1.len > 0 && memcmp(b1.data, plain.data, b1.len) != 0),
-			      "api %d v%d: filled message encodes like a default one", api->api_key, v);
+		ck_assert_msg(
+		    b1.len != plain.len || (b1.len > 0 && memcmp(b1.data, plain.data, b1.len) != 0),
+		    "api %d v%d: filled message encodes like a default one", api->api_key, v);
 
 	struct reader r;
 	reader_init(&r, b1.data, b1.len);
 	void *d = NULL;
 	rc = generic_decode(resp, api->api_key, v, &r, &a, &d);
-	ck_assert_msg(rc == 0, "api %d v%d %s decode: %s", api->api_key, v, resp ? "resp" : "req", err_str(rc));
+	ck_assert_msg(rc == 0, "api %d v%d %s decode: %s", api->api_key, v, resp ? "resp" : "req",
+		      err_str(rc));
 	ck_assert_uint_eq(reader_left(&r), 0);
 	ck_assert_int_eq(generic_encode(resp, api->api_key, v, &b2, d), 0);
 	ck_assert_uint_eq(b2.len, b1.len);
-	ck_assert_msg(b1.len == 0 || memcmp(b1.data, b2.data, b1.len) == 0, "api %d v%d %s: re-encoding differs", api->api_key,
-		      v, resp ? "resp" : "req");
+	ck_assert_msg(b1.len == 0 || memcmp(b1.data, b2.data, b1.len) == 0,
+		      "api %d v%d %s: re-encoding differs", api->api_key, v, resp ? "resp" : "req");
 
 	for (size_t n = 0; truncate && n < b1.len; n++) {
 		reader_init(&r, b1.data, n);
 		rc = generic_decode(resp, api->api_key, v, &r, &a, &d);
-		ck_assert_msg(is_clean_failure(rc), "api %d v%d cut at %zu/%zu: rc %d", api->api_key, v, n, b1.len,
-			      rc);
+		ck_assert_msg(is_clean_failure(rc), "api %d v%d cut at %zu/%zu: rc %d",
+			      api->api_key, v, n, b1.len, rc);
 	}
 	buf_free(&plain);
 	buf_free(&b1);
@@ -199,8 +204,10 @@ START_TEST(headers_round_trip_every_version)
 			buf_init(&b2);
 			ck_assert_int_eq(kafka_request_header_encode(&b1, v, &h), 0);
 			/* ClientId keeps its int16 length even in the flexible v2 */
-			size_t want = 8 + (v >= 1 ? 2 + (size_t)(h.client_id.len > 0 ? h.client_id.len : 0) : 0) +
-				      (v >= 2 ? 1 : 0);
+			size_t want =
+			    8 +
+			    (v >= 1 ? 2 + (size_t)(h.client_id.len > 0 ? h.client_id.len : 0) : 0) +
+			    (v >= 2 ? 1 : 0);
 			ck_assert_uint_eq(b1.len, want);
 			struct reader r;
 			reader_init(&r, b1.data, b1.len);
@@ -243,9 +250,10 @@ START_TEST(decoded_produce_request_holds_the_values_that_were_encoded)
 	kafka_produce_request_init(&m);
 	ck_assert_int_eq(m.transactional_id.len, -1);
 	static const uint8_t batch[] = {1, 2, 3, 4};
-	struct kafka_produce_request_partition_produce_data part = {.index = 3, .records = {batch, 4}};
+	struct kafka_produce_request_partition_produce_data part = {.index = 3,
+								    .records = {batch, 4}};
 	struct kafka_produce_request_topic_produce_data topic = {
-		.name = kafka_str_from("orders"), .partition_data = &part, .n_partition_data = 1};
+	    .name = kafka_str_from("orders"), .partition_data = &part, .n_partition_data = 1};
 	m.transactional_id = kafka_str_from("tx-1");
 	m.acks = -1;
 	m.timeout_ms = 1500;
@@ -298,7 +306,9 @@ static void golden_check(struct golden *g, const uint8_t *frame, size_t len)
 
 	struct buf b;
 	buf_init(&b);
-	ck_assert_int_eq(kafka_request_header_encode(&b, (int16_t)kafka_request_header_version(key, v), &g->h), 0);
+	ck_assert_int_eq(
+	    kafka_request_header_encode(&b, (int16_t)kafka_request_header_version(key, v), &g->h),
+	    0);
 	ck_assert_int_eq(kafka_request_encode(key, v, &b, g->body), 0);
 	ck_assert_uint_eq(b.len, len);
 	ck_assert_mem_eq(b.data, frame, len);
@@ -521,9 +531,9 @@ START_TEST(metadata_answers_that_real_clients_accepted_encode_identically)
 		const uint8_t *want;
 		size_t len;
 	} cases[] = {
-		{0, golden_answer_metadata_v0, sizeof(golden_answer_metadata_v0)},
-		{1, golden_answer_metadata_v1, sizeof(golden_answer_metadata_v1)},
-		{4, golden_answer_metadata_v4, sizeof(golden_answer_metadata_v4)},
+	    {0, golden_answer_metadata_v0, sizeof(golden_answer_metadata_v0)},
+	    {1, golden_answer_metadata_v1, sizeof(golden_answer_metadata_v1)},
+	    {4, golden_answer_metadata_v4, sizeof(golden_answer_metadata_v4)},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct buf b;
@@ -544,12 +554,14 @@ START_TEST(hostile_array_count_is_refused_without_a_huge_allocation)
 	arena_init(&a);
 	struct kafka_produce_request m;
 	/* Produce v7: null transactional id, acks, timeout, then 2^31-1 topics */
-	const uint8_t classic[] = {0xff, 0xff, 0x00, 0x01, 0x00, 0x00, 0x03, 0xe8, 0x7f, 0xff, 0xff, 0xff, 0, 0};
+	const uint8_t classic[] = {0xff, 0xff, 0x00, 0x01, 0x00, 0x00, 0x03,
+				   0xe8, 0x7f, 0xff, 0xff, 0xff, 0,    0};
 	struct reader r;
 	reader_init(&r, classic, sizeof(classic));
 	ck_assert_int_eq(kafka_produce_request_decode(&r, 7, &m, &a), ERR_INVALID);
 	/* Produce v9 (compact): uvarint count 2^32-1 */
-	const uint8_t compact[] = {0x00, 0x00, 0x01, 0x00, 0x00, 0x03, 0xe8, 0xff, 0xff, 0xff, 0xff, 0x0f, 0, 0};
+	const uint8_t compact[] = {0x00, 0x00, 0x01, 0x00, 0x00, 0x03, 0xe8,
+				   0xff, 0xff, 0xff, 0xff, 0x0f, 0,    0};
 	reader_init(&r, compact, sizeof(compact));
 	ck_assert_int_eq(kafka_produce_request_decode(&r, 9, &m, &a), ERR_INVALID);
 	/* an int32 array needs 4 bytes per element: 2 elements fit in 8 bytes, not in 7 */
@@ -632,7 +644,8 @@ START_TEST(versions_outside_the_schema_range_are_unsupported)
 	ck_assert_int_eq(kafka_request_encode(999, 0, &b, &m), ERR_UNSUPPORTED);
 	/* ShareFetch exists only as an unstable draft: no version is usable */
 	ck_assert_ptr_null(kafka_api_lookup(KAFKA_API_SHARE_FETCH));
-	ck_assert_int_eq(kafka_request_decode(KAFKA_API_SHARE_FETCH, 0, &r, &a, &out), ERR_UNSUPPORTED);
+	ck_assert_int_eq(kafka_request_decode(KAFKA_API_SHARE_FETCH, 0, &r, &a, &out),
+			 ERR_UNSUPPORTED);
 	buf_free(&b);
 	arena_free(&a);
 }
@@ -644,7 +657,8 @@ START_TEST(unknown_tagged_fields_are_skipped_and_known_ones_decoded)
 	arena_init(&a);
 	struct reader r;
 	/* ApiVersions v3 request: name "ab", version "1", then two unknown tags */
-	const uint8_t req[] = {0x03, 'a', 'b', 0x02, '1', 0x02, 0x07, 0x03, 'x', 'y', 'z', 0x64, 0x00};
+	const uint8_t req[] = {0x03, 'a', 'b', 0x02, '1',  0x02, 0x07,
+			       0x03, 'x', 'y', 'z',  0x64, 0x00};
 	struct kafka_api_versions_request m;
 	reader_init(&r, req, sizeof(req));
 	ck_assert_int_eq(kafka_api_versions_request_decode(&r, 3, &m, &a), 0);
@@ -720,7 +734,8 @@ START_TEST(tagged_struct_is_written_only_when_it_differs_from_its_defaults)
 	kafka_fetch_response_partition_data_init(&p);
 	ck_assert_int_eq(p.current_leader.leader_id, -1);
 	ck_assert_int_eq(p.records.len, 0);
-	struct kafka_fetch_response_fetchable_topic_response t = {.partitions = &p, .n_partitions = 1};
+	struct kafka_fetch_response_fetchable_topic_response t = {.partitions = &p,
+								  .n_partitions = 1};
 	struct kafka_fetch_response m;
 	kafka_fetch_response_init(&m);
 	m.responses = &t;
@@ -771,7 +786,8 @@ START_TEST(request_header_of_an_unknown_api_still_yields_its_correlation_id)
 {
 	struct arena a;
 	arena_init(&a);
-	const uint8_t frame[] = {0x03, 0xe7, 0x00, 0x05, 0x00, 0x00, 0x00, 0x2a, 0x00, 0x01, 'x', 0x99};
+	const uint8_t frame[] = {0x03, 0xe7, 0x00, 0x05, 0x00, 0x00,
+				 0x00, 0x2a, 0x00, 0x01, 'x',  0x99};
 	struct reader r;
 	reader_init(&r, frame, sizeof(frame));
 	struct kafka_request_header h;

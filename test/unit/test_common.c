@@ -20,7 +20,7 @@ START_TEST(uvarint_and_zigzag_varint_round_trip_and_match_known_bytes)
 	buf_put_varint(&b, 1);
 	buf_put_varint(&b, 63);
 	buf_put_varint(&b, 64);
-	const uint8_t want[] = { 0x00, 0x01, 0x02, 0x7e, 0x80, 0x01 };
+	const uint8_t want[] = {0x00, 0x01, 0x02, 0x7e, 0x80, 0x01};
 	ck_assert_uint_eq(b.len, sizeof(want));
 	ck_assert_mem_eq(b.data, want, sizeof(want));
 	buf_reset(&b);
@@ -36,7 +36,7 @@ END_TEST
 
 START_TEST(reader_past_end_sets_truncated_and_returns_zero)
 {
-	const uint8_t d[] = { 1, 2, 3 };
+	const uint8_t d[] = {1, 2, 3};
 	struct reader r;
 	reader_init(&r, d, sizeof(d));
 	ck_assert_uint_eq(reader_u16(&r), 0x0102);
@@ -88,7 +88,7 @@ END_TEST
 
 START_TEST(ipc_fetch_result_round_trips_with_borrowed_records)
 {
-	struct ipc_msg m = { .type = IPC_FETCH_RESULT };
+	struct ipc_msg m = {.type = IPC_FETCH_RESULT};
 	m.u.fetch_result.req_id = 77;
 	m.u.fetch_result.error = 6;
 	m.u.fetch_result.high_watermark = 1234567890123LL;
@@ -117,7 +117,8 @@ END_TEST
 START_TEST(ipc_epoch_end_and_producers_round_trip)
 {
 	struct ipc_msg m = {.type = IPC_EPOCH_END};
-	m.u.epoch_end = (struct ipc_epoch_end){.req_id = 9, .leader_epoch = 4, .current_leader_epoch = -1};
+	m.u.epoch_end =
+	    (struct ipc_epoch_end){.req_id = 9, .leader_epoch = 4, .current_leader_epoch = -1};
 	struct buf b;
 	buf_init(&b);
 	ck_assert_int_eq(ipc_encode(&m, &b), 0);
@@ -131,7 +132,7 @@ START_TEST(ipc_epoch_end_and_producers_round_trip)
 	buf_reset(&b);
 	m = (struct ipc_msg){.type = IPC_EPOCH_END_RESULT};
 	m.u.epoch_end_result = (struct ipc_epoch_end_result){
-		.req_id = 10, .error = 74, .leader_epoch = 3, .end_offset = 1LL << 40};
+	    .req_id = 10, .error = 74, .leader_epoch = 3, .end_offset = 1LL << 40};
 	ck_assert_int_eq(ipc_encode(&m, &b), 0);
 	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
 	ck_assert_int_eq(d.type, IPC_EPOCH_END_RESULT);
@@ -154,7 +155,7 @@ START_TEST(ipc_epoch_end_and_producers_round_trip)
 	buf_reset(&b);
 	m = (struct ipc_msg){.type = IPC_PRODUCERS_RESULT};
 	m.u.producers_result = (struct ipc_producers_result){
-		.req_id = 12, .error = 0, .producers = recs, .producers_len = sizeof(recs)};
+	    .req_id = 12, .error = 0, .producers = recs, .producers_len = sizeof(recs)};
 	ck_assert_int_eq(ipc_encode(&m, &b), 0);
 	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
 	ck_assert_int_eq(d.type, IPC_PRODUCERS_RESULT);
@@ -173,13 +174,24 @@ END_TEST
 
 START_TEST(ipc_status_round_trips_every_cluster_field)
 {
-	struct ipc_msg m = { .type = IPC_STATUS };
+	struct ipc_msg m = {.type = IPC_STATUS};
 	m.u.status = (struct ipc_status){
-		.role = IPC_ROLE_FOLLOWER, .term = 7, .leader_node = 3, .commit_index = 41,
-		.high_watermark = 900, .log_start_offset = 12, .elections = 2, .leader_changes = 4,
-		.lower_term_messages = 5, .commit_offset = 900, .log_checksum = 0xfedcba9876543210ULL,
-		.last_index = 44, .match_lag = 0, .caught_up = true,
-		.storage_used_bytes = 3ULL << 32, .storage_map_bytes = 1ULL << 40,
+	    .role = IPC_ROLE_FOLLOWER,
+	    .term = 7,
+	    .leader_node = 3,
+	    .commit_index = 41,
+	    .high_watermark = 900,
+	    .log_start_offset = 12,
+	    .elections = 2,
+	    .leader_changes = 4,
+	    .lower_term_messages = 5,
+	    .commit_offset = 900,
+	    .log_checksum = 0xfedcba9876543210ULL,
+	    .last_index = 44,
+	    .match_lag = 0,
+	    .caught_up = true,
+	    .storage_used_bytes = 3ULL << 32,
+	    .storage_map_bytes = 1ULL << 40,
 	};
 	struct buf b;
 	buf_init(&b);
@@ -246,17 +258,17 @@ END_TEST
 
 START_TEST(ipc_decode_rejects_garbage_wrong_arity_and_wrong_kinds)
 {
-	const uint8_t garbage[] = { 0xc1, 0x00, 0xff };
+	const uint8_t garbage[] = {0xc1, 0x00, 0xff};
 	struct ipc_msg d;
 	ck_assert_int_eq(ipc_decode(garbage, sizeof(garbage), &d), ERR_INVALID);
 	/* [2, 1] : a produce result with too few fields */
-	const uint8_t short_arr[] = { 0x92, 0x02, 0x01 };
+	const uint8_t short_arr[] = {0x92, 0x02, 0x01};
 	ck_assert_int_eq(ipc_decode(short_arr, sizeof(short_arr), &d), ERR_INVALID);
 	/* [5, "x"] : fetch cancel whose req_id is a string */
-	const uint8_t wrong_kind[] = { 0x92, 0x05, 0xa1, 'x' };
+	const uint8_t wrong_kind[] = {0x92, 0x05, 0xa1, 'x'};
 	ck_assert_int_eq(ipc_decode(wrong_kind, sizeof(wrong_kind), &d), ERR_INVALID);
 	/* [99] : unknown type */
-	const uint8_t unknown[] = { 0x91, 0x63 };
+	const uint8_t unknown[] = {0x91, 0x63};
 	ck_assert_int_eq(ipc_decode(unknown, sizeof(unknown), &d), ERR_INVALID);
 }
 END_TEST

@@ -10,37 +10,35 @@
 #include "check_main.h"
 
 /* One replica object of /v1/status. */
-#define REP(topic, part, node, serving, role, term, leader, pref, hw, commit, sum, elections)    \
+#define REP(topic, part, node, serving, role, term, leader, pref, hw, commit, sum, elections)      \
 	"{\"topic\":\"" topic "\",\"partition\":" #part ",\"node_id\":" #node                      \
-	",\"serving\":" serving ",\"role\":\"" role "\",\"term\":" #term ",\"leader\":" #leader     \
+	",\"serving\":" serving ",\"role\":\"" role "\",\"term\":" #term ",\"leader\":" #leader    \
 	",\"preferred_leader\":" #pref ",\"commit_index\":9,\"high_watermark\":" #hw               \
 	",\"log_start_offset\":0,\"commit_offset\":" #commit ",\"log_checksum\":" #sum             \
 	",\"last_index\":9,\"match_lag\":0,\"caught_up\":true,\"elections\":" #elections           \
 	",\"leader_changes\":1,\"lower_term_messages\":0}"
 
-#define DOC(node, workers, reps)                                                                 \
-	"{\"node_id\":" #node ",\"cluster_id\":\"x\",\"connections\":0,\"cluster\":\"fjord\","      \
+#define DOC(node, workers, reps)                                                                   \
+	"{\"node_id\":" #node ",\"cluster_id\":\"x\",\"connections\":0,\"cluster\":\"fjord\","     \
 	"\"nodes\":[],\"draining\":false,\"workers\":[" workers "],\"replicas\":[" reps "]}"
 
-#define WORKER(topic, part, restarts)                                                            \
-	"{\"topic\":\"" topic "\",\"partition\":" #part ",\"pid\":1,\"state\":\"serving\","          \
+#define WORKER(topic, part, restarts)                                                              \
+	"{\"topic\":\"" topic "\",\"partition\":" #part ",\"pid\":1,\"state\":\"serving\","        \
 	"\"restarts\":" #restarts "}"
 
 /* Three nodes, topic t with two partitions: node 1 leads t/0 (hw 100), node
  * 2 leads t/1 (hw 50); node 3's copy of t/0 is 40 behind and its worker of
  * t/1 restarted twice. */
-static const char *node1 =
-    DOC(1, WORKER("t", 0, 0) "," WORKER("t", 1, 1),
-	REP("t", 0, 1, "true", "leader", 4, 1, 1, 100, 100, 777, 2) ","
-	REP("t", 1, 1, "true", "follower", 3, 2, 2, 50, 50, 555, 0));
+static const char *node1 = DOC(1, WORKER("t", 0, 0) "," WORKER("t", 1, 1),
+			       REP("t", 0, 1, "true", "leader", 4, 1, 1, 100, 100, 777, 2) "," REP(
+				   "t", 1, 1, "true", "follower", 3, 2, 2, 50, 50, 555, 0));
 static const char *node2 =
     DOC(2, WORKER("t", 0, 0) "," WORKER("t", 1, 0),
-	REP("t", 0, 2, "true", "follower", 4, 1, 1, 100, 100, 777, 1) ","
-	REP("t", 1, 2, "true", "leader", 3, 2, 2, 50, 50, 555, 1));
-static const char *node3 =
-    DOC(3, WORKER("t", 1, 2) "," WORKER("t", 0, 0),
-	REP("t", 1, 3, "true", "follower", 3, 2, 2, 50, 50, 555, 0) ","
-	REP("t", 0, 3, "true", "follower", 4, 1, 1, 60, 60, 123, 0));
+	REP("t", 0, 2, "true", "follower", 4, 1, 1, 100, 100, 777,
+	    1) "," REP("t", 1, 2, "true", "leader", 3, 2, 2, 50, 50, 555, 1));
+static const char *node3 = DOC(3, WORKER("t", 1, 2) "," WORKER("t", 0, 0),
+			       REP("t", 1, 3, "true", "follower", 3, 2, 2, 50, 50, 555, 0) "," REP(
+				   "t", 0, 3, "true", "follower", 4, 1, 1, 60, 60, 123, 0));
 
 static struct ctl_view view;
 static struct ctl_row *rows;
@@ -68,19 +66,16 @@ static void add_ok(const char *doc)
 		ck_abort_msg("ctl_view_add_status returned %d: %s", rc, err);
 }
 
-static void build(void)
-{
-	ck_assert_int_eq(ctl_rows_build(&view, &rows, &n_rows), 0);
-}
+static void build(void) { ck_assert_int_eq(ctl_rows_build(&view, &rows, &n_rows), 0); }
 
 /* Runs a printer into a string (caller frees). */
-#define CAPTURE(out, call)                                                                       \
-	do {                                                                                     \
-		size_t cap_len_;                                                                 \
-		FILE *f = open_memstream(&(out), &cap_len_);                                     \
-		ck_assert_ptr_nonnull(f);                                                        \
-		call;                                                                            \
-		fclose(f);                                                                       \
+#define CAPTURE(out, call)                                                                         \
+	do {                                                                                       \
+		size_t cap_len_;                                                                   \
+		FILE *f = open_memstream(&(out), &cap_len_);                                       \
+		ck_assert_ptr_nonnull(f);                                                          \
+		call;                                                                              \
+		fclose(f);                                                                         \
 	} while (0)
 
 START_TEST(three_nodes_merge_into_one_row_per_partition_sorted_with_replicas_by_node)
@@ -176,8 +171,8 @@ END_TEST
 
 START_TEST(checksums_above_int64_max_are_read_exactly)
 {
-	add_ok(DOC(1, "",
-		   REP("t", 0, 1, "true", "leader", 1, 1, 1, 10, 10, 18446744073709551615, 0)));
+	add_ok(
+	    DOC(1, "", REP("t", 0, 1, "true", "leader", 1, 1, 1, 10, 10, 18446744073709551615, 0)));
 	add_ok(DOC(2, "",
 		   REP("t", 0, 2, "true", "follower", 1, 1, 1, 10, 10, 18446744073709551614, 0)));
 	ck_assert_uint_eq(view.reps[0].log_checksum, UINT64_MAX);
@@ -194,11 +189,12 @@ START_TEST(quoting_big_ints_leaves_strings_small_ints_and_reals_alone)
 			 "\"e\":-9223372036854775809,\"f\":1.5e30,\"g\":123456789012345678901.0,"
 			 "\"i\":1.12345678901234567890123e-12345678901234567890,\"h\":\"x\\\"1\"}";
 	char *out = ctl_json_quote_big_ints(in, strlen(in));
-	ck_assert_str_eq(out, "{\"a\":\"99999999999999999999\",\"b\":9223372036854775807,"
-			      "\"c\":\"9223372036854775808\",\"d\":-9223372036854775808,"
-			      "\"e\":\"-9223372036854775809\",\"f\":1.5e30,"
-			      "\"g\":123456789012345678901.0,"
-			      "\"i\":1.12345678901234567890123e-12345678901234567890,\"h\":\"x\\\"1\"}");
+	ck_assert_str_eq(out,
+			 "{\"a\":\"99999999999999999999\",\"b\":9223372036854775807,"
+			 "\"c\":\"9223372036854775808\",\"d\":-9223372036854775808,"
+			 "\"e\":\"-9223372036854775809\",\"f\":1.5e30,"
+			 "\"g\":123456789012345678901.0,"
+			 "\"i\":1.12345678901234567890123e-12345678901234567890,\"h\":\"x\\\"1\"}");
 	free(out);
 }
 END_TEST
@@ -248,13 +244,12 @@ START_TEST(the_status_table_has_a_header_and_one_aligned_line_per_partition)
 	char *out = NULL;
 	CAPTURE(out, ctl_print_status(f, rows, n_rows));
 	ck_assert_str_eq(
-	    out,
-	    "PARTITION  LEADER  TERM  REPLICAS (node:role:lag)               HW   ELECTIONS  "
-	    "RESTARTS  CONVERGED\n"
-	    "t/0        1       4     1:leader:0 2:follower:0 3:follower:40  100  3          0"
-	    "         no\n"
-	    "t/1        2       3     1:follower:0 2:leader:0 3:follower:0   50   1          3"
-	    "         yes\n");
+	    out, "PARTITION  LEADER  TERM  REPLICAS (node:role:lag)               HW   ELECTIONS  "
+		 "RESTARTS  CONVERGED\n"
+		 "t/0        1       4     1:leader:0 2:follower:0 3:follower:40  100  3          0"
+		 "         no\n"
+		 "t/1        2       3     1:follower:0 2:leader:0 3:follower:0   50   1          3"
+		 "         yes\n");
 	free(out);
 }
 END_TEST
@@ -277,12 +272,12 @@ END_TEST
 START_TEST(leaders_names_partitions_off_their_preferred_leader)
 {
 	add_ok(DOC(1, "",
-		   REP("t", 0, 1, "true", "follower", 2, 2, 1, 5, 5, 1, 1) ","
-		   REP("t", 1, 1, "true", "leader", 1, 1, 1, 5, 5, 1, 1)));
+		   REP("t", 0, 1, "true", "follower", 2, 2, 1, 5, 5, 1,
+		       1) "," REP("t", 1, 1, "true", "leader", 1, 1, 1, 5, 5, 1, 1)));
 	add_ok(DOC(2, "",
-		   REP("t", 0, 2, "true", "leader", 2, 2, 1, 5, 5, 1, 1) ","
-		   REP("t", 1, 2, "true", "follower", 1, 1, 1, 5, 5, 1, 0) ","
-		   REP("t", 2, 2, "true", "follower", 1, -1, 2, 0, 0, 1, 0)));
+		   REP("t", 0, 2, "true", "leader", 2, 2, 1, 5, 5, 1,
+		       1) "," REP("t", 1, 2, "true", "follower", 1, 1, 1, 5, 5, 1,
+				  0) "," REP("t", 2, 2, "true", "follower", 1, -1, 2, 0, 0, 1, 0)));
 	build();
 	char *out = NULL;
 	int off = 0;
@@ -359,7 +354,8 @@ static Suite *fjordctl_suite(void)
 	Suite *s = suite_create("fjordctl");
 	TCase *tc = tcase_create("fjordctl");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, three_nodes_merge_into_one_row_per_partition_sorted_with_replicas_by_node);
+	tcase_add_test(tc,
+		       three_nodes_merge_into_one_row_per_partition_sorted_with_replicas_by_node);
 	tcase_add_test(tc, lag_is_offsets_behind_the_leaders_high_watermark);
 	tcase_add_test(tc, elections_and_restarts_are_summed_over_the_replicas);
 	tcase_add_test(tc, a_partition_whose_leader_does_not_answer_has_no_leader_and_unknown_lag);

@@ -704,17 +704,19 @@ START_TEST(the_log_checksum_covers_each_batch_with_its_offset)
 	ck_assert_uint_ne(partition_batch_hash(a.data, a.len), partition_batch_hash(b.data, b.len));
 	/* A no-op entry moves the commit index and nothing else. */
 	uint64_t sum = p.log_checksum;
-	struct store_entry noop = {
-	    .index = store_last_index(s) + 1, .term = 3, .kind = STORE_KIND_NOOP, .base_offset = -1};
+	struct store_entry noop = {.index = store_last_index(s) + 1,
+				   .term = 3,
+				   .kind = STORE_KIND_NOOP,
+				   .base_offset = -1};
 	ck_assert_int_eq(store_append(s, &noop, 1), 0);
 	ck_assert_int_eq(partition_apply_entry(&p, noop.index, STORE_KIND_NOOP, NULL, 0), 0);
 	ck_assert_uint_eq(p.commit_index, noop.index);
 	ck_assert_uint_eq(p.log_checksum, sum);
 	ck_assert_int_eq(p.high_watermark, 4);
 	/* Garbage in a data entry is refused and counted as nothing. */
-	ck_assert_int_eq(partition_apply_entry(&p, noop.index + 1, STORE_KIND_DATA,
-					       (const uint8_t *)"junk", 4),
-			 ERR_CORRUPT);
+	ck_assert_int_eq(
+	    partition_apply_entry(&p, noop.index + 1, STORE_KIND_DATA, (const uint8_t *)"junk", 4),
+	    ERR_CORRUPT);
 	ck_assert_uint_eq(p.log_checksum, sum);
 	buf_free(&a);
 	buf_free(&b);
@@ -807,8 +809,12 @@ START_TEST(retention_carries_removed_batches_into_the_start_checksum_and_snapsho
 	ck_assert_int_eq(f.high_watermark, 3);
 	ck_assert_uint_eq(f.log_checksum, old_sum);
 	/* Then gets the remaining entry and ends where the leader is. */
-	struct store_entry e = {.index = 2, .term = 3, .kind = STORE_KIND_DATA,
-				.base_offset = 3, .data = b.data, .len = b.len};
+	struct store_entry e = {.index = 2,
+				.term = 3,
+				.kind = STORE_KIND_DATA,
+				.base_offset = 3,
+				.data = b.data,
+				.len = b.len};
 	ck_assert_int_eq(store_append(s2, &e, 1), 0);
 	ck_assert_int_eq(partition_apply_entry(&f, 2, STORE_KIND_DATA, b.data, b.len), 0);
 	ck_assert_uint_eq(f.log_checksum, total);

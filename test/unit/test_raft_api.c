@@ -18,7 +18,7 @@ START_TEST(mutating_calls_are_refused_between_ready_and_advance)
 	struct raft_ready rd;
 	raft_ready(r, &rd);
 	ck_assert(!raft_has_ready(r));
-	struct raft_message m = { .type = RAFT_MSG_VOTE_RESP, .from = 2, .to = 1, .term = 1 };
+	struct raft_message m = {.type = RAFT_MSG_VOTE_RESP, .from = 2, .to = 1, .term = 1};
 	ck_assert_int_eq(raft_step(r, &m), ERR_INVALID);
 	ck_assert_int_eq(raft_tick(r), ERR_INVALID);
 	ck_assert_int_eq(raft_propose(r, "x", 1, NULL), ERR_INVALID);
@@ -112,8 +112,8 @@ START_TEST(restart_recovers_term_vote_and_log_from_storage)
 	fx_propose(f, 0, "a");
 	fx_propose(f, 0, "b");
 	fx_deliver(f, 1000);
-	struct raft_message v = { .type = RAFT_MSG_VOTE, .from = 3, .to = 2, .term = 7, .index = 3,
-				  .log_term = 1 };
+	struct raft_message v = {
+	    .type = RAFT_MSG_VOTE, .from = 3, .to = 2, .term = 7, .index = 3, .log_term = 1};
 	ck_assert_int_eq(fx_step(f, &v), 0);
 	fx_drop_all(f);
 	fx_crash(f, 1);
@@ -222,20 +222,35 @@ START_TEST(malformed_messages_are_invalid_and_change_nothing)
 	NEW_FX();
 	fx_init(f, 3, false, false);
 	struct raft *r = fx_r(f, 1);
-	struct raft_entry e[2] = { { .index = 1, .term = 1 }, { .index = 3, .term = 1 } };
+	struct raft_entry e[2] = {{.index = 1, .term = 1}, {.index = 3, .term = 1}};
 	const struct raft_message bad[] = {
-		{ .type = RAFT_MSG_VOTE, .from = 9, .to = 2, .term = 5 },          /* unknown peer */
-		{ .type = RAFT_MSG_VOTE, .from = 1, .to = 3, .term = 5 },          /* not for us */
-		{ .type = RAFT_MSG_VOTE, .from = 2, .to = 2, .term = 5 },          /* from ourselves */
-		{ .type = RAFT_MSG_VOTE, .from = 1, .to = 2, .term = 0 },          /* no term */
-		{ .type = 0, .from = 1, .to = 2, .term = 5 },                       /* no type */
-		{ .type = 11, .from = 1, .to = 2, .term = 5 },                      /* unknown type */
-		{ .type = RAFT_MSG_APPEND, .from = 1, .to = 2, .term = 5, .index = 0, .entries = e,
-		  .n_entries = 2 },                                                 /* gap */
-		{ .type = RAFT_MSG_HEARTBEAT, .from = 1, .to = 2, .term = 5, .entries = e,
-		  .n_entries = 1 },                                                 /* entries off an append */
-		{ .type = RAFT_MSG_APPEND, .from = 1, .to = 2, .term = 5, .index = 0, .entries = e,
-		  .n_entries = 1, .log_term = 2 },                                  /* entry term below prev */
+	    {.type = RAFT_MSG_VOTE, .from = 9, .to = 2, .term = 5}, /* unknown peer */
+	    {.type = RAFT_MSG_VOTE, .from = 1, .to = 3, .term = 5}, /* not for us */
+	    {.type = RAFT_MSG_VOTE, .from = 2, .to = 2, .term = 5}, /* from ourselves */
+	    {.type = RAFT_MSG_VOTE, .from = 1, .to = 2, .term = 0}, /* no term */
+	    {.type = 0, .from = 1, .to = 2, .term = 5},		    /* no type */
+	    {.type = 11, .from = 1, .to = 2, .term = 5},	    /* unknown type */
+	    {.type = RAFT_MSG_APPEND,
+	     .from = 1,
+	     .to = 2,
+	     .term = 5,
+	     .index = 0,
+	     .entries = e,
+	     .n_entries = 2}, /* gap */
+	    {.type = RAFT_MSG_HEARTBEAT,
+	     .from = 1,
+	     .to = 2,
+	     .term = 5,
+	     .entries = e,
+	     .n_entries = 1}, /* entries off an append */
+	    {.type = RAFT_MSG_APPEND,
+	     .from = 1,
+	     .to = 2,
+	     .term = 5,
+	     .index = 0,
+	     .entries = e,
+	     .n_entries = 1,
+	     .log_term = 2}, /* entry term below prev */
 	};
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
 		ck_assert_int_eq(raft_step(r, &bad[k]), ERR_INVALID);
@@ -265,13 +280,13 @@ START_TEST(init_rejects_bad_config_and_inconsistent_state)
 	bad = c;
 	bad.max_inflight_msgs = 0;
 	ck_assert_int_eq(raft_init(&r, &bad), ERR_CONFIG);
-	uint64_t dup[] = { 1, 2, 2 };
+	uint64_t dup[] = {1, 2, 2};
 	bad = c;
 	bad.peers = dup;
 	ck_assert_int_eq(raft_init(&r, &bad), ERR_CONFIG);
-	f->nodes[0].st.hs = (struct raft_hard_state){ 3, 7, 0 }; /* voted for a stranger */
+	f->nodes[0].st.hs = (struct raft_hard_state){3, 7, 0}; /* voted for a stranger */
 	ck_assert_int_eq(raft_init(&r, &c), ERR_CORRUPT);
-	f->nodes[0].st.hs = (struct raft_hard_state){ 3, 2, 5 }; /* commit past the log */
+	f->nodes[0].st.hs = (struct raft_hard_state){3, 2, 5}; /* commit past the log */
 	ck_assert_int_eq(raft_init(&r, &c), ERR_CORRUPT);
 	fx_free(f);
 	free(f);

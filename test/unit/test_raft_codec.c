@@ -30,7 +30,8 @@ static void assert_same(const struct raft_message *a, const struct raft_message 
 		ck_assert_uint_eq(a->entries[i].kind, b->entries[i].kind);
 		ck_assert_uint_eq(a->entries[i].data_len, b->entries[i].data_len);
 		if (a->entries[i].data_len)
-			ck_assert_mem_eq(a->entries[i].data, b->entries[i].data, a->entries[i].data_len);
+			ck_assert_mem_eq(a->entries[i].data, b->entries[i].data,
+					 a->entries[i].data_len);
 	}
 	ck_assert_uint_eq(a->snapshot_len, b->snapshot_len);
 	if (a->snapshot_len)
@@ -45,9 +46,17 @@ START_TEST(every_message_type_round_trips_field_by_field)
 	buf_init(&b);
 	for (uint8_t t = RAFT_MSG_PREVOTE; t <= RAFT_MSG_TYPE_MAX; t++) {
 		struct raft_message m = {
-			.type = t, .from = 3, .to = 0xfffffffffULL, .term = UINT64_MAX, .index = 300,
-			.log_term = 70000, .commit = 1ULL << 40, .reject = t % 2, .force = t % 3 == 0,
-			.hint_index = 12, .hint_term = 255,
+		    .type = t,
+		    .from = 3,
+		    .to = 0xfffffffffULL,
+		    .term = UINT64_MAX,
+		    .index = 300,
+		    .log_term = 70000,
+		    .commit = 1ULL << 40,
+		    .reject = t % 2,
+		    .force = t % 3 == 0,
+		    .hint_index = 12,
+		    .hint_term = 255,
 		};
 		if (t == RAFT_MSG_SNAPSHOT) {
 			m.snapshot = (const uint8_t *)"state-bytes";
@@ -67,16 +76,27 @@ END_TEST
 START_TEST(append_entries_round_trip_and_borrow_data_from_the_input)
 {
 	struct raft_entry e[3] = {
-		{ .index = 11, .term = 2, .kind = RAFT_ENTRY_NORMAL, .data = (const uint8_t *)"abc", .data_len = 3 },
-		{ .index = 12, .term = 2, .kind = RAFT_ENTRY_NOOP },
-		{ .index = 13, .term = 3, .kind = RAFT_ENTRY_NORMAL },
+	    {.index = 11,
+	     .term = 2,
+	     .kind = RAFT_ENTRY_NORMAL,
+	     .data = (const uint8_t *)"abc",
+	     .data_len = 3},
+	    {.index = 12, .term = 2, .kind = RAFT_ENTRY_NOOP},
+	    {.index = 13, .term = 3, .kind = RAFT_ENTRY_NORMAL},
 	};
 	uint8_t big[70000];
 	memset(big, 0x5a, sizeof(big));
 	e[2].data = big;
 	e[2].data_len = sizeof(big); /* bin32 */
-	struct raft_message m = { .type = RAFT_MSG_APPEND, .from = 1, .to = 2, .term = 3, .index = 10,
-				  .log_term = 2, .commit = 9, .entries = e, .n_entries = 3 };
+	struct raft_message m = {.type = RAFT_MSG_APPEND,
+				 .from = 1,
+				 .to = 2,
+				 .term = 3,
+				 .index = 10,
+				 .log_term = 2,
+				 .commit = 9,
+				 .entries = e,
+				 .n_entries = 3};
 	struct buf b;
 	buf_init(&b);
 	ck_assert_int_eq(raft_codec_encode(&m, &b), 0);
@@ -87,7 +107,8 @@ START_TEST(append_entries_round_trip_and_borrow_data_from_the_input)
 	assert_same(&m, &out);
 	for (size_t i = 0; i < 3; i++)
 		if (out.entries[i].data_len)
-			ck_assert(out.entries[i].data >= b.data && out.entries[i].data < b.data + b.len);
+			ck_assert(out.entries[i].data >= b.data &&
+				  out.entries[i].data < b.data + b.len);
 	ck_assert_ptr_null(out.entries[1].data);
 	arena_free(&a);
 	buf_free(&b);
@@ -96,9 +117,14 @@ END_TEST
 
 START_TEST(encode_rejects_entries_not_numbered_after_index)
 {
-	struct raft_entry e[2] = { { .index = 5, .term = 1 }, { .index = 7, .term = 1 } };
-	struct raft_message m = { .type = RAFT_MSG_APPEND, .from = 1, .to = 2, .term = 1, .index = 4,
-				  .entries = e, .n_entries = 2 };
+	struct raft_entry e[2] = {{.index = 5, .term = 1}, {.index = 7, .term = 1}};
+	struct raft_message m = {.type = RAFT_MSG_APPEND,
+				 .from = 1,
+				 .to = 2,
+				 .term = 1,
+				 .index = 4,
+				 .entries = e,
+				 .n_entries = 2};
 	struct buf b;
 	buf_init(&b);
 	ck_assert_int_eq(raft_codec_encode(&m, &b), ERR_INVALID);
@@ -115,10 +141,20 @@ END_TEST
  * [11]=hint_term [12]=entries array, then entries and the snapshot bin. */
 static size_t sample(uint8_t *out)
 {
-	struct raft_entry e = { .index = 5, .term = 3, .kind = RAFT_ENTRY_NORMAL, .data = (const uint8_t *)"xy",
-				.data_len = 2 };
-	struct raft_message m = { .type = RAFT_MSG_APPEND, .from = 1, .to = 2, .term = 3, .index = 4,
-				  .log_term = 2, .commit = 1, .entries = &e, .n_entries = 1 };
+	struct raft_entry e = {.index = 5,
+			       .term = 3,
+			       .kind = RAFT_ENTRY_NORMAL,
+			       .data = (const uint8_t *)"xy",
+			       .data_len = 2};
+	struct raft_message m = {.type = RAFT_MSG_APPEND,
+				 .from = 1,
+				 .to = 2,
+				 .term = 3,
+				 .index = 4,
+				 .log_term = 2,
+				 .commit = 1,
+				 .entries = &e,
+				 .n_entries = 1};
 	struct buf b;
 	buf_init(&b);
 	ck_assert_int_eq(raft_codec_encode(&m, &b), 0);
@@ -153,15 +189,18 @@ START_TEST(wrong_version_type_flags_or_kind_is_invalid)
 {
 	uint8_t p[64], q[64];
 	size_t n = sample(p);
-	struct { size_t at; uint8_t v; } bad[] = {
-		{ 1, 2 },     /* version */
-		{ 2, 0 },     /* type 0 */
-		{ 2, 11 },    /* type past the last */
-		{ 9, 4 },     /* unknown flag bit */
-		{ 0, 0x9c },  /* 12 fields */
-		{ 3, 0xff },  /* negative fixint for `from` */
-		{ 3, 0xa1 },  /* a str header where an int belongs */
-		{ 12, 0x92 }, /* two entries announced, one present */
+	struct {
+		size_t at;
+		uint8_t v;
+	} bad[] = {
+	    {1, 2},	/* version */
+	    {2, 0},	/* type 0 */
+	    {2, 11},	/* type past the last */
+	    {9, 4},	/* unknown flag bit */
+	    {0, 0x9c},	/* 12 fields */
+	    {3, 0xff},	/* negative fixint for `from` */
+	    {3, 0xa1},	/* a str header where an int belongs */
+	    {12, 0x92}, /* two entries announced, one present */
 	};
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 		memcpy(q, p, n);
@@ -190,13 +229,13 @@ START_TEST(huge_announced_counts_are_invalid_without_allocating)
 	/* replace the entries header by array32 with 2^32-1 elements */
 	uint8_t q[80];
 	memcpy(q, p, 12);
-	const uint8_t arr32[] = { 0xdd, 0xff, 0xff, 0xff, 0xff };
+	const uint8_t arr32[] = {0xdd, 0xff, 0xff, 0xff, 0xff};
 	memcpy(q + 12, arr32, sizeof(arr32));
 	memcpy(q + 17, p + 13, n - 13);
 	ck_assert_int_eq(decode(q, n + 4), ERR_INVALID);
 	/* and a bin32 that claims 4 GB of data */
 	memcpy(q, p, n);
-	const uint8_t bin32[] = { 0xc6, 0xff, 0xff, 0xff, 0xff };
+	const uint8_t bin32[] = {0xc6, 0xff, 0xff, 0xff, 0xff};
 	memcpy(q + n - 2, bin32, sizeof(bin32)); /* the trailing empty snapshot bin */
 	ck_assert_int_eq(decode(q, n + 3), ERR_INVALID);
 }

@@ -350,8 +350,8 @@ START_TEST(the_driver_snapshots_every_threshold_entries_and_a_restart_loads_it)
 	raft_driver_expire_election(&n->drv);
 	raft_driver_flush(&n->drv);
 	ck_assert(raft_driver_can_propose(&n->drv));
-	ck_assert_int_eq(idem_lead(&n->idem, n->store, n->part.commit_index, raft_term(&n->drv.raft)),
-			 0);
+	ck_assert_int_eq(
+	    idem_lead(&n->idem, n->store, n->part.commit_index, raft_term(&n->drv.raft)), 0);
 	struct buf b;
 	buf_init(&b);
 	idem_batch(&b, 20);
@@ -385,7 +385,8 @@ START_TEST(three_replicas_elect_one_leader_and_agree_on_every_batch)
 	for (int i = 1; i < n_nodes; i++) {
 		ck_assert_uint_eq(nodes[i].part.log_checksum, nodes[0].part.log_checksum);
 		ck_assert_uint_eq(nodes[i].part.commit_index, nodes[0].part.commit_index);
-		ck_assert_uint_eq(store_last_index(nodes[i].store), store_last_index(nodes[0].store));
+		ck_assert_uint_eq(store_last_index(nodes[i].store),
+				  store_last_index(nodes[0].store));
 		ck_assert(raft_driver_caught_up(&nodes[i].drv));
 		ck_assert_int_eq(raft_role(&nodes[i].drv.raft), RAFT_FOLLOWER);
 	}

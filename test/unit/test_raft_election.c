@@ -9,13 +9,14 @@
 #define NEW_FX() struct fx *f = calloc(1, sizeof(struct fx))
 
 /* Seeds node i's store with entries of the given terms (index 1..n). */
-static void seed_log(struct fx *f, int i, const uint64_t *terms, size_t n, uint64_t term, uint64_t commit)
+static void seed_log(struct fx *f, int i, const uint64_t *terms, size_t n, uint64_t term,
+		     uint64_t commit)
 {
 	for (size_t k = 0; k < n; k++) {
-		struct raft_entry e = { .index = k + 1, .term = terms[k], .kind = RAFT_ENTRY_NORMAL };
+		struct raft_entry e = {.index = k + 1, .term = terms[k], .kind = RAFT_ENTRY_NORMAL};
 		fx_store_append(&f->nodes[i].st, &e, 1);
 	}
-	f->nodes[i].st.hs = (struct raft_hard_state){ term, 0, commit };
+	f->nodes[i].st.hs = (struct raft_hard_state){term, 0, commit};
 }
 
 START_TEST(follower_becomes_candidate_after_election_timeout)
@@ -46,7 +47,7 @@ END_TEST
 
 START_TEST(election_timeout_is_randomized_between_one_and_two_timeouts)
 {
-	int seen[2 * FX_ELECTION] = { 0 };
+	int seen[2 * FX_ELECTION] = {0};
 	int distinct = 0;
 	for (uint64_t seed = 1; seed <= 60; seed++) {
 		NEW_FX();
@@ -74,11 +75,12 @@ START_TEST(vote_refused_when_candidate_log_is_behind)
 {
 	NEW_FX();
 	fx_init_cfg(f, 3, false, false);
-	const uint64_t ours[] = { 1, 1, 2 };
+	const uint64_t ours[] = {1, 1, 2};
 	seed_log(f, 1, ours, 3, 2, 0);
 	fx_start(f, 1);
 	/* same last term, shorter log */
-	struct raft_message v = { .type = RAFT_MSG_VOTE, .from = 1, .to = 2, .term = 3, .index = 2, .log_term = 2 };
+	struct raft_message v = {
+	    .type = RAFT_MSG_VOTE, .from = 1, .to = 2, .term = 3, .index = 2, .log_term = 2};
 	ck_assert_int_eq(fx_step(f, &v), 0);
 	int k = fx_find(f, RAFT_MSG_VOTE_RESP, 2, 1);
 	ck_assert_int_ge(k, 0);
@@ -87,13 +89,15 @@ START_TEST(vote_refused_when_candidate_log_is_behind)
 	ck_assert_uint_eq(f->nodes[1].st.hs.vote, 0);
 	fx_drop_all(f);
 	/* longer log but lower last term */
-	v = (struct raft_message){ .type = RAFT_MSG_VOTE, .from = 3, .to = 2, .term = 3, .index = 9, .log_term = 1 };
+	v = (struct raft_message){
+	    .type = RAFT_MSG_VOTE, .from = 3, .to = 2, .term = 3, .index = 9, .log_term = 1};
 	ck_assert_int_eq(fx_step(f, &v), 0);
 	k = fx_find(f, RAFT_MSG_VOTE_RESP, 2, 3);
 	ck_assert(f->q[k].m.reject);
 	fx_drop_all(f);
 	/* same last term, same length: granted */
-	v = (struct raft_message){ .type = RAFT_MSG_VOTE, .from = 3, .to = 2, .term = 3, .index = 3, .log_term = 2 };
+	v = (struct raft_message){
+	    .type = RAFT_MSG_VOTE, .from = 3, .to = 2, .term = 3, .index = 3, .log_term = 2};
 	ck_assert_int_eq(fx_step(f, &v), 0);
 	k = fx_find(f, RAFT_MSG_VOTE_RESP, 2, 3);
 	ck_assert(!f->q[k].m.reject);
@@ -107,7 +111,7 @@ START_TEST(only_one_vote_is_granted_per_term)
 {
 	NEW_FX();
 	fx_init(f, 3, false, false);
-	struct raft_message v = { .type = RAFT_MSG_VOTE, .from = 1, .to = 2, .term = 1 };
+	struct raft_message v = {.type = RAFT_MSG_VOTE, .from = 1, .to = 2, .term = 1};
 	ck_assert_int_eq(fx_step(f, &v), 0);
 	v.from = 3;
 	ck_assert_int_eq(fx_step(f, &v), 0);
@@ -127,7 +131,7 @@ START_TEST(vote_is_persisted_in_the_same_ready_as_the_answer)
 {
 	NEW_FX();
 	fx_init(f, 3, false, false);
-	struct raft_message v = { .type = RAFT_MSG_VOTE, .from = 1, .to = 2, .term = 4 };
+	struct raft_message v = {.type = RAFT_MSG_VOTE, .from = 1, .to = 2, .term = 4};
 	ck_assert_int_eq(raft_step(fx_r(f, 1), &v), 0);
 	struct raft_ready rd;
 	ck_assert(raft_has_ready(fx_r(f, 1)));
@@ -185,10 +189,11 @@ START_TEST(prevote_is_refused_when_candidate_log_is_behind)
 {
 	NEW_FX();
 	fx_init_cfg(f, 3, true, true);
-	const uint64_t ours[] = { 1, 1 };
+	const uint64_t ours[] = {1, 1};
 	seed_log(f, 1, ours, 2, 1, 0);
 	fx_start(f, 1);
-	struct raft_message v = { .type = RAFT_MSG_PREVOTE, .from = 1, .to = 2, .term = 2, .index = 1, .log_term = 1 };
+	struct raft_message v = {
+	    .type = RAFT_MSG_PREVOTE, .from = 1, .to = 2, .term = 2, .index = 1, .log_term = 1};
 	ck_assert_int_eq(fx_step(f, &v), 0);
 	int k = fx_find(f, RAFT_MSG_PREVOTE_RESP, 2, 1);
 	ck_assert(f->q[k].m.reject);
@@ -205,12 +210,16 @@ START_TEST(vote_requests_are_ignored_while_a_leader_is_heard)
 	fx_init(f, 3, true, true);
 	fx_elect(f, 0);
 	uint64_t term = raft_term(fx_r(f, 1));
-	struct raft_message v = { .type = RAFT_MSG_PREVOTE, .from = 3, .to = 2, .term = term + 1,
-				  .index = 100, .log_term = term };
+	struct raft_message v = {.type = RAFT_MSG_PREVOTE,
+				 .from = 3,
+				 .to = 2,
+				 .term = term + 1,
+				 .index = 100,
+				 .log_term = term};
 	ck_assert_int_eq(fx_step(f, &v), 0);
 	v.type = RAFT_MSG_VOTE;
 	ck_assert_int_eq(fx_step(f, &v), 0);
-	ck_assert_uint_eq(f->nq, 0);                 /* no answer at all */
+	ck_assert_uint_eq(f->nq, 0);			/* no answer at all */
 	ck_assert_uint_eq(raft_term(fx_r(f, 1)), term); /* and no term change */
 	ck_assert_uint_eq(raft_leader(fx_r(f, 1)), 1);
 	/* the leader itself ignores them too */
@@ -242,7 +251,7 @@ START_TEST(candidate_with_majority_becomes_leader_and_appends_noop)
 	ck_assert_uint_eq(f->nodes[2].st.ents[0].term, raft_term(l));
 	/* everyone holds and applied the no-op */
 	for (int i = 0; i < 3; i++) {
-		ck_assert_uint_eq(raft_commit(fx_r(f, i)) , 1);
+		ck_assert_uint_eq(raft_commit(fx_r(f, i)), 1);
 		ck_assert_uint_eq(f->nodes[i].n_applied, 1);
 		ck_assert_uint_eq(raft_leader(fx_r(f, i)), 3);
 	}
@@ -255,7 +264,7 @@ START_TEST(candidate_loses_when_a_majority_rejects)
 {
 	NEW_FX();
 	fx_init_cfg(f, 3, false, false);
-	const uint64_t longer[] = { 1, 1 };
+	const uint64_t longer[] = {1, 1};
 	seed_log(f, 1, longer, 2, 1, 0);
 	seed_log(f, 2, longer, 2, 1, 0);
 	for (int i = 0; i < 3; i++)
@@ -320,7 +329,7 @@ START_TEST(candidate_steps_down_on_append_from_leader_of_its_term)
 	ck_assert_int_eq(raft_campaign(fx_r(f, 0)), 0);
 	fx_ready(f, 0);
 	fx_drop_all(f);
-	struct raft_message a = { .type = RAFT_MSG_APPEND, .from = 2, .to = 1, .term = 1 };
+	struct raft_message a = {.type = RAFT_MSG_APPEND, .from = 2, .to = 1, .term = 1};
 	ck_assert_int_eq(fx_step(f, &a), 0);
 	ck_assert_int_eq(raft_role(fx_r(f, 0)), RAFT_FOLLOWER);
 	ck_assert_uint_eq(raft_leader(fx_r(f, 0)), 2);
@@ -337,7 +346,7 @@ START_TEST(lower_term_messages_are_counted_and_stale_leader_learns_our_term)
 	f->nodes[1].st.hs.term = 5;
 	for (int i = 0; i < 3; i++)
 		fx_start(f, i);
-	struct raft_message a = { .type = RAFT_MSG_APPEND, .from = 1, .to = 2, .term = 3 };
+	struct raft_message a = {.type = RAFT_MSG_APPEND, .from = 1, .to = 2, .term = 3};
 	ck_assert_int_eq(fx_step(f, &a), 0);
 	a.type = RAFT_MSG_VOTE_RESP;
 	ck_assert_int_eq(fx_step(f, &a), 0);

@@ -57,7 +57,7 @@ struct fx_node {
 	bool up;
 	uint64_t applied[512]; /* index of each applied entry, in order */
 	size_t n_applied;
-	bool installed;        /* a log start was installed */
+	bool installed; /* a log start was installed */
 };
 
 struct fx {
@@ -74,7 +74,7 @@ static inline struct fx_msg fx_copy(const struct raft_message *m)
 	size_t size = m->n_entries * sizeof(struct raft_entry) + m->snapshot_len + 1;
 	for (size_t i = 0; i < m->n_entries; i++)
 		size += m->entries[i].data_len;
-	struct fx_msg c = { *m, malloc(size) };
+	struct fx_msg c = {*m, malloc(size)};
 	struct raft_entry *e = c.blob;
 	uint8_t *p = (uint8_t *)c.blob + m->n_entries * sizeof(*e);
 	for (size_t i = 0; i < m->n_entries; i++) {
@@ -139,9 +139,14 @@ static inline void fx_init_cfg(struct fx *f, int n, bool pre_vote, bool check_qu
 	for (int i = 0; i < n; i++)
 		f->peers[i] = (uint64_t)i + 1;
 	f->cfg = (struct raft_config){
-		.peers = f->peers, .n_peers = (size_t)n, .election_ticks = FX_ELECTION,
-		.heartbeat_ticks = FX_HEARTBEAT, .max_inflight_msgs = 4, .max_msg_bytes = 1 << 20,
-		.pre_vote = pre_vote, .check_quorum = check_quorum,
+	    .peers = f->peers,
+	    .n_peers = (size_t)n,
+	    .election_ticks = FX_ELECTION,
+	    .heartbeat_ticks = FX_HEARTBEAT,
+	    .max_inflight_msgs = 4,
+	    .max_msg_bytes = 1 << 20,
+	    .pre_vote = pre_vote,
+	    .check_quorum = check_quorum,
 	};
 	for (int i = 0; i < n; i++)
 		fx_store_init(&f->nodes[i].st);
@@ -191,7 +196,8 @@ static inline int fx_find(const struct fx *f, uint8_t type, uint64_t from, uint6
 {
 	for (size_t k = 0; k < f->nq; k++) {
 		const struct raft_message *m = &f->q[k].m;
-		if ((!type || m->type == type) && (!from || m->from == from) && (!to || m->to == to))
+		if ((!type || m->type == type) && (!from || m->from == from) &&
+		    (!to || m->to == to))
 			return (int)k;
 	}
 	return -1;
@@ -202,7 +208,8 @@ static inline size_t fx_count(const struct fx *f, uint8_t type, uint64_t from, u
 	size_t c = 0;
 	for (size_t k = 0; k < f->nq; k++) {
 		const struct raft_message *m = &f->q[k].m;
-		c += (!type || m->type == type) && (!from || m->from == from) && (!to || m->to == to);
+		c += (!type || m->type == type) && (!from || m->from == from) &&
+		     (!to || m->to == to);
 	}
 	return c;
 }

@@ -110,7 +110,8 @@ START_TEST(transfer_sends_timeout_now_once_target_caught_up)
 	int k = -1;
 	for (int round = 0; round < 10 && k < 0; round++) {
 		fx_tick(f, 0, FX_HEARTBEAT);
-		for (int n = 0; n < 100 && f->nq && (k = fx_find(f, RAFT_MSG_TIMEOUT_NOW, 0, 0)) < 0; n++)
+		for (int n = 0;
+		     n < 100 && f->nq && (k = fx_find(f, RAFT_MSG_TIMEOUT_NOW, 0, 0)) < 0; n++)
 			fx_deliver_one(f, 0);
 	}
 	ck_assert_int_ge(k, 0);

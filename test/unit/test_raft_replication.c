@@ -9,13 +9,14 @@
 
 #define NEW_FX() struct fx *f = calloc(1, sizeof(struct fx))
 
-static void seed_log(struct fx *f, int i, const uint64_t *terms, size_t n, uint64_t term, uint64_t commit)
+static void seed_log(struct fx *f, int i, const uint64_t *terms, size_t n, uint64_t term,
+		     uint64_t commit)
 {
 	for (size_t k = 0; k < n; k++) {
-		struct raft_entry e = { .index = k + 1, .term = terms[k], .kind = RAFT_ENTRY_NORMAL };
+		struct raft_entry e = {.index = k + 1, .term = terms[k], .kind = RAFT_ENTRY_NORMAL};
 		fx_store_append(&f->nodes[i].st, &e, 1);
 	}
-	f->nodes[i].st.hs = (struct raft_hard_state){ term, 0, commit };
+	f->nodes[i].st.hs = (struct raft_hard_state){term, 0, commit};
 }
 
 /* Campaigns node i and delivers messages one by one until it leads. */
@@ -43,7 +44,7 @@ START_TEST(leader_does_not_commit_entry_of_previous_term_by_counting)
 	NEW_FX();
 	fx_init_cfg(f, 3, false, false);
 	f->cfg.max_msg_entries = 1;
-	const uint64_t two[] = { 1, 1 }, one[] = { 1 };
+	const uint64_t two[] = {1, 1}, one[] = {1};
 	seed_log(f, 0, two, 2, 1, 1);
 	seed_log(f, 1, one, 1, 1, 1);
 	seed_log(f, 2, one, 1, 1, 1);
@@ -61,7 +62,7 @@ START_TEST(leader_does_not_commit_entry_of_previous_term_by_counting)
 			fx_deliver_one(f, 0);
 	}
 	ck_assert_uint_eq(fx_store_last(&f->nodes[1].st), 2); /* a majority holds index 2 */
-	ck_assert_uint_eq(raft_commit(fx_r(f, 0)), 1);        /* yet it is not committed */
+	ck_assert_uint_eq(raft_commit(fx_r(f, 0)), 1);	      /* yet it is not committed */
 	/* Once the no-op of term 2 is on a majority, both commit. */
 	fx_tick(f, 0, FX_HEARTBEAT);
 	for (int k = 0; k < 100 && f->nq; k++) {
@@ -80,7 +81,7 @@ START_TEST(rejected_append_backtracks_to_conflict_term)
 {
 	NEW_FX();
 	fx_init_cfg(f, 3, false, false);
-	const uint64_t leader[] = { 1, 1, 1, 3, 3, 3 }, follower[] = { 1, 1, 1, 2, 2, 2, 2, 2 };
+	const uint64_t leader[] = {1, 1, 1, 3, 3, 3}, follower[] = {1, 1, 1, 2, 2, 2, 2, 2};
 	seed_log(f, 0, leader, 6, 3, 3);
 	seed_log(f, 1, follower, 8, 3, 3);
 	seed_log(f, 2, leader, 6, 3, 3);
@@ -90,7 +91,7 @@ START_TEST(rejected_append_backtracks_to_conflict_term)
 	fx_deliver(f, 100);
 	/* Whatever order the election took, the follower ends up with the
 	 * leader's log; check the exchange itself on a fresh probe. */
-	const uint64_t want[] = { 1, 1, 1, 3, 3, 3, 4 };
+	const uint64_t want[] = {1, 1, 1, 3, 3, 3, 4};
 	assert_log_terms(f, 1, want, 7);
 	fx_free(f);
 	free(f);
@@ -110,7 +111,8 @@ START_TEST(rejected_append_backtracks_to_conflict_term)
 	ck_assert_int_eq(raft_role(fx_r(f, 0)), RAFT_LEADER);
 	int k = fx_find(f, RAFT_MSG_APPEND, 1, 2);
 	ck_assert_uint_eq(f->q[k].m.index, 6);
-	fx_deliver_one(f, (size_t)fx_find(f, RAFT_MSG_VOTE, 1, 2)); /* stale by now: just answered */
+	fx_deliver_one(f,
+		       (size_t)fx_find(f, RAFT_MSG_VOTE, 1, 2)); /* stale by now: just answered */
 	fx_deliver_one(f, (size_t)fx_find(f, RAFT_MSG_APPEND, 1, 2));
 	k = fx_find(f, RAFT_MSG_APPEND_RESP, 2, 1);
 	ck_assert(f->q[k].m.reject);
@@ -134,7 +136,7 @@ START_TEST(rejected_append_skips_to_leaders_last_entry_of_the_conflict_term)
 {
 	NEW_FX();
 	fx_init_cfg(f, 3, false, false);
-	const uint64_t leader[] = { 1, 1, 2, 2, 3 }, follower[] = { 1, 1, 2, 2, 2, 2, 2 };
+	const uint64_t leader[] = {1, 1, 2, 2, 3}, follower[] = {1, 1, 2, 2, 2, 2, 2};
 	seed_log(f, 0, leader, 5, 3, 2);
 	seed_log(f, 1, follower, 7, 2, 2);
 	seed_log(f, 2, leader, 5, 3, 2);
@@ -155,7 +157,7 @@ START_TEST(rejected_append_skips_to_leaders_last_entry_of_the_conflict_term)
 	k = fx_find(f, RAFT_MSG_APPEND, 1, 2);
 	ck_assert_uint_eq(f->q[k].m.index, 4);
 	fx_deliver(f, 100);
-	const uint64_t want[] = { 1, 1, 2, 2, 3, 4 };
+	const uint64_t want[] = {1, 1, 2, 2, 3, 4};
 	assert_log_terms(f, 1, want, 6);
 	fx_free(f);
 	free(f);
@@ -166,10 +168,11 @@ START_TEST(follower_shorter_than_prev_index_hints_its_next_index)
 {
 	NEW_FX();
 	fx_init_cfg(f, 3, false, false);
-	const uint64_t t[] = { 1, 1 };
+	const uint64_t t[] = {1, 1};
 	seed_log(f, 1, t, 2, 1, 0);
 	fx_start(f, 1);
-	struct raft_message a = { .type = RAFT_MSG_APPEND, .from = 1, .to = 2, .term = 1, .index = 7, .log_term = 1 };
+	struct raft_message a = {
+	    .type = RAFT_MSG_APPEND, .from = 1, .to = 2, .term = 1, .index = 7, .log_term = 1};
 	ck_assert_int_eq(fx_step(f, &a), 0);
 	ck_assert(f->q[0].m.reject);
 	ck_assert_uint_eq(f->q[0].m.hint_index, 3);
@@ -183,23 +186,36 @@ START_TEST(conflicting_entry_truncates_the_suffix_but_a_stale_append_does_not)
 {
 	NEW_FX();
 	fx_init_cfg(f, 3, false, false);
-	const uint64_t t[] = { 1, 1, 1, 1 };
+	const uint64_t t[] = {1, 1, 1, 1};
 	seed_log(f, 1, t, 4, 1, 0);
 	fx_start(f, 1);
 	/* a delayed append of entries we already hold changes nothing */
-	struct raft_entry e2 = { .index = 2, .term = 1 };
-	struct raft_message a = { .type = RAFT_MSG_APPEND, .from = 1, .to = 2, .term = 1, .index = 1,
-				  .log_term = 1, .entries = &e2, .n_entries = 1 };
+	struct raft_entry e2 = {.index = 2, .term = 1};
+	struct raft_message a = {.type = RAFT_MSG_APPEND,
+				 .from = 1,
+				 .to = 2,
+				 .term = 1,
+				 .index = 1,
+				 .log_term = 1,
+				 .entries = &e2,
+				 .n_entries = 1};
 	ck_assert_int_eq(fx_step(f, &a), 0);
 	ck_assert_uint_eq(fx_store_last(&f->nodes[1].st), 4);
 	ck_assert(!f->q[0].m.reject);
 	ck_assert_uint_eq(f->q[0].m.index, 2);
 	/* a new leader's entry at 3 replaces 3 and 4 */
-	struct raft_entry e3 = { .index = 3, .term = 2, .data = (const uint8_t *)"x", .data_len = 1 };
-	a = (struct raft_message){ .type = RAFT_MSG_APPEND, .from = 3, .to = 2, .term = 2, .index = 2,
-				   .log_term = 1, .commit = 3, .entries = &e3, .n_entries = 1 };
+	struct raft_entry e3 = {.index = 3, .term = 2, .data = (const uint8_t *)"x", .data_len = 1};
+	a = (struct raft_message){.type = RAFT_MSG_APPEND,
+				  .from = 3,
+				  .to = 2,
+				  .term = 2,
+				  .index = 2,
+				  .log_term = 1,
+				  .commit = 3,
+				  .entries = &e3,
+				  .n_entries = 1};
 	ck_assert_int_eq(fx_step(f, &a), 0);
-	const uint64_t want[] = { 1, 1, 2 };
+	const uint64_t want[] = {1, 1, 2};
 	assert_log_terms(f, 1, want, 3);
 	ck_assert_uint_eq(raft_commit(fx_r(f, 1)), 3);
 	ck_assert_uint_eq(f->nodes[1].n_applied, 3);
@@ -296,7 +312,7 @@ START_TEST(append_messages_respect_max_msg_bytes)
 	memset(e150, 'y', 150);
 	e150[150] = 0;
 	/* proposals within one loop iteration go out together at the Ready */
-	const char *data[] = { e40, e40, e40, e40, e40, e150, e40 };
+	const char *data[] = {e40, e40, e40, e40, e40, e150, e40};
 	for (int k = 0; k < 7; k++)
 		ck_assert_int_eq(raft_propose(fx_r(f, 0), data[k], strlen(data[k]), NULL), 0);
 	fx_ready(f, 0);
@@ -364,11 +380,18 @@ START_TEST(installing_a_log_start_discards_a_conflicting_log)
 {
 	NEW_FX();
 	fx_init_cfg(f, 3, false, false);
-	const uint64_t t[] = { 1, 1, 2, 2 };
+	const uint64_t t[] = {1, 1, 2, 2};
 	seed_log(f, 1, t, 4, 2, 2);
 	fx_start(f, 1);
-	struct raft_message s = { .type = RAFT_MSG_SNAPSHOT, .from = 1, .to = 2, .term = 3, .index = 3,
-				  .log_term = 3, .commit = 3, .snapshot = (const uint8_t *)"st", .snapshot_len = 2 };
+	struct raft_message s = {.type = RAFT_MSG_SNAPSHOT,
+				 .from = 1,
+				 .to = 2,
+				 .term = 3,
+				 .index = 3,
+				 .log_term = 3,
+				 .commit = 3,
+				 .snapshot = (const uint8_t *)"st",
+				 .snapshot_len = 2};
 	ck_assert_int_eq(fx_step(f, &s), 0);
 	ck_assert(f->nodes[1].installed);
 	ck_assert_uint_eq(f->nodes[1].st.start_index, 3);
@@ -387,11 +410,18 @@ START_TEST(log_start_matching_our_entry_only_moves_commit)
 {
 	NEW_FX();
 	fx_init_cfg(f, 3, false, false);
-	const uint64_t t[] = { 1, 1, 1 };
+	const uint64_t t[] = {1, 1, 1};
 	seed_log(f, 1, t, 3, 1, 1);
 	fx_start(f, 1);
-	struct raft_message s = { .type = RAFT_MSG_SNAPSHOT, .from = 1, .to = 2, .term = 1, .index = 2,
-				  .log_term = 1, .commit = 2, .snapshot = (const uint8_t *)"st", .snapshot_len = 2 };
+	struct raft_message s = {.type = RAFT_MSG_SNAPSHOT,
+				 .from = 1,
+				 .to = 2,
+				 .term = 1,
+				 .index = 2,
+				 .log_term = 1,
+				 .commit = 2,
+				 .snapshot = (const uint8_t *)"st",
+				 .snapshot_len = 2};
 	ck_assert_int_eq(fx_step(f, &s), 0);
 	ck_assert(!f->nodes[1].installed);
 	ck_assert_uint_eq(fx_store_last(&f->nodes[1].st), 3);

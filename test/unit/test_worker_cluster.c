@@ -20,8 +20,8 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdbool.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,13 +55,13 @@ struct result {
 };
 
 struct wk {
-	pid_t pid;	    /* 0 = down */
-	int ipc;	    /* our end of its ipc socketpair */
-	int conn;	    /* our end of its --conn-fd pair */
-	int lfd;	    /* its node's raft_listen */
+	pid_t pid; /* 0 = down */
+	int ipc;   /* our end of its ipc socketpair */
+	int conn;  /* our end of its --conn-fd pair */
+	int lfd;   /* its node's raft_listen */
 	uint16_t port;
 	char *dir;
-	struct buf in;	    /* ipc bytes not yet framed */
+	struct buf in; /* ipc bytes not yet framed */
 	struct ipc_status st;
 	int n_st;
 	struct result res[MAXRES];
@@ -89,10 +89,10 @@ static void wk_start(int i)
 	struct wk *k = &w[i];
 	char a_node[16], peers[N][64];
 	snprintf(a_node, sizeof(a_node), "%d", i + 1);
-	const char *args[40] = {"--topic", "t", "--partition", "0", "--dir", k->dir,
-				"--node-id", a_node, "--log-level", "warn", "--sync", "never",
-				"--replicas", "1,2,3", "--cluster", "test",
-				"--election-timeout-ms", election_timeout_ms, "--heartbeat-interval-ms", "50",
+	const char *args[40] = {"--topic", "t", "--partition", "0", "--dir", k->dir, "--node-id",
+				a_node, "--log-level", "warn", "--sync", "never", "--replicas",
+				"1,2,3", "--cluster", "test", "--election-timeout-ms",
+				election_timeout_ms, "--heartbeat-interval-ms", "50",
 				/* batches from 1970: keep them, not the file's 7 days */
 				"--retention-ms", "-1"};
 	int n = 22;
@@ -194,7 +194,8 @@ static void pump(int ms)
 		int np = 0;
 		for (int i = 0; i < N; i++) {
 			pf[np++] = (struct pollfd){.fd = w[i].lfd, .events = POLLIN};
-			pf[np++] = (struct pollfd){.fd = w[i].pid > 0 ? w[i].ipc : -1, .events = POLLIN};
+			pf[np++] =
+			    (struct pollfd){.fd = w[i].pid > 0 ? w[i].ipc : -1, .events = POLLIN};
 		}
 		for (int j = 0; j < n_ph; j++)
 			pf[np++] = (struct pollfd){.fd = ph[j].fd, .events = POLLIN};
@@ -272,8 +273,10 @@ static void produce(int i, uint64_t req_id, int acks, int timeout_ms, int n, con
 	buf_init(&b);
 	tb_simple_batch(&b, n, 1000, tag);
 	struct ipc_msg m = {.type = IPC_PRODUCE};
-	m.u.produce = (struct ipc_produce){.req_id = req_id, .acks = (int16_t)acks,
-					   .timeout_ms = timeout_ms, .records = b.data,
+	m.u.produce = (struct ipc_produce){.req_id = req_id,
+					   .acks = (int16_t)acks,
+					   .timeout_ms = timeout_ms,
+					   .records = b.data,
 					   .records_len = (uint32_t)b.len};
 	send_msg(i, &m);
 	buf_free(&b);
@@ -291,8 +294,10 @@ static void produce_idem(int i, uint64_t req_id, int timeout_ms, int64_t pid, in
 	be32_store(b.data + RB_OFF_BASE_SEQUENCE, (uint32_t)seq);
 	tb_fix_crc(b.data);
 	struct ipc_msg m = {.type = IPC_PRODUCE};
-	m.u.produce = (struct ipc_produce){.req_id = req_id, .acks = -1,
-					   .timeout_ms = timeout_ms, .records = b.data,
+	m.u.produce = (struct ipc_produce){.req_id = req_id,
+					   .acks = -1,
+					   .timeout_ms = timeout_ms,
+					   .records = b.data,
 					   .records_len = (uint32_t)b.len};
 	send_msg(i, &m);
 	buf_free(&b);
@@ -323,8 +328,9 @@ static void wait_leader(int i, int ms)
 				     w[j].st.term == w[i].st.term;
 		if (ok)
 			return;
-		ck_assert_msg(wproc_now_ms() < deadline, "node %d did not become the leader (leader now %d)",
-			      i + 1, leader_index() + 1);
+		ck_assert_msg(wproc_now_ms() < deadline,
+			      "node %d did not become the leader (leader now %d)", i + 1,
+			      leader_index() + 1);
 		pump(10);
 	}
 }
@@ -414,8 +420,8 @@ START_TEST(the_preferred_replica_leads_and_every_replica_commits_the_same_batche
 	produce(1, 100, -1, 5000, 1, "x");
 	ck_assert_int_eq(wait_result(1, 100, 3000).error, KERR_NOT_LEADER_OR_FOLLOWER);
 	struct ipc_msg f = {.type = IPC_FETCH};
-	f.u.fetch = (struct ipc_fetch){.req_id = 101, .offset = 0, .max_bytes = 1 << 20,
-				       .leader_epoch = -1};
+	f.u.fetch = (struct ipc_fetch){
+	    .req_id = 101, .offset = 0, .max_bytes = 1 << 20, .leader_epoch = -1};
 	send_msg(2, &f);
 	ck_assert_int_eq(wait_result(2, 101, 3000).error, KERR_NOT_LEADER_OR_FOLLOWER);
 	f.u.fetch.req_id = 102;
@@ -597,7 +603,6 @@ START_TEST(a_retry_of_a_batch_still_in_flight_is_answered_when_the_original_comm
 }
 END_TEST
 
-
 START_TEST(a_stopped_follower_is_cut_off_within_the_silence_bound_and_replication_resumes)
 {
 	wait_leader(0, 5000);
@@ -636,13 +641,15 @@ static Suite *worker_cluster_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, the_preferred_replica_leads_and_every_replica_commits_the_same_batches);
 	tcase_add_test(tc, without_a_majority_acks_all_times_out_and_acks_one_does_not);
-	tcase_add_test(tc, a_campaign_after_the_leaders_death_then_leadership_returns_to_the_preferred);
+	tcase_add_test(tc,
+		       a_campaign_after_the_leaders_death_then_leadership_returns_to_the_preferred);
 	tcase_add_test(tc, a_drain_hands_leadership_to_a_follower_and_keeps_it_away);
+	tcase_add_test(
+	    tc, after_a_failover_a_retried_batch_gets_its_original_offset_and_is_not_stored_twice);
 	tcase_add_test(tc,
-		       after_a_failover_a_retried_batch_gets_its_original_offset_and_is_not_stored_twice);
-	tcase_add_test(tc, a_retry_of_a_batch_still_in_flight_is_answered_when_the_original_commits);
-	tcase_add_test(tc,
-		       a_stopped_follower_is_cut_off_within_the_silence_bound_and_replication_resumes);
+		       a_retry_of_a_batch_still_in_flight_is_answered_when_the_original_commits);
+	tcase_add_test(
+	    tc, a_stopped_follower_is_cut_off_within_the_silence_bound_and_replication_resumes);
 	suite_add_tcase(s, tc);
 	return s;
 }

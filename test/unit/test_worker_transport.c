@@ -28,15 +28,15 @@
 #include "worker/transport.h"
 
 static struct event_base *base;
-static int lfd = -1;		 /* "node 2's raft_listen" */
+static int lfd = -1; /* "node 2's raft_listen" */
 static struct event *accept_ev;
-static int pair[2] = {-1, -1};	 /* [0] the supervisor's end, [1] B's --conn-fd */
-static struct transport ta, tb;	 /* A = node 1 dials; B = node 2 accepts */
+static int pair[2] = {-1, -1};	/* [0] the supervisor's end, [1] B's --conn-fd */
+static struct transport ta, tb; /* A = node 1 dials; B = node 2 accepts */
 static bool ta_up, tb_up;
-static int refuse_next;		 /* hellos still to refuse */
-static int hellos;		 /* hellos seen */
+static int refuse_next; /* hellos still to refuse */
+static int hellos;	/* hellos seen */
 static struct hello last_hello;
-static struct raft_message got;	 /* last message B received */
+static struct raft_message got; /* last message B received */
 static uint8_t got_data[64];
 static int n_got;
 static int32_t got_from;
@@ -67,7 +67,8 @@ static void hello_cb(evutil_socket_t fd, short what, void *arg)
 	ssize_t n = recv(fd, b, sizeof(b), 0);
 	event_free(self);
 	free(arg);
-	if (n < 4 || (size_t)n != 4 + be32_load(b) || hello_decode(b + 4, (size_t)n - 4, &last_hello)) {
+	if (n < 4 || (size_t)n != 4 + be32_load(b) ||
+	    hello_decode(b + 4, (size_t)n - 4, &last_hello)) {
 		close(fd);
 		return;
 	}
@@ -128,8 +129,12 @@ static void start_b(void)
 {
 	/* B's own dial to node 1 goes to a closed port and just keeps failing. */
 	struct worker_peer p1 = {.node = 1, .host = "127.0.0.1", .port = 1};
-	struct transport_config cb = {.cluster = "c", .self = 2, .group = "t/0", .peers = &p1,
-				      .n_peers = 1, .conn_fd = pair[1]};
+	struct transport_config cb = {.cluster = "c",
+				      .self = 2,
+				      .group = "t/0",
+				      .peers = &p1,
+				      .n_peers = 1,
+				      .conn_fd = pair[1]};
 	ck_assert_int_eq(transport_init(&tb, base, &cb, b_recv, NULL), 0);
 	pair[1] = -1; /* owned by B now */
 	tb_up = true;
@@ -138,8 +143,8 @@ static void start_b(void)
 static void start_a(void)
 {
 	struct worker_peer p2 = {.node = 2, .host = "127.0.0.1", .port = listen_port()};
-	struct transport_config ca = {.cluster = "c", .self = 1, .group = "t/0", .peers = &p2,
-				      .n_peers = 1, .conn_fd = -1};
+	struct transport_config ca = {
+	    .cluster = "c", .self = 1, .group = "t/0", .peers = &p2, .n_peers = 1, .conn_fd = -1};
 	ck_assert_int_eq(transport_init(&ta, base, &ca, b_recv, NULL), 0);
 	ta_up = true;
 }
@@ -174,10 +179,19 @@ static bool b_got_one(void) { return n_got > 0; }
 
 static struct raft_message append_msg(void)
 {
-	static struct raft_entry e = {
-	    .index = 8, .term = 3, .kind = RAFT_ENTRY_NORMAL, .data = (const uint8_t *)"batch", .data_len = 5};
-	return (struct raft_message){.type = RAFT_MSG_APPEND, .from = 1, .to = 2, .term = 3,
-				     .index = 7, .log_term = 2, .commit = 6, .entries = &e,
+	static struct raft_entry e = {.index = 8,
+				      .term = 3,
+				      .kind = RAFT_ENTRY_NORMAL,
+				      .data = (const uint8_t *)"batch",
+				      .data_len = 5};
+	return (struct raft_message){.type = RAFT_MSG_APPEND,
+				     .from = 1,
+				     .to = 2,
+				     .term = 3,
+				     .index = 7,
+				     .log_term = 2,
+				     .commit = 6,
+				     .entries = &e,
 				     .n_entries = 1};
 }
 
@@ -268,7 +282,6 @@ START_TEST(a_hand_over_from_a_node_outside_the_group_is_closed)
 }
 END_TEST
 
-
 /* --- liveness: both directions, node 1's listener hands over to A -------- */
 
 static int lfd1 = -1; /* "node 1's raft_listen" */
@@ -335,14 +348,24 @@ static void start_both_ways(void)
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair1), 0);
 
 	struct worker_peer p1 = {.node = 1, .host = "127.0.0.1", .port = ntohs(sa.sin_port)};
-	struct transport_config cb = {.cluster = "c", .self = 2, .group = "t/0", .peers = &p1,
-				      .n_peers = 1, .conn_fd = pair[1], .silence_ms = SILENCE_MS};
+	struct transport_config cb = {.cluster = "c",
+				      .self = 2,
+				      .group = "t/0",
+				      .peers = &p1,
+				      .n_peers = 1,
+				      .conn_fd = pair[1],
+				      .silence_ms = SILENCE_MS};
 	ck_assert_int_eq(transport_init(&tb, base, &cb, b_answer, NULL), 0);
 	pair[1] = -1;
 	tb_up = true;
 	struct worker_peer p2 = {.node = 2, .host = "127.0.0.1", .port = listen_port()};
-	struct transport_config ca = {.cluster = "c", .self = 1, .group = "t/0", .peers = &p2,
-				      .n_peers = 1, .conn_fd = pair1[1], .silence_ms = SILENCE_MS};
+	struct transport_config ca = {.cluster = "c",
+				      .self = 1,
+				      .group = "t/0",
+				      .peers = &p2,
+				      .n_peers = 1,
+				      .conn_fd = pair1[1],
+				      .silence_ms = SILENCE_MS};
 	ck_assert_int_eq(transport_init(&ta, base, &ca, a_recv, NULL), 0);
 	pair1[1] = -1;
 	ta_up = true;

@@ -6,8 +6,8 @@
 
 #include "invariant.h"
 #include "outbox.h"
-#include "role.h"
 #include "rlog.h"
+#include "role.h"
 
 enum election_result election_tally(struct raft *r, uint64_t from, bool granted)
 {
@@ -50,8 +50,12 @@ int election_start(struct raft *r, bool pre, bool force)
 		if (r->peers[i] == r->id)
 			continue;
 		struct raft_message m = {
-			.type = type, .to = r->peers[i], .term = term, .index = last,
-			.log_term = last_term, .force = force,
+		    .type = type,
+		    .to = r->peers[i],
+		    .term = term,
+		    .index = last,
+		    .log_term = last_term,
+		    .force = force,
 		};
 		outbox_send(r, &m);
 	}

@@ -10,9 +10,9 @@
 void invariant_fail(const struct raft *r, const char *file, int line, const char *fmt, ...)
 {
 	char msg[512];
-	int n = snprintf(msg, sizeof(msg), "raft invariant broken (replica %llu, term %llu) at %s:%d: ",
-			 (unsigned long long)(r ? r->id : 0), (unsigned long long)(r ? r->term : 0),
-			 file, line);
+	int n = snprintf(
+	    msg, sizeof(msg), "raft invariant broken (replica %llu, term %llu) at %s:%d: ",
+	    (unsigned long long)(r ? r->id : 0), (unsigned long long)(r ? r->term : 0), file, line);
 	if (n < 0 || (size_t)n >= sizeof(msg))
 		n = 0;
 	va_list ap;

@@ -12,12 +12,12 @@
 /* Formats the message, calls r->panic_cb if set, prints it to stderr and
  * aborts. Does not return (unless panic_cb longjmps away). */
 void invariant_fail(const struct raft *r, const char *file, int line, const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 4, 5)));
+    __attribute__((noreturn, format(printf, 4, 5)));
 
-#define RAFT_CHECK(r, cond, ...)                                               \
-	do {                                                                   \
-		if (__builtin_expect(!(cond), 0))                              \
-			invariant_fail((r), __FILE__, __LINE__, __VA_ARGS__);   \
+#define RAFT_CHECK(r, cond, ...)                                                                   \
+	do {                                                                                       \
+		if (__builtin_expect(!(cond), 0))                                                  \
+			invariant_fail((r), __FILE__, __LINE__, __VA_ARGS__);                      \
 	} while (0)
 
 #endif

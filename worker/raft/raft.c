@@ -24,7 +24,8 @@ static int check_config(const struct raft_config *c)
 	if (!s->initial_state || !s->first_index || !s->last_index || !s->term || !s->entries ||
 	    !s->snapshot)
 		return ERR_CONFIG;
-	if (c->election_ticks < 2 || c->heartbeat_ticks < 1 || c->heartbeat_ticks >= c->election_ticks)
+	if (c->election_ticks < 2 || c->heartbeat_ticks < 1 ||
+	    c->heartbeat_ticks >= c->election_ticks)
 		return ERR_CONFIG;
 	if (c->max_inflight_msgs < 1 || c->max_msg_bytes < 1)
 		return ERR_CONFIG;
@@ -56,8 +57,8 @@ int raft_init(struct raft *r, const struct raft_config *cfg)
 	r->max_inflight_bytes = cfg->max_inflight_bytes;
 	if (!r->max_inflight_bytes)
 		r->max_inflight_bytes = r->max_msg_bytes > SIZE_MAX / r->max_inflight_msgs
-						? SIZE_MAX
-						: r->max_msg_bytes * r->max_inflight_msgs;
+					    ? SIZE_MAX
+					    : r->max_msg_bytes * r->max_inflight_msgs;
 	r->max_apply_bytes = cfg->max_apply_bytes;
 	r->pre_vote = cfg->pre_vote;
 	r->check_quorum = cfg->check_quorum;
@@ -66,7 +67,7 @@ int raft_init(struct raft *r, const struct raft_config *cfg)
 	/* Mix in the id so replicas given the same seed still differ. */
 	r->rng = cfg->seed ^ (cfg->id * 0x9e3779b97f4a7c15ULL);
 
-	struct raft_hard_state hs = { 0 };
+	struct raft_hard_state hs = {0};
 	rc = cfg->storage->initial_state(cfg->storage->ctx, &hs);
 	if (rc)
 		return rc;
@@ -88,7 +89,8 @@ int raft_init(struct raft *r, const struct raft_config *cfg)
 		goto fail;
 	memcpy(r->peers, cfg->peers, r->n_peers * sizeof(*r->peers));
 	for (size_t i = 0; i < r->n_peers; i++) {
-		rc = progress_init(&r->prs[i], r->peers[i], r->max_inflight_msgs, r->max_inflight_bytes);
+		rc = progress_init(&r->prs[i], r->peers[i], r->max_inflight_msgs,
+				   r->max_inflight_bytes);
 		if (rc)
 			goto fail;
 	}
@@ -124,8 +126,11 @@ int raft_propose(struct raft *r, const void *data, size_t len, uint64_t *index_o
 	if (r->role != RAFT_LEADER || r->transfer_target)
 		return ERR_NOTLEADER;
 	struct raft_entry e = {
-		.index = rlog_last_index(&r->log) + 1, .term = r->term, .kind = RAFT_ENTRY_NORMAL,
-		.data = data, .data_len = len,
+	    .index = rlog_last_index(&r->log) + 1,
+	    .term = r->term,
+	    .kind = RAFT_ENTRY_NORMAL,
+	    .data = data,
+	    .data_len = len,
 	};
 	int rc = rlog_append(&r->log, &e, 1);
 	if (rc)
@@ -175,18 +180,19 @@ int raft_log_term(const struct raft *r, uint64_t index, uint64_t *term_out)
 	return rlog_term(&r->log, index, term_out);
 }
 
-void raft_get_counters(const struct raft *r, struct raft_counters *out)
-{
-	*out = r->counters;
-}
+void raft_get_counters(const struct raft *r, struct raft_counters *out) { *out = r->counters; }
 
 const char *raft_role_name(enum raft_role role)
 {
 	switch (role) {
-	case RAFT_FOLLOWER: return "follower";
-	case RAFT_CANDIDATE: return "candidate";
-	case RAFT_LEADER: return "leader";
-	case RAFT_PRE_CANDIDATE: return "pre-candidate";
+	case RAFT_FOLLOWER:
+		return "follower";
+	case RAFT_CANDIDATE:
+		return "candidate";
+	case RAFT_LEADER:
+		return "leader";
+	case RAFT_PRE_CANDIDATE:
+		return "pre-candidate";
 	}
 	return "?";
 }
@@ -194,11 +200,11 @@ const char *raft_role_name(enum raft_role role)
 const char *raft_msg_type_name(uint8_t type)
 {
 	static const char *const names[] = {
-		[RAFT_MSG_PREVOTE] = "PreVote", [RAFT_MSG_PREVOTE_RESP] = "PreVoteResp",
-		[RAFT_MSG_VOTE] = "Vote", [RAFT_MSG_VOTE_RESP] = "VoteResp",
-		[RAFT_MSG_APPEND] = "Append", [RAFT_MSG_APPEND_RESP] = "AppendResp",
-		[RAFT_MSG_HEARTBEAT] = "Heartbeat", [RAFT_MSG_HEARTBEAT_RESP] = "HeartbeatResp",
-		[RAFT_MSG_SNAPSHOT] = "Snapshot", [RAFT_MSG_TIMEOUT_NOW] = "TimeoutNow",
+	    [RAFT_MSG_PREVOTE] = "PreVote",	[RAFT_MSG_PREVOTE_RESP] = "PreVoteResp",
+	    [RAFT_MSG_VOTE] = "Vote",		[RAFT_MSG_VOTE_RESP] = "VoteResp",
+	    [RAFT_MSG_APPEND] = "Append",	[RAFT_MSG_APPEND_RESP] = "AppendResp",
+	    [RAFT_MSG_HEARTBEAT] = "Heartbeat", [RAFT_MSG_HEARTBEAT_RESP] = "HeartbeatResp",
+	    [RAFT_MSG_SNAPSHOT] = "Snapshot",	[RAFT_MSG_TIMEOUT_NOW] = "TimeoutNow",
 	};
 	if (type < 1 || type > RAFT_MSG_TYPE_MAX)
 		return "?";

@@ -59,8 +59,8 @@ enum raft_entry_kind {
 struct raft_entry {
 	uint64_t index;
 	uint64_t term;
-	uint8_t kind;          /* enum raft_entry_kind */
-	const uint8_t *data;   /* ownership: see the function that hands it out */
+	uint8_t kind;	     /* enum raft_entry_kind */
+	const uint8_t *data; /* ownership: see the function that hands it out */
 	size_t data_len;
 };
 
@@ -69,7 +69,7 @@ struct raft_entry {
  * required for safety. */
 struct raft_hard_state {
 	uint64_t term;
-	uint64_t vote;   /* 0 = none in this term */
+	uint64_t vote; /* 0 = none in this term */
 	uint64_t commit;
 };
 
@@ -88,11 +88,11 @@ enum raft_msg_type {
 	RAFT_MSG_VOTE = 3,
 	RAFT_MSG_VOTE_RESP = 4,
 	RAFT_MSG_APPEND = 5,
-	RAFT_MSG_APPEND_RESP = 6,   /* also answers RAFT_MSG_SNAPSHOT */
+	RAFT_MSG_APPEND_RESP = 6, /* also answers RAFT_MSG_SNAPSHOT */
 	RAFT_MSG_HEARTBEAT = 7,
 	RAFT_MSG_HEARTBEAT_RESP = 8,
-	RAFT_MSG_SNAPSHOT = 9,      /* the leader's log start, for a follower behind it */
-	RAFT_MSG_TIMEOUT_NOW = 10,  /* leadership transfer: campaign at once */
+	RAFT_MSG_SNAPSHOT = 9,	   /* the leader's log start, for a follower behind it */
+	RAFT_MSG_TIMEOUT_NOW = 10, /* leadership transfer: campaign at once */
 };
 #define RAFT_MSG_TYPE_MAX RAFT_MSG_TIMEOUT_NOW
 
@@ -114,7 +114,7 @@ enum raft_msg_type {
  *     bytes, commit = leader's commit.
  *   TIMEOUT_NOW: no payload. */
 struct raft_message {
-	uint8_t type;          /* enum raft_msg_type */
+	uint8_t type; /* enum raft_msg_type */
 	uint64_t from;
 	uint64_t to;
 	uint64_t term;
@@ -163,18 +163,19 @@ struct raft_storage {
 /* ---- configuration ---------------------------------------------------- */
 
 struct raft_config {
-	uint64_t id;                 /* this replica; nonzero; one of peers */
-	const uint64_t *peers;       /* borrowed (copied): every voter, self included, distinct, nonzero */
+	uint64_t id; /* this replica; nonzero; one of peers */
+	const uint64_t
+	    *peers; /* borrowed (copied): every voter, self included, distinct, nonzero */
 	size_t n_peers;
-	int election_ticks;          /* T: a follower campaigns after [T, 2T) silent ticks */
-	int heartbeat_ticks;         /* leader heartbeat period; 0 < heartbeat_ticks < T */
-	size_t max_inflight_msgs;    /* appends in flight per follower (pipelining window); >= 1 */
-	size_t max_msg_bytes;        /* entry data bytes per APPEND (one entry is always allowed) */
-	size_t max_msg_entries;      /* entries per APPEND; 0 = 1024 */
-	size_t max_inflight_bytes;   /* entry bytes in flight per follower; 0 = msgs * msg_bytes */
-	size_t max_apply_bytes;      /* committed entry bytes per Ready; 0 = unlimited */
-	uint64_t seed;               /* election-timeout randomness */
-	uint64_t applied;            /* index the caller's state machine holds (>= log start) */
+	int election_ticks;	   /* T: a follower campaigns after [T, 2T) silent ticks */
+	int heartbeat_ticks;	   /* leader heartbeat period; 0 < heartbeat_ticks < T */
+	size_t max_inflight_msgs;  /* appends in flight per follower (pipelining window); >= 1 */
+	size_t max_msg_bytes;	   /* entry data bytes per APPEND (one entry is always allowed) */
+	size_t max_msg_entries;	   /* entries per APPEND; 0 = 1024 */
+	size_t max_inflight_bytes; /* entry bytes in flight per follower; 0 = msgs * msg_bytes */
+	size_t max_apply_bytes;	   /* committed entry bytes per Ready; 0 = unlimited */
+	uint64_t seed;		   /* election-timeout randomness */
+	uint64_t applied;	   /* index the caller's state machine holds (>= log start) */
 	const struct raft_storage *storage; /* borrowed; must outlive the raft */
 	bool pre_vote;
 	bool check_quorum;
@@ -191,35 +192,35 @@ struct raft_config {
 struct raft_ready {
 	struct raft_hard_state hard_state; /* always the current one */
 	bool hard_state_changed;
-	bool has_snapshot;                 /* install before writing entries */
+	bool has_snapshot; /* install before writing entries */
 	struct raft_snapshot snapshot;
-	struct raft_entry *entries;        /* to persist, ascending, contiguous */
+	struct raft_entry *entries; /* to persist, ascending, contiguous */
 	size_t n_entries;
-	struct raft_message *messages;     /* to send after persisting */
+	struct raft_message *messages; /* to send after persisting */
 	size_t n_messages;
-	struct raft_entry *committed;      /* to apply, ascending from applied + 1 */
+	struct raft_entry *committed; /* to apply, ascending from applied + 1 */
 	size_t n_committed;
-	bool must_sync;                    /* term, vote, entries or snapshot changed */
+	bool must_sync; /* term, vote, entries or snapshot changed */
 };
 
 enum raft_role {
-	RAFT_FOLLOWER = 0,      /* values match ipc_role */
+	RAFT_FOLLOWER = 0, /* values match ipc_role */
 	RAFT_CANDIDATE = 1,
 	RAFT_LEADER = 2,
 	RAFT_PRE_CANDIDATE = 3, /* pre-vote round; term not raised yet */
 };
 
 struct raft_counters {
-	uint64_t elections;       /* times this replica became a candidate (not pre-candidate) */
+	uint64_t elections;	  /* times this replica became a candidate (not pre-candidate) */
 	uint64_t leader_changes;  /* times a new (leader, term) was observed, self included */
 	uint64_t lower_term_msgs; /* messages received with a term below ours */
-	uint64_t dropped_msgs;    /* outbound messages dropped for lack of memory */
+	uint64_t dropped_msgs;	  /* outbound messages dropped for lack of memory */
 };
 
 /* ---- private state (use the functions below, not the fields) ------------- */
 
 struct raft_inflights {
-	uint64_t *last;     /* last index of each in-flight append (ring) */
+	uint64_t *last; /* last index of each in-flight append (ring) */
 	size_t *bytes;
 	size_t start, count, cap;
 	size_t total_bytes, max_bytes; /* max_bytes 0 = no byte bound */
@@ -227,9 +228,9 @@ struct raft_inflights {
 
 struct raft_progress {
 	uint64_t id;
-	uint64_t match;     /* highest index known replicated on this peer */
-	uint64_t next;      /* next index to send */
-	uint8_t state;      /* progress.h: PROBE, REPLICATE, SNAPSHOT */
+	uint64_t match;	    /* highest index known replicated on this peer */
+	uint64_t next;	    /* next index to send */
+	uint8_t state;	    /* progress.h: PROBE, REPLICATE, SNAPSHOT */
 	bool probe_sent;    /* PROBE: one append per heartbeat round trip */
 	bool recent_active; /* heard from since the last check-quorum round */
 	uint64_t pending_snapshot;
@@ -239,19 +240,19 @@ struct raft_progress {
 
 struct raft_log {
 	const struct raft_storage *storage;
-	struct raft_entry *u;    /* unstable entries, data owned; u[0].index == u_offset */
+	struct raft_entry *u; /* unstable entries, data owned; u[0].index == u_offset */
 	size_t n_u, cap_u;
 	uint64_t u_offset;
-	bool has_snap;           /* a received log start not yet handed to the driver */
+	bool has_snap;		   /* a received log start not yet handed to the driver */
 	struct raft_snapshot snap; /* data owned */
 	uint64_t commit;
-	uint64_t applied;        /* handed to the driver and acknowledged */
-	uint64_t stable_last;    /* storage's last index: only Ready handling extends it */
+	uint64_t applied;     /* handed to the driver and acknowledged */
+	uint64_t stable_last; /* storage's last index: only Ready handling extends it */
 };
 
 struct raft_outbox {
 	struct raft_message *msgs;
-	void **blocks;           /* one owned allocation per message (entries + data) */
+	void **blocks; /* one owned allocation per message (entries + data) */
 	size_t n, cap;
 };
 
@@ -261,7 +262,7 @@ struct raft {
 	size_t n_peers;
 	int election_ticks, heartbeat_ticks;
 	size_t max_inflight_msgs, max_msg_bytes, max_msg_entries, max_inflight_bytes,
-		max_apply_bytes;
+	    max_apply_bytes;
 	bool pre_vote, check_quorum;
 	void (*panic_cb)(void *ctx, const char *msg);
 	void *panic_ctx;
@@ -269,21 +270,21 @@ struct raft {
 	uint64_t term, vote, leader;
 	uint8_t role;
 	struct raft_log log;
-	struct raft_progress *prs;   /* one per peer, same order as peers */
-	uint8_t *votes;              /* per peer: 0 none, 1 granted, 2 rejected */
+	struct raft_progress *prs; /* one per peer, same order as peers */
+	uint8_t *votes;		   /* per peer: 0 none, 1 granted, 2 rejected */
 	int election_elapsed, heartbeat_elapsed, randomized_timeout;
 	uint64_t transfer_target;
 	bool timeout_now_sent;
 	bool bcast_pending, bcast_empty;
 	uint64_t rng;
 	struct raft_outbox out;
-	struct raft_entry *scratch;  /* max_msg_entries, for reading entries */
+	struct raft_entry *scratch; /* max_msg_entries, for reading entries */
 
 	struct raft_hard_state persisted;
 	bool in_ready;
-	uint64_t ready_last_index;   /* last entry handed in the Ready, 0 = none */
+	uint64_t ready_last_index; /* last entry handed in the Ready, 0 = none */
 	size_t ready_n_entries;
-	uint64_t ready_applied;      /* last committed index handed in the Ready */
+	uint64_t ready_applied; /* last committed index handed in the Ready */
 	void *ready_committed_block;
 
 	struct raft_counters counters;
@@ -341,7 +342,7 @@ void raft_unready(struct raft *r);
 uint64_t raft_id(const struct raft *r);
 enum raft_role raft_role(const struct raft *r);
 uint64_t raft_term(const struct raft *r);
-uint64_t raft_leader(const struct raft *r);     /* 0 = unknown */
+uint64_t raft_leader(const struct raft *r); /* 0 = unknown */
 uint64_t raft_commit(const struct raft *r);
 uint64_t raft_applied(const struct raft *r);
 uint64_t raft_last_index(const struct raft *r);

@@ -23,7 +23,7 @@ bool raft_has_ready(const struct raft *r)
 	if (r->in_ready)
 		return false;
 	const struct raft_log *l = &r->log;
-	struct raft_hard_state hs = { r->term, r->vote, l->commit };
+	struct raft_hard_state hs = {r->term, r->vote, l->commit};
 	return (r->bcast_pending && r->role == RAFT_LEADER) || r->out.n || l->n_u || l->has_snap ||
 	       !hs_equal(&hs, &r->persisted) || l->commit > l->applied;
 }
@@ -43,8 +43,8 @@ static void collect_committed(struct raft *r, struct raft_ready *rd)
 		return;
 	size_t n = 0;
 	int rc = rlog_slice(l, lo, hi, r->max_apply_bytes ? r->max_apply_bytes : SIZE_MAX, tmp, &n);
-	RAFT_CHECK(r, rc == 0, "committed entries [%llu, %llu) unreadable: %d", (unsigned long long)lo,
-		   (unsigned long long)hi, rc);
+	RAFT_CHECK(r, rc == 0, "committed entries [%llu, %llu) unreadable: %d",
+		   (unsigned long long)lo, (unsigned long long)hi, rc);
 	size_t size = n * sizeof(*tmp);
 	for (size_t i = 0; i < n; i++)
 		size += tmp[i].data_len;
@@ -77,7 +77,7 @@ void raft_ready(struct raft *r, struct raft_ready *rd)
 	replication_flush_bcast(r);
 	struct raft_log *l = &r->log;
 	memset(rd, 0, sizeof(*rd));
-	rd->hard_state = (struct raft_hard_state){ r->term, r->vote, l->commit };
+	rd->hard_state = (struct raft_hard_state){r->term, r->vote, l->commit};
 	rd->hard_state_changed = !hs_equal(&rd->hard_state, &r->persisted);
 	if (l->has_snap) {
 		rd->has_snapshot = true;
@@ -91,7 +91,8 @@ void raft_ready(struct raft *r, struct raft_ready *rd)
 	r->ready_applied = 0;
 	collect_committed(r, rd);
 	rd->must_sync = rd->hard_state.term != r->persisted.term ||
-			rd->hard_state.vote != r->persisted.vote || rd->n_entries || rd->has_snapshot;
+			rd->hard_state.vote != r->persisted.vote || rd->n_entries ||
+			rd->has_snapshot;
 	r->ready_n_entries = l->n_u;
 	r->ready_last_index = l->n_u ? rlog_last_index(l) : 0;
 	r->in_ready = true;

@@ -17,7 +17,7 @@ int recv_append(struct raft *r, const struct raft_message *m)
 	RAFT_CHECK(r, r->role != RAFT_LEADER, "append from %llu in our own term %llu",
 		   (unsigned long long)m->from, (unsigned long long)r->term);
 	role_follow(r, m->from);
-	struct raft_message resp = { .type = RAFT_MSG_APPEND_RESP, .to = m->from };
+	struct raft_message resp = {.type = RAFT_MSG_APPEND_RESP, .to = m->from};
 	if (m->index < r->log.commit) {
 		/* Old news: everything up to commit already matches. */
 		resp.index = r->log.commit;
@@ -43,7 +43,8 @@ int recv_append(struct raft *r, const struct raft_message *m)
 	} else {
 		uint64_t t = 0;
 		int rc = rlog_term(&r->log, m->index, &t);
-		RAFT_CHECK(r, rc == 0, "no term for %llu above commit", (unsigned long long)m->index);
+		RAFT_CHECK(r, rc == 0, "no term for %llu above commit",
+			   (unsigned long long)m->index);
 		resp.hint_term = t;
 		resp.hint_index = rlog_first_index_of_term(&r->log, m->index, t);
 	}
@@ -60,7 +61,7 @@ int recv_heartbeat(struct raft *r, const struct raft_message *m)
 	 * anyway (storage without fsync lost entries), wait for appends. */
 	if (m->commit <= rlog_last_index(&r->log))
 		rlog_commit_to(&r->log, m->commit);
-	struct raft_message resp = { .type = RAFT_MSG_HEARTBEAT_RESP, .to = m->from };
+	struct raft_message resp = {.type = RAFT_MSG_HEARTBEAT_RESP, .to = m->from};
 	outbox_send(r, &resp);
 	return 0;
 }

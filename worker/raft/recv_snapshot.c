@@ -16,7 +16,7 @@ int recv_snapshot(struct raft *r, const struct raft_message *m)
 	RAFT_CHECK(r, r->role != RAFT_LEADER, "log start from %llu in our own term %llu",
 		   (unsigned long long)m->from, (unsigned long long)r->term);
 	role_follow(r, m->from);
-	struct raft_message resp = { .type = RAFT_MSG_APPEND_RESP, .to = m->from };
+	struct raft_message resp = {.type = RAFT_MSG_APPEND_RESP, .to = m->from};
 	if (m->index <= r->log.commit) {
 		resp.index = r->log.commit;
 	} else if (rlog_match_term(&r->log, m->index, m->log_term)) {
@@ -24,8 +24,10 @@ int recv_snapshot(struct raft *r, const struct raft_message *m)
 		resp.index = r->log.commit;
 	} else {
 		struct raft_snapshot s = {
-			.index = m->index, .term = m->log_term, .data = m->snapshot,
-			.data_len = m->snapshot_len,
+		    .index = m->index,
+		    .term = m->log_term,
+		    .data = m->snapshot,
+		    .data_len = m->snapshot_len,
 		};
 		int rc = rlog_restore(&r->log, &s);
 		if (rc)

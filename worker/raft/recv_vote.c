@@ -15,9 +15,10 @@
 int recv_vote_request(struct raft *r, const struct raft_message *m)
 {
 	bool pre = m->type == RAFT_MSG_PREVOTE;
-	bool can_vote = r->vote == m->from || (r->vote == 0 && r->leader == 0) ||
-			(pre && m->term > r->term);
-	struct raft_message resp = { .type = pre ? RAFT_MSG_PREVOTE_RESP : RAFT_MSG_VOTE_RESP, .to = m->from };
+	bool can_vote =
+	    r->vote == m->from || (r->vote == 0 && r->leader == 0) || (pre && m->term > r->term);
+	struct raft_message resp = {.type = pre ? RAFT_MSG_PREVOTE_RESP : RAFT_MSG_VOTE_RESP,
+				    .to = m->from};
 	if (can_vote && rlog_is_up_to_date(&r->log, m->index, m->log_term)) {
 		/* A granted pre-vote answers in the asked term, which the
 		 * pre-candidate expects; it is not a term we are in. */

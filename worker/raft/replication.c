@@ -16,7 +16,7 @@
 static bool send_snapshot(struct raft *r, struct raft_progress *pr)
 {
 	const struct raft_storage *s = r->log.storage;
-	struct raft_snapshot snap = { 0 };
+	struct raft_snapshot snap = {0};
 	int rc = s->snapshot(s->ctx, &snap);
 	RAFT_CHECK(r, rc == 0, "storage snapshot failed: %s", err_str(rc));
 	/* The driver compacts only applied entries, and we applied only
@@ -24,8 +24,13 @@ static bool send_snapshot(struct raft *r, struct raft_progress *pr)
 	RAFT_CHECK(r, snap.index <= r->log.commit, "log start %llu is past commit %llu",
 		   (unsigned long long)snap.index, (unsigned long long)r->log.commit);
 	struct raft_message m = {
-		.type = RAFT_MSG_SNAPSHOT, .to = pr->id, .index = snap.index, .log_term = snap.term,
-		.commit = r->log.commit, .snapshot = snap.data, .snapshot_len = snap.data_len,
+	    .type = RAFT_MSG_SNAPSHOT,
+	    .to = pr->id,
+	    .index = snap.index,
+	    .log_term = snap.term,
+	    .commit = r->log.commit,
+	    .snapshot = snap.data,
+	    .snapshot_len = snap.data_len,
 	};
 	outbox_send(r, &m);
 	progress_become_snapshot(pr, snap.index);
@@ -59,8 +64,13 @@ bool replication_send_append(struct raft *r, struct raft_progress *pr, bool send
 	for (size_t i = 0; i < n; i++)
 		bytes += r->scratch[i].data_len;
 	struct raft_message m = {
-		.type = RAFT_MSG_APPEND, .to = pr->id, .index = prev, .log_term = prev_term,
-		.commit = r->log.commit, .entries = r->scratch, .n_entries = n,
+	    .type = RAFT_MSG_APPEND,
+	    .to = pr->id,
+	    .index = prev,
+	    .log_term = prev_term,
+	    .commit = r->log.commit,
+	    .entries = r->scratch,
+	    .n_entries = n,
 	};
 	outbox_send(r, &m);
 	progress_sent(pr, n, n ? r->scratch[n - 1].index : prev, bytes);
@@ -101,7 +111,8 @@ void replication_bcast_heartbeat(struct raft *r)
 		/* Never tell a follower to commit past what it is known to
 		 * hold: its log beyond match may still differ from ours. */
 		uint64_t commit = pr->match < r->log.commit ? pr->match : r->log.commit;
-		struct raft_message m = { .type = RAFT_MSG_HEARTBEAT, .to = pr->id, .commit = commit };
+		struct raft_message m = {
+		    .type = RAFT_MSG_HEARTBEAT, .to = pr->id, .commit = commit};
 		outbox_send(r, &m);
 	}
 }

@@ -13,7 +13,7 @@
 #include "invariant.h"
 
 /* The log is embedded in struct raft; invariant reports want the raft. */
-#define RAFT_OF(l) ((const struct raft *)((const char *)(l) - offsetof(struct raft, log)))
+#define RAFT_OF(l) ((const struct raft *)((const char *)(l)-offsetof(struct raft, log)))
 
 static uint64_t storage_first(const struct raft_log *l)
 {
@@ -23,8 +23,7 @@ static uint64_t storage_first(const struct raft_log *l)
 	return v;
 }
 
-int rlog_init(struct raft_log *l, const struct raft_storage *s, uint64_t commit,
-	      uint64_t applied)
+int rlog_init(struct raft_log *l, const struct raft_storage *s, uint64_t commit, uint64_t applied)
 {
 	memset(l, 0, sizeof(*l));
 	l->storage = s;
@@ -98,9 +97,8 @@ int rlog_term(const struct raft_log *l, uint64_t index, uint64_t *term)
 	RAFT_CHECK(RAFT_OF(l), rc == 0 || rc == ERR_COMPACTED || rc == ERR_UNAVAILABLE,
 		   "storage term(%llu) failed: %s", (unsigned long long)index, err_str(rc));
 	/* Within [log start, stable_last] the storage must answer. */
-	RAFT_CHECK(RAFT_OF(l), rc != ERR_UNAVAILABLE,
-		   "storage lost entry %llu (stable last %llu)", (unsigned long long)index,
-		   (unsigned long long)l->stable_last);
+	RAFT_CHECK(RAFT_OF(l), rc != ERR_UNAVAILABLE, "storage lost entry %llu (stable last %llu)",
+		   (unsigned long long)index, (unsigned long long)l->stable_last);
 	return rc;
 }
 
@@ -131,7 +129,8 @@ int rlog_append(struct raft_log *l, const struct raft_entry *ents, size_t n)
 		return 0;
 	const struct raft *r = RAFT_OF(l);
 	uint64_t after = ents[0].index;
-	RAFT_CHECK(r, after > l->commit, "append at %llu would overwrite committed entries (commit %llu)",
+	RAFT_CHECK(r, after > l->commit,
+		   "append at %llu would overwrite committed entries (commit %llu)",
 		   (unsigned long long)after, (unsigned long long)l->commit);
 	RAFT_CHECK(r, after <= rlog_last_index(l) + 1, "append at %llu leaves a gap after %llu",
 		   (unsigned long long)after, (unsigned long long)rlog_last_index(l));
@@ -215,8 +214,8 @@ void rlog_commit_to(struct raft_log *l, uint64_t index)
 
 int rlog_restore(struct raft_log *l, const struct raft_snapshot *s)
 {
-	RAFT_CHECK(RAFT_OF(l), s->index > l->commit, "log start %llu would discard committed entries",
-		   (unsigned long long)s->index);
+	RAFT_CHECK(RAFT_OF(l), s->index > l->commit,
+		   "log start %llu would discard committed entries", (unsigned long long)s->index);
 	uint8_t *copy = NULL;
 	if (s->data_len) {
 		copy = malloc(s->data_len);
@@ -255,10 +254,12 @@ int rlog_slice(const struct raft_log *l, uint64_t lo, uint64_t hi, size_t max_by
 			return rc;
 		RAFT_CHECK(RAFT_OF(l), rc == 0, "storage entries [%llu, %llu) failed: %s",
 			   (unsigned long long)lo, (unsigned long long)shi, err_str(rc));
-		RAFT_CHECK(RAFT_OF(l), n >= 1 && n <= shi - lo, "storage returned %zu entries for [%llu, %llu)",
-			   n, (unsigned long long)lo, (unsigned long long)shi);
+		RAFT_CHECK(RAFT_OF(l), n >= 1 && n <= shi - lo,
+			   "storage returned %zu entries for [%llu, %llu)", n,
+			   (unsigned long long)lo, (unsigned long long)shi);
 		for (size_t i = 0; i < n; i++) {
-			RAFT_CHECK(RAFT_OF(l), out[i].index == lo + i, "storage returned index %llu for %llu",
+			RAFT_CHECK(RAFT_OF(l), out[i].index == lo + i,
+				   "storage returned index %llu for %llu",
 				   (unsigned long long)out[i].index, (unsigned long long)(lo + i));
 			bytes += out[i].data_len;
 		}
@@ -290,7 +291,8 @@ uint64_t rlog_first_index_of_term(const struct raft_log *l, uint64_t index, uint
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2, t = 0;
 		int rc = rlog_term(l, mid, &t);
-		RAFT_CHECK(RAFT_OF(l), rc == 0, "no term for %llu: %s", (unsigned long long)mid, err_str(rc));
+		RAFT_CHECK(RAFT_OF(l), rc == 0, "no term for %llu: %s", (unsigned long long)mid,
+			   err_str(rc));
 		if (t >= term)
 			hi = mid;
 		else
@@ -299,8 +301,8 @@ uint64_t rlog_first_index_of_term(const struct raft_log *l, uint64_t index, uint
 	return lo;
 }
 
-bool rlog_last_index_at_term(const struct raft_log *l, uint64_t term, uint64_t hi,
-			     uint64_t *out, uint64_t *found_term)
+bool rlog_last_index_at_term(const struct raft_log *l, uint64_t term, uint64_t hi, uint64_t *out,
+			     uint64_t *found_term)
 {
 	uint64_t lo = rlog_first_index(l) - 1, last = rlog_last_index(l), t = 0;
 	if (hi > last)
@@ -311,14 +313,16 @@ bool rlog_last_index_at_term(const struct raft_log *l, uint64_t term, uint64_t h
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo + 1) / 2, mt = 0;
 		int rc = rlog_term(l, mid, &mt);
-		RAFT_CHECK(RAFT_OF(l), rc == 0, "no term for %llu: %s", (unsigned long long)mid, err_str(rc));
+		RAFT_CHECK(RAFT_OF(l), rc == 0, "no term for %llu: %s", (unsigned long long)mid,
+			   err_str(rc));
 		if (mt <= term)
 			lo = mid;
 		else
 			hi = mid - 1;
 	}
 	int rc = rlog_term(l, lo, &t);
-	RAFT_CHECK(RAFT_OF(l), rc == 0, "no term for %llu: %s", (unsigned long long)lo, err_str(rc));
+	RAFT_CHECK(RAFT_OF(l), rc == 0, "no term for %llu: %s", (unsigned long long)lo,
+		   err_str(rc));
 	*out = lo;
 	*found_term = t;
 	return true;

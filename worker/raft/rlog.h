@@ -18,8 +18,7 @@
 
 /* Reads the stored bounds. Returns 0, ERR_CORRUPT (commit past the log end
  * or applied before the log start) or a storage error. */
-int rlog_init(struct raft_log *l, const struct raft_storage *s, uint64_t commit,
-	      uint64_t applied);
+int rlog_init(struct raft_log *l, const struct raft_storage *s, uint64_t commit, uint64_t applied);
 void rlog_close(struct raft_log *l);
 
 uint64_t rlog_first_index(const struct raft_log *l);
@@ -61,8 +60,8 @@ uint64_t rlog_first_index_of_term(const struct raft_log *l, uint64_t index, uint
  * Returns false when even the log start has a larger term or hi is before
  * the log start. Terms never decrease along a log, so this is a binary
  * search. */
-bool rlog_last_index_at_term(const struct raft_log *l, uint64_t term, uint64_t hi,
-			     uint64_t *out, uint64_t *found_term);
+bool rlog_last_index_at_term(const struct raft_log *l, uint64_t term, uint64_t hi, uint64_t *out,
+			     uint64_t *found_term);
 
 /* After a Ready: entries up to `index` are now in storage. */
 void rlog_stable_to(struct raft_log *l, uint64_t index);

@@ -14,7 +14,8 @@
 
 void role_reset_timeout(struct raft *r)
 {
-	r->randomized_timeout = r->election_ticks + (int)prng_below(&r->rng, (uint64_t)r->election_ticks);
+	r->randomized_timeout =
+	    r->election_ticks + (int)prng_below(&r->rng, (uint64_t)r->election_ticks);
 }
 
 void role_set_leader(struct raft *r, uint64_t leader)
@@ -104,7 +105,9 @@ int role_become_leader(struct raft *r)
 	self->recent_active = true;
 
 	struct raft_entry noop = {
-		.index = rlog_last_index(&r->log) + 1, .term = r->term, .kind = RAFT_ENTRY_NOOP,
+	    .index = rlog_last_index(&r->log) + 1,
+	    .term = r->term,
+	    .kind = RAFT_ENTRY_NOOP,
 	};
 	int rc = rlog_append(&r->log, &noop, 1);
 	if (rc) {

@@ -66,11 +66,13 @@ int raft_step(struct raft *r, const struct raft_message *m)
 		r->counters.lower_term_msgs++;
 		if ((r->check_quorum || r->pre_vote) &&
 		    (m->type == RAFT_MSG_APPEND || m->type == RAFT_MSG_HEARTBEAT)) {
-			struct raft_message resp = { .type = RAFT_MSG_APPEND_RESP, .to = m->from };
+			struct raft_message resp = {.type = RAFT_MSG_APPEND_RESP, .to = m->from};
 			outbox_send(r, &resp);
 		} else if (m->type == RAFT_MSG_PREVOTE) {
 			struct raft_message resp = {
-				.type = RAFT_MSG_PREVOTE_RESP, .to = m->from, .reject = true,
+			    .type = RAFT_MSG_PREVOTE_RESP,
+			    .to = m->from,
+			    .reject = true,
 			};
 			outbox_send(r, &resp);
 		}

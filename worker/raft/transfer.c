@@ -21,7 +21,7 @@ void transfer_maybe_timeout_now(struct raft *r, struct raft_progress *pr)
 		return;
 	if (pr->match != rlog_last_index(&r->log))
 		return;
-	struct raft_message m = { .type = RAFT_MSG_TIMEOUT_NOW, .to = pr->id };
+	struct raft_message m = {.type = RAFT_MSG_TIMEOUT_NOW, .to = pr->id};
 	outbox_send(r, &m);
 	r->timeout_now_sent = true;
 }
