@@ -524,7 +524,10 @@ def test():
                    for d in os.environ.get("PATH", "").split(":") + ["/usr/sbin", "/sbin"]), \
             "%s is missing (tools/install-deps)" % tool
     assert os.geteuid() == 0, "needs root for network namespaces, nftables and tmpfs"
-    c = netns.NetnsCluster("faults", 3, [(TOPIC, PARTS, 3)], tmpfs={3: TMPFS_MB})
+    # Namespaces named by pid: two runs on one machine (a developer's and
+    # CI's) never share one.
+    c = netns.NetnsCluster("faults%d" % os.getpid(), 3, [(TOPIC, PARTS, 3)],
+                           tmpfs={3: TMPFS_MB})
     faults = []
     try:
         t0 = time.monotonic()
