@@ -8,8 +8,9 @@
  * is checked against the most a snappy block can expand to before it is
  * allocated, and the total output is capped by the caller (the
  * decompression-bomb limit). It only decodes: what the bytes mean is
- * record_batch.c's business. Used on the produce path only: stored batches
- * are never decompressed by the broker. */
+ * record_batch.c's business. Used on the produce path (validation) and by
+ * ListOffsets by timestamp, which decodes at most one stored batch per
+ * lookup; Fetch serves stored batches as they are. */
 #ifndef FJORD_COMPRESS_H
 #define FJORD_COMPRESS_H
 

@@ -176,9 +176,8 @@ static void src_field(struct src *s, size_t *left, bool allow_null)
 		src_skip(s, left, (size_t)len);
 }
 
-/* Walks one record; its offset delta must be `index` (Kafka checks the
- * inner offsets of compressed batches: INVALID_RECORD). */
-static int src_record(struct src *s, int32_t index)
+/* Walks one record, setting its timestamp and offset deltas. */
+static int src_record(struct src *s, int64_t *ts_delta, int64_t *offset_delta)
 {
 	size_t big = 5;
 	int64_t len = src_varint(s, &big, 5);
@@ -187,9 +186,9 @@ static int src_record(struct src *s, int32_t index)
 	if (len < 0 || len > INT32_MAX)
 		return ERR_INVALID;
 	size_t left = (size_t)len;
-	src_u8(s, &left);	  /* attributes */
-	src_varint(s, &left, 10); /* timestampDelta */
-	int64_t delta = src_varint(s, &left, 5);
+	src_u8(s, &left); /* attributes */
+	*ts_delta = src_varint(s, &left, 10);
+	*offset_delta = src_varint(s, &left, 5);
 	src_field(s, &left, true); /* key */
 	src_field(s, &left, true); /* value */
 	int64_t n_headers = src_varint(s, &left, 5);
@@ -205,7 +204,7 @@ static int src_record(struct src *s, int32_t index)
 		return s->err == ERR_CORRUPT || s->err == ERR_TOOBIG || s->err == ERR_NOMEM
 			   ? s->err
 			   : ERR_INVALID;
-	return delta == index ? 0 : ERR_BADRECORD;
+	return 0;
 }
 
 /* Decodes the payload of a compressed batch and walks recordsCount records
@@ -219,8 +218,14 @@ static int validate_compressed(const uint8_t *batch, size_t total, int32_t count
 				      max_inflated);
 	if (rc != 0)
 		return rc == ERR_UNSUPPORTED ? ERR_CORRUPT : rc; /* codecs 5-7: undecodable */
-	for (int32_t i = 0; i < count && rc == 0; i++)
-		rc = src_record(&s, i);
+	/* Each offset delta must be its index (Kafka checks the inner offsets
+	 * of compressed batches: INVALID_RECORD). */
+	for (int32_t i = 0; i < count && rc == 0; i++) {
+		int64_t ts_delta = 0, delta = 0;
+		rc = src_record(&s, &ts_delta, &delta);
+		if (rc == 0 && delta != i)
+			rc = ERR_BADRECORD;
+	}
 	if (rc == 0) {
 		/* Decode the rest: it must end cleanly, and hold nothing. */
 		int end = src_fill(&s);
@@ -427,4 +432,52 @@ int record_batch_headers_next(struct record_batch_headers *it, const uint8_t **k
 	it->pos += rd.pos;
 	it->left--;
 	return 1;
+}
+
+/* --- record timestamps, for ListOffsets ------------------------------------ */
+
+/* A record's timestamp as Kafka reads it: LogAppendTime gives every record
+ * the batch's maxTimestamp, CreateTime its own. */
+static int64_t record_time(const uint8_t *batch, int64_t ts_delta)
+{
+	if (record_batch_attributes(batch) & RB_ATTR_LOG_APPEND_TIME)
+		return record_batch_max_timestamp(batch);
+	return record_batch_base_timestamp(batch) + ts_delta;
+}
+
+static int walk_compressed(const uint8_t *batch, size_t batch_len, uint64_t max_inflated,
+			   record_batch_time_cb cb, void *ctx)
+{
+	struct src s = {0};
+	int codec = record_batch_attributes(batch) & RB_ATTR_COMPRESSION_MASK;
+	int rc = compress_stream_open(&s.z, codec, batch + RB_HEADER_LEN, batch_len - RB_HEADER_LEN,
+				      max_inflated);
+	if (rc != 0)
+		return rc;
+	int64_t base = record_batch_base_offset(batch);
+	int32_t count = record_batch_records_count(batch);
+	/* Stops at the callback's word: only what precedes the record it
+	 * wants is decoded. */
+	for (int32_t i = 0; i < count && rc == 0; i++) {
+		int64_t ts_delta = 0, delta = 0;
+		rc = src_record(&s, &ts_delta, &delta);
+		if (rc == 0)
+			rc = cb(ctx, base + delta, record_time(batch, ts_delta));
+	}
+	compress_stream_close(s.z);
+	return rc > 0 ? 0 : rc;
+}
+
+int record_batch_walk_times(const uint8_t *batch, size_t batch_len, uint64_t max_inflated,
+			    record_batch_time_cb cb, void *ctx)
+{
+	if ((record_batch_attributes(batch) & RB_ATTR_COMPRESSION_MASK) != 0)
+		return walk_compressed(batch, batch_len, max_inflated, cb, ctx);
+	struct record_batch_records it;
+	struct record_batch_record r;
+	int64_t base = record_batch_base_offset(batch);
+	int rc = record_batch_records_init(&it, batch, batch_len);
+	while (rc == 0 && (rc = record_batch_records_next(&it, &r)) == 1)
+		rc = cb(ctx, base + r.offset_delta, record_time(batch, r.timestamp_delta));
+	return rc > 0 ? 0 : rc;
 }

@@ -5,7 +5,8 @@
  * decompressing a compressed batch's payload as a stream through
  * compress.h), reads header fields, patches the two broker-owned fields that
  * sit outside the CRC (baseOffset and partitionLeaderEpoch), and iterates
- * the records and headers of uncompressed batches. Only the validation of a
+ * the records and headers of uncompressed batches, and the offsets and
+ * timestamps of any batch's records (ListOffsets). Only the decoding of a
  * compressed batch allocates (the decoder's bounded state). All pointers it
  * hands out borrow from the caller's buffer.
  * Functions and types are record_batch_*; the layout constants use the
@@ -151,6 +152,25 @@ int record_batch_records_init(struct record_batch_records *it, const uint8_t *ba
 /* Returns 1 with *r set, 0 after the last record, or ERR_INVALID /
  * ERR_TRUNCATED for a malformed record. */
 int record_batch_records_next(struct record_batch_records *it, struct record_batch_record *r);
+
+/* Called with each record's offset (baseOffset + offsetDelta) and
+ * timestamp; returns 0 to go on, > 0 to stop, < 0 to stop with an error. */
+typedef int (*record_batch_time_cb)(void *ctx, int64_t offset, int64_t timestamp);
+
+/* Walks the records of one batch that record_batch_validate accepted,
+ * compressed or not, calling cb in order until it returns non-zero. A
+ * compressed payload is decoded as a stream (bounded memory) up to the
+ * record cb stops at, at most max_inflated bytes. Timestamps are Kafka's:
+ * maxTimestamp for every record of a LogAppendTime batch, else
+ * baseTimestamp + timestampDelta. Returns 0 (also when cb stopped with a
+ * positive value), cb's negative value, or a decoding error:
+ *   ERR_UNSUPPORTED codec 5-7;
+ *   ERR_CORRUPT     the payload does not decode;
+ *   ERR_TOOBIG      it decodes to more than max_inflated bytes;
+ *   ERR_INVALID / ERR_TRUNCATED a malformed record;
+ *   ERR_NOMEM. */
+int record_batch_walk_times(const uint8_t *batch, size_t batch_len, uint64_t max_inflated,
+			    record_batch_time_cb cb, void *ctx);
 
 /* Iterates the headers of one record. */
 struct record_batch_headers {

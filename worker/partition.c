@@ -2,7 +2,8 @@
  *
  * Stored entries were validated once, on produce; reading them back walks
  * batch headers only (record_batch_iter_next_header), never CRCs or records, except
- * where ListOffsets needs record timestamps. */
+ * where ListOffsets needs record timestamps: then the records of one batch
+ * are walked, decoded when compressed (record_batch_walk_times). */
 #include "partition.h"
 
 #include <string.h>
@@ -433,44 +434,65 @@ int16_t partition_fetch(struct partition *p, int64_t offset, int32_t max_bytes, 
 struct ts_ctx {
 	int64_t target; /* timestamp wanted, or TS_MAX */
 	int64_t hwm;
-	int64_t offset; /* answer, -1 = none yet */
+	uint64_t max_inflated; /* the bomb limit for decoding one batch */
+	int64_t offset;	       /* answer, -1 = none yet */
 	int64_t ts;
-	int err;
+	uint64_t index; /* TS_MAX: log index of the entry holding batch `offset` */
+	int err;	/* an ERR_* that makes the answer a storage error */
 };
 
-/* Finds in an uncompressed batch the first record with timestamp >= want
- * (or == want for an exact match); sets *off and *ts. Returns 1 if found. */
-static int find_record(const uint8_t *b, size_t bl, int64_t want, int exact, int64_t *off,
-		       int64_t *ts)
+/* The record a batch is searched for: the first whose timestamp is >= want,
+ * or == want when exact. */
+struct find_ctx {
+	int64_t want;
+	int exact;
+	int64_t offset; /* -1 = not found */
+	int64_t ts;
+};
+
+static int find_cb(void *ctx, int64_t offset, int64_t ts)
 {
-	struct record_batch_records ri;
-	struct record_batch_record r;
-	int64_t base_ts = record_batch_base_timestamp(b);
-	if (record_batch_records_init(&ri, b, bl) != 0)
+	struct find_ctx *f = ctx;
+	if (f->exact ? ts != f->want : ts < f->want)
 		return 0;
-	while (record_batch_records_next(&ri, &r) == 1) {
-		int64_t t = base_ts + r.timestamp_delta;
-		if (exact ? t == want : t >= want) {
-			*off = record_batch_base_offset(b) + r.offset_delta;
-			*ts = t;
-			return 1;
-		}
-	}
-	return 0;
+	f->offset = offset;
+	f->ts = ts;
+	return 1;
 }
 
+/* Answers with the record of batch b that find_ctx describes: the batch's
+ * records are walked (a compressed payload decoded as a stream, up to that
+ * record only). A LogAppendTime batch needs no walk: every record has the
+ * batch's maxTimestamp, so its first record answers. When no record
+ * qualifies (a producer's batch whose maxTimestamp disagrees with its
+ * records) or the payload decodes past the bomb limit (lowered since the
+ * batch was accepted), the batch's base offset and maxTimestamp answer, so
+ * one lookup decodes at most one batch. */
 static void batch_answer(struct ts_ctx *x, const uint8_t *b, size_t bl, int64_t want, int exact)
 {
-	int16_t attrs = record_batch_attributes(b);
-	int64_t max_ts = record_batch_max_timestamp(b);
 	x->offset = record_batch_base_offset(b);
-	x->ts = max_ts;
-	/* LogAppendTime gives every record maxTimestamp; compressed records are
-	 * not read here, the batch's base offset answers for them. */
-	if ((attrs & (RB_ATTR_LOG_APPEND_TIME | RB_ATTR_COMPRESSION_MASK)) == 0)
-		find_record(b, bl, want, exact, &x->offset, &x->ts);
+	x->ts = record_batch_max_timestamp(b);
+	if (record_batch_attributes(b) & RB_ATTR_LOG_APPEND_TIME)
+		return;
+	struct find_ctx f = {.want = want, .exact = exact, .offset = -1, .ts = -1};
+	int rc = record_batch_walk_times(b, bl, x->max_inflated, find_cb, &f);
+	if (rc == 0 && f.offset >= 0) {
+		x->offset = f.offset;
+		x->ts = f.ts;
+	} else if (rc == ERR_TOOBIG) {
+		log_warn("list offsets: batch at offset %lld decodes past the limit of %llu "
+			 "bytes; answering its base offset",
+			 (long long)x->offset, (unsigned long long)x->max_inflated);
+	} else if (rc < 0) {
+		x->err = rc;
+	}
 }
 
+/* By timestamp: the first batch whose maxTimestamp reaches the target holds
+ * the first record that does, so only that batch's records are read. Max
+ * timestamp: the first batch with the largest maxTimestamp (strictly larger
+ * replaces, as Kafka's maxTimestampSoFar), its records read after the scan
+ * (max_cb), so the scan itself reads headers only. */
 static int ts_cb(void *ctx, const struct store_entry *e)
 {
 	struct ts_ctx *x = ctx;
@@ -486,8 +508,11 @@ static int ts_cb(void *ctx, const struct store_entry *e)
 			return 1;
 		int64_t max_ts = record_batch_max_timestamp(b);
 		if (x->target == TS_MAX) {
-			if (x->offset < 0 || max_ts > x->ts)
-				batch_answer(x, b, bl, max_ts, 1);
+			if (x->offset < 0 || max_ts > x->ts) {
+				x->offset = record_batch_base_offset(b);
+				x->ts = max_ts;
+				x->index = e->index;
+			}
 		} else if (max_ts >= x->target) {
 			batch_answer(x, b, bl, x->target, 0);
 			return 1;
@@ -498,6 +523,27 @@ static int ts_cb(void *ctx, const struct store_entry *e)
 		return ERR_CORRUPT;
 	}
 	return 0;
+}
+
+/* Max timestamp, second step: in the entry the scan chose, the batch at
+ * x->offset answers with its first record whose timestamp is its
+ * maxTimestamp (Kafka's offsetOfMaxTimestamp). */
+static int max_cb(void *ctx, const struct store_entry *e)
+{
+	struct ts_ctx *x = ctx;
+	struct record_batch_iter it;
+	const uint8_t *b;
+	size_t bl;
+	int rc;
+	record_batch_iter_init(&it, e->data, e->len);
+	while ((rc = record_batch_iter_next_header(&it, &b, &bl, NULL)) == 1) {
+		if (record_batch_base_offset(b) == x->offset) {
+			batch_answer(x, b, bl, x->ts, 1);
+			return 1;
+		}
+	}
+	x->err = ERR_CORRUPT; /* the batch the scan saw is gone */
+	return ERR_CORRUPT;
 }
 
 int16_t partition_list_offsets(struct partition *p, int64_t timestamp, int64_t *offset,
@@ -519,10 +565,21 @@ int16_t partition_list_offsets(struct partition *p, int64_t timestamp, int64_t *
 	}
 	if (timestamp < 0 && timestamp != TS_MAX)
 		return KERR_INVALID_REQUEST;
-	struct ts_ctx x = {.target = timestamp, .hwm = p->high_watermark, .offset = -1, .ts = -1};
+	struct ts_ctx x = {
+	    .target = timestamp,
+	    .hwm = p->high_watermark,
+	    .max_inflated = (uint64_t)p->cfg.max_message_bytes * PARTITION_INFLATE_FACTOR,
+	    .offset = -1,
+	    .ts = -1,
+	};
 	uint64_t first = store_first_index(p->store);
 	if (first <= p->commit_index &&
 	    store_scan(p->store, first, p->commit_index + 1, ts_cb, &x) != 0)
+		return KERR_KAFKA_STORAGE_ERROR;
+	if (timestamp == TS_MAX && x.offset >= 0 &&
+	    store_scan(p->store, x.index, x.index + 1, max_cb, &x) != 0)
+		return KERR_KAFKA_STORAGE_ERROR;
+	if (x.err != 0)
 		return KERR_KAFKA_STORAGE_ERROR;
 	*offset = x.offset;
 	*ts_out = x.offset >= 0 ? x.ts : -1;

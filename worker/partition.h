@@ -195,14 +195,21 @@ int16_t partition_fetch_emit(struct partition *p, int64_t offset, int32_t max_by
 
 /* ListOffsets. timestamp -2 (earliest) answers the log start offset, -1
  * (latest) the high watermark, both with timestamp -1; -3 (max timestamp)
- * the record with the largest timestamp; any other value >= 0 the first
- * committed record whose timestamp is >= it, and that record's timestamp
- * (for a compressed batch, the batch's base offset and maxTimestamp); -4
- * (earliest local) answers as -2 and -5 (earliest pending upload) offset
- * -1, as Kafka does for topics without remote storage. Not
- * found: offset -1, timestamp -1. Lookups by timestamp scan the log from its
- * start (linear; an index by time is future work). Returns KERR_NONE,
- * KERR_KAFKA_STORAGE_ERROR or KERR_INVALID_REQUEST (other negative values). */
+ * the first committed record with the largest timestamp; any other value
+ * >= 0 the first committed record whose timestamp is >= it; both with that
+ * record's offset and timestamp, compressed batches included (Kafka 3.8+,
+ * KAFKA-16310). A LogAppendTime batch's records all have its maxTimestamp,
+ * so its first record answers. -4 (earliest local) answers as -2 and -5
+ * (earliest pending upload) offset -1, as Kafka does for topics without
+ * remote storage. Not found: offset -1, timestamp -1.
+ * Cost of -3 and >= 0: a scan of the batch headers from the log start
+ * (linear; an index by time is future work), then the records of the one
+ * batch that holds the answer, decoded as a stream when compressed (at most
+ * PARTITION_INFLATE_FACTOR times max_message_bytes; past that, or when no
+ * record agrees with the batch's maxTimestamp, the batch's base offset and
+ * maxTimestamp answer). Returns KERR_NONE, KERR_KAFKA_STORAGE_ERROR (also
+ * for a stored batch that no longer decodes) or KERR_INVALID_REQUEST
+ * (other negative values). */
 int16_t partition_list_offsets(struct partition *p, int64_t timestamp, int64_t *offset,
 			       int64_t *ts_out);
 

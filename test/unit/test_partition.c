@@ -475,6 +475,143 @@ START_TEST(list_offsets_on_an_empty_partition_finds_nothing)
 }
 END_TEST
 
+/* The codecs ListOffsets must look inside; 0 = uncompressed, the same
+ * answers expected. */
+static const int ts_hows[] = {0, TB_GZIP, TB_SNAPPY_RAW, TB_SNAPPY_XERIAL, TB_LZ4, TB_ZSTD};
+#define N_TS_HOWS ((int)(sizeof(ts_hows) / sizeof(ts_hows[0])))
+static const char *ts_how_names[] = {"none", "gzip", "snappy", "snappy-xerial", "lz4", "zstd"};
+
+/* Produces one batch of recs, compressed the `how` way (0 = not). */
+static int64_t produce_recs(int how, int64_t base_ts, const struct tb_rec *recs, int n)
+{
+	struct buf b;
+	buf_init(&b);
+	size_t at = tb_batch(&b, base_ts, recs, n);
+	if (how != 0)
+		tb_compress(&b, at, how);
+	int64_t base = -1;
+	ck_assert_int_eq(produce(&b, &base), KERR_NONE);
+	buf_free(&b);
+	return base;
+}
+
+static void assert_list(int how, int64_t asked, int64_t want_off, int64_t want_ts)
+{
+	int64_t off = -99, ts = -99;
+	ck_assert_int_eq(partition_list_offsets(&p, asked, &off, &ts), KERR_NONE);
+	ck_assert_msg(off == want_off && ts == want_ts,
+		      "%s: timestamp %lld: got (%lld, %lld), want (%lld, %lld)", ts_how_names[how],
+		      (long long)asked, (long long)off, (long long)ts, (long long)want_off,
+		      (long long)want_ts);
+}
+
+START_TEST(list_offsets_by_timestamp_finds_the_record_inside_compressed_batches)
+{
+	int how = ts_hows[_i];
+	/* Records out of timestamp order, and ties, inside each batch. */
+	struct tb_rec a[] = {{.value = "a0", .ts_delta = 0},
+			     {.value = "a1", .ts_delta = 30},
+			     {.value = "a2", .ts_delta = 10},
+			     {.value = "a3", .ts_delta = 30}};
+	struct tb_rec b[] = {{.value = "b0", .ts_delta = 0},
+			     {.value = "b1", .ts_delta = 20},
+			     {.value = "b2", .ts_delta = 40},
+			     {.value = "b3", .ts_delta = 40}};
+	struct tb_rec c[] = {{.value = "c0", .ts_delta = 0}, {.value = "c1", .ts_delta = 540}};
+	ck_assert_int_eq(produce_recs(how, 1000, a, 4), 0); /* 0..3: 1000 1030 1010 1030 */
+	ck_assert_int_eq(produce_recs(how, 2000, b, 4), 4); /* 4..7: 2000 2020 2040 2040 */
+	ck_assert_int_eq(produce_recs(how, 1500, c, 2), 8); /* 8..9: 1500 2040 */
+
+	assert_list(_i, 0, 0, 1000);
+	assert_list(_i, 1000, 0, 1000);
+	assert_list(_i, 1001, 1, 1030); /* the first record >= it, not the closest */
+	assert_list(_i, 1011, 1, 1030);
+	assert_list(_i, 1030, 1, 1030); /* a tie: the first of the two */
+	assert_list(_i, 1031, 4, 2000);
+	assert_list(_i, 1500, 4, 2000); /* batch c's 1500 comes after batch b */
+	assert_list(_i, 2001, 5, 2020);
+	assert_list(_i, 2021, 6, 2040);
+	assert_list(_i, 2040, 6, 2040);
+	assert_list(_i, 2041, -1, -1);
+	/* Max timestamp: the first batch with the largest maxTimestamp (b, not
+	 * c, which ties it), its first record with that timestamp. */
+	assert_list(_i, -3, 6, 2040);
+}
+END_TEST
+
+START_TEST(list_offsets_max_timestamp_takes_the_first_record_of_the_largest)
+{
+	int how = ts_hows[_i];
+	struct tb_rec a[] = {{.value = "a0", .ts_delta = 0},
+			     {.value = "a1", .ts_delta = 70},
+			     {.value = "a2", .ts_delta = 90},
+			     {.value = "a3", .ts_delta = 20}};
+	struct tb_rec b[] = {{.value = "b0", .ts_delta = 50}, {.value = "b1", .ts_delta = 0}};
+	ck_assert_int_eq(produce_recs(how, 5000, a, 4), 0); /* 0..3: 5000 5070 5090 5020 */
+	ck_assert_int_eq(produce_recs(how, 5000, b, 2), 4); /* 4..5: 5050 5000 */
+	assert_list(_i, -3, 2, 5090);
+	assert_list(_i, 5071, 2, 5090);
+	assert_list(_i, 5021, 1, 5070);
+	/* A later batch with a larger maxTimestamp, its maximum in the middle. */
+	struct tb_rec c[] = {{.value = "c0", .ts_delta = 0},
+			     {.value = "c1", .ts_delta = 9},
+			     {.value = "c2", .ts_delta = 3}};
+	ck_assert_int_eq(produce_recs(how, 6000, c, 3), 6); /* 6..8: 6000 6009 6003 */
+	assert_list(_i, -3, 7, 6009);
+	assert_list(_i, 6004, 7, 6009);
+	assert_list(_i, 6001, 7, 6009);
+}
+END_TEST
+
+START_TEST(list_offsets_on_a_compressed_log_append_time_batch_answers_its_first_record)
+{
+	struct buf b;
+	buf_init(&b);
+	size_t at = tb_simple_batch(&b, 3, 900000000, "v");
+	tb_compress(&b, at, TB_ZSTD);
+	int64_t base, next;
+	ck_assert_int_eq(partition_validate(&p, b.data, b.len), KERR_NONE);
+	partition_assign(&p, b.data, b.len, 1, &base, &next);
+	partition_stamp_append_time(b.data, b.len, 123456789);
+	struct store_entry e = {.index = store_last_index(s) + 1,
+				.term = 1,
+				.kind = STORE_KIND_DATA,
+				.base_offset = base,
+				.data = b.data,
+				.len = b.len};
+	ck_assert_int_eq(store_append(s, &e, 1), 0);
+	partition_proposed(&p, b.data, b.len);
+	ck_assert_int_eq(partition_apply_entry(&p, e.index, e.kind, b.data, b.len), 0);
+	buf_free(&b);
+	/* Every record's timestamp is the append time, so the first record
+	 * answers both lookups; the records' own (CreateTime) are ignored. */
+	assert_list(0, -3, 0, 123456789);
+	assert_list(0, 1, 0, 123456789);
+	assert_list(0, 123456789, 0, 123456789);
+	assert_list(0, 123456790, -1, -1);
+}
+END_TEST
+
+START_TEST(list_offsets_falls_back_to_the_base_offset_past_the_decoding_limit)
+{
+	char big[201];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	struct tb_rec a[] = {{.value = big, .ts_delta = 0},
+			     {.value = big, .ts_delta = 5},
+			     {.value = big, .ts_delta = 9},
+			     {.value = big, .ts_delta = 1}};
+	ck_assert_int_eq(produce_recs(TB_GZIP, 1000, a, 4), 0); /* 800 bytes decoded */
+	assert_list(1, 1003, 1, 1005);
+	/* max_message_bytes lowered after the batch was accepted: its
+	 * payload now decodes past the bomb limit, so the batch's base
+	 * offset and maxTimestamp answer rather than an error. */
+	p.cfg.max_message_bytes = 1; /* a limit of 64 decoded bytes */
+	assert_list(1, 1003, 0, 1009);
+	assert_list(1, -3, 0, 1009);
+}
+END_TEST
+
 /* Produces b and checks it is rejected with kerr and changes nothing. */
 static void rejected(struct buf *b, int16_t kerr)
 {
@@ -846,6 +983,13 @@ static Suite *partition_suite(void)
 	tcase_add_test(tc, reopening_with_a_lower_commit_index_hides_the_uncommitted_tail);
 	tcase_add_test(tc, list_offsets_answers_earliest_latest_and_by_timestamp);
 	tcase_add_test(tc, list_offsets_on_an_empty_partition_finds_nothing);
+	tcase_add_loop_test(
+	    tc, list_offsets_by_timestamp_finds_the_record_inside_compressed_batches, 0, N_TS_HOWS);
+	tcase_add_loop_test(tc, list_offsets_max_timestamp_takes_the_first_record_of_the_largest, 0,
+			    N_TS_HOWS);
+	tcase_add_test(tc,
+		       list_offsets_on_a_compressed_log_append_time_batch_answers_its_first_record);
+	tcase_add_test(tc, list_offsets_falls_back_to_the_base_offset_past_the_decoding_limit);
 	tcase_add_test(tc, epoch_end_follows_the_terms_of_the_log_as_kafka_does);
 	tcase_add_test(tc, epoch_end_on_an_empty_log_is_the_log_end_for_the_current_epoch);
 	tcase_add_test(tc, log_append_time_stamps_the_batch_and_keeps_its_crc_valid);

@@ -369,6 +369,66 @@ START_TEST(a_compressed_batch_decoding_past_the_limit_is_too_big)
 }
 END_TEST
 
+struct times {
+	int n, stop_after;
+	int64_t off[4], ts[4];
+};
+
+static int times_cb(void *ctx, int64_t offset, int64_t ts)
+{
+	struct times *t = ctx;
+	if (t->n >= 4)
+		return ERR_INVALID; /* more records than the batch holds */
+	t->off[t->n] = offset;
+	t->ts[t->n] = ts;
+	t->n++;
+	return t->n == t->stop_after;
+}
+
+START_TEST(record_times_are_walked_in_compressed_and_plain_batches)
+{
+	int how = _i < N_HOWS ? hows[_i] : 0; /* the last round: uncompressed */
+	struct buf b;
+	buf_init(&b);
+	if (how == 0) {
+		buf_reset(&b);
+		tb_simple_batch(&b, 3, 1000, "p");
+	} else {
+		compressed_batch(&b, how, 2);
+	}
+	record_batch_set_base_offset(b.data, 40);
+	struct times t = {0};
+	ck_assert_int_eq(
+	    record_batch_walk_times(b.data, b.len, RB_MAX_INFLATED_DEFAULT, times_cb, &t), 0);
+	ck_assert_int_eq(t.n, 3);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(t.off[i], 40 + i);
+		ck_assert_int_eq(t.ts[i], 1000 + i);
+	}
+	/* A stop after the first record is not an error. */
+	t = (struct times){.stop_after = 1};
+	ck_assert_int_eq(
+	    record_batch_walk_times(b.data, b.len, RB_MAX_INFLATED_DEFAULT, times_cb, &t), 0);
+	ck_assert_int_eq(t.n, 1);
+	if (how != 0) {
+		/* The big middle record decodes past a 100 KB limit. */
+		t = (struct times){0};
+		ck_assert_int_eq(record_batch_walk_times(b.data, b.len, 100000, times_cb, &t),
+				 ERR_TOOBIG);
+		ck_assert_int_le(t.n, 1);
+	}
+	/* LogAppendTime: every record has the batch's maxTimestamp. */
+	record_batch_set_log_append_time(b.data, b.len, 777);
+	t = (struct times){0};
+	ck_assert_int_eq(
+	    record_batch_walk_times(b.data, b.len, RB_MAX_INFLATED_DEFAULT, times_cb, &t), 0);
+	ck_assert_int_eq(t.n, 3);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(t.ts[i], 777);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(setting_base_offset_and_leader_epoch_keeps_the_crc_valid)
 {
 	struct buf b;
@@ -461,6 +521,8 @@ static Suite *record_batch_suite(void)
 	tcase_add_loop_test(tc, compressed_records_that_disagree_with_the_batch_are_refused, 0,
 			    N_HOWS);
 	tcase_add_loop_test(tc, a_compressed_batch_decoding_past_the_limit_is_too_big, 0, N_HOWS);
+	tcase_add_loop_test(tc, record_times_are_walked_in_compressed_and_plain_batches, 0,
+			    N_HOWS + 1);
 	tcase_add_test(tc, setting_base_offset_and_leader_epoch_keeps_the_crc_valid);
 	tcase_add_test(tc, garbage_records_under_a_valid_crc_are_refused_by_the_record_walk);
 	tcase_add_test(tc, a_changed_record_byte_under_a_valid_crc_is_walked_safely);
