@@ -9,7 +9,8 @@
  * silent for SILENCE_MS means that peer is stalled or the network between
  * us is broken, whatever TCP says. That channel is then closed, after a
  * GOODBYE (peer_proto.h) so the peer can tell our choice from a crash, and
- * the peer redials it. */
+ * the peer redials it. A channel accepted from a peer hurries our dial to
+ * it (dialer_hurry): the network between us works again. */
 #include "peers.h"
 
 #include <errno.h>
@@ -482,6 +483,11 @@ void peers_accept(struct peers *p, int fd, int32_t node)
 	bufferevent_enable(l->bev, EV_READ);
 	failover_on_node_back(p->s->failover, node);
 	log_debug("peer %d: accepted its channel", (int)node);
+	/* It reaches us, so the network to it works (a cut healed, say): our
+	 * own channel to it need not wait out its backoff or a lost SYN. */
+	for (int i = 0; i < p->n; i++)
+		if (p->out[i].node == node && p->out[i].st == OUT_DIALING)
+			dialer_hurry(p->out[i].dialer);
 }
 
 static void on_send(evutil_socket_t fd, short what, void *arg)

@@ -76,12 +76,10 @@ int election_start(struct raft *r, bool pre, bool force)
 int election_ask_again(struct raft *r, uint64_t id)
 {
 	bool pre = r->role == RAFT_PRE_CANDIDATE;
-	if (!pre && r->role != RAFT_CANDIDATE)
-		return 0;
 	for (size_t i = 0; i < r->n_peers; i++) {
 		if (r->peers[i] != id || id == r->id)
 			continue;
-		if (r->votes[i] == 0)
+		if ((pre || r->role == RAFT_CANDIDATE) && r->votes[i] == 0)
 			ask(r, id, pre ? RAFT_MSG_PREVOTE : RAFT_MSG_VOTE,
 			    pre ? r->term + 1 : r->term);
 		return 0;
