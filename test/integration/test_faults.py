@@ -34,8 +34,10 @@ from SIGSTOP gets no leadership back for 5 s; under loss no leadership moves
 to node 3; while node 3's disk is full, no record waits more than two
 election timeouts and no partition has two leaders for longer than one.
 
-All faults run even after one fails (the cluster is given up to 60 s to
-become healthy in between), then a table is printed - fault, recovery time,
+Before the first fault and after each one, the cluster must be healthy:
+one leader per partition, replicas equal, and every node's Metadata naming
+those leaders (clients route by it). All faults run even after one fails
+(the cluster is given up to 60 s to become healthy in between), then a table is printed - fault, recovery time,
 acknowledged, lost, duplicated, replicas equal, notes - and the test fails
 naming every fault that broke a check. Needs root (namespaces, nftables,
 tmpfs)."""
