@@ -315,8 +315,13 @@ static void on_out_event(struct bufferevent *bev, short what, void *arg)
 		if (what & BEV_EVENT_EOF)
 			out_read_ready(o, bev); /* a GOODBYE may precede the EOF */
 		if (o->st == OUT_READY &&
-		    crash_evidence(o->p, o->node, closed_by_peer(what, e), o->goodbye, true))
+		    crash_evidence(o->p, o->node, closed_by_peer(what, e), o->goodbye, true)) {
 			failover_on_node_lost(o->p->s->failover, o->node);
+			/* A table in_close kept for this moment goes now. */
+			struct in_link *l = in_of(o->p, o->node);
+			if (l != NULL && l->bev == NULL && o->p->s->leaders != NULL)
+				leaders_forget(o->p->s->leaders, o->node);
+		}
 		if (what & BEV_EVENT_EOF)
 			snprintf(why, sizeof(why), "connection closed");
 		else
@@ -328,8 +333,13 @@ static void on_out_event(struct bufferevent *bev, short what, void *arg)
 
 /* crashed: crash_evidence() said the peer's process is gone, so the
  * groups it led fail over now, while its table still says which. chosen:
- * this side closes on purpose and says GOODBYE first. */
-static void in_close(struct in_link *l, const char *why, bool crashed, bool chosen)
+ * this side closes on purpose and says GOODBYE first. keep: the peer
+ * closed it without a GOODBYE while our channel to it still looked
+ * established; a killed node's kernel closes both at once, and the end of
+ * ours may simply not have reached us yet. Its table is then kept (it goes
+ * stale by itself) so that the end of ours, if it comes, still knows which
+ * groups the node led (on_out_event). */
+static void in_close(struct in_link *l, const char *why, bool crashed, bool chosen, bool keep)
 {
 	if (l->bev == NULL)
 		return;
@@ -338,10 +348,12 @@ static void in_close(struct in_link *l, const char *why, bool crashed, bool chos
 	bufferevent_free(l->bev);
 	l->bev = NULL;
 	buf_reset(&l->rx);
-	log_info("peer %d: its channel to us %s; forgetting its replicas", (int)l->node, why);
+	log_info("peer %d: its channel to us %s; %s", (int)l->node, why,
+		 keep ? "keeping its replicas until our channel to it ends or they go stale"
+		      : "forgetting its replicas");
 	if (crashed)
 		failover_on_node_lost(l->p->s->failover, l->node);
-	if (l->p->s->leaders != NULL)
+	if (l->p->s->leaders != NULL && !keep)
 		leaders_forget(l->p->s->leaders, l->node);
 }
 
@@ -354,7 +366,7 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 		if (rc == 0)
 			return;
 		if (rc < 0) {
-			in_close(l, "sent a bad frame", false, true);
+			in_close(l, "sent a bad frame", false, true, false);
 			return;
 		}
 		l->got_frame = true;
@@ -424,7 +436,7 @@ static bool bytes_waiting(int fd)
 static void in_silent(struct in_link *l)
 {
 	log_info("peer %d: nothing on its channel for %d ms; closing it", (int)l->node, SILENCE_MS);
-	in_close(l, "went silent", false, true);
+	in_close(l, "went silent", false, true, false);
 }
 
 static void on_in_event(struct bufferevent *bev, short what, void *arg)
@@ -439,14 +451,15 @@ static void on_in_event(struct bufferevent *bev, short what, void *arg)
 		on_in_read(bev, l); /* a GOODBYE may precede the EOF */
 	if (l->bev == NULL)
 		return;
-	bool crashed = l->got_frame &&
-		       crash_evidence(l->p, l->node, closed_by_peer(what, e), l->goodbye, false);
+	bool by_peer = closed_by_peer(what, e);
+	bool crashed = l->got_frame && crash_evidence(l->p, l->node, by_peer, l->goodbye, false);
+	bool keep = l->got_frame && by_peer && !l->goodbye && !crashed;
 	if (what & BEV_EVENT_TIMEOUT)
 		in_silent(l);
 	else if (what & BEV_EVENT_EOF)
-		in_close(l, l->goodbye ? "was closed on purpose" : "closed", crashed, false);
+		in_close(l, l->goodbye ? "was closed on purpose" : "closed", crashed, false, keep);
 	else if (what & BEV_EVENT_ERROR)
-		in_close(l, e == ECONNRESET ? "was reset" : "failed", crashed, false);
+		in_close(l, e == ECONNRESET ? "was reset" : "failed", crashed, false, keep);
 }
 
 void peers_accept(struct peers *p, int fd, int32_t node)
@@ -560,7 +573,7 @@ void peers_close_in(struct peers *p, int32_t node, const char *why, bool goodbye
 	struct in_link *l = p ? in_of(p, node) : NULL;
 	if (l == NULL || l->bev == NULL)
 		return;
-	in_close(l, why, false, goodbye);
+	in_close(l, why, false, goodbye, false);
 }
 
 bool peers_out_ready(const struct peers *p, int32_t node)
