@@ -63,6 +63,7 @@ struct dialer {
 	struct sockaddr_storage addrs[DIALER_ADDRS_MAX];
 	socklen_t addr_lens[DIALER_ADDRS_MAX];
 	int n_addrs, next_addr;
+	int64_t connect_ms; /* D_CONNECTING: when the connect began (clock_mono_ms) */
 	struct retry backoff;
 	int last_delay_ms;
 	char last_why[160]; /* the failure logged at fail_level; "" after a success */
@@ -225,6 +226,7 @@ static void connect_next(struct dialer *d)
 	bufferevent_setcb(d->bev, on_read, NULL, on_event, d);
 	bufferevent_enable(d->bev, EV_READ | EV_WRITE);
 	d->st = D_CONNECTING;
+	d->connect_ms = clock_mono_ms();
 	arm(d, d->handshake_ms);
 	/* Errors known at once come back here (no callback); a refusal
 	 * found at once still arrives as an event. */
@@ -412,6 +414,22 @@ void dialer_redial(struct dialer *d)
 	if (d->st == D_IDLE && d->scheduled)
 		return;
 	schedule(d, retry_next(&d->backoff));
+}
+
+void dialer_hurry(struct dialer *d)
+{
+	if (d->st == D_IDLE && d->scheduled) {
+		retry_reset(&d->backoff);
+		schedule(d, 0);
+		return;
+	}
+	if (d->st == D_CONNECTING && clock_mono_ms() - d->connect_ms >= DIALER_HURRY_STALE_MS) {
+		log_debug("%s (%s:%u): the peer reached us; connecting again", d->name, d->host,
+			  (unsigned)d->port);
+		drop_attempt(d);
+		retry_reset(&d->backoff);
+		schedule(d, 0);
+	}
 }
 
 bool dialer_busy(const struct dialer *d)

@@ -35,6 +35,7 @@ struct dialer;
 #define DIALER_RESOLVE_MS 5000
 #define DIALER_BACKOFF_MIN_MS 100
 #define DIALER_BACKOFF_MAX_MS 2000
+#define DIALER_HURRY_STALE_MS 200
 
 /* Why an attempt failed. DIALER_REFUSED is the only one that proves the
  * peer's host is up with nothing listening on the port. */
@@ -91,6 +92,15 @@ void dialer_start(struct dialer *d);
 /* The connection handed over by the last connected callback is gone:
  * attempt again after the next backoff delay. */
 void dialer_redial(struct dialer *d);
+
+/* The peer just reached us (it connected to us): the network to it works.
+ * A retry waiting out its backoff starts now, and a connect still
+ * unanswered after DIALER_HURRY_STALE_MS is abandoned and started again
+ * (its SYN was likely lost in the cut that just healed, and the kernel
+ * would resend it only a second or more later); the backoff is reset.
+ * An attempt that is resolving or waiting for the hello ack, or a
+ * connection handed over, is left alone. */
+void dialer_hurry(struct dialer *d);
 
 /* True from dialer_start or dialer_redial until the connected callback. */
 bool dialer_busy(const struct dialer *d);

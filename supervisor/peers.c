@@ -9,7 +9,8 @@
  * silent for SILENCE_MS means that peer is stalled or the network between
  * us is broken, whatever TCP says. That channel is then closed, after a
  * GOODBYE (peer_proto.h) so the peer can tell our choice from a crash, and
- * the peer redials it. */
+ * the peer redials it. A channel accepted from a peer hurries our dial to
+ * it (dialer_hurry): the network between us works again. */
 #include "peers.h"
 
 #include <errno.h>
@@ -314,8 +315,13 @@ static void on_out_event(struct bufferevent *bev, short what, void *arg)
 		if (what & BEV_EVENT_EOF)
 			out_read_ready(o, bev); /* a GOODBYE may precede the EOF */
 		if (o->st == OUT_READY &&
-		    crash_evidence(o->p, o->node, closed_by_peer(what, e), o->goodbye, true))
+		    crash_evidence(o->p, o->node, closed_by_peer(what, e), o->goodbye, true)) {
 			failover_on_node_lost(o->p->s->failover, o->node);
+			/* A table in_close kept for this moment goes now. */
+			struct in_link *l = in_of(o->p, o->node);
+			if (l != NULL && l->bev == NULL && o->p->s->leaders != NULL)
+				leaders_forget(o->p->s->leaders, o->node);
+		}
 		if (what & BEV_EVENT_EOF)
 			snprintf(why, sizeof(why), "connection closed");
 		else
@@ -327,8 +333,13 @@ static void on_out_event(struct bufferevent *bev, short what, void *arg)
 
 /* crashed: crash_evidence() said the peer's process is gone, so the
  * groups it led fail over now, while its table still says which. chosen:
- * this side closes on purpose and says GOODBYE first. */
-static void in_close(struct in_link *l, const char *why, bool crashed, bool chosen)
+ * this side closes on purpose and says GOODBYE first. keep: the peer
+ * closed it without a GOODBYE while our channel to it still looked
+ * established; a killed node's kernel closes both at once, and the end of
+ * ours may simply not have reached us yet. Its table is then kept (it goes
+ * stale by itself) so that the end of ours, if it comes, still knows which
+ * groups the node led (on_out_event). */
+static void in_close(struct in_link *l, const char *why, bool crashed, bool chosen, bool keep)
 {
 	if (l->bev == NULL)
 		return;
@@ -337,10 +348,12 @@ static void in_close(struct in_link *l, const char *why, bool crashed, bool chos
 	bufferevent_free(l->bev);
 	l->bev = NULL;
 	buf_reset(&l->rx);
-	log_info("peer %d: its channel to us %s; forgetting its replicas", (int)l->node, why);
+	log_info("peer %d: its channel to us %s; %s", (int)l->node, why,
+		 keep ? "keeping its replicas until our channel to it ends or they go stale"
+		      : "forgetting its replicas");
 	if (crashed)
 		failover_on_node_lost(l->p->s->failover, l->node);
-	if (l->p->s->leaders != NULL)
+	if (l->p->s->leaders != NULL && !keep)
 		leaders_forget(l->p->s->leaders, l->node);
 }
 
@@ -353,7 +366,7 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 		if (rc == 0)
 			return;
 		if (rc < 0) {
-			in_close(l, "sent a bad frame", false, true);
+			in_close(l, "sent a bad frame", false, true, false);
 			return;
 		}
 		l->got_frame = true;
@@ -423,7 +436,7 @@ static bool bytes_waiting(int fd)
 static void in_silent(struct in_link *l)
 {
 	log_info("peer %d: nothing on its channel for %d ms; closing it", (int)l->node, SILENCE_MS);
-	in_close(l, "went silent", false, true);
+	in_close(l, "went silent", false, true, false);
 }
 
 static void on_in_event(struct bufferevent *bev, short what, void *arg)
@@ -438,14 +451,15 @@ static void on_in_event(struct bufferevent *bev, short what, void *arg)
 		on_in_read(bev, l); /* a GOODBYE may precede the EOF */
 	if (l->bev == NULL)
 		return;
-	bool crashed = l->got_frame &&
-		       crash_evidence(l->p, l->node, closed_by_peer(what, e), l->goodbye, false);
+	bool by_peer = closed_by_peer(what, e);
+	bool crashed = l->got_frame && crash_evidence(l->p, l->node, by_peer, l->goodbye, false);
+	bool keep = l->got_frame && by_peer && !l->goodbye && !crashed;
 	if (what & BEV_EVENT_TIMEOUT)
 		in_silent(l);
 	else if (what & BEV_EVENT_EOF)
-		in_close(l, l->goodbye ? "was closed on purpose" : "closed", crashed, false);
+		in_close(l, l->goodbye ? "was closed on purpose" : "closed", crashed, false, keep);
 	else if (what & BEV_EVENT_ERROR)
-		in_close(l, e == ECONNRESET ? "was reset" : "failed", crashed, false);
+		in_close(l, e == ECONNRESET ? "was reset" : "failed", crashed, false, keep);
 }
 
 void peers_accept(struct peers *p, int fd, int32_t node)
@@ -482,6 +496,11 @@ void peers_accept(struct peers *p, int fd, int32_t node)
 	bufferevent_enable(l->bev, EV_READ);
 	failover_on_node_back(p->s->failover, node);
 	log_debug("peer %d: accepted its channel", (int)node);
+	/* It reaches us, so the network to it works (a cut healed, say): our
+	 * own channel to it need not wait out its backoff or a lost SYN. */
+	for (int i = 0; i < p->n; i++)
+		if (p->out[i].node == node && p->out[i].st == OUT_DIALING)
+			dialer_hurry(p->out[i].dialer);
 }
 
 static void on_send(evutil_socket_t fd, short what, void *arg)
@@ -554,7 +573,7 @@ void peers_close_in(struct peers *p, int32_t node, const char *why, bool goodbye
 	struct in_link *l = p ? in_of(p, node) : NULL;
 	if (l == NULL || l->bev == NULL)
 		return;
-	in_close(l, why, false, goodbye);
+	in_close(l, why, false, goodbye, false);
 }
 
 bool peers_out_ready(const struct peers *p, int32_t node)

@@ -427,6 +427,17 @@ int raft_driver_campaign(struct raft_driver *d)
 	return rc;
 }
 
+int raft_driver_peer_connected(struct raft_driver *d, int32_t node)
+{
+	if (d->stuck || d->dead)
+		return ERR_AGAIN;
+	if (node <= 0)
+		return ERR_INVALID;
+	int rc = raft_peer_connected(&d->raft, (uint64_t)node);
+	schedule(d);
+	return rc;
+}
+
 int raft_driver_transfer(struct raft_driver *d, uint64_t to)
 {
 	if (d->stuck || d->dead)

@@ -174,6 +174,10 @@ void raft_driver_flush(struct raft_driver *d);
 /* Campaign now (fast failover; raft_campaign). 0 or ERR_AGAIN when stuck. */
 int raft_driver_campaign(struct raft_driver *d);
 
+/* A connection with node came up: a campaign under way asks it again
+ * (raft_peer_connected). 0, ERR_AGAIN when stuck, or ERR_INVALID. */
+int raft_driver_peer_connected(struct raft_driver *d, int32_t node);
+
 /* Hands leadership to node `to` (0: the most caught-up follower). Returns
  * raft_transfer_leader's result, or ERR_AGAIN when stuck. */
 int raft_driver_transfer(struct raft_driver *d, uint64_t to);

@@ -369,6 +369,13 @@ static void on_peer_msg(void *ctx, int32_t from, const struct raft_message *m)
 	raft_driver_step(&r->drv, m);
 }
 
+static void on_peer_link(void *ctx, int32_t node)
+{
+	struct replica *r = ctx;
+	if (r->drv_up)
+		raft_driver_peer_connected(&r->drv, node);
+}
+
 /* --- fetch and list offsets --------------------------------------------- */
 
 /* Kafka's leader epoch fencing: a client ahead of us knows a newer leader,
@@ -582,7 +589,8 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 					      /* short enough that a redial lands soon after
 					       * a network heals (see transport.h) */
 					      .handshake_ms = silence,
-					      .user_timeout_ms = a->cfg.raft.election_timeout_ms};
+					      .user_timeout_ms = a->cfg.raft.election_timeout_ms,
+					      .on_link = on_peer_link};
 		int rc = transport_init(&r->tp, r->base, &tc, on_peer_msg, r);
 		r->tp_up = true;
 		if (rc != 0)

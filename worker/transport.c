@@ -114,6 +114,8 @@ static void on_dialled(void *ctx, struct bufferevent *bev)
 	bufferevent_set_max_single_read(bev, 64 * 1024);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	log_info("raft: connected to node %d", (int)p->addr.node);
+	if (p->t->on_link)
+		p->t->on_link(p->t->ctx, p->addr.node);
 }
 
 static bool is_request(uint8_t type)
@@ -286,6 +288,11 @@ static void accept_fd(struct transport *t, int fd, int32_t node)
 	bufferevent_set_max_single_read(bev, READ_MAX);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	log_debug("raft: accepted a connection from node %d", (int)node);
+	struct transport_peer *p = peer_find(t, node);
+	if (p->state == P_DIALING)
+		dialer_hurry(p->dialer);
+	if (t->on_link)
+		t->on_link(t->ctx, node);
 }
 
 static void conn_cb(evutil_socket_t fd, short what, void *arg)
@@ -322,6 +329,7 @@ int transport_init(struct transport *t, struct event_base *base, const struct tr
 	t->base = base;
 	t->self = c->self;
 	t->recv = recv;
+	t->on_link = c->on_link;
 	t->ctx = ctx;
 	t->conn_fd = c->conn_fd;
 	t->silence_ms = c->silence_ms;

@@ -25,6 +25,13 @@
  * (leader stickiness), and followers legitimately send each other nothing.
  * The kernel options of common/peer_socket.h cover what this cannot see.
  *
+ * Links: a connection from a node proves that the network between us
+ * works again (after a cut, say) while our own dial to it may be waiting
+ * out a backoff delay or a SYN lost in the cut: the dialer is hurried
+ * (dialer_hurry). Each connection that comes up, in either direction, is
+ * reported to on_link: a candidate asks that node again for the vote its
+ * first request, sent while there was no connection, never got.
+ *
  * Messages are frames (frame.h) of raft_codec messages. Sending never
  * blocks: a message to a peer that is not connected, or whose connection
  * already has TRANSPORT_OUT_MAX bytes queued, is dropped, which Raft
@@ -66,6 +73,9 @@ struct transport_config {
 	int silence_ms;
 	int handshake_ms;    /* connect + hello ack; 0 = TRANSPORT_HANDSHAKE_MS */
 	int user_timeout_ms; /* TCP_USER_TIMEOUT of dialled sockets; 0 = kernel default */
+	/* Called (with the recv callback's ctx) when a connection with node
+	 * comes up, ours or its; may be NULL. See "Links" above. */
+	void (*on_link)(void *ctx, int32_t node);
 };
 
 /* m and its entries are borrowed for the call. from_node is the node the
@@ -93,6 +103,7 @@ struct transport {
 	struct buf frame;   /* the frame being decoded */
 	struct arena arena; /* decoded entry arrays */
 	transport_recv_cb recv;
+	void (*on_link)(void *ctx, int32_t node);
 	void *ctx;
 	struct transport_stats stats;
 };

@@ -63,8 +63,8 @@ def record_batch(values, corrupt_crc=False, magic=2):
 
 
 class Conn:
-    def __init__(self, port, timeout=5.0):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, timeout=5.0, host="127.0.0.1"):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
         self.corr = 100
 
     def close(self):

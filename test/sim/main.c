@@ -121,7 +121,8 @@ int main(int argc, char **argv)
 		printf("sim: %d nodes%s: %llu schedules passed, %llu failed (%.1fs): %llu messages "
 		       "(%llu dropped, %llu duplicated), %llu crashes, %llu elections, %llu "
 		       "transfers, "
-		       "%llu forced campaigns, %llu compactions, %llu log starts sent, %llu "
+		       "%llu forced campaigns, %llu links up, %llu compactions, %llu log starts "
+		       "sent, %llu "
 		       "installed, "
 		       "max term %llu; after faults a settled leader within %llu ticks (limit 400) "
 		       "and every proposal applied everywhere\n",
@@ -130,7 +131,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)st.dropped, (unsigned long long)st.dups,
 		       (unsigned long long)st.crashes, (unsigned long long)st.elections,
 		       (unsigned long long)st.transfers, (unsigned long long)st.campaigns,
-		       (unsigned long long)st.compactions, (unsigned long long)st.snapshots_sent,
+		       (unsigned long long)st.links, (unsigned long long)st.compactions,
+		       (unsigned long long)st.snapshots_sent,
 		       (unsigned long long)st.snapshots_installed, (unsigned long long)st.max_term,
 		       (unsigned long long)max_settle);
 		passed += ok;

@@ -248,8 +248,12 @@ static bool fig8_filter(struct sim *s, int from, const struct raft_message *m)
 	int stage = *(int *)s->filter_arg;
 	bool from_leader = m->type == RAFT_MSG_APPEND || m->type == RAFT_MSG_HEARTBEAT ||
 			   m->type == RAFT_MSG_SNAPSHOT;
-	if (stage == 1) /* node 5's term-2 no-op must stay local */
-		return from == 4 && from_leader;
+	/* node 5's term-2 no-op must stay local; and node 2, whose log is
+	 * ahead of node 5's, never hears its forced vote request (it would
+	 * refuse and campaign itself), as in the figure where S5 wins with
+	 * S3 and S4 */
+	if (stage == 1)
+		return from == 4 && (from_leader || (m->type == RAFT_MSG_VOTE && m->to == 2));
 	if (stage == 2 && from == 0 && m->type == RAFT_MSG_APPEND) {
 		/* node 1 may bring others up to index 2, never send its no-op (3)
 		 * to a node that could accept it */

@@ -140,6 +140,22 @@ static void fault_hook(struct sim *s, void *arg)
 		if (!nd->lazy)
 			sim_drive(s, i);
 	}
+	/* A connection with a peer came up (worker/transport.c's on_link):
+	 * a (pre-)candidate asks that peer again; the repeat must be as safe
+	 * as the first request. */
+	if (nd->up && sim_chance(s, 30)) {
+		int j = (int)sim_below(s, (uint64_t)s->n);
+		if (j != i) {
+			if (s->verbose)
+				sim_trace(s, "node %d: a connection with node %d came up", i + 1,
+					  j + 1);
+			raft_driver_peer_connected(&nd->drv, j + 1);
+			s->stats.links++;
+			check_step(s, i);
+			if (!nd->lazy)
+				sim_drive(s, i);
+		}
+	}
 }
 
 static void calm_hook(struct sim *s, void *arg)
@@ -226,6 +242,7 @@ static void stats_add(struct sim_stats *acc, struct sim *s)
 	acc->elections += sim_elections(s);
 	acc->transfers += s->stats.transfers;
 	acc->campaigns += s->stats.campaigns;
+	acc->links += s->stats.links;
 	acc->compactions += s->stats.compactions;
 	if (s->stats.max_term > acc->max_term)
 		acc->max_term = s->stats.max_term;

@@ -76,6 +76,7 @@ struct sim_gentry {
 struct sim_stats {
 	uint64_t msgs, dropped, dups, steps, snapshots_sent, snapshots_installed, crashes,
 	    proposals, max_term, elections, transfers, campaigns, compactions;
+	uint64_t links; /* "a connection with a peer came up" told to a node */
 };
 
 struct sim {

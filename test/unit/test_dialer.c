@@ -1,11 +1,11 @@
 /* test_dialer.c - the shared dialer (common/dialer.h) and its backoff
  * (common/retry.h): the jittered delay sequence, a hello that is
  * acknowledged, refused, answered by the wrong node or never answered, a
- * refused connection, a name from a hosts file with two addresses (the
- * first refusing), a name that does not
- * resolve (logged, retried), and a lookup whose server never answers
- * leaving the event loop running. The peer is this test on loopback; the
- * DNS server is a UDP socket of this test. */
+ * retry hurried past its backoff, a connect whose SYN was dropped started
+ * again when hurried, a refused connection, a name from a hosts file with two addresses
+ * (the first refusing), a name that does not resolve (logged, retried), and a lookup whose server
+ * never answers leaving the event loop running. The peer is this test on loopback; the DNS server
+ * is a UDP socket of this test. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <event2/bufferevent.h>
@@ -337,6 +337,81 @@ START_TEST(a_hello_without_answer_times_out_and_is_retried)
 }
 END_TEST
 
+START_TEST(a_hurried_dialer_skips_its_backoff)
+{
+	answer = ANSWER_REJECT;
+	struct hello h = our_hello();
+	struct dialer_config c = {.name = "test peer 2",
+				  .host = "127.0.0.1",
+				  .port = port_of(lfd),
+				  .hello = &h,
+				  .expect_node = 2,
+				  .handshake_ms = 2000,
+				  .backoff_min_ms = 4000,
+				  .backoff_max_ms = 4000,
+				  .seed = 7};
+	struct dialer *d = dialer_new(base, NULL, &c, on_connected, on_failed, NULL);
+	ck_assert_ptr_nonnull(d);
+	dialer_hurry(d); /* idle, never started: nothing to hurry */
+	run_for(100);
+	ck_assert_int_eq(n_hellos, 0);
+	dialer_start(d);
+	ck_assert(run_until(failed_once, 3000));
+	ck_assert_int_ge(dialer_last_delay_ms(d), 2000); /* the next try is seconds away */
+	answer = ANSWER_ACK;
+	/* The peer reached us (its own connection came in): try now. */
+	int64_t t0 = mono_ms();
+	dialer_hurry(d);
+	ck_assert_int_eq(n_hellos, 1); /* nothing happens inside the call */
+	ck_assert(run_until(connected, 1500));
+	ck_assert_int_lt(mono_ms() - t0, 1000);
+	ck_assert_int_eq(n_hellos, 2);
+	/* A handed-over connection is left alone. */
+	dialer_hurry(d);
+	run_for(100);
+	ck_assert_int_eq(n_hellos, 2);
+	ck_assert(!dialer_busy(d));
+	dialer_free(d);
+}
+END_TEST
+
+/* A connect whose SYN was dropped (here: the peer's accept queue was full;
+ * in a network cut, the cut) is retried by the kernel only a second later.
+ * Hurried after DIALER_HURRY_STALE_MS, the dialer connects again at once. */
+START_TEST(a_hurried_dialer_restarts_a_connect_left_unanswered)
+{
+	int l2 = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	ck_assert_int_eq(bind(l2, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(l2, 0), 0);
+	/* One connection fills a backlog of 0; the next SYN is dropped. */
+	int blocker = socket(AF_INET, SOCK_STREAM, 0);
+	sa.sin_port = htons(port_of(l2));
+	ck_assert_int_eq(connect(blocker, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	struct dialer *d = new_dialer(NULL, "127.0.0.1", port_of(l2), 3000);
+	dialer_start(d);
+	run_for(DIALER_HURRY_STALE_MS + 100);
+	ck_assert_int_eq(n_connected + n_failed, 0); /* still connecting */
+	/* The queue drains; the peer answers hellos from now on. */
+	int queued = accept(l2, NULL, NULL);
+	ck_assert_int_ge(queued, 0);
+	struct event *ev = event_new(base, l2, EV_READ | EV_PERSIST, accept_cb, NULL);
+	event_add(ev, NULL);
+	int64_t t0 = mono_ms();
+	dialer_hurry(d);
+	ck_assert(run_until(connected, 3000));
+	/* The kernel's own SYN retry comes 1 s after the first SYN, about
+	 * 700 ms from here. */
+	ck_assert_int_lt(mono_ms() - t0, 400);
+	ck_assert_int_eq(n_failed, 0);
+	dialer_free(d);
+	event_free(ev);
+	close(queued);
+	close(blocker);
+	close(l2);
+}
+END_TEST
+
 START_TEST(a_refused_connection_says_so)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -502,6 +577,8 @@ static Suite *dialer_suite(void)
 	tcase_add_test(tc, a_refused_hello_is_retried_with_backoff_and_logged_once);
 	tcase_add_test(tc, an_ack_from_another_node_is_a_failure);
 	tcase_add_test(tc, a_hello_without_answer_times_out_and_is_retried);
+	tcase_add_test(tc, a_hurried_dialer_skips_its_backoff);
+	tcase_add_test(tc, a_hurried_dialer_restarts_a_connect_left_unanswered);
 	tcase_add_test(tc, a_refused_connection_says_so);
 	tcase_add_test(tc, numeric_hosts_need_no_resolver_and_names_do);
 	tcase_add_test(tc, a_name_from_the_hosts_file_is_dialled_at_each_of_its_addresses_in_turn);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "check_main.h"
+#include "common/err.h"
 #include "test_raft_fixture.h"
 
 #define NEW_FX() struct fx *f = calloc(1, sizeof(struct fx))
@@ -269,11 +270,58 @@ START_TEST(candidate_loses_when_a_majority_rejects)
 	seed_log(f, 2, longer, 2, 1, 0);
 	for (int i = 0; i < 3; i++)
 		fx_start(f, i);
-	ck_assert_int_eq(raft_campaign(fx_r(f, 0)), 0);
-	fx_ready(f, 0);
+	int t = 0;
+	while (raft_role(fx_r(f, 0)) == RAFT_FOLLOWER && t < 3 * FX_ELECTION)
+		fx_tick(f, 0, 1), t++;
+	ck_assert_int_eq(raft_role(fx_r(f, 0)), RAFT_CANDIDATE);
 	fx_deliver(f, 100);
 	ck_assert_int_eq(raft_role(fx_r(f, 0)), RAFT_FOLLOWER);
 	ck_assert_uint_eq(raft_leader(fx_r(f, 0)), 0);
+	/* an unforced refusal starts nothing: the voters wait for their
+	 * own election timeouts */
+	ck_assert_int_eq(raft_role(fx_r(f, 1)), RAFT_FOLLOWER);
+	ck_assert_int_eq(raft_role(fx_r(f, 2)), RAFT_FOLLOWER);
+	ck_assert_uint_eq(f->nq, 0);
+	fx_free(f);
+	free(f);
+}
+END_TEST
+
+/* Fast failover picked a replica whose log is behind a survivor's (it
+ * missed the dead leader's last appends): the survivor refuses its forced
+ * vote, and campaigns itself at once instead of leaving the group without
+ * a leader for an election timeout. */
+START_TEST(a_voter_ahead_of_a_forced_candidate_campaigns_itself)
+{
+	NEW_FX();
+	fx_init_cfg(f, 3, true, true);
+	const uint64_t shorter[] = {1}, longer[] = {1, 1};
+	seed_log(f, 0, shorter, 1, 1, 1);
+	seed_log(f, 1, longer, 2, 1, 1);
+	seed_log(f, 2, longer, 2, 1, 1);
+	fx_start(f, 0);
+	fx_start(f, 1); /* node 3, the leader of term 1, is dead */
+	ck_assert_int_eq(raft_campaign(fx_r(f, 0)), 0);
+	fx_ready(f, 0);
+	int k = fx_find(f, RAFT_MSG_VOTE, 1, 2);
+	ck_assert_int_ge(k, 0);
+	fx_deliver_one(f, (size_t)k);
+	k = fx_find(f, RAFT_MSG_VOTE_RESP, 2, 1);
+	ck_assert_int_ge(k, 0);
+	ck_assert(f->q[k].m.reject);
+	/* node 2 is a candidate of the next term, asking with force too */
+	ck_assert_int_eq(raft_role(fx_r(f, 1)), RAFT_CANDIDATE);
+	ck_assert_uint_eq(raft_term(fx_r(f, 1)), 3);
+	k = fx_find(f, RAFT_MSG_VOTE, 2, 1);
+	ck_assert_int_ge(k, 0);
+	ck_assert(f->q[k].m.force);
+	ck_assert_uint_eq(f->q[k].m.index, 2);
+	fx_deliver(f, 100);
+	ck_assert_int_eq(raft_role(fx_r(f, 1)), RAFT_LEADER);
+	ck_assert_uint_eq(raft_leader(fx_r(f, 0)), 2);
+	ck_assert_uint_eq(raft_term(fx_r(f, 0)), 3);
+	/* the longer log survived: nothing committed was lost */
+	ck_assert_uint_ge(raft_last_index(fx_r(f, 0)), 3);
 	fx_free(f);
 	free(f);
 }
@@ -317,6 +365,102 @@ START_TEST(campaign_now_skips_prevote_and_gets_past_leader_stickiness)
 	/* a leader ignores the request */
 	ck_assert_int_eq(raft_campaign(fx_r(f, 1)), 0);
 	ck_assert_uint_eq(raft_term(fx_r(f, 1)), term + 1);
+	fx_free(f);
+	free(f);
+}
+END_TEST
+
+START_TEST(candidate_asks_a_voter_again_when_its_connection_comes_up)
+{
+	NEW_FX();
+	fx_init(f, 3, true, true);
+	fx_elect(f, 0);
+	uint64_t term = raft_term(fx_r(f, 0));
+	fx_crash(f, 0);
+	ck_assert_int_eq(raft_campaign(fx_r(f, 1)), 0);
+	fx_ready(f, 1);
+	int k = fx_find(f, RAFT_MSG_VOTE, 2, 3);
+	ck_assert_int_ge(k, 0);
+	struct raft_message first = f->q[k].m;
+	/* no connection to node 3 yet: the requests are dropped */
+	fx_drop_all(f);
+	ck_assert_uint_eq(f->nq, 0);
+	/* the connection comes up: the same request goes out again */
+	ck_assert_int_eq(raft_peer_connected(fx_r(f, 1), 3), 0);
+	fx_ready(f, 1);
+	ck_assert_uint_eq(f->nq, 1);
+	k = fx_find(f, RAFT_MSG_VOTE, 2, 3);
+	ck_assert_int_ge(k, 0);
+	ck_assert_uint_eq(f->q[k].m.term, term + 1);
+	ck_assert_uint_eq(f->q[k].m.term, first.term);
+	ck_assert_uint_eq(f->q[k].m.index, first.index);
+	ck_assert_uint_eq(f->q[k].m.log_term, first.log_term);
+	ck_assert(f->q[k].m.force); /* past node 3's stickiness, as the first */
+	ck_assert_uint_eq(raft_term(fx_r(f, 1)), term + 1); /* no new term */
+	/* the vote arrives but its answer is lost: asked again, node 3
+	 * answers the repeat as it answered the first, and stays put */
+	fx_deliver_one(f, (size_t)k);
+	k = fx_find(f, RAFT_MSG_VOTE_RESP, 3, 2);
+	ck_assert_int_ge(k, 0);
+	ck_assert(!f->q[k].m.reject);
+	fx_drop_all(f);
+	ck_assert_int_eq(raft_peer_connected(fx_r(f, 1), 3), 0);
+	fx_ready(f, 1);
+	fx_deliver(f, 1);
+	k = fx_find(f, RAFT_MSG_VOTE_RESP, 3, 2);
+	ck_assert_int_ge(k, 0);
+	ck_assert(!f->q[k].m.reject);
+	ck_assert_uint_eq(f->nodes[2].st.hs.vote, 2);
+	ck_assert_uint_eq(raft_term(fx_r(f, 2)), term + 1);
+	fx_deliver(f, 100);
+	ck_assert_int_eq(raft_role(fx_r(f, 1)), RAFT_LEADER);
+	ck_assert_uint_eq(raft_term(fx_r(f, 1)), term + 1);
+	/* a leader asks nobody */
+	fx_drop_all(f);
+	ck_assert_int_eq(raft_peer_connected(fx_r(f, 1), 3), 0);
+	fx_ready(f, 1);
+	ck_assert_int_eq(fx_find(f, RAFT_MSG_VOTE, 2, 3), -1);
+	ck_assert_int_eq(raft_peer_connected(fx_r(f, 1), 9), ERR_INVALID);
+	fx_free(f);
+	free(f);
+}
+END_TEST
+
+START_TEST(pre_candidate_asks_again_only_voters_that_have_not_answered)
+{
+	NEW_FX();
+	fx_init(f, 5, true, true);
+	/* a follower asks nobody */
+	ck_assert_int_eq(raft_peer_connected(fx_r(f, 0), 2), 0);
+	fx_ready(f, 0);
+	ck_assert_uint_eq(f->nq, 0);
+	fx_tick(f, 0, 2 * FX_ELECTION);
+	ck_assert_int_eq(raft_role(fx_r(f, 0)), RAFT_PRE_CANDIDATE);
+	/* node 2 gets its request and grants it; the other three are lost */
+	int k = fx_find(f, RAFT_MSG_PREVOTE, 1, 2);
+	ck_assert_int_ge(k, 0);
+	fx_deliver_one(f, (size_t)k);
+	k = fx_find(f, RAFT_MSG_PREVOTE_RESP, 2, 1);
+	ck_assert_int_ge(k, 0);
+	fx_deliver_one(f, (size_t)k);
+	fx_ready(f, 0);
+	fx_drop_all(f);
+	ck_assert_int_eq(raft_role(fx_r(f, 0)), RAFT_PRE_CANDIDATE); /* 2 of 5 */
+	ck_assert_int_eq(raft_peer_connected(fx_r(f, 0), 2), 0);
+	ck_assert_int_eq(raft_peer_connected(fx_r(f, 0), 3), 0);
+	fx_ready(f, 0);
+	ck_assert_uint_eq(f->nq, 1); /* node 3 only: node 2 answered */
+	k = fx_find(f, RAFT_MSG_PREVOTE, 1, 3);
+	ck_assert_int_ge(k, 0);
+	ck_assert_uint_eq(f->q[k].m.term, 1); /* the term it would campaign for */
+	ck_assert(!f->q[k].m.force);
+	ck_assert_uint_eq(raft_term(fx_r(f, 0)), 0);
+	/* node 3 grants it too: 3 of 5, the real election follows */
+	fx_deliver(f, 2);
+	ck_assert_int_eq(raft_role(fx_r(f, 0)), RAFT_CANDIDATE);
+	ck_assert_uint_eq(raft_term(fx_r(f, 0)), 1);
+	fx_deliver(f, 100);
+	ck_assert_int_eq(raft_role(fx_r(f, 0)), RAFT_LEADER);
 	fx_free(f);
 	free(f);
 }
@@ -399,8 +543,11 @@ Suite *raft_election_suite(void)
 	tcase_add_test(tc, vote_requests_are_ignored_while_a_leader_is_heard);
 	tcase_add_test(tc, candidate_with_majority_becomes_leader_and_appends_noop);
 	tcase_add_test(tc, candidate_loses_when_a_majority_rejects);
+	tcase_add_test(tc, a_voter_ahead_of_a_forced_candidate_campaigns_itself);
 	tcase_add_test(tc, lone_replica_becomes_leader_and_commits_alone);
 	tcase_add_test(tc, campaign_now_skips_prevote_and_gets_past_leader_stickiness);
+	tcase_add_test(tc, candidate_asks_a_voter_again_when_its_connection_comes_up);
+	tcase_add_test(tc, pre_candidate_asks_again_only_voters_that_have_not_answered);
 	tcase_add_test(tc, candidate_steps_down_on_append_from_leader_of_its_term);
 	tcase_add_test(tc, lower_term_messages_are_counted_and_stale_leader_learns_our_term);
 	tcase_add_test(tc, leader_changes_are_counted_once_per_new_leader_and_term);

@@ -751,6 +751,76 @@ START_TEST(a_channel_that_ends_before_its_first_message_is_not_a_crash)
 }
 END_TEST
 
+/* A node killed with -9: its kernel closes both of its channels with us
+ * at once, but the end of our channel to it may reach us a moment after
+ * the end of its channel to us. Then the first close alone is no proof of
+ * a crash (our channel still looks established), and the second is: the
+ * groups the node led must still fail over at once, so the first close
+ * must not have thrown away the table that says which groups those were. */
+START_TEST(a_crash_seen_one_channel_at_a_time_still_fails_over_at_once)
+{
+	PUMP_UNTIL(all_connected());
+	fake_start();
+	fake_dial(0);
+	fake_dial(1);
+	PUMP_UNTIL(fake_hellos[0] >= 1 && fake_hellos[1] >= 1 &&
+		   peers_out_ready(sups[0].peers, FAKE + 1) &&
+		   peers_out_ready(sups[1].peers, FAKE + 1));
+	ck_assert(peers_out_ready(sups[0].peers, FAKE + 1) &&
+		  peers_out_ready(sups[1].peers, FAKE + 1));
+	/* The fake leads t/0 in term 5; the real nodes follow, caught up. */
+	for (int i = 0; i < 2; i++) {
+		struct worker *w = workers_find(sups[i].workers, "t", 1, 0);
+		w->status.role = IPC_ROLE_FOLLOWER;
+		w->status.term = 5;
+		w->status.leader_node = FAKE + 1;
+		w->status.caught_up = true;
+		peers_local_changed(sups[i].peers);
+	}
+	bool known = false;
+	for (int r = 0; r < 3000 && !known; r++) {
+		if (r % 200 == 0) {
+			fake_send_leaders(0, 5);
+			fake_send_leaders(1, 5);
+		}
+		pump_ms(1);
+		known = true;
+		for (int i = 0; i < 2; i++) {
+			struct router_leader l;
+			router_leader(&sups[i], "t", 1, 0, &l);
+			const struct peer_claim *c =
+			    leaders_get(sups[i].leaders, 2 - i, "t", 1, 0, spawn_now_ms());
+			known = known && l.leader_id == FAKE + 1 && l.leader_epoch == 5 &&
+				c != NULL && c->term == 5 && c->caught_up;
+		}
+	}
+	ck_assert(known);
+	int r[N];
+	t0_replicas(r);
+	int first = r[0] != FAKE ? r[0] : r[1];
+	int second = 1 - first;
+	/* first sees the end of the fake's channel to it ... */
+	close(fake_out[first]);
+	fake_out[first] = -1;
+	PUMP_UNTIL(!peers_in_open(sups[first].peers, FAKE + 1));
+	ck_assert(!peers_in_open(sups[first].peers, FAKE + 1));
+	ck_assert(peers_out_ready(sups[first].peers, FAKE + 1));
+	ck_assert_int_eq(campaigns_within(first, 20), 0);
+	/* ... then, a moment later, the end of its own channel to the fake,
+	 * and second sees both of its channels end. */
+	for (int k = 0; k < n_fake_in; k++)
+		close(fake_in[k]);
+	n_fake_in = 0;
+	close(fake_out[second]);
+	fake_out[second] = -1;
+	ck_assert_int_eq(campaigns_within(first, 300), 1);
+	ck_assert_int_eq(campaigns_within(first, FAILOVER_BACKUP_MS), 0);
+	/* and the table is gone with the channels */
+	ck_assert_ptr_null(leaders_get(sups[first].leaders, FAKE + 1, "t", 1, 0, spawn_now_ms()));
+	fake_stop();
+}
+END_TEST
+
 Suite *supervisor_peers_suite(void)
 {
 	Suite *su = suite_create("supervisor_peers");
@@ -770,6 +840,7 @@ Suite *supervisor_peers_suite(void)
 	tcase_add_test(tc, a_silent_peers_channel_is_closed_with_a_goodbye_within_the_bound);
 	tcase_add_test(tc, a_channel_closed_with_a_goodbye_makes_nobody_campaign);
 	tcase_add_test(tc, a_channel_that_ends_before_its_first_message_is_not_a_crash);
+	tcase_add_test(tc, a_crash_seen_one_channel_at_a_time_still_fails_over_at_once);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -4,7 +4,8 @@
  * over a SOCK_SEQPACKET pair, as --conn-fd. Checks the hello, the ack,
  * messages both ways of the codec, the refusal and redial with backoff, a
  * hand-over from a node that is not a replica, dropping messages to a
- * peer that is not connected, and liveness: a peer that answers keeps its
+ * peer that is not connected, every connection reported at both ends
+ * (on_link), and liveness: a peer that answers keeps its
  * connections, one that stops answering our heartbeats is cut off both
  * ways within the silence bound and redialled. For the liveness tests the
  * test also plays node 1's supervisor, handing B's connections to A. */
@@ -335,6 +336,21 @@ static void b_answer(void *ctx, int32_t from, const struct raft_message *m)
 
 #define SILENCE_MS 300
 
+static int links_a, links_b;		 /* on_link calls */
+static int32_t link_node_a, link_node_b; /* and the node each last named */
+
+static void a_link(void *ctx, int32_t node)
+{
+	links_a++;
+	link_node_a = node;
+}
+
+static void b_link(void *ctx, int32_t node)
+{
+	links_b++;
+	link_node_b = node;
+}
+
 static void start_both_ways(void)
 {
 	lfd1 = socket(AF_INET, SOCK_STREAM, 0);
@@ -354,7 +370,10 @@ static void start_both_ways(void)
 				      .peers = &p1,
 				      .n_peers = 1,
 				      .conn_fd = pair[1],
-				      .silence_ms = SILENCE_MS};
+				      .silence_ms = SILENCE_MS,
+				      .on_link = b_link};
+	links_a = links_b = 0;
+	link_node_a = link_node_b = -1;
 	ck_assert_int_eq(transport_init(&tb, base, &cb, b_answer, NULL), 0);
 	pair[1] = -1;
 	tb_up = true;
@@ -365,7 +384,8 @@ static void start_both_ways(void)
 				      .peers = &p2,
 				      .n_peers = 1,
 				      .conn_fd = pair1[1],
-				      .silence_ms = SILENCE_MS};
+				      .silence_ms = SILENCE_MS,
+				      .on_link = a_link};
 	ck_assert_int_eq(transport_init(&ta, base, &ca, a_recv, NULL), 0);
 	pair1[1] = -1;
 	ta_up = true;
@@ -403,6 +423,24 @@ static void lead_for(int ms, bool (*cond)(void))
 
 static bool a_cut_off(void) { return ta.stats.silences > 0; }
 static bool a_redialled(void) { return ta.stats.connects >= 2 && both_connected(); }
+
+static bool both_linked(void) { return both_connected() && links_a >= 2 && links_b >= 2; }
+
+/* Each end hears of its own connection and of the peer's (a candidate
+ * then asks that peer again for its vote). */
+START_TEST(every_connection_that_comes_up_is_reported_at_both_ends)
+{
+	start_both_ways();
+	ck_assert_int_eq(links_a + links_b, 0); /* nothing inside transport_init */
+	ck_assert(run_until(both_linked, 3000));
+	lead_for(100, NULL); /* and no more */
+	ck_assert_int_eq(links_a, 2);
+	ck_assert_int_eq(links_b, 2);
+	ck_assert_int_eq(link_node_a, 2);
+	ck_assert_int_eq(link_node_b, 1);
+	stop_both_ways();
+}
+END_TEST
 
 START_TEST(a_peer_that_answers_keeps_its_connections)
 {
@@ -462,6 +500,7 @@ static Suite *worker_transport_suite(void)
 	tcase_add_test(tc, a_dialled_connection_is_handed_over_acknowledged_and_carries_messages);
 	tcase_add_test(tc, a_refused_hello_is_retried_with_backoff_until_accepted);
 	tcase_add_test(tc, a_hand_over_from_a_node_outside_the_group_is_closed);
+	tcase_add_test(tc, every_connection_that_comes_up_is_reported_at_both_ends);
 	tcase_add_test(tc, a_peer_that_answers_keeps_its_connections);
 	tcase_add_test(tc, a_peer_that_stops_answering_is_cut_off_within_the_bound_and_redialled);
 	suite_add_tcase(s, tc);

@@ -4,6 +4,8 @@
  * and the real election (Raft §5.2), plus counting votes. */
 #include "election.h"
 
+#include "common/err.h"
+
 #include "invariant.h"
 #include "outbox.h"
 #include "rlog.h"
@@ -26,6 +28,24 @@ enum election_result election_tally(struct raft *r, uint64_t from, bool granted)
 	return ELECTION_PENDING;
 }
 
+/* Sends `to` this round's request. Everything in it comes from state the
+ * round does not change (term, last log entry, force), so asking twice
+ * asks the same question: a voter answers a repeat as it answered the
+ * first (it already voted for us in this term, or pre-votes change no
+ * state). */
+static void ask(struct raft *r, uint64_t to, uint8_t type, uint64_t term)
+{
+	struct raft_message m = {
+	    .type = type,
+	    .to = to,
+	    .term = term,
+	    .index = rlog_last_index(&r->log),
+	    .log_term = rlog_last_term(&r->log),
+	    .force = r->campaign_force,
+	};
+	outbox_send(r, &m);
+}
+
 int election_start(struct raft *r, bool pre, bool force)
 {
 	uint64_t term;
@@ -45,19 +65,24 @@ int election_start(struct raft *r, bool pre, bool force)
 			return election_start(r, false, force);
 		return role_become_leader(r);
 	}
-	uint64_t last = rlog_last_index(&r->log), last_term = rlog_last_term(&r->log);
+	r->campaign_force = force;
 	for (size_t i = 0; i < r->n_peers; i++) {
-		if (r->peers[i] == r->id)
-			continue;
-		struct raft_message m = {
-		    .type = type,
-		    .to = r->peers[i],
-		    .term = term,
-		    .index = last,
-		    .log_term = last_term,
-		    .force = force,
-		};
-		outbox_send(r, &m);
+		if (r->peers[i] != r->id)
+			ask(r, r->peers[i], type, term);
 	}
 	return 0;
+}
+
+int election_ask_again(struct raft *r, uint64_t id)
+{
+	bool pre = r->role == RAFT_PRE_CANDIDATE;
+	for (size_t i = 0; i < r->n_peers; i++) {
+		if (r->peers[i] != id || id == r->id)
+			continue;
+		if ((pre || r->role == RAFT_CANDIDATE) && r->votes[i] == 0)
+			ask(r, id, pre ? RAFT_MSG_PREVOTE : RAFT_MSG_VOTE,
+			    pre ? r->term + 1 : r->term);
+		return 0;
+	}
+	return ERR_INVALID;
 }

@@ -12,6 +12,11 @@ enum election_result { ELECTION_PENDING = 0, ELECTION_WON = 1, ELECTION_LOST = 2
  * (used by leadership transfer and raft_campaign). A lone replica wins at
  * once. Returns 0 or ERR_NOMEM (from becoming leader). */
 int election_start(struct raft *r, bool pre, bool force);
+/* A connection with peer id came up during our (pre-)campaign: the
+ * request election_start sent it may have been dropped for want of one.
+ * Sends it again, unchanged, if id has not answered yet; nothing outside a
+ * campaign. Returns 0 or ERR_INVALID (id is not a peer). */
+int election_ask_again(struct raft *r, uint64_t id);
 /* Records from's answer and says whether the round is decided. */
 enum election_result election_tally(struct raft *r, uint64_t from, bool granted);
 

@@ -152,6 +152,13 @@ int raft_campaign(struct raft *r)
 	return election_start(r, false, true);
 }
 
+int raft_peer_connected(struct raft *r, uint64_t id)
+{
+	if (r->in_ready)
+		return ERR_INVALID;
+	return election_ask_again(r, id);
+}
+
 uint64_t raft_id(const struct raft *r) { return r->id; }
 enum raft_role raft_role(const struct raft *r) { return (enum raft_role)r->role; }
 uint64_t raft_term(const struct raft *r) { return r->term; }

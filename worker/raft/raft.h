@@ -272,6 +272,7 @@ struct raft {
 	struct raft_log log;
 	struct raft_progress *prs; /* one per peer, same order as peers */
 	uint8_t *votes;		   /* per peer: 0 none, 1 granted, 2 rejected */
+	bool campaign_force;	   /* the current (pre-)campaign's requests skip stickiness */
 	int election_elapsed, heartbeat_elapsed, randomized_timeout;
 	uint64_t transfer_target;
 	bool timeout_now_sent;
@@ -325,6 +326,14 @@ int raft_campaign(struct raft *r);
  * refused meanwhile; the attempt is abandoned after an election timeout.
  * Returns 0, ERR_NOTLEADER, ERR_INVALID (unknown peer, inside a Ready). */
 int raft_transfer_leader(struct raft *r, uint64_t to);
+/* A connection with peer `id` came up. A (pre-)candidate sends it again the
+ * (pre-)vote request it has not answered: requests sent while there was no
+ * connection were dropped, and without this the campaign would wait out a
+ * whole randomized election timeout. Resending the same request in the
+ * same term is safe (one vote per term; the voter answers a repeat as it
+ * answered the first). Nothing happens in other roles. Returns 0,
+ * ERR_INVALID (not a peer, inside a Ready). */
+int raft_peer_connected(struct raft *r, uint64_t id);
 
 bool raft_has_ready(const struct raft *r);
 /* Fills *rd (see the driver loop above). Call only when raft_has_ready. */

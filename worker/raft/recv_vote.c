@@ -5,7 +5,8 @@
  * else in this term and know no leader in it, and the candidate's log is at
  * least as up to date as ours. A pre-vote is granted on the same log test
  * when its term is above ours, without recording anything: pre-votes change
- * no state. */
+ * no state. A forced vote refused only on the log test makes us campaign
+ * (see recv_vote_request). */
 #include "election.h"
 #include "outbox.h"
 #include "recv.h"
@@ -32,6 +33,14 @@ int recv_vote_request(struct raft *r, const struct raft_message *m)
 		resp.reject = true;
 	}
 	outbox_send(r, &resp);
+	/* A forced request comes from a replica told that the leader is gone
+	 * (or handed leadership). If we were free to vote and refused only
+	 * because our log is ahead of it, it cannot win with us, and we could:
+	 * campaign now, forced too, rather than leave the group leaderless
+	 * for an election timeout. Safe as any campaign (one vote per term,
+	 * the log check). */
+	if (!pre && m->force && can_vote && resp.reject && r->role == RAFT_FOLLOWER)
+		return election_start(r, false, true);
 	return 0;
 }
 
