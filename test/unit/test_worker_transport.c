@@ -258,6 +258,29 @@ START_TEST(a_refused_hello_is_retried_with_backoff_until_accepted)
 }
 END_TEST
 
+static bool six_hellos_refused(void) { return hellos >= 6; }
+static bool never(void) { return false; }
+
+START_TEST(a_vote_request_to_a_peer_in_backoff_starts_the_dial_now)
+{
+	start_b();
+	refuse_next = 6;
+	start_a();
+	ck_assert(run_until(six_hellos_refused, 8000));
+	/* Let A read the sixth refusal and schedule its retry. */
+	run_until(never, 150);
+	/* The sixth refusal set a backoff of 1 to 2 s (jittered, capped). A
+	 * vote request cannot wait that out: it starts the dial now. */
+	int64_t t0 = mono_ms();
+	struct raft_message v = {.type = RAFT_MSG_VOTE, .from = 1, .to = 2, .term = 4};
+	ck_assert_int_eq(transport_send(&ta, &v), ERR_UNAVAILABLE);
+	ck_assert(run_until(a_connected, 5000));
+	int64_t took = mono_ms() - t0;
+	ck_assert_int_eq(hellos, 7);
+	ck_assert_int_lt(took, 700);
+}
+END_TEST
+
 static int peer_fd = -1;
 static bool peer_closed(void)
 {
@@ -499,6 +522,7 @@ static Suite *worker_transport_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_dialled_connection_is_handed_over_acknowledged_and_carries_messages);
 	tcase_add_test(tc, a_refused_hello_is_retried_with_backoff_until_accepted);
+	tcase_add_test(tc, a_vote_request_to_a_peer_in_backoff_starts_the_dial_now);
 	tcase_add_test(tc, a_hand_over_from_a_node_outside_the_group_is_closed);
 	tcase_add_test(tc, every_connection_that_comes_up_is_reported_at_both_ends);
 	tcase_add_test(tc, a_peer_that_answers_keeps_its_connections);
