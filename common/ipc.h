@@ -40,7 +40,15 @@ enum ipc_type {
 #define IPC_TS_EARLIEST_LOCAL (-4) /* v8+: no tiered storage, so the log start */
 #define IPC_TS_PENDING_UPLOAD (-5) /* v9+: no tiered storage, so none (-1) */
 
-enum ipc_role { IPC_ROLE_FOLLOWER = 0, IPC_ROLE_CANDIDATE = 1, IPC_ROLE_LEADER = 2 };
+/* A learner is a non-voting member of its group (worker --learners): it
+ * follows the leader's log but never campaigns, so failover and balancing
+ * never pick it. */
+enum ipc_role {
+	IPC_ROLE_FOLLOWER = 0,
+	IPC_ROLE_CANDIDATE = 1,
+	IPC_ROLE_LEADER = 2,
+	IPC_ROLE_LEARNER = 3,
+};
 
 struct ipc_produce {
 	uint64_t req_id;

@@ -50,6 +50,8 @@ static const char *role_name(int8_t role)
 		return "candidate";
 	case IPC_ROLE_LEADER:
 		return "leader";
+	case IPC_ROLE_LEARNER:
+		return "learner";
 	}
 	return "unknown";
 }
@@ -86,7 +88,8 @@ static const struct {
 	      "1 while the partition's worker is serving requests, else 0.", false},
     [M_TERM] = {"fjord_raft_term", "gauge", "Current Raft term of the local replica.", true},
     [M_ROLE] = {"fjord_raft_role", "gauge",
-		"Raft role of the local replica: 0 follower, 1 candidate, 2 leader.", true},
+		"Raft role of the local replica: 0 follower, 1 candidate, 2 leader, 3 learner.",
+		true},
     [M_ELECTIONS] = {"fjord_raft_elections_total", "counter",
 		     "Times the local replica became a candidate.", true},
     [M_LEADER_CHANGES] = {"fjord_raft_leader_changes_total", "counter",

@@ -60,25 +60,30 @@ static int add_int(struct spawn_argv *a, size_t *used, const char *flag, long lo
 	return rc ? rc : add(a, used, num);
 }
 
-/* --conn-fd, --replicas and one --peer per other replica of reps[0..n). */
-static int add_cluster_lists(const struct config *c, const int32_t *reps, int n, int conn_fd,
-			     struct spawn_argv *out, size_t *used)
+/* "ID,ID,..." of ids[0..n) as one argument after flag. */
+static int add_id_list(struct spawn_argv *out, size_t *used, const char *flag, const int32_t *ids,
+		       int n)
 {
 	char list[16 * 1024];
 	size_t len = 0;
 	list[0] = '\0';
 	for (int i = 0; i < n; i++) {
-		int w =
-		    snprintf(list + len, sizeof(list) - len, "%s%d", i ? "," : "", (int)reps[i]);
+		int w = snprintf(list + len, sizeof(list) - len, "%s%d", i ? "," : "", (int)ids[i]);
 		if (w < 0 || (size_t)w >= sizeof(list) - len)
 			return ERR_TOOBIG;
 		len += (size_t)w;
 	}
-	int rc = add_int(out, used, "--conn-fd", conn_fd);
-	rc = rc ? rc : add(out, used, "--replicas");
-	rc = rc ? rc : add(out, used, list);
+	int rc = add(out, used, flag);
+	return rc ? rc : add(out, used, list);
+}
+
+/* One --peer per member of ids[0..n) on another node. */
+static int add_peers(const struct config *c, const int32_t *ids, int n, struct spawn_argv *out,
+		     size_t *used)
+{
+	int rc = 0;
 	for (int i = 0; i < n && rc == 0; i++) {
-		const struct config_peer *p = config_peer_find(c, reps[i]);
+		const struct config_peer *p = config_peer_find(c, ids[i]);
 		if (p == NULL || p->id == c->node.id)
 			continue;
 		char addr[CONFIG_HOST_MAX + 16], arg[CONFIG_HOST_MAX + 32];
@@ -87,6 +92,20 @@ static int add_cluster_lists(const struct config *c, const int32_t *reps, int n,
 		rc = add(out, used, "--peer");
 		rc = rc ? rc : add(out, used, arg);
 	}
+	return rc;
+}
+
+/* --conn-fd, --replicas, --learners (when any) and one --peer per other
+ * member. */
+static int add_cluster_lists(const struct config *c, const struct spawn_members *m, int conn_fd,
+			     struct spawn_argv *out, size_t *used)
+{
+	int rc = add_int(out, used, "--conn-fd", conn_fd);
+	rc = rc ? rc : add_id_list(out, used, "--replicas", m->voters, m->n_voters);
+	if (m->n_learners > 0)
+		rc = rc ? rc : add_id_list(out, used, "--learners", m->learners, m->n_learners);
+	rc = rc ? rc : add_peers(c, m->voters, m->n_voters, out, used);
+	rc = rc ? rc : add_peers(c, m->learners, m->n_learners, out, used);
 	return rc;
 }
 
@@ -111,16 +130,21 @@ static int add_config_flags(const struct config *c, const struct config_topic *t
 	return 0;
 }
 
-/* The cluster flags of spawn_build_argv. */
+/* The cluster flags of spawn_build_argv: the given members, or the
+ * placement's replicas as voters. */
 static int add_cluster(const struct config *c, const struct config_topic *t, int32_t partition,
-		       int conn_fd, struct spawn_argv *out, size_t *used)
+		       const struct spawn_members *m, int conn_fd, struct spawn_argv *out,
+		       size_t *used)
 {
+	if (m != NULL)
+		return add_cluster_lists(c, m, conn_fd, out, used);
 	int32_t small[16];
 	int32_t *reps = c->n_peers <= 16 ? small : malloc((size_t)c->n_peers * sizeof(*reps));
 	if (reps == NULL)
 		return ERR_NOMEM;
-	int n = cluster_replicas(c, t, partition, reps);
-	int rc = add_cluster_lists(c, reps, n, conn_fd, out, used);
+	struct spawn_members placed = {.voters = reps,
+				       .n_voters = cluster_replicas(c, t, partition, reps)};
+	int rc = add_cluster_lists(c, &placed, conn_fd, out, used);
 	if (reps != small)
 		free(reps);
 	return rc;
@@ -129,6 +153,16 @@ static int add_cluster(const struct config *c, const struct config_topic *t, int
 int spawn_build_argv(const struct config *c, const struct config_topic *t, int32_t partition,
 		     int ipc_fd, int conn_fd, struct spawn_argv *out)
 {
+	return spawn_build_argv_members(c, t, partition, NULL, ipc_fd, conn_fd, out);
+}
+
+int spawn_build_argv_members(const struct config *c, const struct config_topic *t,
+			     int32_t partition, const struct spawn_members *m, int ipc_fd,
+			     int conn_fd, struct spawn_argv *out)
+{
+	if (m != NULL &&
+	    (m->n_voters < 1 || m->n_learners < 0 || (m->n_learners > 0 && m->learners == NULL)))
+		return ERR_INVALID;
 	size_t used = 0;
 	char dir[CONFIG_PATH_MAX];
 	int rc = spawn_worker_dir(c, t->name, partition, dir, sizeof(dir));
@@ -143,7 +177,7 @@ int spawn_build_argv(const struct config *c, const struct config_topic *t, int32
 	rc = rc ? rc : add(out, &used, dir);
 	rc = rc ? rc : add_config_flags(c, t, out, &used);
 	if (rc == 0 && c->n_peers > 0 && conn_fd >= 0)
-		rc = add_cluster(c, t, partition, conn_fd, out, &used);
+		rc = add_cluster(c, t, partition, m, conn_fd, out, &used);
 	return rc;
 }
 
@@ -198,6 +232,12 @@ static void close_pair(int sv[2])
 int spawn_start(const struct config *c, const struct config_topic *t, int32_t partition, pid_t *pid,
 		int *fd, int *conn_fd)
 {
+	return spawn_start_members(c, t, partition, NULL, pid, fd, conn_fd);
+}
+
+int spawn_start_members(const struct config *c, const struct config_topic *t, int32_t partition,
+			const struct spawn_members *m, pid_t *pid, int *fd, int *conn_fd)
+{
 	int sv[2] = {-1, -1}, cv[2] = {-1, -1};
 	struct spawn_argv a;
 
@@ -210,7 +250,7 @@ int spawn_start(const struct config *c, const struct config_topic *t, int32_t pa
 		close_pair(sv);
 		return ERR_IO;
 	}
-	int rc = spawn_build_argv(c, t, partition, sv[1], cv[1], &a);
+	int rc = spawn_build_argv_members(c, t, partition, m, sv[1], cv[1], &a);
 	if (rc != 0) {
 		close_pair(sv);
 		close_pair(cv);

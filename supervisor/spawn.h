@@ -12,13 +12,24 @@
 
 #include "common/config.h"
 
-#define SPAWN_MAX_ARGS 96
+/* Room for a group of 64 members (one --peer ID=HOST:PORT per other one). */
+#define SPAWN_MAX_ARGS 256
 
 /* argv for one worker. argv[] points into storage; argv[n] is NULL. */
 struct spawn_argv {
 	char *argv[SPAWN_MAX_ARGS];
 	int n;
-	char storage[2 * CONFIG_PATH_MAX + 16384];
+	char storage[2 * CONFIG_PATH_MAX + 65536];
+};
+
+/* A group's members, given by the caller instead of the placement (the
+ * controller's group: its voters and, on the other nodes, learners).
+ * Arrays are borrowed for the call. */
+struct spawn_members {
+	const int32_t *voters; /* preferred leader first; at least one */
+	int n_voters;
+	const int32_t *learners; /* non-voting members; NULL when n_learners is 0 */
+	int n_learners;
 };
 
 /* Builds the worker command line:
@@ -40,6 +51,15 @@ struct spawn_argv {
 int spawn_build_argv(const struct config *c, const struct config_topic *t, int32_t partition,
 		     int ipc_fd, int conn_fd, struct spawn_argv *out);
 
+/* The same with the group's members given by m (NULL: the placement, as
+ * spawn_build_argv): --replicas m->voters, then --learners m->learners
+ * when there are any, and one --peer per member on another node (voters
+ * first). This node must be one of them (the worker refuses otherwise).
+ * Returns 0, ERR_TOOBIG, or ERR_INVALID (no voter, learners NULL). */
+int spawn_build_argv_members(const struct config *c, const struct config_topic *t,
+			     int32_t partition, const struct spawn_members *m, int ipc_fd,
+			     int conn_fd, struct spawn_argv *out);
+
 /* Writes "<data_dir>/<topic>-<partition>" into out. Returns 0 or ERR_TOOBIG. */
 int spawn_worker_dir(const struct config *c, const char *topic, int32_t partition, char *out,
 		     size_t out_len);
@@ -56,6 +76,11 @@ int spawn_worker_dir(const struct config *c, const char *topic, int32_t partitio
  * An exec failure shows up later as the child exiting with status 127. */
 int spawn_start(const struct config *c, const struct config_topic *t, int32_t partition, pid_t *pid,
 		int *fd, int *conn_fd);
+
+/* spawn_start with the members given by m (spawn_build_argv_members);
+ * NULL = the placement. Same results, and ERR_INVALID for a bad m. */
+int spawn_start_members(const struct config *c, const struct config_topic *t, int32_t partition,
+			const struct spawn_members *m, pid_t *pid, int *fd, int *conn_fd);
 
 /* Restart backoff: 100 ms doubling to 30 s, back to 100 ms once a worker
  * has run for 60 s. Times are milliseconds on a monotonic clock. */

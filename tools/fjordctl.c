@@ -41,7 +41,7 @@ struct ctl_replica {
 	int32_t partition;
 	int32_t node_id;
 	bool serving;
-	char role[CTL_ROLE_MAX]; /* leader, follower, candidate */
+	char role[CTL_ROLE_MAX]; /* leader, follower, candidate, learner */
 	int64_t term;
 	int32_t leader;		  /* the node it follows, -1 unknown */
 	int32_t preferred_leader; /* -1 unknown */
@@ -850,7 +850,8 @@ static void usage_long(void)
 	    "               elections and worker restarts summed over the replicas, and\n"
 	    "               whether every reported replica holds the same committed data\n"
 	    "               (equal commit offset and log checksum). role is leader,\n"
-	    "               follower, candidate or down (its worker is not serving); lag\n"
+	    "               follower, candidate, learner (non-voting) or down (its\n"
+	    "               worker is not serving); lag\n"
 	    "               is how many offsets the replica's commit point is behind the\n"
 	    "               leader's high watermark (? without a leader).\n"
 	    "    topics     one line per topic: partitions, most replicas seen for one\n"

@@ -46,7 +46,8 @@ void worker_args_usage(FILE *out)
 	      "\n"
 	      "SYNOPSIS\n"
 	      "    fjord-worker --ipc-fd N --topic NAME --partition P --dir DIR --node-id ID\n"
-	      "                 [--conn-fd N] [--replicas ID,ID,...] [--peer ID=HOST:PORT]...\n"
+	      "                 [--conn-fd N] [--replicas ID,ID,...] [--learners ID,ID,...]\n"
+	      "                 [--peer ID=HOST:PORT]...\n"
 	      "                 [CONFIGURATION FLAGS]\n"
 	      "\n"
 	      "DESCRIPTION\n"
@@ -60,9 +61,13 @@ void worker_args_usage(FILE *out)
 	      "    With --replicas it runs the partition's Raft group with the replicas on\n"
 	      "    the other nodes: the preferred replica (first of the list) starts the\n"
 	      "    first election, and a leader that is not the preferred replica hands\n"
-	      "    leadership back to it once it is caught up. Every second, and whenever\n"
-	      "    its role, term or leader changes, it reports its state to the\n"
-	      "    supervisor (role, term, commit and log positions, checksum, LMDB use).\n"
+	      "    leadership back to it once it is caught up. With --learners, the nodes\n"
+	      "    listed there hold non-voting replicas: the leader sends them the log,\n"
+	      "    but they never vote, campaign or lead and do not count for commit; a\n"
+	      "    worker whose --node-id is among them runs as such a learner (its\n"
+	      "    status says role learner). Every second, and whenever its role, term\n"
+	      "    or leader changes, it reports its state to the supervisor (role, term,\n"
+	      "    commit and log positions, checksum, LMDB use).\n"
 	      "\n"
 	      "OPTIONS\n"
 	      "    --ipc-fd N             inherited socket to the supervisor (required)\n"
@@ -73,10 +78,14 @@ void worker_args_usage(FILE *out)
 	      "  Replication (without --replicas the partition has this one replica):\n"
 	      "    --conn-fd N            inherited SOCK_SEQPACKET socket on which the\n"
 	      "                           supervisor hands over accepted peer connections\n"
-	      "    --replicas LIST        node ids of the group's replicas, comma-separated,\n"
-	      "                           preferred leader first; must include --node-id\n"
-	      "    --peer ID=HOST:PORT    raft address of replica node ID (one per other\n"
-	      "                           replica; IPv6 hosts in brackets)\n"
+	      "    --replicas LIST        node ids of the group's voting replicas,\n"
+	      "                           comma-separated, preferred leader first; must\n"
+	      "                           include --node-id unless --learners does\n"
+	      "    --learners LIST        node ids of the group's non-voting learners,\n"
+	      "                           comma-separated, none of them in --replicas\n"
+	      "                           (needs --replicas)\n"
+	      "    --peer ID=HOST:PORT    raft address of member node ID (one per other\n"
+	      "                           voter or learner; IPv6 hosts in brackets)\n"
 	      "\n"
 	      "  Configuration flags: one per key of the supervisor's INI file that the\n"
 	      "  worker uses, with the file's ranges and defaults (docs/CONFIG.md):\n",
@@ -135,24 +144,34 @@ static int parse_int(const char *s, int64_t lo, int64_t hi, int64_t *out)
 }
 
 /* getopt values: the per-replica flags, then O_KEY + row of config_keys. */
-enum { O_IPC_FD = 1, O_TOPIC, O_PARTITION, O_DIR, O_CONN_FD, O_REPLICAS, O_PEER, O_HELP, O_KEY };
+enum {
+	O_IPC_FD = 1,
+	O_TOPIC,
+	O_PARTITION,
+	O_DIR,
+	O_CONN_FD,
+	O_REPLICAS,
+	O_LEARNERS,
+	O_PEER,
+	O_HELP,
+	O_KEY
+};
 
-/* "2,3,1": distinct ids >= 1, at most WORKER_MAX_REPLICAS. */
-static int parse_replicas(const char *s, struct worker_args *a)
+/* "2,3,1": distinct ids >= 1, at most max of them, into ids[]. */
+static int parse_ids(const char *s, int32_t *ids, int *n, int max)
 {
-	a->n_replicas = 0;
+	*n = 0;
 	const char *p = s;
 	for (;;) {
 		char *end;
 		errno = 0;
 		long v = strtol(p, &end, 10);
-		if (errno != 0 || end == p || v < 1 || v > INT32_MAX ||
-		    a->n_replicas == WORKER_MAX_REPLICAS)
+		if (errno != 0 || end == p || v < 1 || v > INT32_MAX || *n == max)
 			return ERR_INVALID;
-		for (int i = 0; i < a->n_replicas; i++)
-			if (a->replicas[i] == (int32_t)v)
+		for (int i = 0; i < *n; i++)
+			if (ids[i] == (int32_t)v)
 				return ERR_INVALID;
-		a->replicas[a->n_replicas++] = (int32_t)v;
+		ids[(*n)++] = (int32_t)v;
 		if (*end == '\0')
 			return 0;
 		if (*end != ',')
@@ -164,7 +183,7 @@ static int parse_replicas(const char *s, struct worker_args *a)
 /* "ID=HOST:PORT" or "ID=[V6]:PORT". */
 static int parse_peer(const char *s, struct worker_args *a)
 {
-	if (a->n_peers == WORKER_MAX_REPLICAS)
+	if (a->n_peers == WORKER_MAX_MEMBERS)
 		return ERR_INVALID;
 	struct worker_peer *pe = &a->peers[a->n_peers];
 	char *end;
@@ -208,6 +227,14 @@ int worker_args_voters(const struct worker_args *a, int32_t *out)
 	return a->n_replicas;
 }
 
+bool worker_args_is_learner(const struct worker_args *a)
+{
+	for (int i = 0; i < a->n_learners; i++)
+		if (a->learners[i] == a->cfg.node.id)
+			return true;
+	return false;
+}
+
 const struct worker_peer *worker_args_peer(const struct worker_args *a, int32_t node)
 {
 	for (int i = 0; i < a->n_peers; i++)
@@ -220,17 +247,30 @@ const struct worker_peer *worker_args_peer(const struct worker_args *a, int32_t 
  * NULL. */
 static const char *check_cluster(const struct worker_args *a)
 {
-	if (a->n_replicas == 0)
+	if (a->n_replicas == 0) {
+		if (a->n_learners > 0)
+			return "--learners needs --replicas";
 		return a->n_peers > 0 ? "--peer needs --replicas" : NULL;
-	bool self = false;
-	for (int i = 0; i < a->n_replicas; i++)
+	}
+	if (a->n_replicas + a->n_learners > WORKER_MAX_MEMBERS)
+		return "--replicas and --learners name too many nodes";
+	bool self = worker_args_is_learner(a);
+	for (int i = 0; i < a->n_replicas; i++) {
 		self |= a->replicas[i] == a->cfg.node.id;
+		for (int j = 0; j < a->n_learners; j++)
+			if (a->learners[j] == a->replicas[i])
+				return "--learners names a node of --replicas: a member either "
+				       "votes or learns";
+	}
 	if (!self)
-		return "--replicas must include --node-id";
+		return "--replicas (or --learners) must include --node-id";
 	for (int i = 0; i < a->n_replicas; i++)
 		if (a->replicas[i] != a->cfg.node.id && worker_args_peer(a, a->replicas[i]) == NULL)
 			return "--replicas names a node without a --peer address";
-	if (a->n_replicas > 1 && a->conn_fd < 0)
+	for (int i = 0; i < a->n_learners; i++)
+		if (a->learners[i] != a->cfg.node.id && worker_args_peer(a, a->learners[i]) == NULL)
+			return "--learners names a node without a --peer address";
+	if (a->n_replicas + a->n_learners > 1 && a->conn_fd < 0)
 		return "--replicas with other nodes needs --conn-fd";
 	return NULL;
 }
@@ -257,6 +297,7 @@ int worker_args_parse(int argc, char **argv, struct worker_args *a, FILE *out, F
 	    {"dir", required_argument, NULL, O_DIR},
 	    {"conn-fd", required_argument, NULL, O_CONN_FD},
 	    {"replicas", required_argument, NULL, O_REPLICAS},
+	    {"learners", required_argument, NULL, O_LEARNERS},
 	    {"peer", required_argument, NULL, O_PEER},
 	    {"help", no_argument, NULL, O_HELP},
 	};
@@ -313,8 +354,12 @@ int worker_args_parse(int argc, char **argv, struct worker_args *a, FILE *out, F
 			name = "--conn-fd";
 			break;
 		case O_REPLICAS:
-			bad = parse_replicas(optarg, a);
+			bad = parse_ids(optarg, a->replicas, &a->n_replicas, WORKER_MAX_REPLICAS);
 			name = "--replicas";
+			break;
+		case O_LEARNERS:
+			bad = parse_ids(optarg, a->learners, &a->n_learners, WORKER_MAX_MEMBERS);
+			name = "--learners";
 			break;
 		case O_PEER:
 			bad = parse_peer(optarg, a);

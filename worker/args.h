@@ -15,7 +15,8 @@
 #include "common/config.h"
 #include "common/log.h"
 
-#define WORKER_MAX_REPLICAS 32
+#define WORKER_MAX_REPLICAS 32 /* voters (--replicas) */
+#define WORKER_MAX_MEMBERS 64  /* voters and learners (--learners) together */
 #define WORKER_HOST_MAX 256
 
 /* One --peer ID=HOST:PORT: where node `node` accepts Raft connections. */
@@ -33,9 +34,18 @@ struct worker_args {
 	int32_t partition;
 	const char *dir; /* borrowed from argv: the replica's directory */
 	int conn_fd;	 /* SOCK_SEQPACKET for handed-over peer connections, -1 = none */
-	int32_t replicas[WORKER_MAX_REPLICAS]; /* voters, preferred leader first; self included */
+	/* --replicas: the voters, preferred leader first; self included
+	 * unless self is a learner. */
+	int32_t replicas[WORKER_MAX_REPLICAS];
 	int n_replicas; /* 0 when --replicas was not given: this node alone */
-	struct worker_peer peers[WORKER_MAX_REPLICAS]; /* raft address of every other replica */
+	/* --learners: the group's non-voting members (worker/raft/raft.h):
+	 * they receive the log but never vote, campaign or lead, and do not
+	 * count for commit. Self may be one of them (it then runs as a
+	 * learner). Disjoint from replicas; needs --replicas. */
+	int32_t learners[WORKER_MAX_MEMBERS];
+	int n_learners;
+	/* raft address of every other member, voter or learner */
+	struct worker_peer peers[WORKER_MAX_MEMBERS];
 	int n_peers;
 
 	/* Every key of the configuration table (common/config_keys.h) that
@@ -56,6 +66,9 @@ struct worker_args {
 /* The voters of the group: --replicas, or this node alone. Writes at most
  * WORKER_MAX_REPLICAS ids into out and returns the count. */
 int worker_args_voters(const struct worker_args *a, int32_t *out);
+
+/* Whether this node (--node-id) is one of --learners. */
+bool worker_args_is_learner(const struct worker_args *a);
 
 /* The --peer entry for node, or NULL. */
 const struct worker_peer *worker_args_peer(const struct worker_args *a, int32_t node);

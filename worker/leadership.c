@@ -113,8 +113,11 @@ static void maybe_elect_early(struct leadership *l, int64_t now)
 		l->early_done = true;
 		return;
 	}
-	int quorum = l->n_voters / 2 + 1;
-	if (1 + (l->tp ? transport_n_connected(l->tp) : 0) < quorum)
+	/* Connections to learners do not make a majority: they cannot vote. */
+	int quorum = l->n_voters / 2 + 1, connected = 1;
+	for (int i = 0; i < l->n_voters && l->tp; i++)
+		connected += l->voters[i] != l->self && transport_connected(l->tp, l->voters[i]);
+	if (connected < quorum)
 		return;
 	if (l->n_voters > 1 && now - l->start_ms < 2 * l->tick_ms)
 		return;
@@ -177,6 +180,10 @@ void leadership_campaign(struct leadership *l)
 {
 	if (role(l) == RAFT_LEADER || l->n_voters < 2)
 		return;
+	if (role(l) == RAFT_LEARNER) {
+		log_debug("not campaigning: this replica is a learner");
+		return;
+	}
 	log_info("campaigning now: the supervisor says the leader is gone");
 	l->early_done = true;
 	raft_driver_campaign(l->drv);

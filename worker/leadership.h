@@ -3,11 +3,12 @@
  * Policy only; Raft's rules stay in the core. It decides:
  *
  * - The first election. The preferred replica (first of the voters) runs its
- *   election timer out once it has connections to a majority and has heard
- *   of no leader for two ticks: a normal pre-vote election, so a leader that
- *   already exists is never disrupted (sticky voters ignore the pre-votes).
- *   The others keep the normal [T, 2T), so a cluster start costs one
- *   election per group. A group of one elects itself at once.
+ *   election timer out once it has connections to a majority of the voters
+ *   and has heard of no leader for two ticks: a normal pre-vote election,
+ *   so a leader that already exists is never disrupted (sticky voters
+ *   ignore the pre-votes). The others keep the normal [T, 2T), so a
+ *   cluster start costs one election per group. A lone voter elects itself
+ *   at once. Learners take no part in any of this.
  * - Fast failover: IPC_CAMPAIGN (the supervisor saw the leader's worker die)
  *   campaigns at once (raft_campaign).
  * - Balance: every BALANCE_MS a leader that is not the preferred replica
@@ -77,7 +78,7 @@ void leadership_on_change(struct leadership *l, int64_t now);
 /* Once per Raft tick: the early election and the balance check. */
 void leadership_on_tick(struct leadership *l, int64_t now);
 
-/* IPC_CAMPAIGN: campaign now unless leading (or alone). */
+/* IPC_CAMPAIGN: campaign now unless leading, alone or a learner. */
 void leadership_campaign(struct leadership *l);
 
 /* IPC_TRANSFER: hand leadership to node target, or drain when target < 0. */

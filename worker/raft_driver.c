@@ -303,21 +303,28 @@ int raft_driver_init(struct raft_driver *d, struct event_base *base,
 	d->election_ticks = cfg->election_ticks;
 	d->rounds_per_flush = cfg->rounds_per_flush;
 	d->seen_role = 0xff;
-	if (cfg->n_voters < 1 || cfg->n_voters > RAFT_DRIVER_MAX_VOTERS ||
-	    (cfg->n_voters > 1 && cb->send == NULL))
+	if (cfg->n_voters < 1 || cfg->n_voters > RAFT_DRIVER_MAX_VOTERS || cfg->n_learners < 0 ||
+	    cfg->n_learners > RAFT_DRIVER_MAX_MEMBERS - cfg->n_voters ||
+	    (cfg->n_learners > 0 && cfg->learners == NULL) ||
+	    (cfg->n_voters + cfg->n_learners > 1 && cb->send == NULL))
 		return ERR_CONFIG;
-	uint64_t voters[RAFT_DRIVER_MAX_VOTERS];
-	for (int i = 0; i < cfg->n_voters; i++) {
-		voters[i] = (uint64_t)cfg->voters[i];
-		d->voters[i] = cfg->voters[i];
+	/* The core takes the two lists apart; members[] keeps them end to end. */
+	uint64_t members[RAFT_DRIVER_MAX_MEMBERS];
+	d->n_members = cfg->n_voters + cfg->n_learners;
+	for (int i = 0; i < d->n_members; i++) {
+		d->members[i] =
+		    i < cfg->n_voters ? cfg->voters[i] : cfg->learners[i - cfg->n_voters];
+		members[i] = (uint64_t)d->members[i];
 	}
-	d->n_voters = cfg->n_voters;
+	uint64_t *voters = members, *learners = members + cfg->n_voters;
 	d->storage = (struct raft_storage){d,	    st_initial, st_first,   st_last,
 					   st_term, st_entries, st_snapshot};
 	struct raft_config rc = {
 	    .id = (uint64_t)cfg->self,
 	    .peers = voters,
 	    .n_peers = (size_t)cfg->n_voters,
+	    .learners = learners,
+	    .n_learners = (size_t)cfg->n_learners,
 	    .election_ticks = cfg->election_ticks,
 	    .heartbeat_ticks = 1,
 	    .max_inflight_msgs = 64,
@@ -336,6 +343,8 @@ int raft_driver_init(struct raft_driver *d, struct event_base *base,
 		rc.id = (uint64_t)cfg->self;
 		rc.peers = voters;
 		rc.n_peers = (size_t)cfg->n_voters;
+		rc.learners = learners;
+		rc.n_learners = (size_t)cfg->n_learners;
 		rc.applied = d->applied;
 		rc.storage = &d->storage;
 	}
@@ -464,7 +473,8 @@ void raft_driver_expire_election(struct raft_driver *d)
 
 bool raft_driver_caught_up(const struct raft_driver *d)
 {
-	return raft_role(&d->raft) == RAFT_FOLLOWER && raft_leader(&d->raft) != 0 &&
+	enum raft_role role = raft_role(&d->raft);
+	return (role == RAFT_FOLLOWER || role == RAFT_LEARNER) && raft_leader(&d->raft) != 0 &&
 	       raft_last_index(&d->raft) >= d->leader_commit_heard;
 }
 
@@ -473,9 +483,9 @@ uint64_t raft_driver_match_lag(const struct raft_driver *d)
 	if (raft_role(&d->raft) != RAFT_LEADER)
 		return 0;
 	uint64_t last = raft_last_index(&d->raft), lag = 0;
-	for (int i = 0; i < d->n_voters; i++) {
+	for (int i = 0; i < d->n_members; i++) {
 		uint64_t m = 0;
-		if (raft_peer_match(&d->raft, (uint64_t)d->voters[i], &m) == 0 && last - m > lag)
+		if (raft_peer_match(&d->raft, (uint64_t)d->members[i], &m) == 0 && last - m > lag)
 			lag = last - m;
 	}
 	return lag;

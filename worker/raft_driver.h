@@ -59,11 +59,17 @@ struct event_base;
 
 #define RAFT_DRIVER_RETRY_MS 200
 #define RAFT_DRIVER_MAX_VOTERS 32
+#define RAFT_DRIVER_MAX_MEMBERS 64 /* voters and learners together */
 
 struct raft_driver_config {
 	int32_t self;
-	const int32_t *voters; /* every replica, self included; copied */
+	/* The voters, self included unless self is a learner; copied. */
+	const int32_t *voters;
 	int n_voters;
+	/* The non-voting members (raft.h), self included if it is one;
+	 * copied; may be NULL when n_learners is 0. */
+	const int32_t *learners;
+	int n_learners;
 	int tick_ms;		     /* one Raft tick: the heartbeat interval; 0 = no
 				      * timer, the owner calls raft_driver_tick */
 	int election_ticks;	     /* T in ticks, >= 2 */
@@ -93,7 +99,7 @@ struct raft_driver_callbacks {
 	/* Once per tick, after the core's tick. */
 	void (*tick)(void *ctx);
 	/* Sends a message to peer m->to (borrowed for the call); losing it
-	 * is fine. Required unless the group has one voter. */
+	 * is fine. Required unless the group has one member. */
 	void (*send)(void *ctx, const struct raft_message *m);
 };
 
@@ -123,8 +129,8 @@ struct raft_driver {
 	int tick_ms;
 	int election_ticks;
 	int rounds_per_flush;
-	int32_t voters[RAFT_DRIVER_MAX_VOTERS];
-	int n_voters;
+	int32_t members[RAFT_DRIVER_MAX_MEMBERS]; /* the voters, then the learners */
+	int n_members;
 	uint64_t snapshot_threshold;
 	uint64_t snapshot_at; /* applied index of the last snapshot (or of the start) */
 	uint64_t applied;     /* last index handed to the state machine */
@@ -186,10 +192,12 @@ int raft_driver_transfer(struct raft_driver *d, uint64_t to);
  * starts a normal (pre-vote) election at once. No-op otherwise. */
 void raft_driver_expire_election(struct raft_driver *d);
 
-/* Follower whose log reaches the commit its leader last told it. */
+/* Follower or learner whose log reaches the commit its leader last told
+ * it. */
 bool raft_driver_caught_up(const struct raft_driver *d);
 
-/* Leader: max over followers of last index - match; otherwise 0. */
+/* Leader: max over the other members (voters and learners) of last index -
+ * match; otherwise 0. */
 uint64_t raft_driver_match_lag(const struct raft_driver *d);
 
 #endif

@@ -41,6 +41,8 @@ static int8_t ipc_role(enum raft_role rr)
 		return IPC_ROLE_LEADER;
 	case RAFT_CANDIDATE:
 		return IPC_ROLE_CANDIDATE;
+	case RAFT_LEARNER:
+		return IPC_ROLE_LEARNER;
 	default:
 		return IPC_ROLE_FOLLOWER; /* a pre-candidate has not left its term */
 	}
@@ -601,6 +603,8 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	    .self = a->cfg.node.id,
 	    .voters = r->voters,
 	    .n_voters = r->n_voters,
+	    .learners = a->learners,
+	    .n_learners = a->n_learners,
 	    .tick_ms = a->cfg.raft.heartbeat_interval_ms,
 	    .election_ticks = a->cfg.raft.election_timeout_ms / a->cfg.raft.heartbeat_interval_ms,
 	    .max_msg_entries = (size_t)a->cfg.raft.max_entries_per_batch,
@@ -626,7 +630,7 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 		return rc;
 	}
 	r->drv_up = true;
-	if (r->n_voters == 1) {
+	if (r->n_voters == 1 && r->voters[0] == a->cfg.node.id) {
 		/* Its own majority: leader of a new term before the first status,
 		 * as every restart of a single replica is a new leader epoch. */
 		leadership_on_tick(&r->lead, now);
@@ -686,8 +690,9 @@ int replica_init(struct replica *r, struct event_base *base, struct worker_args 
 		return ERR_NOMEM;
 	struct timeval sec = {1, 0};
 	event_add(r->tick, &sec);
-	log_info("%s of term %llu with %d replica(s): offsets %lld..%lld, log index %llu..%llu",
-		 raft_role_name(role(r)), (unsigned long long)term(r), r->n_voters,
+	log_info("%s of term %llu with %d voter(s) and %d learner(s): offsets %lld..%lld, log "
+		 "index %llu..%llu",
+		 raft_role_name(role(r)), (unsigned long long)term(r), r->n_voters, a->n_learners,
 		 (long long)r->part.log_start_offset, (long long)r->part.high_watermark,
 		 (unsigned long long)store_first_index(r->store),
 		 (unsigned long long)store_last_index(r->store));

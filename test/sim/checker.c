@@ -12,7 +12,10 @@
  *                       replica applies the same entry at each index in
  *                       order, and an installed log start carries the same
  *                       state as applying the entries did;
- * plus per-replica monotonicity of term and commit. */
+ * plus per-replica monotonicity of term and commit; and for learners
+ * (non-voting members): a learner is never leader, candidate or
+ * pre-candidate and never starts an election, and once the network is calm
+ * every learner applies everything applied anywhere. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +106,16 @@ void check_step(struct sim *s, int i)
 			 i + 1, (unsigned long long)commit, (unsigned long long)raft_last_index(r));
 	if (term > s->stats.max_term)
 		s->stats.max_term = term;
+	if (sim_is_learner(s, i)) {
+		struct raft_counters c;
+		raft_get_counters(r, &c);
+		if (role != RAFT_LEARNER || r->role != RAFT_FOLLOWER || c.elections)
+			sim_fail(s, "learner never campaigns",
+				 "learner node %d is %s (core role %s) after %llu elections", i + 1,
+				 raft_role_name((enum raft_role)role),
+				 raft_role_name((enum raft_role)r->role),
+				 (unsigned long long)c.elections);
+	}
 	if (role == RAFT_LEADER) {
 		s->leader_of = grow(s, s->leader_of, &s->leader_cap, term, sizeof(*s->leader_of));
 		if (s->leader_of[term] && s->leader_of[term] != n->id)
@@ -273,6 +286,19 @@ void check_logs(struct sim *s)
 					 i + 1, (unsigned long long)e->term, (unsigned long long)k,
 					 (unsigned long long)s->glog[k].term);
 		}
+	}
+}
+
+void check_learners_complete(struct sim *s)
+{
+	for (int i = s->n_voters; i < s->n; i++) {
+		const struct sim_node *n = &s->nodes[i];
+		if (n->up && n->sm_applied < s->gmax)
+			sim_fail(s, "learner completeness",
+				 "learner node %d applied up to %llu; index %llu was applied "
+				 "elsewhere",
+				 i + 1, (unsigned long long)n->sm_applied,
+				 (unsigned long long)s->gmax);
 	}
 }
 

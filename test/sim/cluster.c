@@ -125,6 +125,9 @@ static int lg_set_hard_state(void *c, const struct raft_hard_state *hs)
 	struct sim *s = nd->sim;
 	if (nd->write_lost)
 		return 0;
+	if (hs->vote > (uint64_t)s->n_voters)
+		sim_fail(s, "votes go to voters", "node %d voted for learner %llu in term %llu",
+			 nd->slot + 1, (unsigned long long)hs->vote, (unsigned long long)hs->term);
 	if (hs->term < nd->store.hs.term ||
 	    (hs->term == nd->store.hs.term && nd->store.hs.vote && hs->vote != nd->store.hs.vote))
 		sim_fail(s, "one vote per term", "node %d: term/vote %llu/%llu -> %llu/%llu",
@@ -257,6 +260,7 @@ void sim_init(struct sim *s, uint64_t seed, int n, bool verbose)
 	memset(s, 0, sizeof(*s));
 	s->seed = seed;
 	s->n = n;
+	s->n_voters = n;
 	s->verbose = verbose;
 	s->rng = seed * 0x2545f4914f6cdd1dULL + (uint64_t)n;
 	s->election_ticks = 10;
@@ -289,6 +293,10 @@ void sim_init(struct sim *s, uint64_t seed, int n, bool verbose)
 		memstore_init(&nd->store);
 	}
 }
+
+void sim_set_learners(struct sim *s, int n_learners) { s->n_voters = s->n - n_learners; }
+
+bool sim_is_learner(const struct sim *s, int i) { return i >= s->n_voters; }
 
 void sim_free(struct sim *s)
 {
@@ -334,7 +342,9 @@ void sim_start_node(struct sim *s, int i)
 	struct raft_driver_config dc = {
 	    .self = (int32_t)nd->id,
 	    .voters = peers,
-	    .n_voters = s->n,
+	    .n_voters = s->n_voters,
+	    .learners = peers + s->n_voters,
+	    .n_learners = s->n - s->n_voters,
 	    .tick_ms = 0,
 	    .election_ticks = s->election_ticks,
 	    .max_msg_entries = s->max_msg_entries,

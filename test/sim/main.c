@@ -1,15 +1,20 @@
 /* main.c - the simulation's command line: runs the seeded random schedules
- * for 3 and 5 replicas and the named scenarios, prints one line per group
- * and a final `sim: N passed, M failed`; or replays one seed.
+ * for 3 and 5 replicas, for 3 voters with 1 and 2 learners, and the named
+ * scenarios, prints one line per group and a final `sim: N passed, M
+ * failed`; or replays one seed.
  *
- *   sim [--schedules N] [--partition-schedules N] [--nodes 3|5] [--ticks N]
+ *   sim [--schedules N] [--partition-schedules N] [--learner-schedules N]
+ *       [--nodes K] [--learners L] [--ticks N]
  *       [--seed N [--partition]] [--verbose] [--no-scenarios]
  *
  * The partition schedules (default 200 per size) run the data partition
- * over LMDB in memory as every replica's state machine (pnode.c).
- * --seed N runs only schedule N (with --nodes, default 3; --partition for a
- * partition schedule); --verbose traces every delivery, role change and
- * fault. Exit status 0 iff all passed. */
+ * over LMDB in memory as every replica's state machine (pnode.c). The
+ * learner schedules (default 1000 per group) make the last L of K nodes
+ * non-voting learners. --nodes and --learners pick the groups of that
+ * size. --seed N runs only schedule N (with --nodes, default 3, and
+ * --learners, default 0; --partition for a partition schedule); --verbose
+ * traces every delivery, role change and fault. Exit status 0 iff all
+ * passed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +27,14 @@
 
 #define DEFAULT_SCHEDULES 2000
 #define DEFAULT_PARTITION_SCHEDULES 200
+#define DEFAULT_LEARNER_SCHEDULES 1000
 #define DEFAULT_FAULT_TICKS 1000
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: sim [--schedules N] [--partition-schedules N] [--nodes 3|5] "
-			"[--ticks N] [--seed N [--partition]] [--verbose] [--no-scenarios]\n");
+	fprintf(stderr, "usage: sim [--schedules N] [--partition-schedules N] "
+			"[--learner-schedules N] [--nodes K] [--learners L] [--ticks N] "
+			"[--seed N [--partition]] [--verbose] [--no-scenarios]\n");
 	exit(2);
 }
 
@@ -43,8 +50,8 @@ static uint64_t num(const char *s)
 int main(int argc, char **argv)
 {
 	uint64_t schedules = DEFAULT_SCHEDULES, ticks = DEFAULT_FAULT_TICKS, seed = 0,
-		 pschedules = DEFAULT_PARTITION_SCHEDULES;
-	int only_nodes = 0;
+		 pschedules = DEFAULT_PARTITION_SCHEDULES, lschedules = DEFAULT_LEARNER_SCHEDULES;
+	int only_nodes = 0, only_learners = -1;
 	bool one_seed = false, verbose = false, scenarios = true, partition = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -53,6 +60,10 @@ int main(int argc, char **argv)
 			schedules = num(argv[++i]);
 		else if (!strcmp(a, "--partition-schedules") && has)
 			pschedules = num(argv[++i]);
+		else if (!strcmp(a, "--learner-schedules") && has)
+			lschedules = num(argv[++i]);
+		else if (!strcmp(a, "--learners") && has)
+			only_learners = (int)num(argv[++i]);
 		else if (!strcmp(a, "--partition"))
 			partition = true;
 		else if (!strcmp(a, "--ticks") && has)
@@ -71,6 +82,8 @@ int main(int argc, char **argv)
 	}
 	if (only_nodes && (only_nodes < 1 || only_nodes > SIM_MAX_NODES))
 		usage();
+	if (only_learners >= (only_nodes ? only_nodes : 3))
+		usage(); /* at least one voter */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* The drivers log role changes; the simulation reports on its own
 	 * (--verbose traces them). Errors still show. */
@@ -78,40 +91,53 @@ int main(int argc, char **argv)
 	char why[1024];
 
 	if (one_seed) {
-		int n = only_nodes ? only_nodes : 3;
-		if (schedule_run(seed, n, ticks, verbose, partition, NULL, NULL, why,
+		int n = only_nodes ? only_nodes : 3, nl = only_learners > 0 ? only_learners : 0;
+		if (schedule_run(seed, n, nl, ticks, verbose, partition, NULL, NULL, why,
 				 sizeof(why))) {
-			printf("sim: FAIL seed %llu, %d nodes%s: %s\n", (unsigned long long)seed, n,
-			       partition ? " (partition)" : "", why);
+			printf("sim: FAIL seed %llu, %d nodes (%d learners)%s: %s\n",
+			       (unsigned long long)seed, n, nl, partition ? " (partition)" : "",
+			       why);
 			printf("sim: 0 passed, 1 failed\n");
 			return 1;
 		}
-		printf("sim: seed %llu, %d nodes: ok\n", (unsigned long long)seed, n);
+		printf("sim: seed %llu, %d nodes (%d learners): ok\n", (unsigned long long)seed, n,
+		       nl);
 		printf("sim: 1 passed, 0 failed\n");
 		return 0;
 	}
 
 	uint64_t passed = 0, failed = 0;
-	const int sizes[] = {3, 5};
-	for (int run = 0; run < 4; run++) {
-		int n = sizes[run % 2];
-		bool part = run >= 2;
-		uint64_t count = part ? pschedules : schedules;
-		if ((only_nodes && only_nodes != n) || count == 0)
+	/* The groups: all voters, the data partition, then 3 voters with
+	 * learners (as the controller runs on clusters of 4 and 5 nodes). */
+	const struct {
+		int nodes, learners;
+		bool partition;
+	} runs[] = {{3, 0, false}, {5, 0, false}, {3, 0, true},
+		    {5, 0, true},  {4, 1, false}, {5, 2, false}};
+	for (size_t run = 0; run < sizeof(runs) / sizeof(runs[0]); run++) {
+		int n = runs[run].nodes, nl = runs[run].learners;
+		bool part = runs[run].partition;
+		uint64_t count = part ? pschedules : nl ? lschedules : schedules;
+		if ((only_nodes && only_nodes != n) ||
+		    (only_learners >= 0 && only_learners != nl) || count == 0)
 			continue;
-		const char *mode = part ? " (partition)" : "";
+		char mode[64], lrn[32] = "";
+		if (nl)
+			snprintf(lrn, sizeof(lrn), " (%d learner%s)", nl, nl > 1 ? "s" : "");
+		snprintf(mode, sizeof(mode), "%s%s", part ? " (partition)" : "", lrn);
 		struct sim_stats st = {0};
 		uint64_t ok = 0, bad = 0, max_settle = 0;
 		clock_t t0 = clock();
 		for (uint64_t k = 1; k <= count; k++) {
 			uint64_t settle = 0;
-			if (schedule_run(k, n, ticks, false, part, &st, &settle, why,
+			if (schedule_run(k, n, nl, ticks, false, part, &st, &settle, why,
 					 sizeof(why))) {
 				bad++;
 				printf("sim: FAIL seed %llu, %d nodes%s: %s\n",
 				       (unsigned long long)k, n, mode, why);
-				printf("sim:   replay: sim --seed %llu --nodes %d%s --verbose\n",
-				       (unsigned long long)k, n, part ? " --partition" : "");
+				printf("sim:   replay: sim --seed %llu --nodes %d --learners %d%s "
+				       "--verbose\n",
+				       (unsigned long long)k, n, nl, part ? " --partition" : "");
 			} else {
 				ok++;
 				if (settle > max_settle)

@@ -12,7 +12,12 @@
  *   log start      a follower behind the leader's compacted log start is
  *                  brought back with the log start and catches up;
  *   figure 8       the paper's Figure 8, step by step: an older term's
- *                  entry on a majority is not committed by counting. */
+ *                  entry on a majority is not committed by counting;
+ *   learner cut off a learner isolated while the leader writes and
+ *                  compacts disturbs nobody, and rejoins through the
+ *                  log start;
+ *   voters lost    learners that still answer neither keep a leader that
+ *                  lost its voters (check-quorum) nor elect one. */
 #include <stdio.h>
 #include <string.h>
 
@@ -330,7 +335,80 @@ static void figure8(struct sim *s, int nodes, char *info, size_t len)
 		 (unsigned long long)commit_c);
 }
 
-int scenario_count(void) { return 12; }
+static void learner_cut_off(struct sim *s, int nodes, char *info, size_t len)
+{
+	int l = setup(s, nodes);
+	int x = s->n - 1; /* the learner */
+	struct watch w;
+	watch_init(s, &w, l, 2);
+	net_isolate(s, x, true, true);
+	/* watch_hook: no election, nobody's term moves, proposals, compaction. */
+	sim_run(s, 30 * (uint64_t)s->election_ticks, watch_hook, &w);
+	uint64_t behind = s->nodes[x].sm_applied, start = s->nodes[l].store.start_index;
+	uint64_t installed = s->stats.snapshots_installed;
+	if (start <= behind)
+		sim_fail(s, "learner cut off", "leader compacted only up to %llu, learner at %llu",
+			 (unsigned long long)start, (unsigned long long)behind);
+	sim_heal(s);
+	w.every = 0;
+	uint64_t want = raft_commit(&s->nodes[l].drv.raft), took = 0;
+	for (; took < 100 && s->nodes[x].sm_applied < want; took++)
+		sim_run(s, 1, watch_hook, &w);
+	if (s->nodes[x].sm_applied < want)
+		sim_fail(s, "learner completeness", "learner at %llu, commit %llu, 100 ticks on",
+			 (unsigned long long)s->nodes[x].sm_applied, (unsigned long long)want);
+	if (s->stats.snapshots_installed == installed)
+		sim_fail(s, "learner cut off", "it caught up without the log start");
+	schedule_await_commit(s, l, 3, 50);
+	snprintf(info, len,
+		 "learner node %d cut off %d ticks at %llu, leader and term %llu unchanged; "
+		 "installed log start %llu and reached %llu in %llu ticks",
+		 x + 1, 30 * s->election_ticks, (unsigned long long)behind,
+		 (unsigned long long)w.term, (unsigned long long)start, (unsigned long long)want,
+		 (unsigned long long)took);
+}
+
+static void voters_lost(struct sim *s, int nodes, char *info, size_t len)
+{
+	int l = setup(s, nodes);
+	schedule_await_commit(s, l, 3, 50);
+	int lost[2], k = 0;
+	for (int i = 0; i < s->n_voters && k < 2; i++)
+		if (i != l)
+			lost[k++] = i;
+	for (int j = 0; j < 2; j++) {
+		sim_crash(s, lost[j]);
+		s->nodes[lost[j]].restart_at = UINT64_MAX;
+	}
+	/* The learners keep answering; check-quorum must still step it down. */
+	uint64_t down = 0;
+	for (; down < 3 * (uint64_t)s->election_ticks; down++) {
+		if (raft_role(&s->nodes[l].drv.raft) != RAFT_LEADER)
+			break;
+		sim_run(s, 1, NULL, NULL);
+	}
+	if (raft_role(&s->nodes[l].drv.raft) == RAFT_LEADER)
+		sim_fail(s, "check-quorum", "node %d still leads with one voter of three", l + 1);
+	uint64_t quiet = 30 * (uint64_t)s->election_ticks;
+	for (uint64_t t = 0; t < quiet; t++) {
+		sim_run(s, 1, NULL, NULL);
+		if (sim_leader(s) >= 0)
+			sim_fail(s, "voters lost", "node %d leads with one voter up",
+				 sim_leader(s) + 1);
+	}
+	sim_start_node(s, lost[0]);
+	uint64_t took = 0;
+	int nl = schedule_await_leader(s, 200, "liveness", &took);
+	schedule_await_commit(s, nl, 3, 100);
+	check_learners_complete(s);
+	snprintf(info, len,
+		 "two voters down: leader stepped down after %llu ticks though %d learners "
+		 "answered, no leader for %llu ticks; one voter back, node %d led after %llu",
+		 (unsigned long long)down, s->n - s->n_voters, (unsigned long long)quiet, nl + 1,
+		 (unsigned long long)took);
+}
+
+int scenario_count(void) { return 14; }
 
 int scenario_run(int k, char *name, size_t name_len, char *info, size_t info_len, char *why,
 		 size_t why_len)
@@ -338,15 +416,22 @@ int scenario_run(int k, char *name, size_t name_len, char *info, size_t info_len
 	static struct sim s;
 	static const struct {
 		const char *name;
-		int nodes;
+		int nodes, learners;
 	} table[] = {
-	    {"stability", 3},	  {"stability", 5}, {"isolation", 3}, {"isolation", 5},
-	    {"deaf follower", 3}, {"failover", 3},  {"failover", 5},  {"transfer", 3},
-	    {"transfer", 5},	  {"log start", 3}, {"log start", 5}, {"figure 8", 5},
+	    {"stability", 3, 0},       {"stability", 5, 0},	{"isolation", 3, 0},
+	    {"isolation", 5, 0},       {"deaf follower", 3, 0}, {"failover", 3, 0},
+	    {"failover", 5, 0},	       {"transfer", 3, 0},	{"transfer", 5, 0},
+	    {"log start", 3, 0},       {"log start", 5, 0},	{"figure 8", 5, 0},
+	    {"learner cut off", 4, 1}, {"voters lost", 5, 2},
 	};
-	snprintf(name, name_len, "%s (%d nodes)", table[k].name, table[k].nodes);
+	if (table[k].learners)
+		snprintf(name, name_len, "%s (%d nodes, %d learner%s)", table[k].name,
+			 table[k].nodes, table[k].learners, table[k].learners > 1 ? "s" : "");
+	else
+		snprintf(name, name_len, "%s (%d nodes)", table[k].name, table[k].nodes);
 	info[0] = 0;
 	sim_init(&s, 7000 + (uint64_t)k, table[k].nodes, false);
+	sim_set_learners(&s, table[k].learners);
 	s.max_inflight_msgs = 4; /* fixed, so timings are comparable */
 	s.max_msg_bytes = 4096;
 	s.max_msg_entries = 16;
@@ -380,8 +465,14 @@ int scenario_run(int k, char *name, size_t name_len, char *info, size_t info_len
 	case 10:
 		log_start(&s, n, info, info_len);
 		break;
-	default:
+	case 11:
 		figure8(&s, n, info, info_len);
+		break;
+	case 12:
+		learner_cut_off(&s, n, info, info_len);
+		break;
+	default:
+		voters_lost(&s, n, info, info_len);
 		break;
 	}
 	sim_free(&s);

@@ -248,11 +248,13 @@ static void stats_add(struct sim_stats *acc, struct sim *s)
 		acc->max_term = s->stats.max_term;
 }
 
-int schedule_run(uint64_t seed, int nodes, uint64_t fault_ticks, bool verbose, bool partition,
-		 struct sim_stats *acc, uint64_t *settle_ticks, char *why, size_t why_len)
+int schedule_run(uint64_t seed, int nodes, int learners, uint64_t fault_ticks, bool verbose,
+		 bool partition, struct sim_stats *acc, uint64_t *settle_ticks, char *why,
+		 size_t why_len)
 {
 	static struct sim s; /* big: keep it off the stack */
 	sim_init(&s, seed, nodes, verbose);
+	sim_set_learners(&s, learners);
 	s.partition = partition;
 	if (partition && pnode_dir_init(&s) != 0) {
 		snprintf(why, why_len, "cannot create a temporary directory");
@@ -302,6 +304,7 @@ int schedule_run(uint64_t seed, int nodes, uint64_t fault_ticks, bool verbose, b
 			backlog = last - s.nodes[i].sm_applied;
 	schedule_await_commit(&s, l, LIVENESS_PROPOSALS, LIVENESS_COMMIT_TICKS + backlog);
 	check_logs(&s);
+	check_learners_complete(&s);
 	stats_add(acc, &s);
 	sim_free(&s);
 	return 0;

@@ -10,9 +10,10 @@
  * one direction only. Messages travel encoded (worker/raft_codec), so the
  * codec is exercised too. Time is logical: SIM_TICK units per Raft tick,
  * each node ticking at its own phase. All randomness flows from one seed,
- * so `--seed N --nodes K` replays a run exactly. checker.c verifies the
- * Raft safety properties after every step; a violation longjmps back to the
- * runner with the rule's name. */
+ * so `--seed N --nodes K [--learners L]` replays a run exactly. The last
+ * nodes of a group may be non-voting learners (sim_set_learners).
+ * checker.c verifies the Raft safety properties after every step; a
+ * violation longjmps back to the runner with the rule's name. */
 #ifndef FJORD_SIM_H
 #define FJORD_SIM_H
 
@@ -82,6 +83,7 @@ struct sim_stats {
 struct sim {
 	uint64_t seed;
 	int n;
+	int n_voters; /* nodes [0, n_voters) vote; [n_voters, n) are learners */
 	bool verbose;
 	struct sim_node nodes[SIM_MAX_NODES];
 	uint64_t rng;
@@ -131,6 +133,10 @@ struct sim {
 
 /* cluster.c */
 void sim_init(struct sim *s, uint64_t seed, int n, bool verbose);
+/* Makes the last n_learners of the n nodes learners; before any starts. */
+void sim_set_learners(struct sim *s, int n_learners);
+/* Whether node slot i is a learner. */
+bool sim_is_learner(const struct sim *s, int i);
 void sim_free(struct sim *s);
 uint64_t sim_rand(struct sim *s);
 uint64_t sim_below(struct sim *s, uint64_t n);
@@ -176,6 +182,9 @@ void check_apply_state(struct sim *s, int i, const struct raft_entry *e, uint64_
 void check_install_state(struct sim *s, int i, const struct raft_snapshot *snap, uint64_t state);
 uint64_t check_state_hash(uint64_t a, uint64_t b);
 void check_logs(struct sim *s);
+/* Every learner that is up applied everything applied anywhere (call once
+ * the network is calm and a proposal reached every node). */
+void check_learners_complete(struct sim *s);
 uint64_t check_entry_hash(const struct raft_entry *e);
 void check_free(struct sim *s);
 

@@ -62,8 +62,9 @@ struct fx_node {
 
 struct fx {
 	int n;
-	struct raft_config cfg; /* template; id, storage and seed set per node */
-	uint64_t peers[FX_MAX];
+	struct raft_config cfg;	   /* template; id, storage and seed set per node */
+	uint64_t peers[FX_MAX];	   /* the voters */
+	uint64_t learners[FX_MAX]; /* fx_init_learners: the last nodes */
 	struct fx_node nodes[FX_MAX];
 	struct fx_msg q[4096];
 	size_t nq;
@@ -150,6 +151,27 @@ static inline void fx_init_cfg(struct fx *f, int n, bool pre_vote, bool check_qu
 	};
 	for (int i = 0; i < n; i++)
 		fx_store_init(&f->nodes[i].st);
+}
+
+/* Nodes n_voters..n_voters + n_learners - 1 become learners (ids after the
+ * voters'); call after fx_init_cfg(f, n_voters + n_learners, ...). */
+static inline void fx_set_learners(struct fx *f, int n_voters)
+{
+	f->cfg.n_peers = (size_t)n_voters;
+	f->cfg.n_learners = (size_t)(f->n - n_voters);
+	for (int i = n_voters; i < f->n; i++)
+		f->learners[i - n_voters] = (uint64_t)i + 1;
+	f->cfg.learners = f->learners;
+}
+
+/* n_voters voters and n_learners learners after them, started. */
+static inline void fx_init_learners(struct fx *f, int n_voters, int n_learners, bool pre_vote,
+				    bool check_quorum)
+{
+	fx_init_cfg(f, n_voters + n_learners, pre_vote, check_quorum);
+	fx_set_learners(f, n_voters);
+	for (int i = 0; i < f->n; i++)
+		fx_start(f, i);
 }
 
 /* A cluster of n replicas, started. */

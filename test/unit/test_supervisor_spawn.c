@@ -23,6 +23,8 @@
 
 static struct config *load(const char *text) { return fake_config(text); }
 
+static int worker_parse(const struct spawn_argv *a, struct worker_args *w, char *err, size_t len);
+
 START_TEST(backoff_doubles_from_100ms_to_a_30s_cap)
 {
 	struct backoff b;
@@ -160,6 +162,48 @@ START_TEST(clustered_worker_argv_adds_replicas_peers_and_raft_settings)
 	ck_assert_int_eq(spawn_build_argv(c, &c->topics[1], 0, 7, 9, &a), 0);
 	ck_assert_str_eq(a.argv[37], "--replicas");
 	ck_assert_int_eq((int)strlen(a.argv[38]), 3);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(given_members_become_replicas_learners_and_peers_the_worker_accepts)
+{
+	struct config *c = load("[node]\nid = 4\nworker_path = /w\n"
+				"[cluster]\nnode.1 = h1:9092,h1:9192\nnode.2 = h2:9092,h2:9192\n"
+				"node.3 = h3:9092,h3:9192\nnode.4 = h4:9092,h4:9192\n"
+				"node.5 = h5:9092,h5:9192\n"
+				"[topic.t]\npartitions = 1\n");
+	const int32_t voters[] = {2, 1, 3}, learners[] = {4, 5};
+	struct spawn_members m = {voters, 3, learners, 2};
+	struct spawn_argv a;
+	ck_assert_int_eq(spawn_build_argv_members(c, &c->topics[0], 0, &m, 7, 9, &a), 0);
+	int k = 0;
+	while (a.argv[k] && strcmp(a.argv[k], "--conn-fd") != 0)
+		k++;
+	const char *want[] = {"--conn-fd", "9",		"--replicas", "2,1,3",	  "--learners",
+			      "4,5",	   "--peer",	"2=h2:9192",  "--peer",	  "1=h1:9192",
+			      "--peer",	   "3=h3:9192", "--peer",     "5=h5:9192"};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++, k++) {
+		ck_assert_ptr_nonnull(a.argv[k]);
+		ck_assert_str_eq(a.argv[k], want[i]);
+	}
+	ck_assert_ptr_null(a.argv[k]);
+	ck_assert_int_eq(k, a.n);
+	/* What the worker makes of it: a learner of a 3-voter group. */
+	struct worker_args w;
+	char err[512] = "";
+	ck_assert_msg(worker_parse(&a, &w, err, sizeof(err)) == 0, "%s", err);
+	ck_assert(worker_args_is_learner(&w));
+	ck_assert_int_eq(w.n_replicas, 3);
+	ck_assert_int_eq(w.n_learners, 2);
+	ck_assert_int_eq(w.n_peers, 4);
+	/* Without learners, no --learners flag; a bad list is refused. */
+	m.n_learners = 0;
+	ck_assert_int_eq(spawn_build_argv_members(c, &c->topics[0], 0, &m, 7, 9, &a), 0);
+	for (int i = 0; i < a.n; i++)
+		ck_assert_str_ne(a.argv[i], "--learners");
+	m.n_voters = 0;
+	ck_assert_int_eq(spawn_build_argv_members(c, &c->topics[0], 0, &m, 7, 9, &a), ERR_INVALID);
 	config_free(c);
 }
 END_TEST
@@ -390,6 +434,7 @@ static Suite *supervisor_spawn_suite(void)
 	tcase_add_test(tc, spawned_worker_gets_its_argv_and_a_live_socketpair);
 	tcase_add_test(tc, clustered_worker_argv_adds_replicas_peers_and_raft_settings);
 	tcase_add_test(tc, clustered_spawn_hands_the_worker_a_seqpacket_socket);
+	tcase_add_test(tc, given_members_become_replicas_learners_and_peers_the_worker_accepts);
 	tcase_add_test(tc, exit_descriptions_name_the_signal);
 	tcase_add_test(tc, every_worker_key_of_the_table_round_trips_supervisor_to_worker);
 	tcase_add_test(tc, a_worker_started_without_config_flags_has_the_files_defaults);

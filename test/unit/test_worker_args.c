@@ -219,6 +219,72 @@ START_TEST(inconsistent_cluster_flags_are_refused_with_the_reason)
 }
 END_TEST
 
+START_TEST(learners_parse_and_self_may_be_one)
+{
+	/* This node (2) learns from voters 1 and 3; node 4 learns too. */
+	const char *argv[] = {REQUIRED,	    "--conn-fd", "7",	   "--replicas", "1,3",
+			      "--learners", "4,2",	 "--peer", "1=h1:1",	 "--peer",
+			      "3=h3:3",	    "--peer",	 "4=h4:4", NULL};
+	struct worker_args a;
+	ck_assert_msg(parse(argv, &a) == 0, "%s", errbuf);
+	ck_assert_int_eq(a.n_replicas, 2);
+	ck_assert_int_eq(a.n_learners, 2);
+	ck_assert_int_eq(a.learners[0], 4);
+	ck_assert_int_eq(a.learners[1], 2);
+	ck_assert(worker_args_is_learner(&a));
+	ck_assert_int_eq(a.n_peers, 3);
+	ck_assert_uint_eq(worker_args_peer(&a, 4)->port, 4);
+	int32_t v[WORKER_MAX_REPLICAS];
+	ck_assert_int_eq(worker_args_voters(&a, v), 2);
+	/* A voter with learners elsewhere. */
+	const char *argv2[] = {REQUIRED, "--conn-fd",  "7",	 "--replicas",
+			       "2,1",	 "--learners", "5",	 "--peer",
+			       "1=h1:1", "--peer",     "5=h5:5", NULL};
+	ck_assert_msg(parse(argv2, &a) == 0, "%s", errbuf);
+	ck_assert(!worker_args_is_learner(&a));
+	ck_assert_int_eq(a.n_learners, 1);
+	ck_assert_int_eq(a.learners[0], 5);
+}
+END_TEST
+
+START_TEST(inconsistent_learner_flags_are_refused_with_the_reason)
+{
+	static const struct {
+		const char *args[10];
+		const char *says;
+	} bad[] = {
+	    {{"--learners", "2"}, "--learners needs --replicas"},
+	    {{"--replicas", "1", "--learners", "2,1", "--peer", "1=h:1", "--conn-fd", "4"},
+	     "votes or learns"},
+	    {{"--replicas", "1", "--learners", "3", "--peer", "1=h:1", "--peer", "3=h:3",
+	      "--conn-fd", "4"},
+	     "--node-id"},
+	    {{"--replicas", "1", "--learners", "2,3", "--peer", "1=h:1", "--conn-fd", "4"},
+	     "--learners names a node without a --peer"},
+	    {{"--replicas", "1", "--learners", "2", "--peer", "1=h:1"}, "--conn-fd"},
+	    {{"--replicas", "1", "--learners", "2,2"}, "--learners"},
+	    {{"--replicas", "1", "--learners", "0"}, "--learners"},
+	    {{"--replicas", "1", "--learners", ""}, "--learners"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *argv[32] = {REQUIRED};
+		int n = 11;
+		for (int j = 0; j < 10 && bad[i].args[j]; j++)
+			argv[n++] = bad[i].args[j];
+		argv[n] = NULL;
+		struct worker_args a;
+		ck_assert_int_eq(parse(argv, &a), ERR_INVALID);
+		ck_assert_msg(strstr(errbuf, bad[i].says) != NULL, "case %zu: '%s' does not say %s",
+			      i, errbuf, bad[i].says);
+	}
+	/* A learner alone with its one voter is a group of two: fine. */
+	const char *argv[] = {REQUIRED, "--replicas", "1",	   "--learners", "2",
+			      "--peer", "1=h:1",      "--conn-fd", "4",		 NULL};
+	struct worker_args a;
+	ck_assert_msg(parse(argv, &a) == 0, "%s", errbuf);
+}
+END_TEST
+
 static Suite *worker_args_suite(void)
 {
 	Suite *s = suite_create("worker_args");
@@ -231,6 +297,8 @@ static Suite *worker_args_suite(void)
 	tcase_add_test(tc, without_cluster_flags_the_group_is_this_node_alone);
 	tcase_add_test(tc, the_cluster_flags_of_the_supervisor_parse);
 	tcase_add_test(tc, inconsistent_cluster_flags_are_refused_with_the_reason);
+	tcase_add_test(tc, learners_parse_and_self_may_be_one);
+	tcase_add_test(tc, inconsistent_learner_flags_are_refused_with_the_reason);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -11,19 +11,21 @@
 #include "rlog.h"
 #include "role.h"
 
+/* Only voters are counted (peers[0..n_voters)); an answer from anyone else
+ * is ignored here, though step.c already drops it. */
 enum election_result election_tally(struct raft *r, uint64_t from, bool granted)
 {
 	size_t yes = 0, no = 0;
-	for (size_t i = 0; i < r->n_peers; i++) {
+	for (size_t i = 0; i < r->n_voters; i++) {
 		if (r->peers[i] == from && r->votes[i] == 0)
 			r->votes[i] = granted ? 1 : 2;
 		yes += r->votes[i] == 1;
 		no += r->votes[i] == 2;
 	}
-	size_t quorum = r->n_peers / 2 + 1;
+	size_t quorum = r->n_voters / 2 + 1;
 	if (yes >= quorum)
 		return ELECTION_WON;
-	if (no > r->n_peers - quorum)
+	if (no > r->n_voters - quorum)
 		return ELECTION_LOST;
 	return ELECTION_PENDING;
 }
@@ -48,6 +50,8 @@ static void ask(struct raft *r, uint64_t to, uint8_t type, uint64_t term)
 
 int election_start(struct raft *r, bool pre, bool force)
 {
+	if (r->learner)
+		return 0; /* a learner never campaigns (callers check too) */
 	uint64_t term;
 	uint8_t type;
 	if (pre) {
@@ -66,7 +70,7 @@ int election_start(struct raft *r, bool pre, bool force)
 		return role_become_leader(r);
 	}
 	r->campaign_force = force;
-	for (size_t i = 0; i < r->n_peers; i++) {
+	for (size_t i = 0; i < r->n_voters; i++) {
 		if (r->peers[i] != r->id)
 			ask(r, r->peers[i], type, term);
 	}
@@ -79,7 +83,8 @@ int election_ask_again(struct raft *r, uint64_t id)
 	for (size_t i = 0; i < r->n_peers; i++) {
 		if (r->peers[i] != id || id == r->id)
 			continue;
-		if ((pre || r->role == RAFT_CANDIDATE) && r->votes[i] == 0)
+		/* Learners are never asked: only voters' answers count. */
+		if ((pre || r->role == RAFT_CANDIDATE) && i < r->n_voters && r->votes[i] == 0)
 			ask(r, id, pre ? RAFT_MSG_PREVOTE : RAFT_MSG_VOTE,
 			    pre ? r->term + 1 : r->term);
 		return 0;

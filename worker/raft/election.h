@@ -7,7 +7,8 @@
 
 enum election_result { ELECTION_PENDING = 0, ELECTION_WON = 1, ELECTION_LOST = 2 };
 
-/* Starts a pre-vote round (pre) or a real election, asking every peer.
+/* Starts a pre-vote round (pre) or a real election, asking every voter.
+ * Does nothing on a learner.
  * `force` marks the requests so voters skip their leader-stickiness check
  * (used by leadership transfer and raft_campaign). A lone replica wins at
  * once. Returns 0 or ERR_NOMEM (from becoming leader). */

@@ -16,9 +16,17 @@
 #include "rlog.h"
 #include "role.h"
 
+/* Member k of the config: the voters, then the learners. */
+static uint64_t cfg_member(const struct raft_config *c, size_t k)
+{
+	return k < c->n_peers ? c->peers[k] : c->learners[k - c->n_peers];
+}
+
 static int check_config(const struct raft_config *c)
 {
 	if (!c->id || !c->peers || c->n_peers == 0 || !c->storage)
+		return ERR_CONFIG;
+	if (c->n_learners && !c->learners)
 		return ERR_CONFIG;
 	const struct raft_storage *s = c->storage;
 	if (!s->initial_state || !s->first_index || !s->last_index || !s->term || !s->entries ||
@@ -30,12 +38,16 @@ static int check_config(const struct raft_config *c)
 	if (c->max_inflight_msgs < 1 || c->max_msg_bytes < 1)
 		return ERR_CONFIG;
 	bool self = false;
-	for (size_t i = 0; i < c->n_peers; i++) {
-		if (!c->peers[i])
+	size_t n = c->n_peers + c->n_learners;
+	/* Voters and learners are one set of distinct ids: a learner that is
+	 * also a voter would be counted and not counted at once. */
+	for (size_t i = 0; i < n; i++) {
+		uint64_t id = cfg_member(c, i);
+		if (!id)
 			return ERR_CONFIG;
-		self |= c->peers[i] == c->id;
+		self |= id == c->id;
 		for (size_t j = 0; j < i; j++)
-			if (c->peers[j] == c->peers[i])
+			if (cfg_member(c, j) == id)
 				return ERR_CONFIG;
 	}
 	return self ? 0 : ERR_CONFIG;
@@ -48,7 +60,8 @@ int raft_init(struct raft *r, const struct raft_config *cfg)
 	if (rc)
 		return rc;
 	r->id = cfg->id;
-	r->n_peers = cfg->n_peers;
+	r->n_peers = cfg->n_peers + cfg->n_learners;
+	r->n_voters = cfg->n_peers;
 	r->election_ticks = cfg->election_ticks;
 	r->heartbeat_ticks = cfg->heartbeat_ticks;
 	r->max_inflight_msgs = cfg->max_inflight_msgs;
@@ -71,9 +84,11 @@ int raft_init(struct raft *r, const struct raft_config *cfg)
 	rc = cfg->storage->initial_state(cfg->storage->ctx, &hs);
 	if (rc)
 		return rc;
+	/* A vote for any member is accepted: a learner may have voted while
+	 * it was a voter, and a voter may have voted for today's learner. */
 	bool vote_ok = hs.vote == 0;
-	for (size_t i = 0; i < cfg->n_peers; i++)
-		vote_ok |= cfg->peers[i] == hs.vote;
+	for (size_t i = 0; i < r->n_peers; i++)
+		vote_ok |= cfg_member(cfg, i) == hs.vote;
 	if (!vote_ok)
 		return ERR_CORRUPT;
 	rc = rlog_init(&r->log, cfg->storage, hs.commit, cfg->applied);
@@ -87,7 +102,10 @@ int raft_init(struct raft *r, const struct raft_config *cfg)
 	r->scratch = malloc(r->max_msg_entries * sizeof(*r->scratch));
 	if (!r->peers || !r->prs || !r->votes || !r->scratch)
 		goto fail;
-	memcpy(r->peers, cfg->peers, r->n_peers * sizeof(*r->peers));
+	for (size_t i = 0; i < r->n_peers; i++) {
+		r->peers[i] = cfg_member(cfg, i);
+		r->learner |= i >= r->n_voters && r->peers[i] == r->id;
+	}
 	for (size_t i = 0; i < r->n_peers; i++) {
 		rc = progress_init(&r->prs[i], r->peers[i], r->max_inflight_msgs,
 				   r->max_inflight_bytes);
@@ -145,7 +163,7 @@ int raft_propose(struct raft *r, const void *data, size_t len, uint64_t *index_o
 
 int raft_campaign(struct raft *r)
 {
-	if (r->in_ready)
+	if (r->in_ready || r->learner)
 		return ERR_INVALID;
 	if (r->role == RAFT_LEADER)
 		return 0;
@@ -160,7 +178,19 @@ int raft_peer_connected(struct raft *r, uint64_t id)
 }
 
 uint64_t raft_id(const struct raft *r) { return r->id; }
-enum raft_role raft_role(const struct raft *r) { return (enum raft_role)r->role; }
+enum raft_role raft_role(const struct raft *r)
+{
+	return r->learner ? RAFT_LEARNER : (enum raft_role)r->role;
+}
+
+bool raft_is_voter(const struct raft *r, uint64_t id)
+{
+	for (size_t i = 0; i < r->n_voters; i++)
+		if (r->peers[i] == id)
+			return true;
+	return false;
+}
+
 uint64_t raft_term(const struct raft *r) { return r->term; }
 uint64_t raft_leader(const struct raft *r) { return r->leader; }
 uint64_t raft_commit(const struct raft *r) { return r->log.commit; }
@@ -200,6 +230,8 @@ const char *raft_role_name(enum raft_role role)
 		return "leader";
 	case RAFT_PRE_CANDIDATE:
 		return "pre-candidate";
+	case RAFT_LEARNER:
+		return "learner";
 	}
 	return "?";
 }

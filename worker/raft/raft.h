@@ -40,7 +40,20 @@
  *
  * Pre-vote (Raft dissertation §9.6), check-quorum (§6.2), leadership
  * transfer (§3.10) and commit-by-current-term (§5.4.2 of the paper) follow
- * the Raft paper and dissertation; the Ready API follows etcd-io/raft. */
+ * the Raft paper and dissertation; the Ready API follows etcd-io/raft.
+ *
+ * Membership: a group's members are its voters (raft_config.peers) and its
+ * non-voting learners (raft_config.learners, dissertation §4.2.1's "non-voting
+ * members"), fixed for the life of a struct raft. The leader replicates to
+ * learners exactly as to voters (appends, heartbeats, log starts, each with
+ * its own progress and flow control), but a learner never votes, never
+ * campaigns (its election timer does nothing; raft_campaign and
+ * TIMEOUT_NOW are refused; no leadership transfer goes to it) and never
+ * counts: commit and check-quorum take a majority of the voters only. Any
+ * (pre-)vote request or answer sent by or to a learner is dropped unread.
+ * A learner's raft_role is RAFT_LEARNER. Changing a replica from learner
+ * to voter (or back) means restarting it with the new lists; the caller
+ * must keep every member's lists the same. */
 #ifndef FJORD_RAFT_H
 #define FJORD_RAFT_H
 
@@ -163,10 +176,16 @@ struct raft_storage {
 /* ---- configuration ---------------------------------------------------- */
 
 struct raft_config {
-	uint64_t id; /* this replica; nonzero; one of peers */
-	const uint64_t
-	    *peers; /* borrowed (copied): every voter, self included, distinct, nonzero */
+	uint64_t id; /* this replica; nonzero; one of peers or of learners */
+	/* borrowed (copied): every voter, distinct, nonzero; at least one. Self
+	 * is one of them unless this replica is a learner. */
+	const uint64_t *peers;
 	size_t n_peers;
+	/* borrowed (copied): the non-voting members, distinct, nonzero, none of
+	 * them a voter; may be NULL when n_learners is 0. Self is one of them
+	 * when this replica is a learner. */
+	const uint64_t *learners;
+	size_t n_learners;
 	int election_ticks;	   /* T: a follower campaigns after [T, 2T) silent ticks */
 	int heartbeat_ticks;	   /* leader heartbeat period; 0 < heartbeat_ticks < T */
 	size_t max_inflight_msgs;  /* appends in flight per follower (pipelining window); >= 1 */
@@ -208,6 +227,7 @@ enum raft_role {
 	RAFT_CANDIDATE = 1,
 	RAFT_LEADER = 2,
 	RAFT_PRE_CANDIDATE = 3, /* pre-vote round; term not raised yet */
+	RAFT_LEARNER = 4,	/* a non-voting member, following the leader */
 };
 
 struct raft_counters {
@@ -258,8 +278,10 @@ struct raft_outbox {
 
 struct raft {
 	uint64_t id;
-	uint64_t *peers;
-	size_t n_peers;
+	uint64_t *peers; /* every member: the voters first, then the learners */
+	size_t n_peers;	 /* members */
+	size_t n_voters; /* peers[0..n_voters) vote; the rest are learners */
+	bool learner;	 /* this replica is one of the learners */
 	int election_ticks, heartbeat_ticks;
 	size_t max_inflight_msgs, max_msg_bytes, max_msg_entries, max_inflight_bytes,
 	    max_apply_bytes;
@@ -270,8 +292,8 @@ struct raft {
 	uint64_t term, vote, leader;
 	uint8_t role;
 	struct raft_log log;
-	struct raft_progress *prs; /* one per peer, same order as peers */
-	uint8_t *votes;		   /* per peer: 0 none, 1 granted, 2 rejected */
+	struct raft_progress *prs; /* one per member, same order as peers */
+	uint8_t *votes;		   /* per member (learners stay 0): 0 none, 1 granted, 2 rejected */
 	bool campaign_force;	   /* the current (pre-)campaign's requests skip stickiness */
 	int election_elapsed, heartbeat_elapsed, randomized_timeout;
 	uint64_t transfer_target;
@@ -295,7 +317,7 @@ struct raft {
 /* ---- API ---------------------------------------------------------------- */
 
 /* Initialises r from cfg and the persisted state in cfg->storage. Copies the
- * peer list; borrows cfg->storage. Returns 0, ERR_CONFIG (bad config),
+ * voter and learner lists; borrows cfg->storage. Returns 0, ERR_CONFIG (bad config),
  * ERR_CORRUPT (hard state inconsistent with the log), ERR_NOMEM, or a storage
  * error. On failure nothing needs closing. */
 int raft_init(struct raft *r, const struct raft_config *cfg);
@@ -319,20 +341,23 @@ int raft_propose(struct raft *r, const void *data, size_t len, uint64_t *index_o
  * with `force` set on its votes so voters that still trust a (dead) leader
  * answer anyway. For fast failover when the caller knows the leader is gone;
  * safety is unchanged (one vote per term, up-to-date log check). A leader
- * ignores it. Returns 0 or ERR_INVALID (inside a Ready). */
+ * ignores it. Returns 0 or ERR_INVALID (inside a Ready, or this replica is a
+ * learner: learners never campaign). */
 int raft_campaign(struct raft *r);
-/* Leader only: hands leadership to peer `to` (0 = the most caught-up
- * follower): sends it the missing entries, then TIMEOUT_NOW. Proposals are
+/* Leader only: hands leadership to voter `to` (0 = the most caught-up
+ * voter): sends it the missing entries, then TIMEOUT_NOW. Proposals are
  * refused meanwhile; the attempt is abandoned after an election timeout.
- * Returns 0, ERR_NOTLEADER, ERR_INVALID (unknown peer, inside a Ready). */
+ * Returns 0, ERR_NOTLEADER, ERR_INVALID (unknown peer, a learner, no other
+ * voter, inside a Ready). */
 int raft_transfer_leader(struct raft *r, uint64_t to);
 /* A connection with peer `id` came up. A (pre-)candidate sends it again the
  * (pre-)vote request it has not answered: requests sent while there was no
  * connection were dropped, and without this the campaign would wait out a
  * whole randomized election timeout. Resending the same request in the
  * same term is safe (one vote per term; the voter answers a repeat as it
- * answered the first). Nothing happens in other roles. Returns 0,
- * ERR_INVALID (not a peer, inside a Ready). */
+ * answered the first). Nothing happens in other roles, nor for a learner
+ * (it is never asked). Returns 0, ERR_INVALID (not a member, inside a
+ * Ready). */
 int raft_peer_connected(struct raft *r, uint64_t id);
 
 bool raft_has_ready(const struct raft *r);
@@ -349,7 +374,10 @@ void raft_advance(struct raft *r, const struct raft_ready *rd);
 void raft_unready(struct raft *r);
 
 uint64_t raft_id(const struct raft *r);
+/* RAFT_LEARNER for a learner (always following), otherwise the Raft role. */
 enum raft_role raft_role(const struct raft *r);
+/* Whether member id votes (false for a learner and for a non-member). */
+bool raft_is_voter(const struct raft *r, uint64_t id);
 uint64_t raft_term(const struct raft *r);
 uint64_t raft_leader(const struct raft *r); /* 0 = unknown */
 uint64_t raft_commit(const struct raft *r);
@@ -358,9 +386,10 @@ uint64_t raft_last_index(const struct raft *r);
 uint64_t raft_first_index(const struct raft *r);
 /* The target of the leadership transfer under way, 0 if none. */
 uint64_t raft_transferee(const struct raft *r);
-/* Leader only: the highest index known to be replicated on peer `id` (for
- * itself, its last index). For balancing leadership and reporting lag.
- * Returns 0, ERR_NOTLEADER, or ERR_INVALID (not a peer). */
+/* Leader only: the highest index known to be replicated on member `id`, a
+ * voter or a learner (for itself, its last index). For balancing leadership
+ * and reporting lag. Returns 0, ERR_NOTLEADER, or ERR_INVALID (not a
+ * member). */
 int raft_peer_match(const struct raft *r, uint64_t id, uint64_t *match);
 /* Term of entry `index`, from memory or storage. 0, ERR_COMPACTED,
  * ERR_UNAVAILABLE. */

@@ -125,17 +125,18 @@ static int cmp_desc(const void *a, const void *b)
 
 bool replication_maybe_commit(struct raft *r)
 {
+	/* Voters only (prs[0..n_voters)): what learners hold counts for nothing. */
 	uint64_t match[64], *m = match;
-	if (r->n_peers > 64) {
-		m = malloc(r->n_peers * sizeof(*m));
+	if (r->n_voters > 64) {
+		m = malloc(r->n_voters * sizeof(*m));
 		if (!m)
 			return false; /* retried on the next answer */
 	}
-	for (size_t i = 0; i < r->n_peers; i++)
+	for (size_t i = 0; i < r->n_voters; i++)
 		m[i] = r->prs[i].match;
-	qsort(m, r->n_peers, sizeof(*m), cmp_desc);
+	qsort(m, r->n_voters, sizeof(*m), cmp_desc);
 	/* The quorum-th highest match is held by a majority. */
-	uint64_t index = m[r->n_peers / 2];
+	uint64_t index = m[r->n_voters / 2];
 	if (m != match)
 		free(m);
 	if (index <= r->log.commit)

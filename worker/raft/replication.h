@@ -17,8 +17,9 @@ void replication_schedule_bcast(struct raft *r, bool send_if_empty);
 /* Performs the scheduled broadcast now, if any. */
 void replication_flush_bcast(struct raft *r);
 void replication_bcast_heartbeat(struct raft *r);
-/* Raft §5.3/§5.4.2: commit the highest index replicated on a majority, but
- * only if that entry is of the current term. Returns whether commit moved. */
+/* Raft §5.3/§5.4.2: commit the highest index replicated on a majority of
+ * the voters (learners do not count), but only if that entry is of the
+ * current term. Returns whether commit moved. */
 bool replication_maybe_commit(struct raft *r);
 
 #endif

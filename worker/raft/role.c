@@ -76,6 +76,7 @@ void role_follow(struct raft *r, uint64_t leader)
 void role_become_pre_candidate(struct raft *r)
 {
 	RAFT_CHECK(r, r->role != RAFT_LEADER, "leader cannot become pre-candidate");
+	RAFT_CHECK(r, !r->learner, "learner cannot become pre-candidate");
 	/* Not reset(): the term, vote and timers stay; only the tally restarts. */
 	r->role = RAFT_PRE_CANDIDATE;
 	r->leader = 0;
@@ -87,6 +88,7 @@ void role_become_pre_candidate(struct raft *r)
 void role_become_candidate(struct raft *r)
 {
 	RAFT_CHECK(r, r->role != RAFT_LEADER, "leader cannot become candidate");
+	RAFT_CHECK(r, !r->learner, "learner cannot become candidate");
 	reset(r, r->term + 1);
 	r->vote = r->id;
 	r->role = RAFT_CANDIDATE;

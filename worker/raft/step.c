@@ -8,7 +8,8 @@
  *   dissertation §4.2.3), which are ignored unless `force` is set;
  * - a lower term is counted and dropped, but a stale leader's APPEND or
  *   HEARTBEAT is answered so it learns our term and steps down, and a stale
- *   PREVOTE is rejected so its sender stops waiting. */
+ *   PREVOTE is rejected so its sender stops waiting;
+ * - (pre-)vote messages from or to a learner are dropped first, unread. */
 #include "common/err.h"
 #include "invariant.h"
 #include "outbox.h"
@@ -46,10 +47,22 @@ static bool is_from_leader(uint8_t type)
 	return type == RAFT_MSG_APPEND || type == RAFT_MSG_HEARTBEAT || type == RAFT_MSG_SNAPSHOT;
 }
 
+static bool is_vote_msg(uint8_t type)
+{
+	return type == RAFT_MSG_PREVOTE || type == RAFT_MSG_PREVOTE_RESP || type == RAFT_MSG_VOTE ||
+	       type == RAFT_MSG_VOTE_RESP;
+}
+
 int raft_step(struct raft *r, const struct raft_message *m)
 {
 	if (r->in_ready || !valid(r, m))
 		return ERR_INVALID;
+	/* Elections are between voters. A (pre-)vote request or answer from or
+	 * to a learner is dropped before the term rules: no candidate asks a
+	 * learner, so one arriving means the members' lists disagree, and it
+	 * must neither raise a term nor be answered. */
+	if (is_vote_msg(m->type) && (r->learner || !raft_is_voter(r, m->from)))
+		return 0;
 
 	if (m->term > r->term) {
 		bool vote_req = m->type == RAFT_MSG_PREVOTE || m->type == RAFT_MSG_VOTE;

@@ -11,18 +11,19 @@
 
 /* Dissertation §6.2: a leader that has not heard from a majority within an
  * election timeout is probably cut off; stepping down lets clients find the
- * real leader instead of waiting on one that cannot commit. */
+ * real leader instead of waiting on one that cannot commit. A majority of
+ * the voters: learners answering cannot keep a leader that lost them. */
 static bool quorum_active(struct raft *r)
 {
 	size_t active = 0;
 	for (size_t i = 0; i < r->n_peers; i++) {
 		struct raft_progress *pr = &r->prs[i];
-		if (pr->id == r->id || pr->recent_active)
+		if (i < r->n_voters && (pr->id == r->id || pr->recent_active))
 			active++;
 		if (pr->id != r->id)
 			pr->recent_active = false;
 	}
-	return active >= r->n_peers / 2 + 1;
+	return active >= r->n_voters / 2 + 1;
 }
 
 static int tick_leader(struct raft *r)
@@ -57,6 +58,8 @@ int raft_tick(struct raft *r)
 		return ERR_INVALID;
 	if (r->role == RAFT_LEADER)
 		return tick_leader(r);
+	if (r->learner)
+		return 0; /* no election timer: a learner waits for the leader */
 	r->election_elapsed++;
 	if (r->election_elapsed >= r->randomized_timeout)
 		return election_start(r, r->pre_vote, false);

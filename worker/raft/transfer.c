@@ -39,18 +39,18 @@ int raft_transfer_leader(struct raft *r, uint64_t to)
 	if (r->role != RAFT_LEADER)
 		return ERR_NOTLEADER;
 	if (to == 0) {
-		/* The most caught-up follower loses the least time catching up. */
-		for (size_t i = 0; i < r->n_peers; i++) {
+		/* The most caught-up voter loses the least time catching up. */
+		for (size_t i = 0; i < r->n_voters; i++) {
 			const struct raft_progress *pr = &r->prs[i];
 			if (pr->id != r->id && (to == 0 || pr->match > progress_find(r, to)->match))
 				to = pr->id;
 		}
 		if (to == 0)
-			return ERR_INVALID; /* a group of one has nobody to hand over to */
+			return ERR_INVALID; /* a lone voter has nobody to hand over to */
 	}
 	struct raft_progress *pr = progress_find(r, to);
-	if (!pr)
-		return ERR_INVALID;
+	if (!pr || !raft_is_voter(r, to))
+		return ERR_INVALID; /* not a member, or a learner: it cannot lead */
 	if (to == r->id)
 		return 0;
 	if (r->transfer_target == to)
@@ -70,7 +70,7 @@ int recv_timeout_now(struct raft *r, const struct raft_message *m)
 {
 	/* Only a follower campaigns; skipping pre-vote is safe because the
 	 * leader itself asked, and `force` gets past voters' stickiness. */
-	if (r->role != RAFT_FOLLOWER)
+	if (r->role != RAFT_FOLLOWER || r->learner)
 		return 0;
 	return election_start(r, false, true);
 }
