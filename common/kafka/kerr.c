@@ -138,6 +138,8 @@ const char *kerr_name(int16_t code)
 		return "INVALID_RECORD";
 	case KERR_UNKNOWN_TOPIC_ID:
 		return "UNKNOWN_TOPIC_ID";
+	case KERR_MISMATCHED_ENDPOINT_TYPE:
+		return "MISMATCHED_ENDPOINT_TYPE";
 	}
 	return "UNKNOWN";
 }

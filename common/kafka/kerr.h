@@ -56,6 +56,7 @@ enum kerr {
 	KERR_ELECTION_NOT_NEEDED = 84,
 	KERR_INVALID_RECORD = 87,
 	KERR_UNKNOWN_TOPIC_ID = 100,
+	KERR_MISMATCHED_ENDPOINT_TYPE = 114,
 };
 
 /* Where an ERR_* arose. The same code means different things to a client
