@@ -1025,8 +1025,13 @@ START_TEST(a_delete_command_moves_the_log_start_and_fetch_and_list_offsets_follo
 	/* By time: record 2 is gone, the start answers for it. */
 	ck_assert_int_eq(partition_list_offsets(&p, 150, &off, &ts), KERR_NONE);
 	ck_assert_int_eq(off, 3);
-	/* Retention's mechanism removes the batch wholly below 3, only it. */
+	/* Retention's mechanism removes the batch wholly below 3, only it,
+	 * and only once the delete is saved. */
 	bool changed;
+	ck_assert_int_eq(partition_retain(&p, 0, &changed), 0);
+	ck_assert(!changed);
+	ck_assert(p.delete_pending);
+	ck_assert_int_eq(partition_save(&p), 0);
 	ck_assert_int_eq(partition_retain(&p, 0, &changed), 0);
 	ck_assert(changed);
 	ck_assert(!p.delete_pending);
@@ -1044,6 +1049,7 @@ START_TEST(a_delete_command_moves_the_log_start_and_fetch_and_list_offsets_follo
 	ck_assert_int_eq(p.log_start_offset, 3);
 	ck_assert_int_eq(apply_delete(99), 0);
 	ck_assert_int_eq(p.log_start_offset, 6);
+	ck_assert_int_eq(partition_save(&p), 0);
 	ck_assert_int_eq(partition_retain(&p, 0, &changed), 0);
 	ck_assert(changed);
 	ck_assert_int_eq(p.log_start_offset, 6);
