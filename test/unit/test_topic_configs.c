@@ -358,6 +358,8 @@ START_TEST(config_md_lists_every_topic_config_with_its_source)
 			      "CONFIG.md row '%.60s' wants '%s'", line, want);
 		if (r->ini_key != NULL)
 			snprintf(want, sizeof(want), "`%s` of the topic's section", r->ini_key);
+		else if (r->fixed != NULL && r->fixed[0] == '\0')
+			snprintf(want, sizeof(want), "always empty");
 		else if (r->fixed != NULL)
 			snprintf(want, sizeof(want), "always `%s`", r->fixed);
 		else
