@@ -241,30 +241,49 @@ def check_elect_leaders(c):
         # Move a partition off its preferred node: freeze its leader until
         # another node leads, then let it go. The workers' own balance
         # waits 10 s of health before handing back; ElectLeaders does not.
+        # Asked first of a node that neither leads nor is preferred (it
+        # sends PEER_ELECT to the leader's node), then of the leader's node
+        # itself (IPC_TRANSFER to its own worker).
         part = 1
         pref = leader_of(c, part)
-        frozen = c.worker_pid(pref, TOPIC, part)
-        os.kill(frozen, signal.SIGSTOP)
-        try:
-            harness.wait_for("another node to lead %s/%d" % (TOPIC, part),
-                             lambda: (leader_of_other(c, part, pref)), 20, 0.1)
-        finally:
-            os.kill(frozen, signal.SIGCONT)
-
-        def caught_up():
-            r = c.replicas()[(TOPIC, part)].get(pref)
-            return r is not None and r["role"] == "follower" and r
-        harness.wait_for("node %d to follow again" % pref, caught_up, 15, 0.1)
-        t0 = time.monotonic()
-        top, res = admin_wire.elect_leaders(conn, {TOPIC: [part]})
-        took = time.monotonic() - t0
-        assert res[(TOPIC, part)][0] == 0, res
-        assert leader_of(c, part) == pref or \
-            harness.wait_for("node %d to lead" % pref, lambda: leader_of(c, part) == pref, 5, 0.1)
-        harness.log("elect_leaders moved %s/%d back to node %d in %.0f ms"
-                    % (TOPIC, part, pref, took * 1e3))
+        for via in ("third", "leader"):
+            other = move_leadership(c, part, pref)
+            asked = other if via == "leader" else next(i for i in (1, 2, 3)
+                                                      if i not in (pref, other))
+            aconn = wire.Conn(KAFKA_BASE + asked)
+            try:
+                t0 = time.monotonic()
+                top, res = admin_wire.elect_leaders(aconn, {TOPIC: [part]})
+                took = time.monotonic() - t0
+            finally:
+                aconn.close()
+            assert top == 0 and res[(TOPIC, part)][0] == 0, res
+            # Answered once the router saw the preferred replica lead.
+            assert leader_of(c, part) == pref or harness.wait_for(
+                "node %d to lead" % pref, lambda: leader_of(c, part) == pref, 5, 0.1)
+            harness.log("elect_leaders via node %d (%s) moved %s/%d from node %d back to "
+                        "node %d in %.0f ms" % (asked, via, TOPIC, part, other, pref,
+                                                took * 1e3))
     finally:
         conn.close()
+
+
+def move_leadership(c, part, pref):
+    """Freezes pref's worker of part until another node leads, lets it go
+    and waits until it follows again; returns the new leader's node."""
+    frozen = c.worker_pid(pref, TOPIC, part)
+    os.kill(frozen, signal.SIGSTOP)
+    try:
+        other = harness.wait_for("another node to lead %s/%d" % (TOPIC, part),
+                                 lambda: leader_of_other(c, part, pref), 20, 0.1)
+    finally:
+        os.kill(frozen, signal.SIGCONT)
+
+    def follows():
+        r = c.replicas()[(TOPIC, part)].get(pref)
+        return r is not None and r["role"] == "follower" and r
+    harness.wait_for("node %d to follow again" % pref, follows, 15, 0.1)
+    return other
 
 
 def leader_of_other(c, part, not_node):
