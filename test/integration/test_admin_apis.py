@@ -3,8 +3,10 @@
 cluster, through kafka-python's KafkaAdminClient and confluent-kafka's
 AdminClient:
 
-- DescribeConfigs of a topic (names, values, sources: the topic's own
-  retention.ms, the file's default, fixed cleanup.policy) and of a broker;
+- DescribeConfigs of a topic (names, values, sources: the defaults, fixed
+  cleanup.policy) and of a broker on the cluster; on a single node whose
+  file sets [retention] ms and a topic's own retention_ms, the sources
+  DYNAMIC_TOPIC_CONFIG and STATIC_BROKER_CONFIG with their synonyms;
 - DescribeCluster (cluster id, controller, three brokers);
 - DescribeTopicPartitions (KIP-966) through the raw protocol, with a
   partition limit so the cursor pages;
@@ -296,6 +298,44 @@ def leader_of_other(c, part, not_node):
     return None
 
 
+def sources_test():
+    """One node whose file sets [retention] ms and topic `own`'s retention_ms
+    and message_timestamp_type: DescribeConfigs names each value's source."""
+    from confluent_kafka.admin import ConfigResource, ConfigSource
+    node = harness.Node("admin-sources", KAFKA_BASE + 50, {"plain": 1},
+                        extra="[retention]\nms = 3600000\n\n[topic.own]\npartitions = 1\n"
+                              "retention_ms = 60000\nmessage_timestamp_type = LogAppendTime\n")
+    try:
+        node.start()
+        node.wait_serving("own", 1)
+        from confluent_kafka.admin import AdminClient
+        a = AdminClient({"bootstrap.servers": node.bootstrap})
+        own = ConfigResource(ConfigResource.Type.TOPIC, "own")
+        plain = ConfigResource(ConfigResource.Type.TOPIC, "plain")
+        futs = a.describe_configs([own, plain], request_timeout=10)
+        o, p = futs[own].result(timeout=15), futs[plain].result(timeout=15)
+        r = o["retention.ms"]
+        assert r.value == "60000" and r.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value, r
+        syn = {(n, e.source): e.value for n, e in r.synonyms.items()}
+        assert list(r.synonyms) == ["retention.ms", "log.retention.ms"], list(r.synonyms)
+        ts = o["message.timestamp.type"]
+        assert ts.value == "LogAppendTime", ts
+        assert ts.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value, ts
+        assert o["retention.bytes"].source == ConfigSource.DEFAULT_CONFIG.value
+        q = p["retention.ms"]
+        assert q.value == "3600000" and q.source == ConfigSource.STATIC_BROKER_CONFIG.value, q
+        assert p["message.timestamp.type"].value == "CreateTime"
+        harness.log("sources: own retention.ms=%s (%s), plain retention.ms=%s (%s), synonyms %s"
+                    % (r.value, ConfigSource(r.source).name, q.value,
+                       ConfigSource(q.source).name, syn))
+    except Exception:
+        print(node.tail(), file=sys.stderr)
+        raise
+    finally:
+        node.stop()
+        node.cleanup()
+
+
 def main_test():
     c = cluster.Cluster("admin", 3, KAFKA_BASE, KAFKA_BASE + 10, KAFKA_BASE + 20,
                         [(TOPIC, PARTS, 3)], extra_args=["--election-timeout-ms", "1000"])
@@ -314,5 +354,10 @@ def main_test():
         c.cleanup()
 
 
+def test():
+    sources_test()
+    main_test()
+
+
 if __name__ == "__main__":
-    harness.run(main_test, "admin_apis")
+    harness.run(test, "admin_apis")
