@@ -423,6 +423,7 @@ static int on_key(void *user, const char *inih_section, const char *name, const 
 			return 1;
 		}
 		tl->key_line[idx] = p->lineno;
+		t->set_keys |= UINT64_C(1) << idx;
 		set_value(p, k, t, p->sec_name, value);
 		return 1;
 	}
@@ -444,6 +445,7 @@ static int on_key(void *user, const char *inih_section, const char *name, const 
 		return 1;
 	}
 	p->global_line[idx] = p->lineno;
+	p->c->set_keys |= UINT64_C(1) << idx;
 	set_value(p, k, p->c, section, value);
 	return 1;
 }
@@ -459,6 +461,7 @@ static void apply_override(struct parse *p, const struct config_override *ov)
 		/* Mark it set (line -1: not from the file) so required checks pass. */
 		if (p->global_line[key_idx(k)] == 0)
 			p->global_line[key_idx(k)] = -1;
+		p->c->set_keys |= UINT64_C(1) << key_idx(k);
 	}
 	p->source = NULL;
 }

@@ -1,0 +1,22 @@
+/* controller_id.h - which node Kafka clients are told is the controller.
+ *
+ * Kafka's admin clients send controller-bound requests (CreateTopics,
+ * ElectLeaders with older clients, ...) to the node DescribeCluster and
+ * Metadata name as controller. Until the replicated controller exists
+ * (__controller, issue 10), it is the lowest id among the nodes of
+ * [cluster] that are up (this one, and the peers whose LEADERS tables are
+ * fresh); every admin API fjord serves today is answered by any node. The
+ * controller replaces this one function with the leader of its Raft
+ * group. Metadata still names the answering node (metadata.c). */
+#ifndef FJORD_SUP_CONTROLLER_ID_H
+#define FJORD_SUP_CONTROLLER_ID_H
+
+#include <stdint.h>
+
+struct sup;
+
+/* The controller's node id: today the lowest id of the nodes up (this
+ * node alone without [cluster]). */
+int32_t controller_id(const struct sup *s);
+
+#endif
