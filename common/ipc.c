@@ -177,6 +177,26 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		pk_bin(&pk, x->producers, x->producers_len);
 		break;
 	}
+	case IPC_GROUP: {
+		const struct ipc_group *x = &m->u.group;
+		msgpack_pack_array(&pk, 7);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, x->req_id);
+		msgpack_pack_int16(&pk, x->api_key);
+		msgpack_pack_int16(&pk, x->api_version);
+		pk_bin(&pk, x->client_id, x->client_id_len);
+		pk_bin(&pk, x->client_host, x->client_host_len);
+		pk_bin(&pk, x->body, x->body_len);
+		break;
+	}
+	case IPC_GROUP_RESULT: {
+		const struct ipc_group_result *x = &m->u.group_result;
+		msgpack_pack_array(&pk, 3);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, x->req_id);
+		pk_bin(&pk, x->body, x->body_len);
+		break;
+	}
 	default:
 		return ERR_INVALID;
 	}
@@ -269,6 +289,8 @@ static const uint32_t arity[] = {
     [IPC_EPOCH_END_RESULT] = 5,
     [IPC_PRODUCERS] = 2,
     [IPC_PRODUCERS_RESULT] = 4,
+    [IPC_GROUP] = 7,
+    [IPC_GROUP_RESULT] = 3,
 };
 
 int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
@@ -287,7 +309,7 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		goto out;
 
 	struct fields f = {obj.via.array.ptr, obj.via.array.size, 0, 0};
-	int64_t type = f_int(&f, IPC_PRODUCE, IPC_PRODUCERS_RESULT);
+	int64_t type = f_int(&f, IPC_PRODUCE, IPC_GROUP_RESULT);
 	if (f.err || f.n != arity[type])
 		goto out;
 	m->type = (enum ipc_type)type;
@@ -405,6 +427,22 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		x->producers = f_bin(&f, &x->producers_len);
 		if (!f.err && x->producers_len % IPC_PRODUCER_LEN != 0)
 			f.err = ERR_INVALID;
+		break;
+	}
+	case IPC_GROUP: {
+		struct ipc_group *x = &m->u.group;
+		x->req_id = f_u64(&f);
+		x->api_key = I16(&f);
+		x->api_version = I16(&f);
+		x->client_id = f_bin(&f, &x->client_id_len);
+		x->client_host = f_bin(&f, &x->client_host_len);
+		x->body = f_bin(&f, &x->body_len);
+		break;
+	}
+	case IPC_GROUP_RESULT: {
+		struct ipc_group_result *x = &m->u.group_result;
+		x->req_id = f_u64(&f);
+		x->body = f_bin(&f, &x->body_len);
 		break;
 	}
 	}

@@ -31,6 +31,9 @@ enum ipc_type {
 	IPC_EPOCH_END_RESULT = 13,   /* worker -> supervisor */
 	IPC_PRODUCERS = 14,	     /* supervisor -> worker: DescribeProducers */
 	IPC_PRODUCERS_RESULT = 15,   /* worker -> supervisor */
+	/* 16-39: other issues' range. */
+	IPC_GROUP = 40,	       /* supervisor -> coordinator worker: a group request */
+	IPC_GROUP_RESULT = 41, /* worker -> supervisor: its response body */
 };
 
 /* ListOffsets special timestamps, as on the Kafka wire. */
@@ -165,6 +168,31 @@ struct ipc_config {
 	uint32_t value_len;
 };
 
+/* A group API request for the coordinator worker of a __consumer_offsets
+ * partition: the Kafka request body (after the header) as the client sent
+ * it, with its API key and version, and the client's id and address
+ * (JoinGroup records them per member). The worker decodes it with the
+ * generated codec and answers IPC_GROUP_RESULT with the encoded response
+ * body, which the supervisor sends (or, for requests split between
+ * coordinators, decodes and merges). All byte fields borrow. */
+struct ipc_group {
+	uint64_t req_id;
+	int16_t api_key;
+	int16_t api_version;
+	const uint8_t *client_id;
+	uint32_t client_id_len;
+	const uint8_t *client_host;
+	uint32_t client_host_len;
+	const uint8_t *body;
+	uint32_t body_len;
+};
+
+struct ipc_group_result {
+	uint64_t req_id;
+	const uint8_t *body; /* borrowed: the response body at the request's version */
+	uint32_t body_len;
+};
+
 struct ipc_msg {
 	enum ipc_type type;
 	union {
@@ -182,6 +210,8 @@ struct ipc_msg {
 		struct ipc_epoch_end_result epoch_end_result;
 		struct ipc_producers producers;
 		struct ipc_producers_result producers_result;
+		struct ipc_group group;
+		struct ipc_group_result group_result;
 	} u;
 };
 

@@ -313,6 +313,8 @@ static void on_applied(void *ctx, uint64_t index, size_t bytes)
 	pend_pop(r, &r->commit, index, KERR_NONE);
 	if (bytes > 0)
 		fetch_wait_notify(&r->fw, bytes);
+	if (r->coord_up)
+		coordinator_applied(&r->coord, index);
 	send_status(r, false);
 }
 
@@ -327,6 +329,8 @@ static void on_changed(void *ctx)
 		fetch_wait_flush_all(&r->fw);
 	}
 	leadership_on_change(&r->lead, transport_now_ms());
+	if (r->coord_up)
+		coordinator_changed(&r->coord, leader);
 	send_status(r, false);
 }
 
@@ -351,6 +355,8 @@ static void on_raft_tick(void *ctx)
 	int64_t now = transport_now_ms();
 	pend_expire(r, now);
 	leadership_on_tick(&r->lead, now);
+	if (r->coord_up)
+		coordinator_tick(&r->coord);
 }
 
 static void send_peer_msg(void *ctx, const struct raft_message *m)
@@ -523,6 +529,12 @@ static void on_msg(void *ctx, struct ipc_msg *m)
 	case IPC_PRODUCERS:
 		on_producers(r, &m->u.producers);
 		break;
+	case IPC_GROUP:
+		if (r->coord_up)
+			coordinator_request(&r->coord, &m->u.group);
+		else
+			log_warn("group request for %s, which runs no coordinator", r->args->topic);
+		break;
 	case IPC_CAMPAIGN:
 		leadership_campaign(&r->lead);
 		break;
@@ -675,6 +687,13 @@ int replica_init(struct replica *r, struct event_base *base, struct worker_args 
 	r->sm = partition_sm_init(&r->psm, &r->part, &r->idem);
 	store_log_init(&r->slog, r->store, partition_entry_key);
 	r->slog_up = true;
+	if (coordinator_topic(a->topic)) {
+		/* Wraps r->sm: every applied entry also reaches the groups. */
+		rc = coordinator_init(&r->coord, r, &r->sm);
+		r->coord_up = true;
+		if (rc != 0)
+			return rc;
+	}
 	rc = uplink_init(&r->up, base, a->ipc_fd, on_msg, on_closed, r);
 	if (rc != 0)
 		return rc;
@@ -700,6 +719,9 @@ void replica_close(struct replica *r)
 	if (r->drv_up)
 		raft_driver_close(&r->drv);
 	r->drv_up = false;
+	if (r->coord_up)
+		coordinator_close(&r->coord);
+	r->coord_up = false;
 	fetch_wait_close(&r->fw);
 	if (r->tick)
 		event_free(r->tick);
