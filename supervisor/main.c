@@ -17,6 +17,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "supervisor/internal_topics.h"
 #include "supervisor/admin_http.h"
 #include "supervisor/args.h"
 #include "supervisor/cluster.h"
@@ -75,6 +76,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	int rc = config_load(s.args.config_path, s.args.ov, s.args.n_ov, &s.cfg, err, sizeof(err));
+	if (rc == 0 && (rc = internal_topics_add(s.cfg)) != 0)
+		snprintf(err, sizeof(err), "out of memory");
 	if (rc != 0) {
 		print_config_error(err);
 		return 2;

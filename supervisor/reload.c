@@ -11,6 +11,7 @@
 #include "common/err.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "supervisor/internal_topics.h"
 #include "supervisor/cluster.h"
 #include "supervisor/notify.h"
 #include "supervisor/peers.h"
@@ -228,6 +229,8 @@ void reload_run(struct sup *s)
 	char err[8192];
 	struct config *neu = NULL;
 	int rc = config_load(s->cfg->path, s->args.ov, s->args.n_ov, &neu, err, sizeof(err));
+	if (rc == 0 && (rc = internal_topics_add(neu)) != 0)
+		snprintf(err, sizeof(err), "out of memory");
 	if (rc == 0 && neu->node.worker_path[0] == '\0' &&
 	    config_default_worker_path(neu->node.worker_path, sizeof(neu->node.worker_path)) != 0) {
 		snprintf(err, sizeof(err), "cannot find the default worker path");
