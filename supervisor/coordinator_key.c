@@ -69,7 +69,7 @@ int32_t coordinator_n_partitions(const struct sup *s)
 
 int16_t coordinator_route(struct sup *s, struct kafka_str id, struct worker **w)
 {
-	if (id.len <= 0)
+	if (id.len <= 0 || id.len > COORDINATOR_GROUP_ID_MAX)
 		return KERR_INVALID_GROUP_ID;
 	int32_t n = coordinator_n_partitions(s);
 	if (n <= 0)

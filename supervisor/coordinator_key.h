@@ -12,6 +12,10 @@
 
 #include "common/kafka/kafka_types.h"
 
+/* Longest group id served (the coordinator's GC_GROUP_ID_MAX, checked
+ * here too so the answer does not depend on which node is asked). */
+#define COORDINATOR_GROUP_ID_MAX 255
+
 struct sup;
 struct worker;
 
@@ -28,7 +32,7 @@ int32_t coordinator_n_partitions(const struct sup *s);
 /* The local worker coordinating group id: KERR_NONE with *w set,
  * NOT_COORDINATOR when its partition's leader is elsewhere (or no local
  * replica leads it), COORDINATOR_NOT_AVAILABLE when there is no such
- * topic, INVALID_GROUP_ID for an empty or null id. */
+ * topic, INVALID_GROUP_ID for an empty, null or too long id. */
 int16_t coordinator_route(struct sup *s, struct kafka_str id, struct worker **w);
 
 #endif

@@ -1,0 +1,364 @@
+#!/usr/bin/python3
+"""test_groups.py - consumer groups on a 3-node cluster (ports 32001-32203).
+
+1. The group protocol by hand: bad input (empty and 300-character group
+   ids, an unknown member, a stale generation, a protocol no other member
+   supports, a session timeout out of range) gets the right error while the
+   group keeps working; MEMBER_ID_REQUIRED on JoinGroup v4+; a static
+   member restarted within its session gets its generation back with no
+   rebalance, and its old member id is fenced.
+2. Coordinator failover: a member commits an offset with its generation,
+   the coordinator's worker is killed with SIGKILL, a new coordinator is
+   found; the member's heartbeat at the same generation is accepted and the
+   committed offset is read back.
+3. kcat -G (librdkafka's balanced consumer) reads every record once, and a
+   second run of the same group starts where the first committed.
+4. Two confluent-kafka consumers in one group split a 6-partition topic,
+   commit after processing; one leaves and the other takes every
+   partition; every record is consumed exactly once across the group.
+5. kafka-python's group consumer reads and commits; AdminClient lists and
+   describes the group; deleting a non-empty group is NON_EMPTY_GROUP."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import clients  # noqa: E402
+import cluster  # noqa: E402
+import group_wire as gw  # noqa: E402
+import harness  # noqa: E402
+import records  # noqa: E402
+import wire  # noqa: E402
+
+import confluent_kafka  # noqa: E402
+from kafka.admin import KafkaAdminClient  # noqa: E402
+
+KAFKA_BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "32000"))
+TOPIC = "gt"
+PARTS = 6
+OFFSETS = "__consumer_offsets"
+N_OFFSETS = 3
+
+
+def wait_coordinators(c, timeout=40):
+    """Every partition of the data topic and of __consumer_offsets has one leader."""
+    want = [(TOPIC, p) for p in range(PARTS)] + [(OFFSETS, p) for p in range(N_OFFSETS)]
+
+    def ok():
+        ls = c.leaders()
+        return all(len(ls.get(k, [])) == 1 for k in want) and ls
+    return harness.wait_for("leaders of every partition and coordinator", ok, timeout, 0.2)
+
+
+def coordinator(c, group, timeout=30):
+    """(node, port) of the group's coordinator, asked until FindCoordinator answers."""
+    def ask():
+        for i in range(1, c.n + 1):
+            try:
+                conn = wire.Conn(c.kafka_base + i)
+            except OSError:
+                continue
+            try:
+                err, node, _host, port = gw.find_coordinator(conn, group)
+            except (OSError, AssertionError):
+                continue
+            finally:
+                conn.close()
+            if err == gw.NONE:
+                return node, port
+        return None
+    return harness.wait_for("a coordinator for %s" % group, ask, timeout, 0.2)
+
+
+def joined(conn, group, **kw):
+    """JoinGroup v5 twice (MEMBER_ID_REQUIRED first) as the only member; then SyncGroup."""
+    err, _gen, _p, _l, mid, _m = gw.join(conn, group, **kw)
+    if kw.get("instance") is None:
+        assert err == gw.MEMBER_ID_REQUIRED and mid, "first join: %d" % err
+    else:
+        assert err == gw.NONE, "static join: %d" % err
+        return _gen, mid
+    err, gen, proto, leader, mid2, members = gw.join(conn, group, member=mid, **kw)
+    assert err == gw.NONE and mid2 == mid and leader == mid, (err, mid, mid2, leader)
+    assert [m[0] for m in members] == [mid], members
+    assert proto == "range"
+    err, a = gw.sync(conn, group, gen, mid, [(mid, b"assign-" + mid.encode())])
+    assert err == gw.NONE and a == b"assign-" + mid.encode(), (err, a)
+    return gen, mid
+
+
+def check_protocol(c):
+    group = "wire-bad"
+    _node, port = coordinator(c, group)
+    conn = wire.Conn(port)
+    try:
+        assert gw.join(conn, "")[0] == gw.INVALID_GROUP_ID
+        assert gw.join(conn, "x" * 300)[0] == gw.INVALID_GROUP_ID
+        assert gw.join(conn, group, session_ms=10)[0] == gw.INVALID_SESSION_TIMEOUT
+        gen, mid = joined(conn, group)
+        assert gw.heartbeat(conn, group, gen, "nobody") == gw.UNKNOWN_MEMBER_ID
+        assert gw.heartbeat(conn, group, gen - 1, mid) == gw.ILLEGAL_GENERATION
+        assert gw.sync(conn, group, gen + 5, mid)[0] == gw.ILLEGAL_GENERATION
+        err = gw.join(conn, group, member="", protocols=(("roundrobin-only", b""),))[0]
+        assert err in (gw.INCONSISTENT_GROUP_PROTOCOL, gw.MEMBER_ID_REQUIRED), err
+        r = gw.join(conn, group, protocols=(("roundrobin-only", b""),))
+        if r[0] == gw.MEMBER_ID_REQUIRED:
+            r = gw.join(conn, group, member=r[4], protocols=(("roundrobin-only", b""),))
+        assert r[0] == gw.INCONSISTENT_GROUP_PROTOCOL, r
+        assert gw.commit(conn, group, gen, "nobody", TOPIC, {0: 5}) == {0: gw.UNKNOWN_MEMBER_ID}
+        assert gw.commit(conn, group, gen + 1, mid, TOPIC, {0: 5}) == {0: gw.ILLEGAL_GENERATION}
+        # The group still works for its member.
+        assert gw.heartbeat(conn, group, gen, mid) == gw.NONE
+        assert gw.commit(conn, group, gen, mid, TOPIC, {0: 7, 1: 8}) == {0: 0, 1: 0}
+        assert gw.fetch(conn, group, TOPIC, [0, 1, 2]) == (0, {0: (7, 0), 1: (8, 0), 2: (-1, 0)})
+        assert gw.leave(conn, group, [(mid, None), ("ghost", None)]) == (0, [0, gw.UNKNOWN_MEMBER_ID])
+        assert gw.heartbeat(conn, group, gen, mid) == gw.UNKNOWN_MEMBER_ID
+        # A simple (generation -1) commit to the now empty group.
+        assert gw.commit(conn, group, -1, "", TOPIC, {3: 99}) == {3: 0}
+        assert gw.fetch(conn, group, TOPIC, [3])[1] == {3: (99, 0)}
+
+        gen1 = check_static(c)
+        harness.log("protocol: errors, MEMBER_ID_REQUIRED, static rejoin at generation %d" % gen1)
+    finally:
+        conn.close()
+
+
+def in_thread(fn, *args, **kw):
+    out = {}
+    t = threading.Thread(target=lambda: out.setdefault("r", fn(*args, **kw)), daemon=True)
+    t.start()
+    return t, out
+
+
+def check_static(c):
+    """Two static members; the follower restarts (a new connection, no member
+    id) within its session: same generation, its assignment back, no
+    rebalance of the leader, its old member id fenced."""
+    sg = "wire-static"
+    _node, port = coordinator(c, sg)
+    ca, cb, cb2 = wire.Conn(port, timeout=30), wire.Conn(port, timeout=30), wire.Conn(port)
+    try:
+        err, g1, _p, leader, ma, _m = gw.join(ca, sg, instance="inst-a")
+        assert err == gw.NONE and leader == ma, (err, leader, ma)
+        assert gw.sync(ca, sg, g1, ma, [(ma, b"A")], instance="inst-a") == (0, b"A")
+        tb, outb = in_thread(gw.join, cb, sg, instance="inst-b")
+        harness.wait_for("a rebalance for b", lambda: gw.heartbeat(
+            ca, sg, g1, ma, instance="inst-a") == gw.REBALANCE_IN_PROGRESS, 10, 0.05)
+        err, g2, _p, leader, ma2, members = gw.join(ca, sg, member=ma, instance="inst-a")
+        tb.join(10)
+        errb, g2b, _p, leaderb, mb, _m = outb["r"]
+        assert err == errb == gw.NONE and g2 == g2b == g1 + 1 and leader == leaderb == ma
+        assert sorted(m[1] for m in members) == ["inst-a", "inst-b"], members
+        tsb, outsb = in_thread(gw.sync, cb, sg, g2, mb, instance="inst-b")
+        assert gw.sync(ca, sg, g2, ma, [(ma, b"A"), (mb, b"B")], instance="inst-a") == (0, b"A")
+        tsb.join(10)
+        assert outsb["r"] == (0, b"B"), outsb
+        # b restarts: no member id, the same instance id.
+        err, g3, _p, leader, mb2, _m = gw.join(cb2, sg, instance="inst-b")
+        assert err == gw.NONE and mb2 != mb and leader == ma, (err, mb, mb2, leader)
+        assert g3 == g2, "static rejoin rebalanced: %d -> %d" % (g2, g3)
+        assert gw.heartbeat(ca, sg, g2, ma, instance="inst-a") == gw.NONE
+        assert gw.heartbeat(cb2, sg, g2, mb, instance="inst-b") == gw.FENCED_INSTANCE_ID
+        assert gw.heartbeat(cb2, sg, g2, mb2, instance="inst-b") == gw.NONE
+        assert gw.sync(cb2, sg, g2, mb2, instance="inst-b") == (0, b"B")
+        return g2
+    finally:
+        for x in (ca, cb, cb2):
+            x.close()
+
+
+def check_failover(c):
+    group = "wire-failover"
+    node, port = coordinator(c, group)
+    conn = wire.Conn(port)
+    gen, mid = joined(conn, group, session_ms=30000, rebalance_ms=30000)
+    assert gw.commit(conn, group, gen, mid, TOPIC, {2: 1234}) == {2: 0}
+    conn.close()
+    part = gw.partition_for(group, N_OFFSETS)
+    pid = c.worker_pid(node, OFFSETS, part)
+    assert pid, "no coordinator worker on node %d" % node
+    t0 = time.monotonic()
+    os.kill(pid, signal.SIGKILL)
+    harness.log("killed coordinator worker %d (%s/%d on node %d)" % (pid, OFFSETS, part, node))
+
+    def answers():
+        n2, p2 = coordinator(c, group)
+        cc = wire.Conn(p2)
+        try:
+            e = gw.heartbeat(cc, group, gen, mid)
+            if e in (gw.NOT_COORDINATOR, gw.COORDINATOR_LOAD_IN_PROGRESS,
+                     gw.COORDINATOR_NOT_AVAILABLE):
+                return None
+            return n2, p2, e
+        finally:
+            cc.close()
+    n2, p2, e = harness.wait_for("the new coordinator to answer", answers, 30, 0.1)
+    took = time.monotonic() - t0
+    assert e == gw.NONE, "heartbeat at generation %d after failover: error %d" % (gen, e)
+    cc = wire.Conn(p2)
+    try:
+        assert gw.fetch(cc, group, TOPIC, [2]) == (0, {2: (1234, 0)})
+    finally:
+        cc.close()
+    harness.log("failover: coordinator node %d -> %d in %.2f s, generation %d and offset 1234 kept"
+                % (node, n2, took, gen))
+
+
+def check_kcat(c):
+    recs = records.make("kc", 300, seq_header=False)
+    clients.kcat_produce(c.bootstrap, TOPIC, recs, -1)
+
+    def run():
+        p = subprocess.run(
+            ["kcat", "-b", c.bootstrap, "-G", "kc-group", TOPIC, "-e", "-q", "-f", "%p %o %s\n",
+             "-X", "auto.offset.reset=earliest", "-X", "session.timeout.ms=10000"],
+            capture_output=True, text=True, timeout=90)
+        assert p.returncode == 0, p.stderr[-2000:]
+        return [line.split(" ", 2) for line in p.stdout.splitlines()]
+    got = run()
+    values = [v for _, _, v in got]
+    assert len(values) == 300 and len(set(values)) == 300, "kcat -G read %d" % len(values)
+    more = records.make("kc2", 40, seq_header=False)
+    clients.kcat_produce(c.bootstrap, TOPIC, more, -1)
+    got2 = run()
+    assert sorted(v for _, _, v in got2) == sorted(v for _, v, _ in more), \
+        "second kcat -G run read %d records, expected the 40 new ones" % len(got2)
+    harness.log("kcat -G: 300 records, then exactly the 40 new ones")
+
+
+class Member(threading.Thread):
+    """A confluent-kafka consumer that commits after processing each batch."""
+
+    def __init__(self, bootstrap, name, seen, lock):
+        super().__init__(daemon=True)
+        self.c = confluent_kafka.Consumer({
+            "bootstrap.servers": bootstrap, "group.id": "cg", "client.id": name,
+            "enable.auto.commit": False, "auto.offset.reset": "earliest",
+            "session.timeout.ms": 10000, "heartbeat.interval.ms": 500,
+            "fetch.wait.max.ms": 100, "log_level": 3})
+        self.name = name
+        self.seen = seen
+        self.lock = lock
+        self.assigned = set()
+        self.stop = threading.Event()
+        self.c.subscribe([TOPIC], on_assign=self.on_assign, on_revoke=self.on_revoke)
+
+    def on_assign(self, consumer, parts):
+        self.assigned = {p.partition for p in parts}
+
+    def on_revoke(self, consumer, parts):
+        self.assigned = set()
+
+    def run(self):
+        while not self.stop.is_set():
+            msgs = self.c.consume(500, 0.2)
+            good = [m for m in msgs if not m.error()]
+            if not good:
+                continue
+            with self.lock:
+                for m in good:
+                    self.seen.append((self.name, m.partition(), m.offset(), m.value().decode()))
+            self.c.commit(asynchronous=False)
+        self.c.close()
+
+
+def check_confluent(c):
+    seen, lock = [], threading.Lock()
+    a = Member(c.bootstrap, "a", seen, lock)
+    b = Member(c.bootstrap, "b", seen, lock)
+    a.start()
+    b.start()
+    harness.wait_for("two members to split the partitions",
+                     lambda: a.assigned and b.assigned and
+                     a.assigned | b.assigned == set(range(PARTS)) and
+                     not a.assigned & b.assigned, 60, 0.2)
+    harness.log("split: a %s, b %s" % (sorted(a.assigned), sorted(b.assigned)))
+    first = records.make("cf1", 600)
+    clients.rdkafka_produce(c.bootstrap, TOPIC, first, -1)
+    want = {v for _, v, _ in first}
+    harness.wait_for("600 records consumed",
+                     lambda: want <= {x[3] for x in seen}, 60, 0.2)
+    b.stop.set()
+    b.join(30)
+    harness.wait_for("a to take every partition after b left",
+                     lambda: a.assigned == set(range(PARTS)), 60, 0.2)
+    second = records.make("cf2", 600)
+    clients.rdkafka_produce(c.bootstrap, TOPIC, second, -1)
+    want2 = {v for _, v, _ in second}
+    harness.wait_for("600 more records consumed by a",
+                     lambda: want2 <= {x[3] for x in seen}, 60, 0.2)
+    a.stop.set()
+    a.join(30)
+    ours = [x for x in seen if x[3] in want | want2]
+    values = [x[3] for x in ours]
+    assert len(values) == len(set(values)) == 1200, \
+        "consumed %d records (%d distinct), expected 1200 exactly once" % (
+            len(values), len(set(values)))
+    by_b = sum(1 for x in ours if x[0] == "b")
+    assert by_b > 0 and all(x[0] == "a" for x in ours if x[3] in want2)
+    harness.log("confluent-kafka: 1200 records exactly once (b read %d before leaving)" % by_b)
+
+
+def check_kafka_python(c):
+    import kafka
+    recs = records.make("kp", 200)
+    clients.rdkafka_produce(c.bootstrap, TOPIC, recs, -1)
+    want = {v for _, v, _ in recs}
+    kc = kafka.KafkaConsumer(TOPIC, bootstrap_servers=c.bootstrap, group_id="kp-group",
+                             auto_offset_reset="earliest", enable_auto_commit=False,
+                             fetch_max_wait_ms=100, session_timeout_ms=10000)
+    got = []
+    deadline = time.monotonic() + 60
+    try:
+        while not want <= set(got) and time.monotonic() < deadline:
+            for _tp, msgs in kc.poll(timeout_ms=500).items():
+                got += [m.value.decode() for m in msgs]
+            kc.commit()
+        ours = [v for v in got if v in want]
+        assert len(ours) == len(set(ours)) == 200, "kafka-python read %d" % len(ours)
+        admin = KafkaAdminClient(bootstrap_servers=c.bootstrap)
+        try:
+            ids = {g[0] for g in admin.list_consumer_groups()}
+            assert {"kp-group", "cg", "kc-group", "wire-static"} <= ids, ids
+            desc = admin.describe_consumer_groups(["kp-group"])[0]
+            assert desc.state == "Stable" and desc.protocol_type == "consumer", desc
+            assert len(desc.members) == 1, desc.members
+            res = dict(admin.delete_consumer_groups(["kp-group"]))
+            assert res["kp-group"].errno == gw.NON_EMPTY_GROUP, res
+        finally:
+            admin.close()
+    finally:
+        kc.close()
+    admin = KafkaAdminClient(bootstrap_servers=c.bootstrap)
+    try:
+        res = dict(admin.delete_consumer_groups(["kp-group"]))
+        assert res["kp-group"].errno == 0, res
+        assert "kp-group" not in {g[0] for g in admin.list_consumer_groups()}
+    finally:
+        admin.close()
+    harness.log("kafka-python: 200 records; list/describe; NON_EMPTY_GROUP, then deleted once empty")
+
+
+def test():
+    c = cluster.Cluster("groups", 3, KAFKA_BASE, KAFKA_BASE + 100, KAFKA_BASE + 200,
+                        [(TOPIC, PARTS, 3)])
+    try:
+        c.start()
+        wait_coordinators(c)
+        check_protocol(c)
+        check_failover(c)
+        check_kcat(c)
+        check_confluent(c)
+        check_kafka_python(c)
+    except BaseException:
+        harness.log(c.tail_logs(30))
+        raise
+    finally:
+        c.cleanup()
+
+
+if __name__ == "__main__":
+    harness.run(test, "test_groups")
