@@ -23,7 +23,8 @@ struct coord {
 
 static void find(struct kreq *r, struct kafka_str key, int8_t key_type, struct coord *out)
 {
-	*out = (struct coord){.error = KERR_NONE, .node = -1, .port = -1, .host = kafka_str_from("")};
+	*out =
+	    (struct coord){.error = KERR_NONE, .node = -1, .port = -1, .host = kafka_str_from("")};
 	if (!r->served) {
 		out->error = KERR_UNSUPPORTED_VERSION;
 		return;
@@ -48,8 +49,8 @@ static void find(struct kreq *r, struct kafka_str key, int8_t key_type, struct c
 	const char *t = INTERNAL_OFFSETS_TOPIC;
 	struct router_leader l;
 	router_leader(r->sup, t, strlen(t), p, &l);
-	if (l.leader_id < 0 || !leader_hint_endpoint(r->sup->cfg, l.leader_id, &out->host,
-						     &out->port)) {
+	if (l.leader_id < 0 ||
+	    !leader_hint_endpoint(r->sup->cfg, l.leader_id, &out->host, &out->port)) {
 		out->error = KERR_COORDINATOR_NOT_AVAILABLE;
 		out->message = "the group's coordinator partition has no leader yet";
 		out->port = -1;

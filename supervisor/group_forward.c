@@ -74,7 +74,8 @@ static int encode_fetch_error(struct buf *b, struct kreq *r,
 		return ERR_NOMEM;
 	for (int i = 0; i < nt; i++) {
 		ts[i].name = q->topics[i].name;
-		int np = q->topics[i].n_partition_indexes > 0 ? q->topics[i].n_partition_indexes : 0;
+		int np =
+		    q->topics[i].n_partition_indexes > 0 ? q->topics[i].n_partition_indexes : 0;
 		struct kafka_offset_fetch_response_offset_fetch_response_partition *ps =
 		    arena_calloc(&r->arena, (size_t)np + 1, sizeof(*ps));
 		if (ps == NULL)

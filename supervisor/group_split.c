@@ -285,7 +285,8 @@ void group_delete_handle(struct kreq *r, struct reader *body)
 	struct split *sp = split_new(r, &del_api);
 	if (sp == NULL)
 		return;
-	if (kafka_delete_groups_request_decode(body, r->api_version, &sp->u.del.q, &r->arena) != 0) {
+	if (kafka_delete_groups_request_decode(body, r->api_version, &sp->u.del.q, &r->arena) !=
+	    0) {
 		kreq_fail(r, "garbled DeleteGroups request");
 		return;
 	}

@@ -27,12 +27,12 @@ struct kreq {
 	int16_t api_key;
 	int16_t api_version;
 	int32_t correlation_id;
-	bool served;		  /* api_version is in its api_table.h range */
+	bool served;		    /* api_version is in its api_table.h range */
 	struct kafka_str client_id; /* from the header (borrows raw); set before the handler */
-	int64_t read_ns;	  /* metrics_now_ns() when the whole frame was read */
-	struct arena arena;	  /* decoded request, response structs */
-	struct buf raw;		  /* the request bytes; decoded fields borrow them */
-	struct kreq *prev, *next; /* the connection's live requests */
+	int64_t read_ns;	    /* metrics_now_ns() when the whole frame was read */
+	struct arena arena;	    /* decoded request, response structs */
+	struct buf raw;		    /* the request bytes; decoded fields borrow them */
+	struct kreq *prev, *next;   /* the connection's live requests */
 };
 
 /* Takes ownership of a connected socket fd and starts serving it. Returns

@@ -17,7 +17,6 @@
 
 #include "common/config.h"
 #include "common/log.h"
-#include "supervisor/internal_topics.h"
 #include "supervisor/admin_http.h"
 #include "supervisor/args.h"
 #include "supervisor/cluster.h"
@@ -25,6 +24,7 @@
 #include "supervisor/failover.h"
 #include "supervisor/ids.h"
 #include "supervisor/init_producer_id.h"
+#include "supervisor/internal_topics.h"
 #include "supervisor/kafka_conn.h"
 #include "supervisor/kafka_listener.h"
 #include "supervisor/leaders.h"
