@@ -175,7 +175,32 @@ static int w_apply(void *c, const struct sm_entry *e)
 }
 static int w_lead(void *c, uint64_t term) { return INNER(c).ops->lead(ICTX(c), term); }
 static void w_step_down(void *c) { INNER(c).ops->step_down(ICTX(c)); }
-static int w_snapshot(void *c) { return INNER(c).ops->snapshot(ICTX(c)); }
+/* The partition's snapshot, then the groups' applied state at the same
+ * index, in the driver's snapshot transaction: a restart loads it and
+ * replays only the entries after it. */
+static int w_snapshot(void *c)
+{
+	struct coordinator *co = c;
+	int rc = INNER(c).ops->snapshot(ICTX(c));
+	if (rc != 0)
+		return rc;
+	struct buf b;
+	buf_init(&b);
+	buf_put_u64(&b, co->r->part.commit_index);
+	buf_put_u32(&b, 0);
+	int n = gc_snapshot(&co->gc, &b);
+	if (n < 0 || b.oom) {
+		buf_free(&b);
+		return ERR_NOMEM;
+	}
+	be32_store(b.data + 8, (uint32_t)n);
+	rc = store_put_snapshot(co->r->store, COORDINATOR_SNAPSHOT, b.data, b.len);
+	if (rc == 0)
+		log_info("group snapshot at index %llu: %d record(s), %zu bytes",
+			 (unsigned long long)co->r->part.commit_index, n, b.len);
+	buf_free(&b);
+	return rc;
+}
 static void w_start_state(void *c, const uint8_t **d, size_t *n)
 {
 	INNER(c).ops->start_state(ICTX(c), d, n);
@@ -208,6 +233,40 @@ static void respond(void *ctx, const struct gc_reply *to, const uint8_t *body, s
 		log_error("cannot send a group result: %s", err_str(rc));
 }
 
+/* Applies the last group snapshot, if any that the log still follows;
+ * returns the first index to replay after it. */
+static uint64_t load_snapshot(struct coordinator *c)
+{
+	struct replica *r = c->r;
+	uint64_t first = store_first_index(r->store);
+	struct buf b;
+	buf_init(&b);
+	int rc = store_get_snapshot(r->store, COORDINATOR_SNAPSHOT, &b);
+	if (rc != 0 || b.len < 12) {
+		if (rc != 0 && rc != ERR_NOTFOUND)
+			log_warn("cannot read the group snapshot (%s): replaying the log",
+				 err_str(rc));
+		buf_free(&b);
+		return first;
+	}
+	uint64_t index = be64_load(b.data);
+	uint32_t n = be32_load(b.data + 8);
+	if (index > r->part.commit_index || index + 1 < first) {
+		log_warn(
+		    "group snapshot at index %llu does not fit the log (%llu..%llu): replaying "
+		    "the log",
+		    (unsigned long long)index, (unsigned long long)first,
+		    (unsigned long long)r->part.commit_index);
+		buf_free(&b);
+		return first;
+	}
+	if (gc_apply_list(&c->gc, b.data + 12, b.len - 12, (int)n) != 0)
+		log_warn("the group snapshot is malformed: what it held before the fault is kept");
+	log_info("group snapshot at index %llu: %u record(s)", (unsigned long long)index, n);
+	buf_free(&b);
+	return index + 1;
+}
+
 int coordinator_init(struct coordinator *c, struct replica *r, struct sm *sm)
 {
 	memset(c, 0, sizeof(*c));
@@ -226,7 +285,7 @@ int coordinator_init(struct coordinator *c, struct replica *r, struct sm *sm)
 	c->flush = event_new(r->base, -1, 0, flush_cb, c);
 	if (c->flush == NULL)
 		return ERR_NOMEM;
-	uint64_t lo = store_first_index(r->store);
+	uint64_t lo = load_snapshot(c);
 	uint64_t hi = r->part.commit_index + 1;
 	if (lo < hi) {
 		int rc = store_scan(r->store, lo, hi, replay_cb, &c->gc);

@@ -11,7 +11,12 @@
  * records of the committed log are replayed from the store. A new leader
  * answers COORDINATOR_LOAD_IN_PROGRESS until it has applied every entry up
  * to the last one of the log it was elected with (its no-op included).
- * Timers run only on the leader (Raft ticks). */
+ * Timers run only on the leader (Raft ticks).
+ *
+ * Snapshot (every snapshot_threshold applied entries, through sm.h): the
+ * partition's, then the groups' applied state (gc_snapshot) at the same
+ * index under COORDINATOR_SNAPSHOT: u64 index, u32 n, n records. A restart
+ * applies it and replays only the entries after it. */
 #ifndef FJORD_WORKER_COORDINATOR_H
 #define FJORD_WORKER_COORDINATOR_H
 
@@ -26,6 +31,8 @@ struct replica;
 struct event;
 
 #define COORDINATOR_TOPIC "__consumer_offsets"
+/* The store snapshot name of the groups' applied state. */
+#define COORDINATOR_SNAPSHOT "groups"
 
 struct coordinator {
 	struct replica *r; /* borrowed: the owner */

@@ -570,6 +570,62 @@ int gc_apply_record(struct gc *g, const uint8_t *key, int32_t klen, const uint8_
 	return 0;
 }
 
+int gc_apply_list(struct gc *g, const uint8_t *p, size_t len, int n)
+{
+	struct reader r;
+	reader_init(&r, p, len);
+	for (int i = 0; i < n; i++) {
+		uint32_t kl = reader_u32(&r);
+		const uint8_t *k = reader_bytes(&r, kl);
+		uint32_t vl = reader_u32(&r);
+		const uint8_t *v = vl == 0xffffffffu ? NULL : reader_bytes(&r, vl);
+		if (r.err)
+			return ERR_INVALID;
+		gc_apply_record(g, k, (int32_t)kl, v, v ? (int32_t)vl : -1);
+	}
+	return 0;
+}
+
+int gc_snapshot(const struct gc *g, struct buf *out)
+{
+	struct buf k, v;
+	buf_init(&k);
+	buf_init(&v);
+	int n = 0;
+	for (int i = 0; i < g->n_groups; i++) {
+		const struct gc_group *gr = g->groups[i];
+		if (gr->rec) {
+			buf_reset(&k);
+			grec_key_group(&k, gr->id);
+			buf_put_u32(out, (uint32_t)k.len);
+			buf_put(out, k.data, k.len);
+			buf_put_u32(out, (uint32_t)gr->rec_len);
+			buf_put(out, gr->rec, gr->rec_len);
+			n++;
+		}
+		for (int j = 0; j < gr->n_offsets; j++) {
+			const struct gc_offset *o = &gr->offsets[j];
+			buf_reset(&k);
+			buf_reset(&v);
+			grec_key_offset(&k, gr->id, o->topic, strlen(o->topic), o->partition);
+			struct grec_offset ov = {.offset = o->offset,
+						 .leader_epoch = o->leader_epoch,
+						 .metadata = ks(o->metadata),
+						 .commit_ms = o->commit_ms};
+			grec_value_offset(&v, &ov);
+			buf_put_u32(out, (uint32_t)k.len);
+			buf_put(out, k.data, k.len);
+			buf_put_u32(out, (uint32_t)v.len);
+			buf_put(out, v.data, v.len);
+			n++;
+		}
+	}
+	bool oom = k.oom || v.oom || out->oom;
+	buf_free(&k);
+	buf_free(&v);
+	return oom ? ERR_NOMEM : n;
+}
+
 /* --- the join phase ----------------------------------------------------- */
 
 static bool member_supports(const struct gc_member *m, const char *proto)

@@ -70,6 +70,7 @@ struct gc_offset {
 	int32_t leader_epoch;
 	char *metadata; /* owned, NULL = null */
 	int64_t commit_ms;
+	bool expiring; /* leader: its tombstone is proposed */
 };
 
 struct gc_proto {
@@ -198,6 +199,17 @@ void gc_propose_failed(struct gc *g);
 /* Every entry up to index committed and was applied: answers the waiters
  * of those entries. */
 void gc_committed(struct gc *g, uint64_t index);
+
+/* The applied state (every group's record and committed offsets) as a
+ * record list in the format of gc_take_records, appended to out: applying
+ * it to an empty coordinator rebuilds the same applied state (a
+ * snapshot). Returns how many records, or ERR_NOMEM. */
+int gc_snapshot(const struct gc *g, struct buf *out);
+
+/* Applies a record list (gc_take_records' format, n records, borrowed).
+ * Returns 0 or ERR_INVALID when the list is malformed (the records before
+ * the fault are applied). */
+int gc_apply_list(struct gc *g, const uint8_t *p, size_t len, int n);
 
 /* The group named id (len bytes), or NULL. */
 struct gc_group *gc_find(const struct gc *g, const char *id, size_t len);

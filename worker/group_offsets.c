@@ -68,6 +68,7 @@ int gc_apply_offset(struct gc *g, const struct grec_key *k, const uint8_t *val, 
 	o->offset = v.offset;
 	o->leader_epoch = v.leader_epoch;
 	o->commit_ms = v.commit_ms;
+	o->expiring = false;
 	g->counters.commits++;
 	return 0;
 }
@@ -489,7 +490,7 @@ int gc_offset_delete(struct gc *g, const struct gc_reply *to, struct reader *r)
 /* Offsets of a group without members expire retention_ms after the later
  * of their commit and the group becoming empty (Kafka 2.1+, KIP-211); the
  * group's record goes with its last offset. Tombstones are proposed once:
- * an offset whose tombstone is in flight has commit_ms INT64_MAX. */
+ * an offset whose tombstone is in flight is marked `expiring`. */
 void gc_offsets_expire(struct gc *g, int64_t now)
 {
 	if (g->cfg.retention_ms <= 0 ||
@@ -506,7 +507,7 @@ void gc_offsets_expire(struct gc *g, int64_t now)
 		int left = 0;
 		for (int j = 0; j < gr->n_offsets; j++) {
 			struct gc_offset *o = &gr->offsets[j];
-			if (o->commit_ms == INT64_MAX)
+			if (o->expiring)
 				continue;
 			int64_t from =
 			    o->commit_ms > gr->empty_since ? o->commit_ms : gr->empty_since;
@@ -517,7 +518,7 @@ void gc_offsets_expire(struct gc *g, int64_t now)
 			buf_reset(&k);
 			grec_key_offset(&k, gr->id, o->topic, strlen(o->topic), o->partition);
 			gc_add_record(g, &k, NULL);
-			o->commit_ms = INT64_MAX;
+			o->expiring = true;
 			g->counters.expired++;
 		}
 		if (left == 0 && gr->rec != NULL && gr->n_offsets > 0) {

@@ -7,10 +7,11 @@
    group keeps working; MEMBER_ID_REQUIRED on JoinGroup v4+; a static
    member restarted within its session gets its generation back with no
    rebalance, and its old member id is fenced.
-2. Coordinator failover: a member commits an offset with its generation,
-   the coordinator's worker is killed with SIGKILL, a new coordinator is
-   found; the member's heartbeat at the same generation is accepted and the
-   committed offset is read back.
+2. Coordinator failover: a member commits offsets with its generation
+   (snapshots every 20 entries), the coordinator's worker is killed with
+   SIGKILL twice and then its whole node; each time a new coordinator is
+   found, the member's heartbeat at the same generation is accepted and the
+   committed offsets are read back.
 3. kcat -G (librdkafka's balanced consumer) reads every record once, and a
    second run of the same group starts where the first committed.
 4. Two confluent-kafka consumers in one group split a 6-partition topic,
@@ -170,19 +171,33 @@ def check_static(c):
             x.close()
 
 
-def check_failover(c):
-    group = "wire-failover"
-    node, port = coordinator(c, group)
-    conn = wire.Conn(port)
-    gen, mid = joined(conn, group, session_ms=30000, rebalance_ms=30000)
-    assert gw.commit(conn, group, gen, mid, TOPIC, {2: 1234}) == {2: 0}
-    conn.close()
+def kill_coordinator_worker(c, group):
+    node, _port = coordinator(c, group)
     part = gw.partition_for(group, N_OFFSETS)
     pid = c.worker_pid(node, OFFSETS, part)
     assert pid, "no coordinator worker on node %d" % node
-    t0 = time.monotonic()
     os.kill(pid, signal.SIGKILL)
     harness.log("killed coordinator worker %d (%s/%d on node %d)" % (pid, OFFSETS, part, node))
+    return node
+
+
+def kill_node(c, node):
+    """SIGKILL a node's supervisor and every worker of it."""
+    sup = c.supervisor_pid(node)
+    assert sup, "node %d has no supervisor" % node
+    pids = [sup] + harness.child_pids(sup)
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    harness.log("killed node %d (%d processes)" % (node, len(pids)))
+
+
+def member_alive(c, group, gen, mid, expect_offsets, timeout=30, nodes=None):
+    """Waits for a coordinator to accept the member's heartbeat at gen; checks
+    the committed offsets there. Returns (node, seconds)."""
+    t0 = time.monotonic()
 
     def answers():
         n2, p2 = coordinator(c, group)
@@ -193,18 +208,52 @@ def check_failover(c):
                      gw.COORDINATOR_NOT_AVAILABLE):
                 return None
             return n2, p2, e
+        except (OSError, AssertionError):
+            return None
         finally:
             cc.close()
-    n2, p2, e = harness.wait_for("the new coordinator to answer", answers, 30, 0.1)
+    n2, p2, e = harness.wait_for("the new coordinator to answer", answers, timeout, 0.1)
     took = time.monotonic() - t0
     assert e == gw.NONE, "heartbeat at generation %d after failover: error %d" % (gen, e)
     cc = wire.Conn(p2)
     try:
-        assert gw.fetch(cc, group, TOPIC, [2]) == (0, {2: (1234, 0)})
+        parts = sorted(expect_offsets)
+        got = gw.fetch(cc, group, TOPIC, parts)
+        assert got == (0, {p: (o, 0) for p, o in expect_offsets.items()}), got
     finally:
         cc.close()
-    harness.log("failover: coordinator node %d -> %d in %.2f s, generation %d and offset 1234 kept"
-                % (node, n2, took, gen))
+    return n2, took
+
+
+def check_failover(c):
+    """SIGKILL of the coordinator's worker, twice (the second time the
+    replica that restarted from its snapshot and log may take over), then of
+    the coordinator's whole node: the member keeps its generation and the
+    committed offsets are there every time."""
+    group = "wire-failover"
+    node, port = coordinator(c, group)
+    conn = wire.Conn(port)
+    gen, mid = joined(conn, group, session_ms=60000, rebalance_ms=60000)
+    # Enough commits that snapshots (threshold 20) are taken on every replica.
+    for i in range(60):
+        assert gw.commit(conn, group, gen, mid, TOPIC, {2: 1000 + i}) == {2: 0}
+    assert gw.commit(conn, group, gen, mid, TOPIC, {2: 1234, 5: 77}) == {2: 0, 5: 0}
+    conn.close()
+    want = {2: 1234, 5: 77}
+    for round_ in (1, 2):
+        before = kill_coordinator_worker(c, group)
+        after, took = member_alive(c, group, gen, mid, want)
+        harness.log("worker kill %d: coordinator node %d -> %d in %.2f s, generation %d and "
+                    "offsets kept" % (round_, before, after, took, gen))
+        # Let the killed worker come back and catch up before the next kill.
+        time.sleep(2)
+    victim, _ = coordinator(c, group)
+    kill_node(c, victim)
+    others = [i for i in range(1, c.n + 1) if i != victim]
+    after, took = member_alive(c, group, gen, mid, want, timeout=40, nodes=others)
+    harness.log("node kill: coordinator node %d -> %d in %.2f s, generation %d and offsets kept"
+                % (victim, after, took, gen))
+    return victim
 
 
 def check_kcat(c):
@@ -344,12 +393,16 @@ def check_kafka_python(c):
 
 def test():
     c = cluster.Cluster("groups", 3, KAFKA_BASE, KAFKA_BASE + 100, KAFKA_BASE + 200,
-                        [(TOPIC, PARTS, 3)])
+                        [(TOPIC, PARTS, 3)], extra_args=["--snapshot-threshold", "20"])
     try:
         c.start()
         wait_coordinators(c)
         check_protocol(c)
-        check_failover(c)
+        dead = check_failover(c)
+        # The killed node comes back (the rest runs on all three).
+        c.start()
+        wait_coordinators(c)
+        harness.log("node %d restarted" % dead)
         check_kcat(c)
         check_confluent(c)
         check_kafka_python(c)

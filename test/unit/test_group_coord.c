@@ -854,6 +854,44 @@ START_TEST(a_new_leader_replays_the_records_and_keeps_generation_members_and_off
 }
 END_TEST
 
+START_TEST(a_snapshot_rebuilds_the_same_applied_state)
+{
+	struct gc g;
+	new_gc(&g, true);
+	char m[128];
+	int32_t gen;
+	solo(&g, "g", m, &gen);
+	commit_req(&g, 0, 7, "g", gen, m, 1, 55);
+	commit_req(&g, 0, 7, "simple", -1, "", 4, 66);
+	commit(&g);
+	struct buf snap;
+	buf_init(&snap);
+	int n = gc_snapshot(&g, &snap);
+	ck_assert_int_eq(n, 3); /* g's record, g's offset, simple's offset */
+	gc_close(&g);
+	struct gc f;
+	new_gc(&f, false);
+	ck_assert_int_eq(gc_apply_list(&f, snap.data, snap.len, n), 0);
+	gc_lead(&f);
+	gc_loaded(&f, 0);
+	ck_assert_int_eq(heartbeat(&f, 0, "g", gen, m, NULL), 0);
+	int64_t off;
+	int32_t ep;
+	ck_assert_int_eq(fetch_offset(&f, "g", 1, false, &off, &ep), 0);
+	ck_assert_int_eq(off, 55);
+	ck_assert_int_eq(ep, 7);
+	ck_assert_int_eq(fetch_offset(&f, "simple", 4, false, &off, &ep), 0);
+	ck_assert_int_eq(off, 66);
+	/* A truncated list is refused, not read past its end. */
+	struct gc t;
+	new_gc(&t, false);
+	ck_assert_int_eq(gc_apply_list(&t, snap.data, snap.len - 3, n), ERR_INVALID);
+	gc_close(&t);
+	buf_free(&snap);
+	gc_close(&f);
+}
+END_TEST
+
 START_TEST(offsets_of_an_empty_group_expire_after_retention)
 {
 	struct gc g;
@@ -1004,6 +1042,7 @@ static Suite *group_coord_suite(void)
 	tcase_add_test(to, a_failed_proposal_answers_not_coordinator);
 	tcase_add_test(to,
 		       a_new_leader_replays_the_records_and_keeps_generation_members_and_offsets);
+	tcase_add_test(to, a_snapshot_rebuilds_the_same_applied_state);
 	tcase_add_test(to, offsets_of_an_empty_group_expire_after_retention);
 	tcase_add_test(to, deleting_a_group_needs_it_empty);
 	tcase_add_test(to, list_groups_filters_by_state);
