@@ -197,6 +197,18 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		pk_bin(&pk, x->body, x->body_len);
 		break;
 	}
+	case IPC_GROUP_STATUS: {
+		const struct ipc_group_status *x = &m->u.group_status;
+		msgpack_pack_array(&pk, 1 + IPC_GROUP_STATES + 4);
+		msgpack_pack_int(&pk, m->type);
+		for (int i = 0; i < IPC_GROUP_STATES; i++)
+			msgpack_pack_uint64(&pk, x->groups[i]);
+		msgpack_pack_uint64(&pk, x->members);
+		msgpack_pack_uint64(&pk, x->rebalances);
+		msgpack_pack_uint64(&pk, x->commits);
+		msgpack_pack_uint64(&pk, x->expired);
+		break;
+	}
 	default:
 		return ERR_INVALID;
 	}
@@ -291,6 +303,7 @@ static const uint32_t arity[] = {
     [IPC_PRODUCERS_RESULT] = 4,
     [IPC_GROUP] = 7,
     [IPC_GROUP_RESULT] = 3,
+    [IPC_GROUP_STATUS] = 1 + IPC_GROUP_STATES + 4,
 };
 
 int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
@@ -309,7 +322,7 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		goto out;
 
 	struct fields f = {obj.via.array.ptr, obj.via.array.size, 0, 0};
-	int64_t type = f_int(&f, IPC_PRODUCE, IPC_GROUP_RESULT);
+	int64_t type = f_int(&f, IPC_PRODUCE, IPC_GROUP_STATUS);
 	if (f.err || f.n != arity[type])
 		goto out;
 	m->type = (enum ipc_type)type;
@@ -443,6 +456,16 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		struct ipc_group_result *x = &m->u.group_result;
 		x->req_id = f_u64(&f);
 		x->body = f_bin(&f, &x->body_len);
+		break;
+	}
+	case IPC_GROUP_STATUS: {
+		struct ipc_group_status *x = &m->u.group_status;
+		for (int i = 0; i < IPC_GROUP_STATES; i++)
+			x->groups[i] = f_u64(&f);
+		x->members = f_u64(&f);
+		x->rebalances = f_u64(&f);
+		x->commits = f_u64(&f);
+		x->expired = f_u64(&f);
 		break;
 	}
 	}

@@ -34,6 +34,7 @@ enum ipc_type {
 	/* 16-39: other issues' range. */
 	IPC_GROUP = 40,	       /* supervisor -> coordinator worker: a group request */
 	IPC_GROUP_RESULT = 41, /* worker -> supervisor: its response body */
+	IPC_GROUP_STATUS = 42, /* coordinator worker -> supervisor, every second */
 };
 
 /* ListOffsets special timestamps, as on the Kafka wire. */
@@ -193,6 +194,17 @@ struct ipc_group_result {
 	uint32_t body_len;
 };
 
+/* A coordinator's groups, for /metrics: groups by state (the leader's live
+ * state; all 0 elsewhere) and counters of this process's life. */
+#define IPC_GROUP_STATES 5 /* Empty, PreparingRebalance, CompletingRebalance, Stable, Dead */
+struct ipc_group_status {
+	uint64_t groups[IPC_GROUP_STATES];
+	uint64_t members;    /* members of every group (leader) */
+	uint64_t rebalances; /* join phases completed (leader) */
+	uint64_t commits;    /* offsets committed (applied, every replica) */
+	uint64_t expired;    /* offsets removed by retention (leader) */
+};
+
 struct ipc_msg {
 	enum ipc_type type;
 	union {
@@ -212,6 +224,7 @@ struct ipc_msg {
 		struct ipc_producers_result producers_result;
 		struct ipc_group group;
 		struct ipc_group_result group_result;
+		struct ipc_group_status group_status;
 	} u;
 };
 

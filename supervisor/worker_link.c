@@ -147,6 +147,10 @@ static void on_read(struct bufferevent *bev, void *arg)
 		case IPC_GROUP_RESULT:
 			deliver(w, &m, m.u.group_result.req_id);
 			break;
+		case IPC_GROUP_STATUS:
+			w->group_status = m.u.group_status;
+			w->has_group_status = true;
+			break;
 		default:
 			log_warn("worker %s/%d: unexpected message type %d ignored", w->topic,
 				 (int)w->partition, m.type);

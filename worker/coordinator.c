@@ -350,6 +350,21 @@ void coordinator_applied(struct coordinator *c, uint64_t index)
 	schedule_flush(c);
 }
 
+void coordinator_status(struct coordinator *c)
+{
+	struct ipc_msg m = {.type = IPC_GROUP_STATUS};
+	struct ipc_group_status *x = &m.u.group_status;
+	gc_count_states(&c->gc, x->groups);
+	for (int i = 0; c->gc.loaded && i < c->gc.n_groups; i++)
+		x->members += (uint64_t)c->gc.groups[i]->n_members;
+	x->rebalances = c->gc.counters.rebalances;
+	x->commits = c->gc.counters.commits;
+	x->expired = c->gc.counters.expired;
+	int rc = uplink_send(&c->r->up, &m);
+	if (rc != 0 && rc != ERR_CLOSED)
+		log_error("cannot send the group status: %s", err_str(rc));
+}
+
 void coordinator_tick(struct coordinator *c)
 {
 	check_loaded(c);

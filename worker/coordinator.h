@@ -64,4 +64,7 @@ void coordinator_changed(struct coordinator *c, bool leader);
 void coordinator_applied(struct coordinator *c, uint64_t index);
 void coordinator_tick(struct coordinator *c);
 
+/* Sends IPC_GROUP_STATUS (the replica's once-a-second tick). */
+void coordinator_status(struct coordinator *c);
+
 #endif

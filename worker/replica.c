@@ -100,6 +100,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 				 (long long)r->part.log_start_offset);
 	}
 	send_status(r, true);
+	if (r->coord_up)
+		coordinator_status(&r->coord);
 }
 
 /* --- produce ------------------------------------------------------------ */

@@ -18,7 +18,8 @@
    commit after processing; one leaves and the other takes every
    partition; every record is consumed exactly once across the group.
 5. kafka-python's group consumer reads and commits; AdminClient lists and
-   describes the group; deleting a non-empty group is NON_EMPTY_GROUP."""
+   describes the group; deleting a non-empty group is NON_EMPTY_GROUP.
+6. /metrics shows the coordinators' groups by state, commits, rebalances."""
 import os
 import signal
 import subprocess
@@ -391,6 +392,24 @@ def check_kafka_python(c):
     harness.log("kafka-python: 200 records; list/describe; NON_EMPTY_GROUP, then deleted once empty")
 
 
+def check_metrics(c):
+    """The coordinators' metrics: the static group is Stable somewhere, and
+    commits and rebalances were counted."""
+    def stable():
+        total = 0
+        for i in range(1, c.n + 1):
+            for line in c.metrics(i).splitlines():
+                if line.startswith("fjord_groups{") and 'state="Stable"' in line:
+                    total += int(line.rsplit(" ", 1)[1])
+        return total >= 1 and total
+    n_stable = harness.wait_for("a Stable group in fjord_groups", stable, 10, 0.5)
+    commits, _ = c.metric_sum("fjord_group_offset_commits_total")
+    rebalances, _ = c.metric_sum("fjord_group_rebalances_total")
+    assert commits >= 60 and rebalances >= 1, (commits, rebalances)
+    harness.log("metrics: %d Stable group(s), %d offsets committed, %d rebalances"
+                % (n_stable, commits, rebalances))
+
+
 def test():
     c = cluster.Cluster("groups", 3, KAFKA_BASE, KAFKA_BASE + 100, KAFKA_BASE + 200,
                         [(TOPIC, PARTS, 3)], extra_args=["--snapshot-threshold", "20"])
@@ -406,6 +425,7 @@ def test():
         check_kcat(c)
         check_confluent(c)
         check_kafka_python(c)
+        check_metrics(c)
     except BaseException:
         harness.log(c.tail_logs(30))
         raise

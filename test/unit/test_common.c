@@ -208,6 +208,14 @@ START_TEST(ipc_group_request_and_result_round_trip)
 	ck_assert_uint_eq(d.u.group_result.req_id, 78);
 	ck_assert_uint_eq(d.u.group_result.body_len, 3);
 	ck_assert_mem_eq(d.u.group_result.body, body, 3);
+	buf_reset(&b);
+	m = (struct ipc_msg){.type = IPC_GROUP_STATUS};
+	m.u.group_status = (struct ipc_group_status){
+	    .groups = {1, 2, 3, 4, 5}, .members = 6, .rebalances = 7, .commits = 8, .expired = 9};
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_int_eq(d.type, IPC_GROUP_STATUS);
+	ck_assert_mem_eq(&d.u.group_status, &m.u.group_status, sizeof(m.u.group_status));
 	/* A type in another issue's range (16-39) is not a message. */
 	buf_reset(&b);
 	const uint8_t gap[] = {0x91, 20}; /* msgpack [20] */
