@@ -199,7 +199,7 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 	}
 	case IPC_GROUP_STATUS: {
 		const struct ipc_group_status *x = &m->u.group_status;
-		msgpack_pack_array(&pk, 1 + IPC_GROUP_STATES + 4);
+		msgpack_pack_array(&pk, 1 + IPC_GROUP_STATES + 5);
 		msgpack_pack_int(&pk, m->type);
 		for (int i = 0; i < IPC_GROUP_STATES; i++)
 			msgpack_pack_uint64(&pk, x->groups[i]);
@@ -207,6 +207,7 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		msgpack_pack_uint64(&pk, x->rebalances);
 		msgpack_pack_uint64(&pk, x->commits);
 		msgpack_pack_uint64(&pk, x->expired);
+		pk_bin(&pk, x->report, x->report_len);
 		break;
 	}
 	default:
@@ -303,7 +304,7 @@ static const uint32_t arity[] = {
     [IPC_PRODUCERS_RESULT] = 4,
     [IPC_GROUP] = 7,
     [IPC_GROUP_RESULT] = 3,
-    [IPC_GROUP_STATUS] = 1 + IPC_GROUP_STATES + 4,
+    [IPC_GROUP_STATUS] = 1 + IPC_GROUP_STATES + 5,
 };
 
 int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
@@ -466,6 +467,7 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		x->rebalances = f_u64(&f);
 		x->commits = f_u64(&f);
 		x->expired = f_u64(&f);
+		x->report = f_bin(&f, &x->report_len);
 		break;
 	}
 	}

@@ -203,6 +203,10 @@ struct ipc_group_status {
 	uint64_t rebalances; /* join phases completed (leader) */
 	uint64_t commits;    /* offsets committed (applied, every replica) */
 	uint64_t expired;    /* offsets removed by retention (leader) */
+	/* The groups as JSON objects, comma-separated (worker/group_report.h);
+	 * empty unless leading. Borrowed. */
+	const uint8_t *report;
+	uint32_t report_len;
 };
 
 struct ipc_msg {

@@ -24,6 +24,7 @@
 #include "supervisor/listen.h"
 #include "supervisor/metrics.h"
 #include "supervisor/peers.h"
+#include "supervisor/router.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
 #include "supervisor/workers.h"
@@ -403,6 +404,21 @@ void admin_http_status(struct sup *s, struct buf *out)
 		     "\"elections\":%llu,\"leader_changes\":%llu,\"lower_term_messages\":%llu}",
 		     (unsigned long long)st->elections, (unsigned long long)st->leader_changes,
 		     (unsigned long long)st->lower_term_messages);
+		first = false;
+	}
+	/* The groups this node coordinates: each leading __consumer_offsets
+	 * worker's report (JSON objects, worker/group_report.h). */
+	putf(out, "],\"groups\":[");
+	first = true;
+	for (int i = 0; i < n; i++) {
+		struct worker *w = workers_at(s->workers, i);
+		if (w->group_report == NULL || w->group_report[0] == '\0' ||
+		    !router_worker_leads(w))
+			continue;
+		/* Not through putf: a report is longer than its buffer. */
+		if (!first)
+			buf_put_u8(out, ',');
+		buf_put(out, w->group_report, strlen(w->group_report));
 		first = false;
 	}
 	putf(out, "]}\n");

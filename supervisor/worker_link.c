@@ -147,10 +147,21 @@ static void on_read(struct bufferevent *bev, void *arg)
 		case IPC_GROUP_RESULT:
 			deliver(w, &m, m.u.group_result.req_id);
 			break;
-		case IPC_GROUP_STATUS:
-			w->group_status = m.u.group_status;
+		case IPC_GROUP_STATUS: {
+			const struct ipc_group_status *x = &m.u.group_status;
+			char *rep = malloc((size_t)x->report_len + 1);
+			if (rep != NULL) {
+				memcpy(rep, x->report, x->report_len);
+				rep[x->report_len] = '\0';
+			}
+			free(w->group_report);
+			w->group_report = rep;
+			w->group_status = *x;
+			w->group_status.report = NULL;
+			w->group_status.report_len = 0;
 			w->has_group_status = true;
 			break;
+		}
 		default:
 			log_warn("worker %s/%d: unexpected message type %d ignored", w->topic,
 				 (int)w->partition, m.type);

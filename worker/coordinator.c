@@ -13,6 +13,7 @@
 #include "common/kafka/kerr.h"
 #include "common/log.h"
 #include "common/record_batch.h"
+#include "worker/group_report.h"
 #include "worker/replica.h"
 #include "worker/store.h"
 
@@ -360,9 +361,16 @@ void coordinator_status(struct coordinator *c)
 	x->rebalances = c->gc.counters.rebalances;
 	x->commits = c->gc.counters.commits;
 	x->expired = c->gc.counters.expired;
+	struct buf rep;
+	buf_init(&rep);
+	if (group_report_json(&c->gc, c->r->args->partition, COORDINATOR_REPORT_MAX, &rep) < 0)
+		buf_reset(&rep);
+	x->report = rep.data;
+	x->report_len = (uint32_t)rep.len;
 	int rc = uplink_send(&c->r->up, &m);
 	if (rc != 0 && rc != ERR_CLOSED)
 		log_error("cannot send the group status: %s", err_str(rc));
+	buf_free(&rep);
 }
 
 void coordinator_tick(struct coordinator *c)

@@ -31,6 +31,9 @@ struct replica;
 struct event;
 
 #define COORDINATOR_TOPIC "__consumer_offsets"
+/* Most bytes of the groups' JSON report sent each second (the groups
+ * beyond it are left out of /v1/status, not of the metrics). */
+#define COORDINATOR_REPORT_MAX (256 * 1024)
 /* The store snapshot name of the groups' applied state. */
 #define COORDINATOR_SNAPSHOT "groups"
 

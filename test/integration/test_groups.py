@@ -19,7 +19,8 @@
    partition; every record is consumed exactly once across the group.
 5. kafka-python's group consumer reads and commits; AdminClient lists and
    describes the group; deleting a non-empty group is NON_EMPTY_GROUP.
-6. /metrics shows the coordinators' groups by state, commits, rebalances."""
+6. /metrics shows the coordinators' groups by state, commits, rebalances;
+   fjordctl groups lists them and fjordctl group shows members and lag."""
 import os
 import signal
 import subprocess
@@ -410,6 +411,36 @@ def check_metrics(c):
                 % (n_stable, commits, rebalances))
 
 
+def fjordctl(c, *args):
+    return subprocess.run([os.path.join(harness.BIN, "fjordctl"), "--nodes", str(c.n),
+                           "--admin-base", str(c.admin_base)] + list(args),
+                          capture_output=True, text=True, timeout=30)
+
+
+def check_fjordctl(c):
+    """fjordctl groups lists every group with its state; fjordctl group
+    shows members and the lag of committed offsets (kc-group committed the
+    end of the topic, and 1400 records were produced after it)."""
+    r = fjordctl(c, "groups")
+    assert r.returncode == 0, r.stderr
+    lines = {l.split()[0]: l.split() for l in r.stdout.splitlines()[1:] if l.strip()}
+    assert lines.get("wire-static", [None, None])[1] == "Stable", r.stdout
+    assert lines["wire-static"][3] == "2", r.stdout
+    assert lines.get("kc-group", [None, None])[1] == "Empty", r.stdout
+    r = fjordctl(c, "group", "wire-static")
+    assert r.returncode == 0 and "inst" not in r.stderr, r.stderr
+    assert r.stdout.count("/127.0.0.1") == 2, r.stdout
+    r = fjordctl(c, "group", "kc-group")
+    assert r.returncode == 0, r.stderr
+    rows = [l.split() for l in r.stdout.splitlines() if l.startswith(TOPIC + " ")]
+    assert len(rows) == PARTS, r.stdout
+    lag = sum(int(x[4]) for x in rows)
+    assert lag == 1400, "kc-group lag %d, expected 1400:\n%s" % (lag, r.stdout)
+    r = fjordctl(c, "group", "no-such-group")
+    assert r.returncode == 1 and "no-such-group" in r.stderr, (r.returncode, r.stderr)
+    harness.log("fjordctl: groups and group (kc-group lags 1400 records)")
+
+
 def test():
     c = cluster.Cluster("groups", 3, KAFKA_BASE, KAFKA_BASE + 100, KAFKA_BASE + 200,
                         [(TOPIC, PARTS, 3)], extra_args=["--snapshot-threshold", "20"])
@@ -426,6 +457,7 @@ def test():
         check_confluent(c)
         check_kafka_python(c)
         check_metrics(c)
+        check_fjordctl(c)
     except BaseException:
         harness.log(c.tail_logs(30))
         raise

@@ -14,6 +14,9 @@
 #include "common/kafka/kerr.h"
 #include "supervisor/coordinator_key.h"
 #include "worker/group_coord.h"
+#include "worker/group_report.h"
+
+#include <jansson.h>
 
 /* --- harness ------------------------------------------------------------ */
 
@@ -986,6 +989,64 @@ START_TEST(list_groups_filters_by_state)
 }
 END_TEST
 
+START_TEST(the_report_is_json_with_members_assignment_and_offsets)
+{
+	struct gc g;
+	new_gc(&g, true);
+	struct join_res j;
+	uint64_t r = join(&g, 0, 3, "g\"q", "", NULL, "range");
+	ck_assert(joined(r, 3, &j));
+	/* ConsumerProtocolAssignment v0: topic "t" partitions 0 and 2. */
+	const char as[] = {0, 0, 0, 0, 0, 1, 0, 1, 't', 0, 0, 0, 2,
+			   0, 0, 0, 0, 0, 0, 0, 2, 0,	0, 0, 0};
+	struct kafka_sync_group_request q;
+	kafka_sync_group_request_init(&q);
+	q.group_id = kafka_str_from("g\"q");
+	q.generation_id = j.gen;
+	q.member_id = kafka_str_from(j.member);
+	struct kafka_sync_group_request_sync_group_request_assignment a;
+	kafka_sync_group_request_sync_group_request_assignment_init(&a);
+	a.member_id = kafka_str_from(j.member);
+	a.assignment = (struct kafka_bytes){(const uint8_t *)as, (int32_t)sizeof(as)};
+	q.assignments = &a;
+	q.n_assignments = 1;
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(kafka_sync_group_request_encode(&b, 3, &q), 0);
+	send(&g, 0, KAFKA_API_SYNC_GROUP, 3, &b);
+	commit(&g); /* the assignment: Stable */
+	commit_req(&g, 0, 7, "g\"q", j.gen, j.member, 2, 31);
+	commit(&g);
+	struct buf out;
+	buf_init(&out);
+	ck_assert_int_eq(group_report_json(&g, 1, 1 << 20, &out), 1);
+	buf_put_u8(&out, 0);
+	char text[4096];
+	snprintf(text, sizeof(text), "[%s]", (const char *)out.data);
+	json_error_t je;
+	json_t *root = json_loads(text, 0, &je);
+	ck_assert_msg(root != NULL, "%s: %s", je.text, text);
+	json_t *x = json_array_get(root, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(x, "group")), "g\"q");
+	ck_assert_str_eq(json_string_value(json_object_get(x, "state")), "Stable");
+	ck_assert_int_eq(json_integer_value(json_object_get(x, "partition")), 1);
+	json_t *m = json_array_get(json_object_get(x, "members"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(m, "host")), "/127.0.0.1");
+	json_t *tp = json_array_get(json_object_get(m, "assignment"), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(tp, "topic")), "t");
+	ck_assert_int_eq(json_integer_value(json_array_get(json_object_get(tp, "partitions"), 1)),
+			 2);
+	json_t *o = json_array_get(json_object_get(x, "offsets"), 0);
+	ck_assert_int_eq(json_integer_value(json_object_get(o, "offset")), 31);
+	json_decref(root);
+	/* Too small a bound: no group rather than half of one. */
+	ck_assert_int_eq(group_report_json(&g, 1, 10, &out), 0);
+	ck_assert_uint_eq(out.len, 0);
+	buf_free(&out);
+	gc_close(&g);
+}
+END_TEST
+
 START_TEST(a_malformed_record_is_skipped)
 {
 	struct gc g;
@@ -1047,6 +1108,7 @@ static Suite *group_coord_suite(void)
 	tcase_add_test(to, deleting_a_group_needs_it_empty);
 	tcase_add_test(to, list_groups_filters_by_state);
 	tcase_add_test(to, a_malformed_record_is_skipped);
+	tcase_add_test(to, the_report_is_json_with_members_assignment_and_offsets);
 	tcase_add_test(to, the_coordinator_partition_is_kafkas_java_hash_rule);
 	suite_add_tcase(su, to);
 	return su;
