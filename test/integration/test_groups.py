@@ -51,7 +51,7 @@ def wait_coordinators(c, timeout=40):
     want = [(TOPIC, p) for p in range(PARTS)] + [(OFFSETS, p) for p in range(N_OFFSETS)]
 
     def ok():
-        ls = c.leaders()
+        ls = c.leaders(internal=True)
         return all(len(ls.get(k, [])) == 1 for k in want) and ls
     return harness.wait_for("leaders of every partition and coordinator", ok, timeout, 0.2)
 
@@ -404,8 +404,8 @@ def check_metrics(c):
                     total += int(line.rsplit(" ", 1)[1])
         return total >= 1 and total
     n_stable = harness.wait_for("a Stable group in fjord_groups", stable, 10, 0.5)
-    commits, _ = c.metric_sum("fjord_group_offset_commits_total")
-    rebalances, _ = c.metric_sum("fjord_group_rebalances_total")
+    commits, _ = c.metric_sum("fjord_group_offset_commits_total", internal=True)
+    rebalances, _ = c.metric_sum("fjord_group_rebalances_total", internal=True)
     assert commits >= 60 and rebalances >= 1, (commits, rebalances)
     harness.log("metrics: %d Stable group(s), %d offsets committed, %d rebalances"
                 % (n_stable, commits, rebalances))
