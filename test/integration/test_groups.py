@@ -18,8 +18,9 @@
    and commit after processing; a third joins (three-way split), one
    leaves (the other two take its partitions); every record is consumed
    exactly once across the group.
-5. kafka-python's group consumer reads and commits; AdminClient lists and
-   describes the group; deleting a non-empty group is NON_EMPTY_GROUP.
+5. Two kafka-python group consumers split the partitions, read and commit;
+   the admin client lists and describes the group (both members); deleting
+   a non-empty group is NON_EMPTY_GROUP, an empty one works.
 6. /metrics shows the coordinators' groups by state, commits, rebalances;
    fjordctl groups lists them and fjordctl group shows members and lag."""
 import os
@@ -376,36 +377,78 @@ def check_confluent(c):
                 % (by["a"], by["b"], by["c"]))
 
 
+class KpMember(threading.Thread):
+    """A kafka-python group consumer polling in its own thread, committing
+    after each poll that returned records."""
+
+    def __init__(self, bootstrap, name, got, lock):
+        super().__init__(daemon=True)
+        import kafka
+        self.kc = kafka.KafkaConsumer(
+            TOPIC, bootstrap_servers=bootstrap, group_id="kp-group", client_id=name,
+            auto_offset_reset="earliest", enable_auto_commit=False, fetch_max_wait_ms=100,
+            session_timeout_ms=10000, heartbeat_interval_ms=500)
+        self.name, self.got, self.lock = name, got, lock
+        self.assigned = set()
+        self.stop = threading.Event()
+        self.error = None
+
+    def run(self):
+        try:
+            while not self.stop.is_set():
+                polled = self.kc.poll(timeout_ms=200)
+                self.assigned = {tp.partition for tp in self.kc.assignment()}
+                vals = [m.value.decode() for msgs in polled.values() for m in msgs]
+                if vals:
+                    with self.lock:
+                        self.got += [(self.name, v) for v in vals]
+                    self.kc.commit()
+        except Exception as e:  # reported by the test
+            self.error = e
+        finally:
+            self.kc.close()
+
+
 def check_kafka_python(c):
-    import kafka
-    recs = records.make("kp", 200)
-    clients.rdkafka_produce(c.bootstrap, TOPIC, recs, -1)
-    want = {v for _, v, _ in recs}
-    kc = kafka.KafkaConsumer(TOPIC, bootstrap_servers=c.bootstrap, group_id="kp-group",
-                             auto_offset_reset="earliest", enable_auto_commit=False,
-                             fetch_max_wait_ms=100, session_timeout_ms=10000)
-    got = []
-    deadline = time.monotonic() + 60
+    """Two kafka-python consumers split the partitions and read every record
+    once; the admin client lists and describes the group (two members);
+    deleting it is NON_EMPTY_GROUP until they leave."""
+    got, lock = [], threading.Lock()
+    ms = [KpMember(c.bootstrap, n, got, lock) for n in ("kp1", "kp2")]
+    for m in ms:
+        m.start()
     try:
-        while not want <= set(got) and time.monotonic() < deadline:
-            for _tp, msgs in kc.poll(timeout_ms=500).items():
-                got += [m.value.decode() for m in msgs]
-            kc.commit()
-        ours = [v for v in got if v in want]
-        assert len(ours) == len(set(ours)) == 200, "kafka-python read %d" % len(ours)
+        harness.wait_for("two kafka-python members to split the partitions",
+                         lambda: all(m.assigned for m in ms) and
+                         ms[0].assigned | ms[1].assigned == set(range(PARTS)) and
+                         not ms[0].assigned & ms[1].assigned, 60, 0.2)
+        harness.log("kafka-python split: kp1 %s, kp2 %s" % (sorted(ms[0].assigned),
+                                                           sorted(ms[1].assigned)))
+        recs = records.make("kp", 200)
+        clients.rdkafka_produce(c.bootstrap, TOPIC, recs, -1)
+        want = {v for _, v, _ in recs}
+        harness.wait_for("200 records read by kafka-python",
+                         lambda: want <= {v for _, v in got}, 60, 0.2)
+        ours = [(n, v) for n, v in got if v in want]
+        assert len(ours) == len({v for _, v in ours}) == 200, "kafka-python read %d" % len(ours)
+        assert {n for n, _ in ours} == {"kp1", "kp2"}, "one member read nothing"
         admin = KafkaAdminClient(bootstrap_servers=c.bootstrap)
         try:
             ids = {g[0] for g in admin.list_consumer_groups()}
             assert {"kp-group", "cg", "kc-group", "wire-static"} <= ids, ids
             desc = admin.describe_consumer_groups(["kp-group"])[0]
             assert desc.state == "Stable" and desc.protocol_type == "consumer", desc
-            assert len(desc.members) == 1, desc.members
+            assert sorted(m.client_id for m in desc.members) == ["kp1", "kp2"], desc.members
             res = dict(admin.delete_consumer_groups(["kp-group"]))
             assert res["kp-group"].errno == gw.NON_EMPTY_GROUP, res
         finally:
             admin.close()
     finally:
-        kc.close()
+        for m in ms:
+            m.stop.set()
+        for m in ms:
+            m.join(30)
+    assert not any(m.error for m in ms), [m.error for m in ms]
     admin = KafkaAdminClient(bootstrap_servers=c.bootstrap)
     try:
         res = dict(admin.delete_consumer_groups(["kp-group"]))
@@ -413,7 +456,8 @@ def check_kafka_python(c):
         assert "kp-group" not in {g[0] for g in admin.list_consumer_groups()}
     finally:
         admin.close()
-    harness.log("kafka-python: 200 records; list/describe; NON_EMPTY_GROUP, then deleted once empty")
+    harness.log("kafka-python: two members, 200 records once; list/describe; NON_EMPTY_GROUP, "
+                "then deleted once empty")
 
 
 def check_metrics(c):
@@ -453,12 +497,17 @@ def check_fjordctl(c):
     r = fjordctl(c, "group", "wire-static")
     assert r.returncode == 0 and "inst" not in r.stderr, r.stderr
     assert r.stdout.count("/127.0.0.1") == 2, r.stdout
-    r = fjordctl(c, "group", "kc-group")
-    assert r.returncode == 0, r.stderr
-    rows = [l.split() for l in r.stdout.splitlines() if l.startswith(TOPIC + " ")]
-    assert len(rows) == PARTS, r.stdout
-    lag = sum(int(x[4]) for x in rows)
-    assert lag == 1400, "kc-group lag %d, expected 1400:\n%s" % (lag, r.stdout)
+    def kc_lag():
+        r = fjordctl(c, "group", "kc-group")
+        assert r.returncode == 0, r.stderr
+        rows = [l.split() for l in r.stdout.splitlines() if l.startswith(TOPIC + " ")]
+        assert len(rows) == PARTS, r.stdout
+        return sum(int(x[4]) for x in rows), r.stdout
+    # High watermarks reach /v1/status with the workers' once-a-second status.
+    try:
+        harness.wait_for("kc-group to lag 1400 records", lambda: kc_lag()[0] == 1400, 10, 0.5)
+    except AssertionError:
+        raise AssertionError("kc-group lag %d, expected 1400:\n%s" % kc_lag())
     r = fjordctl(c, "group", "no-such-group")
     assert r.returncode == 1 and "no-such-group" in r.stderr, (r.returncode, r.stderr)
     harness.log("fjordctl: groups and group (kc-group lags 1400 records)")
