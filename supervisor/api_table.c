@@ -10,6 +10,7 @@
 #include "supervisor/fetch.h"
 #include "supervisor/find_coordinator.h"
 #include "supervisor/group_forward.h"
+#include "supervisor/group_split.h"
 #include "supervisor/init_producer_id.h"
 #include "supervisor/list_offsets.h"
 #include "supervisor/metadata.h"

@@ -19,12 +19,9 @@ struct kreq;
 struct reader;
 struct worker;
 
-/* api_table handlers. */
-void group_forward_handle(struct kreq *r, struct reader *body); /* one group */
-void group_offset_fetch_handle(struct kreq *r, struct reader *body);
-void group_describe_handle(struct kreq *r, struct reader *body);
-void group_delete_handle(struct kreq *r, struct reader *body);
-void group_list_handle(struct kreq *r, struct reader *body);
+/* The api_table handler of the one-group APIs (OffsetFetch: see
+ * group_split.h). */
+void group_forward_handle(struct kreq *r, struct reader *body);
 
 /* Sends body (borrowed; r's API and version) to w as IPC_GROUP with r's
  * client id and address. Returns link_send's result. */

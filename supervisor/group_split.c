@@ -2,6 +2,8 @@
  * DeleteGroups, OffsetFetch v8+) or none (ListGroups): one IPC_GROUP per
  * local coordinator with the groups it owns, the answers merged in the
  * request's order (see group_forward.h). */
+#include "group_split.h"
+
 #include <string.h>
 
 #include "common/err.h"
