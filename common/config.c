@@ -31,8 +31,8 @@
 /* The row index of k in config_keys, for the per-key line arrays. */
 static int key_idx(const struct config_key *k) { return (int)(k - config_keys); }
 
-static const char *const fixed_sections[] = {"node",	  "kafka", "storage",
-					     "retention", "raft",  "cluster"};
+static const char *const fixed_sections[] = {"node", "kafka",	"storage", "retention",
+					     "raft", "cluster", "groups"};
 #define N_FIXED ((int)(sizeof(fixed_sections) / sizeof(fixed_sections[0])))
 enum { SEC_NONE = -1, SEC_CLUSTER = 5, SEC_TOPIC = 100, SEC_UNKNOWN = 101 };
 enum { NO_TOPIC = -1, SCRATCH_TOPIC = -2 };
@@ -277,8 +277,8 @@ static void begin_section(struct parse *p, const char *name)
 	}
 	p->sec = SEC_UNKNOWN;
 	fail(p, p->lineno, name, NULL,
-	     "unknown section (expected node, kafka, storage, retention, raft, cluster or "
-	     "topic.NAME)");
+	     "unknown section (expected node, kafka, storage, retention, raft, cluster, "
+	     "groups or topic.NAME)");
 }
 
 /* fgets-style reader for inih: counts lines and records section headers. */

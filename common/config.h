@@ -103,6 +103,14 @@ struct config {
 		int64_t snapshot_threshold;
 	} raft;
 
+	/* [groups]: consumer-group coordinators (__consumer_offsets). */
+	struct {
+		int32_t offsets_partitions;
+		int64_t offsets_retention_minutes;
+		int32_t min_session_timeout_ms;
+		int32_t max_session_timeout_ms;
+		int32_t max_size;
+	} groups;
 	/* [cluster] name: sent in every peer hello; nodes of different
 	 * clusters refuse each other. Default "fjord". */
 	char cluster_name[CONFIG_CLUSTER_NAME_MAX + 1];

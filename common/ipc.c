@@ -195,6 +195,39 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		pk_bin(&pk, x->producers, x->producers_len);
 		break;
 	}
+	case IPC_GROUP: {
+		const struct ipc_group *x = &m->u.group;
+		msgpack_pack_array(&pk, 7);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, x->req_id);
+		msgpack_pack_int16(&pk, x->api_key);
+		msgpack_pack_int16(&pk, x->api_version);
+		pk_bin(&pk, x->client_id, x->client_id_len);
+		pk_bin(&pk, x->client_host, x->client_host_len);
+		pk_bin(&pk, x->body, x->body_len);
+		break;
+	}
+	case IPC_GROUP_RESULT: {
+		const struct ipc_group_result *x = &m->u.group_result;
+		msgpack_pack_array(&pk, 3);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, x->req_id);
+		pk_bin(&pk, x->body, x->body_len);
+		break;
+	}
+	case IPC_GROUP_STATUS: {
+		const struct ipc_group_status *x = &m->u.group_status;
+		msgpack_pack_array(&pk, 1 + IPC_GROUP_STATES + 5);
+		msgpack_pack_int(&pk, m->type);
+		for (int i = 0; i < IPC_GROUP_STATES; i++)
+			msgpack_pack_uint64(&pk, x->groups[i]);
+		msgpack_pack_uint64(&pk, x->members);
+		msgpack_pack_uint64(&pk, x->rebalances);
+		msgpack_pack_uint64(&pk, x->commits);
+		msgpack_pack_uint64(&pk, x->expired);
+		pk_bin(&pk, x->report, x->report_len);
+		break;
+	}
 	default:
 		return ERR_INVALID;
 	}
@@ -289,6 +322,9 @@ static const uint32_t arity[] = {
     [IPC_PRODUCERS_RESULT] = 4,
     [IPC_DELETE_RECORDS] = 4,
     [IPC_DELETE_RECORDS_RESULT] = 4,
+    [IPC_GROUP] = 7,
+    [IPC_GROUP_RESULT] = 3,
+    [IPC_GROUP_STATUS] = 1 + IPC_GROUP_STATES + 5,
 };
 #define IPC_TYPE_LAST ((int64_t)(sizeof(arity) / sizeof(arity[0])) - 1)
 
@@ -442,6 +478,33 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		x->producers = f_bin(&f, &x->producers_len);
 		if (!f.err && x->producers_len % IPC_PRODUCER_LEN != 0)
 			f.err = ERR_INVALID;
+		break;
+	}
+	case IPC_GROUP: {
+		struct ipc_group *x = &m->u.group;
+		x->req_id = f_u64(&f);
+		x->api_key = I16(&f);
+		x->api_version = I16(&f);
+		x->client_id = f_bin(&f, &x->client_id_len);
+		x->client_host = f_bin(&f, &x->client_host_len);
+		x->body = f_bin(&f, &x->body_len);
+		break;
+	}
+	case IPC_GROUP_RESULT: {
+		struct ipc_group_result *x = &m->u.group_result;
+		x->req_id = f_u64(&f);
+		x->body = f_bin(&f, &x->body_len);
+		break;
+	}
+	case IPC_GROUP_STATUS: {
+		struct ipc_group_status *x = &m->u.group_status;
+		for (int i = 0; i < IPC_GROUP_STATES; i++)
+			x->groups[i] = f_u64(&f);
+		x->members = f_u64(&f);
+		x->rebalances = f_u64(&f);
+		x->commits = f_u64(&f);
+		x->expired = f_u64(&f);
+		x->report = f_bin(&f, &x->report_len);
 		break;
 	}
 	}

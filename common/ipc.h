@@ -34,6 +34,10 @@ enum ipc_type {
 	/* 30-39: the admin APIs. */
 	IPC_DELETE_RECORDS = 30,	/* supervisor -> worker: move the log start (leader) */
 	IPC_DELETE_RECORDS_RESULT = 31, /* worker -> supervisor */
+	/* 40-59: consumer groups. */
+	IPC_GROUP = 40,	       /* supervisor -> coordinator worker: a group request */
+	IPC_GROUP_RESULT = 41, /* worker -> supervisor: its response body */
+	IPC_GROUP_STATUS = 42, /* coordinator worker -> supervisor, every second */
 };
 
 /* ListOffsets special timestamps, as on the Kafka wire. */
@@ -190,6 +194,46 @@ struct ipc_config {
 	uint32_t value_len;
 };
 
+/* A group API request for the coordinator worker of a __consumer_offsets
+ * partition: the Kafka request body (after the header) as the client sent
+ * it, with its API key and version, and the client's id and address
+ * (JoinGroup records them per member). The worker decodes it with the
+ * generated codec and answers IPC_GROUP_RESULT with the encoded response
+ * body, which the supervisor sends (or, for requests split between
+ * coordinators, decodes and merges). All byte fields borrow. */
+struct ipc_group {
+	uint64_t req_id;
+	int16_t api_key;
+	int16_t api_version;
+	const uint8_t *client_id;
+	uint32_t client_id_len;
+	const uint8_t *client_host;
+	uint32_t client_host_len;
+	const uint8_t *body;
+	uint32_t body_len;
+};
+
+struct ipc_group_result {
+	uint64_t req_id;
+	const uint8_t *body; /* borrowed: the response body at the request's version */
+	uint32_t body_len;
+};
+
+/* A coordinator's groups, for /metrics: groups by state (the leader's live
+ * state; all 0 elsewhere) and counters of this process's life. */
+#define IPC_GROUP_STATES 5 /* Empty, PreparingRebalance, CompletingRebalance, Stable, Dead */
+struct ipc_group_status {
+	uint64_t groups[IPC_GROUP_STATES];
+	uint64_t members;    /* members of every group (leader) */
+	uint64_t rebalances; /* join phases completed (leader) */
+	uint64_t commits;    /* offsets committed (applied, every replica) */
+	uint64_t expired;    /* offsets removed by retention (leader) */
+	/* The groups as JSON objects, comma-separated (worker/group_report.h);
+	 * empty unless leading. Borrowed. */
+	const uint8_t *report;
+	uint32_t report_len;
+};
+
 struct ipc_msg {
 	enum ipc_type type;
 	union {
@@ -209,6 +253,9 @@ struct ipc_msg {
 		struct ipc_delete_records_result delete_records_result;
 		struct ipc_producers producers;
 		struct ipc_producers_result producers_result;
+		struct ipc_group group;
+		struct ipc_group_result group_result;
+		struct ipc_group_status group_status;
 	} u;
 };
 

@@ -24,6 +24,7 @@
 #include "supervisor/listen.h"
 #include "supervisor/metrics.h"
 #include "supervisor/peers.h"
+#include "supervisor/router.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
 #include "supervisor/workers.h"
@@ -216,6 +217,59 @@ static void storage_fs_metrics(struct sup *s, struct buf *out)
 	}
 }
 
+/* The coordinators' groups (IPC_GROUP_STATUS of __consumer_offsets
+ * workers). Families appear once a coordinator reported. */
+static void group_metrics(struct sup *s, struct buf *out)
+{
+	static const char *const states[IPC_GROUP_STATES] = {
+	    "Empty", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead"};
+	static const struct {
+		const char *name, *type, *help;
+	} fams[] = {
+	    {"fjord_groups", "gauge",
+	     "Consumer groups this replica coordinates, by state (0 unless it leads)."},
+	    {"fjord_group_members", "gauge",
+	     "Members of the groups this replica coordinates (0 unless it leads)."},
+	    {"fjord_group_rebalances_total", "counter",
+	     "Join phases the coordinator completed (new generations), this process's life."},
+	    {"fjord_group_offset_commits_total", "counter",
+	     "Committed offsets applied by this replica, this process's life."},
+	    {"fjord_group_offsets_expired_total", "counter",
+	     "Offsets the coordinator removed by retention, this process's life."},
+	};
+	int n = workers_count(s->workers);
+	bool any = false;
+	for (int i = 0; i < n && !any; i++)
+		any = workers_at(s->workers, i)->has_group_status;
+	if (!any)
+		return;
+	for (size_t k = 0; k < sizeof(fams) / sizeof(fams[0]); k++) {
+		putf(out, "# HELP %s %s\n# TYPE %s %s\n", fams[k].name, fams[k].help, fams[k].name,
+		     fams[k].type);
+		for (int i = 0; i < n; i++) {
+			struct worker *w = workers_at(s->workers, i);
+			if (!w->has_group_status)
+				continue;
+			const struct ipc_group_status *g = &w->group_status;
+			if (k == 0) {
+				for (int st = 0; st < IPC_GROUP_STATES; st++)
+					putf(
+					    out,
+					    "%s{topic=\"%s\",partition=\"%d\",state=\"%s\"} %llu\n",
+					    fams[k].name, w->topic, (int)w->partition, states[st],
+					    (unsigned long long)g->groups[st]);
+				continue;
+			}
+			uint64_t v = k == 1   ? g->members
+				     : k == 2 ? g->rebalances
+				     : k == 3 ? g->commits
+					      : g->expired;
+			putf(out, "%s{topic=\"%s\",partition=\"%d\"} %llu\n", fams[k].name,
+			     w->topic, (int)w->partition, (unsigned long long)v);
+		}
+	}
+}
+
 void admin_http_metrics(struct sup *s, struct buf *out)
 {
 	int n = workers_count(s->workers);
@@ -231,6 +285,7 @@ void admin_http_metrics(struct sup *s, struct buf *out)
 		}
 	}
 	storage_fs_metrics(s, out);
+	group_metrics(s, out);
 	if (s->cfg->n_peers > 0) {
 		int64_t now = spawn_now_ms();
 		putf(out, "# HELP fjord_peer_up 1 while the peer node's supervisor is heard from.\n"
@@ -352,6 +407,21 @@ void admin_http_status(struct sup *s, struct buf *out)
 		     "\"elections\":%llu,\"leader_changes\":%llu,\"lower_term_messages\":%llu}",
 		     (unsigned long long)st->elections, (unsigned long long)st->leader_changes,
 		     (unsigned long long)st->lower_term_messages);
+		first = false;
+	}
+	/* The groups this node coordinates: each leading __consumer_offsets
+	 * worker's report (JSON objects, worker/group_report.h). */
+	putf(out, "],\"groups\":[");
+	first = true;
+	for (int i = 0; i < n; i++) {
+		struct worker *w = workers_at(s->workers, i);
+		if (w->group_report == NULL || w->group_report[0] == '\0' ||
+		    !router_worker_leads(w))
+			continue;
+		/* Not through putf: a report is longer than its buffer. */
+		if (!first)
+			buf_put_u8(out, ',');
+		buf_put(out, w->group_report, strlen(w->group_report));
 		first = false;
 	}
 	putf(out, "]}\n");

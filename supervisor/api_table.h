@@ -27,6 +27,8 @@ typedef void (*api_refuse_fn)(struct kreq *r);
 enum api_flags {
 	API_LOCAL = 1 << 0,	/* the supervisor answers from its own state */
 	API_TO_LEADER = 1 << 1, /* split per partition, forwarded to each leader's worker */
+	/* forwarded to the group coordinator's worker (group_forward.h) */
+	API_TO_COORDINATOR = 1 << 2,
 };
 
 struct api_entry {

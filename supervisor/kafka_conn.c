@@ -300,6 +300,7 @@ static void dispatch(struct kconn *c, struct kreq *r)
 		return;
 	}
 	r->served = api_entry_serves(api, r->api_version);
+	r->client_id = hdr.client_id;
 	api->handle(r, &rd);
 }
 
@@ -389,6 +390,8 @@ static void describe_peer(int fd, char *out, size_t len)
 	}
 	snprintf(out, len, "%s:%u", host, port);
 }
+
+const char *kreq_peer(const struct kreq *r) { return r->conn ? r->conn->peer : ""; }
 
 int kconn_open(struct sup *s, int fd)
 {

@@ -14,6 +14,7 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
+#include "common/kafka/kafka_types.h"
 
 struct sup;
 struct kconn;
@@ -26,11 +27,12 @@ struct kreq {
 	int16_t api_key;
 	int16_t api_version;
 	int32_t correlation_id;
-	bool served;		  /* api_version is in its api_table.h range */
-	int64_t read_ns;	  /* metrics_now_ns() when the whole frame was read */
-	struct arena arena;	  /* decoded request, response structs */
-	struct buf raw;		  /* the request bytes; decoded fields borrow them */
-	struct kreq *prev, *next; /* the connection's live requests */
+	bool served;		    /* api_version is in its api_table.h range */
+	struct kafka_str client_id; /* from the header (borrows raw); set before the handler */
+	int64_t read_ns;	    /* metrics_now_ns() when the whole frame was read */
+	struct arena arena;	    /* decoded request, response structs */
+	struct buf raw;		    /* the request bytes; decoded fields borrow them */
+	struct kreq *prev, *next;   /* the connection's live requests */
 };
 
 /* Takes ownership of a connected socket fd and starts serving it. Returns
@@ -59,6 +61,10 @@ void kreq_drop(struct kreq *r);
 /* Finishes r by closing its connection (a request that cannot be answered:
  * garbled, or an error that cannot be encoded); logs why; frees r. */
 void kreq_fail(struct kreq *r, const char *why);
+
+/* The client's address, "host:port" ("" once the connection is gone).
+ * Borrowed from the connection. */
+const char *kreq_peer(const struct kreq *r);
 
 /* Closes every connection (shutdown). Live requests become orphans. */
 void kconn_close_all(struct sup *s);

@@ -24,6 +24,7 @@
 #include "supervisor/failover.h"
 #include "supervisor/ids.h"
 #include "supervisor/init_producer_id.h"
+#include "supervisor/internal_topics.h"
 #include "supervisor/kafka_conn.h"
 #include "supervisor/kafka_listener.h"
 #include "supervisor/leaders.h"
@@ -75,6 +76,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	int rc = config_load(s.args.config_path, s.args.ov, s.args.n_ov, &s.cfg, err, sizeof(err));
+	if (rc == 0 && (rc = internal_topics_add(s.cfg)) != 0)
+		snprintf(err, sizeof(err), "out of memory");
 	if (rc != 0) {
 		print_config_error(err);
 		return 2;

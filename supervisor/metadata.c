@@ -32,7 +32,7 @@ static int fill_topic(struct sup *s, const struct config_topic *t,
 	out->error_code = KERR_NONE;
 	out->name = kafka_str_from(t->name);
 	ids_topic_id(t->name, name_len, &out->topic_id);
-	out->is_internal = false;
+	out->is_internal = strncmp(t->name, "__", 2) == 0;
 	out->partitions = arena_calloc(a, (size_t)t->partitions, sizeof(*out->partitions));
 	if (out->partitions == NULL)
 		return ERR_NOMEM;

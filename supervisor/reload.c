@@ -12,6 +12,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "supervisor/cluster.h"
+#include "supervisor/internal_topics.h"
 #include "supervisor/notify.h"
 #include "supervisor/peers.h"
 #include "supervisor/sup.h"
@@ -228,6 +229,16 @@ void reload_run(struct sup *s)
 	char err[8192];
 	struct config *neu = NULL;
 	int rc = config_load(s->cfg->path, s->args.ov, s->args.n_ov, &neu, err, sizeof(err));
+	int32_t file_offsets_partitions = 0;
+	if (rc == 0) {
+		/* groups.offsets_partitions takes a node restart, and until then
+		 * the running count must stay: __consumer_offsets growing would
+		 * move groups away from their offsets. */
+		file_offsets_partitions = neu->groups.offsets_partitions;
+		neu->groups.offsets_partitions = s->cfg->groups.offsets_partitions;
+		if ((rc = internal_topics_add(neu)) != 0)
+			snprintf(err, sizeof(err), "out of memory");
+	}
 	if (rc == 0 && neu->node.worker_path[0] == '\0' &&
 	    config_default_worker_path(neu->node.worker_path, sizeof(neu->node.worker_path)) != 0) {
 		snprintf(err, sizeof(err), "cannot find the default worker path");
@@ -255,6 +266,9 @@ void reload_run(struct sup *s)
 	struct config *old = s->cfg;
 	s->cfg = neu;
 	log_set_level(neu->node.log_level);
+	if (file_offsets_partitions != neu->groups.offsets_partitions)
+		log_warn("reload: groups.offsets_partitions changed; it takes effect only after a "
+			 "restart (and moves groups away from their offsets)");
 
 	/* Restarts first, so workers started below are not restarted again. */
 	if (plan.restart_all_workers) {

@@ -41,6 +41,10 @@ struct worker {
 	 * it accepted (produce) or that went back to the client (fetch). */
 	uint64_t produce_requests, produce_bytes;
 	uint64_t fetch_requests, fetch_bytes;
+	/* A __consumer_offsets worker's last IPC_GROUP_STATUS (fjord_group*). */
+	bool has_group_status;
+	struct ipc_group_status group_status; /* report: NULL, see below */
+	char *group_report; /* owned: its JSON report (NUL-terminated), NULL = none */
 	struct backoff backoff;
 	bool respawn_now;      /* stopped on purpose to apply new settings */
 	struct settle balance; /* hand-backs asked for here, and their back-off (balance.c) */

@@ -70,6 +70,8 @@ static enum ipc_type result_type(enum ipc_type t)
 		return IPC_PRODUCERS_RESULT;
 	case IPC_DELETE_RECORDS:
 		return IPC_DELETE_RECORDS_RESULT;
+	case IPC_GROUP:
+		return IPC_GROUP_RESULT;
 	default:
 		return 0;
 	}
@@ -147,6 +149,24 @@ static void on_read(struct bufferevent *bev, void *arg)
 		case IPC_DELETE_RECORDS_RESULT:
 			deliver(w, &m, m.u.delete_records_result.req_id);
 			break;
+		case IPC_GROUP_RESULT:
+			deliver(w, &m, m.u.group_result.req_id);
+			break;
+		case IPC_GROUP_STATUS: {
+			const struct ipc_group_status *x = &m.u.group_status;
+			char *rep = malloc((size_t)x->report_len + 1);
+			if (rep != NULL) {
+				memcpy(rep, x->report, x->report_len);
+				rep[x->report_len] = '\0';
+			}
+			free(w->group_report);
+			w->group_report = rep;
+			w->group_status = *x;
+			w->group_status.report = NULL;
+			w->group_status.report_len = 0;
+			w->has_group_status = true;
+			break;
+		}
 		default:
 			log_warn("worker %s/%d: unexpected message type %d ignored", w->topic,
 				 (int)w->partition, m.type);
@@ -248,6 +268,9 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 		break;
 	case IPC_DELETE_RECORDS:
 		m->u.delete_records.req_id = id;
+		break;
+	case IPC_GROUP:
+		m->u.group.req_id = id;
 		break;
 	default:
 		free(p);

@@ -360,6 +360,7 @@ void workers_free(struct workers *ws)
 		close_conn(w);
 		event_free(w->restart_ev);
 		buf_free(&w->rx);
+		free(w->group_report);
 		free(w);
 	}
 	if (ws->sigchld_ev)

@@ -60,6 +60,9 @@ struct ctl_view {
 	int32_t *nodes; /* owned: node ids added, in order */
 	int n_nodes;
 	int n_groups; /* entries of "groups" arrays, when a node has one */
+	/* Those entries (objects, each with "node" added: who reported it),
+	 * in the order nodes were added; NULL until one is. Owned. */
+	json_t *groups;
 };
 
 void ctl_view_init(struct ctl_view *v) { memset(v, 0, sizeof(*v)); }
@@ -68,6 +71,8 @@ void ctl_view_free(struct ctl_view *v)
 {
 	free(v->reps);
 	free(v->nodes);
+	if (v->groups)
+		json_decref(v->groups);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -230,8 +235,22 @@ int ctl_view_add_status(struct ctl_view *v, const char *json, size_t len, int32_
 	v->nodes = nodes;
 	v->nodes[v->n_nodes++] = id;
 	json_t *groups = json_object_get(root, "groups");
-	if (json_is_array(groups))
+	if (json_is_array(groups)) {
 		v->n_groups += (int)json_array_size(groups);
+		if (v->groups == NULL && (v->groups = json_array()) == NULL) {
+			snprintf(err, err_len, "out of memory");
+			goto out;
+		}
+		size_t gi;
+		json_t *g;
+		json_array_foreach(groups, gi, g)
+		{
+			if (!json_is_object(g))
+				continue;
+			json_object_set_new(g, "node", json_integer(id));
+			json_array_append(v->groups, g);
+		}
+	}
 
 	size_t i;
 	json_t *r;
@@ -510,6 +529,120 @@ void ctl_print_topics(FILE *f, const struct ctl_row *rows, int n)
 		i = j;
 	}
 	table_print(f, &t);
+}
+
+/* The partition's leader's high watermark from the rows (-1 unknown). */
+static int64_t row_end(const struct ctl_row *rows, int n, const char *topic, int32_t partition)
+{
+	for (int i = 0; i < n; i++)
+		if (rows[i].partition == partition && strcmp(rows[i].topic, topic) == 0)
+			return rows[i].leader >= 0 ? rows[i].high_watermark : -1;
+	return -1;
+}
+
+static const char *jstr(json_t *o, const char *key, const char *dflt)
+{
+	json_t *x = json_object_get(o, key);
+	return json_is_string(x) ? json_string_value(x) : dflt;
+}
+
+/* `groups`: one line per group the answering coordinators report. */
+void ctl_print_groups(FILE *f, json_t *groups)
+{
+	struct ctl_table t;
+	table_init(&t, 7);
+	const char *head[] = {"GROUP",	    "STATE",	   "PROTOCOL", "MEMBERS",
+			      "GENERATION", "COORDINATOR", "OFFSETS"};
+	for (int i = 0; i < 7; i++)
+		table_cell(&t, "%s", head[i]);
+	size_t i;
+	json_t *g;
+	json_array_foreach(groups, i, g)
+	{
+		table_cell(&t, "%s", jstr(g, "group", "?"));
+		table_cell(&t, "%s", jstr(g, "state", "?"));
+		table_cell(&t, "%s/%s", jstr(g, "protocol_type", "-"), jstr(g, "protocol", "-"));
+		table_cell(&t, "%zu", json_array_size(json_object_get(g, "members")));
+		table_cell(&t, "%" PRId64, get_i64(g, "generation", -1));
+		table_cell(&t, "node %" PRId64 " (partition %" PRId64 ")", get_i64(g, "node", -1),
+			   get_i64(g, "partition", -1));
+		table_cell(&t, "%zu", json_array_size(json_object_get(g, "offsets")));
+	}
+	table_print(f, &t);
+}
+
+/* `group NAME`: its state, members (client id, host, assignment) and
+ * committed offsets with the lag behind each partition's high watermark.
+ * Returns 0, or 1 when no answering node reports the group. */
+int ctl_print_group(FILE *f, json_t *groups, const char *name, const struct ctl_row *rows,
+		    int n_rows)
+{
+	json_t *g = NULL, *x;
+	size_t i;
+	json_array_foreach(groups, i, x) if (strcmp(jstr(x, "group", ""), name) == 0) g = x;
+	if (g == NULL)
+		return 1;
+	fprintf(f, "group %s: %s, protocol %s/%s, generation %" PRId64 ", leader %s\n", name,
+		jstr(g, "state", "?"), jstr(g, "protocol_type", "-"), jstr(g, "protocol", "-"),
+		get_i64(g, "generation", -1), jstr(g, "leader", "-"));
+	fprintf(f, "coordinator: node %" PRId64 ", __consumer_offsets partition %" PRId64 "\n\n",
+		get_i64(g, "node", -1), get_i64(g, "partition", -1));
+	struct ctl_table t;
+	table_init(&t, 4);
+	table_cell(&t, "MEMBER");
+	table_cell(&t, "CLIENT-ID");
+	table_cell(&t, "HOST");
+	table_cell(&t, "ASSIGNMENT");
+	json_t *m;
+	json_array_foreach(json_object_get(g, "members"), i, m)
+	{
+		table_cell(&t, "%s", jstr(m, "id", "?"));
+		table_cell(&t, "%s", jstr(m, "client_id", ""));
+		table_cell(&t, "%s", jstr(m, "host", ""));
+		char as[512] = "-";
+		size_t o = 0;
+		size_t k;
+		json_t *tp;
+		json_array_foreach(json_object_get(m, "assignment"), k, tp)
+		{
+			o += (size_t)snprintf(as + o, o < sizeof(as) ? sizeof(as) - o : 0,
+					      "%s%s:", k ? " " : "", jstr(tp, "topic", "?"));
+			size_t q;
+			json_t *p;
+			json_array_foreach(json_object_get(tp, "partitions"), q, p) o +=
+			    (size_t)snprintf(as + o, o < sizeof(as) ? sizeof(as) - o : 0,
+					     "%s%" PRId64, q ? "," : "",
+					     (int64_t)json_integer_value(p));
+		}
+		table_cell(&t, "%s", as);
+	}
+	table_print(f, &t);
+	fprintf(f, "\n");
+	struct ctl_table u;
+	table_init(&u, 5);
+	const char *head[] = {"TOPIC", "PARTITION", "COMMITTED", "END", "LAG"};
+	for (int c = 0; c < 5; c++)
+		table_cell(&u, "%s", head[c]);
+	json_t *off;
+	json_array_foreach(json_object_get(g, "offsets"), i, off)
+	{
+		const char *topic = jstr(off, "topic", "?");
+		int32_t part = (int32_t)get_i64(off, "partition", -1);
+		int64_t committed = get_i64(off, "offset", -1);
+		int64_t end = row_end(rows, n_rows, topic, part);
+		table_cell(&u, "%s", topic);
+		table_cell(&u, "%d", (int)part);
+		table_cell(&u, "%" PRId64, committed);
+		if (end < 0) {
+			table_cell(&u, "?");
+			table_cell(&u, "?");
+		} else {
+			table_cell(&u, "%" PRId64, end);
+			table_cell(&u, "%" PRId64, end > committed ? end - committed : 0);
+		}
+	}
+	table_print(f, &u);
+	return 0;
 }
 
 /* `leaders`: the leader and preferred leader of each partition, then how
@@ -804,7 +937,7 @@ static void usage_short(FILE *f)
 	fprintf(
 	    f,
 	    "usage: fjordctl [-c FILE.ini]... [--admin HOST:PORT]... [--nodes N [--admin-base P]]\n"
-	    "                [--timeout-ms N] status|topics|groups|leaders [--balance]\n"
+	    "                [--timeout-ms N] status|topics|groups|group NAME|leaders [--balance]\n"
 	    "Try 'fjordctl --help' for more.\n");
 }
 
@@ -818,7 +951,8 @@ static void usage_long(void)
 	    "    fjordctl [-c FILE.ini]... [--admin HOST:PORT]... [--nodes N [--admin-base P]]\n"
 	    "             [--timeout-ms N] COMMAND\n"
 	    "\n"
-	    "    COMMAND is one of: status, topics, groups, leaders, leaders --balance\n"
+	    "    COMMAND is one of: status, topics, groups, group NAME, leaders,\n"
+	    "    leaders --balance\n"
 	    "\n"
 	    "DESCRIPTION\n"
 	    "    Reads GET /v1/status from the admin HTTP of every node given and merges\n"
@@ -857,7 +991,14 @@ static void usage_long(void)
 	    "    topics     one line per topic: partitions, most replicas seen for one\n"
 	    "               partition, partitions without a leader, records (the high\n"
 	    "               watermarks summed; retention may have deleted some).\n"
-	    "    groups     consumer groups. fjord has none yet and says so.\n"
+	    "    groups     one line per consumer group the answering nodes coordinate\n"
+	    "               (the leader of its __consumer_offsets partition reports\n"
+	    "               it): state, protocol, members, generation, coordinator,\n"
+	    "               committed offsets. Name every node to see every group.\n"
+	    "    group NAME the group's state, its members (id, client id, host,\n"
+	    "               assigned partitions) and its committed offsets with each\n"
+	    "               partition's end (its leader's high watermark) and lag.\n"
+	    "               Exit 1 when no answering node coordinates it.\n"
 	    "    leaders    each partition's leader and preferred leader (the first\n"
 	    "               replica of its placement), leaders per node, and how many\n"
 	    "               partitions are off their preferred leader.\n"
@@ -1067,15 +1208,25 @@ int main(int argc, char **argv)
 			return CTL_EXIT_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
+	const char *group_name = NULL;
+	if (optind == argc - 2 && strcmp(argv[optind], "group") == 0)
+		group_name = argv[optind + 1];
+	else if (optind != argc - 1) {
 		fprintf(stderr, "fjordctl: %s\n",
-			optind >= argc ? "no command given" : "one command at a time");
+			optind >= argc			     ? "no command given"
+			: strcmp(argv[optind], "group") == 0 ? "group wants one NAME"
+							     : "one command at a time");
 		usage_short(stderr);
 		return CTL_EXIT_USAGE;
 	}
 	const char *cmd = argv[optind];
+	if (optind == argc - 1 && strcmp(cmd, "group") == 0) {
+		fprintf(stderr, "fjordctl: group wants a NAME\n");
+		return CTL_EXIT_USAGE;
+	}
 	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "topics") != 0 &&
-	    strcmp(cmd, "groups") != 0 && strcmp(cmd, "leaders") != 0) {
+	    strcmp(cmd, "groups") != 0 && strcmp(cmd, "group") != 0 &&
+	    strcmp(cmd, "leaders") != 0) {
 		fprintf(stderr, "fjordctl: unknown command '%s'\n", cmd);
 		usage_short(stderr);
 		return CTL_EXIT_USAGE;
@@ -1127,10 +1278,16 @@ int main(int argc, char **argv)
 			printf("no topics reported\n");
 	} else if (strcmp(cmd, "groups") == 0) {
 		if (v.n_groups == 0)
-			printf("no consumer groups (not supported yet)\n");
+			printf("no consumer groups reported\n");
 		else
-			printf("%d consumer groups reported; this fjordctl cannot show them yet\n",
-			       v.n_groups);
+			ctl_print_groups(stdout, v.groups);
+	} else if (group_name != NULL) {
+		if (v.groups == NULL ||
+		    ctl_print_group(stdout, v.groups, group_name, rows, n_rows)) {
+			fprintf(stderr, "fjordctl: no answering node coordinates group %s\n",
+				group_name);
+			failed = 1;
+		}
 	} else {
 		ctl_print_leaders(stdout, rows, n_rows, v.nodes, v.n_nodes);
 	}

@@ -103,6 +103,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 				 (long long)r->part.log_start_offset);
 	}
 	send_status(r, true);
+	if (r->coord_up)
+		coordinator_status(&r->coord);
 }
 
 static void dels_pop(struct replica *r, uint64_t upto, int16_t err, int64_t now);
@@ -319,6 +321,8 @@ static void on_applied(void *ctx, uint64_t index, size_t bytes)
 	dels_pop(r, index, KERR_NONE, INT64_MIN);
 	if (bytes > 0)
 		fetch_wait_notify(&r->fw, bytes);
+	if (r->coord_up)
+		coordinator_applied(&r->coord, index);
 	send_status(r, false);
 }
 
@@ -334,6 +338,8 @@ static void on_changed(void *ctx)
 		fetch_wait_flush_all(&r->fw);
 	}
 	leadership_on_change(&r->lead, transport_now_ms());
+	if (r->coord_up)
+		coordinator_changed(&r->coord, leader);
 	send_status(r, false);
 }
 
@@ -360,6 +366,8 @@ static void on_raft_tick(void *ctx)
 	pend_expire(r, now);
 	dels_pop(r, 0, KERR_NONE, now);
 	leadership_on_tick(&r->lead, now);
+	if (r->coord_up)
+		coordinator_tick(&r->coord);
 }
 
 static void send_peer_msg(void *ctx, const struct raft_message *m)
@@ -608,6 +616,12 @@ static void on_msg(void *ctx, struct ipc_msg *m)
 	case IPC_DELETE_RECORDS:
 		on_delete_records(r, &m->u.delete_records);
 		break;
+	case IPC_GROUP:
+		if (r->coord_up)
+			coordinator_request(&r->coord, &m->u.group);
+		else
+			log_warn("group request for %s, which runs no coordinator", r->args->topic);
+		break;
 	case IPC_CAMPAIGN:
 		leadership_campaign(&r->lead);
 		break;
@@ -762,6 +776,13 @@ int replica_init(struct replica *r, struct event_base *base, struct worker_args 
 	r->sm = partition_sm_init(&r->psm, &r->part, &r->idem);
 	store_log_init(&r->slog, r->store, partition_entry_key);
 	r->slog_up = true;
+	if (coordinator_topic(a->topic)) {
+		/* Wraps r->sm: every applied entry also reaches the groups. */
+		rc = coordinator_init(&r->coord, r, &r->sm);
+		r->coord_up = true;
+		if (rc != 0)
+			return rc;
+	}
 	rc = uplink_init(&r->up, base, a->ipc_fd, on_msg, on_closed, r);
 	if (rc != 0)
 		return rc;
@@ -788,6 +809,9 @@ void replica_close(struct replica *r)
 	if (r->drv_up)
 		raft_driver_close(&r->drv);
 	r->drv_up = false;
+	if (r->coord_up)
+		coordinator_close(&r->coord);
+	r->coord_up = false;
 	fetch_wait_close(&r->fw);
 	if (r->tick)
 		event_free(r->tick);

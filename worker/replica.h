@@ -47,6 +47,7 @@
 #include "common/buf.h"
 #include "common/ipc.h"
 #include "worker/args.h"
+#include "worker/coordinator.h"
 #include "worker/fetch_wait.h"
 #include "worker/idem.h"
 #include "worker/leadership.h"
@@ -112,6 +113,9 @@ struct replica {
 	struct sm sm;
 	struct store_log slog; /* the store as the driver's log */
 	bool slog_up;
+	/* __consumer_offsets replicas: the group coordinator. */
+	struct coordinator coord;
+	bool coord_up;
 };
 
 /* Opens the store in args->dir (created if missing), recovers the

@@ -112,8 +112,9 @@ class Cluster:
         with urllib.request.urlopen(url, timeout=2) as r:
             return r.read().decode()
 
-    def replicas(self, nodes=None):
-        """{(topic, partition): {node: replica dict}} over the answering nodes."""
+    def replicas(self, nodes=None, internal=False):
+        """{(topic, partition): {node: replica dict}} over the answering nodes;
+        internal topics (__consumer_offsets) only when asked for."""
         out = {}
         for i in nodes or range(1, self.n + 1):
             try:
@@ -121,18 +122,21 @@ class Cluster:
             except OSError:
                 continue
             for r in st.get("replicas", []):
+                if r["topic"].startswith("__") and not internal:
+                    continue
                 out.setdefault((r["topic"], int(r["partition"])), {})[i] = r
         return out
 
-    def leaders(self, nodes=None):
+    def leaders(self, nodes=None, internal=False):
         """{(topic, partition): [nodes whose replica says it is leader]}."""
         out = {}
-        for key, reps in self.replicas(nodes).items():
+        for key, reps in self.replicas(nodes, internal).items():
             out[key] = sorted(i for i, r in reps.items() if r.get("role") == "leader")
         return out
 
-    def metric_sum(self, name, nodes=None):
-        """Sum and max of a metric over every series on the answering nodes."""
+    def metric_sum(self, name, nodes=None, internal=False):
+        """Sum and max of a metric over every series on the answering nodes;
+        series of internal topics (__consumer_offsets) only when asked for."""
         total, top = 0.0, 0.0
         pat = re.compile(r"^%s(\{[^}]*\})?\s+([0-9.eE+-]+)$" % re.escape(name))
         for i in nodes or range(1, self.n + 1):
@@ -142,7 +146,7 @@ class Cluster:
                 continue
             for line in text.splitlines():
                 m = pat.match(line)
-                if m:
+                if m and (internal or 'topic="__' not in (m.group(1) or "")):
                     v = float(m.group(2))
                     total += v
                     top = max(top, v)

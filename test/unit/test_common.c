@@ -197,6 +197,71 @@ START_TEST(ipc_epoch_end_and_producers_round_trip)
 }
 END_TEST
 
+START_TEST(ipc_group_request_and_result_round_trip)
+{
+	struct buf b;
+	buf_init(&b);
+	const uint8_t body[] = {0, 1, 'g', 0xff, 0};
+	struct ipc_msg m = {.type = IPC_GROUP}, d;
+	m.u.group = (struct ipc_group){.req_id = 77,
+				       .api_key = 11,
+				       .api_version = 9,
+				       .client_id = (const uint8_t *)"rdkafka",
+				       .client_id_len = 7,
+				       .client_host = (const uint8_t *)"/127.0.0.1",
+				       .client_host_len = 10,
+				       .body = body,
+				       .body_len = sizeof(body)};
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_int_eq(d.type, IPC_GROUP);
+	ck_assert_uint_eq(d.u.group.req_id, 77);
+	ck_assert_int_eq(d.u.group.api_key, 11);
+	ck_assert_int_eq(d.u.group.api_version, 9);
+	ck_assert_uint_eq(d.u.group.client_id_len, 7);
+	ck_assert_mem_eq(d.u.group.client_id, "rdkafka", 7);
+	ck_assert_uint_eq(d.u.group.client_host_len, 10);
+	ck_assert_mem_eq(d.u.group.client_host, "/127.0.0.1", 10);
+	ck_assert_uint_eq(d.u.group.body_len, sizeof(body));
+	ck_assert_mem_eq(d.u.group.body, body, sizeof(body));
+	buf_reset(&b);
+	m = (struct ipc_msg){.type = IPC_GROUP_RESULT};
+	m.u.group_result = (struct ipc_group_result){.req_id = 78, .body = body, .body_len = 3};
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_int_eq(d.type, IPC_GROUP_RESULT);
+	ck_assert_uint_eq(d.u.group_result.req_id, 78);
+	ck_assert_uint_eq(d.u.group_result.body_len, 3);
+	ck_assert_mem_eq(d.u.group_result.body, body, 3);
+	buf_reset(&b);
+	m = (struct ipc_msg){.type = IPC_GROUP_STATUS};
+	m.u.group_status = (struct ipc_group_status){
+	    .groups = {1, 2, 3, 4, 5}, .members = 6, .rebalances = 7, .commits = 8, .expired = 9};
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_int_eq(d.type, IPC_GROUP_STATUS);
+	for (int i = 0; i < IPC_GROUP_STATES; i++)
+		ck_assert_uint_eq(d.u.group_status.groups[i], (uint64_t)i + 1);
+	ck_assert_uint_eq(d.u.group_status.members, 6);
+	ck_assert_uint_eq(d.u.group_status.rebalances, 7);
+	ck_assert_uint_eq(d.u.group_status.commits, 8);
+	ck_assert_uint_eq(d.u.group_status.expired, 9);
+	ck_assert_uint_eq(d.u.group_status.report_len, 0);
+	buf_reset(&b);
+	m.u.group_status.report = (const uint8_t *)"{\"group\":\"g\"}";
+	m.u.group_status.report_len = 13;
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_uint_eq(d.u.group_status.report_len, 13);
+	ck_assert_mem_eq(d.u.group_status.report, "{\"group\":\"g\"}", 13);
+	/* A type in another issue's range (16-39) is not a message. */
+	buf_reset(&b);
+	const uint8_t gap[] = {0x91, 20}; /* msgpack [20] */
+	ck_assert_int_eq(ipc_decode(gap, sizeof(gap), &d), ERR_INVALID);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(ipc_status_round_trips_every_cluster_field)
 {
 	struct ipc_msg m = {.type = IPC_STATUS};
@@ -371,6 +436,7 @@ static Suite *common_suite(void)
 	tcase_add_test(tc, frame_pull_waits_for_whole_frame_and_refuses_oversize);
 	tcase_add_test(tc, ipc_fetch_result_round_trips_with_borrowed_records);
 	tcase_add_test(tc, ipc_status_round_trips_every_cluster_field);
+	tcase_add_test(tc, ipc_group_request_and_result_round_trip);
 	tcase_add_test(tc, ipc_epoch_end_and_producers_round_trip);
 	tcase_add_test(tc, ipc_decode_rejects_garbage_wrong_arity_and_wrong_kinds);
 	tcase_add_test(tc, kerr_from_err_maps_every_error_in_every_context);

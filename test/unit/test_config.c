@@ -153,7 +153,7 @@ START_TEST(unknown_section_is_reported_at_its_header_even_without_keys)
 {
 	load_fails_with("[node]\nid = 1\n[nodes]\n",
 			"3: [nodes]: unknown section (expected node, kafka, storage, retention, "
-			"raft, cluster or topic.NAME)");
+			"raft, cluster, groups or topic.NAME)");
 }
 END_TEST
 

@@ -235,6 +235,58 @@ START_TEST(groups_are_counted_only_when_a_node_reports_them)
 }
 END_TEST
 
+/* Node 2 coordinates group g: two members, offsets of t/0 and t/1. */
+static const char *node2_groups =
+    "{\"node_id\":2,\"replicas\":[],\"groups\":[{\"group\":\"g\",\"partition\":1,"
+    "\"state\":\"Stable\",\"protocol_type\":\"consumer\",\"protocol\":\"range\","
+    "\"generation\":4,\"leader\":\"m1\",\"members\":[{\"id\":\"m1\",\"instance\":null,"
+    "\"client_id\":\"c1\",\"host\":\"/10.0.0.1\",\"assignment\":[{\"topic\":\"t\","
+    "\"partitions\":[0,1]}]},{\"id\":\"m2\",\"instance\":\"i2\",\"client_id\":\"c2\","
+    "\"host\":\"/10.0.0.2\",\"assignment\":[]}],\"offsets\":[{\"topic\":\"t\","
+    "\"partition\":0,\"offset\":90},{\"topic\":\"t\",\"partition\":1,\"offset\":50}]}]}";
+
+START_TEST(groups_and_one_group_with_members_and_lag)
+{
+	add_ok(node1);
+	add_ok(node2_groups);
+	build();
+	char *out = NULL;
+	CAPTURE(out, ctl_print_groups(f, view.groups));
+	ck_assert_ptr_nonnull(strstr(out, "GROUP"));
+	ck_assert_ptr_nonnull(strstr(out, "g "));
+	ck_assert_ptr_nonnull(strstr(out, "Stable"));
+	ck_assert_ptr_nonnull(strstr(out, "consumer/range"));
+	ck_assert_ptr_nonnull(strstr(out, "node 2 (partition 1)"));
+	free(out);
+	out = NULL;
+	int rc = 0;
+	CAPTURE(out, rc = ctl_print_group(f, view.groups, "g", rows, n_rows));
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(
+	    strstr(out, "group g: Stable, protocol consumer/range, generation 4"));
+	ck_assert_ptr_nonnull(strstr(out, "c1"));
+	ck_assert_ptr_nonnull(strstr(out, "/10.0.0.2"));
+	ck_assert_ptr_nonnull(strstr(out, "t:0,1"));
+	/* t/0 ends at 100 (node 1 leads it): lag 10; t/1 has no answering
+	 * leader in this view: unknown. */
+	char *line = strstr(out, "\nt ");
+	ck_assert_ptr_nonnull(line);
+	int part;
+	long long committed, end, lag;
+	ck_assert_int_eq(sscanf(line, "\nt %d %lld %lld %lld", &part, &committed, &end, &lag), 4);
+	ck_assert_int_eq(part, 0);
+	ck_assert_int_eq(committed, 90);
+	ck_assert_int_eq(end, 100);
+	ck_assert_int_eq(lag, 10);
+	ck_assert_ptr_nonnull(strstr(line + 1, "\nt "));
+	free(out);
+	out = NULL;
+	CAPTURE(out, rc = ctl_print_group(f, view.groups, "nope", rows, n_rows));
+	ck_assert_int_eq(rc, 1);
+	free(out);
+}
+END_TEST
+
 START_TEST(the_status_table_has_a_header_and_one_aligned_line_per_partition)
 {
 	add_ok(node1);
@@ -366,6 +418,7 @@ static Suite *fjordctl_suite(void)
 	tcase_add_test(tc, the_same_node_given_twice_is_counted_once);
 	tcase_add_test(tc, a_document_that_is_not_a_status_is_refused_with_a_reason);
 	tcase_add_test(tc, groups_are_counted_only_when_a_node_reports_them);
+	tcase_add_test(tc, groups_and_one_group_with_members_and_lag);
 	tcase_add_test(tc, the_status_table_has_a_header_and_one_aligned_line_per_partition);
 	tcase_add_test(tc, the_topics_table_counts_partitions_replicas_leaderless_and_records);
 	tcase_add_test(tc, leaders_names_partitions_off_their_preferred_leader);

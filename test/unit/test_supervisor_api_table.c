@@ -35,10 +35,22 @@ START_TEST(served_versions_are_the_contract)
 	assert_range(KAFKA_API_ELECT_LEADERS, 0, 2);
 	assert_range(KAFKA_API_DESCRIBE_CLUSTER, 0, 1);
 	assert_range(KAFKA_API_DESCRIBE_TOPIC_PARTITIONS, 0, 0);
+	/* Consumer groups (issue 11). */
+	assert_range(KAFKA_API_OFFSET_COMMIT, 0, 9);
+	assert_range(KAFKA_API_OFFSET_FETCH, 0, 9);
+	assert_range(KAFKA_API_FIND_COORDINATOR, 0, 6);
+	assert_range(KAFKA_API_JOIN_GROUP, 0, 9);
+	assert_range(KAFKA_API_HEARTBEAT, 0, 4);
+	assert_range(KAFKA_API_LEAVE_GROUP, 0, 5);
+	assert_range(KAFKA_API_SYNC_GROUP, 0, 5);
+	assert_range(KAFKA_API_DESCRIBE_GROUPS, 0, 5);
+	assert_range(KAFKA_API_LIST_GROUPS, 0, 5);
+	assert_range(KAFKA_API_DELETE_GROUPS, 0, 2);
+	assert_range(KAFKA_API_OFFSET_DELETE, 0, 0);
 	size_t n;
 	api_table_all(&n);
-	ck_assert_uint_eq(n, 14);
-	ck_assert_ptr_null(api_table_find(KAFKA_API_FIND_COORDINATOR));
+	ck_assert_uint_eq(n, 25);
+	ck_assert_ptr_null(api_table_find(KAFKA_API_CREATE_TOPICS));
 	ck_assert_ptr_null(api_table_find(-1));
 	ck_assert_ptr_null(api_table_find(999));
 }
@@ -75,22 +87,28 @@ START_TEST(every_entry_has_a_handler_and_says_where_its_answer_comes_from)
 {
 	size_t n;
 	const struct api_entry *all = api_table_all(&n);
-	int local = 0, to_leader = 0;
+	int local = 0, to_leader = 0, to_coord = 0;
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_ptr_nonnull(all[i].handle);
-		/* exactly one of the two */
-		ck_assert(((all[i].flags & API_LOCAL) != 0) !=
-			  ((all[i].flags & API_TO_LEADER) != 0));
+		/* exactly one of the three */
+		ck_assert_int_eq(((all[i].flags & API_LOCAL) != 0) +
+				     ((all[i].flags & API_TO_LEADER) != 0) +
+				     ((all[i].flags & API_TO_COORDINATOR) != 0),
+				 1);
 		local += (all[i].flags & API_LOCAL) != 0;
 		to_leader += (all[i].flags & API_TO_LEADER) != 0;
+		to_coord += (all[i].flags & API_TO_COORDINATOR) != 0;
 		/* Only ApiVersions answers versions it does not serve by itself. */
 		ck_assert_int_eq(all[i].refuse != NULL, all[i].api_key == KAFKA_API_API_VERSIONS);
 	}
-	ck_assert_int_eq(local, 8);
+	ck_assert_int_eq(local, 9); /* FindCoordinator answers from leadership */
 	ck_assert_int_eq(to_leader, 6);
+	ck_assert_int_eq(to_coord, 10);
 	ck_assert(api_table_find(KAFKA_API_DELETE_RECORDS)->flags & API_TO_LEADER);
 	ck_assert(api_table_find(KAFKA_API_ELECT_LEADERS)->flags & API_LOCAL);
 	ck_assert(api_table_find(KAFKA_API_DESCRIBE_CONFIGS)->flags & API_LOCAL);
+	ck_assert(api_table_find(KAFKA_API_JOIN_GROUP)->flags & API_TO_COORDINATOR);
+	ck_assert(api_table_find(KAFKA_API_FIND_COORDINATOR)->flags & API_LOCAL);
 	ck_assert(api_table_find(KAFKA_API_DESCRIBE_LOG_DIRS)->flags & API_LOCAL);
 	ck_assert(api_table_find(KAFKA_API_OFFSET_FOR_LEADER_EPOCH)->flags & API_TO_LEADER);
 	ck_assert(api_table_find(KAFKA_API_DESCRIBE_PRODUCERS)->flags & API_TO_LEADER);

@@ -327,6 +327,41 @@ START_TEST(metrics_page_declares_every_family_once_before_its_samples)
 }
 END_TEST
 
+START_TEST(coordinators_report_groups_by_state_and_their_counters)
+{
+	struct worker *w = local("t", 0);
+	struct buf b;
+	buf_init(&b);
+	admin_http_metrics(&s, &b);
+	buf_put_u8(&b, 0);
+	/* No coordinator has reported: no group families. */
+	ck_assert(!has(&b, "fjord_groups"));
+	buf_reset(&b);
+	w->has_group_status = true;
+	w->group_status = (struct ipc_group_status){
+	    .groups = {2, 0, 1, 3, 0}, .members = 5, .rebalances = 4, .commits = 99, .expired = 1};
+	admin_http_metrics(&s, &b);
+	check_exposition(&b);
+	buf_put_u8(&b, 0);
+	const char *want[] = {
+	    "# TYPE fjord_groups gauge\n",
+	    "fjord_groups{topic=\"t\",partition=\"0\",state=\"Empty\"} 2\n",
+	    "fjord_groups{topic=\"t\",partition=\"0\",state=\"CompletingRebalance\"} 1\n",
+	    "fjord_groups{topic=\"t\",partition=\"0\",state=\"Stable\"} 3\n",
+	    "fjord_group_members{topic=\"t\",partition=\"0\"} 5\n",
+	    "# TYPE fjord_group_rebalances_total counter\n",
+	    "fjord_group_rebalances_total{topic=\"t\",partition=\"0\"} 4\n",
+	    "fjord_group_offset_commits_total{topic=\"t\",partition=\"0\"} 99\n",
+	    "fjord_group_offsets_expired_total{topic=\"t\",partition=\"0\"} 1\n",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(has(&b, want[i]), "missing %s", want[i]);
+	/* Only the worker that reported. */
+	ck_assert(!has(&b, "fjord_group_members{topic=\"t\",partition=\"1\"}"));
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(a_stopped_worker_is_down_and_keeps_its_counters_and_last_storage)
 {
 	struct worker *w = local("t", 1);
@@ -609,6 +644,7 @@ Suite *supervisor_metrics_suite(void)
 	TCase *page = tcase_create("page");
 	tcase_add_checked_fixture(page, setup_single, teardown);
 	tcase_add_test(page, metrics_page_declares_every_family_once_before_its_samples);
+	tcase_add_test(page, coordinators_report_groups_by_state_and_their_counters);
 	tcase_add_test(page, a_stopped_worker_is_down_and_keeps_its_counters_and_last_storage);
 	tcase_add_test(page, the_data_directorys_filesystem_size_and_free_space_are_reported);
 	tcase_add_test(page, balance_does_nothing_without_a_cluster);

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -611,6 +612,83 @@ func groupConsumer() error {
 	return cl.CommitUncommittedOffsets(ctx)
 }
 
+// groupSplit: two members of one group (autocommit, which commits before
+// partitions are revoked) split the partitions and together read every
+// record once.
+func groupSplit() error {
+	if len(sent) == 0 {
+		return errors.New("the producer check wrote nothing")
+	}
+	var mu sync.Mutex
+	assigned := [2]map[int32]bool{{}, {}}
+	var cls [2]*kgo.Client
+	for i := range cls {
+		i := i
+		cl, err := client(kgo.ConsumerGroup(group+"-split"), kgo.ConsumeTopics(topic),
+			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+			kgo.FetchMaxWait(300*time.Millisecond), kgo.HeartbeatInterval(500*time.Millisecond),
+			kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, p := range m[topic] {
+					assigned[i][p] = true
+				}
+			}),
+			kgo.OnPartitionsRevoked(func(ctx context.Context, c *kgo.Client, m map[string][]int32) {
+				c.CommitUncommittedOffsets(ctx)
+				mu.Lock()
+				defer mu.Unlock()
+				for _, p := range m[topic] {
+					delete(assigned[i], p)
+				}
+			}))
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		cls[i] = cl
+	}
+	split := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		all := map[int32]bool{}
+		for i := range assigned {
+			for p := range assigned[i] {
+				all[p] = true
+			}
+		}
+		return len(assigned[0]) > 0 && len(assigned[1]) > 0 && len(all) == parts &&
+			len(assigned[0])+len(assigned[1]) == parts
+	}
+	seen := map[string]bool{}
+	deadline := time.Now().Add(wait)
+	for (len(seen) < n || !split()) && time.Now().Before(deadline) {
+		for _, cl := range cls {
+			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			fs := cl.PollFetches(ctx)
+			cancel()
+			var twice string
+			fs.EachRecord(func(r *kgo.Record) {
+				id := fmt.Sprintf("%d/%d", r.Partition, r.Offset)
+				if seen[id] {
+					twice = id
+				}
+				seen[id] = true
+			})
+			if twice != "" {
+				return fmt.Errorf("record %s read twice", twice)
+			}
+		}
+	}
+	if !split() {
+		return fmt.Errorf("the partitions were not split: %v and %v", assigned[0], assigned[1])
+	}
+	if len(seen) != n {
+		return fmt.Errorf("the two members read %d of %d", len(seen), n)
+	}
+	return nil
+}
+
 // groups: kadm lists the group and its committed offsets (the end offsets).
 func groups() error {
 	adm, cl, err := admin()
@@ -668,6 +746,7 @@ func main() {
 	check("go.admin.describe_log_dirs", describeLogDirs)
 	check("go.admin.describe_producers", describeProducers)
 	check("go.consumer.group", groupConsumer)
+	check("go.consumer.group_split", groupSplit)
 	check("go.admin.groups", groups)
 	check("go.admin.list_offsets_max_timestamp", listOffsetsMaxTimestamp)
 }

@@ -271,6 +271,60 @@ async function groupConsumer () {
   }
 }
 
+// Two consumers of one group split the partitions and together read every
+// record once.
+async function groupSplit () {
+  expect(Object.keys(sent).length === PARTS, 'the producer checks wrote nothing')
+  const group = GROUP + '-split'
+  // Heartbeats every 500 ms and fetches waiting at most 500 ms (kafkajs
+  // heartbeats between fetches): the first member learns of the second's
+  // join sooner than with the defaults (3 s, 5 s).
+  const opts = {
+    groupId: group,
+    retry: { retries: 2 },
+    heartbeatInterval: 500,
+    sessionTimeout: 10000,
+    maxWaitTimeInMs: 500
+  }
+  const cs = [kafka.consumer(opts), kafka.consumer(opts)]
+  const assigned = [[], []]
+  const seen = new Set()
+  let twice = null
+  let crashed = null
+  try {
+    for (let i = 0; i < 2; i++) {
+      const c = cs[i]
+      c.on(c.events.CRASH, (e) => { crashed = e.payload.error })
+      c.on(c.events.GROUP_JOIN, (e) => {
+        assigned[i] = Object.values(e.payload.memberAssignment).flat()
+      })
+      await c.connect()
+      await c.subscribe({ topic, fromBeginning: true })
+      await c.run({
+        autoCommit: true,
+        eachMessage: async ({ partition, message }) => {
+          const id = partition + '/' + message.offset
+          if (seen.has(id)) twice = id
+          seen.add(id)
+        }
+      })
+    }
+    const t0 = Date.now()
+    const split = () => assigned[0].length > 0 && assigned[1].length > 0 &&
+      new Set(assigned[0].concat(assigned[1])).size === PARTS &&
+      assigned[0].length + assigned[1].length === PARTS
+    while ((seen.size < N || !split()) && !crashed && Date.now() - t0 < WAIT_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    expect(!crashed, 'consumer crashed: ' + (crashed && crashed.message))
+    expect(split(), 'the partitions were not split: ' + JSON.stringify(assigned))
+    expect(twice === null, 'record ' + twice + ' read twice')
+    expect(seen.size === N, 'the two consumers read ' + seen.size + ' of ' + N)
+  } finally {
+    for (const c of cs) await c.disconnect()
+  }
+}
+
 async function groups () {
   await withAdmin(async (admin) => {
     const gs = (await admin.listGroups()).groups.map((g) => g.groupId)
@@ -295,6 +349,7 @@ async function main () {
   await check('js.admin.delete_topics', deleteTopics)
   await check('js.admin.describe_configs', describeConfigs)
   await check('js.consumer.group', groupConsumer)
+  await check('js.consumer.group_split', groupSplit)
   await check('js.admin.groups', groups)
 }
 

@@ -43,6 +43,7 @@ import org.apache.kafka.clients.admin.ProducerState;
 import org.apache.kafka.clients.admin.ReplicaInfo;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -552,6 +553,59 @@ public final class Conform {
 		}
 	}
 
+	/** Commits what was read before a rebalance takes partitions away, as
+	 * an application that wants each record once does. */
+	static ConsumerRebalanceListener commitOnRevoke(KafkaConsumer<String, String> c)
+	{
+		return new ConsumerRebalanceListener() {
+			public void onPartitionsRevoked(Collection<TopicPartition> parts)
+			{
+				c.commitSync(Duration.ofSeconds(WAIT_S));
+			}
+
+			public void onPartitionsAssigned(Collection<TopicPartition> parts) {}
+		};
+	}
+
+	/** Two group consumers of one group (polled in turn from this thread),
+	 * each committing after processing and before giving partitions up,
+	 * split the partitions between them and together read every record
+	 * once. */
+	static void groupSplit() throws Exception
+	{
+		expect(!sent.isEmpty(), "the producer check wrote nothing");
+		Set<String> seen = new HashSet<>();
+		int n = 0;
+		try (KafkaConsumer<String, String> a = consumer(GROUP + "-split");
+		     KafkaConsumer<String, String> b = consumer(GROUP + "-split")) {
+			a.subscribe(List.of(topic), commitOnRevoke(a));
+			b.subscribe(List.of(topic), commitOnRevoke(b));
+			long deadline = System.nanoTime() + 2 * WAIT_S * 1_000_000_000L;
+			boolean split = false;
+			while ((n < N || !split) && System.nanoTime() < deadline) {
+				for (KafkaConsumer<String, String> c : List.of(a, b)) {
+					int got = 0;
+					for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+						expect(seen.add(r.partition() + "/" + r.offset()),
+						       "record " + r.partition() + "/" + r.offset() + " read twice");
+						n++;
+						got++;
+					}
+					if (got > 0)
+						c.commitSync(Duration.ofSeconds(WAIT_S));
+				}
+				Set<TopicPartition> x = a.assignment(), y = b.assignment();
+				Set<TopicPartition> both = new HashSet<>(x);
+				both.addAll(y);
+				split = !x.isEmpty() && !y.isEmpty() && both.size() == PARTS &&
+					x.size() + y.size() == PARTS;
+			}
+			expect(split, "the partitions were not split: " + a.assignment() + " and " +
+					      b.assignment());
+			expect(n == N, "the two consumers read " + n + " of " + N);
+		}
+	}
+
 	static void groupAdmin() throws Exception
 	{
 		try (Admin a = admin()) {
@@ -599,6 +653,7 @@ public final class Conform {
 		check("java.admin.describe_log_dirs", Conform::describeLogDirs);
 		check("java.admin.describe_producers", Conform::describeProducers);
 		check("java.consumer.group", Conform::groupConsumer);
+		check("java.consumer.group_split", Conform::groupSplit);
 		check("java.admin.groups", Conform::groupAdmin);
 		check("java.admin.list_offsets_max_timestamp", Conform::adminListOffsetsMaxTimestamp);
 		// The clients' own threads must not keep the JVM up.
