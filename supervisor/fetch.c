@@ -167,7 +167,7 @@ static void on_result(void *ctx, int idx, const struct ipc_msg *res, int16_t ker
 		if (x->records_len > 0) {
 			/* The result borrows the link's receive buffer, which the
 			 * next frame overwrites: keep a copy with the request. */
-			uint8_t *copy = arena_alloc(&st->r->arena, x->records_len);
+			uint8_t *copy = arena_alloc_bytes(&st->r->arena, x->records_len);
 			if (copy == NULL) {
 				set_error(p, KERR_UNKNOWN_SERVER_ERROR);
 				err = KERR_UNKNOWN_SERVER_ERROR;
