@@ -442,6 +442,8 @@ static int flush_small(struct transport *t)
 	return rc;
 }
 
+static void release_block(const void *data, size_t len, void *block) { raft_block_release(block); }
+
 static int piece_cb(void *ctx, const uint8_t *p, size_t len)
 {
 	struct transport *t = ctx;
@@ -451,14 +453,25 @@ static int piece_cb(void *ctx, const uint8_t *p, size_t len)
 	}
 	if (flush_small(t) != 0)
 		return -1;
-	return evbuffer_add(t->stage, p, len) == 0 ? 0 : -1;
+	if (t->stage_block == NULL)
+		return evbuffer_add(t->stage, p, len) == 0 ? 0 : -1;
+	/* A payload inside the core's message block: the socket buffer refers
+	 * to it and holds the block until the bytes are written (or the
+	 * connection is freed), so the bytes are not copied at all here. */
+	raft_block_hold(t->stage_block);
+	if (evbuffer_add_reference(t->stage, p, len, release_block, t->stage_block) != 0) {
+		raft_block_release(t->stage_block);
+		return -1;
+	}
+	return 0;
 }
 
-/* Appends m as one frame to out. Each entry's payload is copied once, from
- * the Raft core's message into the frame, not into an encoding buffer first
- * and then again into the socket buffer. The frame is assembled in t->stage
- * and moved to out whole (evbuffer_add_buffer moves chains, no copy), so a
- * failure half way leaves out untouched. */
+/* Appends m as one frame to out. An entry's payload is not copied into an
+ * encoding buffer: when m comes from a Ready (m->block set) the frame refers
+ * to the core's block, held until written; otherwise it is copied once, into
+ * the frame. The frame is assembled in t->stage and moved to out whole
+ * (evbuffer_add_buffer moves chains, no copy), so a failure half way leaves
+ * out untouched. */
 static int push_message(struct transport *t, struct evbuffer *out, const struct raft_message *m)
 {
 	size_t len = 0;
@@ -471,7 +484,9 @@ static int push_message(struct transport *t, struct evbuffer *out, const struct 
 		return ERR_NOMEM;
 	buf_reset(&t->enc);
 	buf_put_u32(&t->enc, (uint32_t)len); /* the frame header */
+	t->stage_block = m->block;
 	rc = raft_codec_encode_cb(m, piece_cb, t);
+	t->stage_block = NULL;
 	if (rc == 0 && (t->enc.oom || flush_small(t) != 0))
 		rc = ERR_NOMEM;
 	if (rc == 0 && evbuffer_add_buffer(out, t->stage) != 0)

@@ -101,6 +101,7 @@ struct transport {
 	int silence_ms;
 	struct buf enc;		/* encoding scratch */
 	struct evbuffer *stage; /* a frame being assembled; owned, NULL until the first send */
+	void *stage_block;	/* the message's raft block while it is being staged */
 	struct buf frame;	/* the frame being decoded */
 	struct arena arena;	/* decoded entry arrays */
 	transport_recv_cb recv;

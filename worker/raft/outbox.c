@@ -1,11 +1,46 @@
 /* outbox.c - the queue of outbound messages, each a self-contained copy.
  *
- * One allocation per message holds its entry array, entry data and snapshot
- * bytes, so freeing a message is one free(). */
+ * One allocation per message (a block) holds its entry array, entry data and
+ * snapshot bytes, so freeing a message is one release. A block starts with a
+ * reference count: the outbox holds one reference until the driver has taken
+ * the Ready, and a sender may hold more (raft_block_hold) while a socket
+ * buffer refers to the bytes instead of copying them. */
 #include "outbox.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The count sits before the message's memory; the union keeps what follows
+ * aligned for the entry array. */
+union block_head {
+	size_t refs;
+	max_align_t align;
+};
+
+void *raft_block_new(size_t size)
+{
+	union block_head *h = malloc(sizeof(*h) + size);
+	if (!h)
+		return NULL;
+	h->refs = 1;
+	return h + 1;
+}
+
+void raft_block_hold(void *block)
+{
+	if (block)
+		((union block_head *)block - 1)->refs++;
+}
+
+void raft_block_release(void *block)
+{
+	if (!block)
+		return;
+	union block_head *h = (union block_head *)block - 1;
+	if (--h->refs == 0)
+		free(h);
+}
 
 static bool grow(struct raft_outbox *o)
 {
@@ -32,12 +67,12 @@ void outbox_send(struct raft *r, const struct raft_message *m)
 		size += m->entries[i].data_len;
 	void *block = NULL;
 	if (size) {
-		block = malloc(size);
+		block = raft_block_new(size);
 		if (!block)
 			goto drop;
 	}
 	if (!grow(o)) {
-		free(block);
+		raft_block_release(block);
 		goto drop;
 	}
 	struct raft_message *c = &o->msgs[o->n];
@@ -65,6 +100,7 @@ void outbox_send(struct raft *r, const struct raft_message *m)
 	} else {
 		c->snapshot = NULL;
 	}
+	c->block = block;
 	o->blocks[o->n] = block;
 	o->n++;
 	return;
@@ -75,7 +111,7 @@ drop:
 void outbox_clear(struct raft_outbox *o)
 {
 	for (size_t i = 0; i < o->n; i++)
-		free(o->blocks[i]);
+		raft_block_release(o->blocks[i]);
 	o->n = 0;
 }
 

@@ -129,7 +129,23 @@ struct raft_message {
 	size_t n_entries;
 	const uint8_t *snapshot;
 	size_t snapshot_len;
+	/* In a Ready's messages: the block holding this message's entry data
+	 * and snapshot bytes (see raft_block_hold), or NULL when it has none.
+	 * Ignored in messages given to raft_step. */
+	void *block;
 };
+
+/* A Ready's message keeps its entry data and snapshot bytes in one block
+ * that the core frees at raft_advance. A sender that wants to hand those
+ * bytes to a socket buffer by reference, not by copy, holds the block
+ * (raft_block_hold) and releases it when the bytes are gone
+ * (raft_block_release); the block is freed at the last release, by whoever
+ * that is. Single-threaded, like the rest of the core. */
+void raft_block_hold(void *block);
+void raft_block_release(void *block);
+/* A block of size bytes with one reference (the caller's), as the core makes
+ * for its messages; for tests of senders. NULL when out of memory. */
+void *raft_block_new(size_t size);
 
 /* ---- the caller's stable storage ------------------------------------- */
 
