@@ -77,6 +77,45 @@ START_TEST(leader_does_not_commit_entry_of_previous_term_by_counting)
 }
 END_TEST
 
+/* A broadcast of one proposal queues the same entries for each follower in
+ * one shared block (one copy, not one per follower); a sender's hold keeps
+ * the block past raft_advance. */
+START_TEST(appends_of_the_same_entries_share_one_block_that_a_hold_keeps)
+{
+	NEW_FX();
+	fx_init(f, 3, false, false);
+	for (int i = 0; i < 3; i++)
+		fx_start(f, i);
+	fx_elect(f, 0);
+	fx_deliver(f, 10000);
+	uint64_t idx = 0;
+	ck_assert_int_eq(raft_propose(fx_r(f, 0), "shared-bytes", 12, &idx), 0);
+	struct raft_ready rd;
+	raft_ready(fx_r(f, 0), &rd);
+	const struct raft_message *to[4] = {NULL};
+	for (size_t k = 0; k < rd.n_messages; k++)
+		if (rd.messages[k].type == RAFT_MSG_APPEND && rd.messages[k].to <= 3)
+			to[rd.messages[k].to] = &rd.messages[k];
+	ck_assert_ptr_nonnull(to[2]);
+	ck_assert_ptr_nonnull(to[3]);
+	ck_assert_uint_eq(to[2]->n_entries, 1);
+	ck_assert_uint_eq(to[2]->entries[0].index, idx);
+	ck_assert_ptr_nonnull(to[2]->block);
+	ck_assert_ptr_eq(to[2]->block, to[3]->block);
+	ck_assert_ptr_eq(to[2]->entries, to[3]->entries);
+	const struct raft_entry *e = &to[2]->entries[0];
+	void *block = to[2]->block;
+	raft_block_hold(block);
+	fx_store_append(&f->nodes[0].st, rd.entries, rd.n_entries);
+	raft_advance(fx_r(f, 0), &rd);
+	ck_assert_uint_eq(e->data_len, 12); /* still readable: we hold it */
+	ck_assert_mem_eq(e->data, "shared-bytes", 12);
+	raft_block_release(block);
+	fx_free(f);
+	free(f);
+}
+END_TEST
+
 START_TEST(rejected_append_backtracks_to_conflict_term)
 {
 	NEW_FX();
@@ -457,6 +496,7 @@ Suite *raft_replication_suite(void)
 	Suite *s = suite_create("raft_replication");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, leader_does_not_commit_entry_of_previous_term_by_counting);
+	tcase_add_test(tc, appends_of_the_same_entries_share_one_block_that_a_hold_keeps);
 	tcase_add_test(tc, rejected_append_backtracks_to_conflict_term);
 	tcase_add_test(tc, rejected_append_skips_to_leaders_last_entry_of_the_conflict_term);
 	tcase_add_test(tc, follower_shorter_than_prev_index_hints_its_next_index);
