@@ -93,6 +93,13 @@ static void deliver(struct worker *w, const struct ipc_msg *m, uint64_t req_id)
 	free(p);
 }
 
+uint8_t *link_take_frame(struct worker *w)
+{
+	uint8_t *p = w->rx.data;
+	buf_init(&w->rx);
+	return p;
+}
+
 static void notify_closed(struct worker *w)
 {
 	if (w->link_obs != NULL && w->link_obs->on_closed != NULL)
