@@ -264,6 +264,12 @@ struct raft_log {
 	uint64_t commit;
 	uint64_t applied;     /* handed to the driver and acknowledged */
 	uint64_t stable_last; /* storage's last index: only Ready handling extends it */
+	/* Recently persisted entries kept in memory until applied (data owned;
+	 * c[0].index == c_offset): committing them, or sending them to a
+	 * follower, need not read them back from storage. */
+	struct raft_entry *c;
+	size_t n_c, cap_c, c_bytes;
+	uint64_t c_offset;
 };
 
 struct raft_outbox {

@@ -111,6 +111,7 @@ void raft_advance(struct raft *r, const struct raft_ready *rd)
 		RAFT_CHECK(r, r->ready_applied <= l->commit, "applied %llu past commit %llu",
 			   (unsigned long long)r->ready_applied, (unsigned long long)l->commit);
 		l->applied = r->ready_applied;
+		rlog_cache_trim(l);
 	}
 	free(r->ready_committed_block);
 	r->ready_committed_block = NULL;
