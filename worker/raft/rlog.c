@@ -275,6 +275,14 @@ int rlog_restore(struct raft_log *l, const struct raft_snapshot *s)
 	return 0;
 }
 
+bool rlog_in_memory(const struct raft_log *l, uint64_t lo, uint64_t hi)
+{
+	if (lo >= l->u_offset)
+		return true;
+	uint64_t shi = hi < l->u_offset ? hi : l->u_offset;
+	return l->n_c && lo >= l->c_offset && shi <= l->c_offset + l->n_c;
+}
+
 int rlog_slice(const struct raft_log *l, uint64_t lo, uint64_t hi, size_t max_bytes,
 	       struct raft_entry *out, size_t *n_out)
 {
@@ -286,8 +294,7 @@ int rlog_slice(const struct raft_log *l, uint64_t lo, uint64_t hi, size_t max_by
 	if (hi > rlog_last_index(l) + 1)
 		return ERR_UNAVAILABLE;
 	size_t n = 0, bytes = 0;
-	if (lo < l->u_offset && l->n_c && lo >= l->c_offset &&
-	    (hi < l->u_offset ? hi : l->u_offset) <= l->c_offset + l->n_c) {
+	if (lo < l->u_offset && rlog_in_memory(l, lo, hi)) {
 		/* All of the stored part is in the stable cache. */
 		uint64_t shi = hi < l->u_offset ? hi : l->u_offset;
 		for (uint64_t i = lo; i < shi; i++) {

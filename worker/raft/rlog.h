@@ -54,6 +54,11 @@ int rlog_restore(struct raft_log *l, const struct raft_snapshot *s);
 int rlog_slice(const struct raft_log *l, uint64_t lo, uint64_t hi, size_t max_bytes,
 	       struct raft_entry *out, size_t *n_out);
 
+/* True when rlog_slice(lo, hi) would read nothing from storage: every entry
+ * is in the stable cache or the unstable tail, so its data stays where it
+ * is until the log changes. */
+bool rlog_in_memory(const struct raft_log *l, uint64_t lo, uint64_t hi);
+
 /* For a rejected append at `index` (which we hold with term `term`): the
  * first index of `term` in our log, not below commit + 1 (entries up to
  * commit match any leader, so the leader need not go further back). */
