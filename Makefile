@@ -68,7 +68,7 @@ UNIT_BINS := $(patsubst test/unit/%.c,$(B)/test/%,$(UNIT_SRC))
 SIM_BIN := $(if $(SIM_SRC),$(B)/test/sim)
 FUZZ_BINS := $(patsubst test/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps test unit sim fuzz integration conformance run install clean lint lint-selftest format bench
+.PHONY: all deps test unit sim fuzz integration conformance run install clean lint lint-selftest format bench bench-peer
 all: $(BINS)
 
 deps:
@@ -179,6 +179,10 @@ run: all
 
 bench: all
 	tools/bench-run
+
+# fjord next to Apache Kafka (fetched with Maven); a benchmark, not a test.
+bench-peer: all
+	tools/bench-peer/run
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/fjord

@@ -20,7 +20,7 @@ void arena_init(struct arena *a)
 	a->total = 0;
 }
 
-void *arena_alloc(struct arena *a, size_t size)
+void *arena_alloc_bytes(struct arena *a, size_t size)
 {
 	size = (size + 15) & ~(size_t)15;
 	if (size == 0)
@@ -39,7 +39,14 @@ void *arena_alloc(struct arena *a, size_t size)
 	void *p = b->data + b->used;
 	b->used += size;
 	a->total += size;
-	memset(p, 0, size);
+	return p;
+}
+
+void *arena_alloc(struct arena *a, size_t size)
+{
+	void *p = arena_alloc_bytes(a, size);
+	if (p != NULL)
+		memset(p, 0, (size + 15) & ~(size_t)15);
 	return p;
 }
 

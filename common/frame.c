@@ -28,6 +28,22 @@ int frame_pull(struct evbuffer *in, size_t max_len, struct buf *out)
 	return 1;
 }
 
+int frame_push2(struct evbuffer *out, const void *head, size_t head_len, const void *tail,
+		size_t tail_len)
+{
+	uint8_t hdr[FRAME_HEADER_LEN];
+	if (head_len > UINT32_MAX || tail_len > UINT32_MAX - head_len)
+		return ERR_TOOBIG;
+	be32_store(hdr, (uint32_t)(head_len + tail_len));
+	if (evbuffer_add(out, hdr, sizeof(hdr)) != 0)
+		return ERR_NOMEM;
+	if (head_len > 0 && evbuffer_add(out, head, head_len) != 0)
+		return ERR_NOMEM;
+	if (tail_len > 0 && evbuffer_add(out, tail, tail_len) != 0)
+		return ERR_NOMEM;
+	return 0;
+}
+
 int frame_push(struct evbuffer *out, const void *payload, size_t len)
 {
 	uint8_t hdr[FRAME_HEADER_LEN];

@@ -25,4 +25,10 @@ int frame_pull(struct evbuffer *in, size_t max_len, struct buf *out);
 /* Appends one frame holding payload[0..len) to `out`. Returns 0 or ERR_NOMEM. */
 int frame_push(struct evbuffer *out, const void *payload, size_t len);
 
+/* Appends one frame whose payload is head[0..head_len) then tail[0..tail_len)
+ * (tail may be NULL when tail_len is 0): two pieces, one frame, no copy to
+ * join them first. Returns 0, ERR_TOOBIG past 4 GiB, or ERR_NOMEM. */
+int frame_push2(struct evbuffer *out, const void *head, size_t head_len, const void *tail,
+		size_t tail_len);
+
 #endif

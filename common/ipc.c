@@ -18,13 +18,32 @@ static int buf_write_cb(void *data, const char *p, size_t len)
 	return b->oom ? -1 : 0;
 }
 
-static void pk_bin(msgpack_packer *pk, const uint8_t *p, uint32_t len)
+/* A byte string is always a message's last field. With a tail to fill, only
+ * its msgpack header goes into the buffer and the tail names its bytes, so
+ * the sender can hand them to the socket buffer without a copy in between. */
+static void pk_bin(msgpack_packer *pk, const uint8_t *p, uint32_t len, struct ipc_tail *tail)
 {
 	msgpack_pack_bin(pk, len);
-	msgpack_pack_bin_body(pk, p, len);
+	if (tail != NULL) {
+		tail->data = p;
+		tail->len = len;
+	} else {
+		msgpack_pack_bin_body(pk, p, len);
+	}
 }
 
-int ipc_encode(const struct ipc_msg *m, struct buf *out)
+static int encode(const struct ipc_msg *m, struct buf *out, struct ipc_tail *tail);
+
+int ipc_encode(const struct ipc_msg *m, struct buf *out) { return encode(m, out, NULL); }
+
+int ipc_encode_head(const struct ipc_msg *m, struct buf *out, struct ipc_tail *tail)
+{
+	tail->data = NULL;
+	tail->len = 0;
+	return encode(m, out, tail);
+}
+
+static int encode(const struct ipc_msg *m, struct buf *out, struct ipc_tail *tail)
 {
 	msgpack_packer pk;
 	msgpack_packer_init(&pk, out, buf_write_cb);
@@ -37,7 +56,7 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		msgpack_pack_uint64(&pk, x->req_id);
 		msgpack_pack_int16(&pk, x->acks);
 		msgpack_pack_int32(&pk, x->timeout_ms);
-		pk_bin(&pk, x->records, x->records_len);
+		pk_bin(&pk, x->records, x->records_len, tail);
 		break;
 	}
 	case IPC_PRODUCE_RESULT: {
@@ -73,7 +92,7 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		msgpack_pack_int64(&pk, x->high_watermark);
 		msgpack_pack_int64(&pk, x->last_stable_offset);
 		msgpack_pack_int64(&pk, x->log_start_offset);
-		pk_bin(&pk, x->records, x->records_len);
+		pk_bin(&pk, x->records, x->records_len, tail);
 		break;
 	}
 	case IPC_FETCH_CANCEL:
@@ -192,7 +211,7 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		msgpack_pack_int(&pk, m->type);
 		msgpack_pack_uint64(&pk, x->req_id);
 		msgpack_pack_int16(&pk, x->error);
-		pk_bin(&pk, x->producers, x->producers_len);
+		pk_bin(&pk, x->producers, x->producers_len, tail);
 		break;
 	}
 	case IPC_GROUP: {
@@ -202,9 +221,9 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		msgpack_pack_uint64(&pk, x->req_id);
 		msgpack_pack_int16(&pk, x->api_key);
 		msgpack_pack_int16(&pk, x->api_version);
-		pk_bin(&pk, x->client_id, x->client_id_len);
-		pk_bin(&pk, x->client_host, x->client_host_len);
-		pk_bin(&pk, x->body, x->body_len);
+		pk_bin(&pk, x->client_id, x->client_id_len, NULL);
+		pk_bin(&pk, x->client_host, x->client_host_len, NULL);
+		pk_bin(&pk, x->body, x->body_len, NULL);
 		break;
 	}
 	case IPC_GROUP_RESULT: {
@@ -212,7 +231,7 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		msgpack_pack_array(&pk, 3);
 		msgpack_pack_int(&pk, m->type);
 		msgpack_pack_uint64(&pk, x->req_id);
-		pk_bin(&pk, x->body, x->body_len);
+		pk_bin(&pk, x->body, x->body_len, NULL);
 		break;
 	}
 	case IPC_GROUP_STATUS: {
@@ -225,7 +244,7 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		msgpack_pack_uint64(&pk, x->rebalances);
 		msgpack_pack_uint64(&pk, x->commits);
 		msgpack_pack_uint64(&pk, x->expired);
-		pk_bin(&pk, x->report, x->report_len);
+		pk_bin(&pk, x->report, x->report_len, NULL);
 		break;
 	}
 	default:

@@ -263,6 +263,20 @@ struct ipc_msg {
  * Returns 0, ERR_INVALID for an unknown type, or ERR_NOMEM. */
 int ipc_encode(const struct ipc_msg *m, struct buf *out);
 
+/* The bytes of a message's trailing byte string, borrowed from the message. */
+struct ipc_tail {
+	const uint8_t *data;
+	size_t len;
+};
+
+/* Like ipc_encode, but a message that ends in a byte string (Produce and
+ * Fetch records, producer lists) gets only the string's msgpack header in
+ * out; *tail names the string's bytes (borrowed from m), which follow out
+ * on the wire unchanged. So the encoding is out then tail, byte for byte
+ * what ipc_encode gives, and a record batch is copied once, into the socket
+ * buffer, not twice. tail->len is 0 for other messages. Same errors. */
+int ipc_encode_head(const struct ipc_msg *m, struct buf *out, struct ipc_tail *tail);
+
 /* Decodes one message from a frame payload. Byte fields (records) borrow
  * from `data`, which must outlive `m`. Returns 0 or ERR_INVALID for anything
  * malformed (wrong type, wrong arity, wrong field kinds); never crashes. */

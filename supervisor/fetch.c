@@ -10,6 +10,7 @@
  * make progress past a batch larger than its limits. */
 #include "fetch.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -27,6 +28,7 @@
 
 #define WORKER_GRACE_MS 10000
 #define BATCH_HEADER_LEN 12 /* baseOffset int64 + batchLength int32 */
+#define TAKE_FRAME_MIN 4096 /* records this long are kept in their frame, not copied */
 
 typedef struct kafka_fetch_response_partition_data part_resp;
 
@@ -155,6 +157,7 @@ static void on_result(void *ctx, int idx, const struct ipc_msg *res, int16_t ker
 	struct fetch_state *st = ctx;
 	struct fetch_part *fp = &st->parts[idx];
 	part_resp *p = fp->resp;
+	struct worker *w = fp->w;
 	fp->w = NULL;
 	int16_t err = kerr;
 	if (res != NULL) {
@@ -164,10 +167,21 @@ static void on_result(void *ctx, int idx, const struct ipc_msg *res, int16_t ker
 		p->high_watermark = x->high_watermark;
 		p->last_stable_offset = x->last_stable_offset;
 		p->log_start_offset = x->log_start_offset;
-		if (x->records_len > 0) {
-			/* The result borrows the link's receive buffer, which the
-			 * next frame overwrites: keep a copy with the request. */
-			uint8_t *copy = arena_alloc(&st->r->arena, x->records_len);
+		/* The result borrows the link's receive buffer, which the next
+		 * frame overwrites: the request takes that buffer over (no copy),
+		 * or keeps a copy of a small result (cheaper than a new buffer). */
+		uint8_t *frame =
+		    x->records_len >= TAKE_FRAME_MIN && w != NULL ? link_take_frame(w) : NULL;
+		if (frame != NULL && kreq_adopt(st->r, frame) != 0) {
+			free(frame); /* x->records pointed into it: nothing to serve */
+			set_error(p, KERR_UNKNOWN_SERVER_ERROR);
+			err = KERR_UNKNOWN_SERVER_ERROR;
+		} else if (frame != NULL) {
+			p->records.ptr = x->records;
+			p->records.len = (int32_t)x->records_len;
+			st->bytes += x->records_len;
+		} else if (x->records_len > 0) {
+			uint8_t *copy = arena_alloc_bytes(&st->r->arena, x->records_len);
 			if (copy == NULL) {
 				set_error(p, KERR_UNKNOWN_SERVER_ERROR);
 				err = KERR_UNKNOWN_SERVER_ERROR;

@@ -153,6 +153,9 @@ static void kreq_free(struct kreq *r)
 	}
 	arena_free(&r->arena);
 	buf_free(&r->raw);
+	for (int i = 0; i < r->n_owned; i++)
+		free(r->owned[i]);
+	free(r->owned);
 	free(r);
 	if (c != NULL)
 		maybe_resume(c);
@@ -162,6 +165,20 @@ void kreq_response_begin(struct kreq *r, struct buf *b)
 {
 	buf_put_u32(b, 0); /* size, patched in kreq_respond */
 	kafka_response_header_write(b, r->api_key, r->api_version, r->correlation_id);
+}
+
+int kreq_adopt(struct kreq *r, void *p)
+{
+	if (r->n_owned == r->cap_owned) {
+		int cap = r->cap_owned ? r->cap_owned * 2 : 8;
+		void **o = realloc(r->owned, (size_t)cap * sizeof(*o));
+		if (o == NULL)
+			return ERR_NOMEM;
+		r->owned = o;
+		r->cap_owned = cap;
+	}
+	r->owned[r->n_owned++] = p;
+	return 0;
 }
 
 void kreq_respond(struct kreq *r, struct buf *b)

@@ -32,12 +32,19 @@ struct kreq {
 	int64_t read_ns;	    /* metrics_now_ns() when the whole frame was read */
 	struct arena arena;	    /* decoded request, response structs */
 	struct buf raw;		    /* the request bytes; decoded fields borrow them */
-	struct kreq *prev, *next;   /* the connection's live requests */
+	void **owned;		    /* memory freed with the request (kreq_adopt) */
+	int n_owned, cap_owned;
+	struct kreq *prev, *next; /* the connection's live requests */
 };
 
 /* Takes ownership of a connected socket fd and starts serving it. Returns
  * 0, or ERR_NOMEM (fd is then closed). */
 int kconn_open(struct sup *s, int fd);
+
+/* Takes ownership of p (malloc'ed), freed when r is: a worker's frame whose
+ * bytes r's response borrows. Returns 0, or ERR_NOMEM (p is then still the
+ * caller's). */
+int kreq_adopt(struct kreq *r, void *p);
 
 /* Starts a response for r in b (buf_init'ed by the caller): reserves the
  * size prefix and writes the response header for r's api and version. The

@@ -97,6 +97,13 @@ static void deliver(struct worker *w, const struct ipc_msg *m, uint64_t req_id)
 	free(p);
 }
 
+uint8_t *link_take_frame(struct worker *w)
+{
+	uint8_t *p = w->rx.data;
+	buf_init(&w->rx);
+	return p;
+}
+
 static void notify_closed(struct worker *w)
 {
 	if (w->link_obs != NULL && w->link_obs->on_closed != NULL)
@@ -232,11 +239,15 @@ void link_discard(struct worker *w)
 /* Encodes m and queues it as one frame on the worker's socketpair. */
 static int send_frame(struct worker *w, const struct ipc_msg *m)
 {
+	/* A Produce's records go from the request straight into the socket
+	 * buffer: one copy, not a copy into the encoding and another out of it. */
 	struct buf b;
+	struct ipc_tail tail;
 	buf_init(&b);
-	int rc = ipc_encode(m, &b);
+	int rc = ipc_encode_head(m, &b, &tail);
 	if (rc == 0)
-		rc = frame_push(bufferevent_get_output(w->bev), b.data, b.len);
+		rc =
+		    frame_push2(bufferevent_get_output(w->bev), b.data, b.len, tail.data, tail.len);
 	buf_free(&b);
 	return rc;
 }

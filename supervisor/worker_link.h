@@ -58,6 +58,13 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
  * ERR_NOMEM. */
 int link_post(struct worker *w, const struct ipc_msg *m);
 
+/* Inside a result callback: hands the caller the frame that the result's
+ * byte fields (fetch records) borrow, so it can keep them without a copy.
+ * The caller owns the returned memory (free()); the link reads its next
+ * frame into a new buffer. NULL when there is none (not in a callback, or
+ * already taken). */
+uint8_t *link_take_frame(struct worker *w);
+
 /* Sends IPC_FETCH_CANCEL for req_id if that request is still pending. */
 void link_cancel_fetch(struct worker *w, uint64_t req_id);
 

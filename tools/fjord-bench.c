@@ -13,6 +13,11 @@
  * in ns, big-endian) and the sequence number (big-endian); the rest is padding.
  * End-to-end latency therefore needs producer and consumer on one host, which
  * is the case inside one process.
+ *
+ * With --rate the producer is paced: record i is due at start + i / rate, and
+ * its "send time" is that due time, not the moment produce() ran. A producer
+ * that falls behind (client queue full, broker slow) therefore shows the delay
+ * as latency instead of quietly sending less (no coordinated omission).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -49,6 +54,7 @@ struct opts {
 	const char *acks;
 	long long linger_ms;
 	long long batch_size;
+	long long rate; /* records per second; 0 = as fast as possible */
 	enum phase phase;
 	long long timeout_s;
 	bool json;
@@ -192,7 +198,8 @@ static void usage_short(FILE *f)
 	    "usage: fjord-bench --topic NAME [--bootstrap HOST:PORT] [--records N] [--size BYTES]\n"
 	    "                   [--partitions N] [--acks 0|1|-1] [--linger-ms N] [--batch-size "
 	    "BYTES]\n"
-	    "                   [--phase produce|consume|both] [--timeout-s N] [--json] [-X "
+	    "                   [--rate N] [--phase produce|consume|both] [--timeout-s N] [--json] "
+	    "[-X "
 	    "key=value]...\n"
 	    "Try 'fjord-bench --help' for more.\n");
 }
@@ -208,7 +215,8 @@ static void usage_long(void)
 	    "    fjord-bench --topic NAME [--bootstrap HOST:PORT] [--records N] [--size BYTES]\n"
 	    "                [--partitions N] [--acks 0|1|-1] [--linger-ms N] [--batch-size "
 	    "BYTES]\n"
-	    "                [--phase produce|consume|both] [--timeout-s N] [--json] [-X "
+	    "                [--rate N] [--phase produce|consume|both] [--timeout-s N] [--json] "
+	    "[-X "
 	    "key=value]...\n"
 	    "\n"
 	    "DESCRIPTION\n"
@@ -224,6 +232,13 @@ static void usage_long(void)
 	    "    and times each record from its embedded send time to its arrival (end-to-end\n"
 	    "    latency); duplicates are counted once.\n"
 	    "\n"
+	    "    Without --rate the producer sends as fast as the client accepts records, so\n"
+	    "    latency at saturation is mostly queueing in the client. With --rate N it is\n"
+	    "    paced: record i is due N-th of a second after record i-1 (from the first\n"
+	    "    send), and its send time is when it was due, not when produce() ran, so a\n"
+	    "    producer or broker that falls behind shows as latency rather than as a\n"
+	    "    lower rate. Use --rate to measure latency at a fixed load.\n"
+	    "\n"
 	    "    A progress line goes to stderr every second. The whole run is bounded by\n"
 	    "    --timeout-s; what is not delivered or consumed by then counts as missing.\n"
 	    "\n"
@@ -237,6 +252,8 @@ static void usage_long(void)
 	    "    --acks 0|1|-1|all      producer acks (default -1)\n"
 	    "    --linger-ms N          librdkafka linger.ms (default 5)\n"
 	    "    --batch-size BYTES     librdkafka batch.size (default 1000000)\n"
+	    "    --rate N               produce N records per second, paced (default 0: as\n"
+	    "                           fast as possible)\n"
 	    "    --phase P              produce, consume or both (default both)\n"
 	    "    --timeout-s N          hard bound on the whole run in seconds (default 120)\n"
 	    "    --json                 print only the JSON line: no table, no progress\n"
@@ -246,15 +263,16 @@ static void usage_long(void)
 	    "\n"
 	    "OUTPUT\n"
 	    "    A table on stdout, one row per phase run: records, records/s, MB/s (10^6\n"
-	    "    bytes of values per second), p50, p99 and p99.9 latency in ms, errors. The\n"
+	    "    bytes of values per second), p50, p99, p99.9 and max latency in ms, errors. The\n"
 	    "    produce row's latency is produce() to delivery report; the consume row's is\n"
 	    "    end to end (only in `both`). Rates run from the first send (produce, both)\n"
 	    "    or from the consumer's start (consume) to the last delivery or arrival.\n"
 	    "\n"
-	    "    Then one JSON line with the keys phase, topic, records, size, acks,\n"
-	    "    produced, records_per_s, mb_per_s, p50_ms, p99_ms, p999_ms, consumed,\n"
-	    "    consume_records_per_s, consume_mb_per_s, e2e_p50_ms, e2e_p99_ms,\n"
-	    "    e2e_p999_ms, duplicates, errors, elapsed_s, ok. A value that does not apply\n"
+	    "    Then one JSON line with the keys phase, topic, records, size, acks, rate,\n"
+	    "    produced, records_per_s, mb_per_s, p50_ms, p99_ms, p999_ms, max_ms,\n"
+	    "    consumed, consume_records_per_s, consume_mb_per_s, e2e_p50_ms, e2e_p99_ms,\n"
+	    "    e2e_p999_ms, e2e_max_ms, duplicates, errors, elapsed_s, ok (rate is null\n"
+	    "    when unpaced). A value that does not apply\n"
 	    "    to the phase run is null. errors counts failed deliveries, records the\n"
 	    "    client refused, and consumer errors.\n"
 	    "\n"
@@ -266,7 +284,9 @@ static void usage_long(void)
 	    "EXAMPLES\n"
 	    "    fjord-bench --topic bench --records 200000 --size 100 --acks -1\n"
 	    "    fjord-bench --bootstrap 127.0.0.1:39092 --topic bench --partitions 4 --json\n"
-	    "    fjord-bench --topic bench --phase produce -X compression.type=lz4\n",
+	    "    fjord-bench --topic bench --phase produce -X compression.type=lz4\n"
+	    "    fjord-bench --topic bench --size 1024 --rate 10000 --linger-ms 1 --records "
+	    "100000\n",
 	    HEADER_LEN);
 }
 
@@ -310,6 +330,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_ACKS,
 		O_LINGER,
 		O_BATCH,
+		O_RATE,
 		O_PHASE,
 		O_TIMEOUT,
 		O_JSON
@@ -323,6 +344,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"acks", required_argument, NULL, O_ACKS},
 	    {"linger-ms", required_argument, NULL, O_LINGER},
 	    {"batch-size", required_argument, NULL, O_BATCH},
+	    {"rate", required_argument, NULL, O_RATE},
 	    {"phase", required_argument, NULL, O_PHASE},
 	    {"timeout-s", required_argument, NULL, O_TIMEOUT},
 	    {"json", no_argument, NULL, O_JSON},
@@ -380,6 +402,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case O_BATCH:
 			rc = parse_ll("batch-size", optarg, 1, INT32_MAX, &o->batch_size);
+			break;
+		case O_RATE:
+			rc = parse_ll("rate", optarg, 0, 100000000, &o->rate);
 			break;
 		case O_PHASE:
 			if (!strcmp(optarg, "produce"))
@@ -729,6 +754,35 @@ static void progress(struct bench *b, bool force)
 
 /* ---- produce phase ---- */
 
+/* Due time of record seq under --rate, from the first send. */
+static uint64_t due_ns(const struct bench *b, long long seq)
+{
+	return b->t_prod_first +
+	       (uint64_t)((double)seq * 1e9 / (double)b->o.rate); /* double: no overflow */
+}
+
+/* Paced mode: returns record seq's due time once it has come, or 0 after
+ * waiting up to a millisecond for it (serving delivery reports meanwhile) so
+ * the caller checks the deadline and interruption again. */
+static uint64_t pace_until(struct bench *b, long long seq)
+{
+	uint64_t due = due_ns(b, seq), now = now_ns();
+	if (now >= due)
+		return due;
+	uint64_t wait = due - now;
+	if (wait >= 2000000) {
+		/* Far ahead: let librdkafka's callbacks run while we wait. */
+		rd_kafka_poll(b->prod, 1);
+		progress(b, false);
+		return 0;
+	}
+	rd_kafka_poll(b->prod, 0);
+	struct timespec ts = {.tv_sec = (time_t)(due / 1000000000u),
+			      .tv_nsec = (long)(due % 1000000000u)};
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	return now_ns() >= due ? due : 0;
+}
+
 static void produce_run(struct bench *b)
 {
 	const struct opts *o = &b->o;
@@ -747,6 +801,11 @@ static void produce_run(struct bench *b)
 	long long seq = 0;
 	while (seq < o->records && !interrupted && now_ns() < b->deadline) {
 		uint64_t t = now_ns();
+		if (o->rate > 0) {
+			t = pace_until(b, seq);
+			if (!t)
+				continue; /* served reports while waiting; look again */
+		}
 		put64(val, t);
 		put64(val + 8, (uint64_t)seq);
 		int32_t part =
@@ -791,7 +850,7 @@ struct row {
 	long long records;
 	double rps;
 	double mbps;
-	double p50, p99, p999; /* ms; negative when there is no latency */
+	double p50, p99, p999, max; /* ms; negative when there is no latency */
 	long long errors;
 };
 
@@ -805,12 +864,13 @@ static void fmt_num(char *out, size_t len, double v, const char *fmt)
 
 static void print_row(const char *name, const struct row *r)
 {
-	char p50[32], p99[32], p999[32];
+	char p50[32], p99[32], p999[32], max[32];
 	fmt_num(p50, sizeof p50, r->p50, "%.3f");
 	fmt_num(p99, sizeof p99, r->p99, "%.3f");
 	fmt_num(p999, sizeof p999, r->p999, "%.3f");
-	printf("%-8s %10lld %12.1f %9.2f %10s %10s %10s %8lld\n", name, r->records, r->rps, r->mbps,
-	       p50, p99, p999, r->errors);
+	fmt_num(max, sizeof max, r->max, "%.3f");
+	printf("%-8s %10lld %12.1f %9.2f %10s %10s %10s %10s %8lld\n", name, r->records, r->rps,
+	       r->mbps, p50, p99, p999, max, r->errors);
 }
 
 static void json_num(const char *key, double v, bool valid, const char *fmt)
@@ -837,13 +897,14 @@ static void lat_fill(struct row *r, struct lat *l)
 	r->p50 = lat_pct_ms(l, 50, 100);
 	r->p99 = lat_pct_ms(l, 99, 100);
 	r->p999 = lat_pct_ms(l, 999, 1000);
+	r->max = lat_pct_ms(l, 1, 1);
 }
 
 static bool report(struct bench *b)
 {
 	const struct opts *o = &b->o;
-	struct row prod = {.p50 = -1, .p99 = -1, .p999 = -1};
-	struct row cons = {.p50 = -1, .p99 = -1, .p999 = -1};
+	struct row prod = {.p50 = -1, .p99 = -1, .p999 = -1, .max = -1};
+	struct row cons = {.p50 = -1, .p99 = -1, .p999 = -1, .max = -1};
 	long long delivered = atomic_load(&b->delivered);
 	long long consumed = atomic_load(&b->consumed);
 	bool ok = true;
@@ -868,15 +929,18 @@ static bool report(struct bench *b)
 	double elapsed = (now_ns() - b->t_start) / 1e9;
 
 	if (!o->json) {
+		char pace[48] = "unpaced";
+		if (o->rate > 0)
+			snprintf(pace, sizeof pace, "rate %lld rec/s", o->rate);
 		printf("fjord-bench: topic %s, %lld records of %lld B, acks %s, linger %lld ms, "
-		       "batch.size %lld, "
+		       "batch.size %lld, %s, "
 		       "phase %s\n",
-		       o->topic, o->records, o->size, o->acks, o->linger_ms, o->batch_size,
+		       o->topic, o->records, o->size, o->acks, o->linger_ms, o->batch_size, pace,
 		       o->phase == PHASE_BOTH	   ? "both"
 		       : o->phase == PHASE_PRODUCE ? "produce"
 						   : "consume");
-		printf("%-8s %10s %12s %9s %10s %10s %10s %8s\n", "phase", "records", "records/s",
-		       "MB/s", "p50 ms", "p99 ms", "p99.9 ms", "errors");
+		printf("%-8s %10s %12s %9s %10s %10s %10s %10s %8s\n", "phase", "records",
+		       "records/s", "MB/s", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "errors");
 		if (prod.ran)
 			print_row("produce", &prod);
 		if (cons.ran)
@@ -905,18 +969,21 @@ static bool report(struct bench *b)
 	       : o->phase == PHASE_PRODUCE ? "produce"
 					   : "consume",
 	       o->topic, o->records, o->size, o->acks);
+	json_num("rate", (double)o->rate, o->rate > 0, "%.0f");
 	json_num("produced", (double)delivered, prod.ran, "%.0f");
 	json_num("records_per_s", prod.rps, prod.ran, "%.1f");
 	json_num("mb_per_s", prod.mbps, prod.ran, "%.3f");
 	json_num("p50_ms", prod.p50, prod.ran, "%.3f");
 	json_num("p99_ms", prod.p99, prod.ran, "%.3f");
 	json_num("p999_ms", prod.p999, prod.ran, "%.3f");
+	json_num("max_ms", prod.max, prod.ran, "%.3f");
 	json_num("consumed", (double)consumed, cons.ran, "%.0f");
 	json_num("consume_records_per_s", cons.rps, cons.ran, "%.1f");
 	json_num("consume_mb_per_s", cons.mbps, cons.ran, "%.3f");
 	json_num("e2e_p50_ms", cons.p50, cons.ran, "%.3f");
 	json_num("e2e_p99_ms", cons.p99, cons.ran, "%.3f");
 	json_num("e2e_p999_ms", cons.p999, cons.ran, "%.3f");
+	json_num("e2e_max_ms", cons.max, cons.ran, "%.3f");
 	json_num("duplicates", (double)atomic_load(&b->duplicates), cons.ran, "%.0f");
 	printf(",\"errors\":%lld,\"elapsed_s\":%.3f,\"ok\":%s}\n", prod.errors + cons.errors,
 	       elapsed, ok ? "true" : "false");

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/heap.h"
 #include "common/log.h"
 #include "worker/args.h"
 #include "worker/replica.h"
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
 	char prefix[300];
 	snprintf(prefix, sizeof(prefix), "worker %s/%d", a.topic, (int)a.partition);
 	log_init(prefix, a.cfg.node.log_level);
+	if (heap_tune() != 0)
+		log_warn("mallopt refused the batch-friendly thresholds; batches will be slower");
 
 	/* Die with the supervisor; if it is already gone (we were reparented
 	 * before prctl ran), leave now. */

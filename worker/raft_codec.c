@@ -18,11 +18,25 @@
 #define FLAG_REJECT 1u
 #define FLAG_FORCE 2u
 
-static int buf_write_cb(void *data, const char *p, size_t len)
+static int buf_write_cb(void *data, const uint8_t *p, size_t len)
 {
 	struct buf *b = data;
 	buf_put(b, p, len);
 	return b->oom ? -1 : 0;
+}
+
+struct sink {
+	raft_codec_write_cb write;
+	void *ctx;
+	int failed;
+};
+
+static int sink_cb(void *data, const char *p, size_t len)
+{
+	struct sink *s = data;
+	if (!s->failed && s->write(s->ctx, (const uint8_t *)p, len) != 0)
+		s->failed = 1;
+	return s->failed ? -1 : 0;
 }
 
 static void pk_bin(msgpack_packer *pk, const uint8_t *p, size_t len)
@@ -34,6 +48,12 @@ static void pk_bin(msgpack_packer *pk, const uint8_t *p, size_t len)
 
 int raft_codec_encode(const struct raft_message *m, struct buf *out)
 {
+	int rc = raft_codec_encode_cb(m, buf_write_cb, out);
+	return rc == 0 && out->oom ? ERR_NOMEM : rc;
+}
+
+int raft_codec_encode_cb(const struct raft_message *m, raft_codec_write_cb write, void *ctx)
+{
 	if (m->type < RAFT_MSG_PREVOTE || m->type > RAFT_MSG_TYPE_MAX)
 		return ERR_INVALID;
 	if (m->snapshot_len > UINT32_MAX || m->n_entries > UINT32_MAX)
@@ -41,8 +61,11 @@ int raft_codec_encode(const struct raft_message *m, struct buf *out)
 	for (size_t i = 0; i < m->n_entries; i++)
 		if (m->entries[i].index != m->index + 1 + i || m->entries[i].data_len > UINT32_MAX)
 			return ERR_INVALID;
+	/* msgpack-c's packer ignores what its callback returns, so a failed
+	 * write is remembered by the sink and reported at the end. */
+	struct sink s = {write, ctx, 0};
 	msgpack_packer pk;
-	msgpack_packer_init(&pk, out, buf_write_cb);
+	msgpack_packer_init(&pk, &s, sink_cb);
 	msgpack_pack_array(&pk, N_FIELDS);
 	msgpack_pack_uint8(&pk, RAFT_CODEC_VERSION);
 	msgpack_pack_uint8(&pk, m->type);
@@ -65,7 +88,7 @@ int raft_codec_encode(const struct raft_message *m, struct buf *out)
 		pk_bin(&pk, e->data, e->data_len);
 	}
 	pk_bin(&pk, m->snapshot, m->snapshot_len);
-	return out->oom ? ERR_NOMEM : 0;
+	return s.failed ? ERR_NOMEM : 0;
 }
 
 /* ---- strict reader: any surprise sets r->err ---- */

@@ -23,6 +23,18 @@ struct buf;
  * type, or entries not numbered index + 1 + i) or ERR_NOMEM. */
 int raft_codec_encode(const struct raft_message *m, struct buf *out);
 
+/* Receives the encoding piece by piece, in order; an entry's or snapshot's
+ * bytes come as one piece of their own, borrowed for the call. Returns 0, or
+ * nonzero to fail the encoding. */
+typedef int (*raft_codec_write_cb)(void *ctx, const uint8_t *p, size_t len);
+
+/* Like raft_codec_encode, but hands the encoding to write(ctx, ...) instead
+ * of a buffer: a sender can count the bytes first, then put the small pieces
+ * into a buffer and the payloads straight into its socket buffer, so a
+ * record batch is not copied into an encoding first. Returns 0, ERR_INVALID
+ * as above, or ERR_NOMEM when write failed. */
+int raft_codec_encode_cb(const struct raft_message *m, raft_codec_write_cb write, void *ctx);
+
 /* Decodes exactly `len` bytes into *out. The entries array is allocated in
  * arena `a`; entry data and snapshot bytes BORROW from `data`, which must
  * outlive *out (no copy: appends carry whole record batches). Returns 0,

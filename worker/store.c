@@ -754,7 +754,7 @@ static int entries_cb(void *p, const struct store_entry *e)
 		return 1; /* cannot happen: cap is hi - lo */
 	uint8_t *copy = NULL;
 	if (e->len > 0) {
-		copy = arena_alloc(x->a, e->len);
+		copy = arena_alloc_bytes(x->a, e->len);
 		if (copy == NULL)
 			return ERR_NOMEM;
 		memcpy(copy, e->data, e->len);

@@ -417,6 +417,84 @@ void transport_close(struct transport *t)
 	buf_free(&t->enc);
 	buf_free(&t->frame);
 	arena_free(&t->arena);
+	if (t->stage)
+		evbuffer_free(t->stage);
+	t->stage = NULL;
+}
+
+/* Pieces of an encoding at least this long (entry payloads: record batches)
+ * go straight into the frame being assembled; shorter ones are gathered in
+ * t->enc first so a message is not a chain of tiny evbuffer pieces. */
+#define DIRECT_PIECE_MIN 256
+
+static int count_cb(void *ctx, const uint8_t *p, size_t len)
+{
+	*(size_t *)ctx += len;
+	return 0;
+}
+
+static int flush_small(struct transport *t)
+{
+	if (t->enc.len == 0)
+		return 0;
+	int rc = evbuffer_add(t->stage, t->enc.data, t->enc.len) == 0 ? 0 : -1;
+	buf_reset(&t->enc);
+	return rc;
+}
+
+static void release_block(const void *data, size_t len, void *block) { raft_block_release(block); }
+
+static int piece_cb(void *ctx, const uint8_t *p, size_t len)
+{
+	struct transport *t = ctx;
+	if (len < DIRECT_PIECE_MIN) {
+		buf_put(&t->enc, p, len);
+		return t->enc.oom ? -1 : 0;
+	}
+	if (flush_small(t) != 0)
+		return -1;
+	if (t->stage_block == NULL)
+		return evbuffer_add(t->stage, p, len) == 0 ? 0 : -1;
+	/* A payload inside the core's message block: the socket buffer refers
+	 * to it and holds the block until the bytes are written (or the
+	 * connection is freed), so the bytes are not copied at all here. */
+	raft_block_hold(t->stage_block);
+	if (evbuffer_add_reference(t->stage, p, len, release_block, t->stage_block) != 0) {
+		raft_block_release(t->stage_block);
+		return -1;
+	}
+	return 0;
+}
+
+/* Appends m as one frame to out. An entry's payload is not copied into an
+ * encoding buffer: when m comes from a Ready (m->block set) the frame refers
+ * to the core's block, held until written; otherwise it is copied once, into
+ * the frame. The frame is assembled in t->stage and moved to out whole
+ * (evbuffer_add_buffer moves chains, no copy), so a failure half way leaves
+ * out untouched. */
+static int push_message(struct transport *t, struct evbuffer *out, const struct raft_message *m)
+{
+	size_t len = 0;
+	int rc = raft_codec_encode_cb(m, count_cb, &len);
+	if (rc != 0)
+		return rc;
+	if (len > UINT32_MAX)
+		return ERR_TOOBIG;
+	if (t->stage == NULL && (t->stage = evbuffer_new()) == NULL)
+		return ERR_NOMEM;
+	buf_reset(&t->enc);
+	buf_put_u32(&t->enc, (uint32_t)len); /* the frame header */
+	t->stage_block = m->block;
+	rc = raft_codec_encode_cb(m, piece_cb, t);
+	t->stage_block = NULL;
+	if (rc == 0 && (t->enc.oom || flush_small(t) != 0))
+		rc = ERR_NOMEM;
+	if (rc == 0 && evbuffer_add_buffer(out, t->stage) != 0)
+		rc = ERR_NOMEM;
+	evbuffer_drain(t->stage, evbuffer_get_length(t->stage));
+	if (t->enc.cap > (4u << 20))
+		buf_free(&t->enc);
+	return rc;
 }
 
 int transport_send(struct transport *t, const struct raft_message *m)
@@ -442,12 +520,7 @@ int transport_send(struct transport *t, const struct raft_message *m)
 		t->stats.dropped++;
 		return ERR_AGAIN;
 	}
-	buf_reset(&t->enc);
-	int rc = raft_codec_encode(m, &t->enc);
-	if (rc == 0)
-		rc = frame_push(out, t->enc.data, t->enc.len);
-	if (t->enc.cap > (4u << 20))
-		buf_free(&t->enc);
+	int rc = push_message(t, out, m);
 	if (rc != 0) {
 		t->stats.dropped++;
 		return rc;

@@ -99,9 +99,11 @@ struct transport {
 	struct event *conn_ev;
 	struct evdns_base *dns; /* owned; NULL while every peer address is numeric */
 	int silence_ms;
-	struct buf enc;	    /* encoding scratch */
-	struct buf frame;   /* the frame being decoded */
-	struct arena arena; /* decoded entry arrays */
+	struct buf enc;		/* encoding scratch */
+	struct evbuffer *stage; /* a frame being assembled; owned, NULL until the first send */
+	void *stage_block;	/* the message's raft block while it is being staged */
+	struct buf frame;	/* the frame being decoded */
+	struct arena arena;	/* decoded entry arrays */
 	transport_recv_cb recv;
 	void (*on_link)(void *ctx, int32_t node);
 	void *ctx;

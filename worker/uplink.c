@@ -146,10 +146,12 @@ int uplink_send(struct uplink *u, const struct ipc_msg *m)
 	if (u->closed)
 		return ERR_CLOSED;
 	buf_reset(&u->enc);
-	int rc = ipc_encode(m, &u->enc);
+	struct ipc_tail tail;
+	int rc = ipc_encode_head(m, &u->enc, &tail);
 	if (rc != 0)
 		return rc;
-	rc = frame_push(bufferevent_get_output(u->bev), u->enc.data, u->enc.len);
+	rc = frame_push2(bufferevent_get_output(u->bev), u->enc.data, u->enc.len, tail.data,
+			 tail.len);
 	/* Keep big scratch buffers from pinning memory after a large fetch. */
 	if (u->enc.cap > (4u << 20))
 		buf_free(&u->enc);

@@ -1,6 +1,7 @@
 /* test_common.c - unit tests for buf, arena, frame and ipc in common/. */
 #include <check.h>
 #include <event2/buffer.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "check_main.h"
@@ -111,6 +112,78 @@ START_TEST(ipc_fetch_result_round_trips_with_borrowed_records)
 	/* The bytes point into the frame, not a freed zone. */
 	ck_assert(d.u.fetch_result.records >= b.data && d.u.fetch_result.records < b.data + b.len);
 	buf_free(&b);
+}
+END_TEST
+
+/* ipc_encode_head leaves a trailing byte string out of the buffer and names
+ * it instead; head then tail is ipc_encode's output byte for byte, and
+ * frame_push2 sends the two as one frame. */
+START_TEST(ipc_encode_head_and_tail_are_ipc_encode_and_frame_as_one)
+{
+	static uint8_t records[70000]; /* bin32 */
+	for (size_t i = 0; i < sizeof(records); i++)
+		records[i] = (uint8_t)(i * 7);
+	struct ipc_msg msgs[4] = {{.type = IPC_PRODUCE},
+				  {.type = IPC_FETCH_RESULT},
+				  {.type = IPC_PRODUCERS_RESULT},
+				  {.type = IPC_PRODUCE_RESULT}};
+	msgs[0].u.produce = (struct ipc_produce){
+	    .req_id = 5, .acks = -1, .timeout_ms = 3000, .records = records, .records_len = 70000};
+	msgs[1].u.fetch_result = (struct ipc_fetch_result){
+	    .req_id = 6, .high_watermark = 9, .records = records, .records_len = 300};
+	msgs[2].u.producers_result =
+	    (struct ipc_producers_result){.req_id = 7, .producers = records, .producers_len = 3};
+	msgs[3].u.produce_result = (struct ipc_produce_result){.req_id = 8, .base_offset = 42};
+	size_t want_tail[4] = {70000, 300, 3, 0};
+	for (int i = 0; i < 4; i++) {
+		struct buf whole, head;
+		buf_init(&whole);
+		buf_init(&head);
+		struct ipc_tail tail = {.data = (const uint8_t *)"x", .len = 99};
+		ck_assert_int_eq(ipc_encode(&msgs[i], &whole), 0);
+		ck_assert_int_eq(ipc_encode_head(&msgs[i], &head, &tail), 0);
+		ck_assert_uint_eq(tail.len, want_tail[i]);
+		ck_assert_uint_eq(head.len + tail.len, whole.len);
+		ck_assert_mem_eq(head.data, whole.data, head.len);
+		if (tail.len) {
+			ck_assert_ptr_eq(tail.data, records); /* borrowed, not copied */
+			ck_assert_mem_eq(whole.data + head.len, tail.data, tail.len);
+		}
+		struct evbuffer *ev = evbuffer_new();
+		struct buf got;
+		buf_init(&got);
+		ck_assert_int_eq(frame_push2(ev, head.data, head.len, tail.data, tail.len), 0);
+		ck_assert_int_eq(frame_pull(ev, 1 << 20, &got), 1);
+		ck_assert_uint_eq(got.len, whole.len);
+		ck_assert_mem_eq(got.data, whole.data, whole.len);
+		ck_assert_uint_eq(evbuffer_get_length(ev), 0);
+		evbuffer_free(ev);
+		buf_free(&got);
+		buf_free(&whole);
+		buf_free(&head);
+	}
+}
+END_TEST
+
+START_TEST(arena_alloc_bytes_is_aligned_and_distinct)
+{
+	struct arena a;
+	arena_init(&a);
+	uint8_t *p = arena_alloc_bytes(&a, 5);
+	uint8_t *q = arena_alloc_bytes(&a, 100000); /* a block of its own */
+	uint8_t *z = arena_alloc(&a, 33);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_ptr_nonnull(z);
+	ck_assert_uint_eq((uintptr_t)p % 16, 0);
+	ck_assert_uint_eq((uintptr_t)q % 16, 0);
+	memset(p, 0xff, 5);
+	memset(q, 0xee, 100000);
+	for (int i = 0; i < 33; i++)
+		ck_assert_uint_eq(z[i], 0); /* arena_alloc still zeroes */
+	ck_assert_uint_eq(p[4], 0xff);
+	ck_assert_uint_eq(q[99999], 0xee);
+	arena_free(&a);
 }
 END_TEST
 
@@ -438,6 +511,8 @@ static Suite *common_suite(void)
 	tcase_add_test(tc, ipc_status_round_trips_every_cluster_field);
 	tcase_add_test(tc, ipc_group_request_and_result_round_trip);
 	tcase_add_test(tc, ipc_epoch_end_and_producers_round_trip);
+	tcase_add_test(tc, ipc_encode_head_and_tail_are_ipc_encode_and_frame_as_one);
+	tcase_add_test(tc, arena_alloc_bytes_is_aligned_and_distinct);
 	tcase_add_test(tc, ipc_decode_rejects_garbage_wrong_arity_and_wrong_kinds);
 	tcase_add_test(tc, kerr_from_err_maps_every_error_in_every_context);
 	suite_add_tcase(s, tc);

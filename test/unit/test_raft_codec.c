@@ -115,6 +115,69 @@ START_TEST(append_entries_round_trip_and_borrow_data_from_the_input)
 }
 END_TEST
 
+struct pieces {
+	struct buf all;
+	int n;
+	const uint8_t *big_at; /* where the piece of the big entry pointed */
+	size_t big_len;
+	int fail_at; /* piece number that fails, or -1 */
+};
+
+static int piece_cb(void *ctx, const uint8_t *p, size_t len)
+{
+	struct pieces *x = ctx;
+	if (x->n++ == x->fail_at)
+		return -1;
+	if (len >= 1000) {
+		x->big_at = p;
+		x->big_len = len;
+	}
+	buf_put(&x->all, p, len);
+	return 0;
+}
+
+/* The transport sends payloads straight from the message: encode_cb's pieces
+ * put together are raft_codec_encode's bytes, and an entry's payload comes
+ * as one piece that points at the entry's own data. */
+START_TEST(encode_cb_pieces_are_the_encoding_and_payloads_are_borrowed)
+{
+	static uint8_t big[70000];
+	memset(big, 0x33, sizeof(big));
+	struct raft_entry e[2] = {
+	    {.index = 8, .term = 1, .kind = RAFT_ENTRY_NORMAL, .data = big, .data_len = 70000},
+	    {.index = 9, .term = 1, .kind = RAFT_ENTRY_NOOP},
+	};
+	struct raft_message m = {.type = RAFT_MSG_APPEND,
+				 .from = 1,
+				 .to = 3,
+				 .term = 1,
+				 .index = 7,
+				 .log_term = 1,
+				 .commit = 7,
+				 .entries = e,
+				 .n_entries = 2};
+	struct buf whole;
+	buf_init(&whole);
+	ck_assert_int_eq(raft_codec_encode(&m, &whole), 0);
+	struct pieces x = {.fail_at = -1};
+	buf_init(&x.all);
+	ck_assert_int_eq(raft_codec_encode_cb(&m, piece_cb, &x), 0);
+	ck_assert_uint_eq(x.all.len, whole.len);
+	ck_assert_mem_eq(x.all.data, whole.data, whole.len);
+	ck_assert_ptr_eq(x.big_at, big);
+	ck_assert_uint_eq(x.big_len, 70000);
+	/* A sink that fails makes the encoding fail, at any piece. */
+	for (int k = 0; k < x.n; k++) {
+		struct pieces y = {.fail_at = k};
+		buf_init(&y.all);
+		ck_assert_int_eq(raft_codec_encode_cb(&m, piece_cb, &y), ERR_NOMEM);
+		buf_free(&y.all);
+	}
+	buf_free(&x.all);
+	buf_free(&whole);
+}
+END_TEST
+
 START_TEST(encode_rejects_entries_not_numbered_after_index)
 {
 	struct raft_entry e[2] = {{.index = 5, .term = 1}, {.index = 7, .term = 1}};
@@ -284,6 +347,7 @@ Suite *raft_codec_suite(void)
 	tcase_add_test(tc, every_message_type_round_trips_field_by_field);
 	tcase_add_test(tc, append_entries_round_trip_and_borrow_data_from_the_input);
 	tcase_add_test(tc, encode_rejects_entries_not_numbered_after_index);
+	tcase_add_test(tc, encode_cb_pieces_are_the_encoding_and_payloads_are_borrowed);
 	tcase_add_test(tc, truncated_input_is_invalid_at_every_length);
 	tcase_add_test(tc, wrong_version_type_flags_or_kind_is_invalid);
 	tcase_add_test(tc, huge_announced_counts_are_invalid_without_allocating);

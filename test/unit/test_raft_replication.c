@@ -6,6 +6,7 @@
 
 #include "check_main.h"
 #include "test_raft_fixture.h"
+#include "worker/raft/rlog.h"
 
 #define NEW_FX() struct fx *f = calloc(1, sizeof(struct fx))
 
@@ -72,6 +73,94 @@ START_TEST(leader_does_not_commit_entry_of_previous_term_by_counting)
 			fx_deliver_one(f, 0);
 	}
 	ck_assert_uint_eq(raft_commit(fx_r(f, 0)), 3);
+	fx_free(f);
+	free(f);
+}
+END_TEST
+
+/* A broadcast of one proposal queues the same entries for each follower in
+ * one shared block (one copy, not one per follower); a sender's hold keeps
+ * the block past raft_advance. */
+START_TEST(appends_of_the_same_entries_share_one_block_that_a_hold_keeps)
+{
+	NEW_FX();
+	fx_init(f, 3, false, false);
+	for (int i = 0; i < 3; i++)
+		fx_start(f, i);
+	fx_elect(f, 0);
+	fx_deliver(f, 10000);
+	uint64_t idx = 0;
+	ck_assert_int_eq(raft_propose(fx_r(f, 0), "shared-bytes", 12, &idx), 0);
+	struct raft_ready rd;
+	raft_ready(fx_r(f, 0), &rd);
+	const struct raft_message *to[4] = {NULL};
+	for (size_t k = 0; k < rd.n_messages; k++)
+		if (rd.messages[k].type == RAFT_MSG_APPEND && rd.messages[k].to <= 3)
+			to[rd.messages[k].to] = &rd.messages[k];
+	ck_assert_ptr_nonnull(to[2]);
+	ck_assert_ptr_nonnull(to[3]);
+	ck_assert_uint_eq(to[2]->n_entries, 1);
+	ck_assert_uint_eq(to[2]->entries[0].index, idx);
+	ck_assert_ptr_nonnull(to[2]->block);
+	ck_assert_ptr_eq(to[2]->block, to[3]->block);
+	ck_assert_ptr_eq(to[2]->entries, to[3]->entries);
+	const struct raft_entry *e = &to[2]->entries[0];
+	void *block = to[2]->block;
+	raft_block_hold(block);
+	fx_store_append(&f->nodes[0].st, rd.entries, rd.n_entries);
+	raft_advance(fx_r(f, 0), &rd);
+	ck_assert_uint_eq(e->data_len, 12); /* still readable: we hold it */
+	ck_assert_mem_eq(e->data, "shared-bytes", 12);
+	raft_block_release(block);
+	fx_free(f);
+	free(f);
+}
+END_TEST
+
+static int (*real_entries)(void *, uint64_t, uint64_t, size_t, struct raft_entry *, size_t *);
+static int n_storage_reads;
+
+static int counting_entries(void *ctx, uint64_t lo, uint64_t hi, size_t max_bytes,
+			    struct raft_entry *out, size_t *n)
+{
+	n_storage_reads++;
+	return real_entries(ctx, lo, hi, max_bytes, out, n);
+}
+
+/* Entries just persisted stay in memory until applied: committing them (and
+ * sending them to followers) reads nothing back from storage, on the leader
+ * or on a follower, and what is applied is what was proposed. */
+START_TEST(persisted_entries_are_applied_without_reading_storage_back)
+{
+	NEW_FX();
+	fx_init(f, 3, false, false);
+	for (int i = 0; i < 3; i++)
+		fx_start(f, i);
+	fx_elect(f, 0);
+	fx_deliver(f, 10000);
+	real_entries = f->nodes[0].st.iface.entries;
+	for (int i = 0; i < 3; i++)
+		f->nodes[i].st.iface.entries = counting_entries;
+	n_storage_reads = 0;
+	uint64_t first = fx_propose(f, 0, "one");
+	fx_propose(f, 0, "two");
+	uint64_t last = fx_propose(f, 0, "three");
+	fx_deliver(f, 10000);
+	fx_tick(f, 0, FX_HEARTBEAT); /* followers learn the commit */
+	fx_deliver(f, 10000);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_ge(raft_applied(fx_r(f, i)), last);
+		ck_assert_uint_eq(f->nodes[i].applied[f->nodes[i].n_applied - 1], last);
+	}
+	ck_assert_int_eq(n_storage_reads, 0);
+	/* Applied entries leave the cache: reading them now goes to storage. */
+	struct raft_entry out[3];
+	size_t n = 0;
+	ck_assert_int_eq(rlog_slice(&fx_r(f, 1)->log, first, last + 1, 1 << 20, out, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_int_eq(n_storage_reads, 1);
+	ck_assert_mem_eq(out[1].data, "two", 3);
+	ck_assert_uint_eq(fx_r(f, 1)->log.n_c, 0);
 	fx_free(f);
 	free(f);
 }
@@ -457,6 +546,8 @@ Suite *raft_replication_suite(void)
 	Suite *s = suite_create("raft_replication");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, leader_does_not_commit_entry_of_previous_term_by_counting);
+	tcase_add_test(tc, appends_of_the_same_entries_share_one_block_that_a_hold_keeps);
+	tcase_add_test(tc, persisted_entries_are_applied_without_reading_storage_back);
 	tcase_add_test(tc, rejected_append_backtracks_to_conflict_term);
 	tcase_add_test(tc, rejected_append_skips_to_leaders_last_entry_of_the_conflict_term);
 	tcase_add_test(tc, follower_shorter_than_prev_index_hints_its_next_index);

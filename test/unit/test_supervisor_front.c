@@ -635,6 +635,46 @@ START_TEST(fetch_max_bytes_keeps_the_first_batch_and_trims_later_partitions)
 }
 END_TEST
 
+/* A large fetch result stays in the frame it came in (the request takes the
+ * link's buffer over instead of copying it): later frames from the same
+ * worker, read before the response goes out, must not overwrite it. */
+START_TEST(large_fetch_results_survive_later_frames_from_the_same_worker)
+{
+	int32_t c = send_fetch(13, 1 << 20, 1 << 24); /* waits for both */
+	PUMP_UNTIL(fakes[0].n_msgs == 1 && fakes[1].n_msgs == 1);
+	answer_fetch(0, 0, 9000);
+	pump_a_little();
+	/* Another large frame on worker 0's channel: a result nobody waits for. */
+	struct buf junk;
+	buf_init(&junk);
+	for (int i = 0; i < 12000; i++)
+		buf_put_u8(&junk, 0xee);
+	struct ipc_msg stray = {.type = IPC_FETCH_RESULT};
+	stray.u.fetch_result.req_id = 999999;
+	stray.u.fetch_result.records = junk.data;
+	stray.u.fetch_result.records_len = (uint32_t)junk.len;
+	fake_send(&fakes[0], &stray);
+	buf_free(&junk);
+	pump_a_little();
+	answer_fetch(1, 0, 5000);
+	PUMP_UNTIL(responses_ready() == 1);
+	struct reader r = take_response(KAFKA_API_FETCH, 13, c);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_fetch_response fr;
+	ck_assert_int_eq(kafka_fetch_response_decode(&r, 13, &fr, &a), 0);
+	ck_assert_int_eq(fr.responses[0].n_partitions, 2);
+	struct buf want0 = records_of(9000), want1 = records_of(5000);
+	ck_assert_int_eq(fr.responses[0].partitions[0].records.len, (int32_t)want0.len);
+	ck_assert_mem_eq(fr.responses[0].partitions[0].records.ptr, want0.data, want0.len);
+	ck_assert_int_eq(fr.responses[0].partitions[1].records.len, (int32_t)want1.len);
+	ck_assert_mem_eq(fr.responses[0].partitions[1].records.ptr, want1.data, want1.len);
+	buf_free(&want0);
+	buf_free(&want1);
+	arena_free(&a);
+}
+END_TEST
+
 START_TEST(fetch_by_unknown_topic_id_is_answered_at_once)
 {
 	struct kafka_fetch_request_fetch_partition part;
@@ -1529,6 +1569,7 @@ static Suite *supervisor_front_suite(void)
 	tcase_add_test(tc, unknown_and_unavailable_partitions_are_answered_without_forwarding);
 	tcase_add_test(tc, fetch_cancels_parked_partitions_once_min_bytes_arrived);
 	tcase_add_test(tc, fetch_max_bytes_keeps_the_first_batch_and_trims_later_partitions);
+	tcase_add_test(tc, large_fetch_results_survive_later_frames_from_the_same_worker);
 	tcase_add_test(tc, fetch_by_unknown_topic_id_is_answered_at_once);
 	tcase_add_test(tc, api_versions_beyond_ours_gets_the_v0_error_layout);
 	tcase_add_test(tc, api_versions_lists_the_same_apis_and_bytes_at_every_version);

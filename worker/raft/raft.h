@@ -147,7 +147,23 @@ struct raft_message {
 	size_t n_entries;
 	const uint8_t *snapshot;
 	size_t snapshot_len;
+	/* In a Ready's messages: the block holding this message's entry data
+	 * and snapshot bytes (see raft_block_hold), or NULL when it has none.
+	 * Ignored in messages given to raft_step. */
+	void *block;
 };
+
+/* A Ready's message keeps its entry data and snapshot bytes in one block
+ * that the core frees at raft_advance. A sender that wants to hand those
+ * bytes to a socket buffer by reference, not by copy, holds the block
+ * (raft_block_hold) and releases it when the bytes are gone
+ * (raft_block_release); the block is freed at the last release, by whoever
+ * that is. Single-threaded, like the rest of the core. */
+void raft_block_hold(void *block);
+void raft_block_release(void *block);
+/* A block of size bytes with one reference (the caller's), as the core makes
+ * for its messages; for tests of senders. NULL when out of memory. */
+void *raft_block_new(size_t size);
 
 /* ---- the caller's stable storage ------------------------------------- */
 
@@ -273,6 +289,12 @@ struct raft_log {
 	uint64_t commit;
 	uint64_t applied;     /* handed to the driver and acknowledged */
 	uint64_t stable_last; /* storage's last index: only Ready handling extends it */
+	/* Recently persisted entries kept in memory until applied (data owned;
+	 * c[0].index == c_offset): committing them, or sending them to a
+	 * follower, need not read them back from storage. */
+	struct raft_entry *c;
+	size_t n_c, cap_c, c_bytes;
+	uint64_t c_offset;
 };
 
 struct raft_outbox {

@@ -28,8 +28,14 @@ bool raft_has_ready(const struct raft *r)
 	       !hs_equal(&hs, &r->persisted) || l->commit > l->applied;
 }
 
-/* Copies the next committed entries (applied, commit] into one block owned
- * by the Ready. Out of memory hands none this time; they come next time. */
+/* Hands the next committed entries (applied, commit] to the Ready. When they
+ * are all in the log's memory (the stable cache or the unstable tail: the
+ * usual case, just persisted) the Ready points at them: the log does not
+ * change until raft_advance (step, tick and propose refuse while a Ready is
+ * out) and advance frees them only after the driver has applied. Otherwise
+ * they are copied into one block owned by the Ready, since storage's
+ * pointers last only until its next call. Out of memory hands none this
+ * time; they come next time. */
 static void collect_committed(struct raft *r, struct raft_ready *rd)
 {
 	struct raft_log *l = &r->log;
@@ -45,6 +51,13 @@ static void collect_committed(struct raft *r, struct raft_ready *rd)
 	int rc = rlog_slice(l, lo, hi, r->max_apply_bytes ? r->max_apply_bytes : SIZE_MAX, tmp, &n);
 	RAFT_CHECK(r, rc == 0, "committed entries [%llu, %llu) unreadable: %d",
 		   (unsigned long long)lo, (unsigned long long)hi, rc);
+	if (n > 0 && rlog_in_memory(l, lo, lo + n)) {
+		rd->committed = tmp;
+		rd->n_committed = n;
+		r->ready_committed_block = tmp;
+		r->ready_applied = tmp[n - 1].index;
+		return;
+	}
 	size_t size = n * sizeof(*tmp);
 	for (size_t i = 0; i < n; i++)
 		size += tmp[i].data_len;
@@ -111,6 +124,7 @@ void raft_advance(struct raft *r, const struct raft_ready *rd)
 		RAFT_CHECK(r, r->ready_applied <= l->commit, "applied %llu past commit %llu",
 			   (unsigned long long)r->ready_applied, (unsigned long long)l->commit);
 		l->applied = r->ready_applied;
+		rlog_cache_trim(l);
 	}
 	free(r->ready_committed_block);
 	r->ready_committed_block = NULL;

@@ -53,10 +53,46 @@ static void free_entries(struct raft_entry *e, size_t n)
 		free((void *)e[i].data);
 }
 
+/* Drops cached entries [from, end): all of them when from <= c_offset. */
+static void cache_drop_from(struct raft_log *l, uint64_t from)
+{
+	if (l->n_c == 0 || from >= l->c_offset + l->n_c)
+		return;
+	size_t keep = from > l->c_offset ? (size_t)(from - l->c_offset) : 0;
+	for (size_t i = keep; i < l->n_c; i++)
+		l->c_bytes -= l->c[i].data_len;
+	free_entries(l->c + keep, l->n_c - keep);
+	l->n_c = keep;
+}
+
+/* Drops the first k cached entries. */
+static void cache_drop_front(struct raft_log *l, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		l->c_bytes -= l->c[i].data_len;
+	free_entries(l->c, k);
+	memmove(l->c, l->c + k, (l->n_c - k) * sizeof(*l->c));
+	l->n_c -= k;
+	l->c_offset += k;
+}
+
+void rlog_cache_trim(struct raft_log *l)
+{
+	size_t k = 0, bytes = l->c_bytes;
+	while (k < l->n_c && (l->c_offset + k <= l->applied || bytes > RLOG_CACHE_MAX_BYTES)) {
+		bytes -= l->c[k].data_len;
+		k++;
+	}
+	if (k)
+		cache_drop_front(l, k);
+}
+
 void rlog_close(struct raft_log *l)
 {
 	free_entries(l->u, l->n_u);
 	free(l->u);
+	free_entries(l->c, l->n_c);
+	free(l->c);
 	if (l->has_snap)
 		free((void *)l->snap.data);
 	memset(l, 0, sizeof(*l));
@@ -172,6 +208,8 @@ int rlog_append(struct raft_log *l, const struct raft_entry *ents, size_t n)
 		l->cap_u = cap;
 	}
 	free_entries(l->u + keep, l->n_u - keep);
+	/* Stored entries from `after` on are being replaced: so are cached ones. */
+	cache_drop_from(l, after);
 	if (keep == 0)
 		l->u_offset = after;
 	for (size_t i = 0; i < n; i++) {
@@ -225,6 +263,7 @@ int rlog_restore(struct raft_log *l, const struct raft_snapshot *s)
 	}
 	free_entries(l->u, l->n_u);
 	l->n_u = 0;
+	cache_drop_from(l, 0);
 	if (l->has_snap)
 		free((void *)l->snap.data);
 	l->has_snap = true;
@@ -234,6 +273,14 @@ int rlog_restore(struct raft_log *l, const struct raft_snapshot *s)
 	l->commit = s->index;
 	l->applied = s->index;
 	return 0;
+}
+
+bool rlog_in_memory(const struct raft_log *l, uint64_t lo, uint64_t hi)
+{
+	if (lo >= l->u_offset)
+		return true;
+	uint64_t shi = hi < l->u_offset ? hi : l->u_offset;
+	return l->n_c && lo >= l->c_offset && shi <= l->c_offset + l->n_c;
 }
 
 int rlog_slice(const struct raft_log *l, uint64_t lo, uint64_t hi, size_t max_bytes,
@@ -247,7 +294,19 @@ int rlog_slice(const struct raft_log *l, uint64_t lo, uint64_t hi, size_t max_by
 	if (hi > rlog_last_index(l) + 1)
 		return ERR_UNAVAILABLE;
 	size_t n = 0, bytes = 0;
-	if (lo < l->u_offset) {
+	if (lo < l->u_offset && rlog_in_memory(l, lo, hi)) {
+		/* All of the stored part is in the stable cache. */
+		uint64_t shi = hi < l->u_offset ? hi : l->u_offset;
+		for (uint64_t i = lo; i < shi; i++) {
+			const struct raft_entry *e = &l->c[i - l->c_offset];
+			if (n > 0 && bytes + e->data_len > max_bytes) {
+				*n_out = n;
+				return 0;
+			}
+			out[n++] = *e;
+			bytes += e->data_len;
+		}
+	} else if (lo < l->u_offset) {
 		uint64_t shi = hi < l->u_offset ? hi : l->u_offset;
 		int rc = l->storage->entries(l->storage->ctx, lo, shi, max_bytes, out, &n);
 		if (rc == ERR_COMPACTED)
@@ -332,10 +391,34 @@ void rlog_stable_to(struct raft_log *l, uint64_t index)
 {
 	RAFT_CHECK(RAFT_OF(l), l->n_u && index == l->u_offset + l->n_u - 1,
 		   "stable_to(%llu) does not match the unstable tail", (unsigned long long)index);
-	free_entries(l->u, l->n_u);
+	/* The persisted entries move to the stable cache (their data too), which
+	 * must stay one run ending at stable_last. */
+	if (l->n_c && l->c_offset + l->n_c != l->u_offset)
+		cache_drop_from(l, 0);
+	if (l->n_c + l->n_u > l->cap_c) {
+		size_t cap = l->cap_c ? l->cap_c : 16;
+		while (cap < l->n_c + l->n_u)
+			cap *= 2;
+		struct raft_entry *nc = realloc(l->c, cap * sizeof(*nc));
+		if (nc) {
+			l->c = nc;
+			l->cap_c = cap;
+		}
+	}
+	if (l->n_c + l->n_u <= l->cap_c) {
+		if (l->n_c == 0)
+			l->c_offset = l->u_offset;
+		for (size_t i = 0; i < l->n_u; i++) {
+			l->c[l->n_c++] = l->u[i];
+			l->c_bytes += l->u[i].data_len;
+		}
+	} else {
+		free_entries(l->u, l->n_u); /* no room: storage still has them */
+	}
 	l->n_u = 0;
 	l->u_offset = index + 1;
 	l->stable_last = index;
+	rlog_cache_trim(l);
 }
 
 void rlog_snapshot_stable(struct raft_log *l)

@@ -15,6 +15,8 @@
 
 /* Entries handed per Ready at most, whatever max_apply_bytes says. */
 #define RLOG_MAX_APPLY_ENTRIES 1024
+/* Entry data kept in memory after it is persisted, until applied. */
+#define RLOG_CACHE_MAX_BYTES (16u << 20)
 
 /* Reads the stored bounds. Returns 0, ERR_CORRUPT (commit past the log end
  * or applied before the log start) or a storage error. */
@@ -52,6 +54,11 @@ int rlog_restore(struct raft_log *l, const struct raft_snapshot *s);
 int rlog_slice(const struct raft_log *l, uint64_t lo, uint64_t hi, size_t max_bytes,
 	       struct raft_entry *out, size_t *n_out);
 
+/* True when rlog_slice(lo, hi) would read nothing from storage: every entry
+ * is in the stable cache or the unstable tail, so its data stays where it
+ * is until the log changes. */
+bool rlog_in_memory(const struct raft_log *l, uint64_t lo, uint64_t hi);
+
 /* For a rejected append at `index` (which we hold with term `term`): the
  * first index of `term` in our log, not below commit + 1 (entries up to
  * commit match any leader, so the leader need not go further back). */
@@ -63,8 +70,12 @@ uint64_t rlog_first_index_of_term(const struct raft_log *l, uint64_t index, uint
 bool rlog_last_index_at_term(const struct raft_log *l, uint64_t term, uint64_t hi, uint64_t *out,
 			     uint64_t *found_term);
 
-/* After a Ready: entries up to `index` are now in storage. */
+/* After a Ready: entries up to `index` are now in storage. The log keeps
+ * them in memory too (the stable cache) until they are applied, within
+ * RLOG_CACHE_MAX_BYTES, and rlog_slice serves them from there. */
 void rlog_stable_to(struct raft_log *l, uint64_t index);
+/* Drops cached entries that are applied, and the oldest beyond the bound. */
+void rlog_cache_trim(struct raft_log *l);
 /* After a Ready: the received log start is installed in storage. */
 void rlog_snapshot_stable(struct raft_log *l);
 
