@@ -762,6 +762,11 @@ static int apply_create(struct catalog *c, struct rd *r, struct catalog_result *
 		say(res, KERR_INVALID_REQUEST, "malformed create command%s", "");
 		goto out;
 	}
+	/* The same command applied again (a proposal retried after its
+	 * leader died, whose first copy committed after all) is done. */
+	const struct catalog_topic *same = catalog_find(c, t.name, strlen(t.name));
+	if (same != NULL && memcmp(same->id, t.id, 16) == 0)
+		goto out;
 	int32_t *reps;
 	rc = prepare_topic(c, &t, res, &reps);
 	if (rc != 0 || res->error != KERR_NONE || validate_only) {

@@ -540,6 +540,8 @@ static void finish_topic(struct parse *p, struct config_topic *t, const int *key
 	snprintf(sec, sizeof(sec), "topic.%s", t->name);
 	for (int i = 0; i < config_n_keys; i++) {
 		const struct config_key *k = &config_keys[i];
+		if (config_key_is_topic(k) && key_line[i] != 0)
+			t->set_mask |= (uint64_t)1 << i;
 		if (!config_key_is_topic(k) || key_line[i] != 0)
 			continue;
 		char value[64];

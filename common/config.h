@@ -48,6 +48,9 @@ struct config_topic {
 	int32_t max_message_bytes;
 	int32_t message_timestamp_type; /* enum config_ts_type */
 	int line;			/* line of the section header, for messages */
+	/* Bit i set: the section sets config_keys[i] itself (the rest are
+	 * inherited defaults). The catalog stores only those as overrides. */
+	uint64_t set_mask;
 };
 
 enum config_sync { CONFIG_SYNC_ALWAYS = 0, CONFIG_SYNC_NEVER = 1 };
@@ -101,6 +104,9 @@ struct config {
 	/* [cluster] name: sent in every peer hello; nodes of different
 	 * clusters refuse each other. Default "fjord". */
 	char cluster_name[CONFIG_CLUSTER_NAME_MAX + 1];
+	/* [cluster] controller_voters: how many of the first nodes of the
+	 * list vote in __controller (3 by default; 5 for more resilience). */
+	int32_t controller_voters;
 
 	/* [cluster] node.<id> lines, sorted by id, addresses all distinct,
 	 * this node included. n_peers == 0 means "this node alone". */

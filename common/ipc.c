@@ -177,6 +177,27 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		pk_bin(&pk, x->producers, x->producers_len);
 		break;
 	}
+	case IPC_CATALOG:
+		msgpack_pack_array(&pk, 2);
+		msgpack_pack_int(&pk, m->type);
+		pk_bin(&pk, m->u.catalog.data, m->u.catalog.len);
+		break;
+	case IPC_CTL_PROPOSE:
+		msgpack_pack_array(&pk, 3);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, m->u.ctl_propose.req_id);
+		pk_bin(&pk, m->u.ctl_propose.cmd, m->u.ctl_propose.cmd_len);
+		break;
+	case IPC_CTL_RESULT: {
+		const struct ipc_ctl_result *x = &m->u.ctl_result;
+		msgpack_pack_array(&pk, 5);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, x->req_id);
+		msgpack_pack_int16(&pk, x->error);
+		msgpack_pack_int64(&pk, x->value);
+		pk_bin(&pk, (const uint8_t *)x->msg, x->msg_len);
+		break;
+	}
 	default:
 		return ERR_INVALID;
 	}
@@ -269,6 +290,9 @@ static const uint32_t arity[] = {
     [IPC_EPOCH_END_RESULT] = 5,
     [IPC_PRODUCERS] = 2,
     [IPC_PRODUCERS_RESULT] = 4,
+    [IPC_CATALOG] = 2,
+    [IPC_CTL_PROPOSE] = 3,
+    [IPC_CTL_RESULT] = 5,
 };
 
 int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
@@ -287,8 +311,8 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		goto out;
 
 	struct fields f = {obj.via.array.ptr, obj.via.array.size, 0, 0};
-	int64_t type = f_int(&f, IPC_PRODUCE, IPC_PRODUCERS_RESULT);
-	if (f.err || f.n != arity[type])
+	int64_t type = f_int(&f, IPC_PRODUCE, IPC_TYPE_MAX);
+	if (f.err || arity[type] == 0 || f.n != arity[type])
 		goto out;
 	m->type = (enum ipc_type)type;
 
@@ -405,6 +429,21 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		x->producers = f_bin(&f, &x->producers_len);
 		if (!f.err && x->producers_len % IPC_PRODUCER_LEN != 0)
 			f.err = ERR_INVALID;
+		break;
+	}
+	case IPC_CATALOG:
+		m->u.catalog.data = f_bin(&f, &m->u.catalog.len);
+		break;
+	case IPC_CTL_PROPOSE:
+		m->u.ctl_propose.req_id = f_u64(&f);
+		m->u.ctl_propose.cmd = f_bin(&f, &m->u.ctl_propose.cmd_len);
+		break;
+	case IPC_CTL_RESULT: {
+		struct ipc_ctl_result *x = &m->u.ctl_result;
+		x->req_id = f_u64(&f);
+		x->error = I16(&f);
+		x->value = I64(&f);
+		x->msg = (const char *)f_bin(&f, &x->msg_len);
 		break;
 	}
 	}

@@ -31,7 +31,13 @@ enum ipc_type {
 	IPC_EPOCH_END_RESULT = 13,   /* worker -> supervisor */
 	IPC_PRODUCERS = 14,	     /* supervisor -> worker: DescribeProducers */
 	IPC_PRODUCERS_RESULT = 15,   /* worker -> supervisor */
+	/* 16-29: the controller (__controller's worker, supervisor/controller.c) */
+	IPC_CATALOG = 16,     /* controller worker -> supervisor: the committed catalog */
+	IPC_CTL_PROPOSE = 17, /* supervisor -> controller worker: a catalog command */
+	IPC_CTL_RESULT = 18,  /* controller worker -> supervisor: its applied result */
 };
+
+#define IPC_TYPE_MAX IPC_CTL_RESULT
 
 /* ListOffsets special timestamps, as on the Kafka wire. */
 #define IPC_TS_LATEST (-1)
@@ -165,6 +171,31 @@ struct ipc_config {
 	uint32_t value_len;
 };
 
+/* The committed catalog as common/catalog.h encodes it (its version is
+ * inside): sent by a controller worker at start and after every applied
+ * command. Borrows from the frame. */
+struct ipc_catalog {
+	const uint8_t *data;
+	uint32_t len;
+};
+
+/* A catalog command (catalog_cmd_*) to propose; the worker answers with
+ * IPC_CTL_RESULT once it is applied, or at once with NOT_CONTROLLER when
+ * its replica does not lead (value = the leader's node id, -1 unknown). */
+struct ipc_ctl_propose {
+	uint64_t req_id;
+	const uint8_t *cmd; /* borrowed */
+	uint32_t cmd_len;
+};
+
+struct ipc_ctl_result {
+	uint64_t req_id;
+	int16_t error; /* Kafka error code (catalog_result.error) */
+	int64_t value;
+	const char *msg; /* borrowed, not NUL-terminated */
+	uint32_t msg_len;
+};
+
 struct ipc_msg {
 	enum ipc_type type;
 	union {
@@ -182,6 +213,9 @@ struct ipc_msg {
 		struct ipc_epoch_end_result epoch_end_result;
 		struct ipc_producers producers;
 		struct ipc_producers_result producers_result;
+		struct ipc_catalog catalog;
+		struct ipc_ctl_propose ctl_propose;
+		struct ipc_ctl_result ctl_result;
 	} u;
 };
 

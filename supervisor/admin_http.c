@@ -26,6 +26,7 @@
 #include "supervisor/peers.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 #include "supervisor/workers.h"
 
 static void putf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -323,12 +324,11 @@ void admin_http_status(struct sup *s, struct buf *out)
 			continue;
 		const struct ipc_status *st = &w->status;
 		bool serving = w->state == WORKER_SERVING;
-		const struct config_topic *t =
-		    config_topic_find(s->cfg, w->topic, strlen(w->topic));
+		const struct config_topic *t = topics_find(s, w->topic, strlen(w->topic));
 		int32_t preferred = -1;
 		if (t != NULL) {
-			int32_t reps[cluster_n_nodes(s->cfg)];
-			if (cluster_replicas(s->cfg, t, w->partition, reps) > 0)
+			int32_t reps[TOPICS_REPS_MAX];
+			if (topics_replicas(s, t, w->partition, reps) > 0)
 				preferred = reps[0];
 		}
 		putf(out,

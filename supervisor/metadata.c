@@ -19,6 +19,7 @@
 #include "supervisor/kafka_conn.h"
 #include "supervisor/router.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 #include "supervisor/workers.h"
 
 /* Kafka's "authorized operations not requested / unknown" marker. */
@@ -27,11 +28,11 @@
 static int fill_topic(struct sup *s, const struct config_topic *t,
 		      struct kafka_metadata_response_metadata_response_topic *out, struct arena *a)
 {
-	int n_nodes = cluster_n_nodes(s->cfg);
+	const int n_nodes = TOPICS_REPS_MAX;
 	size_t name_len = strlen(t->name);
 	out->error_code = KERR_NONE;
 	out->name = kafka_str_from(t->name);
-	ids_topic_id(t->name, name_len, &out->topic_id);
+	topics_id(s, t, &out->topic_id);
 	out->is_internal = false;
 	out->partitions = arena_calloc(a, (size_t)t->partitions, sizeof(*out->partitions));
 	if (out->partitions == NULL)
@@ -46,7 +47,7 @@ static int fill_topic(struct sup *s, const struct config_topic *t,
 		int32_t *off = arena_alloc(a, (size_t)n_nodes * sizeof(int32_t));
 		if (reps == NULL || isr == NULL || off == NULL)
 			return ERR_NOMEM;
-		int n = cluster_replicas(s->cfg, t, p, reps);
+		int n = topics_replicas(s, t, p, reps);
 		int n_isr = 0, n_off = 0;
 		for (int i = 0; i < n; i++) {
 			bool alive;
@@ -128,13 +129,16 @@ int metadata_build(struct sup *s, int16_t version, const struct kafka_metadata_r
 	if (fill_brokers(s, resp, a) != 0)
 		return ERR_NOMEM;
 	resp->cluster_id = kafka_str_from(s->cluster_id);
-	/* No controller quorum exists yet; clients only need some live broker
-	 * id here, and this one answered. */
-	resp->controller_id = c->node.id;
+	/* The controller's leader when known; otherwise any live broker id
+	 * will do for clients (admin requests are forwarded inside the
+	 * cluster wherever they land), and this one answered. */
+	struct router_leader cl;
+	router_leader(s, CATALOG_TOPIC, strlen(CATALOG_TOPIC), 0, &cl);
+	resp->controller_id = cl.leader_id >= 0 ? cl.leader_id : c->node.id;
 	resp->cluster_authorized_operations = AUTH_OPS_OMITTED;
 
 	bool all = (version == 0 && req->n_topics == 0) || (version >= 1 && req->n_topics < 0);
-	int32_t n = all ? c->n_topics : req->n_topics;
+	int32_t n = all ? topics_count(s) : req->n_topics;
 	resp->topics = n > 0 ? arena_calloc(a, (size_t)n, sizeof(*resp->topics)) : NULL;
 	if (n > 0 && resp->topics == NULL)
 		return ERR_NOMEM;
@@ -144,7 +148,7 @@ int metadata_build(struct sup *s, int16_t version, const struct kafka_metadata_r
 		kafka_metadata_response_metadata_response_topic_init(out);
 		out->topic_authorized_operations = AUTH_OPS_OMITTED;
 		if (all) {
-			if (fill_topic(s, &c->topics[i], out, a) != 0)
+			if (fill_topic(s, topics_at(s, i), out, a) != 0)
 				return ERR_NOMEM;
 			continue;
 		}
@@ -152,7 +156,7 @@ int metadata_build(struct sup *s, int16_t version, const struct kafka_metadata_r
 		const struct config_topic *t = NULL;
 		if (rt->name.len < 0) {
 			/* By id (v10+). */
-			t = ids_topic_by_id(c, &rt->topic_id);
+			t = topics_by_id(s, &rt->topic_id);
 			if (t == NULL) {
 				unknown_topic(out, rt->name, &rt->topic_id, KERR_UNKNOWN_TOPIC_ID);
 				continue;
@@ -162,8 +166,8 @@ int metadata_build(struct sup *s, int16_t version, const struct kafka_metadata_r
 				unknown_topic(out, rt->name, NULL, KERR_INVALID_TOPIC_EXCEPTION);
 				continue;
 			}
-			t = config_topic_find(c, rt->name.ptr, (size_t)rt->name.len);
-			if (t == NULL) {
+			t = topics_find(s, rt->name.ptr, (size_t)rt->name.len);
+			if (t == NULL || t == &s->ctl_topic) {
 				unknown_topic(out, rt->name, NULL, KERR_UNKNOWN_TOPIC_OR_PARTITION);
 				continue;
 			}

@@ -111,23 +111,33 @@ static int add_config_flags(const struct config *c, const struct config_topic *t
 	return 0;
 }
 
-/* The cluster flags of spawn_build_argv. */
-static int add_cluster(const struct config *c, const struct config_topic *t, int32_t partition,
-		       int conn_fd, struct spawn_argv *out, size_t *used)
+/* The [cluster] placement of (t, partition) into a new array (*reps,
+ * caller frees) of *n entries. */
+static int with_placement(const struct config *c, const struct config_topic *t, int32_t partition,
+			  int32_t **reps, int *n)
 {
-	int32_t small[16];
-	int32_t *reps = c->n_peers <= 16 ? small : malloc((size_t)c->n_peers * sizeof(*reps));
-	if (reps == NULL)
+	*reps = malloc((size_t)(c->n_peers > 0 ? c->n_peers : 1) * sizeof(**reps));
+	if (*reps == NULL)
 		return ERR_NOMEM;
-	int n = cluster_replicas(c, t, partition, reps);
-	int rc = add_cluster_lists(c, reps, n, conn_fd, out, used);
-	if (reps != small)
-		free(reps);
-	return rc;
+	*n = cluster_replicas(c, t, partition, *reps);
+	return 0;
 }
 
 int spawn_build_argv(const struct config *c, const struct config_topic *t, int32_t partition,
 		     int ipc_fd, int conn_fd, struct spawn_argv *out)
+{
+	int32_t *reps;
+	int n;
+	int rc = with_placement(c, t, partition, &reps, &n);
+	if (rc == 0)
+		rc = spawn_build_argv_reps(c, t, partition, reps, n, ipc_fd, conn_fd, out);
+	free(reps);
+	return rc;
+}
+
+int spawn_build_argv_reps(const struct config *c, const struct config_topic *t, int32_t partition,
+			  const int32_t *reps, int n_reps, int ipc_fd, int conn_fd,
+			  struct spawn_argv *out)
 {
 	size_t used = 0;
 	char dir[CONFIG_PATH_MAX];
@@ -143,7 +153,7 @@ int spawn_build_argv(const struct config *c, const struct config_topic *t, int32
 	rc = rc ? rc : add(out, &used, dir);
 	rc = rc ? rc : add_config_flags(c, t, out, &used);
 	if (rc == 0 && c->n_peers > 0 && conn_fd >= 0)
-		rc = add_cluster(c, t, partition, conn_fd, out, &used);
+		rc = add_cluster_lists(c, reps, n_reps, conn_fd, out, &used);
 	return rc;
 }
 
@@ -198,6 +208,18 @@ static void close_pair(int sv[2])
 int spawn_start(const struct config *c, const struct config_topic *t, int32_t partition, pid_t *pid,
 		int *fd, int *conn_fd)
 {
+	int32_t *reps;
+	int n;
+	int rc = with_placement(c, t, partition, &reps, &n);
+	if (rc == 0)
+		rc = spawn_start_reps(c, t, partition, reps, n, pid, fd, conn_fd);
+	free(reps);
+	return rc;
+}
+
+int spawn_start_reps(const struct config *c, const struct config_topic *t, int32_t partition,
+		     const int32_t *reps, int n_reps, pid_t *pid, int *fd, int *conn_fd)
+{
 	int sv[2] = {-1, -1}, cv[2] = {-1, -1};
 	struct spawn_argv a;
 
@@ -210,7 +232,7 @@ int spawn_start(const struct config *c, const struct config_topic *t, int32_t pa
 		close_pair(sv);
 		return ERR_IO;
 	}
-	int rc = spawn_build_argv(c, t, partition, sv[1], cv[1], &a);
+	int rc = spawn_build_argv_reps(c, t, partition, reps, n_reps, sv[1], cv[1], &a);
 	if (rc != 0) {
 		close_pair(sv);
 		close_pair(cv);

@@ -40,6 +40,12 @@ struct spawn_argv {
 int spawn_build_argv(const struct config *c, const struct config_topic *t, int32_t partition,
 		     int ipc_fd, int conn_fd, struct spawn_argv *out);
 
+/* The same with the replicas given (reps, n_reps: preferred first;
+ * borrowed), as stored in the catalog, instead of the [cluster] rule. */
+int spawn_build_argv_reps(const struct config *c, const struct config_topic *t, int32_t partition,
+			  const int32_t *reps, int n_reps, int ipc_fd, int conn_fd,
+			  struct spawn_argv *out);
+
 /* Writes "<data_dir>/<topic>-<partition>" into out. Returns 0 or ERR_TOOBIG. */
 int spawn_worker_dir(const struct config *c, const char *topic, int32_t partition, char *out,
 		     size_t out_len);
@@ -56,6 +62,10 @@ int spawn_worker_dir(const struct config *c, const char *topic, int32_t partitio
  * An exec failure shows up later as the child exiting with status 127. */
 int spawn_start(const struct config *c, const struct config_topic *t, int32_t partition, pid_t *pid,
 		int *fd, int *conn_fd);
+
+/* spawn_start with the replicas given (see spawn_build_argv_reps). */
+int spawn_start_reps(const struct config *c, const struct config_topic *t, int32_t partition,
+		     const int32_t *reps, int n_reps, pid_t *pid, int *fd, int *conn_fd);
 
 /* Restart backoff: 100 ms doubling to 30 s, back to 100 ms once a worker
  * has run for 60 s. Times are milliseconds on a monotonic clock. */

@@ -68,6 +68,8 @@ static enum ipc_type result_type(enum ipc_type t)
 		return IPC_EPOCH_END_RESULT;
 	case IPC_PRODUCERS:
 		return IPC_PRODUCERS_RESULT;
+	case IPC_CTL_PROPOSE:
+		return IPC_CTL_RESULT;
 	default:
 		return 0;
 	}
@@ -141,6 +143,13 @@ static void on_read(struct bufferevent *bev, void *arg)
 			break;
 		case IPC_PRODUCERS_RESULT:
 			deliver(w, &m, m.u.producers_result.req_id);
+			break;
+		case IPC_CTL_RESULT:
+			deliver(w, &m, m.u.ctl_result.req_id);
+			break;
+		case IPC_CATALOG:
+			if (w->link_obs != NULL && w->link_obs->on_catalog != NULL)
+				w->link_obs->on_catalog(w, &m.u.catalog);
 			break;
 		default:
 			log_warn("worker %s/%d: unexpected message type %d ignored", w->topic,
@@ -240,6 +249,9 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 		break;
 	case IPC_PRODUCERS:
 		m->u.producers.req_id = id;
+		break;
+	case IPC_CTL_PROPOSE:
+		m->u.ctl_propose.req_id = id;
 		break;
 	default:
 		free(p);

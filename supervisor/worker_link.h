@@ -33,6 +33,9 @@ struct link_observer {
 	/* w's channel ended (EOF, error or a bad frame) and pending requests
 	 * have failed; w's process is exiting or broken. */
 	void (*on_closed)(struct worker *w);
+	/* The controller worker w sent the committed catalog (IPC_CATALOG,
+	 * borrowed for the call). */
+	void (*on_catalog)(struct worker *w, const struct ipc_catalog *c);
 };
 
 /* Starts reading frames from fd (the supervisor's end of the socketpair;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/catalog.h"
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/hello.h"
@@ -57,7 +58,7 @@ static void send_status(struct replica *r, bool always)
 	    .role = ipc_role(role(r)),
 	    .term = term(r),
 	    .leader_node = leader ? (int32_t)leader : -1,
-	    .commit_index = r->part.commit_index,
+	    .commit_index = r->is_ctl ? r->ctl.csm.cat.version : r->part.commit_index,
 	    .high_watermark = r->part.high_watermark,
 	    .log_start_offset = r->part.log_start_offset,
 	    .elections = c.elections,
@@ -89,7 +90,7 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	struct replica *r = arg;
 	/* Retention compacts in its own transaction; the Raft driver's
 	 * batches open and close within one callback, so none is open here. */
-	if ((r->part.cfg.retention_ms >= 0 || r->part.cfg.retention_bytes >= 0) &&
+	if (!r->is_ctl && (r->part.cfg.retention_ms >= 0 || r->part.cfg.retention_bytes >= 0) &&
 	    !store_in_txn(r->store)) {
 		bool changed = false;
 		int rc = partition_retain(&r->part, clock_wall_ms(), &changed);
@@ -310,6 +311,11 @@ static void on_persisted(void *ctx, uint64_t last)
 static void on_applied(void *ctx, uint64_t index, size_t bytes)
 {
 	struct replica *r = ctx;
+	if (r->is_ctl) {
+		controller_push(&r->ctl, false);
+		send_status(r, false);
+		return;
+	}
 	pend_pop(r, &r->commit, index, KERR_NONE);
 	if (bytes > 0)
 		fetch_wait_notify(&r->fw, bytes);
@@ -326,6 +332,8 @@ static void on_changed(void *ctx)
 		pend_fail_all(r, KERR_NOT_LEADER_OR_FOLLOWER);
 		fetch_wait_flush_all(&r->fw);
 	}
+	if (r->is_ctl)
+		controller_on_changed(&r->ctl, leader);
 	leadership_on_change(&r->lead, transport_now_ms());
 	send_status(r, false);
 }
@@ -504,7 +512,16 @@ static void on_producers(struct replica *r, const struct ipc_producers *q)
 static void on_msg(void *ctx, struct ipc_msg *m)
 {
 	struct replica *r = ctx;
+	if (r->is_ctl && m->type != IPC_CTL_PROPOSE && m->type != IPC_CAMPAIGN &&
+	    m->type != IPC_TRANSFER && m->type != IPC_CONFIG) {
+		log_warn("ignoring ipc message of type %d: this worker holds the catalog", m->type);
+		return;
+	}
 	switch (m->type) {
+	case IPC_CTL_PROPOSE:
+		if (r->is_ctl)
+			controller_propose(&r->ctl, &m->u.ctl_propose);
+		break;
 	case IPC_PRODUCE:
 		on_produce(r, &m->u.produce);
 		break;
@@ -635,6 +652,46 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	return 0;
 }
 
+static int start_tick(struct replica *r)
+{
+	r->tick = event_new(r->base, -1, EV_PERSIST, tick_cb, r);
+	if (r->tick == NULL)
+		return ERR_NOMEM;
+	struct timeval sec = {1, 0};
+	event_add(r->tick, &sec);
+	return 0;
+}
+
+/* The rest of replica_init for `__controller`: the catalog instead of the
+ * partition, no offsets index. */
+static int ctl_init(struct replica *r, struct event_base *base, struct worker_args *a)
+{
+	r->is_ctl = true;
+	int rc = controller_open(&r->ctl, r->store, &r->up);
+	if (rc != 0) {
+		log_error("cannot load the catalog: %s", err_str(rc));
+		return rc;
+	}
+	r->ctl_up = true;
+	r->sm = controller_sm_of(&r->ctl);
+	store_log_init(&r->slog, r->store, NULL);
+	r->slog_up = true;
+	rc = uplink_init(&r->up, base, a->ipc_fd, on_msg, on_closed, r);
+	if (rc == 0)
+		rc = start_raft(r, a);
+	if (rc == 0)
+		rc = start_tick(r);
+	if (rc != 0)
+		return rc;
+	r->ctl.drv = &r->drv;
+	log_info("controller: %s of term %llu with %d voter(s), catalog version %llu, %d topics",
+		 raft_role_name(role(r)), (unsigned long long)term(r), r->n_voters,
+		 (unsigned long long)r->ctl.csm.cat.version, r->ctl.csm.cat.n_topics);
+	send_status(r, true);
+	controller_push(&r->ctl, true);
+	return 0;
+}
+
 int replica_init(struct replica *r, struct event_base *base, struct worker_args *a)
 {
 	memset(r, 0, sizeof(*r));
@@ -653,6 +710,8 @@ int replica_init(struct replica *r, struct event_base *base, struct worker_args 
 		log_error("cannot open the store in %s: %s", a->dir, err_str(rc));
 		return rc;
 	}
+	if (strcmp(a->topic, CATALOG_TOPIC) == 0)
+		return ctl_init(r, base, a);
 	struct partition_config pc = {.max_message_bytes = a->topic_cfg.max_message_bytes,
 				      .retention_ms = a->topic_cfg.retention_ms,
 				      .retention_bytes = a->topic_cfg.retention_bytes,
@@ -712,6 +771,9 @@ void replica_close(struct replica *r)
 	if (r->slog_up)
 		store_log_close(&r->slog);
 	r->slog_up = false;
+	if (r->ctl_up)
+		controller_close(&r->ctl);
+	r->ctl_up = false;
 	store_close(r->store);
 	r->store = NULL;
 	if (r->idem_up)

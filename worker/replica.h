@@ -47,6 +47,7 @@
 #include "common/buf.h"
 #include "common/ipc.h"
 #include "worker/args.h"
+#include "worker/controller.h"
 #include "worker/fetch_wait.h"
 #include "worker/idem.h"
 #include "worker/leadership.h"
@@ -103,6 +104,11 @@ struct replica {
 	struct sm sm;
 	struct store_log slog; /* the store as the driver's log */
 	bool slog_up;
+	/* `__controller`: the catalog (controller.c) is the state machine
+	 * instead of the partition, which then stays empty. */
+	bool is_ctl;
+	struct controller ctl;
+	bool ctl_up;
 };
 
 /* Opens the store in args->dir (created if missing), recovers the
