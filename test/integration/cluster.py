@@ -112,8 +112,9 @@ class Cluster:
         with urllib.request.urlopen(url, timeout=2) as r:
             return r.read().decode()
 
-    def replicas(self, nodes=None):
-        """{(topic, partition): {node: replica dict}} over the answering nodes."""
+    def replicas(self, nodes=None, internal=False):
+        """{(topic, partition): {node: replica dict}} over the answering nodes;
+        internal topics (__controller) only when asked for."""
         out = {}
         for i in nodes or range(1, self.n + 1):
             try:
@@ -121,6 +122,8 @@ class Cluster:
             except OSError:
                 continue
             for r in st.get("replicas", []):
+                if r["topic"].startswith("__") and not internal:
+                    continue
                 out.setdefault((r["topic"], int(r["partition"])), {})[i] = r
         return out
 

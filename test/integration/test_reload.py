@@ -76,13 +76,13 @@ def test():
         # (IPC_CONFIG) without restarting any of them.
         current = open(node.ini).read()
         pids = sorted(node.worker_pids())
-        assert len(pids) == 8, pids
+        assert len(pids) == 9, pids  # 8 partitions and __controller
         with open(node.ini, "w") as f:
             f.write(current + "\n[raft]\nsnapshot_threshold = 777\n")
         node.reload()
         harness.wait_for("every worker to take snapshot_threshold 777",
-                         lambda: node.tail(400).count("raft.snapshot_threshold is now 777") >= 9)
-        assert "sent to 8 running worker(s)" in node.tail(400), node.tail(40)
+                         lambda: node.tail(400).count("raft.snapshot_threshold is now 777") >= 10)
+        assert "sent to 9 running worker(s)" in node.tail(400), node.tail(40)
         assert sorted(node.worker_pids()) == pids, "a live key restarted workers"
 
         # A key marked worker restart restarts every worker with its new value.
@@ -92,7 +92,7 @@ def test():
 
         def restarted():
             now = node.worker_pids()
-            if len(now) != 8 or set(now) & set(pids):
+            if len(now) != 9 or set(now) & set(pids):
                 return False
             args = [open("/proc/%d/cmdline" % p, "rb").read().split(b"\0") for p in now]
             return all(a[a.index(b"--max-entries-per-batch") + 1] == b"50" and
