@@ -423,6 +423,7 @@ static int on_key(void *user, const char *inih_section, const char *name, const 
 			return 1;
 		}
 		tl->key_line[idx] = p->lineno;
+		t->set_keys |= UINT64_C(1) << idx;
 		set_value(p, k, t, p->sec_name, value);
 		return 1;
 	}
@@ -444,6 +445,7 @@ static int on_key(void *user, const char *inih_section, const char *name, const 
 		return 1;
 	}
 	p->global_line[idx] = p->lineno;
+	p->c->set_keys |= UINT64_C(1) << idx;
 	set_value(p, k, p->c, section, value);
 	return 1;
 }
@@ -459,6 +461,7 @@ static void apply_override(struct parse *p, const struct config_override *ov)
 		/* Mark it set (line -1: not from the file) so required checks pass. */
 		if (p->global_line[key_idx(k)] == 0)
 			p->global_line[key_idx(k)] = -1;
+		p->c->set_keys |= UINT64_C(1) << key_idx(k);
 	}
 	p->source = NULL;
 }
@@ -540,8 +543,6 @@ static void finish_topic(struct parse *p, struct config_topic *t, const int *key
 	snprintf(sec, sizeof(sec), "topic.%s", t->name);
 	for (int i = 0; i < config_n_keys; i++) {
 		const struct config_key *k = &config_keys[i];
-		if (config_key_is_topic(k) && key_line[i] != 0)
-			t->set_mask |= (uint64_t)1 << i;
 		if (!config_key_is_topic(k) || key_line[i] != 0)
 			continue;
 		char value[64];

@@ -48,9 +48,11 @@ struct config_topic {
 	int32_t max_message_bytes;
 	int32_t message_timestamp_type; /* enum config_ts_type */
 	int line;			/* line of the section header, for messages */
-	/* Bit i set: the section sets config_keys[i] itself (the rest are
-	 * inherited defaults). The catalog stores only those as overrides. */
-	uint64_t set_mask;
+	/* Bit i set: the value of config_keys[i] was given for this topic
+	 * (by its section, or later by a topic config change), not taken
+	 * from a default or the global key it inherits. DescribeConfigs
+	 * reports such a value as the topic's own (common/topic_configs.h). */
+	uint64_t set_keys;
 };
 
 enum config_sync { CONFIG_SYNC_ALWAYS = 0, CONFIG_SYNC_NEVER = 1 };
@@ -112,6 +114,10 @@ struct config {
 	 * this node included. n_peers == 0 means "this node alone". */
 	struct config_peer *peers; /* owned */
 	int n_peers;
+
+	/* Bit i set: the file (or a command-line override) gave the global
+	 * key config_keys[i]; clear: it holds its default. */
+	uint64_t set_keys;
 
 	/* [topic.*] sections in file order. */
 	struct config_topic *topics; /* owned */

@@ -313,6 +313,8 @@ const struct config_key *config_key_find(const char *section, const char *key)
 	return NULL;
 }
 
+int config_key_index(const struct config_key *k) { return (int)(k - config_keys); }
+
 const struct config_key *config_key_find_name(const char *name)
 {
 	const char *dot = strchr(name, '.');

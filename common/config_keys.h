@@ -55,7 +55,9 @@ enum config_apply {
 };
 
 #define CONFIG_TOPIC_SECTION "topic" /* section of the [topic.NAME] keys */
-#define CONFIG_KEYS_MAX 64	     /* rows of the table, at most */
+/* Rows of the table, at most: also the bits of struct config's and struct
+ * config_topic's set_keys. */
+#define CONFIG_KEYS_MAX 64
 
 struct config_key {
 	const char *section; /* "node", ..., or CONFIG_TOPIC_SECTION */
@@ -95,6 +97,9 @@ bool config_key_is_topic(const struct config_key *k);
 
 /* The row of section.key (section "topic" for [topic.NAME] keys), or NULL. */
 const struct config_key *config_key_find(const char *section, const char *key);
+
+/* k's position in config_keys (its bit in set_keys). */
+int config_key_index(const struct config_key *k);
 
 /* The row of "section.key" written as one name ("raft.snapshot_threshold"),
  * or NULL. */

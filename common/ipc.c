@@ -153,6 +153,24 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		msgpack_pack_int32(&pk, x->current_leader_epoch);
 		break;
 	}
+	case IPC_DELETE_RECORDS: {
+		const struct ipc_delete_records *x = &m->u.delete_records;
+		msgpack_pack_array(&pk, 4);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, x->req_id);
+		msgpack_pack_int64(&pk, x->offset);
+		msgpack_pack_int32(&pk, x->timeout_ms);
+		break;
+	}
+	case IPC_DELETE_RECORDS_RESULT: {
+		const struct ipc_delete_records_result *x = &m->u.delete_records_result;
+		msgpack_pack_array(&pk, 4);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, x->req_id);
+		msgpack_pack_int16(&pk, x->error);
+		msgpack_pack_int64(&pk, x->low_watermark);
+		break;
+	}
 	case IPC_EPOCH_END_RESULT: {
 		const struct ipc_epoch_end_result *x = &m->u.epoch_end_result;
 		msgpack_pack_array(&pk, 5);
@@ -293,7 +311,10 @@ static const uint32_t arity[] = {
     [IPC_CATALOG] = 2,
     [IPC_CTL_PROPOSE] = 3,
     [IPC_CTL_RESULT] = 5,
+    [IPC_DELETE_RECORDS] = 4,
+    [IPC_DELETE_RECORDS_RESULT] = 4,
 };
+#define IPC_TYPE_LAST ((int64_t)(sizeof(arity) / sizeof(arity[0])) - 1)
 
 int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 {
@@ -311,7 +332,9 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		goto out;
 
 	struct fields f = {obj.via.array.ptr, obj.via.array.size, 0, 0};
-	int64_t type = f_int(&f, IPC_PRODUCE, IPC_TYPE_MAX);
+	/* Types are numbered with gaps (ranges per feature): a hole has
+	 * arity 0 and is refused like a type out of range. */
+	int64_t type = f_int(&f, IPC_PRODUCE, IPC_TYPE_LAST);
 	if (f.err || arity[type] == 0 || f.n != arity[type])
 		goto out;
 	m->type = (enum ipc_type)type;
@@ -409,6 +432,20 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		x->req_id = f_u64(&f);
 		x->leader_epoch = I32(&f);
 		x->current_leader_epoch = I32(&f);
+		break;
+	}
+	case IPC_DELETE_RECORDS: {
+		struct ipc_delete_records *x = &m->u.delete_records;
+		x->req_id = f_u64(&f);
+		x->offset = I64(&f);
+		x->timeout_ms = I32(&f);
+		break;
+	}
+	case IPC_DELETE_RECORDS_RESULT: {
+		struct ipc_delete_records_result *x = &m->u.delete_records_result;
+		x->req_id = f_u64(&f);
+		x->error = I16(&f);
+		x->low_watermark = I64(&f);
 		break;
 	}
 	case IPC_EPOCH_END_RESULT: {

@@ -35,9 +35,10 @@ enum ipc_type {
 	IPC_CATALOG = 16,     /* controller worker -> supervisor: the committed catalog */
 	IPC_CTL_PROPOSE = 17, /* supervisor -> controller worker: a catalog command */
 	IPC_CTL_RESULT = 18,  /* controller worker -> supervisor: its applied result */
+	/* 30-39: the admin APIs. */
+	IPC_DELETE_RECORDS = 30,	/* supervisor -> worker: move the log start (leader) */
+	IPC_DELETE_RECORDS_RESULT = 31, /* worker -> supervisor */
 };
-
-#define IPC_TYPE_MAX IPC_CTL_RESULT
 
 /* ListOffsets special timestamps, as on the Kafka wire. */
 #define IPC_TS_LATEST (-1)
@@ -116,6 +117,20 @@ struct ipc_epoch_end_result {
 	int16_t error;
 	int32_t leader_epoch; /* largest epoch <= the one asked about, or -1 */
 	int64_t end_offset;   /* -1 when unknown */
+};
+
+/* DeleteRecords for one partition: move the log start to `offset` (-1: the
+ * high watermark) through the partition's Raft group. */
+struct ipc_delete_records {
+	uint64_t req_id;
+	int64_t offset;
+	int32_t timeout_ms; /* REQUEST_TIMED_OUT when not committed by then */
+};
+
+struct ipc_delete_records_result {
+	uint64_t req_id;
+	int16_t error;
+	int64_t low_watermark; /* the log start after the move, -1 on error */
 };
 
 struct ipc_producers {
@@ -211,6 +226,8 @@ struct ipc_msg {
 		struct ipc_config config;
 		struct ipc_epoch_end epoch_end;
 		struct ipc_epoch_end_result epoch_end_result;
+		struct ipc_delete_records delete_records;
+		struct ipc_delete_records_result delete_records_result;
 		struct ipc_producers producers;
 		struct ipc_producers_result producers_result;
 		struct ipc_catalog catalog;

@@ -5,8 +5,13 @@
 
 #include "common/kafka/gen/kafka_gen.h"
 #include "supervisor/api_versions.h"
+#include "supervisor/delete_records.h"
+#include "supervisor/describe_cluster.h"
+#include "supervisor/describe_configs.h"
 #include "supervisor/describe_log_dirs.h"
 #include "supervisor/describe_producers.h"
+#include "supervisor/describe_topic_partitions.h"
+#include "supervisor/elect_leaders.h"
 #include "supervisor/fetch.h"
 #include "supervisor/init_producer_id.h"
 #include "supervisor/list_offsets.h"
@@ -22,10 +27,15 @@ static const struct api_entry table[] = {
     {KAFKA_API_LIST_OFFSETS, 1, 10, list_offsets_handle, NULL, API_TO_LEADER},
     {KAFKA_API_METADATA, 0, 12, metadata_handle, NULL, API_LOCAL},
     {KAFKA_API_API_VERSIONS, 0, 4, api_versions_handle, api_versions_unsupported, API_LOCAL},
+    {KAFKA_API_DELETE_RECORDS, 0, 2, delete_records_handle, NULL, API_TO_LEADER},
     {KAFKA_API_INIT_PRODUCER_ID, 0, 4, init_producer_id_handle, NULL, API_LOCAL},
     {KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 0, 4, offset_for_leader_epoch_handle, NULL, API_TO_LEADER},
+    {KAFKA_API_DESCRIBE_CONFIGS, 0, 4, describe_configs_handle, NULL, API_LOCAL},
     {KAFKA_API_DESCRIBE_LOG_DIRS, 0, 4, describe_log_dirs_handle, NULL, API_LOCAL},
+    {KAFKA_API_ELECT_LEADERS, 0, 2, elect_leaders_handle, NULL, API_LOCAL},
+    {KAFKA_API_DESCRIBE_CLUSTER, 0, 1, describe_cluster_handle, NULL, API_LOCAL},
     {KAFKA_API_DESCRIBE_PRODUCERS, 0, 0, describe_producers_handle, NULL, API_TO_LEADER},
+    {KAFKA_API_DESCRIBE_TOPIC_PARTITIONS, 0, 0, describe_topic_partitions_handle, NULL, API_LOCAL},
 };
 
 #define N_ENTRIES (sizeof(table) / sizeof(table[0]))

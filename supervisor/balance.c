@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "common/err.h"
 #include "common/ipc.h"
 #include "common/log.h"
 #include "common/settle.h"
@@ -57,6 +58,28 @@ bool balance_target(struct sup *s, struct worker *w, int32_t *target)
 		return false;
 	*target = pref;
 	return true;
+}
+
+int balance_transfer_to(struct sup *s, const char *topic, int32_t partition, int32_t target)
+{
+	for (int i = 0; i < workers_count(s->workers); i++) {
+		struct worker *w = workers_at(s->workers, i);
+		if (w == NULL || w->partition != partition || strcmp(w->topic, topic) != 0)
+			continue;
+		if (!router_worker_leads(w))
+			return ERR_NOTLEADER;
+		struct ipc_msg m = {.type = IPC_TRANSFER};
+		m.u.transfer.target_node = target;
+		int rc = link_post(w, &m);
+		if (rc != 0)
+			return rc;
+		settle_handed(&w->balance, spawn_now_ms());
+		log_info(
+		    "elect leaders: asking %s/%d to hand its leadership (term %llu) to node %d",
+		    w->topic, (int)w->partition, (unsigned long long)w->status.term, (int)target);
+		return 0;
+	}
+	return ERR_NOTFOUND;
 }
 
 int balance_request(struct sup *s)

@@ -36,4 +36,11 @@ bool balance_target(struct sup *s, struct worker *w, int32_t *target);
  * whose channel just closed is skipped). */
 int balance_request(struct sup *s);
 
+/* ElectLeaders (preferred), for one partition: when this node's worker of
+ * (topic, partition) leads, asks it to hand its leadership to node
+ * `target` (IPC_TRANSFER), whatever the settle period says (an operator
+ * asked). Returns 0, ERR_NOTFOUND (no local worker), ERR_NOTLEADER (it does
+ * not lead) or the link's error. */
+int balance_transfer_to(struct sup *s, const char *topic, int32_t partition, int32_t target);
+
 #endif

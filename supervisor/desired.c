@@ -140,7 +140,7 @@ static int explicit_configs(const struct config_topic *t, struct catalog_config 
 	int n = 0;
 	for (int i = 0; i < config_n_keys && n < CATALOG_MAX_CONFIGS; i++) {
 		const struct config_key *k = &config_keys[i];
-		if (!config_key_is_topic(k) || !(t->set_mask & ((uint64_t)1 << i)) ||
+		if (!config_key_is_topic(k) || !(t->set_keys & ((uint64_t)1 << i)) ||
 		    strcmp(k->key, "partitions") == 0 || strcmp(k->key, "replication") == 0)
 			continue;
 		snprintf(out[n].key, sizeof(out[n].key), "%s", k->key);

@@ -118,7 +118,7 @@ int peer_msg_type(const uint8_t *p, size_t len)
 	/* fixarray header, then a positive fixint type. */
 	if (len < 2 || (p[0] & 0xf0) != 0x90)
 		return ERR_INVALID;
-	if (p[1] >= PEER_LEADERS && p[1] <= PEER_TYPE_MAX)
+	if ((p[1] >= PEER_LEADERS && p[1] <= PEER_CATALOG) || p[1] == PEER_ELECT)
 		return p[1];
 	return ERR_INVALID;
 }
@@ -193,6 +193,41 @@ int peer_worker_died_decode(const uint8_t *p, size_t len, struct peer_worker_die
 		d->node = (int32_t)it[1].via.i64;
 		d->partition = (int32_t)it[3].via.i64;
 		d->term = it[4].via.u64;
+	}
+	msgpack_zone_destroy(&zone);
+	return rc;
+}
+
+int peer_elect_encode(const struct peer_elect *e, struct buf *out)
+{
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, out, buf_write_cb);
+	msgpack_pack_array(&pk, 5);
+	msgpack_pack_int(&pk, PEER_ELECT);
+	msgpack_pack_int32(&pk, e->node);
+	if (pack_topic(&pk, e->topic) != 0)
+		return ERR_INVALID;
+	msgpack_pack_int32(&pk, e->partition);
+	msgpack_pack_int32(&pk, e->target);
+	return out->oom ? ERR_NOMEM : 0;
+}
+
+int peer_elect_decode(const uint8_t *p, size_t len, struct peer_elect *e)
+{
+	msgpack_zone zone;
+	msgpack_object *it;
+	memset(e, 0, sizeof(*e));
+	if (!msgpack_zone_init(&zone, 512))
+		return ERR_NOMEM;
+	int rc = unpack(p, len, &zone, 5, PEER_ELECT, &it);
+	if (rc == 0 &&
+	    (!int_in(&it[1], 1, CONFIG_NODE_ID_MAX) || copy_topic(&it[2], e->topic) != 0 ||
+	     !int_in(&it[3], 0, INT32_MAX) || !int_in(&it[4], 1, CONFIG_NODE_ID_MAX)))
+		rc = ERR_INVALID;
+	if (rc == 0) {
+		e->node = (int32_t)it[1].via.i64;
+		e->partition = (int32_t)it[3].via.i64;
+		e->target = (int32_t)it[4].via.i64;
 	}
 	msgpack_zone_destroy(&zone);
 	return rc;

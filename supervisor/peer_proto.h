@@ -19,7 +19,11 @@
  *                the sender is closing this one channel on purpose (it
  *                went silent, stalled or misbehaved) and its process lives
  *                on: the EOF that follows is not a crash. Either side may
- *                send it, as the last frame before closing. */
+ *                send it, as the last frame before closing.
+ *   ELECT        [20, node, topic, partition, target]
+ *                ElectLeaders (preferred) reached the sender: if the
+ *                receiver's worker leads that partition, it hands its
+ *                leadership to node `target` (IPC_TRANSFER). */
 #ifndef FJORD_SUP_PEER_PROTO_H
 #define FJORD_SUP_PEER_PROTO_H
 
@@ -42,8 +46,9 @@ enum peer_msg {
 	PEER_CTL_RESULT = 5,  /* [5, node, req_id, error, value, message]: its result */
 	PEER_CATALOG = 6,     /* [6, node, catalog]: the committed catalog, for a
 			       * node without a controller replica */
+	/* 20-24: the admin APIs. */
+	PEER_ELECT = 20,
 };
-#define PEER_TYPE_MAX PEER_CATALOG
 
 #define PEER_REASON_MAX 127
 
@@ -65,6 +70,13 @@ struct peer_worker_died {
 	uint64_t term;
 };
 
+struct peer_elect {
+	int32_t node; /* the sender */
+	char topic[CONFIG_TOPIC_NAME_MAX + 1];
+	int32_t partition;
+	int32_t target; /* the node that should lead */
+};
+
 /* Append the msgpack payload (no frame header) to out. Returns 0,
  * ERR_INVALID (a topic name too long) or ERR_NOMEM. claims is borrowed. */
 int peer_leaders_encode(int32_t node, bool draining, const struct peer_claim *claims, int n,
@@ -82,6 +94,11 @@ int peer_leaders_decode(const uint8_t *p, size_t len, int32_t *node, bool *drain
 
 /* Decodes a WORKER_DIED payload. ERR_INVALID or ERR_NOMEM. */
 int peer_worker_died_decode(const uint8_t *p, size_t len, struct peer_worker_died *d);
+
+/* ELECT: encode (ERR_INVALID for a topic name too long, ERR_NOMEM) and
+ * decode (ERR_INVALID, ERR_NOMEM). */
+int peer_elect_encode(const struct peer_elect *e, struct buf *out);
+int peer_elect_decode(const uint8_t *p, size_t len, struct peer_elect *e);
 
 /* GOODBYE: reason (borrowed) is cut to PEER_REASON_MAX bytes. Returns 0 or
  * ERR_NOMEM. */

@@ -35,6 +35,7 @@
 #include "common/hello.h"
 #include "common/ipc.h"
 #include "common/log.h"
+#include "supervisor/balance.h"
 #include "supervisor/failover.h"
 #include "supervisor/leaders.h"
 #include "supervisor/peer_proto.h"
@@ -399,6 +400,18 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 				log_info("peer %d: closes its channel to us on purpose (%s)",
 					 (int)l->node, why);
 			}
+		} else if (type == PEER_ELECT) {
+			struct peer_elect e;
+			if (peer_elect_decode(l->rx.data, l->rx.len, &e) != 0 ||
+			    e.node != l->node) {
+				log_warn("peer %d: undecodable ELECT message ignored",
+					 (int)l->node);
+				continue;
+			}
+			int rc = balance_transfer_to(s, e.topic, e.partition, e.target);
+			if (rc != 0)
+				log_info("peer %d asks %s/%d to move to node %d: %s", (int)l->node,
+					 e.topic, (int)e.partition, (int)e.target, err_str(rc));
 		} else if (type == PEER_WORKER_DIED) {
 			struct peer_worker_died d;
 			if (peer_worker_died_decode(l->rx.data, l->rx.len, &d) != 0 ||
@@ -560,6 +573,24 @@ static struct out_link *out_of(struct peers *p, int32_t node)
 		if (p->out[i].node == node)
 			return &p->out[i];
 	return NULL;
+}
+
+int peers_send_elect(struct peers *p, int32_t to, const char *topic, int32_t partition,
+		     int32_t target)
+{
+	struct out_link *o = p != NULL ? out_of(p, to) : NULL;
+	if (o == NULL || o->st != OUT_READY)
+		return ERR_NOTFOUND;
+	struct peer_elect e = {
+	    .node = p->s->cfg->node.id, .partition = partition, .target = target};
+	snprintf(e.topic, sizeof(e.topic), "%s", topic);
+	struct buf b;
+	buf_init(&b);
+	int rc = peer_elect_encode(&e, &b);
+	if (rc == 0)
+		send_frame(o, &b, false);
+	buf_free(&b);
+	return rc;
 }
 
 static struct in_link *in_of(struct peers *p, int32_t node)

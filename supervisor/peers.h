@@ -58,6 +58,12 @@ void peers_local_changed(struct peers *p);
  * every peer now. */
 void peers_worker_died(struct peers *p, const char *topic, int32_t partition, uint64_t term);
 
+/* ElectLeaders: asks node `to` (its supervisor) to have its leader of
+ * (topic, partition) hand leadership to node `target` (PEER_ELECT).
+ * Returns 0, or ERR_NOTFOUND when no channel to `to` is up. */
+int peers_send_elect(struct peers *p, int32_t to, const char *topic, int32_t partition,
+		     int32_t target);
+
 /* Closes node's inbound channel on purpose (it went silent, say) and
  * forgets node's table. With goodbye, GOODBYE (peer_proto.h) goes first, so
  * node does not take the EOF for this process's crash; without, the close

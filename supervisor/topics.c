@@ -129,8 +129,10 @@ int topics_settings(const struct config *c, const struct catalog_topic *ct,
 			continue;
 		char v[CONFIG_PATH_MAX], why[160];
 		const char *ov = catalog_config_get(ct, k->key);
-		if (ov != NULL && config_key_parse(k, out, ov, why, sizeof(why)) == 0)
+		if (ov != NULL && config_key_parse(k, out, ov, why, sizeof(why)) == 0) {
+			out->set_keys |= (uint64_t)1 << i;
 			continue;
+		}
 		if (ov != NULL) {
 			log_warn("topic %s: config %s = %s: %s; using the default", ct->name,
 				 k->key, ov, why);

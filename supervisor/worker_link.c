@@ -70,6 +70,8 @@ static enum ipc_type result_type(enum ipc_type t)
 		return IPC_PRODUCERS_RESULT;
 	case IPC_CTL_PROPOSE:
 		return IPC_CTL_RESULT;
+	case IPC_DELETE_RECORDS:
+		return IPC_DELETE_RECORDS_RESULT;
 	default:
 		return 0;
 	}
@@ -150,6 +152,9 @@ static void on_read(struct bufferevent *bev, void *arg)
 		case IPC_CATALOG:
 			if (w->link_obs != NULL && w->link_obs->on_catalog != NULL)
 				w->link_obs->on_catalog(w, &m.u.catalog);
+			break;
+		case IPC_DELETE_RECORDS_RESULT:
+			deliver(w, &m, m.u.delete_records_result.req_id);
 			break;
 		default:
 			log_warn("worker %s/%d: unexpected message type %d ignored", w->topic,
@@ -252,6 +257,9 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 		break;
 	case IPC_CTL_PROPOSE:
 		m->u.ctl_propose.req_id = id;
+		break;
+	case IPC_DELETE_RECORDS:
+		m->u.delete_records.req_id = id;
 		break;
 	default:
 		free(p);

@@ -100,6 +100,9 @@ int partition_open(struct partition *p, struct store *s, const struct partition_
  * {index u64, checksum u64}, big-endian. */
 #define SNAP_APPLY "apply" /* commit_index and log_checksum at the last save */
 #define SNAP_START "start" /* the log start index and start_checksum */
+/* {offset i64}: deleted_below, the log start DeleteRecords asked for. Saved
+ * with SNAP_APPLY, so it reflects every delete command up to that index. */
+#define SNAP_DELETED "deleted"
 
 uint64_t partition_batch_hash(const uint8_t *batch, size_t len)
 {
@@ -173,6 +176,61 @@ int partition_recover(struct partition *p, struct store *s, const struct partiti
 	p->log_checksum = apply_sum;
 	p->start_checksum = start_sum;
 	p->saved_index = p->commit_index;
+	struct buf b;
+	buf_init(&b);
+	rc = store_get_snapshot(s, SNAP_DELETED, &b);
+	if (rc == 0 && b.len == 8) {
+		p->deleted_below = (int64_t)be64_load(b.data);
+		if (p->deleted_below > p->high_watermark)
+			p->deleted_below = p->high_watermark;
+		if (p->deleted_below > p->log_start_offset) {
+			p->log_start_offset = p->deleted_below;
+			p->delete_pending = true;
+		}
+	} else if (rc == 0) {
+		log_error("partition: saved %s state has %zu bytes, want 8", SNAP_DELETED, b.len);
+		rc = ERR_CORRUPT;
+	}
+	buf_free(&b);
+	return rc == ERR_NOTFOUND ? 0 : rc;
+}
+
+void partition_delete_command(int64_t offset, uint8_t out[PARTITION_CMD_DELETE_LEN])
+{
+	out[0] = PARTITION_CMD_DELETE_BELOW;
+	be64_store(out + 1, (uint64_t)offset);
+}
+
+int16_t partition_delete_check(const struct partition *p, int64_t *offset)
+{
+	if (*offset == -1)
+		*offset = p->high_watermark;
+	if (*offset < 0 || *offset > p->high_watermark)
+		return KERR_OFFSET_OUT_OF_RANGE;
+	return KERR_NONE;
+}
+
+/* A committed delete command: the log start moves up to its offset. */
+static int apply_command(struct partition *p, uint64_t index, const uint8_t *data, size_t len)
+{
+	if (len != PARTITION_CMD_DELETE_LEN || data[0] != PARTITION_CMD_DELETE_BELOW) {
+		log_error("partition: committed command %llu is not a delete (%zu bytes)",
+			  (unsigned long long)index, len);
+		return ERR_CORRUPT;
+	}
+	int64_t off = (int64_t)be64_load(data + 1);
+	/* The leader checked it against its high watermark, which every
+	 * replica reaches before applying this later entry. */
+	if (off > p->high_watermark)
+		off = p->high_watermark;
+	if (off <= p->deleted_below)
+		return 0;
+	p->deleted_below = off;
+	p->delete_dirty = true;
+	if (off > p->log_start_offset) {
+		p->log_start_offset = off;
+		p->delete_pending = true;
+	}
 	return 0;
 }
 
@@ -180,6 +238,8 @@ int partition_apply_entry(struct partition *p, uint64_t index, uint8_t kind, con
 			  size_t len)
 {
 	p->commit_index = index;
+	if (kind == STORE_KIND_COMMAND)
+		return apply_command(p, index, data, len);
 	if (kind != STORE_KIND_DATA)
 		return 0;
 	struct record_batch_iter it;
@@ -219,6 +279,13 @@ int partition_save(struct partition *p)
 	uint8_t b[16];
 	pair_store(b, p->commit_index, p->log_checksum);
 	int rc = store_put_snapshot(p->store, SNAP_APPLY, b, sizeof(b));
+	if (rc == 0 && p->delete_dirty) {
+		uint8_t d[8];
+		be64_store(d, (uint64_t)p->deleted_below);
+		rc = store_put_snapshot(p->store, SNAP_DELETED, d, sizeof(d));
+		if (rc == 0)
+			p->delete_dirty = false;
+	}
 	if (rc == 0)
 		p->saved_index = p->commit_index;
 	return rc;
@@ -264,6 +331,9 @@ void partition_restore(struct partition *p, uint64_t index, const uint8_t *data,
 		return;
 	int64_t off = (int64_t)be64_load(data);
 	p->log_start_offset = off;
+	if (p->deleted_below > off)
+		p->deleted_below = off; /* the leader's start is the truth now */
+	p->delete_pending = false;
 	p->high_watermark = off;
 	p->next_offset = off;
 	p->commit_index = index;
@@ -581,6 +651,10 @@ int16_t partition_list_offsets(struct partition *p, int64_t timestamp, int64_t *
 		return KERR_KAFKA_STORAGE_ERROR;
 	if (x.err != 0)
 		return KERR_KAFKA_STORAGE_ERROR;
+	/* A record left in a batch that straddles a DeleteRecords start is
+	 * gone for clients: the start answers for it. */
+	if (x.offset >= 0 && x.offset < p->log_start_offset)
+		x.offset = p->log_start_offset;
 	*offset = x.offset;
 	*ts_out = x.offset >= 0 ? x.ts : -1;
 	return KERR_NONE;
@@ -682,6 +756,7 @@ struct retain_ctx {
 	uint64_t upto;	      /* last index to delete, 0 = none */
 	int64_t kafka_start;  /* first offset that stays */
 	uint64_t removed_sum; /* partition_batch_hash of the batches deleted */
+	int64_t delete_below; /* delete entries whose records all lie below; 0 = off */
 };
 
 static int retain_cb(void *ctx, const struct store_entry *e)
@@ -705,7 +780,8 @@ static int retain_cb(void *ctx, const struct store_entry *e)
 	}
 	bool too_old = e->kind != STORE_KIND_DATA || newest < x->cutoff_ts;
 	bool too_big = x->freed < x->bytes_excess;
-	if (!too_old && !too_big)
+	bool deleted = e->kind != STORE_KIND_DATA || next <= x->delete_below;
+	if (!too_old && !too_big && !deleted)
 		return 1;
 	x->upto = e->index;
 	x->freed += e->len;
@@ -718,7 +794,9 @@ static int retain_cb(void *ctx, const struct store_entry *e)
 int partition_retain(struct partition *p, int64_t now_ms, bool *changed)
 {
 	*changed = false;
-	struct retain_ctx x = {.cutoff_ts = INT64_MIN, .kafka_start = p->log_start_offset};
+	struct retain_ctx x = {.cutoff_ts = INT64_MIN,
+			       .kafka_start = p->log_start_offset,
+			       .delete_below = p->delete_pending ? p->deleted_below : 0};
 	if (p->cfg.retention_ms >= 0)
 		x.cutoff_ts = now_ms - p->cfg.retention_ms;
 	if (p->cfg.retention_bytes >= 0) {
@@ -729,7 +807,7 @@ int partition_retain(struct partition *p, int64_t now_ms, bool *changed)
 		if (size > (uint64_t)p->cfg.retention_bytes)
 			x.bytes_excess = size - (uint64_t)p->cfg.retention_bytes;
 	}
-	if (x.cutoff_ts == INT64_MIN && x.bytes_excess == 0)
+	if (x.cutoff_ts == INT64_MIN && x.bytes_excess == 0 && x.delete_below == 0)
 		return 0;
 	uint64_t first = store_first_index(p->store);
 	if (first > p->commit_index)
@@ -738,8 +816,10 @@ int partition_retain(struct partition *p, int64_t now_ms, bool *changed)
 	if (rc != 0)
 		return rc;
 	/* Trailing non-data entries alone do not move the Kafka start. */
-	if (x.upto == 0)
+	if (x.upto == 0) {
+		p->delete_pending = false; /* no batch lies wholly below it */
 		return 0;
+	}
 	uint8_t snap[16];
 	pair_store(snap, x.upto, p->start_checksum + x.removed_sum);
 	rc =
@@ -747,7 +827,9 @@ int partition_retain(struct partition *p, int64_t now_ms, bool *changed)
 	if (rc != 0)
 		return rc;
 	p->start_checksum += x.removed_sum;
-	p->log_start_offset = x.kafka_start;
+	/* A delete may end inside the batch that now opens the log. */
+	p->log_start_offset = x.kafka_start > p->deleted_below ? x.kafka_start : p->deleted_below;
+	p->delete_pending = false;
 	*changed = true;
 	return 0;
 }

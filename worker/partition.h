@@ -64,7 +64,30 @@ struct partition {
 	 * partition_apply_entry and cleared by partition_restore; borrowed,
 	 * NULL = not kept. Set by the owner after open/recover. */
 	struct producers *producers;
+	/* DeleteRecords: the highest log start a committed delete command
+	 * asked for (0: none). log_start_offset is at least this; the store
+	 * may still hold a batch that straddles it (only whole batches are
+	 * removed, by partition_retain), which Fetch and ListOffsets do not
+	 * reach below it. delete_dirty: partition_save must persist it;
+	 * delete_pending: partition_retain has batches to remove for it. */
+	int64_t deleted_below;
+	bool delete_dirty;
+	bool delete_pending;
 };
+
+/* The payload of a delete command (a RAFT_ENTRY_COMMAND entry): one byte
+ * PARTITION_CMD_DELETE_BELOW, then the new log start offset (i64,
+ * big-endian). */
+#define PARTITION_CMD_DELETE_BELOW 1
+#define PARTITION_CMD_DELETE_LEN 9
+void partition_delete_command(int64_t offset, uint8_t out[PARTITION_CMD_DELETE_LEN]);
+
+/* DeleteRecords' check on the leader: `*offset` -1 means the high
+ * watermark (resolved into *offset). Returns KERR_NONE, or
+ * KERR_OFFSET_OUT_OF_RANGE for an offset beyond the high watermark or
+ * another negative one. An offset at or below the log start needs no
+ * command: the caller answers with the log start at once. */
+int16_t partition_delete_check(const struct partition *p, int64_t *offset);
 
 /* Recovers the partition from the store. Entries up to commit_index are
  * committed (single replica: the whole log; with Raft: the applied index).
@@ -87,9 +110,12 @@ uint64_t partition_batch_hash(const uint8_t *batch, size_t len);
 /* Applies the committed log entry at `index` (entries in index order): a
  * data entry moves the high watermark past its batches, adds their
  * hashes to log_checksum and records its idempotent batches in
- * p->producers; any kind moves commit_index. Returns 0, or
- * ERR_CORRUPT when a data entry holds no well-framed batch (nothing
- * changes then but commit_index). */
+ * p->producers; a delete command (STORE_KIND_COMMAND) moves the log start
+ * up to its offset (never past the high watermark, never down) and leaves
+ * the stored batches wholly below it to partition_retain; any kind moves
+ * commit_index. Returns 0, or ERR_CORRUPT when a data entry holds no
+ * well-framed batch or a command is malformed (nothing changes then but
+ * commit_index). */
 int partition_apply_entry(struct partition *p, uint64_t index, uint8_t kind, const uint8_t *data,
 			  size_t len);
 
@@ -228,8 +254,10 @@ int16_t partition_epoch_end(struct partition *p, int32_t epoch, uint64_t current
 
 /* Applies the retention limits at time now_ms: deletes whole committed
  * entries from the front while the oldest one is entirely older than
- * retention_ms, or while the log holds more than retention_bytes. The
- * log start offset moves. Sets *changed when something was deleted.
+ * retention_ms, or while the log holds more than retention_bytes, or while
+ * it lies wholly below deleted_below (DeleteRecords). The log start offset
+ * moves (never below deleted_below). Sets *changed when something was
+ * deleted.
  * Errors: ERR_NOSPACE, ERR_IO (nothing deleted). */
 int partition_retain(struct partition *p, int64_t now_ms, bool *changed);
 

@@ -184,7 +184,7 @@ int raft_codec_decode(const uint8_t *data, size_t len, struct raft_message *out,
 		e->index = out->index + 1 + i;
 		e->term = rd_uint(r);
 		uint64_t kind = rd_uint(r);
-		if (kind > RAFT_ENTRY_CONFIG)
+		if (kind > RAFT_ENTRY_COMMAND)
 			return ERR_INVALID;
 		e->kind = (uint8_t)kind;
 		e->data = rd_bin(r, &e->data_len);

@@ -418,6 +418,25 @@ int raft_driver_propose(struct raft_driver *d, const void *data, size_t len, uin
 	return 0;
 }
 
+int raft_driver_propose_command(struct raft_driver *d, const void *data, size_t len,
+				uint64_t *index)
+{
+	if (d->dead)
+		return ERR_IO;
+	if (d->stuck)
+		return ERR_NOSPACE;
+	if (!raft_driver_can_propose(d))
+		return ERR_NOTLEADER;
+	uint64_t at = 0;
+	int rc = raft_propose_kind(&d->raft, RAFT_ENTRY_COMMAND, data, len, &at);
+	if (rc != 0)
+		return rc;
+	if (index)
+		*index = at;
+	schedule(d);
+	return 0;
+}
+
 int raft_driver_campaign(struct raft_driver *d)
 {
 	if (d->stuck || d->dead)

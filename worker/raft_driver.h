@@ -163,6 +163,13 @@ int raft_driver_step(struct raft_driver *d, const struct raft_message *m);
  * ERR_NOSPACE (stuck on a full store), ERR_IO (stopped) or ERR_NOMEM. */
 int raft_driver_propose(struct raft_driver *d, const void *data, size_t len, uint64_t *index);
 
+/* Proposes a state-machine command (RAFT_ENTRY_COMMAND, data copied):
+ * committed and applied like a data entry, but the state machine's
+ * proposed op does not see it (it hands out no Kafka offsets). Errors as
+ * raft_driver_propose. */
+int raft_driver_propose_command(struct raft_driver *d, const void *data, size_t len,
+				uint64_t *index);
+
 /* True when proposals are accepted now. A replica that is leader but not
  * ready yet becomes ready after raft_driver_flush. */
 bool raft_driver_can_propose(const struct raft_driver *d);

@@ -90,7 +90,9 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	struct replica *r = arg;
 	/* Retention compacts in its own transaction; the Raft driver's
 	 * batches open and close within one callback, so none is open here. */
-	if (!r->is_ctl && (r->part.cfg.retention_ms >= 0 || r->part.cfg.retention_bytes >= 0) &&
+	if (!r->is_ctl &&
+	    (r->part.cfg.retention_ms >= 0 || r->part.cfg.retention_bytes >= 0 ||
+	     r->part.delete_pending) &&
 	    !store_in_txn(r->store)) {
 		bool changed = false;
 		int rc = partition_retain(&r->part, clock_wall_ms(), &changed);
@@ -102,6 +104,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	send_status(r, true);
 }
+
+static void dels_pop(struct replica *r, uint64_t upto, int16_t err, int64_t now);
 
 /* --- produce ------------------------------------------------------------ */
 
@@ -317,6 +321,7 @@ static void on_applied(void *ctx, uint64_t index, size_t bytes)
 		return;
 	}
 	pend_pop(r, &r->commit, index, KERR_NONE);
+	dels_pop(r, index, KERR_NONE, INT64_MIN);
 	if (bytes > 0)
 		fetch_wait_notify(&r->fw, bytes);
 	send_status(r, false);
@@ -330,6 +335,7 @@ static void on_changed(void *ctx)
 		/* Whatever the new leader keeps, we cannot tell these producers
 		 * when it commits: they retry against it. */
 		pend_fail_all(r, KERR_NOT_LEADER_OR_FOLLOWER);
+		dels_pop(r, UINT64_MAX, KERR_NOT_LEADER_OR_FOLLOWER, INT64_MIN);
 		fetch_wait_flush_all(&r->fw);
 	}
 	if (r->is_ctl)
@@ -344,6 +350,7 @@ static void on_failed(void *ctx, int err)
 	/* Retriable for the producer whatever the cause. The entries of the
 	 * failed group may still land if a retry succeeds. */
 	pend_fail_all(r, KERR_KAFKA_STORAGE_ERROR);
+	dels_pop(r, UINT64_MAX, KERR_KAFKA_STORAGE_ERROR, INT64_MIN);
 	if (err != ERR_NOSPACE) {
 		/* After a failed commit or fsync what reached the disk is
 		 * unknown; a restart reopens the store from what is there. */
@@ -358,6 +365,7 @@ static void on_raft_tick(void *ctx)
 	struct replica *r = ctx;
 	int64_t now = transport_now_ms();
 	pend_expire(r, now);
+	dels_pop(r, 0, KERR_NONE, now);
 	leadership_on_tick(&r->lead, now);
 }
 
@@ -507,6 +515,79 @@ static void on_producers(struct replica *r, const struct ipc_producers *q)
 	buf_free(&out);
 }
 
+/* --- DeleteRecords -------------------------------------------------------- */
+
+static void delete_answer(struct replica *r, uint64_t req_id, int16_t err)
+{
+	struct ipc_msg m = {.type = IPC_DELETE_RECORDS_RESULT};
+	m.u.delete_records_result = (struct ipc_delete_records_result){
+	    .req_id = req_id,
+	    .error = err,
+	    .low_watermark = err == KERR_NONE ? r->part.log_start_offset : -1,
+	};
+	send_msg(r, &m);
+}
+
+/* Answers (err, or success with the log start now) the deletes whose
+ * command index is at most upto, and those past their deadline with
+ * REQUEST_TIMED_OUT (their command may still commit later). */
+static void dels_pop(struct replica *r, uint64_t upto, int16_t err, int64_t now)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < r->n_dels; i++) {
+		struct pending_delete *d = &r->dels[i];
+		if (d->index <= upto)
+			delete_answer(r, d->req_id, err);
+		else if (d->deadline_ms <= now)
+			delete_answer(r, d->req_id, KERR_REQUEST_TIMED_OUT);
+		else
+			r->dels[kept++] = *d;
+	}
+	r->n_dels = kept;
+}
+
+/* DeleteRecords on the leader: an offset at or below the log start is
+ * answered at once; otherwise a delete command goes through Raft and the
+ * answer waits until it is applied here (every replica applies it). */
+static void on_delete_records(struct replica *r, const struct ipc_delete_records *q)
+{
+	int16_t k = epoch_check(r, -1);
+	if (k == KERR_NONE && !raft_driver_can_propose(&r->drv))
+		k = KERR_NOT_LEADER_OR_FOLLOWER;
+	int64_t off = q->offset;
+	if (k == KERR_NONE)
+		k = partition_delete_check(&r->part, &off);
+	if (k != KERR_NONE || off <= r->part.log_start_offset) {
+		delete_answer(r, q->req_id, k);
+		return;
+	}
+	if (r->n_dels == r->cap_dels) {
+		size_t cap = r->cap_dels ? 2 * r->cap_dels : 16;
+		struct pending_delete *n = realloc(r->dels, cap * sizeof(*n));
+		if (n == NULL) {
+			delete_answer(r, q->req_id, KERR_UNKNOWN_SERVER_ERROR);
+			return;
+		}
+		r->dels = n;
+		r->cap_dels = cap;
+	}
+	uint8_t cmd[PARTITION_CMD_DELETE_LEN];
+	partition_delete_command(off, cmd);
+	uint64_t index = 0;
+	int rc = raft_driver_propose_command(&r->drv, cmd, sizeof(cmd), &index);
+	if (rc != 0) {
+		delete_answer(r, q->req_id,
+			      rc == ERR_NOTLEADER ? KERR_NOT_LEADER_OR_FOLLOWER
+						  : KERR_KAFKA_STORAGE_ERROR);
+		return;
+	}
+	int64_t timeout = q->timeout_ms > 0 ? q->timeout_ms : 30000;
+	r->dels[r->n_dels++] = (struct pending_delete){
+	    .req_id = q->req_id, .index = index, .deadline_ms = transport_now_ms() + timeout};
+	log_info("DeleteRecords: proposed log start %lld at index %llu", (long long)off,
+		 (unsigned long long)index);
+}
+
 /* --- dispatch ----------------------------------------------------------- */
 
 static void on_msg(void *ctx, struct ipc_msg *m)
@@ -539,6 +620,9 @@ static void on_msg(void *ctx, struct ipc_msg *m)
 		break;
 	case IPC_PRODUCERS:
 		on_producers(r, &m->u.producers);
+		break;
+	case IPC_DELETE_RECORDS:
+		on_delete_records(r, &m->u.delete_records);
 		break;
 	case IPC_CAMPAIGN:
 		leadership_campaign(&r->lead);
@@ -781,6 +865,9 @@ void replica_close(struct replica *r)
 	r->idem_up = false;
 	free(r->durable.v);
 	free(r->commit.v);
+	free(r->dels);
+	r->dels = NULL;
+	r->n_dels = r->cap_dels = 0;
 	r->durable = (struct pend_queue){0};
 	r->commit = (struct pend_queue){0};
 }

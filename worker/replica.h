@@ -72,6 +72,13 @@ struct pending_produce {
 };
 
 /* Produce requests waiting for their entry, in index order. */
+/* A DeleteRecords waiting for its delete command to commit and apply. */
+struct pending_delete {
+	uint64_t req_id;
+	uint64_t index;	     /* log index of the command */
+	int64_t deadline_ms; /* monotonic */
+};
+
 struct pend_queue {
 	struct pending_produce *v;
 	size_t n, cap;
@@ -91,10 +98,12 @@ struct replica {
 	struct uplink up;
 	struct fetch_wait fw;
 	struct event *tick;
-	struct pend_queue durable; /* acks 0 and 1: answered when persisted */
-	struct pend_queue commit;  /* acks -1: answered when applied */
-	struct ipc_status sent;	   /* last status sent */
-	int exit_code;		   /* set when the loop is asked to stop */
+	struct pend_queue durable;   /* acks 0 and 1: answered when persisted */
+	struct pend_queue commit;    /* acks -1: answered when applied */
+	struct pending_delete *dels; /* DeleteRecords, in index order */
+	size_t n_dels, cap_dels;
+	struct ipc_status sent; /* last status sent */
+	int exit_code;		/* set when the loop is asked to stop */
 	int32_t voters[WORKER_MAX_REPLICAS];
 	int n_voters;
 	struct leadership lead;

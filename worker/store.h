@@ -48,6 +48,9 @@ enum store_kind {
 	STORE_KIND_DATA = 0,   /* payload: Kafka record batches, offsets assigned */
 	STORE_KIND_NOOP = 1,   /* appended by a new leader; empty payload */
 	STORE_KIND_CONFIG = 2, /* membership change (issue 4 and later) */
+	/* A state-machine command without Kafka records (RAFT_ENTRY_COMMAND):
+	 * the partition's "move the log start" of DeleteRecords. */
+	STORE_KIND_COMMAND = 3,
 };
 
 struct store_options {

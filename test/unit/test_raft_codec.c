@@ -210,7 +210,7 @@ START_TEST(wrong_version_type_flags_or_kind_is_invalid)
 	/* entry: [0x93, term, kind, bin] right after the entries header */
 	memcpy(q, p, n);
 	ck_assert_uint_eq(q[13], 0x93);
-	q[15] = 3; /* kind 3 does not exist */
+	q[15] = 4; /* kind 4 does not exist (3 is RAFT_ENTRY_COMMAND) */
 	ck_assert_int_eq(decode(q, n), ERR_INVALID);
 	memcpy(q, p, n);
 	q[16] = 0xa2; /* str instead of bin for the data */

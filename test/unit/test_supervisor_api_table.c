@@ -30,9 +30,14 @@ START_TEST(served_versions_are_the_contract)
 	assert_range(KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 0, 4);
 	assert_range(KAFKA_API_DESCRIBE_LOG_DIRS, 0, 4);
 	assert_range(KAFKA_API_DESCRIBE_PRODUCERS, 0, 0);
+	assert_range(KAFKA_API_DELETE_RECORDS, 0, 2);
+	assert_range(KAFKA_API_DESCRIBE_CONFIGS, 0, 4);
+	assert_range(KAFKA_API_ELECT_LEADERS, 0, 2);
+	assert_range(KAFKA_API_DESCRIBE_CLUSTER, 0, 1);
+	assert_range(KAFKA_API_DESCRIBE_TOPIC_PARTITIONS, 0, 0);
 	size_t n;
 	api_table_all(&n);
-	ck_assert_uint_eq(n, 9);
+	ck_assert_uint_eq(n, 14);
 	ck_assert_ptr_null(api_table_find(KAFKA_API_FIND_COORDINATOR));
 	ck_assert_ptr_null(api_table_find(-1));
 	ck_assert_ptr_null(api_table_find(999));
@@ -81,8 +86,11 @@ START_TEST(every_entry_has_a_handler_and_says_where_its_answer_comes_from)
 		/* Only ApiVersions answers versions it does not serve by itself. */
 		ck_assert_int_eq(all[i].refuse != NULL, all[i].api_key == KAFKA_API_API_VERSIONS);
 	}
-	ck_assert_int_eq(local, 4);
-	ck_assert_int_eq(to_leader, 5);
+	ck_assert_int_eq(local, 8);
+	ck_assert_int_eq(to_leader, 6);
+	ck_assert(api_table_find(KAFKA_API_DELETE_RECORDS)->flags & API_TO_LEADER);
+	ck_assert(api_table_find(KAFKA_API_ELECT_LEADERS)->flags & API_LOCAL);
+	ck_assert(api_table_find(KAFKA_API_DESCRIBE_CONFIGS)->flags & API_LOCAL);
 	ck_assert(api_table_find(KAFKA_API_DESCRIBE_LOG_DIRS)->flags & API_LOCAL);
 	ck_assert(api_table_find(KAFKA_API_OFFSET_FOR_LEADER_EPOCH)->flags & API_TO_LEADER);
 	ck_assert(api_table_find(KAFKA_API_DESCRIBE_PRODUCERS)->flags & API_TO_LEADER);

@@ -121,14 +121,21 @@ void raft_close(struct raft *r)
 
 int raft_propose(struct raft *r, const void *data, size_t len, uint64_t *index_out)
 {
-	if (r->in_ready || (len && !data))
+	return raft_propose_kind(r, RAFT_ENTRY_NORMAL, data, len, index_out);
+}
+
+int raft_propose_kind(struct raft *r, uint8_t kind, const void *data, size_t len,
+		      uint64_t *index_out)
+{
+	if (r->in_ready || (len && !data) ||
+	    (kind != RAFT_ENTRY_NORMAL && kind != RAFT_ENTRY_COMMAND))
 		return ERR_INVALID;
 	if (r->role != RAFT_LEADER || r->transfer_target)
 		return ERR_NOTLEADER;
 	struct raft_entry e = {
 	    .index = rlog_last_index(&r->log) + 1,
 	    .term = r->term,
-	    .kind = RAFT_ENTRY_NORMAL,
+	    .kind = kind,
 	    .data = data,
 	    .data_len = len,
 	};

@@ -54,6 +54,11 @@ enum raft_entry_kind {
 	RAFT_ENTRY_NORMAL = 0, /* caller data (a Kafka record batch, a catalog op) */
 	RAFT_ENTRY_NOOP = 1,   /* appended by each new leader; no data */
 	RAFT_ENTRY_CONFIG = 2, /* reserved for membership changes; not produced yet */
+	/* A command of the state machine that is not caller data (the data
+	 * partition's "move the log start", DeleteRecords): replicated and
+	 * committed like NORMAL, applied by the state machine, but it holds
+	 * no Kafka records. */
+	RAFT_ENTRY_COMMAND = 3,
 };
 
 struct raft_entry {
@@ -315,6 +320,10 @@ int raft_step(struct raft *r, const struct raft_message *m);
  * ERR_NOTLEADER (not leader, or a leadership transfer is under way),
  * ERR_NOMEM or ERR_INVALID (inside a Ready). */
 int raft_propose(struct raft *r, const void *data, size_t len, uint64_t *index_out);
+/* The same with the entry's kind: RAFT_ENTRY_NORMAL or RAFT_ENTRY_COMMAND
+ * (anything else: ERR_INVALID). */
+int raft_propose_kind(struct raft *r, uint8_t kind, const void *data, size_t len,
+		      uint64_t *index_out);
 /* Becomes a candidate at once, skipping pre-vote and the election timeout,
  * with `force` set on its votes so voters that still trust a (dead) leader
  * answer anyway. For fast failover when the caller knows the leader is gone;

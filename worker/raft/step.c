@@ -32,7 +32,7 @@ static bool valid(const struct raft *r, const struct raft_message *m)
 	for (size_t i = 0; i < m->n_entries; i++) {
 		const struct raft_entry *e = &m->entries[i];
 		if (e->index != m->index + 1 + i || e->term > m->term || e->term < m->log_term ||
-		    (i && e->term < m->entries[i - 1].term) || e->kind > RAFT_ENTRY_CONFIG ||
+		    (i && e->term < m->entries[i - 1].term) || e->kind > RAFT_ENTRY_COMMAND ||
 		    (e->data_len && !e->data))
 			return false;
 	}
