@@ -148,7 +148,6 @@ void elect_leaders_handle(struct kreq *r, struct reader *body)
 		kreq_fail(r, "garbled ElectLeaders request");
 		return;
 	}
-	const struct config *c = r->sup->cfg;
 	struct el_state *st = arena_calloc(&r->arena, 1, sizeof(*st));
 	if (st == NULL) {
 		kreq_fail(r, "out of memory");
