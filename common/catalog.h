@@ -98,6 +98,7 @@ enum catalog_cmd {
 struct catalog_result {
 	int16_t error;
 	int64_t value;
+	uint64_t index; /* the command's Raft index (set by its carrier, not by apply) */
 	char msg[CATALOG_MSG_MAX];
 };
 

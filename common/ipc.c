@@ -208,11 +208,12 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		break;
 	case IPC_CTL_RESULT: {
 		const struct ipc_ctl_result *x = &m->u.ctl_result;
-		msgpack_pack_array(&pk, 5);
+		msgpack_pack_array(&pk, 6);
 		msgpack_pack_int(&pk, m->type);
 		msgpack_pack_uint64(&pk, x->req_id);
 		msgpack_pack_int16(&pk, x->error);
 		msgpack_pack_int64(&pk, x->value);
+		msgpack_pack_uint64(&pk, x->index);
 		pk_bin(&pk, (const uint8_t *)x->msg, x->msg_len);
 		break;
 	}
@@ -310,7 +311,7 @@ static const uint32_t arity[] = {
     [IPC_PRODUCERS_RESULT] = 4,
     [IPC_CATALOG] = 2,
     [IPC_CTL_PROPOSE] = 3,
-    [IPC_CTL_RESULT] = 5,
+    [IPC_CTL_RESULT] = 6,
     [IPC_DELETE_RECORDS] = 4,
     [IPC_DELETE_RECORDS_RESULT] = 4,
 };
@@ -480,6 +481,7 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		x->req_id = f_u64(&f);
 		x->error = I16(&f);
 		x->value = I64(&f);
+		x->index = f_u64(&f);
 		x->msg = (const char *)f_bin(&f, &x->msg_len);
 		break;
 	}

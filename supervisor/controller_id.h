@@ -2,10 +2,10 @@
  *
  * Kafka's admin clients send controller-bound requests (CreateTopics,
  * ElectLeaders with older clients, ...) to the node DescribeCluster and
- * Metadata name as controller. Until the replicated controller exists
- * (__controller, issue 10), it is the lowest node id of [cluster]; the
- * controller replaces this one function with the leader of its Raft
- * group. */
+ * Metadata name as controller. That is the leader of `__controller` as
+ * router.c knows it; while none is known, the lowest node id of [cluster]
+ * (any node forwards catalog commands to the leader, so a client sent
+ * anywhere is still served). */
 #ifndef FJORD_SUP_CONTROLLER_ID_H
 #define FJORD_SUP_CONTROLLER_ID_H
 
@@ -13,8 +13,7 @@
 
 struct sup;
 
-/* The controller's node id: today the lowest id of [cluster] (this node
- * alone without it). */
-int32_t controller_id(const struct sup *s);
+/* The controller's node id (see above). */
+int32_t controller_id(struct sup *s);
 
 #endif

@@ -20,7 +20,64 @@
 
 #define BROADCAST_MS 2000
 
+/* One process, one supervisor: the broadcast timer and the waiters are
+ * this module's only state, kept here rather than in struct sup. */
 static struct event *broadcast_ev;
+
+struct waiter {
+	struct sup *s;
+	uint64_t version;
+	follow_wait_cb cb;
+	void *ctx;
+	struct event *ev;
+	struct waiter *next;
+};
+static struct waiter *waiters;
+
+static void waiter_done(struct waiter *w)
+{
+	for (struct waiter **pp = &waiters; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	event_free(w->ev);
+	follow_wait_cb cb = w->cb;
+	void *ctx = w->ctx;
+	free(w);
+	cb(ctx);
+}
+
+static void on_waiter_timer(evutil_socket_t fd, short what, void *arg) { waiter_done(arg); }
+
+int follow_wait(struct sup *s, uint64_t version, int timeout_ms, follow_wait_cb cb, void *ctx)
+{
+	struct waiter *w = calloc(1, sizeof(*w));
+	if (w == NULL)
+		return ERR_NOMEM;
+	*w = (struct waiter){.s = s, .version = version, .cb = cb, .ctx = ctx};
+	w->ev = evtimer_new(s->base, on_waiter_timer, w);
+	if (w->ev == NULL) {
+		free(w);
+		return ERR_NOMEM;
+	}
+	bool now = s->catalog != NULL && s->catalog->version >= version;
+	int ms = now ? 0 : timeout_ms;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	evtimer_add(w->ev, &tv);
+	w->next = waiters;
+	waiters = w;
+	return 0;
+}
+
+static void wake_waiters(struct sup *s)
+{
+	for (struct waiter *w = waiters; w; w = w->next)
+		if (s->catalog->version >= w->version) {
+			struct timeval zero = {0, 0};
+			evtimer_add(w->ev, &zero);
+		}
+}
 
 static bool settings_differ(const struct config_topic *a, const struct config_topic *b)
 {
@@ -190,6 +247,7 @@ void follow_on_catalog(struct sup *s, const uint8_t *data, size_t len, int32_t f
 		free(old);
 	}
 	follow_reconcile(s);
+	wake_waiters(s);
 	desired_on_catalog(s);
 	if (from_node == s->cfg->node.id)
 		broadcast(s);
@@ -244,6 +302,12 @@ void follow_stop(struct sup *s)
 		broadcast_ev = NULL;
 	}
 	s->ctl_obs = (struct sup_ctl_observer){0};
+	while (waiters) {
+		struct waiter *w = waiters;
+		waiters = w->next;
+		event_free(w->ev);
+		free(w);
+	}
 	desired_free(s->desired);
 	s->desired = NULL;
 	proposals_free(s->proposals);

@@ -33,6 +33,13 @@ void follow_stop(struct sup *s);
 /* A committed catalog (catalog_encode bytes, borrowed). */
 void follow_on_catalog(struct sup *s, const uint8_t *data, size_t len, int32_t from_node);
 
+/* Calls cb(ctx) once this node follows catalog version `version` or
+ * later, or after timeout_ms (whichever first; never inside this call):
+ * an admin request answers after its change is visible here, so the
+ * client's next Metadata on this node shows it. Returns 0 or ERR_NOMEM. */
+typedef void (*follow_wait_cb)(void *ctx);
+int follow_wait(struct sup *s, uint64_t version, int timeout_ms, follow_wait_cb cb, void *ctx);
+
 /* Brings the workers in line with the catalog and the configuration. */
 void follow_reconcile(struct sup *s);
 

@@ -15,6 +15,7 @@
 #include "common/err.h"
 #include "common/kafka/kerr.h"
 #include "supervisor/cluster.h"
+#include "supervisor/controller_id.h"
 #include "supervisor/ids.h"
 #include "supervisor/kafka_conn.h"
 #include "supervisor/router.h"
@@ -122,7 +123,6 @@ static void unknown_topic(struct kafka_metadata_response_metadata_response_topic
 int metadata_build(struct sup *s, int16_t version, const struct kafka_metadata_request *req,
 		   struct kafka_metadata_response *resp, struct arena *a)
 {
-	const struct config *c = s->cfg;
 	kafka_metadata_response_init(resp);
 	resp->throttle_time_ms = 0;
 
@@ -132,9 +132,7 @@ int metadata_build(struct sup *s, int16_t version, const struct kafka_metadata_r
 	/* The controller's leader when known; otherwise any live broker id
 	 * will do for clients (admin requests are forwarded inside the
 	 * cluster wherever they land), and this one answered. */
-	struct router_leader cl;
-	router_leader(s, CATALOG_TOPIC, strlen(CATALOG_TOPIC), 0, &cl);
-	resp->controller_id = cl.leader_id >= 0 ? cl.leader_id : c->node.id;
+	resp->controller_id = controller_id(s);
 	resp->cluster_authorized_operations = AUTH_OPS_OMITTED;
 
 	bool all = (version == 0 && req->n_topics == 0) || (version >= 1 && req->n_topics < 0);

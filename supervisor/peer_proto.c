@@ -283,12 +283,13 @@ int peer_ctl_encode(const struct peer_ctl *m, struct buf *out)
 		msgpack_pack_uint64(&pk, m->req_id);
 		break;
 	case PEER_CTL_RESULT:
-		msgpack_pack_array(&pk, 6);
+		msgpack_pack_array(&pk, 7);
 		msgpack_pack_int(&pk, m->type);
 		msgpack_pack_int32(&pk, m->node);
 		msgpack_pack_uint64(&pk, m->req_id);
 		msgpack_pack_int16(&pk, m->error);
 		msgpack_pack_int64(&pk, m->value);
+		msgpack_pack_uint64(&pk, m->index);
 		break;
 	case PEER_CATALOG:
 		msgpack_pack_array(&pk, 3);
@@ -321,7 +322,7 @@ int peer_ctl_decode(const uint8_t *p, size_t len, struct peer_ctl *m)
 		goto out;
 	m->type = (int)o[0].via.u64;
 	m->node = (int32_t)o[1].via.u64;
-	uint32_t want = m->type == PEER_CTL_PROPOSE ? 4 : m->type == PEER_CTL_RESULT ? 6 : 3;
+	uint32_t want = m->type == PEER_CTL_PROPOSE ? 4 : m->type == PEER_CTL_RESULT ? 7 : 3;
 	if (n != want || o[n - 1].type != MSGPACK_OBJECT_BIN)
 		goto out;
 	if (m->type != PEER_CATALOG) {
@@ -337,6 +338,9 @@ int peer_ctl_decode(const uint8_t *p, size_t len, struct peer_ctl *m)
 									   : (int64_t)o[3].via.u64);
 		m->value = o[4].type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? o[4].via.i64
 									: (int64_t)o[4].via.u64;
+		if (o[5].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			goto out;
+		m->index = o[5].via.u64;
 	}
 	m->data = (const uint8_t *)o[n - 1].via.bin.ptr;
 	m->len = o[n - 1].via.bin.size;

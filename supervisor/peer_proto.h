@@ -117,6 +117,7 @@ struct peer_ctl {
 	uint64_t req_id;
 	int16_t error;
 	int64_t value;
+	uint64_t index; /* CTL_RESULT: where the command was applied */
 	const uint8_t *data;
 	uint32_t len;
 };

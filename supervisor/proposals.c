@@ -79,6 +79,7 @@ static void finish(struct prop *p, const struct catalog_result *res)
 				     .req_id = p->origin_req,
 				     .error = res->error,
 				     .value = res->value,
+				     .index = res->index,
 				     .data = (const uint8_t *)res->msg,
 				     .len = (uint32_t)strlen(res->msg)};
 		struct buf b;
@@ -142,7 +143,7 @@ static void on_local_result(void *ctx, int idx, const struct ipc_msg *res, int16
 		retry_later(p);
 		return;
 	}
-	struct catalog_result out = {.error = r->error, .value = r->value};
+	struct catalog_result out = {.error = r->error, .value = r->value, .index = r->index};
 	size_t n = r->msg_len < sizeof(out.msg) - 1 ? r->msg_len : sizeof(out.msg) - 1;
 	memcpy(out.msg, r->msg, n);
 	finish(p, &out);
@@ -314,7 +315,7 @@ void proposals_on_peer(struct sup *s, int32_t node, int type, const uint8_t *dat
 		retry_later(p);
 		return;
 	}
-	struct catalog_result out = {.error = m.error, .value = m.value};
+	struct catalog_result out = {.error = m.error, .value = m.value, .index = m.index};
 	size_t n = m.len < sizeof(out.msg) - 1 ? m.len : sizeof(out.msg) - 1;
 	memcpy(out.msg, m.data, n);
 	finish(p, &out);

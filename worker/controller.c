@@ -12,18 +12,25 @@
 #include "worker/raft_driver.h"
 #include "worker/uplink.h"
 
-static void answer(struct controller *c, uint64_t req_id, int16_t err, int64_t value,
-		   const char *msg)
+static void answer_at(struct controller *c, uint64_t req_id, int16_t err, int64_t value,
+		      uint64_t index, const char *msg)
 {
 	struct ipc_msg m = {.type = IPC_CTL_RESULT};
 	m.u.ctl_result = (struct ipc_ctl_result){.req_id = req_id,
 						 .error = err,
 						 .value = value,
+						 .index = index,
 						 .msg = msg,
 						 .msg_len = (uint32_t)strlen(msg)};
 	int rc = uplink_send(c->up, &m);
 	if (rc != 0 && rc != ERR_CLOSED)
 		log_error("cannot send a catalog result: %s", err_str(rc));
+}
+
+static void answer(struct controller *c, uint64_t req_id, int16_t err, int64_t value,
+		   const char *msg)
+{
+	answer_at(c, req_id, err, value, 0, msg);
 }
 
 static void on_applied(void *ctx, uint64_t index, const struct catalog_result *res)
@@ -33,7 +40,7 @@ static void on_applied(void *ctx, uint64_t index, const struct catalog_result *r
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->v[i].index != index)
 			continue;
-		answer(c, c->v[i].req_id, res->error, res->value, res->msg);
+		answer_at(c, c->v[i].req_id, res->error, res->value, index, res->msg);
 		c->v[i] = c->v[--c->n];
 		return;
 	}
