@@ -83,6 +83,9 @@ struct config {
 		int64_t socket_request_max_bytes;
 		int32_t max_connections;
 		int32_t partition_timeout_ms; /* a silent worker's partitions get an error */
+		int32_t auto_create_topics;   /* 1: Metadata creates unknown topics */
+		int32_t default_partitions;   /* auto-created topics, CreateTopics' -1 */
+		int32_t default_replication;  /* the same, capped by the node count */
 	} kafka;
 
 	struct {

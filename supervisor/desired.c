@@ -4,8 +4,6 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/catalog.h"
@@ -195,23 +193,6 @@ static void adopt(struct desired *d)
 	free(specs);
 }
 
-/* A random topic id with the layout of ids.c's (version 4, variant 1, top
- * bit clear), as Kafka's Uuid.randomUuid. */
-static void random_id(uint8_t id[16])
-{
-	if (getrandom(id, 16, 0) != 16) {
-		/* Never expected; the clock and pid still make it unique enough
-		 * for a name that did not exist a moment ago. */
-		uint64_t a = (uint64_t)spawn_now_ms() ^ ((uint64_t)getpid() << 32);
-		memcpy(id, &a, 8);
-		memcpy(id + 8, &a, 8);
-		id[15] ^= 0x5a;
-	}
-	id[6] = (uint8_t)((id[6] & 0x0f) | 0x40);
-	id[8] = (uint8_t)((id[8] & 0x3f) | 0x80);
-	id[0] &= 0x7f;
-}
-
 static void topic_pass(struct desired *d)
 {
 	const struct config *c = d->s->cfg;
@@ -230,7 +211,7 @@ static void topic_pass(struct desired *d)
 							.replication = t->replication,
 							.configs = cf,
 							.n_configs = n_cf};
-			random_id(sp.id);
+			ids_random_topic_id(sp.id);
 			catalog_cmd_create_topic(&sp, false, &b);
 			snprintf(what, sizeof(what),
 				 "create topic %s (%d partitions, replication %d)", t->name,

@@ -5,8 +5,9 @@
  *
  * Request semantics by version: v0 lists every topic for an empty topic
  * array; v1+ lists every topic for a null array and none for an empty one.
- * From v10 a topic may be asked for by id (name null). Auto-creation is
- * ignored: topics exist only through the configuration. */
+ * From v10 a topic may be asked for by id (name null). A topic asked for
+ * by name that does not exist is created when the node and the request
+ * allow it (auto_create.h), answered LEADER_NOT_AVAILABLE meanwhile. */
 #include "metadata.h"
 
 #include <limits.h>
@@ -14,6 +15,7 @@
 
 #include "common/err.h"
 #include "common/kafka/kerr.h"
+#include "supervisor/auto_create.h"
 #include "supervisor/cluster.h"
 #include "supervisor/controller_id.h"
 #include "supervisor/ids.h"
@@ -165,8 +167,17 @@ int metadata_build(struct sup *s, int16_t version, const struct kafka_metadata_r
 				continue;
 			}
 			t = topics_find(s, rt->name.ptr, (size_t)rt->name.len);
-			if (t == NULL || t == &s->ctl_topic) {
+			if (t == &s->ctl_topic) {
 				unknown_topic(out, rt->name, NULL, KERR_UNKNOWN_TOPIC_OR_PARTITION);
+				continue;
+			}
+			if (t == NULL) {
+				bool create = version < 4 || req->allow_auto_topic_creation;
+				unknown_topic(
+				    out, rt->name, NULL,
+				    create && auto_create(s, rt->name.ptr, (size_t)rt->name.len)
+					? KERR_LEADER_NOT_AVAILABLE
+					: KERR_UNKNOWN_TOPIC_OR_PARTITION);
 				continue;
 			}
 		}
