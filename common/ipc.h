@@ -207,7 +207,7 @@ struct ipc_ctl_result {
 	uint64_t req_id;
 	int16_t error; /* Kafka error code (catalog_result.error) */
 	int64_t value;
-	uint64_t index; /* Raft index the command was applied at, 0 = not applied */
+	uint64_t index;	 /* Raft index the command was applied at, 0 = not applied */
 	const char *msg; /* borrowed, not NUL-terminated */
 	uint32_t msg_len;
 };
