@@ -23,6 +23,8 @@ struct producer_ids;
 struct catalog;
 struct proposals;
 struct desired;
+struct pid_blocks;
+struct pid_blocks;
 
 /* Events that a lower module announces and a higher one acts on. The
  * module that acts registers here (peers.c, in peers_new); the one that
@@ -78,6 +80,7 @@ struct sup {
 	struct config_topic ctl_topic; /* __controller's worker settings; name "" = no voter here */
 	struct proposals *proposals;   /* owned: catalog commands on their way to the leader */
 	struct desired *desired;       /* owned: the INI file's topics as desired state */
+	struct pid_blocks *pid_blocks; /* owned: producer ids from controller blocks */
 	struct sup_ctl_observer ctl_obs;
 };
 
