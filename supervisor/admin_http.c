@@ -18,6 +18,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "supervisor/balance.h"
+#include "supervisor/catalog_json.h"
 #include "supervisor/cluster.h"
 #include "supervisor/fs_usage.h"
 #include "supervisor/leaders.h"
@@ -397,8 +398,12 @@ static void on_request(struct evhttp_request *req, void *arg)
 	} else if (strcmp(path, "/v1/status") == 0) {
 		admin_http_status(s, &b);
 		send_buf(req, 200, "OK", "application/json", &b);
+	} else if (strcmp(path, "/v1/catalog") == 0) {
+		catalog_json(s, &b);
+		send_buf(req, 200, "OK", "application/json", &b);
 	} else {
-		putf(&b, "not found; try /metrics, /v1/status or POST /v1/leaders/balance\n");
+		putf(&b, "not found; try /metrics, /v1/status, /v1/catalog or POST "
+			 "/v1/leaders/balance\n");
 		send_buf(req, 404, "Not Found", "text/plain", &b);
 	}
 	buf_free(&b);
