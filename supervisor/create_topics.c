@@ -23,7 +23,37 @@ struct item {
 	char name[CONFIG_TOPIC_NAME_MAX + 1];
 	uint8_t id[16];
 	int32_t partitions, rf;
+	struct config_topic settings; /* what the topic runs with once created */
 };
+
+typedef struct kafka_create_topics_response_creatable_topic_configs config_out;
+
+/* v5+: the new topic's configs as DescribeConfigs would list them (the
+ * Java client reads the list on success). Empty on error. */
+static int fill_configs(struct kreq *r, const struct item *it, topic_out *o)
+{
+	int n = it->a.error == KERR_NONE ? topic_configs_n : 0;
+	o->configs = arena_calloc(&r->arena, (size_t)n + 1, sizeof(config_out));
+	if (o->configs == NULL)
+		return -1;
+	o->n_configs = n;
+	for (int k = 0; k < n; k++) {
+		struct topic_config_entry e;
+		topic_config_describe(r->sup->cfg, &it->settings, &topic_configs[k], &e);
+		char *v = arena_alloc(&r->arena, sizeof(e.value));
+		if (v == NULL)
+			return -1;
+		memcpy(v, e.value, sizeof(e.value));
+		config_out *c = &o->configs[k];
+		kafka_create_topics_response_creatable_topic_configs_init(c);
+		c->name = kafka_str_from(topic_configs[k].name);
+		c->value = kafka_str_from(v);
+		c->read_only = false;
+		c->config_source = (int8_t)e.source;
+		c->is_sensitive = false;
+	}
+	return 0;
+}
 
 struct state {
 	struct kreq *r;
@@ -56,8 +86,10 @@ static void respond(struct admin_batch *b)
 		o->topic_config_error_code = KERR_NONE;
 		o->num_partitions = it->a.error == KERR_NONE ? it->partitions : -1;
 		o->replication_factor = it->a.error == KERR_NONE ? (int16_t)it->rf : -1;
-		o->configs = NULL;
-		o->n_configs = -1;
+		if (fill_configs(r, it, o) != 0) {
+			kreq_fail(r, "out of memory");
+			return;
+		}
 		if (it->a.error == KERR_NONE)
 			memcpy(o->topic_id.b, it->id, 16);
 		if (it->a.error != KERR_NONE)
@@ -189,6 +221,7 @@ static void prepare(struct state *st, int i)
 		free(reps);
 		return;
 	}
+	it->settings = base;
 	ids_random_topic_id(it->id);
 	struct catalog_topic_spec spec = {.name = it->name,
 					  .partitions = it->partitions,

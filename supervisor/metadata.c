@@ -154,8 +154,11 @@ int metadata_build(struct sup *s, int16_t version, const struct kafka_metadata_r
 		}
 		const struct kafka_metadata_request_metadata_request_topic *rt = &req->topics[i];
 		const struct config_topic *t = NULL;
-		if (rt->name.len < 0) {
-			/* By id (v10+). */
+		static const uint8_t zero_id[16];
+		if (rt->name.len < 0 ||
+		    (rt->name.len == 0 && memcmp(rt->topic_id.b, zero_id, 16) != 0)) {
+			/* By id (v10+): the name null, or empty as the Java client
+			 * sends it. */
 			t = topics_by_id(s, &rt->topic_id);
 			if (t == NULL) {
 				unknown_topic(out, rt->name, &rt->topic_id, KERR_UNKNOWN_TOPIC_ID);
