@@ -16,7 +16,7 @@ import cluster  # noqa: E402
 import harness  # noqa: E402
 import test_controller as tc  # noqa: E402
 
-BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "31400"))
+BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "31060"))
 
 
 def restart_node(c, i, n_total):

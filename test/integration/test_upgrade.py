@@ -18,7 +18,7 @@ import clients  # noqa: E402
 import cluster  # noqa: E402
 import harness  # noqa: E402
 
-BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "31300"))
+BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "31030"))
 OLD_BIN = os.environ.get("FJORD_OLD_BIN")
 
 
