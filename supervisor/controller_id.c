@@ -1,10 +1,12 @@
-/* controller_id.c - the controller's node id for clients (controller_id.h). */
+/* controller_id.c - the node named as controller (controller_id.h). */
 #include "controller_id.h"
 
 #include <string.h>
 
 #include "common/catalog.h"
+#include "supervisor/leaders.h"
 #include "supervisor/router.h"
+#include "supervisor/spawn.h"
 #include "supervisor/sup.h"
 
 int32_t controller_id(struct sup *s)
@@ -16,9 +18,16 @@ int32_t controller_id(struct sup *s)
 	const struct config *c = s->cfg;
 	if (c->n_peers == 0)
 		return c->node.id;
-	int32_t lowest = c->peers[0].id;
-	for (int i = 1; i < c->n_peers; i++)
-		if (c->peers[i].id < lowest)
-			lowest = c->peers[i].id;
-	return lowest;
+	int64_t now = spawn_now_ms();
+	int32_t lowest = -1;
+	for (int i = 0; i < c->n_peers; i++) {
+		int32_t id = c->peers[i].id;
+		/* A node not heard from would send the client's admin requests
+		 * nowhere: skip it. */
+		bool up =
+		    id == c->node.id || (s->leaders != NULL && leaders_fresh(s->leaders, id, now));
+		if (up && (lowest < 0 || id < lowest))
+			lowest = id;
+	}
+	return lowest >= 0 ? lowest : c->node.id;
 }

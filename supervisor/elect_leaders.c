@@ -4,6 +4,7 @@
 #include "elect_leaders.h"
 
 #include <event2/event.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "common/err.h"
@@ -27,7 +28,9 @@ typedef struct kafka_elect_leaders_response_replica_election_result topic_res;
 
 /* A partition whose hand-over was asked for and not yet seen. */
 struct waiting {
-	const struct config_topic *t; /* borrowed from the config at the request */
+	/* Copied and looked up again at each poll: a reload may replace
+	 * the configuration while the answer waits. */
+	char topic[CONFIG_TOPIC_NAME_MAX + 1];
 	int32_t partition;
 	int32_t preferred;
 	part_res *res;
@@ -70,8 +73,11 @@ static bool all_done(struct el_state *st, bool time_up)
 		struct waiting *w = &st->w[i];
 		if (w->res == NULL)
 			continue;
+		const struct config_topic *t =
+		    config_topic_find(st->r->sup->cfg, w->topic, strlen(w->topic));
 		struct partition_view v;
-		bool led = partition_view(st->r->sup, w->t, w->partition, &v, &st->r->arena) == 0 &&
+		bool led = t != NULL && w->partition < t->partitions &&
+			   partition_view(st->r->sup, t, w->partition, &v, &st->r->arena) == 0 &&
 			   v.leader_id == w->preferred;
 		if (led) {
 			w->res = NULL;
@@ -101,8 +107,10 @@ static void poll_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Decides one partition: fills *res, and returns true when a hand-over was
- * asked for (the answer then waits for it). */
-static bool elect_one(struct kreq *r, const struct config_topic *t, int32_t p, part_res *res)
+ * asked for (the answer then waits for it), with *preferred_out the node
+ * that should lead. */
+static bool elect_one(struct kreq *r, const struct config_topic *t, int32_t p, part_res *res,
+		      int32_t *preferred_out)
 {
 	struct sup *s = r->sup;
 	struct partition_view v;
@@ -111,6 +119,7 @@ static bool elect_one(struct kreq *r, const struct config_topic *t, int32_t p, p
 		return false;
 	}
 	int32_t preferred = v.replicas[0];
+	*preferred_out = preferred;
 	if (v.leader_id == preferred) {
 		res->error_code = KERR_ELECTION_NOT_NEEDED;
 		return false;
@@ -172,7 +181,7 @@ void elect_leaders_handle(struct kreq *r, struct reader *body)
 		kreq_fail(r, "out of memory");
 		return;
 	}
-	bool preferred = r->api_version == 0 || req.election_type == ELECTION_PREFERRED;
+	bool preferred_type = r->api_version == 0 || req.election_type == ELECTION_PREFERRED;
 	int n_parts = 0, n_out = 0;
 	for (int i = 0; i < n_topics; i++) {
 		struct kafka_str name = all ? kafka_str_from(topics_at(r->sup, i)->name)
@@ -197,9 +206,10 @@ void elect_leaders_handle(struct kreq *r, struct reader *body)
 			res->error_code = KERR_NONE;
 			res->error_message = no_msg();
 			bool asked = false;
+			int32_t preferred = -1;
 			if (!r->served) {
 				res->error_code = KERR_UNSUPPORTED_VERSION;
-			} else if (!preferred) {
+			} else if (!preferred_type) {
 				res->error_code = KERR_INVALID_REQUEST;
 				res->error_message = kafka_str_from(
 				    "fjord runs preferred elections only: a Raft group never "
@@ -207,13 +217,17 @@ void elect_leaders_handle(struct kreq *r, struct reader *body)
 			} else if (t == NULL || p < 0 || p >= t->partitions) {
 				res->error_code = KERR_UNKNOWN_TOPIC_OR_PARTITION;
 			} else {
-				asked = elect_one(r, t, p, res);
+				asked = elect_one(r, t, p, res, &preferred);
 			}
 			if (all && res->error_code == KERR_ELECTION_NOT_NEEDED)
 				continue;
-			if (asked)
-				st->w[st->n_w++] =
-				    (struct waiting){.t = t, .partition = p, .res = res};
+			if (asked) {
+				struct waiting *w = &st->w[st->n_w++];
+				snprintf(w->topic, sizeof(w->topic), "%s", t->name);
+				w->partition = p;
+				w->preferred = preferred;
+				w->res = res;
+			}
 			n_parts++;
 			tr->n_partition_result++;
 		}
@@ -222,13 +236,6 @@ void elect_leaders_handle(struct kreq *r, struct reader *body)
 	}
 	st->resp.replica_election_results = topics;
 	st->resp.n_replica_election_results = n_out;
-	/* The preferred replica of each waiting partition, for the poll. */
-	for (int i = 0; i < st->n_w; i++) {
-		struct partition_view v;
-		if (partition_view(r->sup, st->w[i].t, st->w[i].partition, &v, &r->arena) == 0 &&
-		    v.n_replicas > 0)
-			st->w[i].preferred = v.replicas[0];
-	}
 	int32_t timeout =
 	    req.timeout_ms > 0 && req.timeout_ms < TIMEOUT_MAX_MS ? req.timeout_ms : TIMEOUT_MAX_MS;
 	st->deadline_ms = spawn_now_ms() + timeout;

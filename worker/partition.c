@@ -794,9 +794,14 @@ static int retain_cb(void *ctx, const struct store_entry *e)
 int partition_retain(struct partition *p, int64_t now_ms, bool *changed)
 {
 	*changed = false;
+	/* Batches below a delete go only once the delete is saved: were the
+	 * command's entry compacted away and the process to crash before
+	 * snap/deleted is written, the log start would fall back to the
+	 * batch boundary below it. */
 	struct retain_ctx x = {.cutoff_ts = INT64_MIN,
 			       .kafka_start = p->log_start_offset,
-			       .delete_below = p->delete_pending ? p->deleted_below : 0};
+			       .delete_below =
+				   p->delete_pending && !p->delete_dirty ? p->deleted_below : 0};
 	if (p->cfg.retention_ms >= 0)
 		x.cutoff_ts = now_ms - p->cfg.retention_ms;
 	if (p->cfg.retention_bytes >= 0) {

@@ -69,7 +69,8 @@ struct partition {
 	 * may still hold a batch that straddles it (only whole batches are
 	 * removed, by partition_retain), which Fetch and ListOffsets do not
 	 * reach below it. delete_dirty: partition_save must persist it;
-	 * delete_pending: partition_retain has batches to remove for it. */
+	 * delete_pending: partition_retain has batches to remove for it,
+	 * which it does once the delete is saved (not dirty). */
 	int64_t deleted_below;
 	bool delete_dirty;
 	bool delete_pending;

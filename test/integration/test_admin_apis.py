@@ -3,8 +3,10 @@
 cluster, through kafka-python's KafkaAdminClient and confluent-kafka's
 AdminClient:
 
-- DescribeConfigs of a topic (names, values, sources: the topic's own
-  retention.ms, the file's default, fixed cleanup.policy) and of a broker;
+- DescribeConfigs of a topic (names, values, sources: the defaults, fixed
+  cleanup.policy) and of a broker on the cluster; on a single node whose
+  file sets [retention] ms and a topic's own retention_ms, the sources
+  DYNAMIC_TOPIC_CONFIG and STATIC_BROKER_CONFIG with their synonyms;
 - DescribeCluster (cluster id, controller, three brokers);
 - DescribeTopicPartitions (KIP-966) through the raw protocol, with a
   partition limit so the cursor pages;
@@ -241,30 +243,49 @@ def check_elect_leaders(c):
         # Move a partition off its preferred node: freeze its leader until
         # another node leads, then let it go. The workers' own balance
         # waits 10 s of health before handing back; ElectLeaders does not.
+        # Asked first of a node that neither leads nor is preferred (it
+        # sends PEER_ELECT to the leader's node), then of the leader's node
+        # itself (IPC_TRANSFER to its own worker).
         part = 1
         pref = leader_of(c, part)
-        frozen = c.worker_pid(pref, TOPIC, part)
-        os.kill(frozen, signal.SIGSTOP)
-        try:
-            harness.wait_for("another node to lead %s/%d" % (TOPIC, part),
-                             lambda: (leader_of_other(c, part, pref)), 20, 0.1)
-        finally:
-            os.kill(frozen, signal.SIGCONT)
-
-        def caught_up():
-            r = c.replicas()[(TOPIC, part)].get(pref)
-            return r is not None and r["role"] == "follower" and r
-        harness.wait_for("node %d to follow again" % pref, caught_up, 15, 0.1)
-        t0 = time.monotonic()
-        top, res = admin_wire.elect_leaders(conn, {TOPIC: [part]})
-        took = time.monotonic() - t0
-        assert res[(TOPIC, part)][0] == 0, res
-        assert leader_of(c, part) == pref or \
-            harness.wait_for("node %d to lead" % pref, lambda: leader_of(c, part) == pref, 5, 0.1)
-        harness.log("elect_leaders moved %s/%d back to node %d in %.0f ms"
-                    % (TOPIC, part, pref, took * 1e3))
+        for via in ("third", "leader"):
+            other = move_leadership(c, part, pref)
+            asked = other if via == "leader" else next(i for i in (1, 2, 3)
+                                                      if i not in (pref, other))
+            aconn = wire.Conn(KAFKA_BASE + asked)
+            try:
+                t0 = time.monotonic()
+                top, res = admin_wire.elect_leaders(aconn, {TOPIC: [part]})
+                took = time.monotonic() - t0
+            finally:
+                aconn.close()
+            assert top == 0 and res[(TOPIC, part)][0] == 0, res
+            # Answered once the router saw the preferred replica lead.
+            assert leader_of(c, part) == pref or harness.wait_for(
+                "node %d to lead" % pref, lambda: leader_of(c, part) == pref, 5, 0.1)
+            harness.log("elect_leaders via node %d (%s) moved %s/%d from node %d back to "
+                        "node %d in %.0f ms" % (asked, via, TOPIC, part, other, pref,
+                                                took * 1e3))
     finally:
         conn.close()
+
+
+def move_leadership(c, part, pref):
+    """Freezes pref's worker of part until another node leads, lets it go
+    and waits until it follows again; returns the new leader's node."""
+    frozen = c.worker_pid(pref, TOPIC, part)
+    os.kill(frozen, signal.SIGSTOP)
+    try:
+        other = harness.wait_for("another node to lead %s/%d" % (TOPIC, part),
+                                 lambda: leader_of_other(c, part, pref), 20, 0.1)
+    finally:
+        os.kill(frozen, signal.SIGCONT)
+
+    def follows():
+        r = c.replicas()[(TOPIC, part)].get(pref)
+        return r is not None and r["role"] == "follower" and r
+    harness.wait_for("node %d to follow again" % pref, follows, 15, 0.1)
+    return other
 
 
 def leader_of_other(c, part, not_node):
@@ -275,6 +296,44 @@ def leader_of_other(c, part, not_node):
             if r["topic"] == TOPIC and r["partition"] == part and r["role"] == "leader":
                 return i
     return None
+
+
+def sources_test():
+    """One node whose file sets [retention] ms and topic `own`'s retention_ms
+    and message_timestamp_type: DescribeConfigs names each value's source."""
+    from confluent_kafka.admin import ConfigResource, ConfigSource
+    node = harness.Node("admin-sources", KAFKA_BASE + 50, {"plain": 1},
+                        extra="[retention]\nms = 3600000\n\n[topic.own]\npartitions = 1\n"
+                              "retention_ms = 60000\nmessage_timestamp_type = LogAppendTime\n")
+    try:
+        node.start()
+        node.wait_serving("own", 1)
+        from confluent_kafka.admin import AdminClient
+        a = AdminClient({"bootstrap.servers": node.bootstrap})
+        own = ConfigResource(ConfigResource.Type.TOPIC, "own")
+        plain = ConfigResource(ConfigResource.Type.TOPIC, "plain")
+        futs = a.describe_configs([own, plain], request_timeout=10)
+        o, p = futs[own].result(timeout=15), futs[plain].result(timeout=15)
+        r = o["retention.ms"]
+        assert r.value == "60000" and r.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value, r
+        syn = {(n, e.source): e.value for n, e in r.synonyms.items()}
+        assert list(r.synonyms) == ["retention.ms", "log.retention.ms"], list(r.synonyms)
+        ts = o["message.timestamp.type"]
+        assert ts.value == "LogAppendTime", ts
+        assert ts.source == ConfigSource.DYNAMIC_TOPIC_CONFIG.value, ts
+        assert o["retention.bytes"].source == ConfigSource.DEFAULT_CONFIG.value
+        q = p["retention.ms"]
+        assert q.value == "3600000" and q.source == ConfigSource.STATIC_BROKER_CONFIG.value, q
+        assert p["message.timestamp.type"].value == "CreateTime"
+        harness.log("sources: own retention.ms=%s (%s), plain retention.ms=%s (%s), synonyms %s"
+                    % (r.value, ConfigSource(r.source).name, q.value,
+                       ConfigSource(q.source).name, syn))
+    except Exception:
+        print(node.tail(), file=sys.stderr)
+        raise
+    finally:
+        node.stop()
+        node.cleanup()
 
 
 def main_test():
@@ -295,5 +354,10 @@ def main_test():
         c.cleanup()
 
 
+def test():
+    sources_test()
+    main_test()
+
+
 if __name__ == "__main__":
-    harness.run(main_test, "admin_apis")
+    harness.run(test, "admin_apis")

@@ -163,6 +163,31 @@ START_TEST(ipc_epoch_end_and_producers_round_trip)
 	ck_assert_uint_eq(d.u.producers_result.producers_len, sizeof(recs));
 	ck_assert_mem_eq(d.u.producers_result.producers, recs, sizeof(recs));
 
+	buf_reset(&b);
+	struct ipc_msg dm;
+	dm = (struct ipc_msg){.type = IPC_DELETE_RECORDS};
+	dm.u.delete_records =
+	    (struct ipc_delete_records){.req_id = 13, .offset = -1, .timeout_ms = 900};
+	ck_assert_int_eq(ipc_encode(&dm, &b), 0);
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_int_eq(d.type, IPC_DELETE_RECORDS);
+	ck_assert_uint_eq(d.u.delete_records.req_id, 13);
+	ck_assert_int_eq(d.u.delete_records.offset, -1);
+	ck_assert_int_eq(d.u.delete_records.timeout_ms, 900);
+	buf_reset(&b);
+	dm = (struct ipc_msg){.type = IPC_DELETE_RECORDS_RESULT};
+	dm.u.delete_records_result = (struct ipc_delete_records_result){
+	    .req_id = 14, .error = 1, .low_watermark = 1LL << 41};
+	ck_assert_int_eq(ipc_encode(&dm, &b), 0);
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_int_eq(d.type, IPC_DELETE_RECORDS_RESULT);
+	ck_assert_uint_eq(d.u.delete_records_result.req_id, 14);
+	ck_assert_int_eq(d.u.delete_records_result.error, 1);
+	ck_assert_int_eq(d.u.delete_records_result.low_watermark, 1LL << 41);
+	/* A type in a gap of the numbering (16..29 today) is refused. */
+	b.data[1] = 20;
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), ERR_INVALID);
+
 	/* A producer list that is not whole records is refused. */
 	buf_reset(&b);
 	m.u.producers_result.producers_len = IPC_PRODUCER_LEN + 1;

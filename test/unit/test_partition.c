@@ -967,6 +967,142 @@ START_TEST(retention_carries_removed_batches_into_the_start_checksum_and_snapsho
 }
 END_TEST
 
+/* Appends a delete command (as the leader proposes it) and applies it. */
+static int apply_delete(int64_t offset)
+{
+	uint8_t cmd[PARTITION_CMD_DELETE_LEN];
+	partition_delete_command(offset, cmd);
+	struct store_entry e = {.index = store_last_index(s) + 1,
+				.term = 3,
+				.kind = STORE_KIND_COMMAND,
+				.base_offset = -1,
+				.data = cmd,
+				.len = sizeof(cmd)};
+	ck_assert_int_eq(store_append(s, &e, 1), 0);
+	return partition_apply_entry(&p, e.index, STORE_KIND_COMMAND, cmd, sizeof(cmd));
+}
+
+START_TEST(delete_records_checks_its_offset_against_the_high_watermark)
+{
+	ck_assert_int_eq(partition_recover(&p, s, &cfg), 0);
+	produce_n(4, 100, "a"); /* 0..3 */
+	int64_t off = -1;
+	ck_assert_int_eq(partition_delete_check(&p, &off), KERR_NONE);
+	ck_assert_int_eq(off, 4); /* -1 is the high watermark */
+	off = 4;
+	ck_assert_int_eq(partition_delete_check(&p, &off), KERR_NONE);
+	off = 5;
+	ck_assert_int_eq(partition_delete_check(&p, &off), KERR_OFFSET_OUT_OF_RANGE);
+	off = -2;
+	ck_assert_int_eq(partition_delete_check(&p, &off), KERR_OFFSET_OUT_OF_RANGE);
+	off = 0;
+	ck_assert_int_eq(partition_delete_check(&p, &off), KERR_NONE);
+}
+END_TEST
+
+START_TEST(a_delete_command_moves_the_log_start_and_fetch_and_list_offsets_follow_it)
+{
+	ck_assert_int_eq(partition_recover(&p, s, &cfg), 0);
+	produce_n(2, 100, "a"); /* 0..1 */
+	produce_n(2, 200, "b"); /* 2..3 */
+	produce_n(2, 300, "c"); /* 4..5 */
+	uint64_t first = store_first_index(s);
+	/* Inside the second batch: the start is exactly 3. */
+	ck_assert_int_eq(apply_delete(3), 0);
+	ck_assert_int_eq(p.log_start_offset, 3);
+	ck_assert_int_eq(p.high_watermark, 6);
+	ck_assert(p.delete_pending);
+	struct buf out;
+	buf_init(&out);
+	ck_assert_int_eq(partition_fetch(&p, 2, 1 << 20, &out), KERR_OFFSET_OUT_OF_RANGE);
+	ck_assert_int_eq(partition_fetch(&p, 3, 1 << 20, &out), KERR_NONE);
+	int64_t bases[4];
+	ck_assert_int_eq(batch_bases(&out, bases, 4), 2);
+	ck_assert_int_eq(bases[0], 2); /* the batch holding 3; clients skip 2 */
+	int64_t off, ts;
+	ck_assert_int_eq(partition_list_offsets(&p, -2, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 3);
+	/* By time: record 2 is gone, the start answers for it. */
+	ck_assert_int_eq(partition_list_offsets(&p, 150, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 3);
+	/* Retention's mechanism removes the batch wholly below 3, only it,
+	 * and only once the delete is saved. */
+	bool changed;
+	ck_assert_int_eq(partition_retain(&p, 0, &changed), 0);
+	ck_assert(!changed);
+	ck_assert(p.delete_pending);
+	ck_assert_int_eq(partition_save(&p), 0);
+	ck_assert_int_eq(partition_retain(&p, 0, &changed), 0);
+	ck_assert(changed);
+	ck_assert(!p.delete_pending);
+	ck_assert_uint_eq(store_first_index(s), first + 1);
+	ck_assert_int_eq(p.log_start_offset, 3);
+	ck_assert_int_eq(partition_retain(&p, 0, &changed), 0);
+	ck_assert(!changed);
+	buf_reset(&out);
+	ck_assert_int_eq(partition_fetch(&p, 3, 1 << 20, &out), KERR_NONE);
+	ck_assert_int_eq(batch_bases(&out, bases, 4), 2);
+	ck_assert_int_eq(bases[0], 2);
+	/* An older (lower) delete changes nothing; one past the high
+	 * watermark stops at it. */
+	ck_assert_int_eq(apply_delete(1), 0);
+	ck_assert_int_eq(p.log_start_offset, 3);
+	ck_assert_int_eq(apply_delete(99), 0);
+	ck_assert_int_eq(p.log_start_offset, 6);
+	ck_assert_int_eq(partition_save(&p), 0);
+	ck_assert_int_eq(partition_retain(&p, 0, &changed), 0);
+	ck_assert(changed);
+	ck_assert_int_eq(p.log_start_offset, 6);
+	ck_assert_int_eq(partition_fetch(&p, 5, 1 << 20, &out), KERR_OFFSET_OUT_OF_RANGE);
+	/* Offsets go on after it. */
+	ck_assert_int_eq(produce_n(1, 400, "d"), 6);
+	buf_free(&out);
+}
+END_TEST
+
+START_TEST(the_log_start_of_a_delete_survives_a_restart)
+{
+	ck_assert_int_eq(partition_recover(&p, s, &cfg), 0);
+	produce_n(2, 100, "a"); /* 0..1 */
+	produce_n(2, 200, "b"); /* 2..3 */
+	ck_assert_int_eq(apply_delete(3), 0);
+	ck_assert_int_eq(partition_save(&p), 0);
+	store_close(s);
+	struct store_options o = {.map_size = 64u << 20, .sync = false};
+	ck_assert_int_eq(store_open(dir, &o, &s), 0);
+	ck_assert_int_eq(partition_recover(&p, s, &cfg), 0);
+	ck_assert_int_eq(p.log_start_offset, 3);
+	ck_assert_int_eq(p.deleted_below, 3);
+	ck_assert(p.delete_pending); /* the batch below 3 is still stored */
+	bool changed;
+	ck_assert_int_eq(partition_retain(&p, 0, &changed), 0);
+	ck_assert(changed);
+	ck_assert_int_eq(p.log_start_offset, 3);
+	/* And after the compaction too. */
+	store_close(s);
+	ck_assert_int_eq(store_open(dir, &o, &s), 0);
+	ck_assert_int_eq(partition_recover(&p, s, &cfg), 0);
+	ck_assert_int_eq(p.log_start_offset, 3);
+	int64_t off, ts;
+	ck_assert_int_eq(partition_list_offsets(&p, -2, &off, &ts), KERR_NONE);
+	ck_assert_int_eq(off, 3);
+}
+END_TEST
+
+START_TEST(a_malformed_command_is_refused_and_changes_nothing_but_the_commit_index)
+{
+	ck_assert_int_eq(partition_recover(&p, s, &cfg), 0);
+	produce_n(2, 100, "a");
+	uint8_t bad[PARTITION_CMD_DELETE_LEN] = {9, 0, 0, 0, 0, 0, 0, 0, 1};
+	ck_assert_int_eq(partition_apply_entry(&p, 9, STORE_KIND_COMMAND, bad, sizeof(bad)),
+			 ERR_CORRUPT);
+	ck_assert_int_eq(partition_apply_entry(&p, 10, STORE_KIND_COMMAND, bad, 3), ERR_CORRUPT);
+	ck_assert_uint_eq(p.commit_index, 10);
+	ck_assert_int_eq(p.log_start_offset, 0);
+	ck_assert_int_eq(p.deleted_below, 0);
+}
+END_TEST
+
 static Suite *partition_suite(void)
 {
 	Suite *su = suite_create("partition");
@@ -1002,6 +1138,11 @@ static Suite *partition_suite(void)
 	tcase_add_test(tc, the_log_checksum_covers_each_batch_with_its_offset);
 	tcase_add_test(tc, recovery_resumes_from_the_saved_apply_state);
 	tcase_add_test(tc, retention_carries_removed_batches_into_the_start_checksum_and_snapshot);
+	tcase_add_test(tc, delete_records_checks_its_offset_against_the_high_watermark);
+	tcase_add_test(tc,
+		       a_delete_command_moves_the_log_start_and_fetch_and_list_offsets_follow_it);
+	tcase_add_test(tc, the_log_start_of_a_delete_survives_a_restart);
+	tcase_add_test(tc, a_malformed_command_is_refused_and_changes_nothing_but_the_commit_index);
 	suite_add_tcase(su, tc);
 	return su;
 }

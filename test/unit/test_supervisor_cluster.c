@@ -19,6 +19,7 @@
 #include "fake_sup.h"
 #include "supervisor/admin_http.h"
 #include "supervisor/cluster.h"
+#include "supervisor/controller_id.h"
 #include "supervisor/failover.h"
 #include "supervisor/leaders.h"
 #include "supervisor/metadata.h"
@@ -61,6 +62,29 @@ static void peer_says(int32_t node, const char *topic, int32_t p, int8_t role, u
 	snprintf(c[1].topic, sizeof(c[1].topic), "filler");
 	ck_assert_int_eq(leaders_replace(s.leaders, node, false, c, 2, spawn_now_ms() - age_ms), 0);
 }
+
+START_TEST(the_controller_is_the_lowest_node_that_is_up)
+{
+	ck_assert_int_eq(controller_id(&s), 1); /* this node is the lowest */
+	struct sup two;
+	fake_sup_init_on(&two, s.base,
+			 "[node]\nid = 2\nkafka_listen = 127.0.0.1:19002\n"
+			 "[cluster]\nnode.1 = h1:19001,h1:19101\n"
+			 "node.2 = 127.0.0.1:19002,127.0.0.1:19102\nnode.3 = h3:19003,h3:19103\n");
+	/* Node 1 not heard from: this node, not a dead one. */
+	ck_assert_int_eq(controller_id(&two), 2);
+	struct peer_claim *c = calloc(1, sizeof(*c));
+	snprintf(c->topic, sizeof(c->topic), "x");
+	ck_assert_int_eq(leaders_replace(two.leaders, 1, false, c, 1, spawn_now_ms()), 0);
+	ck_assert_int_eq(controller_id(&two), 1);
+	/* Its table goes stale: node 1 no longer counts. */
+	c = calloc(1, sizeof(*c));
+	snprintf(c->topic, sizeof(c->topic), "x");
+	ck_assert_int_eq(leaders_replace(two.leaders, 1, false, c, 1, spawn_now_ms() - 60000), 0);
+	ck_assert_int_eq(controller_id(&two), 2);
+	fake_sup_free(&two);
+}
+END_TEST
 
 START_TEST(only_replicas_placed_on_this_node_get_workers)
 {
@@ -369,6 +393,7 @@ Suite *supervisor_cluster_suite(void)
 	tcase_add_test(tc, admin_status_and_metrics_show_each_replica_and_the_nodes);
 	tcase_add_test(tc, failover_picks_the_first_eligible_survivor_in_placement_order);
 	tcase_add_test(tc, failover_does_not_skip_a_replica_whose_state_is_unknown);
+	tcase_add_test(tc, the_controller_is_the_lowest_node_that_is_up);
 	suite_add_tcase(su, tc);
 	return su;
 }

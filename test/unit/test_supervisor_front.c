@@ -24,6 +24,7 @@
 #include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kafka_header.h"
 #include "common/kafka/kerr.h"
+#include "common/topic_configs.h"
 #include "fake_sup.h"
 #include "supervisor/fetch.h"
 #include "supervisor/ids.h"
@@ -1166,6 +1167,346 @@ START_TEST(fit_batches_counts_whole_batches_only)
 }
 END_TEST
 
+/* --- admin APIs ----------------------------------------------------------- */
+
+typedef struct kafka_describe_configs_response_describe_configs_resource_result dc_config;
+
+static const dc_config *
+find_config(const struct kafka_describe_configs_response_describe_configs_result *res,
+	    const char *name)
+{
+	for (int i = 0; i < res->n_configs; i++)
+		if (kafka_str_eq(res->configs[i].name, name))
+			return &res->configs[i];
+	return NULL;
+}
+
+static void assert_value(const dc_config *c, const char *want)
+{
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->value.len, (int32_t)strlen(want));
+	ck_assert_mem_eq(c->value.ptr, want, strlen(want));
+}
+
+START_TEST(describe_configs_answers_topics_and_this_broker_per_resource)
+{
+	struct kafka_describe_configs_request_describe_configs_resource res[4];
+	for (int i = 0; i < 4; i++) {
+		kafka_describe_configs_request_describe_configs_resource_init(&res[i]);
+		res[i].n_configuration_keys = -1;
+	}
+	res[0].resource_type = 2;
+	res[0].resource_name = kafka_str_from("t");
+	res[1].resource_type = 2;
+	res[1].resource_name = kafka_str_from("nope");
+	res[2].resource_type = 4;
+	res[2].resource_name = kafka_str_from("5");
+	res[3].resource_type = 4;
+	res[3].resource_name = kafka_str_from("6");
+	struct kafka_describe_configs_request req;
+	kafka_describe_configs_request_init(&req);
+	req.resources = res;
+	req.n_resources = 4;
+	req.include_synonyms = true;
+	for (int16_t v = 0; v <= 4; v += 4) {
+		struct buf body;
+		buf_init(&body);
+		ck_assert_int_eq(kafka_describe_configs_request_encode(&body, v, &req), 0);
+		int32_t c = send_request(KAFKA_API_DESCRIBE_CONFIGS, v, &body);
+		buf_free(&body);
+		PUMP_UNTIL(responses_ready() == 1);
+		struct reader r = take_response(KAFKA_API_DESCRIBE_CONFIGS, v, c);
+		struct arena a;
+		arena_init(&a);
+		struct kafka_describe_configs_response resp;
+		ck_assert_int_eq(kafka_describe_configs_response_decode(&r, v, &resp, &a), 0);
+		ck_assert_int_eq(resp.n_results, 4);
+		/* The topic: every config of the table, at its values. */
+		ck_assert_int_eq(resp.results[0].error_code, 0);
+		ck_assert_int_eq(resp.results[0].n_configs, topic_configs_n);
+		const dc_config *cp = find_config(&resp.results[0], "cleanup.policy");
+		assert_value(cp, "delete");
+		assert_value(find_config(&resp.results[0], "retention.ms"), "604800000");
+		assert_value(find_config(&resp.results[0], "min.insync.replicas"), "1");
+		const dc_config *ts = find_config(&resp.results[0], "message.timestamp.type");
+		assert_value(ts, "CreateTime");
+		if (v == 0) {
+			ck_assert(cp->is_default);
+		} else {
+			ck_assert_int_eq(cp->config_source, TOPIC_CONFIG_SRC_DEFAULT);
+			ck_assert_int_eq(cp->config_type, TOPIC_CONFIG_LIST);
+			ck_assert_int_eq(cp->documentation.len, -1);
+			ck_assert_int_eq(ts->n_synonyms, 1);
+			ck_assert(kafka_str_eq(ts->synonyms[0].name, "log.message.timestamp.type"));
+		}
+		ck_assert(!cp->read_only);
+		ck_assert_int_eq(resp.results[1].error_code, KERR_UNKNOWN_TOPIC_OR_PARTITION);
+		ck_assert_int_eq(resp.results[1].n_configs, 0);
+		/* This broker: Kafka's names and fjord's keys, read-only. */
+		ck_assert_int_eq(resp.results[2].error_code, 0);
+		assert_value(find_config(&resp.results[2], "broker.id"), "5");
+		assert_value(find_config(&resp.results[2], "log.retention.ms"), "604800000");
+		const dc_config *mx =
+		    find_config(&resp.results[2], "fjord.kafka.socket_request_max_bytes");
+		assert_value(mx, "4096");
+		ck_assert(mx->read_only);
+		if (v > 0)
+			ck_assert_int_eq(mx->config_source, TOPIC_CONFIG_SRC_STATIC_BROKER);
+		ck_assert_ptr_null(find_config(&resp.results[2], "cleanup.policy"));
+		/* Another broker is that broker's to describe. */
+		ck_assert_int_eq(resp.results[3].error_code, KERR_INVALID_REQUEST);
+		arena_free(&a);
+	}
+}
+END_TEST
+
+START_TEST(describe_configs_returns_only_the_keys_asked_for)
+{
+	struct kafka_str keys[2] = {kafka_str_from("retention.bytes"), kafka_str_from("nope.x")};
+	struct kafka_describe_configs_request_describe_configs_resource res;
+	kafka_describe_configs_request_describe_configs_resource_init(&res);
+	res.resource_type = 2;
+	res.resource_name = kafka_str_from("u");
+	res.configuration_keys = keys;
+	res.n_configuration_keys = 2;
+	struct kafka_describe_configs_request req;
+	kafka_describe_configs_request_init(&req);
+	req.resources = &res;
+	req.n_resources = 1;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_describe_configs_request_encode(&body, 2, &req), 0);
+	int32_t c = send_request(KAFKA_API_DESCRIBE_CONFIGS, 2, &body);
+	buf_free(&body);
+	PUMP_UNTIL(responses_ready() == 1);
+	struct reader r = take_response(KAFKA_API_DESCRIBE_CONFIGS, 2, c);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_describe_configs_response resp;
+	ck_assert_int_eq(kafka_describe_configs_response_decode(&r, 2, &resp, &a), 0);
+	ck_assert_int_eq(resp.results[0].n_configs, 1);
+	assert_value(&resp.results[0].configs[0], "-1");
+	ck_assert_int_eq(resp.results[0].configs[0].n_synonyms, 0); /* not asked */
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(describe_cluster_lists_this_node_as_broker_and_controller)
+{
+	struct kafka_describe_cluster_request req;
+	kafka_describe_cluster_request_init(&req);
+	for (int8_t et = 1; et <= 2; et++) {
+		req.endpoint_type = et;
+		struct buf body;
+		buf_init(&body);
+		ck_assert_int_eq(kafka_describe_cluster_request_encode(&body, 1, &req), 0);
+		int32_t c = send_request(KAFKA_API_DESCRIBE_CLUSTER, 1, &body);
+		buf_free(&body);
+		PUMP_UNTIL(responses_ready() == 1);
+		struct reader r = take_response(KAFKA_API_DESCRIBE_CLUSTER, 1, c);
+		struct arena a;
+		arena_init(&a);
+		struct kafka_describe_cluster_response resp;
+		ck_assert_int_eq(kafka_describe_cluster_response_decode(&r, 1, &resp, &a), 0);
+		if (et == 2) {
+			ck_assert_int_eq(resp.error_code, KERR_MISMATCHED_ENDPOINT_TYPE);
+			arena_free(&a);
+			continue;
+		}
+		ck_assert_int_eq(resp.error_code, 0);
+		ck_assert_int_eq(resp.endpoint_type, 1);
+		ck_assert_int_eq(resp.controller_id, 5);
+		ck_assert(kafka_str_eq(resp.cluster_id, s.cluster_id));
+		ck_assert_int_eq(resp.n_brokers, 1);
+		ck_assert_int_eq(resp.brokers[0].broker_id, 5);
+		ck_assert(kafka_str_eq(resp.brokers[0].host, "broker5.test"));
+		ck_assert_int_eq(resp.brokers[0].port, 19999);
+		ck_assert_int_eq(resp.brokers[0].rack.len, -1);
+		arena_free(&a);
+	}
+}
+END_TEST
+
+static struct kafka_describe_topic_partitions_response dtp(int32_t limit, const char *cursor_topic,
+							   int32_t cursor_part, struct arena *a)
+{
+	struct kafka_describe_topic_partitions_request_cursor cur;
+	kafka_describe_topic_partitions_request_cursor_init(&cur);
+	cur.topic_name = kafka_str_from(cursor_topic);
+	cur.partition_index = cursor_part;
+	struct kafka_describe_topic_partitions_request req;
+	kafka_describe_topic_partitions_request_init(&req);
+	req.n_topics = 0; /* every topic */
+	req.response_partition_limit = limit;
+	req.cursor = cursor_topic ? &cur : NULL;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_describe_topic_partitions_request_encode(&body, 0, &req), 0);
+	int32_t c = send_request(KAFKA_API_DESCRIBE_TOPIC_PARTITIONS, 0, &body);
+	buf_free(&body);
+	PUMP_UNTIL(responses_ready() == 1);
+	struct reader r = take_response(KAFKA_API_DESCRIBE_TOPIC_PARTITIONS, 0, c);
+	struct kafka_describe_topic_partitions_response resp;
+	ck_assert_int_eq(kafka_describe_topic_partitions_response_decode(&r, 0, &resp, a), 0);
+	return resp;
+}
+
+START_TEST(describe_topic_partitions_pages_with_a_cursor)
+{
+	struct arena a;
+	arena_init(&a);
+	/* t has 2 partitions, u 1: pages of 2 are t/0-1, then u/0. */
+	struct kafka_describe_topic_partitions_response p1 = dtp(2, NULL, 0, &a);
+	ck_assert_int_eq(p1.n_topics, 1);
+	ck_assert(kafka_str_eq(p1.topics[0].name, "t"));
+	ck_assert_int_eq(p1.topics[0].n_partitions, 2);
+	ck_assert_int_eq(p1.topics[0].partitions[1].partition_index, 1);
+	ck_assert_int_eq(p1.topics[0].partitions[0].leader_id, 5);
+	ck_assert_int_eq(p1.topics[0].partitions[0].leader_epoch, 7);
+	ck_assert_int_eq(p1.topics[0].partitions[0].n_replica_nodes, 1);
+	ck_assert_int_eq(p1.topics[0].partitions[0].n_eligible_leader_replicas, 0);
+	struct kafka_uuid id;
+	ids_topic_id("t", 1, &id);
+	ck_assert_mem_eq(&p1.topics[0].topic_id, &id, sizeof(id));
+	ck_assert_ptr_nonnull(p1.next_cursor);
+	ck_assert(kafka_str_eq(p1.next_cursor->topic_name, "u"));
+	ck_assert_int_eq(p1.next_cursor->partition_index, 0);
+	struct kafka_describe_topic_partitions_response p2 = dtp(2, "u", 0, &a);
+	ck_assert_int_eq(p2.n_topics, 1);
+	ck_assert(kafka_str_eq(p2.topics[0].name, "u"));
+	ck_assert_int_eq(p2.topics[0].n_partitions, 1);
+	ck_assert_ptr_null(p2.next_cursor);
+	/* A cursor inside a topic. */
+	struct kafka_describe_topic_partitions_response p3 = dtp(1, "t", 1, &a);
+	ck_assert_int_eq(p3.topics[0].partitions[0].partition_index, 1);
+	ck_assert(kafka_str_eq(p3.next_cursor->topic_name, "u"));
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(delete_records_is_forwarded_to_the_leader_and_answers_its_low_watermark)
+{
+	struct kafka_delete_records_request_delete_records_partition parts[2];
+	kafka_delete_records_request_delete_records_partition_init(&parts[0]);
+	kafka_delete_records_request_delete_records_partition_init(&parts[1]);
+	parts[0].partition_index = 1;
+	parts[0].offset = 10;
+	parts[1].partition_index = 9; /* no such partition */
+	parts[1].offset = 1;
+	struct kafka_delete_records_request_delete_records_topic t;
+	kafka_delete_records_request_delete_records_topic_init(&t);
+	t.name = kafka_str_from("t");
+	t.partitions = parts;
+	t.n_partitions = 2;
+	struct kafka_delete_records_request req;
+	kafka_delete_records_request_init(&req);
+	req.topics = &t;
+	req.n_topics = 1;
+	req.timeout_ms = 3000;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_delete_records_request_encode(&body, 2, &req), 0);
+	int32_t c = send_request(KAFKA_API_DELETE_RECORDS, 2, &body);
+	buf_free(&body);
+	PUMP_UNTIL(fakes[1].n_msgs == 1);
+	const struct ipc_msg *m = &fakes[1].msgs[0];
+	ck_assert_int_eq(m->type, IPC_DELETE_RECORDS);
+	ck_assert_int_eq(m->u.delete_records.offset, 10);
+	ck_assert_int_eq(m->u.delete_records.timeout_ms, 3000);
+	ck_assert_int_eq(fakes[0].n_msgs, 0);
+	pump_a_little();
+	ck_assert_int_eq(responses_ready(), 0); /* waits for the worker */
+	struct ipc_msg res = {.type = IPC_DELETE_RECORDS_RESULT};
+	res.u.delete_records_result.req_id = m->u.delete_records.req_id;
+	res.u.delete_records_result.low_watermark = 10;
+	fake_send(&fakes[1], &res);
+	PUMP_UNTIL(responses_ready() == 1);
+	struct reader r = take_response(KAFKA_API_DELETE_RECORDS, 2, c);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_delete_records_response resp;
+	ck_assert_int_eq(kafka_delete_records_response_decode(&r, 2, &resp, &a), 0);
+	ck_assert_int_eq(resp.n_topics, 1);
+	ck_assert_int_eq(resp.topics[0].n_partitions, 2);
+	ck_assert_int_eq(resp.topics[0].partitions[0].partition_index, 1);
+	ck_assert_int_eq(resp.topics[0].partitions[0].error_code, 0);
+	ck_assert_int_eq(resp.topics[0].partitions[0].low_watermark, 10);
+	ck_assert_int_eq(resp.topics[0].partitions[1].error_code, KERR_UNKNOWN_TOPIC_OR_PARTITION);
+	ck_assert_int_eq(resp.topics[0].partitions[1].low_watermark, -1);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(elect_leaders_needs_no_election_where_the_preferred_replica_leads)
+{
+	int32_t parts[3] = {0, 1, 4};
+	struct kafka_elect_leaders_request_topic_partitions tp;
+	kafka_elect_leaders_request_topic_partitions_init(&tp);
+	tp.topic = kafka_str_from("t");
+	tp.partitions = parts;
+	tp.n_partitions = 3;
+	struct kafka_elect_leaders_request req;
+	kafka_elect_leaders_request_init(&req);
+	req.topic_partitions = &tp;
+	req.n_topic_partitions = 1;
+	req.timeout_ms = 1000;
+	for (int8_t type = 0; type <= 1; type++) {
+		req.election_type = type;
+		struct buf body;
+		buf_init(&body);
+		ck_assert_int_eq(kafka_elect_leaders_request_encode(&body, 2, &req), 0);
+		int32_t c = send_request(KAFKA_API_ELECT_LEADERS, 2, &body);
+		buf_free(&body);
+		PUMP_UNTIL(responses_ready() == 1);
+		struct reader r = take_response(KAFKA_API_ELECT_LEADERS, 2, c);
+		struct arena a;
+		arena_init(&a);
+		struct kafka_elect_leaders_response resp;
+		ck_assert_int_eq(kafka_elect_leaders_response_decode(&r, 2, &resp, &a), 0);
+		ck_assert_int_eq(resp.n_replica_election_results, 1);
+		const struct kafka_elect_leaders_response_replica_election_result *er =
+		    &resp.replica_election_results[0];
+		ck_assert_int_eq(er->n_partition_result, 3);
+		if (type == 0) {
+			ck_assert_int_eq(er->partition_result[0].error_code,
+					 KERR_ELECTION_NOT_NEEDED);
+			ck_assert_int_eq(er->partition_result[1].error_code,
+					 KERR_ELECTION_NOT_NEEDED);
+			ck_assert_int_eq(er->partition_result[2].partition_id, 4);
+			ck_assert_int_eq(er->partition_result[2].error_code,
+					 KERR_UNKNOWN_TOPIC_OR_PARTITION);
+		} else {
+			for (int i = 0; i < 3; i++)
+				ck_assert_int_eq(er->partition_result[i].error_code,
+						 KERR_INVALID_REQUEST);
+			ck_assert_int_gt(er->partition_result[0].error_message.len, 0);
+		}
+		arena_free(&a);
+	}
+	/* Null: every partition, only those that needed an election. */
+	req.election_type = 0;
+	req.topic_partitions = NULL;
+	req.n_topic_partitions = -1;
+	struct buf body;
+	buf_init(&body);
+	ck_assert_int_eq(kafka_elect_leaders_request_encode(&body, 1, &req), 0);
+	int32_t c = send_request(KAFKA_API_ELECT_LEADERS, 1, &body);
+	buf_free(&body);
+	PUMP_UNTIL(responses_ready() == 1);
+	struct reader r = take_response(KAFKA_API_ELECT_LEADERS, 1, c);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_elect_leaders_response resp;
+	ck_assert_int_eq(kafka_elect_leaders_response_decode(&r, 1, &resp, &a), 0);
+	/* t's partitions lead here; u/0 has no leader: only it is listed. */
+	ck_assert_int_eq(resp.n_replica_election_results, 1);
+	ck_assert(kafka_str_eq(resp.replica_election_results[0].topic, "u"));
+	ck_assert_int_eq(resp.replica_election_results[0].partition_result[0].error_code,
+			 KERR_ELIGIBLE_LEADERS_NOT_AVAILABLE);
+	arena_free(&a);
+}
+END_TEST
+
 static Suite *supervisor_front_suite(void)
 {
 	Suite *su = suite_create("supervisor_front");
@@ -1197,6 +1538,12 @@ static Suite *supervisor_front_suite(void)
 	tcase_add_test(tc, metadata_reports_leaders_epochs_and_unknown_topics);
 	tcase_add_test(tc, topic_ids_are_stable_distinct_and_never_zero);
 	tcase_add_test(tc, fit_batches_counts_whole_batches_only);
+	tcase_add_test(tc, describe_configs_answers_topics_and_this_broker_per_resource);
+	tcase_add_test(tc, describe_configs_returns_only_the_keys_asked_for);
+	tcase_add_test(tc, describe_cluster_lists_this_node_as_broker_and_controller);
+	tcase_add_test(tc, describe_topic_partitions_pages_with_a_cursor);
+	tcase_add_test(tc, delete_records_is_forwarded_to_the_leader_and_answers_its_low_watermark);
+	tcase_add_test(tc, elect_leaders_needs_no_election_where_the_preferred_replica_leads);
 	suite_add_tcase(su, tc);
 	return su;
 }

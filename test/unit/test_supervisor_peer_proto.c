@@ -78,6 +78,31 @@ START_TEST(an_empty_leaders_table_is_valid)
 }
 END_TEST
 
+START_TEST(elect_round_trips_and_refuses_a_bad_target)
+{
+	struct peer_elect e = {.node = 2, .topic = "orders", .partition = 5, .target = 3};
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(peer_elect_encode(&e, &b), 0);
+	ck_assert_int_eq(peer_msg_type(b.data, b.len), PEER_ELECT);
+	struct peer_elect o;
+	ck_assert_int_eq(peer_elect_decode(b.data, b.len, &o), 0);
+	ck_assert_int_eq(o.node, 2);
+	ck_assert_str_eq(o.topic, "orders");
+	ck_assert_int_eq(o.partition, 5);
+	ck_assert_int_eq(o.target, 3);
+	struct peer_worker_died d;
+	ck_assert_int_eq(peer_worker_died_decode(b.data, b.len, &d), ERR_INVALID);
+	/* Truncated, and a target that is no node id. */
+	ck_assert_int_eq(peer_elect_decode(b.data, b.len - 1, &o), ERR_INVALID);
+	buf_reset(&b);
+	e.target = 0;
+	ck_assert_int_eq(peer_elect_encode(&e, &b), 0);
+	ck_assert_int_eq(peer_elect_decode(b.data, b.len, &o), ERR_INVALID);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(worker_died_round_trips)
 {
 	struct peer_worker_died d = {.node = 3, .topic = "t", .partition = 8, .term = 42};
@@ -199,6 +224,7 @@ Suite *supervisor_peer_proto_suite(void)
 	tcase_add_test(tc, goodbye_round_trips_and_its_reason_is_bounded);
 	tcase_add_test(tc, decoders_refuse_truncation_trailing_bytes_and_bad_fields);
 	tcase_add_test(tc, topic_names_longer_than_kafka_allows_are_not_encoded);
+	tcase_add_test(tc, elect_round_trips_and_refuses_a_bad_target);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,6 +3,7 @@
  * three answers to a (name, value), resetting, the sources and synonyms
  * DescribeConfigs reports, and the topic-name rules of CreateTopics. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,6 +331,46 @@ START_TEST(a_name_differing_only_by_dot_and_underscore_collides)
 }
 END_TEST
 
+/* docs/CONFIG.md's "Kafka topic configs" table: one row per row of the
+ * table, in its order, naming the broker synonym and the [topic.NAME] key
+ * (or the fixed value). */
+START_TEST(config_md_lists_every_topic_config_with_its_source)
+{
+	const char *root = getenv("FJORD_SRC_DIR");
+	char fn[512];
+	snprintf(fn, sizeof(fn), "%s/docs/CONFIG.md", root && *root ? root : ".");
+	FILE *f = fopen(fn, "r");
+	ck_assert_msg(f != NULL, "cannot open %s", fn);
+	char line[1024];
+	bool in = false;
+	int n = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "## ", 3) == 0)
+			in = strcmp(line, "## Kafka topic configs\n") == 0;
+		if (!in || strncmp(line, "| `", 3) != 0)
+			continue;
+		ck_assert_int_lt(n, topic_configs_n);
+		const struct topic_config *r = &topic_configs[n++];
+		char want[300];
+		snprintf(want, sizeof(want), "| `%s` | %s | ", r->name,
+			 r->broker ? r->broker : "-");
+		ck_assert_msg(strncmp(line, want, strlen(want)) == 0,
+			      "CONFIG.md row '%.60s' wants '%s'", line, want);
+		if (r->ini_key != NULL)
+			snprintf(want, sizeof(want), "`%s` of the topic's section", r->ini_key);
+		else if (r->fixed != NULL && r->fixed[0] == '\0')
+			snprintf(want, sizeof(want), "always empty");
+		else if (r->fixed != NULL)
+			snprintf(want, sizeof(want), "always `%s`", r->fixed);
+		else
+			snprintf(want, sizeof(want), "derived: ");
+		ck_assert_msg(strstr(line, want) != NULL, "CONFIG.md: %s lacks %s", r->name, want);
+	}
+	fclose(f);
+	ck_assert_int_eq(n, topic_configs_n);
+}
+END_TEST
+
 static Suite *topic_configs_suite(void)
 {
 	Suite *s = suite_create("topic_configs");
@@ -345,6 +386,7 @@ static Suite *topic_configs_suite(void)
 	tcase_add_test(tc, describe_reports_sources_and_synonyms_in_kafkas_order);
 	tcase_add_test(tc, topic_names_follow_kafkas_rules);
 	tcase_add_test(tc, a_name_differing_only_by_dot_and_underscore_collides);
+	tcase_add_test(tc, config_md_lists_every_topic_config_with_its_source);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -766,6 +766,60 @@ START_TEST(retention_moves_the_log_start_past_old_batches)
 }
 END_TEST
 
+static struct ipc_delete_records_result delete_records(struct wp *w, uint64_t req_id,
+						       int64_t offset)
+{
+	struct ipc_msg m = {.type = IPC_DELETE_RECORDS};
+	m.u.delete_records =
+	    (struct ipc_delete_records){.req_id = req_id, .offset = offset, .timeout_ms = 5000};
+	wp_send(w, &m);
+	wp_recv(w, &m, IPC_DELETE_RECORDS_RESULT);
+	ck_assert_uint_eq(m.u.delete_records_result.req_id, req_id);
+	return m.u.delete_records_result;
+}
+
+START_TEST(delete_records_moves_the_log_start_through_raft_and_survives_a_restart)
+{
+	struct wp w;
+	wp_start(&w, NULL);
+	produce_one(&w, 1, 3, 1000, "a"); /* 0..2 */
+	produce_one(&w, 2, 3, 1000, "b"); /* 3..5 */
+	struct ipc_delete_records_result r = delete_records(&w, 3, 7);
+	ck_assert_int_eq(r.error, KERR_OFFSET_OUT_OF_RANGE);
+	ck_assert_int_eq(r.low_watermark, -1);
+	r = delete_records(&w, 4, 4);
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.low_watermark, 4);
+	r = delete_records(&w, 5, 2); /* below the start: nothing to do */
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.low_watermark, 4);
+	int64_t off;
+	list_offsets(&w, IPC_TS_EARLIEST, &off, NULL);
+	ck_assert_int_eq(off, 4);
+	struct ipc_msg m = fetch_msg(9, 3, 0, 1);
+	wp_send(&w, &m);
+	wp_recv(&w, &m, IPC_FETCH_RESULT);
+	ck_assert_int_eq(m.u.fetch_result.error, KERR_OFFSET_OUT_OF_RANGE);
+	ck_assert_int_eq(m.u.fetch_result.log_start_offset, 4);
+	m = fetch_msg(10, 4, 0, 1);
+	wp_send(&w, &m);
+	wp_recv(&w, &m, IPC_FETCH_RESULT);
+	ck_assert_int_eq(m.u.fetch_result.error, KERR_NONE);
+	int64_t first = -1;
+	ck_assert_int_eq(count_records(&m.u.fetch_result, &first), 3);
+	ck_assert_int_eq(first, 3); /* the batch holding 4 */
+	wp_stop(&w);
+	/* Restarted, it keeps the start. */
+	wp_start(&w, NULL);
+	list_offsets(&w, IPC_TS_EARLIEST, &off, NULL);
+	ck_assert_int_eq(off, 4);
+	r = delete_records(&w, 6, -1); /* the high watermark */
+	ck_assert_int_eq(r.error, KERR_NONE);
+	ck_assert_int_eq(r.low_watermark, 6);
+	wp_stop(&w);
+}
+END_TEST
+
 START_TEST(a_supervisor_that_stops_reading_pauses_requests_without_losing_any)
 {
 	struct wp w;
@@ -827,6 +881,7 @@ static Suite *worker_process_suite(void)
 	tcase_add_test(tc, a_full_filesystem_is_waited_out_and_never_crashes_the_worker);
 	tcase_add_test(tc, retention_moves_the_log_start_past_old_batches);
 	tcase_add_test(tc, a_supervisor_that_stops_reading_pauses_requests_without_losing_any);
+	tcase_add_test(tc, delete_records_moves_the_log_start_through_raft_and_survives_a_restart);
 	suite_add_tcase(s, tc);
 	return s;
 }
