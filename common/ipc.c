@@ -217,6 +217,16 @@ int ipc_encode(const struct ipc_msg *m, struct buf *out)
 		pk_bin(&pk, (const uint8_t *)x->msg, x->msg_len);
 		break;
 	}
+	case IPC_TOPIC_SETTINGS: {
+		const struct ipc_topic_settings *x = &m->u.topic_settings;
+		msgpack_pack_array(&pk, 5);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_int64(&pk, x->retention_ms);
+		msgpack_pack_int64(&pk, x->retention_bytes);
+		msgpack_pack_int32(&pk, x->max_message_bytes);
+		msgpack_pack_int32(&pk, x->message_timestamp_type);
+		break;
+	}
 	default:
 		return ERR_INVALID;
 	}
@@ -312,6 +322,7 @@ static const uint32_t arity[] = {
     [IPC_CATALOG] = 2,
     [IPC_CTL_PROPOSE] = 3,
     [IPC_CTL_RESULT] = 6,
+    [IPC_TOPIC_SETTINGS] = 5,
     [IPC_DELETE_RECORDS] = 4,
     [IPC_DELETE_RECORDS_RESULT] = 4,
 };
@@ -476,6 +487,14 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		m->u.ctl_propose.req_id = f_u64(&f);
 		m->u.ctl_propose.cmd = f_bin(&f, &m->u.ctl_propose.cmd_len);
 		break;
+	case IPC_TOPIC_SETTINGS: {
+		struct ipc_topic_settings *x = &m->u.topic_settings;
+		x->retention_ms = I64(&f);
+		x->retention_bytes = I64(&f);
+		x->max_message_bytes = I32(&f);
+		x->message_timestamp_type = I32(&f);
+		break;
+	}
 	case IPC_CTL_RESULT: {
 		struct ipc_ctl_result *x = &m->u.ctl_result;
 		x->req_id = f_u64(&f);

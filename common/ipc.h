@@ -32,9 +32,10 @@ enum ipc_type {
 	IPC_PRODUCERS = 14,	     /* supervisor -> worker: DescribeProducers */
 	IPC_PRODUCERS_RESULT = 15,   /* worker -> supervisor */
 	/* 16-29: the controller (__controller's worker, supervisor/controller.c) */
-	IPC_CATALOG = 16,     /* controller worker -> supervisor: the committed catalog */
-	IPC_CTL_PROPOSE = 17, /* supervisor -> controller worker: a catalog command */
-	IPC_CTL_RESULT = 18,  /* controller worker -> supervisor: its applied result */
+	IPC_CATALOG = 16,	 /* controller worker -> supervisor: the committed catalog */
+	IPC_CTL_PROPOSE = 17,	 /* supervisor -> controller worker: a catalog command */
+	IPC_CTL_RESULT = 18,	 /* controller worker -> supervisor: its applied result */
+	IPC_TOPIC_SETTINGS = 19, /* supervisor -> worker: the topic's settings changed */
 	/* 30-39: the admin APIs. */
 	IPC_DELETE_RECORDS = 30,	/* supervisor -> worker: move the log start (leader) */
 	IPC_DELETE_RECORDS_RESULT = 31, /* worker -> supervisor */
@@ -212,6 +213,16 @@ struct ipc_ctl_result {
 	uint32_t msg_len;
 };
 
+/* A topic's settings as the catalog now says (AlterConfigs, the INI
+ * file): a running worker takes them without a restart. Every field is
+ * the effective value (config_topic's). */
+struct ipc_topic_settings {
+	int64_t retention_ms;
+	int64_t retention_bytes;
+	int32_t max_message_bytes;
+	int32_t message_timestamp_type; /* enum config_ts_type */
+};
+
 struct ipc_msg {
 	enum ipc_type type;
 	union {
@@ -234,6 +245,7 @@ struct ipc_msg {
 		struct ipc_catalog catalog;
 		struct ipc_ctl_propose ctl_propose;
 		struct ipc_ctl_result ctl_result;
+		struct ipc_topic_settings topic_settings;
 	} u;
 };
 

@@ -16,6 +16,7 @@
 #include "supervisor/proposals.h"
 #include "supervisor/sup.h"
 #include "supervisor/topics.h"
+#include "supervisor/worker_link.h"
 #include "supervisor/workers.h"
 
 #define BROADCAST_MS 2000
@@ -132,8 +133,24 @@ static void follow_one(struct sup *s, const struct config_topic *t, const struct
 		return;
 	}
 	if (w->pid != 0 && w->state != WORKER_STOPPING && settings_differ(&w->run_cfg, t)) {
-		log_info("worker %s/%d: topic settings changed; restarting it", t->name, (int)p);
-		workers_restart(s->workers, w);
+		/* Every topic setting is read where it is used: the running
+		 * worker takes the new ones (a restart would move leadership
+		 * for nothing); its command line has them at its next start. */
+		struct ipc_msg m = {.type = IPC_TOPIC_SETTINGS};
+		m.u.topic_settings = (struct ipc_topic_settings){
+		    .retention_ms = t->retention_ms,
+		    .retention_bytes = t->retention_bytes,
+		    .max_message_bytes = t->max_message_bytes,
+		    .message_timestamp_type = t->message_timestamp_type};
+		if (w->state == WORKER_SERVING && link_post(w, &m) == 0) {
+			log_info("worker %s/%d: topic settings changed; sent to it", t->name,
+				 (int)p);
+			w->run_cfg = *t;
+		} else {
+			log_info("worker %s/%d: topic settings changed; restarting it", t->name,
+				 (int)p);
+			workers_restart(s->workers, w);
+		}
 	}
 }
 

@@ -630,6 +630,27 @@ static void on_msg(void *ctx, struct ipc_msg *m)
 	case IPC_TRANSFER:
 		leadership_transfer(&r->lead, m->u.transfer.target_node, transport_now_ms());
 		break;
+	case IPC_TOPIC_SETTINGS: {
+		/* Read where used (retention on the tick, validation and
+		 * stamping per produce): nothing else to redo. */
+		const struct ipc_topic_settings *ts = &m->u.topic_settings;
+		struct config_topic *t = &r->args->topic_cfg;
+		t->retention_ms = ts->retention_ms;
+		t->retention_bytes = ts->retention_bytes;
+		t->max_message_bytes = ts->max_message_bytes;
+		t->message_timestamp_type = ts->message_timestamp_type;
+		r->part.cfg.retention_ms = ts->retention_ms;
+		r->part.cfg.retention_bytes = ts->retention_bytes;
+		r->part.cfg.max_message_bytes = ts->max_message_bytes;
+		r->part.cfg.log_append_time =
+		    ts->message_timestamp_type == CONFIG_TS_LOG_APPEND_TIME;
+		log_info("topic settings now: retention_ms %lld, retention_bytes %lld, "
+			 "max_message_bytes %d, %s",
+			 (long long)ts->retention_ms, (long long)ts->retention_bytes,
+			 (int)ts->max_message_bytes,
+			 r->part.cfg.log_append_time ? "LogAppendTime" : "CreateTime");
+		break;
+	}
 	case IPC_CONFIG:
 		worker_args_apply_live(r->args, &m->u.config);
 		/* The driver keeps its own copy of the live Raft settings. */
