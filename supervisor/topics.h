@@ -4,11 +4,11 @@
  * (common/catalog.h) last pushed by the local `__controller` worker or a
  * peer: each catalog topic seen through this node's configuration (a
  * setting the topic does not override takes the node's global default),
- * with its STORED replica assignment. Until the first catalog arrives the
- * node serves no topic. Without a catalog at all (s->catalog NULL: unit
- * tests that build a struct sup by hand) it is the INI file's [topic.NAME]
- * sections placed by the [cluster] rule (cluster.h), as before the
- * controller.
+ * with its STORED replica assignment. Without a catalog (s->catalog NULL:
+ * at start until the first one arrives, when no worker runs yet, and unit
+ * tests that build a struct sup by hand) it is the INI file's
+ * [topic.NAME] sections placed by the [cluster] rule (cluster.h), as
+ * before the controller.
  *
  * `__controller` itself is found by topics_find (so its worker starts and
  * peers' hellos for it are accepted) but is never listed by topics_at and
