@@ -83,6 +83,9 @@ struct config {
 		int64_t socket_request_max_bytes;
 		int32_t max_connections;
 		int32_t partition_timeout_ms; /* a silent worker's partitions get an error */
+		int32_t auto_create_topics;   /* 1: Metadata creates unknown topics */
+		int32_t default_partitions;   /* auto-created topics, CreateTopics' -1 */
+		int32_t default_replication;  /* the same, capped by the node count */
 	} kafka;
 
 	struct {
@@ -114,6 +117,9 @@ struct config {
 	/* [cluster] name: sent in every peer hello; nodes of different
 	 * clusters refuse each other. Default "fjord". */
 	char cluster_name[CONFIG_CLUSTER_NAME_MAX + 1];
+	/* [cluster] controller_voters: how many of the first nodes of the
+	 * list vote in __controller (3 by default; 5 for more resilience). */
+	int32_t controller_voters;
 
 	/* [cluster] node.<id> lines, sorted by id, addresses all distinct,
 	 * this node included. n_peers == 0 means "this node alone". */

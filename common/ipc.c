@@ -247,6 +247,38 @@ static int encode(const struct ipc_msg *m, struct buf *out, struct ipc_tail *tai
 		pk_bin(&pk, x->report, x->report_len, NULL);
 		break;
 	}
+	case IPC_CATALOG:
+		msgpack_pack_array(&pk, 2);
+		msgpack_pack_int(&pk, m->type);
+		pk_bin(&pk, m->u.catalog.data, m->u.catalog.len, NULL);
+		break;
+	case IPC_CTL_PROPOSE:
+		msgpack_pack_array(&pk, 3);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, m->u.ctl_propose.req_id);
+		pk_bin(&pk, m->u.ctl_propose.cmd, m->u.ctl_propose.cmd_len, NULL);
+		break;
+	case IPC_CTL_RESULT: {
+		const struct ipc_ctl_result *x = &m->u.ctl_result;
+		msgpack_pack_array(&pk, 6);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, x->req_id);
+		msgpack_pack_int16(&pk, x->error);
+		msgpack_pack_int64(&pk, x->value);
+		msgpack_pack_uint64(&pk, x->index);
+		pk_bin(&pk, (const uint8_t *)x->msg, x->msg_len, NULL);
+		break;
+	}
+	case IPC_TOPIC_SETTINGS: {
+		const struct ipc_topic_settings *x = &m->u.topic_settings;
+		msgpack_pack_array(&pk, 5);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_int64(&pk, x->retention_ms);
+		msgpack_pack_int64(&pk, x->retention_bytes);
+		msgpack_pack_int32(&pk, x->max_message_bytes);
+		msgpack_pack_int32(&pk, x->message_timestamp_type);
+		break;
+	}
 	default:
 		return ERR_INVALID;
 	}
@@ -339,6 +371,10 @@ static const uint32_t arity[] = {
     [IPC_EPOCH_END_RESULT] = 5,
     [IPC_PRODUCERS] = 2,
     [IPC_PRODUCERS_RESULT] = 4,
+    [IPC_CATALOG] = 2,
+    [IPC_CTL_PROPOSE] = 3,
+    [IPC_CTL_RESULT] = 6,
+    [IPC_TOPIC_SETTINGS] = 5,
     [IPC_DELETE_RECORDS] = 4,
     [IPC_DELETE_RECORDS_RESULT] = 4,
     [IPC_GROUP] = 7,
@@ -524,6 +560,30 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		x->commits = f_u64(&f);
 		x->expired = f_u64(&f);
 		x->report = f_bin(&f, &x->report_len);
+		break;
+	}
+	case IPC_CATALOG:
+		m->u.catalog.data = f_bin(&f, &m->u.catalog.len);
+		break;
+	case IPC_CTL_PROPOSE:
+		m->u.ctl_propose.req_id = f_u64(&f);
+		m->u.ctl_propose.cmd = f_bin(&f, &m->u.ctl_propose.cmd_len);
+		break;
+	case IPC_TOPIC_SETTINGS: {
+		struct ipc_topic_settings *x = &m->u.topic_settings;
+		x->retention_ms = I64(&f);
+		x->retention_bytes = I64(&f);
+		x->max_message_bytes = I32(&f);
+		x->message_timestamp_type = I32(&f);
+		break;
+	}
+	case IPC_CTL_RESULT: {
+		struct ipc_ctl_result *x = &m->u.ctl_result;
+		x->req_id = f_u64(&f);
+		x->error = I16(&f);
+		x->value = I64(&f);
+		x->index = f_u64(&f);
+		x->msg = (const char *)f_bin(&f, &x->msg_len);
 		break;
 	}
 	}

@@ -31,6 +31,11 @@ enum ipc_type {
 	IPC_EPOCH_END_RESULT = 13,   /* worker -> supervisor */
 	IPC_PRODUCERS = 14,	     /* supervisor -> worker: DescribeProducers */
 	IPC_PRODUCERS_RESULT = 15,   /* worker -> supervisor */
+	/* 16-29: the controller (__controller's worker, supervisor/controller.c) */
+	IPC_CATALOG = 16,	 /* controller worker -> supervisor: the committed catalog */
+	IPC_CTL_PROPOSE = 17,	 /* supervisor -> controller worker: a catalog command */
+	IPC_CTL_RESULT = 18,	 /* controller worker -> supervisor: its applied result */
+	IPC_TOPIC_SETTINGS = 19, /* supervisor -> worker: the topic's settings changed */
 	/* 30-39: the admin APIs. */
 	IPC_DELETE_RECORDS = 30,	/* supervisor -> worker: move the log start (leader) */
 	IPC_DELETE_RECORDS_RESULT = 31, /* worker -> supervisor */
@@ -234,6 +239,42 @@ struct ipc_group_status {
 	uint32_t report_len;
 };
 
+/* The committed catalog as common/catalog.h encodes it (its version is
+ * inside): sent by a controller worker at start and after every applied
+ * command. Borrows from the frame. */
+struct ipc_catalog {
+	const uint8_t *data;
+	uint32_t len;
+};
+
+/* A catalog command (catalog_cmd_*) to propose; the worker answers with
+ * IPC_CTL_RESULT once it is applied, or at once with NOT_CONTROLLER when
+ * its replica does not lead (value = the leader's node id, -1 unknown). */
+struct ipc_ctl_propose {
+	uint64_t req_id;
+	const uint8_t *cmd; /* borrowed */
+	uint32_t cmd_len;
+};
+
+struct ipc_ctl_result {
+	uint64_t req_id;
+	int16_t error; /* Kafka error code (catalog_result.error) */
+	int64_t value;
+	uint64_t index;	 /* Raft index the command was applied at, 0 = not applied */
+	const char *msg; /* borrowed, not NUL-terminated */
+	uint32_t msg_len;
+};
+
+/* A topic's settings as the catalog now says (AlterConfigs, the INI
+ * file): a running worker takes them without a restart. Every field is
+ * the effective value (config_topic's). */
+struct ipc_topic_settings {
+	int64_t retention_ms;
+	int64_t retention_bytes;
+	int32_t max_message_bytes;
+	int32_t message_timestamp_type; /* enum config_ts_type */
+};
+
 struct ipc_msg {
 	enum ipc_type type;
 	union {
@@ -256,6 +297,10 @@ struct ipc_msg {
 		struct ipc_group group;
 		struct ipc_group_result group_result;
 		struct ipc_group_status group_status;
+		struct ipc_catalog catalog;
+		struct ipc_ctl_propose ctl_propose;
+		struct ipc_ctl_result ctl_result;
+		struct ipc_topic_settings topic_settings;
 	} u;
 };
 

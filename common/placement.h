@@ -1,9 +1,11 @@
-/* placement.h - which nodes hold the replicas of a topic partition.
+/* placement.h - the placement rule of releases before the catalog.
  *
- * Every node computes the same answer from the same [cluster] list, so no
- * node has to be told where a replica lives: the supervisor starts workers
- * only for the replicas placed on its own node, the workers learn their
- * group's voters from it, and Metadata reports it as the replica list.
+ * Where replicas live is now stored in the catalog (common/catalog.h),
+ * decided once when a topic is created. This rule is what every node
+ * computed from the [cluster] list before that, so the first catalog
+ * adopts the INI topics with it (supervisor/desired.c) and existing data
+ * directories stay where they are; a supervisor built without a catalog
+ * (unit tests) still places by it.
  *
  * The rule (part of the cluster contract, do not change it without changing
  * every node): with node_ids sorted ascending and n = n_nodes,

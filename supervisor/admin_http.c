@@ -18,6 +18,7 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "supervisor/balance.h"
+#include "supervisor/catalog_json.h"
 #include "supervisor/cluster.h"
 #include "supervisor/fs_usage.h"
 #include "supervisor/leaders.h"
@@ -27,6 +28,7 @@
 #include "supervisor/router.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 #include "supervisor/workers.h"
 
 static void putf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -381,12 +383,11 @@ void admin_http_status(struct sup *s, struct buf *out)
 			continue;
 		const struct ipc_status *st = &w->status;
 		bool serving = w->state == WORKER_SERVING;
-		const struct config_topic *t =
-		    config_topic_find(s->cfg, w->topic, strlen(w->topic));
+		const struct config_topic *t = topics_find(s, w->topic, strlen(w->topic));
 		int32_t preferred = -1;
 		if (t != NULL) {
-			int32_t reps[cluster_n_nodes(s->cfg)];
-			if (cluster_replicas(s->cfg, t, w->partition, reps) > 0)
+			int32_t reps[TOPICS_REPS_MAX];
+			if (topics_replicas(s, t, w->partition, reps) > 0)
 				preferred = reps[0];
 		}
 		putf(out,
@@ -470,8 +471,12 @@ static void on_request(struct evhttp_request *req, void *arg)
 	} else if (strcmp(path, "/v1/status") == 0) {
 		admin_http_status(s, &b);
 		send_buf(req, 200, "OK", "application/json", &b);
+	} else if (strcmp(path, "/v1/catalog") == 0) {
+		catalog_json(s, &b);
+		send_buf(req, 200, "OK", "application/json", &b);
 	} else {
-		putf(&b, "not found; try /metrics, /v1/status or POST /v1/leaders/balance\n");
+		putf(&b, "not found; try /metrics, /v1/status, /v1/catalog or POST "
+			 "/v1/leaders/balance\n");
 		send_buf(req, 404, "Not Found", "text/plain", &b);
 	}
 	buf_free(&b);

@@ -4,8 +4,12 @@
 #include "api_table.h"
 
 #include "common/kafka/gen/kafka_gen.h"
+#include "supervisor/alter_configs.h"
 #include "supervisor/api_versions.h"
+#include "supervisor/create_partitions.h"
+#include "supervisor/create_topics.h"
 #include "supervisor/delete_records.h"
+#include "supervisor/delete_topics.h"
 #include "supervisor/describe_cluster.h"
 #include "supervisor/describe_configs.h"
 #include "supervisor/describe_log_dirs.h"
@@ -39,13 +43,18 @@ static const struct api_entry table[] = {
     {KAFKA_API_DESCRIBE_GROUPS, 0, 5, group_describe_handle, NULL, API_TO_COORDINATOR},
     {KAFKA_API_LIST_GROUPS, 0, 5, group_list_handle, NULL, API_TO_COORDINATOR},
     {KAFKA_API_API_VERSIONS, 0, 4, api_versions_handle, api_versions_unsupported, API_LOCAL},
+    {KAFKA_API_CREATE_TOPICS, 0, 7, create_topics_handle, NULL, API_LOCAL},
+    {KAFKA_API_DELETE_TOPICS, 0, 6, delete_topics_handle, NULL, API_LOCAL},
     {KAFKA_API_DELETE_RECORDS, 0, 2, delete_records_handle, NULL, API_TO_LEADER},
     {KAFKA_API_INIT_PRODUCER_ID, 0, 4, init_producer_id_handle, NULL, API_LOCAL},
     {KAFKA_API_OFFSET_FOR_LEADER_EPOCH, 0, 4, offset_for_leader_epoch_handle, NULL, API_TO_LEADER},
     {KAFKA_API_DESCRIBE_CONFIGS, 0, 4, describe_configs_handle, NULL, API_LOCAL},
+    {KAFKA_API_ALTER_CONFIGS, 0, 2, alter_configs_handle, NULL, API_LOCAL},
     {KAFKA_API_DESCRIBE_LOG_DIRS, 0, 4, describe_log_dirs_handle, NULL, API_LOCAL},
+    {KAFKA_API_CREATE_PARTITIONS, 0, 3, create_partitions_handle, NULL, API_LOCAL},
     {KAFKA_API_DELETE_GROUPS, 0, 2, group_delete_handle, NULL, API_TO_COORDINATOR},
     {KAFKA_API_ELECT_LEADERS, 0, 2, elect_leaders_handle, NULL, API_LOCAL},
+    {KAFKA_API_INCREMENTAL_ALTER_CONFIGS, 0, 1, incremental_alter_configs_handle, NULL, API_LOCAL},
     {KAFKA_API_OFFSET_DELETE, 0, 0, group_forward_handle, NULL, API_TO_COORDINATOR},
     {KAFKA_API_DESCRIBE_CLUSTER, 0, 1, describe_cluster_handle, NULL, API_LOCAL},
     {KAFKA_API_DESCRIBE_PRODUCERS, 0, 0, describe_producers_handle, NULL, API_TO_LEADER},

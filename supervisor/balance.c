@@ -14,6 +14,7 @@
 #include "supervisor/router.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 #include "supervisor/worker_link.h"
 #include "supervisor/workers.h"
 
@@ -23,11 +24,11 @@ bool balance_target(struct sup *s, struct worker *w, int32_t *target)
 	 * also steer them. */
 	if (s->leaders == NULL || s->draining || !router_worker_leads(w))
 		return false;
-	const struct config_topic *t = config_topic_find(s->cfg, w->topic, strlen(w->topic));
+	const struct config_topic *t = topics_find(s, w->topic, strlen(w->topic));
 	if (t == NULL || t->replication < 2)
 		return false;
-	int32_t reps[cluster_n_nodes(s->cfg)];
-	if (cluster_replicas(s->cfg, t, w->partition, reps) < 2)
+	int32_t reps[TOPICS_REPS_MAX];
+	if (topics_replicas(s, t, w->partition, reps) < 2)
 		return false;
 	int32_t self = s->cfg->node.id, pref = reps[0];
 	if (pref == self)

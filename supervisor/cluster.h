@@ -1,7 +1,8 @@
 /* cluster.h - this node's configuration seen as a cluster: the node list
- * and where each partition's replicas live (common/placement.h applied to
- * [cluster] and the topic's replication). A node without [cluster] is a
- * one-node cluster of itself, so every partition has one replica, here. */
+ * and the [cluster] placement rule (common/placement.h applied to the list
+ * and a topic's replication), which the first catalog adopts INI topics
+ * with and which a supervisor without a catalog uses (topics.h). A node
+ * without [cluster] is a one-node cluster of itself. */
 #ifndef FJORD_SUP_CLUSTER_H
 #define FJORD_SUP_CLUSTER_H
 

@@ -1,12 +1,20 @@
 /* controller_id.c - the node named as controller (controller_id.h). */
 #include "controller_id.h"
 
+#include <string.h>
+
+#include "common/catalog.h"
 #include "supervisor/leaders.h"
+#include "supervisor/router.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
 
-int32_t controller_id(const struct sup *s)
+int32_t controller_id(struct sup *s)
 {
+	struct router_leader l;
+	router_leader(s, CATALOG_TOPIC, strlen(CATALOG_TOPIC), 0, &l);
+	if (l.leader_id >= 0)
+		return l.leader_id;
 	const struct config *c = s->cfg;
 	if (c->n_peers == 0)
 		return c->node.id;

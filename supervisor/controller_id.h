@@ -2,12 +2,11 @@
  *
  * Kafka's admin clients send controller-bound requests (CreateTopics,
  * ElectLeaders with older clients, ...) to the node DescribeCluster and
- * Metadata name as controller. Until the replicated controller exists
- * (__controller, issue 10), it is the lowest id among the nodes of
+ * Metadata name as controller. That is the leader of `__controller` as
+ * router.c knows it; while none is known, the lowest id among the nodes of
  * [cluster] that are up (this one, and the peers whose LEADERS tables are
- * fresh); every admin API fjord serves today is answered by any node. The
- * controller replaces this one function with the leader of its Raft
- * group. Metadata still names the answering node (metadata.c). */
+ * fresh). Any node forwards catalog commands to the controller's leader,
+ * so a client sent anywhere is still served. */
 #ifndef FJORD_SUP_CONTROLLER_ID_H
 #define FJORD_SUP_CONTROLLER_ID_H
 
@@ -15,8 +14,8 @@
 
 struct sup;
 
-/* The controller's node id: today the lowest id of the nodes up (this
- * node alone without [cluster]). */
-int32_t controller_id(const struct sup *s);
+/* The controller's node id (see above; this node alone without
+ * [cluster]). */
+int32_t controller_id(struct sup *s);
 
 #endif

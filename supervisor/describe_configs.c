@@ -17,6 +17,7 @@
 #include "common/topic_configs.h"
 #include "supervisor/kafka_conn.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 
 #define RESOURCE_TOPIC 2
 #define RESOURCE_BROKER 4
@@ -124,9 +125,9 @@ static void fill_topic(struct kreq *r, const struct kafka_describe_configs_reque
 	const struct config *c = r->sup->cfg;
 	const struct config_topic *t =
 	    res->resource_name.len > 0
-		? config_topic_find(c, res->resource_name.ptr, (size_t)res->resource_name.len)
+		? topics_find(r->sup, res->resource_name.ptr, (size_t)res->resource_name.len)
 		: NULL;
-	if (t == NULL) {
+	if (t == NULL || t == &r->sup->ctl_topic) {
 		out->error_code = KERR_UNKNOWN_TOPIC_OR_PARTITION;
 		out->error_message = kafka_str_from("this topic does not exist");
 		return;

@@ -12,6 +12,7 @@
 #include "supervisor/kafka_conn.h"
 #include "supervisor/partition_view.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 
 #define PARTITION_LIMIT_MAX 2000
 
@@ -59,14 +60,13 @@ void describe_topic_partitions_handle(struct kreq *r, struct reader *body)
 		kreq_fail(r, "garbled DescribeTopicPartitions request");
 		return;
 	}
-	const struct config *c = r->sup->cfg;
 	struct kafka_describe_topic_partitions_response resp;
 	kafka_describe_topic_partitions_response_init(&resp);
 	resp.throttle_time_ms = 0;
 	resp.next_cursor = NULL;
 
 	/* The names to describe, sorted, without repeats. */
-	int n = req.n_topics > 0 ? req.n_topics : c->n_topics;
+	int n = req.n_topics > 0 ? req.n_topics : topics_count(r->sup);
 	struct kafka_str *names = arena_calloc(&r->arena, (size_t)n + 1, sizeof(*names));
 	topic_t *topics = arena_calloc(&r->arena, (size_t)n + 1, sizeof(*topics));
 	if (names == NULL || topics == NULL) {
@@ -74,8 +74,8 @@ void describe_topic_partitions_handle(struct kreq *r, struct reader *body)
 		return;
 	}
 	for (int i = 0; i < n; i++)
-		names[i] =
-		    req.n_topics > 0 ? req.topics[i].name : kafka_str_from(c->topics[i].name);
+		names[i] = req.n_topics > 0 ? req.topics[i].name
+					    : kafka_str_from(topics_at(r->sup, i)->name);
 	qsort(names, (size_t)n, sizeof(*names), cmp_str);
 	int limit = req.response_partition_limit;
 	if (limit <= 0 || limit > PARTITION_LIMIT_MAX)
@@ -95,8 +95,10 @@ void describe_topic_partitions_handle(struct kreq *r, struct reader *body)
 					    : 0;
 		}
 		const struct config_topic *t =
-		    names[i].len > 0 ? config_topic_find(c, names[i].ptr, (size_t)names[i].len)
+		    names[i].len > 0 ? topics_find(r->sup, names[i].ptr, (size_t)names[i].len)
 				     : NULL;
+		if (t == &r->sup->ctl_topic)
+			t = NULL;
 		if (t != NULL && first < t->partitions && used == limit) {
 			/* Room is out: the client asks again from here. */
 			resp.next_cursor = arena_calloc(&r->arena, 1, sizeof(*resp.next_cursor));
@@ -120,7 +122,7 @@ void describe_topic_partitions_handle(struct kreq *r, struct reader *body)
 			continue;
 		}
 		out->error_code = KERR_NONE;
-		ids_topic_id(t->name, strlen(t->name), &out->topic_id);
+		topics_id(r->sup, t, &out->topic_id);
 		int32_t count = t->partitions - first;
 		if (count < 0)
 			count = 0;

@@ -14,6 +14,7 @@
 #include "supervisor/router.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 #include "supervisor/worker_link.h"
 #include "supervisor/workers.h"
 
@@ -33,11 +34,11 @@ static bool must_hand_over(struct sup *s, struct worker *w)
 {
 	if (!router_worker_leads(w) || s->leaders == NULL)
 		return false;
-	const struct config_topic *t = config_topic_find(s->cfg, w->topic, strlen(w->topic));
+	const struct config_topic *t = topics_find(s, w->topic, strlen(w->topic));
 	if (t == NULL || t->replication < 2)
 		return false;
-	int32_t reps[cluster_n_nodes(s->cfg)];
-	int n = cluster_replicas(s->cfg, t, w->partition, reps);
+	int32_t reps[TOPICS_REPS_MAX];
+	int n = topics_replicas(s, t, w->partition, reps);
 	int64_t now = spawn_now_ms();
 	for (int i = 0; i < n; i++)
 		if (reps[i] != s->cfg->node.id && leaders_fresh(s->leaders, reps[i], now) &&

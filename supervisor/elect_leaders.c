@@ -17,6 +17,7 @@
 #include "supervisor/peers.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 
 #define ELECTION_PREFERRED 0
 #define TIMEOUT_MAX_MS 30000
@@ -156,7 +157,6 @@ void elect_leaders_handle(struct kreq *r, struct reader *body)
 		kreq_fail(r, "garbled ElectLeaders request");
 		return;
 	}
-	const struct config *c = r->sup->cfg;
 	struct el_state *st = arena_calloc(&r->arena, 1, sizeof(*st));
 	if (st == NULL) {
 		kreq_fail(r, "out of memory");
@@ -167,10 +167,10 @@ void elect_leaders_handle(struct kreq *r, struct reader *body)
 	st->resp.throttle_time_ms = 0;
 	st->resp.error_code = KERR_NONE;
 	bool all = req.n_topic_partitions < 0;
-	int n_topics = all ? c->n_topics : req.n_topic_partitions;
+	int n_topics = all ? topics_count(r->sup) : req.n_topic_partitions;
 	int total = 0;
 	for (int i = 0; i < n_topics; i++)
-		total += all ? c->topics[i].partitions
+		total += all ? topics_at(r->sup, i)->partitions
 			     : (req.topic_partitions[i].n_partitions > 0
 				    ? req.topic_partitions[i].n_partitions
 				    : 0);
@@ -184,11 +184,13 @@ void elect_leaders_handle(struct kreq *r, struct reader *body)
 	bool preferred_type = r->api_version == 0 || req.election_type == ELECTION_PREFERRED;
 	int n_parts = 0, n_out = 0;
 	for (int i = 0; i < n_topics; i++) {
-		struct kafka_str name =
-		    all ? kafka_str_from(c->topics[i].name) : req.topic_partitions[i].topic;
+		struct kafka_str name = all ? kafka_str_from(topics_at(r->sup, i)->name)
+					    : req.topic_partitions[i].topic;
 		const struct config_topic *t =
-		    name.len > 0 ? config_topic_find(c, name.ptr, (size_t)name.len) : NULL;
-		int np = all ? c->topics[i].partitions
+		    name.len > 0 ? topics_find(r->sup, name.ptr, (size_t)name.len) : NULL;
+		if (t == &r->sup->ctl_topic)
+			t = NULL;
+		int np = all ? topics_at(r->sup, i)->partitions
 			     : (req.topic_partitions[i].n_partitions > 0
 				    ? req.topic_partitions[i].n_partitions
 				    : 0);

@@ -14,6 +14,7 @@
 #include "supervisor/router.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 #include "supervisor/worker_link.h"
 #include "supervisor/workers.h"
 
@@ -132,7 +133,7 @@ static enum outcome decide(struct failover *f, const struct peer_worker_died *d,
 {
 	struct sup *s = f->s;
 	*pick = -1;
-	const struct config_topic *t = config_topic_find(s->cfg, d->topic, strlen(d->topic));
+	const struct config_topic *t = topics_find(s, d->topic, strlen(d->topic));
 	if (t == NULL || d->partition >= t->partitions || s->stopping || s->draining)
 		return OUT_IGNORED;
 	if (new_leader_known(s, d))
@@ -140,10 +141,9 @@ static enum outcome decide(struct failover *f, const struct peer_worker_died *d,
 	struct worker *w = local_candidate(s, d->topic, d->partition, d->term);
 	if (w == NULL)
 		return OUT_NO_CANDIDATE;
-	int n_nodes = cluster_n_nodes(s->cfg);
-	int32_t reps[n_nodes];
-	enum failover_known known[n_nodes];
-	int n = cluster_replicas(s->cfg, t, d->partition, reps);
+	int32_t reps[TOPICS_REPS_MAX];
+	enum failover_known known[TOPICS_REPS_MAX];
+	int n = topics_replicas(s, t, d->partition, reps);
 	int64_t now = spawn_now_ms();
 	for (int i = 0; i < n; i++)
 		known[i] = reps[i] == s->cfg->node.id ? FAILOVER_YES /* local_candidate */

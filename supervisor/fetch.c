@@ -23,6 +23,7 @@
 #include "supervisor/router.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 #include "supervisor/worker_link.h"
 #include "supervisor/workers.h"
 
@@ -74,7 +75,7 @@ static void add_leader_hints(struct fetch_state *st)
 		struct kafka_fetch_response_fetchable_topic_response *tr = &st->resp.responses[i];
 		struct kafka_str name = tr->topic;
 		if (r->api_version >= 13) {
-			const struct config_topic *t = ids_topic_by_id(r->sup->cfg, &tr->topic_id);
+			const struct config_topic *t = topics_by_id(r->sup, &tr->topic_id);
 			name = t ? kafka_str_from(t->name) : (struct kafka_str){NULL, -1};
 		}
 		for (int j = 0; j < tr->n_partitions; j++) {
@@ -258,7 +259,7 @@ void fetch_handle(struct kreq *r, struct reader *body)
 		tr->topic_id = rt->topic_id;
 		names[i] = rt->topic;
 		if (r->api_version >= 13) {
-			const struct config_topic *t = ids_topic_by_id(r->sup->cfg, &rt->topic_id);
+			const struct config_topic *t = topics_by_id(r->sup, &rt->topic_id);
 			names[i] = t ? kafka_str_from(t->name) : (struct kafka_str){NULL, -1};
 		}
 		int np = rt->n_partitions > 0 ? rt->n_partitions : 0;

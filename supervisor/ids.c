@@ -3,6 +3,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "common/clock.h"
 
 #include "common/fnv.h"
 
@@ -83,4 +87,19 @@ void ids_cluster_id(const struct config *c, char *out, size_t out_len)
 		s[o++] = b64[(bits << (6 - nbits)) & 63];
 	s[o] = '\0';
 	snprintf(out, out_len, "%s", s);
+}
+
+void ids_random_topic_id(uint8_t id[16])
+{
+	if (getrandom(id, 16, 0) != 16) {
+		/* Not expected (the kernel's pool is ready long before a
+		 * supervisor runs); the clock and pid still give an id no
+		 * topic of this cluster has. */
+		uint64_t a = (uint64_t)clock_wall_ns() ^ ((uint64_t)getpid() << 32);
+		hash128("fjord-random-id", &a, sizeof(a), id);
+		return;
+	}
+	id[6] = (uint8_t)((id[6] & 0x0f) | 0x40);
+	id[8] = (uint8_t)((id[8] & 0x3f) | 0x80);
+	id[0] &= 0x7f;
 }

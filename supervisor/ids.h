@@ -10,6 +10,7 @@
 #define FJORD_SUP_IDS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/config.h"
 #include "common/kafka/kafka_types.h"
@@ -21,6 +22,10 @@ void ids_topic_id(const char *name, size_t len, struct kafka_uuid *out);
 /* Finds the configured topic whose id is id. Returns a borrowed pointer
  * into c, or NULL. */
 const struct config_topic *ids_topic_by_id(const struct config *c, const struct kafka_uuid *id);
+
+/* A new random topic id (Kafka's Uuid.randomUuid, with the same layout
+ * rules as ids_topic_id's), for a topic created through the catalog. */
+void ids_random_topic_id(uint8_t id[16]);
 
 /* Writes the cluster id (22 characters of URL-safe base64, like Kafka's)
  * into out (at least 23 bytes). */

@@ -9,6 +9,7 @@
 #include "common/kafka/kerr.h"
 #include "common/log.h"
 #include "supervisor/kafka_conn.h"
+#include "supervisor/pid_blocks.h"
 #include "supervisor/producer_ids.h"
 #include "supervisor/sup.h"
 
@@ -28,6 +29,7 @@ int init_producer_id_bump(int64_t producer_id, int16_t epoch, int16_t *epoch_out
 
 void init_producer_id_free(struct sup *s)
 {
+	pid_blocks_free(s);
 	free(s->producer_ids);
 	s->producer_ids = NULL;
 }
@@ -64,6 +66,28 @@ static void respond(struct kreq *r, const struct kafka_init_producer_id_response
 	kreq_respond(r, &b);
 }
 
+/* A request waiting for an id from the controller (in its arena). */
+struct pending {
+	struct kreq *r;
+	struct kafka_init_producer_id_response m;
+};
+
+static void on_pid(void *ctx, int64_t id)
+{
+	struct pending *pd = ctx;
+	struct kreq *r = pd->r;
+	struct kafka_init_producer_id_response *m = &pd->m;
+	if (id < 0) {
+		/* Retriable for the client: it asks again. */
+		m->error_code = KERR_COORDINATOR_NOT_AVAILABLE;
+	} else {
+		m->producer_id = id;
+		m->producer_epoch = 0;
+		log_debug("InitProducerId: new producer %lld", (long long)id);
+	}
+	respond(r, m);
+}
+
 void init_producer_id_handle(struct kreq *r, struct reader *body)
 {
 	struct kafka_init_producer_id_request req;
@@ -94,6 +118,17 @@ void init_producer_id_handle(struct kreq *r, struct reader *body)
 		m.producer_epoch = epoch;
 		log_debug("InitProducerId: producer %lld bumped to epoch %d",
 			  (long long)req.producer_id, (int)epoch);
+	} else if (r->sup->proposals != NULL) {
+		/* A new id from the controller's blocks; answered when it comes. */
+		struct pending *pd = arena_alloc(&r->arena, sizeof(*pd));
+		if (pd == NULL) {
+			kreq_fail(r, "out of memory");
+			return;
+		}
+		pd->r = r;
+		pd->m = m;
+		pid_blocks_next(r->sup, on_pid, pd);
+		return;
 	} else {
 		struct producer_ids *p = allocator(r->sup);
 		int64_t id = -1;

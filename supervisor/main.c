@@ -23,6 +23,7 @@
 #include "supervisor/cluster.h"
 #include "supervisor/drain.h"
 #include "supervisor/failover.h"
+#include "supervisor/follow.h"
 #include "supervisor/ids.h"
 #include "supervisor/init_producer_id.h"
 #include "supervisor/internal_topics.h"
@@ -157,22 +158,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	int n_workers = 0;
-	for (int i = 0; i < s.cfg->n_topics; i++) {
-		const struct config_topic *t = &s.cfg->topics[i];
-		for (int32_t p = 0; p < t->partitions; p++) {
-			if (!cluster_hosts(s.cfg, t, p))
-				continue; /* placed on other nodes */
-			bool created;
-			struct worker *w = workers_ensure(s.workers, t->name, p, &created);
-			if (w == NULL) {
-				log_error("out of memory adding worker %s/%d", t->name, (int)p);
-				goto out;
-			}
-			workers_start(s.workers, w);
-			n_workers++;
-		}
+	/* The controller's worker now; the others once the first committed
+	 * catalog says which replicas live here (follow.c). */
+	if (follow_start(&s) != 0) {
+		log_error("out of memory");
+		goto out;
 	}
+	int n_workers = workers_count(s.workers);
 	/* After the workers exist, so the first LEADERS table lists them. */
 	if (s.cfg->n_peers > 0) {
 		s.peers = peers_new(&s);
@@ -212,6 +204,7 @@ out:
 		workers_stop_all(s.workers, STOP_TIMEOUT_MS);
 		workers_free(s.workers);
 	}
+	follow_stop(&s);
 	peers_free(s.peers);
 	s.peers = NULL;
 	leaders_free(s.leaders);

@@ -5,8 +5,9 @@
  *
  * Request semantics by version: v0 lists every topic for an empty topic
  * array; v1+ lists every topic for a null array and none for an empty one.
- * From v10 a topic may be asked for by id (name null). Auto-creation is
- * ignored: topics exist only through the configuration. */
+ * From v10 a topic may be asked for by id (name null). A topic asked for
+ * by name that does not exist is created when the node and the request
+ * allow it (auto_create.h), answered LEADER_NOT_AVAILABLE meanwhile. */
 #include "metadata.h"
 
 #include <limits.h>
@@ -14,11 +15,14 @@
 
 #include "common/err.h"
 #include "common/kafka/kerr.h"
+#include "supervisor/auto_create.h"
 #include "supervisor/cluster.h"
+#include "supervisor/controller_id.h"
 #include "supervisor/ids.h"
 #include "supervisor/kafka_conn.h"
 #include "supervisor/router.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 #include "supervisor/workers.h"
 
 /* Kafka's "authorized operations not requested / unknown" marker. */
@@ -27,11 +31,11 @@
 static int fill_topic(struct sup *s, const struct config_topic *t,
 		      struct kafka_metadata_response_metadata_response_topic *out, struct arena *a)
 {
-	int n_nodes = cluster_n_nodes(s->cfg);
+	const int n_nodes = TOPICS_REPS_MAX;
 	size_t name_len = strlen(t->name);
 	out->error_code = KERR_NONE;
 	out->name = kafka_str_from(t->name);
-	ids_topic_id(t->name, name_len, &out->topic_id);
+	topics_id(s, t, &out->topic_id);
 	out->is_internal = strncmp(t->name, "__", 2) == 0;
 	out->partitions = arena_calloc(a, (size_t)t->partitions, sizeof(*out->partitions));
 	if (out->partitions == NULL)
@@ -46,7 +50,7 @@ static int fill_topic(struct sup *s, const struct config_topic *t,
 		int32_t *off = arena_alloc(a, (size_t)n_nodes * sizeof(int32_t));
 		if (reps == NULL || isr == NULL || off == NULL)
 			return ERR_NOMEM;
-		int n = cluster_replicas(s->cfg, t, p, reps);
+		int n = topics_replicas(s, t, p, reps);
 		int n_isr = 0, n_off = 0;
 		for (int i = 0; i < n; i++) {
 			bool alive;
@@ -121,20 +125,20 @@ static void unknown_topic(struct kafka_metadata_response_metadata_response_topic
 int metadata_build(struct sup *s, int16_t version, const struct kafka_metadata_request *req,
 		   struct kafka_metadata_response *resp, struct arena *a)
 {
-	const struct config *c = s->cfg;
 	kafka_metadata_response_init(resp);
 	resp->throttle_time_ms = 0;
 
 	if (fill_brokers(s, resp, a) != 0)
 		return ERR_NOMEM;
 	resp->cluster_id = kafka_str_from(s->cluster_id);
-	/* No controller quorum exists yet; clients only need some live broker
-	 * id here, and this one answered. */
-	resp->controller_id = c->node.id;
+	/* The controller's leader when known; otherwise any live broker id
+	 * will do for clients (admin requests are forwarded inside the
+	 * cluster wherever they land), and this one answered. */
+	resp->controller_id = controller_id(s);
 	resp->cluster_authorized_operations = AUTH_OPS_OMITTED;
 
 	bool all = (version == 0 && req->n_topics == 0) || (version >= 1 && req->n_topics < 0);
-	int32_t n = all ? c->n_topics : req->n_topics;
+	int32_t n = all ? topics_count(s) : req->n_topics;
 	resp->topics = n > 0 ? arena_calloc(a, (size_t)n, sizeof(*resp->topics)) : NULL;
 	if (n > 0 && resp->topics == NULL)
 		return ERR_NOMEM;
@@ -144,15 +148,18 @@ int metadata_build(struct sup *s, int16_t version, const struct kafka_metadata_r
 		kafka_metadata_response_metadata_response_topic_init(out);
 		out->topic_authorized_operations = AUTH_OPS_OMITTED;
 		if (all) {
-			if (fill_topic(s, &c->topics[i], out, a) != 0)
+			if (fill_topic(s, topics_at(s, i), out, a) != 0)
 				return ERR_NOMEM;
 			continue;
 		}
 		const struct kafka_metadata_request_metadata_request_topic *rt = &req->topics[i];
 		const struct config_topic *t = NULL;
-		if (rt->name.len < 0) {
-			/* By id (v10+). */
-			t = ids_topic_by_id(c, &rt->topic_id);
+		static const uint8_t zero_id[16];
+		if (rt->name.len < 0 ||
+		    (rt->name.len == 0 && memcmp(rt->topic_id.b, zero_id, 16) != 0)) {
+			/* By id (v10+): the name null, or empty as the Java client
+			 * sends it. */
+			t = topics_by_id(s, &rt->topic_id);
 			if (t == NULL) {
 				unknown_topic(out, rt->name, &rt->topic_id, KERR_UNKNOWN_TOPIC_ID);
 				continue;
@@ -162,9 +169,18 @@ int metadata_build(struct sup *s, int16_t version, const struct kafka_metadata_r
 				unknown_topic(out, rt->name, NULL, KERR_INVALID_TOPIC_EXCEPTION);
 				continue;
 			}
-			t = config_topic_find(c, rt->name.ptr, (size_t)rt->name.len);
-			if (t == NULL) {
+			t = topics_find(s, rt->name.ptr, (size_t)rt->name.len);
+			if (t == &s->ctl_topic) {
 				unknown_topic(out, rt->name, NULL, KERR_UNKNOWN_TOPIC_OR_PARTITION);
+				continue;
+			}
+			if (t == NULL) {
+				bool create = version < 4 || req->allow_auto_topic_creation;
+				unknown_topic(
+				    out, rt->name, NULL,
+				    create && auto_create(s, rt->name.ptr, (size_t)rt->name.len)
+					? KERR_LEADER_NOT_AVAILABLE
+					: KERR_UNKNOWN_TOPIC_OR_PARTITION);
 				continue;
 			}
 		}

@@ -9,19 +9,20 @@
 #include "supervisor/cluster.h"
 #include "supervisor/router.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 
 int partition_view(struct sup *s, const struct config_topic *t, int32_t p,
 		   struct partition_view *out, struct arena *a)
 {
 	memset(out, 0, sizeof(*out));
-	int n_nodes = cluster_n_nodes(s->cfg);
+	const int n_nodes = TOPICS_REPS_MAX;
 	size_t len = strlen(t->name);
 	out->replicas = arena_alloc(a, (size_t)n_nodes * sizeof(int32_t));
 	out->isr = arena_alloc(a, (size_t)n_nodes * sizeof(int32_t));
 	out->offline = arena_alloc(a, (size_t)n_nodes * sizeof(int32_t));
 	if (out->replicas == NULL || out->isr == NULL || out->offline == NULL)
 		return ERR_NOMEM;
-	out->n_replicas = cluster_replicas(s->cfg, t, p, out->replicas);
+	out->n_replicas = topics_replicas(s, t, p, out->replicas);
 	for (int i = 0; i < out->n_replicas; i++) {
 		bool alive;
 		if (router_replica_in_sync(s, t->name, len, p, out->replicas[i], &alive))

@@ -118,8 +118,7 @@ int peer_msg_type(const uint8_t *p, size_t len)
 	/* fixarray header, then a positive fixint type. */
 	if (len < 2 || (p[0] & 0xf0) != 0x90)
 		return ERR_INVALID;
-	if (p[1] == PEER_LEADERS || p[1] == PEER_WORKER_DIED || p[1] == PEER_GOODBYE ||
-	    p[1] == PEER_ELECT)
+	if ((p[1] >= PEER_LEADERS && p[1] <= PEER_CATALOG) || p[1] == PEER_ELECT)
 		return p[1];
 	return ERR_INVALID;
 }
@@ -268,6 +267,85 @@ int peer_goodbye_decode(const uint8_t *p, size_t len, int32_t *node, char *reaso
 		memcpy(reason, it[2].via.str.ptr, n);
 		reason[n] = '\0';
 	}
+	msgpack_zone_destroy(&zone);
+	return rc;
+}
+
+int peer_ctl_encode(const struct peer_ctl *m, struct buf *out)
+{
+	msgpack_packer pk;
+	msgpack_packer_init(&pk, out, buf_write_cb);
+	switch (m->type) {
+	case PEER_CTL_PROPOSE:
+		msgpack_pack_array(&pk, 4);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_int32(&pk, m->node);
+		msgpack_pack_uint64(&pk, m->req_id);
+		break;
+	case PEER_CTL_RESULT:
+		msgpack_pack_array(&pk, 7);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_int32(&pk, m->node);
+		msgpack_pack_uint64(&pk, m->req_id);
+		msgpack_pack_int16(&pk, m->error);
+		msgpack_pack_int64(&pk, m->value);
+		msgpack_pack_uint64(&pk, m->index);
+		break;
+	case PEER_CATALOG:
+		msgpack_pack_array(&pk, 3);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_int32(&pk, m->node);
+		break;
+	default:
+		return ERR_INVALID;
+	}
+	msgpack_pack_bin(&pk, m->len);
+	msgpack_pack_bin_body(&pk, m->data, m->len);
+	return out->oom ? ERR_NOMEM : 0;
+}
+
+int peer_ctl_decode(const uint8_t *p, size_t len, struct peer_ctl *m)
+{
+	msgpack_zone zone;
+	msgpack_object obj;
+	size_t off = 0;
+	int rc = ERR_INVALID;
+	memset(m, 0, sizeof(*m));
+	if (!msgpack_zone_init(&zone, 256))
+		return ERR_NOMEM;
+	if (msgpack_unpack((const char *)p, len, &off, &zone, &obj) != MSGPACK_UNPACK_SUCCESS ||
+	    off != len || obj.type != MSGPACK_OBJECT_ARRAY || obj.via.array.size < 3)
+		goto out;
+	const msgpack_object *o = obj.via.array.ptr;
+	uint32_t n = obj.via.array.size;
+	if (!int_in(&o[0], PEER_CTL_PROPOSE, PEER_CATALOG) || !int_in(&o[1], 0, INT32_MAX))
+		goto out;
+	m->type = (int)o[0].via.u64;
+	m->node = (int32_t)o[1].via.u64;
+	uint32_t want = m->type == PEER_CTL_PROPOSE ? 4 : m->type == PEER_CTL_RESULT ? 7 : 3;
+	if (n != want || o[n - 1].type != MSGPACK_OBJECT_BIN)
+		goto out;
+	if (m->type != PEER_CATALOG) {
+		if (o[2].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			goto out;
+		m->req_id = o[2].via.u64;
+	}
+	if (m->type == PEER_CTL_RESULT) {
+		if (!int_in(&o[3], INT16_MIN, INT16_MAX) || !int_in(&o[4], INT64_MIN, INT64_MAX))
+			goto out;
+		m->error =
+		    (int16_t)(o[3].type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? o[3].via.i64
+									   : (int64_t)o[3].via.u64);
+		m->value = o[4].type == MSGPACK_OBJECT_NEGATIVE_INTEGER ? o[4].via.i64
+									: (int64_t)o[4].via.u64;
+		if (o[5].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+			goto out;
+		m->index = o[5].via.u64;
+	}
+	m->data = (const uint8_t *)o[n - 1].via.bin.ptr;
+	m->len = o[n - 1].via.bin.size;
+	rc = 0;
+out:
 	msgpack_zone_destroy(&zone);
 	return rc;
 }

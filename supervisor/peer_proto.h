@@ -41,6 +41,11 @@ enum peer_msg {
 	PEER_LEADERS = 1,
 	PEER_WORKER_DIED = 2,
 	PEER_GOODBYE = 3,
+	/* 4-9: the controller (supervisor/proposals.c, supervisor/follow.c) */
+	PEER_CTL_PROPOSE = 4, /* [4, node, req_id, command]: propose it for me */
+	PEER_CTL_RESULT = 5,  /* [5, node, req_id, error, value, message]: its result */
+	PEER_CATALOG = 6,     /* [6, node, catalog]: the committed catalog, for a
+			       * node without a controller replica */
 	/* 20-24: the admin APIs. */
 	PEER_ELECT = 20,
 };
@@ -102,5 +107,24 @@ int peer_goodbye_encode(int32_t node, const char *reason, struct buf *out);
  * NUL (reason_len >= 1). ERR_INVALID or ERR_NOMEM. */
 int peer_goodbye_decode(const uint8_t *p, size_t len, int32_t *node, char *reason,
 			size_t reason_len);
+
+/* A controller message (PEER_CTL_PROPOSE, PEER_CTL_RESULT, PEER_CATALOG):
+ * the fields a type does not use are 0. data borrows from the payload
+ * when decoded (the command, the result's message or the catalog). */
+struct peer_ctl {
+	int type;
+	int32_t node;
+	uint64_t req_id;
+	int16_t error;
+	int64_t value;
+	uint64_t index; /* CTL_RESULT: where the command was applied */
+	const uint8_t *data;
+	uint32_t len;
+};
+
+/* Encodes m (its type decides the fields). 0, ERR_INVALID or ERR_NOMEM. */
+int peer_ctl_encode(const struct peer_ctl *m, struct buf *out);
+/* Decodes one of those payloads. 0 or ERR_INVALID. */
+int peer_ctl_decode(const uint8_t *p, size_t len, struct peer_ctl *m);
 
 #endif

@@ -421,6 +421,8 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 				continue;
 			}
 			failover_on_worker_died(s->failover, &d);
+		} else if (type >= PEER_CTL_PROPOSE && type <= PEER_CATALOG) {
+			sup_notify_ctl_peer(s, l->node, type, l->rx.data, l->rx.len);
 		} else {
 			log_warn("peer %d: unknown message of %zu bytes ignored", (int)l->node,
 				 l->rx.len);
@@ -715,4 +717,15 @@ void peers_free(struct peers *p)
 	free(p->out);
 	free(p->in);
 	free(p);
+}
+
+int peers_send_to(struct peers *p, int32_t node, const struct buf *b)
+{
+	if (p == NULL)
+		return ERR_NOTLEADER;
+	struct out_link *o = out_of(p, node);
+	if (o == NULL || o->st != OUT_READY || o->bev == NULL)
+		return ERR_NOTLEADER;
+	send_frame(o, b, false);
+	return 0;
 }

@@ -76,4 +76,8 @@ bool peers_out_ready(const struct peers *p, int32_t node);
 /* True when node's inbound channel is open. */
 bool peers_in_open(const struct peers *p, int32_t node);
 
+/* Sends one frame (payload b, borrowed) on our channel to node. Returns
+ * 0, or ERR_NOTLEADER when that channel is not up (or p is NULL). */
+int peers_send_to(struct peers *p, int32_t node, const struct buf *b);
+
 #endif

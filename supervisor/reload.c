@@ -12,10 +12,13 @@
 #include "common/ipc.h"
 #include "common/log.h"
 #include "supervisor/cluster.h"
+#include "supervisor/desired.h"
+#include "supervisor/follow.h"
 #include "supervisor/internal_topics.h"
 #include "supervisor/notify.h"
 #include "supervisor/peers.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 #include "supervisor/worker_link.h"
 #include "supervisor/workers.h"
 
@@ -269,6 +272,12 @@ void reload_run(struct sup *s)
 	if (file_offsets_partitions != neu->groups.offsets_partitions)
 		log_warn("reload: groups.offsets_partitions changed; it takes effect only after a "
 			 "restart (and moves groups away from their offsets)");
+	/* With the controller, topics are the catalog's: the file's sections
+	 * are proposed to it (desired.c) and the workers follow what commits
+	 * (follow.c); global defaults a topic inherits may have changed. */
+	bool catalog = s->proposals != NULL;
+	if (catalog)
+		topics_rebuild(s);
 
 	/* Restarts first, so workers started below are not restarted again. */
 	if (plan.restart_all_workers) {
@@ -278,6 +287,10 @@ void reload_run(struct sup *s)
 	}
 	for (int i = 0; i < plan.n; i++) {
 		const struct reload_change *c = &plan.changes[i];
+		if (catalog &&
+		    (c->kind == RELOAD_TOPIC_SETTINGS || c->kind == RELOAD_PARTITIONS_SHRUNK ||
+		     c->kind == RELOAD_TOPIC_REMOVED || c->kind == RELOAD_REPLICATION_KEPT))
+			continue;
 		switch (c->kind) {
 		case RELOAD_TOPIC_SETTINGS:
 			log_info("reload: topic %s settings changed; restarting its workers",
@@ -312,7 +325,7 @@ void reload_run(struct sup *s)
 			break;
 		}
 	}
-	for (int i = 0; i < plan.n; i++) {
+	for (int i = 0; i < plan.n && !catalog; i++) {
 		const struct reload_change *c = &plan.changes[i];
 		if (c->kind == RELOAD_TOPIC_ADDED) {
 			log_info("reload: new topic %s with %d partitions", c->name, (int)c->to);
@@ -323,8 +336,13 @@ void reload_run(struct sup *s)
 			start_range(s, c->name, c->from, c->to);
 		}
 	}
-	if (plan.n == 0 && !plan.restart_all_workers)
+	if (catalog) {
+		follow_reconcile(s);
+		log_info("reload: proposing the file's topics to the controller");
+		desired_request(s);
+	} else if (plan.n == 0 && !plan.restart_all_workers) {
 		log_info("reload: no changes that affect workers");
+	}
 	reload_plan_free(&plan);
 	config_free(old);
 	notify_ready("serving");

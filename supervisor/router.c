@@ -8,6 +8,7 @@
 #include "supervisor/leaders.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 #include "supervisor/workers.h"
 
 bool router_worker_leads(const struct worker *w)
@@ -106,8 +107,8 @@ int16_t router_route(struct sup *s, struct kafka_str topic, int32_t partition, s
 	*out = NULL;
 	if (topic.len <= 0 || partition < 0)
 		return KERR_UNKNOWN_TOPIC_OR_PARTITION;
-	const struct config_topic *t = config_topic_find(s->cfg, topic.ptr, (size_t)topic.len);
-	if (t == NULL || partition >= t->partitions)
+	const struct config_topic *t = topics_find(s, topic.ptr, (size_t)topic.len);
+	if (t == NULL || partition >= t->partitions || t == &s->ctl_topic)
 		return KERR_UNKNOWN_TOPIC_OR_PARTITION;
 	struct worker *w = workers_find(s->workers, topic.ptr, (size_t)topic.len, partition);
 	if (!router_worker_leads(w))

@@ -6,6 +6,7 @@
 #define FJORD_SUP_SUP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/config.h"
@@ -19,6 +20,11 @@ struct peers;
 struct failover;
 struct drain;
 struct producer_ids;
+struct catalog;
+struct proposals;
+struct desired;
+struct pid_blocks;
+struct pid_blocks;
 
 /* Events that a lower module announces and a higher one acts on. The
  * module that acts registers here (peers.c, in peers_new); the one that
@@ -34,6 +40,18 @@ struct sup_observer {
 	void (*local_changed)(void *arg);
 	/* The local worker of (topic, partition) died while leading term. */
 	void (*leader_died)(void *arg, const char *topic, int32_t partition, uint64_t term);
+};
+
+/* The controller's hooks, registered by the modules that act on them
+ * (follow.c, proposals.c) and called by the ones that receive the bytes
+ * (workers.c for the local controller worker, peers.c for peers), so
+ * that neither of those depends on the controller's modules. */
+struct sup_ctl_observer {
+	void *arg;
+	/* A committed catalog (catalog_encode bytes, borrowed) arrived. */
+	void (*catalog)(void *arg, const uint8_t *data, size_t len);
+	/* A peer sent a controller message (PEER_CTL_*, borrowed payload). */
+	void (*peer_msg)(void *arg, int32_t node, int type, const uint8_t *data, size_t len);
 };
 
 struct sup {
@@ -55,6 +73,15 @@ struct sup {
 	bool stopping;
 	bool draining; /* SIGTERM arrived; leaderships are being handed over */
 	struct sup_observer obs;
+	/* The controller (topics.h, follow.h, proposals.h, desired.h). */
+	struct catalog *catalog;   /* owned: the committed catalog; NULL until the first */
+	struct config_topic *view; /* owned: catalog topics with this node's settings */
+	int n_view;
+	struct config_topic ctl_topic; /* __controller's worker settings; name "" = no voter here */
+	struct proposals *proposals;   /* owned: catalog commands on their way to the leader */
+	struct desired *desired;       /* owned: the INI file's topics as desired state */
+	struct pid_blocks *pid_blocks; /* owned: producer ids from controller blocks */
+	struct sup_ctl_observer ctl_obs;
 };
 
 static inline void sup_notify_local_changed(struct sup *s)
@@ -68,6 +95,19 @@ static inline void sup_notify_leader_died(struct sup *s, const char *topic, int3
 {
 	if (s->obs.leader_died != NULL)
 		s->obs.leader_died(s->obs.arg, topic, partition, term);
+}
+
+static inline void sup_notify_catalog(struct sup *s, const uint8_t *data, size_t len)
+{
+	if (s->ctl_obs.catalog != NULL)
+		s->ctl_obs.catalog(s->ctl_obs.arg, data, len);
+}
+
+static inline void sup_notify_ctl_peer(struct sup *s, int32_t node, int type, const uint8_t *data,
+				       size_t len)
+{
+	if (s->ctl_obs.peer_msg != NULL)
+		s->ctl_obs.peer_msg(s->ctl_obs.arg, node, type, data, len);
 }
 
 #endif

@@ -46,8 +46,17 @@ struct worker {
 	struct ipc_group_status group_status; /* report: NULL, see below */
 	char *group_report; /* owned: its JSON report (NUL-terminated), NULL = none */
 	struct backoff backoff;
-	bool respawn_now;      /* stopped on purpose to apply new settings */
-	struct settle balance; /* hand-backs asked for here, and their back-off (balance.c) */
+	bool respawn_now; /* stopped on purpose to apply new settings */
+	/* Following the catalog (follow.c): the topic id the replica belongs
+	 * to; retired = its topic was deleted (or re-created) or the replica
+	 * moved: it is stopped for good and its data directory removed once it
+	 * exited, then started afresh when revive is set. */
+	uint8_t topic_id[16];
+	bool has_id;
+	bool retired;
+	bool revive;
+	struct config_topic run_cfg; /* the settings its process was started with */
+	struct settle balance;	     /* hand-backs asked for here, and their back-off (balance.c) */
 	struct event *restart_ev;
 	struct workers *table;
 

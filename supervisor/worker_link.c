@@ -68,6 +68,8 @@ static enum ipc_type result_type(enum ipc_type t)
 		return IPC_EPOCH_END_RESULT;
 	case IPC_PRODUCERS:
 		return IPC_PRODUCERS_RESULT;
+	case IPC_CTL_PROPOSE:
+		return IPC_CTL_RESULT;
 	case IPC_DELETE_RECORDS:
 		return IPC_DELETE_RECORDS_RESULT;
 	case IPC_GROUP:
@@ -152,6 +154,13 @@ static void on_read(struct bufferevent *bev, void *arg)
 			break;
 		case IPC_PRODUCERS_RESULT:
 			deliver(w, &m, m.u.producers_result.req_id);
+			break;
+		case IPC_CTL_RESULT:
+			deliver(w, &m, m.u.ctl_result.req_id);
+			break;
+		case IPC_CATALOG:
+			if (w->link_obs != NULL && w->link_obs->on_catalog != NULL)
+				w->link_obs->on_catalog(w, &m.u.catalog);
 			break;
 		case IPC_DELETE_RECORDS_RESULT:
 			deliver(w, &m, m.u.delete_records_result.req_id);
@@ -277,6 +286,9 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 	case IPC_PRODUCERS:
 		m->u.producers.req_id = id;
 		break;
+	case IPC_CTL_PROPOSE:
+		m->u.ctl_propose.req_id = id;
+		break;
 	case IPC_DELETE_RECORDS:
 		m->u.delete_records.req_id = id;
 		break;
@@ -312,7 +324,8 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 
 int link_post(struct worker *w, const struct ipc_msg *m)
 {
-	if (m->type != IPC_CAMPAIGN && m->type != IPC_TRANSFER && m->type != IPC_CONFIG)
+	if (m->type != IPC_CAMPAIGN && m->type != IPC_TRANSFER && m->type != IPC_CONFIG &&
+	    m->type != IPC_TOPIC_SETTINGS)
 		return ERR_INVALID;
 	if (w->bev == NULL)
 		return ERR_NOTLEADER;

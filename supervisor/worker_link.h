@@ -33,6 +33,9 @@ struct link_observer {
 	/* w's channel ended (EOF, error or a bad frame) and pending requests
 	 * have failed; w's process is exiting or broken. */
 	void (*on_closed)(struct worker *w);
+	/* The controller worker w sent the committed catalog (IPC_CATALOG,
+	 * borrowed for the call). */
+	void (*on_catalog)(struct worker *w, const struct ipc_catalog *c);
 };
 
 /* Starts reading frames from fd (the supervisor's end of the socketpair;
@@ -53,7 +56,8 @@ void link_close(struct worker *w, int16_t kerr);
 int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_result_cb cb,
 	      void *ctx, int idx, uint64_t *req_id);
 
-/* Sends a message that has no result (IPC_CAMPAIGN, IPC_TRANSFER, IPC_CONFIG). Returns
+/* Sends a message that has no result (IPC_CAMPAIGN, IPC_TRANSFER, IPC_CONFIG,
+ * IPC_TOPIC_SETTINGS). Returns
  * 0, ERR_NOTLEADER if the link is closed, ERR_INVALID for another type, or
  * ERR_NOMEM. */
 int link_post(struct worker *w, const struct ipc_msg *m);

@@ -7,20 +7,25 @@
  * forwarded request does one per partition. */
 #include "workers.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/catalog.h"
 #include "common/err.h"
 #include "common/fnv.h"
 #include "common/kafka/kerr.h"
 #include "common/log.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 #include "supervisor/worker_link.h"
 
 #define SWEEP_INTERVAL_MS 250
@@ -99,7 +104,13 @@ static void on_restart_timer(evutil_socket_t fd, short what, void *arg);
 static void on_link_status(struct worker *w, const struct ipc_status *st);
 static void on_link_closed(struct worker *w);
 
-static const struct link_observer link_obs = {on_link_status, on_link_closed};
+static void on_link_catalog(struct worker *w, const struct ipc_catalog *c)
+{
+	if (strcmp(w->topic, CATALOG_TOPIC) == 0)
+		sup_notify_catalog(w->table->sup, c->data, c->len);
+}
+
+static const struct link_observer link_obs = {on_link_status, on_link_closed, on_link_catalog};
 
 struct worker *workers_ensure(struct workers *ws, const char *topic, int32_t partition,
 			      bool *created)
@@ -155,21 +166,94 @@ static void arm_timer(struct worker *w, int64_t ms)
 	evtimer_add(w->restart_ev, &tv);
 }
 
+/* Removes a replica's data directory (LMDB's two files and the id
+ * marker; nothing below it). */
+static void wipe_dir(struct sup *s, struct worker *w)
+{
+	char dir[CONFIG_PATH_MAX];
+	if (spawn_worker_dir(s->cfg, w->topic, w->partition, dir, sizeof(dir)) != 0)
+		return;
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return;
+	struct dirent *e;
+	int n = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	if (rmdir(dir) != 0)
+		log_warn("worker %s/%d: cannot remove %s: %s", w->topic, (int)w->partition, dir,
+			 strerror(errno));
+	else
+		log_info("worker %s/%d: removed %s (%d files)", w->topic, (int)w->partition, dir,
+			 n);
+}
+
+#define ID_MARKER "topic_id"
+
+/* With the catalog, a replica's directory carries the topic id it belongs
+ * to: a directory of another id (a topic deleted and re-created while this
+ * node was away) is removed before the worker starts, so the new topic
+ * starts empty; one without a marker (written before the catalog) is
+ * adopted as it is. Returns 0 or ERR_IO. */
+static int prepare_dir(struct sup *s, struct worker *w)
+{
+	if (!w->has_id)
+		return 0;
+	char dir[CONFIG_PATH_MAX], path[CONFIG_PATH_MAX + 16], want[32], have[32] = "";
+	if (spawn_worker_dir(s->cfg, w->topic, w->partition, dir, sizeof(dir)) != 0)
+		return ERR_IO;
+	catalog_id_str(w->topic_id, want, sizeof(want));
+	snprintf(path, sizeof(path), "%s/%s", dir, ID_MARKER);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t n = read(fd, have, sizeof(have) - 1);
+		close(fd);
+		have[n > 0 ? n : 0] = '\0';
+		if (strcmp(have, want) == 0)
+			return 0;
+		log_warn("worker %s/%d: %s holds topic id %s, the topic is now %s: starting empty",
+			 w->topic, (int)w->partition, dir, have, want);
+		wipe_dir(s, w);
+	}
+	if (mkdir(s->cfg->node.data_dir, 0755) != 0 && errno != EEXIST)
+		return ERR_IO;
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return ERR_IO;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return ERR_IO;
+	ssize_t n = write(fd, want, strlen(want));
+	int rc = (n == (ssize_t)strlen(want) && fsync(fd) == 0) ? 0 : ERR_IO;
+	close(fd);
+	return rc;
+}
+
 void workers_start(struct workers *ws, struct worker *w)
 {
 	struct sup *s = ws->sup;
-	const struct config_topic *t = config_topic_find(s->cfg, w->topic, strlen(w->topic));
+	const struct config_topic *t = topics_find(s, w->topic, strlen(w->topic));
 	evtimer_del(w->restart_ev);
+	if (w->retired)
+		return;
 	if (t == NULL || w->partition >= t->partitions) {
-		/* Reload keeps every topic and partition it ever had, so this
-		 * would be a bug; do not spin on it. */
+		/* Reload and the catalog keep every partition a topic has, so
+		 * this would be a bug; do not spin on it. */
 		log_error("worker %s/%d: not in the configuration, not starting", w->topic,
 			  (int)w->partition);
 		return;
 	}
 	pid_t pid;
 	int fd, conn_fd;
-	int rc = spawn_start(s->cfg, t, w->partition, &pid, &fd, &conn_fd);
+	int32_t reps[TOPICS_REPS_MAX];
+	int n_reps = topics_replicas(s, t, w->partition, reps);
+	int rc = prepare_dir(s, w);
+	if (rc == 0)
+		rc = spawn_start_reps(s->cfg, t, w->partition, reps, n_reps, &pid, &fd, &conn_fd);
 	if (rc != 0) {
 		int64_t delay = backoff_exited(&w->backoff, spawn_now_ms());
 		log_error("worker %s/%d: cannot start %s: %s; retrying in %lld ms", w->topic,
@@ -180,6 +264,7 @@ void workers_start(struct workers *ws, struct worker *w)
 		return;
 	}
 	w->pid = pid;
+	w->run_cfg = *t;
 	w->started_ms = spawn_now_ms();
 	backoff_started(&w->backoff, w->started_ms);
 	w->state = WORKER_STARTING;
@@ -212,6 +297,29 @@ void workers_restart(struct workers *ws, struct worker *w)
 	arm_timer(w, STOP_ESCALATE_MS);
 }
 
+void workers_retire(struct workers *ws, struct worker *w)
+{
+	if (w->retired && w->pid != 0)
+		return;
+	w->retired = true;
+	w->revive = false;
+	evtimer_del(w->restart_ev);
+	if (w->pid == 0) {
+		w->state = WORKER_WAITING;
+		wipe_dir(ws->sup, w);
+		return;
+	}
+	log_info("worker %s/%d: stopping pid %d: the replica is no longer here", w->topic,
+		 (int)w->partition, (int)w->pid);
+	if (w->state == WORKER_SERVING)
+		sup_notify_local_changed(ws->sup);
+	w->state = WORKER_STOPPING;
+	w->respawn_now = false;
+	link_close(w, KERR_NOT_LEADER_OR_FOLLOWER);
+	kill(w->pid, SIGTERM);
+	arm_timer(w, STOP_ESCALATE_MS);
+}
+
 static void on_restart_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
@@ -223,7 +331,7 @@ static void on_restart_timer(evutil_socket_t fd, short what, void *arg)
 		kill(w->pid, SIGKILL);
 		return;
 	}
-	if (w->pid == 0)
+	if (w->pid == 0 && !w->retired)
 		workers_start(w->table, w);
 }
 
@@ -286,10 +394,21 @@ static void handle_exit(struct workers *ws, struct worker *w, int status)
 	evtimer_del(w->restart_ev);
 	if (w->state != WORKER_WAITING)
 		sup_notify_local_changed(ws->sup);
-	if (led && !ws->sup->stopping)
+	if (led && !ws->sup->stopping && !w->retired)
 		sup_notify_leader_died(ws->sup, w->topic, w->partition, w->status.term);
 	if (ws->sup->stopping) {
 		log_info("worker %s/%d: pid %d %s", w->topic, (int)w->partition, (int)pid, why);
+		return;
+	}
+	if (w->retired) {
+		log_info("worker %s/%d: pid %d %s", w->topic, (int)w->partition, (int)pid, why);
+		w->state = WORKER_WAITING;
+		wipe_dir(ws->sup, w);
+		if (w->revive) {
+			w->revive = false;
+			w->retired = false;
+			workers_start(ws, w);
+		}
 		return;
 	}
 	if (w->respawn_now) {

@@ -52,6 +52,11 @@ void workers_start(struct workers *ws, struct worker *w);
  * backoff and without counting a restart (used when its settings change). */
 void workers_restart(struct workers *ws, struct worker *w);
 
+/* Stops w for good (its topic is gone here) and removes its data
+ * directory once it exited; w->revive set meanwhile starts it afresh
+ * after that (a re-created topic, a new topic id). */
+void workers_retire(struct workers *ws, struct worker *w);
+
 /* Stops every process: SIGTERM, waits up to timeout_ms, then SIGKILL and
  * reaps. Pending requests fail with NOT_LEADER_OR_FOLLOWER. Blocking; call
  * once the event loop has stopped. */

@@ -23,8 +23,10 @@
 #include <string.h>
 
 #include <jansson.h>
+#include <librdkafka/rdkafka.h>
 
 #include "common/config.h"
+#include "common/topic_configs.h"
 
 #define CTL_TOPIC_MAX 249
 #define CTL_ROLE_MAX 16
@@ -741,6 +743,141 @@ int ctl_addrs_from_base(struct config_addr *addrs, int have, int max, int n, int
 	return have;
 }
 
+/* ---- pure part: the catalog (GET /v1/catalog) ---- */
+
+/* Prints `fjordctl cluster` from a /v1/catalog document (len bytes,
+ * borrowed): cluster id, catalog version, controller leader and the nodes.
+ * Returns 0, or -1 with err filled when the document is not one. */
+int ctl_print_cluster(FILE *f, const char *json, size_t len, char *err, size_t err_len)
+{
+	json_error_t je;
+	json_t *root = json_loadb(json, len, 0, &je);
+	json_t *nodes = json_object_get(root, "nodes");
+	if (!json_is_object(root) || !json_is_array(nodes)) {
+		snprintf(err, err_len, "not a catalog document: %s",
+			 root ? "fields missing" : je.text);
+		json_decref(root);
+		return -1;
+	}
+	json_t *cid = json_object_get(root, "cluster_id");
+	int64_t ctl = get_i64(root, "controller", -1);
+	fprintf(f, "cluster id        %s\n", json_is_string(cid) ? json_string_value(cid) : "?");
+	fprintf(f, "catalog version   %" PRIu64 "\n", get_u64(root, "version"));
+	if (ctl >= 0)
+		fprintf(f, "controller leader node %" PRId64 "\n", ctl);
+	else
+		fprintf(f, "controller leader none known\n");
+	json_t *topics = json_object_get(root, "topics");
+	fprintf(f, "topics            %zu\n\n",
+		json_is_array(topics) ? json_array_size(topics) : 0);
+	struct ctl_table t;
+	table_init(&t, 4);
+	table_cell(&t, "NODE");
+	table_cell(&t, "KAFKA");
+	table_cell(&t, "RAFT");
+	table_cell(&t, "ROLE");
+	size_t i;
+	json_t *n;
+	json_array_foreach(nodes, i, n)
+	{
+		char kafka[CTL_ADDR_MAX], raft[CTL_ADDR_MAX];
+		copy_str(kafka, sizeof(kafka), n, "kafka", "?");
+		copy_str(raft, sizeof(raft), n, "raft", "?");
+		int64_t id = get_i64(n, "id", -1);
+		table_cell(&t, "%" PRId64, id);
+		table_cell(&t, "%s", kafka);
+		table_cell(&t, "%s", raft);
+		table_cell(&t, "%s", id == ctl ? "controller leader" : "");
+	}
+	table_print(f, &t);
+	json_decref(root);
+	return 0;
+}
+
+/* Prints `fjordctl topic describe [name]`: each topic (or the one named)
+ * with its id, counts, config overrides and each partition's replicas
+ * (preferred leader first). Returns 0, 1 when the named topic is not in
+ * the catalog, -1 with err filled for a bad document. */
+int ctl_print_topics_catalog(FILE *f, const char *json, size_t len, const char *name, char *err,
+			     size_t err_len)
+{
+	json_error_t je;
+	json_t *root = json_loadb(json, len, 0, &je);
+	json_t *topics = json_object_get(root, "topics");
+	if (!json_is_object(root) || !json_is_array(topics)) {
+		snprintf(err, err_len, "not a catalog document: %s",
+			 root ? "fields missing" : je.text);
+		json_decref(root);
+		return -1;
+	}
+	int shown = 0;
+	size_t i;
+	json_t *t;
+	json_array_foreach(topics, i, t)
+	{
+		char tname[CTL_TOPIC_MAX + 1], id[32];
+		copy_str(tname, sizeof(tname), t, "name", "?");
+		copy_str(id, sizeof(id), t, "id", "?");
+		if (name != NULL && strcmp(name, tname) != 0)
+			continue;
+		fprintf(f, "%s%s  id %s  partitions %" PRId64 "  replication %" PRId64 "\n",
+			shown ? "\n" : "", tname, id, get_i64(t, "partitions", 0),
+			get_i64(t, "replication", 0));
+		json_t *cfg = json_object_get(t, "configs");
+		const char *k;
+		json_t *v;
+		fprintf(f, "  configs:");
+		int nc = 0;
+		json_object_foreach(cfg, k, v)
+		{
+			fprintf(f, " %s=%s", k, json_is_string(v) ? json_string_value(v) : "?");
+			nc++;
+		}
+		fprintf(f, "%s\n", nc ? "" : " (node defaults)");
+		json_t *reps = json_object_get(t, "replicas");
+		size_t p;
+		json_t *r;
+		json_array_foreach(reps, p, r)
+		{
+			fprintf(f, "  partition %zu: replicas", p);
+			size_t k2;
+			json_t *nd;
+			json_array_foreach(r, k2, nd) fprintf(f, "%s%" PRId64, k2 ? "," : " ",
+							      (int64_t)json_integer_value(nd));
+			fprintf(f, "\n");
+		}
+		shown++;
+	}
+	if (name == NULL && shown == 0)
+		fprintf(f, "no topics\n");
+	json_decref(root);
+	return name != NULL && shown == 0 ? 1 : 0;
+}
+
+/* The Kafka addresses of the catalog's nodes, comma-separated, into out.
+ * Returns how many, 0 when the document has none. */
+int ctl_catalog_bootstrap(const char *json, size_t len, char *out, size_t out_len)
+{
+	json_t *root = json_loadb(json, len, 0, NULL);
+	json_t *nodes = json_object_get(root, "nodes");
+	size_t i, used = 0;
+	json_t *n;
+	int count = 0;
+	out[0] = '\0';
+	json_array_foreach(nodes, i, n)
+	{
+		char kafka[CTL_ADDR_MAX];
+		copy_str(kafka, sizeof(kafka), n, "kafka", "");
+		int w = snprintf(out + used, out_len - used, "%s%s", count ? "," : "", kafka);
+		if (kafka[0] == '\0' || w < 0 || (size_t)w >= out_len - used)
+			continue;
+		used += (size_t)w;
+		count++;
+	}
+	json_decref(root);
+	return count;
+}
+
 #ifndef FJORDCTL_NO_MAIN
 /* ---- I/O: a blocking HTTP client with deadlines, and main ---- */
 
@@ -937,7 +1074,11 @@ static void usage_short(FILE *f)
 	fprintf(
 	    f,
 	    "usage: fjordctl [-c FILE.ini]... [--admin HOST:PORT]... [--nodes N [--admin-base P]]\n"
-	    "                [--timeout-ms N] status|topics|groups|group NAME|leaders [--balance]\n"
+	    "                [--timeout-ms N] status|topics|groups|group NAME|leaders "
+	    "[--balance]|cluster\n"
+	    "       fjordctl [NODES] topic describe [NAME] | create NAME [--partitions N]\n"
+	    "                [--replication N] [--config-entry K=V]... | delete NAME |\n"
+	    "                alter-config NAME K=V... [--bootstrap HOST:PORT]\n"
 	    "Try 'fjordctl --help' for more.\n");
 }
 
@@ -952,7 +1093,7 @@ static void usage_long(void)
 	    "             [--timeout-ms N] COMMAND\n"
 	    "\n"
 	    "    COMMAND is one of: status, topics, groups, group NAME, leaders,\n"
-	    "    leaders --balance\n"
+	    "    leaders --balance, cluster, topic describe|create|delete|alter-config\n"
 	    "\n"
 	    "DESCRIPTION\n"
 	    "    Reads GET /v1/status from the admin HTTP of every node given and merges\n"
@@ -1009,6 +1150,22 @@ static void usage_long(void)
 	    "               it requested, from {\"requested\": N}). A node that does not\n"
 	    "               know the request (HTTP 404 or 405) is reported as not\n"
 	    "               supporting balance requests.\n"
+	    "    cluster    the catalog as the first answering node follows it (GET\n"
+	    "               /v1/catalog): cluster id, catalog version, the controller's\n"
+	    "               leader and every registered node with its addresses.\n"
+	    "    topic describe [NAME]\n"
+	    "               each topic of the catalog (or NAME): topic id, partitions,\n"
+	    "               replication, config overrides and every partition's stored\n"
+	    "               replicas, preferred leader first.\n"
+	    "    topic create NAME [--partitions N] [--replication N] [--config-entry K=V]...\n"
+	    "               CreateTopics through any node (-1 = the node's defaults when a\n"
+	    "               count is left out); K is Kafka's config name (retention.ms).\n"
+	    "    topic delete NAME\n"
+	    "               DeleteTopics: every node stops its workers and removes its data.\n"
+	    "    topic alter-config NAME K=V...\n"
+	    "               sets Kafka configs of NAME, keeping its other overrides.\n"
+	    "    The topic commands speak Kafka to the nodes the catalog lists, or to\n"
+	    "    --bootstrap HOST:PORT[,...].\n"
 	    "\n"
 	    "EXIT STATUS\n"
 	    "    0  every node answered (and, with --balance, accepted the request)\n"
@@ -1138,13 +1295,337 @@ static int balance(struct node *nodes, int n_nodes)
 	return failed ? CTL_EXIT_FAIL : 0;
 }
 
+/* GET /v1/catalog from the first node that answers it. Returns 0 with
+ * *body (caller frees) or CTL_EXIT_FAIL after naming every failure. */
+static int fetch_catalog(struct node *nodes, int n_nodes, char **body, size_t *len)
+{
+	for (int i = 0; i < n_nodes; i++) {
+		struct node *nd = &nodes[i];
+		int status = 0;
+		*body = NULL;
+		if (http_call(&nd->addr, "GET", "/v1/catalog", &status, body, len, nd->why,
+			      sizeof(nd->why)) == 0 &&
+		    status == 200)
+			return 0;
+		if (*body != NULL && nd->why[0] == '\0')
+			snprintf(nd->why, sizeof(nd->why), "HTTP %d from GET /v1/catalog", status);
+		free(*body);
+		*body = NULL;
+		fprintf(stderr, "fjordctl: node at %s: %s\n", nd->name,
+			nd->why[0] ? nd->why : "no catalog");
+	}
+	fprintf(stderr, "fjordctl: no node served its catalog\n");
+	return CTL_EXIT_FAIL;
+}
+
+static int cmd_catalog(struct node *nodes, int n_nodes, const char *topic, bool describe)
+{
+	char *body;
+	size_t len;
+	if (fetch_catalog(nodes, n_nodes, &body, &len) != 0)
+		return CTL_EXIT_FAIL;
+	char err[256];
+	int rc = describe ? ctl_print_topics_catalog(stdout, body, len, topic, err, sizeof(err))
+			  : ctl_print_cluster(stdout, body, len, err, sizeof(err));
+	free(body);
+	if (rc < 0)
+		fprintf(stderr, "fjordctl: %s\n", err);
+	else if (rc == 1)
+		fprintf(stderr, "fjordctl: no topic %s in the catalog\n", topic);
+	return rc == 0 ? 0 : CTL_EXIT_FAIL;
+}
+
+/* What a topic change needs besides the node list. */
+struct topic_args {
+	const char *bootstrap; /* NULL: the catalog's nodes */
+	int partitions, replication;
+	const char *configs[64]; /* "key=value" */
+	int n_configs;
+};
+
+static rd_kafka_t *admin_client(struct node *nodes, int n_nodes, const struct topic_args *ta)
+{
+	char bs[4096], err[512];
+	if (ta->bootstrap != NULL) {
+		snprintf(bs, sizeof(bs), "%s", ta->bootstrap);
+	} else {
+		char *body;
+		size_t len;
+		if (fetch_catalog(nodes, n_nodes, &body, &len) != 0)
+			return NULL;
+		int n = ctl_catalog_bootstrap(body, len, bs, sizeof(bs));
+		free(body);
+		if (n == 0) {
+			fprintf(stderr,
+				"fjordctl: the catalog names no node yet; give --bootstrap\n");
+			return NULL;
+		}
+	}
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", bs, err, sizeof(err)) !=
+		RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "log_level", "3", err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+		fprintf(stderr, "fjordctl: %s\n", err);
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+	rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+	if (rk == NULL)
+		fprintf(stderr, "fjordctl: %s\n", err);
+	return rk;
+}
+
+/* Runs one admin operation on q and returns its result event (caller
+ * destroys), or NULL after a timeout. */
+static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q)
+{
+	rd_kafka_event_t *ev = rd_kafka_queue_poll(q, timeout_ms + 30000);
+	if (ev == NULL)
+		fprintf(stderr, "fjordctl: no answer within %d ms\n", timeout_ms + 30000);
+	else if (rd_kafka_event_error(ev)) {
+		fprintf(stderr, "fjordctl: %s\n", rd_kafka_event_error_string(ev));
+		rd_kafka_event_destroy(ev);
+		ev = NULL;
+	}
+	return ev;
+}
+
+static int topic_result(const char *what, const rd_kafka_topic_result_t **tr, size_t n)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		rd_kafka_resp_err_t e = rd_kafka_topic_result_error(tr[i]);
+		if (e) {
+			const char *msg = rd_kafka_topic_result_error_string(tr[i]);
+			fprintf(stderr, "fjordctl: %s %s: %s%s%s\n", what,
+				rd_kafka_topic_result_name(tr[i]), rd_kafka_err2name(e),
+				msg ? ": " : "", msg ? msg : "");
+			rc = CTL_EXIT_FAIL;
+		} else {
+			printf("%s %s: ok\n", what, rd_kafka_topic_result_name(tr[i]));
+		}
+	}
+	return rc;
+}
+
+static int split_kv(const char *kv, char *k, size_t k_len, const char **v)
+{
+	const char *eq = strchr(kv, '=');
+	if (eq == NULL || eq == kv || (size_t)(eq - kv) >= k_len) {
+		fprintf(stderr, "fjordctl: a config is KEY=VALUE, got '%s'\n", kv);
+		return -1;
+	}
+	memcpy(k, kv, (size_t)(eq - kv));
+	k[eq - kv] = '\0';
+	*v = eq + 1;
+	return 0;
+}
+
+static int cmd_topic_create(rd_kafka_t *rk, const char *name, const struct topic_args *ta)
+{
+	char err[512];
+	rd_kafka_NewTopic_t *nt =
+	    rd_kafka_NewTopic_new(name, ta->partitions, ta->replication, err, sizeof(err));
+	if (nt == NULL) {
+		fprintf(stderr, "fjordctl: %s\n", err);
+		return CTL_EXIT_USAGE;
+	}
+	for (int i = 0; i < ta->n_configs; i++) {
+		char k[256];
+		const char *v;
+		if (split_kv(ta->configs[i], k, sizeof(k), &v) != 0) {
+			rd_kafka_NewTopic_destroy(nt);
+			return CTL_EXIT_USAGE;
+		}
+		rd_kafka_NewTopic_set_config(nt, k, v);
+	}
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+	rd_kafka_AdminOptions_set_operation_timeout(o, timeout_ms + 10000, err, sizeof(err));
+	rd_kafka_CreateTopics(rk, &nt, 1, o, q);
+	rd_kafka_event_t *ev = admin_wait(q);
+	int rc = CTL_EXIT_FAIL;
+	if (ev) {
+		size_t n;
+		const rd_kafka_topic_result_t **tr =
+		    rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev), &n);
+		rc = topic_result("create", tr, n);
+		rd_kafka_event_destroy(ev);
+	}
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_NewTopic_destroy(nt);
+	rd_kafka_queue_destroy(q);
+	return rc;
+}
+
+static int cmd_topic_delete(rd_kafka_t *rk, const char *name)
+{
+	char err[512];
+	rd_kafka_DeleteTopic_t *dt = rd_kafka_DeleteTopic_new(name);
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS);
+	rd_kafka_AdminOptions_set_operation_timeout(o, timeout_ms + 10000, err, sizeof(err));
+	rd_kafka_DeleteTopics(rk, &dt, 1, o, q);
+	rd_kafka_event_t *ev = admin_wait(q);
+	int rc = CTL_EXIT_FAIL;
+	if (ev) {
+		size_t n;
+		const rd_kafka_topic_result_t **tr =
+		    rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev), &n);
+		rc = topic_result("delete", tr, n);
+		rd_kafka_event_destroy(ev);
+	}
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_DeleteTopic_destroy(dt);
+	rd_kafka_queue_destroy(q);
+	return rc;
+}
+
+/* The topic's current overrides from the catalog, under Kafka's names, so
+ * AlterConfigs (which replaces the whole set) keeps them. */
+static int current_configs(struct node *nodes, int n_nodes, const char *name,
+			   rd_kafka_ConfigResource_t *cr, const struct topic_args *ta)
+{
+	char *body;
+	size_t len;
+	if (fetch_catalog(nodes, n_nodes, &body, &len) != 0)
+		return -1;
+	json_t *root = json_loadb(body, len, 0, NULL);
+	free(body);
+	size_t i;
+	json_t *t;
+	int found = 0;
+	json_array_foreach(json_object_get(root, "topics"), i, t)
+	{
+		json_t *nm = json_object_get(t, "name");
+		if (!json_is_string(nm) || strcmp(json_string_value(nm), name) != 0)
+			continue;
+		found = 1;
+		const char *key;
+		json_t *v;
+		json_object_foreach(json_object_get(t, "configs"), key, v)
+		{
+			for (int r = 0; r < topic_configs_n; r++) {
+				const struct topic_config *row = &topic_configs[r];
+				if (row->ini_key == NULL || strcmp(row->ini_key, key) != 0)
+					continue;
+				bool overridden = false;
+				for (int c = 0; c < ta->n_configs; c++)
+					overridden = overridden ||
+						     (strncmp(ta->configs[c], row->name,
+							      strlen(row->name)) == 0 &&
+						      ta->configs[c][strlen(row->name)] == '=');
+				if (!overridden)
+					rd_kafka_ConfigResource_set_config(cr, row->name,
+									   json_string_value(v));
+				break;
+			}
+		}
+	}
+	json_decref(root);
+	if (!found)
+		fprintf(stderr, "fjordctl: no topic %s in the catalog\n", name);
+	return found ? 0 : -1;
+}
+
+static int cmd_topic_alter(rd_kafka_t *rk, struct node *nodes, int n_nodes, const char *name,
+			   const struct topic_args *ta)
+{
+	char err[512];
+	rd_kafka_ConfigResource_t *cr = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, name);
+	for (int i = 0; i < ta->n_configs; i++) {
+		char k[256];
+		const char *v;
+		if (split_kv(ta->configs[i], k, sizeof(k), &v) != 0) {
+			rd_kafka_ConfigResource_destroy(cr);
+			return CTL_EXIT_USAGE;
+		}
+		rd_kafka_ConfigResource_set_config(cr, k, v);
+	}
+	if (current_configs(nodes, n_nodes, name, cr, ta) != 0) {
+		rd_kafka_ConfigResource_destroy(cr);
+		return CTL_EXIT_FAIL;
+	}
+	rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+	rd_kafka_AdminOptions_t *o = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_ALTERCONFIGS);
+	rd_kafka_AdminOptions_set_request_timeout(o, timeout_ms + 10000, err, sizeof(err));
+	rd_kafka_AlterConfigs(rk, &cr, 1, o, q);
+	rd_kafka_event_t *ev = admin_wait(q);
+	int rc = CTL_EXIT_FAIL;
+	if (ev) {
+		size_t n;
+		const rd_kafka_ConfigResource_t **res = rd_kafka_AlterConfigs_result_resources(
+		    rd_kafka_event_AlterConfigs_result(ev), &n);
+		rc = 0;
+		for (size_t i = 0; i < n; i++) {
+			rd_kafka_resp_err_t e = rd_kafka_ConfigResource_error(res[i]);
+			const char *msg = rd_kafka_ConfigResource_error_string(res[i]);
+			if (e) {
+				fprintf(stderr, "fjordctl: alter-config %s: %s%s%s\n", name,
+					rd_kafka_err2name(e), msg ? ": " : "", msg ? msg : "");
+				rc = CTL_EXIT_FAIL;
+			} else {
+				printf("alter-config %s: ok\n", name);
+			}
+		}
+		rd_kafka_event_destroy(ev);
+	}
+	rd_kafka_AdminOptions_destroy(o);
+	rd_kafka_ConfigResource_destroy(cr);
+	rd_kafka_queue_destroy(q);
+	return rc;
+}
+
+/* fjordctl topic ... and fjordctl cluster. */
+static int cmd_topic(struct node *nodes, int n_nodes, char **words, int n_words,
+		     struct topic_args *ta)
+{
+	const char *sub = n_words >= 2 ? words[1] : "";
+	if (strcmp(sub, "describe") == 0 && n_words <= 3)
+		return cmd_catalog(nodes, n_nodes, n_words == 3 ? words[2] : NULL, true);
+	bool create = strcmp(sub, "create") == 0, del = strcmp(sub, "delete") == 0,
+	     alter = strcmp(sub, "alter-config") == 0;
+	if (!(create || del || alter) || n_words < 3 || (!alter && n_words != 3)) {
+		fprintf(stderr,
+			"fjordctl: topic describe [NAME] | create NAME [--partitions N] "
+			"[--replication N] [--config K=V]... | delete NAME | alter-config NAME "
+			"K=V...\n");
+		return CTL_EXIT_USAGE;
+	}
+	for (int i = 3; alter && i < n_words && ta->n_configs < 64; i++)
+		ta->configs[ta->n_configs++] = words[i];
+	if (alter && ta->n_configs == 0) {
+		fprintf(stderr, "fjordctl: alter-config wants at least one KEY=VALUE\n");
+		return CTL_EXIT_USAGE;
+	}
+	rd_kafka_t *rk = admin_client(nodes, n_nodes, ta);
+	if (rk == NULL)
+		return CTL_EXIT_FAIL;
+	int rc = create ? cmd_topic_create(rk, words[2], ta)
+		 : del	? cmd_topic_delete(rk, words[2])
+			: cmd_topic_alter(rk, nodes, n_nodes, words[2], ta);
+	rd_kafka_destroy(rk);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static struct node nodes[NODES_MAX];
 	struct config_addr addrs[NODES_MAX];
 	int n_addrs = 0, n_base = 0, admin_base = 9643;
 	bool want_balance = false;
-	enum { OPT_ADMIN = 256, OPT_NODES, OPT_BASE, OPT_TIMEOUT, OPT_BALANCE };
+	struct topic_args ta = {.partitions = -1, .replication = -1};
+	enum {
+		OPT_ADMIN = 256,
+		OPT_NODES,
+		OPT_BASE,
+		OPT_TIMEOUT,
+		OPT_BALANCE,
+		OPT_PARTS,
+		OPT_REPL,
+		OPT_CONFIG_KV,
+		OPT_BOOTSTRAP
+	};
 	static const struct option longopts[] = {
 	    {"config", required_argument, NULL, 'c'},
 	    {"admin", required_argument, NULL, OPT_ADMIN},
@@ -1152,6 +1633,10 @@ int main(int argc, char **argv)
 	    {"admin-base", required_argument, NULL, OPT_BASE},
 	    {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
 	    {"balance", no_argument, NULL, OPT_BALANCE},
+	    {"partitions", required_argument, NULL, OPT_PARTS},
+	    {"replication", required_argument, NULL, OPT_REPL},
+	    {"config-entry", required_argument, NULL, OPT_CONFIG_KV},
+	    {"bootstrap", required_argument, NULL, OPT_BOOTSTRAP},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0}};
 	int opt;
@@ -1200,6 +1685,21 @@ int main(int argc, char **argv)
 		case OPT_BALANCE:
 			want_balance = true;
 			break;
+		case OPT_PARTS:
+			if (parse_int("--partitions", optarg, 1, 10000, &ta.partitions) != 0)
+				return CTL_EXIT_USAGE;
+			break;
+		case OPT_REPL:
+			if (parse_int("--replication", optarg, 1, 32, &ta.replication) != 0)
+				return CTL_EXIT_USAGE;
+			break;
+		case OPT_CONFIG_KV:
+			if (ta.n_configs < 64)
+				ta.configs[ta.n_configs++] = optarg;
+			break;
+		case OPT_BOOTSTRAP:
+			ta.bootstrap = optarg;
+			break;
 		case 'h':
 			usage_long();
 			return 0;
@@ -1208,10 +1708,12 @@ int main(int argc, char **argv)
 			return CTL_EXIT_USAGE;
 		}
 	}
+	const char *cmd = optind < argc ? argv[optind] : "";
+	bool multi = strcmp(cmd, "topic") == 0;
 	const char *group_name = NULL;
-	if (optind == argc - 2 && strcmp(argv[optind], "group") == 0)
+	if (optind == argc - 2 && strcmp(cmd, "group") == 0)
 		group_name = argv[optind + 1];
-	else if (optind != argc - 1) {
+	else if (optind >= argc || (!multi && optind != argc - 1)) {
 		fprintf(stderr, "fjordctl: %s\n",
 			optind >= argc			     ? "no command given"
 			: strcmp(argv[optind], "group") == 0 ? "group wants one NAME"
@@ -1219,14 +1721,13 @@ int main(int argc, char **argv)
 		usage_short(stderr);
 		return CTL_EXIT_USAGE;
 	}
-	const char *cmd = argv[optind];
 	if (optind == argc - 1 && strcmp(cmd, "group") == 0) {
 		fprintf(stderr, "fjordctl: group wants a NAME\n");
 		return CTL_EXIT_USAGE;
 	}
-	if (strcmp(cmd, "status") != 0 && strcmp(cmd, "topics") != 0 &&
+	if (!multi && strcmp(cmd, "status") != 0 && strcmp(cmd, "topics") != 0 &&
 	    strcmp(cmd, "groups") != 0 && strcmp(cmd, "group") != 0 &&
-	    strcmp(cmd, "leaders") != 0) {
+	    strcmp(cmd, "leaders") != 0 && strcmp(cmd, "cluster") != 0) {
 		fprintf(stderr, "fjordctl: unknown command '%s'\n", cmd);
 		usage_short(stderr);
 		return CTL_EXIT_USAGE;
@@ -1254,6 +1755,10 @@ int main(int argc, char **argv)
 
 	if (want_balance)
 		return balance(nodes, n_addrs);
+	if (multi)
+		return cmd_topic(nodes, n_addrs, argv + optind, argc - optind, &ta);
+	if (strcmp(cmd, "cluster") == 0)
+		return cmd_catalog(nodes, n_addrs, NULL, false);
 
 	struct ctl_view v;
 	ctl_view_init(&v);

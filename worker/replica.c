@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/catalog.h"
 #include "common/clock.h"
 #include "common/err.h"
 #include "common/hello.h"
@@ -59,7 +60,7 @@ static void send_status(struct replica *r, bool always)
 	    .role = ipc_role(role(r)),
 	    .term = term(r),
 	    .leader_node = leader ? (int32_t)leader : -1,
-	    .commit_index = r->part.commit_index,
+	    .commit_index = r->is_ctl ? r->ctl.csm.cat.version : r->part.commit_index,
 	    .high_watermark = r->part.high_watermark,
 	    .log_start_offset = r->part.log_start_offset,
 	    .elections = c.elections,
@@ -91,7 +92,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	struct replica *r = arg;
 	/* Retention compacts in its own transaction; the Raft driver's
 	 * batches open and close within one callback, so none is open here. */
-	if ((r->part.cfg.retention_ms >= 0 || r->part.cfg.retention_bytes >= 0 ||
+	if (!r->is_ctl &&
+	    (r->part.cfg.retention_ms >= 0 || r->part.cfg.retention_bytes >= 0 ||
 	     r->part.delete_pending) &&
 	    !store_in_txn(r->store)) {
 		bool changed = false;
@@ -317,6 +319,11 @@ static void on_persisted(void *ctx, uint64_t last)
 static void on_applied(void *ctx, uint64_t index, size_t bytes)
 {
 	struct replica *r = ctx;
+	if (r->is_ctl) {
+		controller_push(&r->ctl, false);
+		send_status(r, false);
+		return;
+	}
 	pend_pop(r, &r->commit, index, KERR_NONE);
 	dels_pop(r, index, KERR_NONE, INT64_MIN);
 	if (bytes > 0)
@@ -337,6 +344,8 @@ static void on_changed(void *ctx)
 		dels_pop(r, UINT64_MAX, KERR_NOT_LEADER_OR_FOLLOWER, INT64_MIN);
 		fetch_wait_flush_all(&r->fw);
 	}
+	if (r->is_ctl)
+		controller_on_changed(&r->ctl, leader);
 	leadership_on_change(&r->lead, transport_now_ms());
 	if (r->coord_up)
 		coordinator_changed(&r->coord, leader);
@@ -594,7 +603,16 @@ static void on_delete_records(struct replica *r, const struct ipc_delete_records
 static void on_msg(void *ctx, struct ipc_msg *m)
 {
 	struct replica *r = ctx;
+	if (r->is_ctl && m->type != IPC_CTL_PROPOSE && m->type != IPC_CAMPAIGN &&
+	    m->type != IPC_TRANSFER && m->type != IPC_CONFIG) {
+		log_warn("ignoring ipc message of type %d: this worker holds the catalog", m->type);
+		return;
+	}
 	switch (m->type) {
+	case IPC_CTL_PROPOSE:
+		if (r->is_ctl)
+			controller_propose(&r->ctl, &m->u.ctl_propose);
+		break;
 	case IPC_PRODUCE:
 		on_produce(r, &m->u.produce);
 		break;
@@ -628,6 +646,27 @@ static void on_msg(void *ctx, struct ipc_msg *m)
 	case IPC_TRANSFER:
 		leadership_transfer(&r->lead, m->u.transfer.target_node, transport_now_ms());
 		break;
+	case IPC_TOPIC_SETTINGS: {
+		/* Read where used (retention on the tick, validation and
+		 * stamping per produce): nothing else to redo. */
+		const struct ipc_topic_settings *ts = &m->u.topic_settings;
+		struct config_topic *t = &r->args->topic_cfg;
+		t->retention_ms = ts->retention_ms;
+		t->retention_bytes = ts->retention_bytes;
+		t->max_message_bytes = ts->max_message_bytes;
+		t->message_timestamp_type = ts->message_timestamp_type;
+		r->part.cfg.retention_ms = ts->retention_ms;
+		r->part.cfg.retention_bytes = ts->retention_bytes;
+		r->part.cfg.max_message_bytes = ts->max_message_bytes;
+		r->part.cfg.log_append_time =
+		    ts->message_timestamp_type == CONFIG_TS_LOG_APPEND_TIME;
+		log_info("topic settings now: retention_ms %lld, retention_bytes %lld, "
+			 "max_message_bytes %d, %s",
+			 (long long)ts->retention_ms, (long long)ts->retention_bytes,
+			 (int)ts->max_message_bytes,
+			 r->part.cfg.log_append_time ? "LogAppendTime" : "CreateTime");
+		break;
+	}
 	case IPC_CONFIG:
 		worker_args_apply_live(r->args, &m->u.config);
 		/* The driver keeps its own copy of the live Raft settings. */
@@ -736,6 +775,46 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	return 0;
 }
 
+static int start_tick(struct replica *r)
+{
+	r->tick = event_new(r->base, -1, EV_PERSIST, tick_cb, r);
+	if (r->tick == NULL)
+		return ERR_NOMEM;
+	struct timeval sec = {1, 0};
+	event_add(r->tick, &sec);
+	return 0;
+}
+
+/* The rest of replica_init for `__controller`: the catalog instead of the
+ * partition, no offsets index. */
+static int ctl_init(struct replica *r, struct event_base *base, struct worker_args *a)
+{
+	r->is_ctl = true;
+	int rc = controller_open(&r->ctl, r->store, &r->up);
+	if (rc != 0) {
+		log_error("cannot load the catalog: %s", err_str(rc));
+		return rc;
+	}
+	r->ctl_up = true;
+	r->sm = controller_sm_of(&r->ctl);
+	store_log_init(&r->slog, r->store, NULL);
+	r->slog_up = true;
+	rc = uplink_init(&r->up, base, a->ipc_fd, on_msg, on_closed, r);
+	if (rc == 0)
+		rc = start_raft(r, a);
+	if (rc == 0)
+		rc = start_tick(r);
+	if (rc != 0)
+		return rc;
+	r->ctl.drv = &r->drv;
+	log_info("controller: %s of term %llu with %d voter(s), catalog version %llu, %d topics",
+		 raft_role_name(role(r)), (unsigned long long)term(r), r->n_voters,
+		 (unsigned long long)r->ctl.csm.cat.version, r->ctl.csm.cat.n_topics);
+	send_status(r, true);
+	controller_push(&r->ctl, true);
+	return 0;
+}
+
 int replica_init(struct replica *r, struct event_base *base, struct worker_args *a)
 {
 	memset(r, 0, sizeof(*r));
@@ -754,6 +833,8 @@ int replica_init(struct replica *r, struct event_base *base, struct worker_args 
 		log_error("cannot open the store in %s: %s", a->dir, err_str(rc));
 		return rc;
 	}
+	if (strcmp(a->topic, CATALOG_TOPIC) == 0)
+		return ctl_init(r, base, a);
 	struct partition_config pc = {.max_message_bytes = a->topic_cfg.max_message_bytes,
 				      .retention_ms = a->topic_cfg.retention_ms,
 				      .retention_bytes = a->topic_cfg.retention_bytes,
@@ -824,6 +905,9 @@ void replica_close(struct replica *r)
 	if (r->slog_up)
 		store_log_close(&r->slog);
 	r->slog_up = false;
+	if (r->ctl_up)
+		controller_close(&r->ctl);
+	r->ctl_up = false;
 	store_close(r->store);
 	r->store = NULL;
 	if (r->idem_up)

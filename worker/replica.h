@@ -47,6 +47,7 @@
 #include "common/buf.h"
 #include "common/ipc.h"
 #include "worker/args.h"
+#include "worker/controller.h"
 #include "worker/coordinator.h"
 #include "worker/fetch_wait.h"
 #include "worker/idem.h"
@@ -116,6 +117,11 @@ struct replica {
 	/* __consumer_offsets replicas: the group coordinator. */
 	struct coordinator coord;
 	bool coord_up;
+	/* `__controller`: the catalog (controller.c) is the state machine
+	 * instead of the partition, which then stays empty. */
+	bool is_ctl;
+	struct controller ctl;
+	bool ctl_up;
 };
 
 /* Opens the store in args->dir (created if missing), recovers the

@@ -114,7 +114,7 @@ class Cluster:
 
     def replicas(self, nodes=None, internal=False):
         """{(topic, partition): {node: replica dict}} over the answering nodes;
-        internal topics (__consumer_offsets) only when asked for."""
+        internal topics (__consumer_offsets, __controller) only when asked for."""
         out = {}
         for i in nodes or range(1, self.n + 1):
             try:

@@ -148,7 +148,7 @@ def check_describe_topic_partitions(c):
 def leader_of(c, part):
     for i in (1, 2, 3):
         for r in c.status(i)["replicas"]:
-            if r["partition"] == part and r["role"] == "leader":
+            if r["topic"] == TOPIC and r["partition"] == part and r["role"] == "leader":
                 return i
     return None
 
@@ -293,7 +293,7 @@ def leader_of_other(c, part, not_node):
         if i == not_node:
             continue
         for r in c.status(i)["replicas"]:
-            if r["partition"] == part and r["role"] == "leader":
+            if r["topic"] == TOPIC and r["partition"] == part and r["role"] == "leader":
                 return i
     return None
 

@@ -34,7 +34,9 @@ def healthy(node):
 
 
 def test():
-    node = harness.Node("bad", PORT_BASE, {TOPIC: 2})
+    # Unknown topics must stay unknown here: Metadata v0-3 would otherwise
+    # create them (auto_create_topics; test_controller covers that).
+    node = harness.Node("bad", PORT_BASE, {TOPIC: 2}, extra="[kafka]\nauto_create_topics = 0\n")
     try:
         node.start()
         node.wait_serving(TOPIC, 2)

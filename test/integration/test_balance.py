@@ -56,7 +56,7 @@ def move_and_balance(c, pref, part, frozen):
         def leader_elsewhere():
             for i in (2, 3):
                 for r in c.status(i)["replicas"]:
-                    if r["partition"] == part and r["role"] == "leader":
+                    if r["topic"] == TOPIC and r["partition"] == part and r["role"] == "leader":
                         return i, r["term"]
         other, term = harness.wait_for("another node to lead %s/%d" % (TOPIC, part),
                                        leader_elsewhere, 20, 0.1)
@@ -67,8 +67,8 @@ def move_and_balance(c, pref, part, frozen):
     # The frozen worker's last status still says it leads (its old term):
     # only a newer term counts as leadership back.
     def back():
-        return any(r["partition"] == part and r["role"] == "leader" and r["term"] > term
-                   for r in c.status(pref)["replicas"])
+        return any(r["topic"] == TOPIC and r["partition"] == part and r["role"] == "leader"
+                   and r["term"] > term for r in c.status(pref)["replicas"])
     log_path = os.path.join(c.dir, "node%d" % other, "node.log")
     log_from = os.path.getsize(log_path)  # only this attempt's lines count
     t0 = time.monotonic()
@@ -121,7 +121,7 @@ def test():
 
         pref = 1
         part = next(r["partition"] for r in c.status(pref)["replicas"]
-                    if r["preferred_leader"] == pref)
+                    if r["topic"] == TOPIC and r["preferred_leader"] == pref)
         for attempt in range(1, ATTEMPTS + 1):
             if move_and_balance(c, pref, part, c.worker_pid(pref, TOPIC, part)):
                 break

@@ -21,7 +21,7 @@ KAFKA_BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "29500"))
 STABLE_S = float(os.environ.get("FJORD_IT_STABLE_S", "60"))
 TOPIC = "rep"
 PARTS = 9
-GROUPS = PARTS
+GROUPS = PARTS + 1  # and __controller
 
 
 def check_stability(c, t_up, first_leaders, first_changes):

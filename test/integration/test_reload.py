@@ -77,13 +77,13 @@ def test():
         current = open(node.ini).read()
         # 8 data workers and the 3 of __consumer_offsets.
         pids = sorted(node.worker_pids())
-        assert len(pids) == 11, pids
+        assert len(pids) == 12, pids  # 8 partitions, 3 of __consumer_offsets, __controller
         with open(node.ini, "w") as f:
             f.write(current + "\n[raft]\nsnapshot_threshold = 777\n")
         node.reload()
         harness.wait_for("every worker to take snapshot_threshold 777",
-                         lambda: node.tail(400).count("raft.snapshot_threshold is now 777") >= 11)
-        assert "sent to 11 running worker(s)" in node.tail(400), node.tail(40)
+                         lambda: node.tail(400).count("raft.snapshot_threshold is now 777") >= 13)
+        assert "sent to 12 running worker(s)" in node.tail(400), node.tail(40)
         assert sorted(node.worker_pids()) == pids, "a live key restarted workers"
 
         # A key marked worker restart restarts every worker with its new value.
@@ -93,7 +93,7 @@ def test():
 
         def restarted():
             now = node.worker_pids()
-            if len(now) != 11 or set(now) & set(pids):
+            if len(now) != 12 or set(now) & set(pids):
                 return False
             args = [open("/proc/%d/cmdline" % p, "rb").read().split(b"\0") for p in now]
             return all(a[a.index(b"--max-entries-per-batch") + 1] == b"50" and

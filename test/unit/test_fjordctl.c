@@ -401,6 +401,45 @@ START_TEST(a_balance_answer_gives_the_number_of_hand_overs_requested)
 }
 END_TEST
 
+static const char catalog_doc[] =
+    "{\"node_id\":1,\"cluster_id\":\"cid\",\"version\":42,\"controller\":2,"
+    "\"nodes\":[{\"id\":1,\"kafka\":\"h:1\",\"raft\":\"h:11\"},"
+    "{\"id\":2,\"kafka\":\"h:2\",\"raft\":\"h:12\"}],"
+    "\"topics\":[{\"name\":\"t\",\"id\":\"AAAAAAAAAAAAAAAAAAAAAA\",\"partitions\":2,"
+    "\"replication\":2,\"configs\":{\"retention_ms\":\"5\"},\"replicas\":[[1,2],[2,1]]}]}";
+
+START_TEST(cluster_and_topic_describe_print_the_catalog)
+{
+	char *out = NULL, err[128];
+	int rc;
+	CAPTURE(out, rc = ctl_print_cluster(f, catalog_doc, strlen(catalog_doc), err, sizeof(err)));
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(out, "catalog version   42"));
+	ck_assert_ptr_nonnull(strstr(out, "controller leader node 2"));
+	ck_assert_ptr_nonnull(strstr(out, "2     h:2"));
+	free(out);
+	CAPTURE(out, rc = ctl_print_topics_catalog(f, catalog_doc, strlen(catalog_doc), "t", err,
+						   sizeof(err)));
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(
+	    strstr(out, "t  id AAAAAAAAAAAAAAAAAAAAAA  partitions 2  replication 2"));
+	ck_assert_ptr_nonnull(strstr(out, "configs: retention_ms=5"));
+	ck_assert_ptr_nonnull(strstr(out, "partition 1: replicas 2,1"));
+	free(out);
+	CAPTURE(out, rc = ctl_print_topics_catalog(f, catalog_doc, strlen(catalog_doc), "nope", err,
+						   sizeof(err)));
+	ck_assert_int_eq(rc, 1);
+	free(out);
+	CAPTURE(out, rc = ctl_print_cluster(f, "[1]", 3, err, sizeof(err)));
+	ck_assert_int_eq(rc, -1);
+	free(out);
+	char bs[128];
+	ck_assert_int_eq(ctl_catalog_bootstrap(catalog_doc, strlen(catalog_doc), bs, sizeof(bs)),
+			 2);
+	ck_assert_str_eq(bs, "h:1,h:2");
+}
+END_TEST
+
 static Suite *fjordctl_suite(void)
 {
 	Suite *s = suite_create("fjordctl");
@@ -426,6 +465,7 @@ static Suite *fjordctl_suite(void)
 	tcase_add_test(tc, replies_that_are_not_plain_http_are_refused);
 	tcase_add_test(tc, nodes_and_admin_base_follow_the_tools_cluster_layout);
 	tcase_add_test(tc, a_balance_answer_gives_the_number_of_hand_overs_requested);
+	tcase_add_test(tc, cluster_and_topic_describe_print_the_catalog);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -126,12 +126,12 @@ START_TEST(request_series_exist_for_served_apis_and_fold_unknown_keys_into_other
 	ck_assert(has(&b, "fjord_request_duration_seconds_count{api=\"Metadata\"} 0\n"));
 	ck_assert(!has(&b, "api=\"other\""));
 	/* An API fjord does not serve appears once seen. */
-	ck_assert(!has(&b, "api=\"CreateTopics\""));
+	ck_assert(!has(&b, "api=\"CreateAcls\""));
 
 	metrics_request_received(m, KAFKA_API_PRODUCE);
 	metrics_request_received(m, KAFKA_API_PRODUCE);
 	metrics_request_answered(m, KAFKA_API_PRODUCE, 4000000);
-	metrics_request_received(m, KAFKA_API_CREATE_TOPICS);
+	metrics_request_received(m, KAFKA_API_CREATE_ACLS);
 	metrics_request_received(m, 120);   /* in range, no such API */
 	metrics_request_received(m, 30000); /* out of range */
 	metrics_request_received(m, -1);
@@ -146,8 +146,8 @@ START_TEST(request_series_exist_for_served_apis_and_fold_unknown_keys_into_other
 	    has(&b, "fjord_request_duration_seconds_bucket{api=\"Produce\",le=\"0.005\"} 1\n"));
 	ck_assert(has(&b, "fjord_request_duration_seconds_sum{api=\"Produce\"} 0.004000000\n"));
 	ck_assert(has(&b, "fjord_request_duration_seconds_count{api=\"Produce\"} 1\n"));
-	ck_assert(has(&b, "fjord_requests_total{api=\"CreateTopics\"} 1\n"));
-	ck_assert(has(&b, "fjord_request_duration_seconds_count{api=\"CreateTopics\"} 0\n"));
+	ck_assert(has(&b, "fjord_requests_total{api=\"CreateAcls\"} 1\n"));
+	ck_assert(has(&b, "fjord_request_duration_seconds_count{api=\"CreateAcls\"} 0\n"));
 	ck_assert(has(&b, "fjord_requests_total{api=\"other\"} 3\n"));
 	ck_assert(has(&b, "fjord_request_duration_seconds_count{api=\"other\"} 1\n"));
 	ck_assert_uint_eq(count_of(&b, "fjord_requests_total{api=\"other\"}"), 1);

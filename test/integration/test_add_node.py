@@ -1,0 +1,98 @@
+#!/usr/bin/python3
+"""test_add_node.py - a fourth node joins a running 3-node cluster by a
+rolling restart with the new [cluster] list: no existing replica moves and
+no acknowledged record is lost; the new node, which holds no controller
+replica (the voters are the first three nodes), follows the catalog its
+peers send it, and a new topic places replicas on it."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+import clients  # noqa: E402
+import cluster  # noqa: E402
+import harness  # noqa: E402
+import test_controller as tc  # noqa: E402
+
+BASE = int(os.environ.get("FJORD_IT_PORT_BASE", "31060"))
+
+
+def restart_node(c, i, n_total):
+    """Stops node i (SIGTERM, waits) and starts it again from an INI listing
+    n_total nodes."""
+    pid = c.supervisor_pid(i)
+    if pid:
+        os.kill(pid, signal.SIGTERM)
+        harness.wait_for("node %d to stop" % i, lambda: not harness.alive(pid), 30, 0.1)
+    ini = os.path.join(c.dir, "node%d" % i, "fjord.ini")
+    text = open(ini).read()
+    for j in range(1, n_total + 1):
+        line = "node.%d = 127.0.0.1:%d,127.0.0.1:%d" % (j, c.kafka_base + j, c.raft_base + j)
+        if line not in text:
+            text = text.replace("[cluster]\n", "[cluster]\n%s\n" % line)
+    with open(ini, "w") as f:
+        f.write(text)
+    log = open(os.path.join(c.dir, "node%d" % i, "node.log"), "ab")
+    p = subprocess.Popen([os.path.join(harness.BIN, "fjord-supervisor"), "-c", ini],
+                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(os.path.join(c.dir, "node%d" % i, "supervisor.pid"), "w") as f:
+        f.write(str(p.pid))
+    c.known_pids.add(p.pid)
+    harness.wait_for("node %d's Kafka port" % i,
+                     lambda: harness.port_open("127.0.0.1", c.kafka_base + i), 20, 0.1)
+
+
+def test():
+    c = cluster.Cluster("addnode", 3, BASE, BASE + 100, BASE + 200, [("keep", 6, 3)])
+    tc.N = 3
+    try:
+        c.start()
+        before = tc.wait_agreed(c, "keep", 6)
+        tc.produce_consume(c, "keep", 6, 30)
+        # Node 4's directory and INI, as tools/cluster lays them out.
+        os.makedirs(os.path.join(c.dir, "node4"), exist_ok=True)
+        ini1 = open(os.path.join(c.dir, "node1", "fjord.ini")).read()
+        ini4 = ini1.replace("id = 1\n", "id = 4\n").replace("node1", "node4")
+        for key, base in (("kafka_listen", c.kafka_base), ("raft_listen", c.raft_base),
+                          ("admin_listen", c.admin_base)):
+            ini4 = ini4.replace("%s = 127.0.0.1:%d" % (key, base + 1),
+                                "%s = 127.0.0.1:%d" % (key, base + 4))
+        with open(os.path.join(c.dir, "node4", "fjord.ini"), "w") as f:
+            f.write(ini4)
+        for i in (1, 2, 3):
+            restart_node(c, i, 4)
+            tc.wait_agreed(c, "keep", 6, timeout=60)
+        c.n = 4
+        tc.N = 4
+        restart_node(c, 4, 4)
+        harness.wait_for("node 4 to follow the catalog",
+                         lambda: "keep" in tc.metadata(c, 4, ["keep"]), 30, 0.3)
+        after = tc.wait_agreed(c, "keep", 6, timeout=60)
+        assert after == before, "replicas moved: %r -> %r" % (before, after)
+        got = clients.kcat_consume(c.bootstrap, "keep", 180)
+        assert len(got) == 180, len(got)
+        from kafka import KafkaAdminClient
+        from kafka.admin import NewTopic
+        a = KafkaAdminClient(bootstrap_servers="127.0.0.1:%d" % (c.kafka_base + 4),
+                             request_timeout_ms=20000)
+        a.create_topics([NewTopic("fresh", 4, 2)])
+        a.close()
+        reps = tc.wait_agreed(c, "fresh", 4)
+        on4 = [p for p, r in reps.items() if 4 in r]
+        assert on4, reps
+        tc.wait_workers(c, "fresh", reps)
+        tc.produce_consume(c, "fresh", 4, 20)
+        harness.log("node 4 joined by rolling restart: keep/6x3 unmoved, 180 records intact; "
+                    "fresh/4x2 created through node 4 has replicas there on %r" % on4)
+    except Exception:
+        print(c.tail_logs(60), file=sys.stderr)
+        raise
+    finally:
+        c.n = 4
+        c.cleanup()
+
+
+if __name__ == "__main__":
+    harness.run(test, "add_node")
