@@ -37,6 +37,7 @@
 #include "common/log.h"
 #include "supervisor/failover.h"
 #include "supervisor/leaders.h"
+#include "supervisor/liveness.h"
 #include "supervisor/peer_proto.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
@@ -77,6 +78,9 @@ struct in_link {
 	 * its dialer had already given up on (a handshake that timed out while
 	 * we were stalled), not evidence of a crash. */
 	bool got_frame;
+	/* Our workers were told this node is dead (liveness.h); its next
+	 * LEADERS table tells them it is back. */
+	bool told_dead;
 };
 
 struct peers {
@@ -116,6 +120,8 @@ static bool established(struct bufferevent *bev)
 
 static struct out_link *out_of(struct peers *p, int32_t node);
 static struct in_link *in_of(struct peers *p, int32_t node);
+/* Node liveness for the local workers (liveness.h), once per change. */
+static void tell_dead(struct peers *p, int32_t node, bool crashed);
 
 /* Whether the end of one of node's channels is evidence that node's
  * process is gone, so that the groups it led may fail over at once
@@ -317,6 +323,7 @@ static void on_out_event(struct bufferevent *bev, short what, void *arg)
 		if (o->st == OUT_READY &&
 		    crash_evidence(o->p, o->node, closed_by_peer(what, e), o->goodbye, true)) {
 			failover_on_node_lost(o->p->s->failover, o->node);
+			tell_dead(o->p, o->node, true);
 			/* A table in_close kept for this moment goes now. */
 			struct in_link *l = in_of(o->p, o->node);
 			if (l != NULL && l->bev == NULL && o->p->s->leaders != NULL)
@@ -351,8 +358,10 @@ static void in_close(struct in_link *l, const char *why, bool crashed, bool chos
 	log_info("peer %d: its channel to us %s; %s", (int)l->node, why,
 		 keep ? "keeping its replicas until our channel to it ends or they go stale"
 		      : "forgetting its replicas");
-	if (crashed)
+	if (crashed) {
 		failover_on_node_lost(l->p->s->failover, l->node);
+		tell_dead(l->p, l->node, true);
+	}
 	if (l->p->s->leaders != NULL && !keep)
 		leaders_forget(l->p->s->leaders, l->node);
 }
@@ -389,6 +398,10 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 					    spawn_now_ms()) != 0)
 				log_warn("peer %d: out of memory storing its LEADERS table",
 					 (int)l->node);
+			if (l->told_dead) {
+				l->told_dead = false;
+				liveness_tell_workers(s, node, true, false);
+			}
 		} else if (type == PEER_GOODBYE) {
 			int32_t node;
 			char why[PEER_REASON_MAX + 1];
@@ -436,7 +449,19 @@ static bool bytes_waiting(int fd)
 static void in_silent(struct in_link *l)
 {
 	log_info("peer %d: nothing on its channel for %d ms; closing it", (int)l->node, SILENCE_MS);
+	int32_t node = l->node;
+	struct peers *p = l->p;
 	in_close(l, "went silent", false, true, false);
+	tell_dead(p, node, false);
+}
+
+static void tell_dead(struct peers *p, int32_t node, bool crashed)
+{
+	struct in_link *l = in_of(p, node);
+	if (l == NULL || l->told_dead || p->s->stopping)
+		return;
+	l->told_dead = true;
+	liveness_tell_workers(p->s, node, false, crashed);
 }
 
 static void on_in_event(struct bufferevent *bev, short what, void *arg)

@@ -270,7 +270,8 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 
 int link_post(struct worker *w, const struct ipc_msg *m)
 {
-	if (m->type != IPC_CAMPAIGN && m->type != IPC_TRANSFER && m->type != IPC_CONFIG)
+	if (m->type != IPC_CAMPAIGN && m->type != IPC_TRANSFER && m->type != IPC_CONFIG &&
+	    m->type != IPC_PEER_NODE)
 		return ERR_INVALID;
 	if (w->bev == NULL)
 		return ERR_NOTLEADER;

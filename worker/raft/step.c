@@ -13,6 +13,7 @@
 #include "invariant.h"
 #include "outbox.h"
 #include "progress.h"
+#include "quiesce.h"
 #include "recv.h"
 #include "role.h"
 
@@ -50,6 +51,7 @@ int raft_step(struct raft *r, const struct raft_message *m)
 {
 	if (r->in_ready || !valid(r, m))
 		return ERR_INVALID;
+	quiesce_on_message(r, m);
 
 	if (m->term > r->term) {
 		bool vote_req = m->type == RAFT_MSG_PREVOTE || m->type == RAFT_MSG_VOTE;

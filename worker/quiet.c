@@ -1,0 +1,76 @@
+/* quiet.c - quiescence policy and node-level liveness of one replica (see
+ * quiet.h). */
+#include "quiet.h"
+
+#include <string.h>
+
+#include "common/log.h"
+
+void quiet_init(struct quiet *q, struct leadership *l)
+{
+	memset(q, 0, sizeof(*q));
+	q->l = l;
+}
+
+void quiet_on_tick(struct quiet *q)
+{
+	struct leadership *l = q->l;
+	enum raft_role role = raft_role(&l->drv->raft);
+	int32_t pref = l->voters[0];
+	bool hold = role == RAFT_LEADER && l->n_voters >= 2 && pref != l->self && l->tp &&
+		    transport_connected(l->tp, pref);
+	raft_driver_hold_awake(l->drv, hold);
+}
+
+static bool is_dead(const struct quiet *q, int32_t node)
+{
+	for (int i = 0; i < q->n_dead; i++)
+		if (q->dead[i] == node)
+			return true;
+	return false;
+}
+
+static bool is_voter(const struct leadership *l, int32_t node)
+{
+	for (int i = 0; i < l->n_voters; i++)
+		if (l->voters[i] == node)
+			return true;
+	return false;
+}
+
+/* The first voter in placement order whose node is not dead: the one that
+ * campaigns, so that two followers do not split the vote. */
+static int32_t first_in_line(const struct quiet *q)
+{
+	for (int i = 0; i < q->l->n_voters; i++)
+		if (!is_dead(q, q->l->voters[i]))
+			return q->l->voters[i];
+	return -1;
+}
+
+void quiet_on_peer_node(struct quiet *q, int32_t node, bool alive, bool crashed)
+{
+	struct leadership *l = q->l;
+	if (l->n_voters < 2 || node == l->self || !is_voter(l, node))
+		return;
+	if (alive) {
+		for (int i = 0; i < q->n_dead; i++)
+			if (q->dead[i] == node)
+				q->dead[i--] = q->dead[--q->n_dead];
+		return;
+	}
+	if (!is_dead(q, node) && q->n_dead < RAFT_DRIVER_MAX_VOTERS)
+		q->dead[q->n_dead++] = node;
+	if (raft_role(&l->drv->raft) == RAFT_LEADER) {
+		if (l->n_voters - q->n_dead < l->n_voters / 2 + 1)
+			raft_driver_wake(l->drv); /* check-quorum decides */
+		return;
+	}
+	if (raft_leader(&l->drv->raft) != (uint64_t)node)
+		return;
+	bool campaign = !crashed && first_in_line(q) == l->self;
+	log_info("node %d, our leader's, is %s; %s", (int)node, crashed ? "gone" : "unreachable",
+		 campaign ? "campaigning now" : "running the election timer again");
+	l->early_done = true;
+	raft_driver_leader_unreachable(l->drv, campaign);
+}

@@ -1,0 +1,48 @@
+/* quiet.h - this replica's side of quiescence and node-level liveness.
+ *
+ * Policy only (the core decides when a settled group goes quiet):
+ *
+ * - Holding a leader awake: a leader that is not its group's preferred
+ *   replica while the preferred one is connected keeps heartbeating, so
+ *   that leadership.c sees it healthy and hands leadership back; any other
+ *   leader may go quiet.
+ * - Node liveness: while a group is quiet its followers run no election
+ *   timer and rely on the supervisor instead, which tells every worker when
+ *   a peer node stops answering its supervisor channel or its channel ends
+ *   as a crash's does (IPC_PEER_NODE), and when it is back. A follower
+ *   whose leader is on that node wakes and forgets that leader (so it
+ *   grants another follower's pre-vote) and runs its election timer again.
+ *   After a silence, the first voter in placement order other than that
+ *   node campaigns at once (pre-vote first); after a crash, the
+ *   supervisor's fast failover picks who campaigns (IPC_CAMPAIGN, forced),
+ *   so nobody else campaigns at once and splits the vote. A leader wakes
+ *   when the nodes it considers dead leave it without a majority, so
+ *   check-quorum steps it down if it is the one cut off. A quiet group is
+ *   never woken because it was quiet.
+ *
+ * Borrows the leadership state (driver, transport, voters). */
+#ifndef FJORD_WORKER_QUIET_H
+#define FJORD_WORKER_QUIET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "worker/leadership.h"
+
+struct quiet {
+	struct leadership *l;		      /* borrowed */
+	int32_t dead[RAFT_DRIVER_MAX_VOTERS]; /* voters' nodes the supervisor says are dead */
+	int n_dead;
+};
+
+void quiet_init(struct quiet *q, struct leadership *l);
+
+/* Once per Raft tick (the replica is awake then): holds a leader awake or
+ * lets it go quiet, by the rule above. */
+void quiet_on_tick(struct quiet *q);
+
+/* IPC_PEER_NODE: the supervisor considers node dead (alive false; crashed
+ * or silent) or back. */
+void quiet_on_peer_node(struct quiet *q, int32_t node, bool alive, bool crashed);
+
+#endif
