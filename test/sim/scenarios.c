@@ -12,7 +12,8 @@
  *   log start      a follower behind the leader's compacted log start is
  *                  brought back with the log start and catches up;
  *   figure 8       the paper's Figure 8, step by step: an older term's
- *                  entry on a majority is not committed by counting. */
+ *                  entry on a majority is not committed by counting;
+ *   quiet ...      quiescence and node liveness (quiet.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -330,7 +331,7 @@ static void figure8(struct sim *s, int nodes, char *info, size_t len)
 		 (unsigned long long)commit_c);
 }
 
-int scenario_count(void) { return 12; }
+int scenario_count(void) { return 17; }
 
 int scenario_run(int k, char *name, size_t name_len, char *info, size_t info_len, char *why,
 		 size_t why_len)
@@ -340,9 +341,11 @@ int scenario_run(int k, char *name, size_t name_len, char *info, size_t info_len
 		const char *name;
 		int nodes;
 	} table[] = {
-	    {"stability", 3},	  {"stability", 5}, {"isolation", 3}, {"isolation", 5},
-	    {"deaf follower", 3}, {"failover", 3},  {"failover", 5},  {"transfer", 3},
-	    {"transfer", 5},	  {"log start", 3}, {"log start", 5}, {"figure 8", 5},
+	    {"stability", 3},	    {"stability", 5},  {"isolation", 3},   {"isolation", 5},
+	    {"deaf follower", 3},   {"failover", 3},   {"failover", 5},	   {"transfer", 3},
+	    {"transfer", 5},	    {"log start", 3},  {"log start", 5},   {"figure 8", 5},
+	    {"quiet idle", 3},	    {"quiet idle", 5}, {"quiet crash", 3}, {"quiet crash", 5},
+	    {"quiet partition", 3},
 	};
 	snprintf(name, name_len, "%s (%d nodes)", table[k].name, table[k].nodes);
 	info[0] = 0;
@@ -380,8 +383,19 @@ int scenario_run(int k, char *name, size_t name_len, char *info, size_t info_len
 	case 10:
 		log_start(&s, n, info, info_len);
 		break;
-	default:
+	case 11:
 		figure8(&s, n, info, info_len);
+		break;
+	case 12:
+	case 13:
+		scenario_quiet_idle(&s, n, info, info_len);
+		break;
+	case 14:
+	case 15:
+		scenario_quiet_crash(&s, n, info, info_len);
+		break;
+	default:
+		scenario_quiet_partition(&s, n, info, info_len);
 		break;
 	}
 	sim_free(&s);
