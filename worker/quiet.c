@@ -12,6 +12,13 @@ void quiet_init(struct quiet *q, struct leadership *l)
 	q->l = l;
 }
 
+void quiet_start(struct quiet *q)
+{
+	struct leadership *l = q->l;
+	if (l->tick_ms > 0)
+		raft_driver_set_patience(l->drv, l->election_ms / l->tick_ms);
+}
+
 void quiet_on_tick(struct quiet *q)
 {
 	struct leadership *l = q->l;

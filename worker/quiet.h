@@ -19,6 +19,7 @@
  *   when the nodes it considers dead leave it without a majority, so
  *   check-quorum steps it down if it is the one cut off. A quiet group is
  *   never woken because it was quiet.
+ * - Overload: see quiet_start.
  *
  * Borrows the leadership state (driver, transport, voters). */
 #ifndef FJORD_WORKER_QUIET_H
@@ -36,6 +37,13 @@ struct quiet {
 };
 
 void quiet_init(struct quiet *q, struct leadership *l);
+/* Once the driver is up: a follower gives a leader whose node is alive one
+ * more election timeout (raft_set_patience) before it campaigns, so that
+ * heartbeats made late by an overloaded machine do not depose it; the
+ * supervisor tells of a dead node sooner than that (IPC_PEER_NODE), and of
+ * a dead worker at once (IPC_CAMPAIGN). A stalled leader worker on a live
+ * node is replaced after two to three election timeouts. */
+void quiet_start(struct quiet *q);
 
 /* Once per Raft tick (the replica is awake then): holds a leader awake or
  * lets it go quiet, by the rule above. */

@@ -517,6 +517,11 @@ int raft_driver_leader_unreachable(struct raft_driver *d, bool campaign)
 	return rc;
 }
 
+int raft_driver_set_patience(struct raft_driver *d, int ticks)
+{
+	return raft_set_patience(&d->raft, ticks);
+}
+
 bool raft_driver_caught_up(const struct raft_driver *d)
 {
 	return raft_role(&d->raft) == RAFT_FOLLOWER && raft_leader(&d->raft) != 0 &&

@@ -654,6 +654,7 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 		return rc;
 	}
 	r->drv_up = true;
+	quiet_start(&r->quiet);
 	if (r->n_voters == 1) {
 		/* Its own majority: leader of a new term before the first status,
 		 * as every restart of a single replica is a new leader epoch. */

@@ -290,6 +290,32 @@ START_TEST(without_quiescence_configured_the_leader_heartbeats_forever)
 }
 END_TEST
 
+START_TEST(patience_delays_leaving_a_known_leader_but_not_a_leaderless_campaign)
+{
+	NEW_FX();
+	fx_init(f, 3, true, true);
+	fx_elect(f, 0);
+	fx_drop_all(f);
+	ck_assert_int_eq(raft_set_patience(fx_r(f, 1), FX_ELECTION), 0);
+	ck_assert_int_eq(raft_set_patience(fx_r(f, 1), -1), ERR_INVALID);
+	int t = 0;
+	while (raft_role(fx_r(f, 1)) == RAFT_FOLLOWER && t < 5 * FX_ELECTION)
+		fx_tick(f, 1, 1), t++;
+	ck_assert_int_ge(t, 2 * FX_ELECTION);
+	ck_assert_int_lt(t, 3 * FX_ELECTION);
+	ck_assert_int_eq(raft_role(fx_r(f, 1)), RAFT_PRE_CANDIDATE);
+	/* Without a leader (its pre-vote failed or a new start) no patience. */
+	ck_assert_int_eq(raft_set_patience(fx_r(f, 2), FX_ELECTION), 0);
+	ck_assert_int_eq(raft_leader_unreachable(fx_r(f, 2), false), 0);
+	t = 0;
+	while (raft_role(fx_r(f, 2)) == RAFT_FOLLOWER && t < 5 * FX_ELECTION)
+		fx_tick(f, 2, 1), t++;
+	ck_assert_int_lt(t, 2 * FX_ELECTION);
+	fx_free(f);
+	free(f);
+}
+END_TEST
+
 START_TEST(the_quiesce_mark_survives_the_wire_codec)
 {
 	struct raft_message m = {.type = RAFT_MSG_HEARTBEAT,
@@ -337,6 +363,7 @@ Suite *raft_quiesce_suite(void)
 	tcase_add_test(tc,
 		       a_leader_woken_by_a_message_steps_down_by_check_quorum_if_nobody_answers);
 	tcase_add_test(tc, without_quiescence_configured_the_leader_heartbeats_forever);
+	tcase_add_test(tc, patience_delays_leaving_a_known_leader_but_not_a_leaderless_campaign);
 	tcase_add_test(tc, the_quiesce_mark_survives_the_wire_codec);
 	suite_add_tcase(s, tc);
 	return s;

@@ -113,6 +113,14 @@ int raft_hold_awake(struct raft *r, bool hold)
 	return 0;
 }
 
+int raft_set_patience(struct raft *r, int ticks)
+{
+	if (r->in_ready || ticks < 0)
+		return ERR_INVALID;
+	r->patience = ticks;
+	return 0;
+}
+
 int raft_leader_unreachable(struct raft *r, bool campaign)
 {
 	if (r->in_ready)

@@ -299,6 +299,7 @@ struct raft {
 	bool quiesce;	   /* config: a settled group may go quiet */
 	bool quiesced;	   /* quiet now: ticks do nothing */
 	bool quiesce_held; /* raft_hold_awake: the caller keeps the group awake */
+	int patience;	   /* raft_set_patience: extra ticks before leaving a known leader */
 };
 
 /* ---- API ---------------------------------------------------------------- */
@@ -378,6 +379,13 @@ int raft_hold_awake(struct raft *r, bool hold);
  * A leader ignores it. Returns 0, ERR_INVALID (inside a Ready) or
  * ERR_NOMEM. */
 int raft_leader_unreachable(struct raft *r, bool campaign);
+/* A follower that knows its leader waits `ticks` more than its randomized
+ * election timeout before it campaigns: for a caller that learns of a dead
+ * leader another way (node liveness, raft_leader_unreachable), so that
+ * late heartbeats on an overloaded machine do not start elections. A
+ * follower without a leader keeps the plain timeout. 0 (the default) or
+ * more; returns 0 or ERR_INVALID. */
+int raft_set_patience(struct raft *r, int ticks);
 
 uint64_t raft_id(const struct raft *r);
 enum raft_role raft_role(const struct raft *r);

@@ -64,7 +64,7 @@ int raft_tick(struct raft *r)
 	if (r->quiesced)
 		return 0; /* node liveness stands in (raft_leader_unreachable) */
 	r->election_elapsed++;
-	if (r->election_elapsed >= r->randomized_timeout)
+	if (r->election_elapsed >= r->randomized_timeout + (r->leader ? r->patience : 0))
 		return election_start(r, r->pre_vote, false);
 	return 0;
 }
