@@ -197,6 +197,17 @@ void workers_start(struct workers *ws, struct worker *w)
 	log_info("worker %s/%d: started pid %d", w->topic, (int)w->partition, (int)pid);
 }
 
+void workers_start_nth(struct workers *ws, struct worker *w, int k)
+{
+	int64_t delay = (int64_t)(k / WORKERS_START_BATCH) * WORKERS_START_BATCH_MS;
+	if (delay == 0) {
+		workers_start(ws, w);
+		return;
+	}
+	w->state = WORKER_WAITING; /* on_restart_timer starts it */
+	arm_timer(w, delay);
+}
+
 void workers_restart(struct workers *ws, struct worker *w)
 {
 	if (w->pid == 0) {
