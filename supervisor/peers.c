@@ -52,6 +52,11 @@
 #define SILENCE_MS LEADERS_STALE_MS
 #define OUT_BACKLOG_MAX (8u << 20) /* skip a LEADERS table while this much waits */
 #define TICK_MS 1000
+/* Tables sent because a local worker changed go at most this often: when
+ * a thousand workers start or fail over, each change would otherwise send
+ * the whole table (a claim per worker) to every peer, which decodes it:
+ * quadratic work that starved the front end for seconds. */
+#define CHANGED_PACE_MS 100
 
 enum out_state { OUT_DIALING, OUT_READY };
 
@@ -92,6 +97,7 @@ struct peers {
 	struct event *tick_ev;
 	struct event *send_ev; /* activated by peers_local_changed */
 	bool send_pending;
+	int64_t sent_ms; /* when the last whole table went to every peer */
 };
 
 /* An established channel ended because the peer's socket was closed (EOF)
@@ -247,6 +253,8 @@ static void send_leaders(struct peers *p, struct out_link *only)
 		if (only == NULL || only == &p->out[i])
 			send_frame(&p->out[i], &b, true);
 	buf_free(&b);
+	if (only == NULL)
+		p->sent_ms = spawn_now_ms();
 }
 
 /* After the ack the accepting side sends only GOODBYE, just before it
@@ -546,7 +554,13 @@ void peers_local_changed(struct peers *p)
 	if (p == NULL || p->send_pending)
 		return;
 	p->send_pending = true;
-	event_active(p->send_ev, EV_TIMEOUT, 0);
+	int64_t wait = p->sent_ms + CHANGED_PACE_MS - spawn_now_ms();
+	if (wait <= 0) {
+		event_active(p->send_ev, EV_TIMEOUT, 0);
+		return;
+	}
+	struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)((wait % 1000) * 1000)};
+	event_add(p->send_ev, &tv);
 }
 
 static void obs_local_changed(void *arg) { peers_local_changed(arg); }
