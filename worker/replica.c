@@ -88,13 +88,16 @@ static void send_status(struct replica *r, bool always)
 	r->sent = st;
 }
 
-/* The status and retention timer: every second while the group is awake,
- * every IPC_STATUS_QUIET_MS while it is quiet (nothing changes then but
- * retention, which can wait that long). on_raft_tick brings it back to the
- * second when the group wakes. */
+/* The status and retention timer: every second while the group is awake
+ * or a request waits here (a parked fetch, a produce before its commit:
+ * the supervisor takes a worker that owes an answer and says nothing for
+ * partition_timeout_ms for stalled), every IPC_STATUS_QUIET_MS otherwise
+ * (nothing changes then but retention, which can wait that long).
+ * on_changed and a parked fetch bring it back to the second. */
 static void arm_status_timer(struct replica *r)
 {
-	r->status_slow = raft_driver_quiesced(&r->drv);
+	r->status_slow =
+	    raft_driver_quiesced(&r->drv) && r->fw.n == 0 && r->durable.n == 0 && r->commit.n == 0;
 	int ms = r->status_slow ? IPC_STATUS_QUIET_MS : 1000;
 	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
 	evtimer_add(r->tick, &tv);
@@ -437,6 +440,8 @@ static void answer_fetch(struct replica *r, const struct ipc_fetch *f, bool may_
 	if (k == KERR_NONE && may_park && f->max_wait_ms > 0 && f->min_bytes > 0 &&
 	    n < (size_t)f->min_bytes && fetch_wait_park(&r->fw, f, n) == 0) {
 		evbuffer_free(body);
+		if (r->status_slow)
+			arm_status_timer(r); /* it owes an answer: status every second */
 		return;
 	}
 	if (k != KERR_NONE && body)
