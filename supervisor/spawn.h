@@ -12,6 +12,9 @@
 
 #include "common/config.h"
 
+/* How much nicer than the supervisor workers run (spawn.c). */
+#define SPAWN_WORKER_NICE 5
+
 #define SPAWN_MAX_ARGS 96
 
 /* argv for one worker. argv[] points into storage; argv[n] is NULL. */
