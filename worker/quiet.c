@@ -75,6 +75,18 @@ void quiet_on_peer_node(struct quiet *q, int32_t node, bool alive, bool crashed)
 	}
 	if (raft_leader(&l->drv->raft) != (uint64_t)node)
 		return;
+	/* An awake group that heard its leader within four heartbeats has
+	 * better evidence than the supervisors' channel (a stalled supervisor
+	 * is not a dead worker): keep following it. */
+	int64_t heard = l->tp ? transport_last_heard_ms(l->tp, node) : -1;
+	if (!raft_driver_quiesced(l->drv) && heard >= 0 &&
+	    transport_now_ms() - heard <= 4 * (int64_t)l->tick_ms) {
+		log_info("node %d, our leader's, is reported %s but we heard it %lld ms ago; "
+			 "following it still",
+			 (int)node, crashed ? "gone" : "unreachable",
+			 (long long)(transport_now_ms() - heard));
+		return;
+	}
 	bool campaign = !crashed && first_in_line(q) == l->self;
 	log_info("node %d, our leader's, is %s; %s", (int)node, crashed ? "gone" : "unreachable",
 		 campaign ? "campaigning now" : "running the election timer again");

@@ -10,7 +10,8 @@
  *   timer and rely on the supervisor instead, which tells every worker when
  *   a peer node stops answering its supervisor channel or its channel ends
  *   as a crash's does (IPC_PEER_NODE), and when it is back. A follower
- *   whose leader is on that node wakes and forgets that leader (so it
+ *   whose leader is on that node (and, if awake, has not heard it within
+ *   four heartbeats) wakes and forgets that leader (so it
  *   grants another follower's pre-vote) and runs its election timer again.
  *   After a silence, the first voter in placement order other than that
  *   node campaigns at once (pre-vote first); after a crash, the
