@@ -15,8 +15,9 @@ void quiet_init(struct quiet *q, struct leadership *l)
 void quiet_start(struct quiet *q)
 {
 	struct leadership *l = q->l;
-	if (l->tick_ms > 0)
-		raft_driver_set_patience(l->drv, l->election_ms / l->tick_ms);
+	if (QUIET_PATIENCE_TIMEOUTS > 0 && l->tick_ms > 0)
+		raft_driver_set_patience(l->drv,
+					 QUIET_PATIENCE_TIMEOUTS * (l->election_ms / l->tick_ms));
 }
 
 void quiet_on_tick(struct quiet *q)
