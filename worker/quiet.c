@@ -2,8 +2,10 @@
  * quiet.h). */
 #include "quiet.h"
 
+#include <event2/event.h>
 #include <string.h>
 
+#include "common/err.h"
 #include "common/log.h"
 
 void quiet_init(struct quiet *q, struct leadership *l)
@@ -12,12 +14,23 @@ void quiet_init(struct quiet *q, struct leadership *l)
 	q->l = l;
 }
 
-void quiet_start(struct quiet *q)
+static void backup_cb(evutil_socket_t fd, short what, void *arg);
+
+int quiet_start(struct quiet *q)
 {
 	struct leadership *l = q->l;
 	if (QUIET_PATIENCE_TIMEOUTS > 0 && l->tick_ms > 0)
 		raft_driver_set_patience(l->drv,
 					 QUIET_PATIENCE_TIMEOUTS * (l->election_ms / l->tick_ms));
+	q->backup = evtimer_new(l->drv->base, backup_cb, q);
+	return q->backup ? 0 : ERR_NOMEM;
+}
+
+void quiet_close(struct quiet *q)
+{
+	if (q->backup)
+		event_free(q->backup);
+	q->backup = NULL;
 }
 
 void quiet_on_tick(struct quiet *q)
@@ -54,6 +67,18 @@ static int32_t first_in_line(const struct quiet *q)
 		if (!is_dead(q, q->l->voters[i]))
 			return q->l->voters[i];
 	return -1;
+}
+
+static void backup_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct quiet *q = arg;
+	struct leadership *l = q->l;
+	if (raft_role(&l->drv->raft) != RAFT_FOLLOWER || raft_leader(&l->drv->raft) != 0 ||
+	    !is_dead(q, q->backup_dead) || first_in_line(q) != l->self)
+		return;
+	log_info("no leader %d ms after node %d was reported gone; campaigning",
+		 QUIET_CRASH_BACKUP_MS, (int)q->backup_dead);
+	raft_driver_leader_unreachable(l->drv, true);
 }
 
 void quiet_on_peer_node(struct quiet *q, int32_t node, bool alive, bool crashed)
@@ -93,4 +118,10 @@ void quiet_on_peer_node(struct quiet *q, int32_t node, bool alive, bool crashed)
 		 campaign ? "campaigning now" : "running the election timer again");
 	l->early_done = true;
 	raft_driver_leader_unreachable(l->drv, campaign);
+	if (crashed && q->backup) {
+		q->backup_dead = node;
+		struct timeval tv = {QUIET_CRASH_BACKUP_MS / 1000,
+				     (QUIET_CRASH_BACKUP_MS % 1000) * 1000};
+		evtimer_add(q->backup, &tv);
+	}
 }

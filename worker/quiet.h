@@ -31,8 +31,20 @@
 
 #include "worker/leadership.h"
 
+struct event;
+
+/* After a crash report, the first in line campaigns (pre-vote) if no
+ * leader has appeared this long after it: the supervisors' fast failover
+ * does nothing when its peers' tables are too old to rank the replicas
+ * (right after a network heal), and a quiet follower has no election timer
+ * running from a last heartbeat. Longer than FAILOVER_BACKUP_MS, so the
+ * supervisors' own campaigns come first. */
+#define QUIET_CRASH_BACKUP_MS 1000
+
 struct quiet {
 	struct leadership *l;		      /* borrowed */
+	struct event *backup;		      /* QUIET_CRASH_BACKUP_MS after a crash report */
+	int32_t backup_dead;		      /* the crashed node it is for */
 	int32_t dead[RAFT_DRIVER_MAX_VOTERS]; /* voters' nodes the supervisor says are dead */
 	int n_dead;
 };
@@ -48,7 +60,10 @@ void quiet_init(struct quiet *q, struct leadership *l);
  * two election timeouts test_faults.py allows. Quiet groups, which send
  * no heartbeats to be late, are what keeps an overloaded machine calm. */
 #define QUIET_PATIENCE_TIMEOUTS 0
-void quiet_start(struct quiet *q);
+/* Also creates the backup timer on the driver's event base: returns 0 or
+ * ERR_NOMEM. */
+int quiet_start(struct quiet *q);
+void quiet_close(struct quiet *q);
 
 /* Once per Raft tick (the replica is awake then): holds a leader awake or
  * lets it go quiet, by the rule above. */

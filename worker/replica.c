@@ -659,7 +659,9 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 		return rc;
 	}
 	r->drv_up = true;
-	quiet_start(&r->quiet);
+	rc = quiet_start(&r->quiet);
+	if (rc != 0)
+		return rc;
 	if (r->n_voters == 1) {
 		/* Its own majority: leader of a new term before the first status,
 		 * as every restart of a single replica is a new leader epoch. */
@@ -730,6 +732,7 @@ int replica_init(struct replica *r, struct event_base *base, struct worker_args 
 
 void replica_close(struct replica *r)
 {
+	quiet_close(&r->quiet);
 	if (r->drv_up)
 		raft_driver_close(&r->drv);
 	r->drv_up = false;

@@ -132,7 +132,7 @@ int raft_leader_unreachable(struct raft *r, bool campaign)
 	 * this replica grants the pre-vote of whichever follower campaigns
 	 * first; its own timer runs again as a fallback. */
 	r->leader = 0;
-	if (campaign)
+	if (campaign && r->role == RAFT_FOLLOWER)
 		return election_start(r, r->pre_vote, false);
 	return 0;
 }
