@@ -161,7 +161,7 @@ int main(int argc, char **argv)
 				log_error("out of memory adding worker %s/%d", t->name, (int)p);
 				goto out;
 			}
-			workers_start_nth(s.workers, w, n_workers);
+			workers_start_queued(s.workers, w);
 			n_workers++;
 		}
 	}

@@ -180,7 +180,6 @@ void reload_plan_free(struct reload_plan *p)
 static void start_range(struct sup *s, const char *topic, int32_t from, int32_t to)
 {
 	const struct config_topic *t = config_topic_find(s->cfg, topic, strlen(topic));
-	int n = 0;
 	for (int32_t part = from; t != NULL && part < to; part++) {
 		if (!cluster_hosts(s->cfg, t, part))
 			continue;
@@ -191,7 +190,7 @@ static void start_range(struct sup *s, const char *topic, int32_t from, int32_t 
 			return;
 		}
 		if (created)
-			workers_start_nth(s->workers, w, n++);
+			workers_start_queued(s->workers, w);
 	}
 	peers_local_changed(s->peers);
 }

@@ -49,14 +49,16 @@ struct worker *workers_at(struct workers *ws, int i);
 void workers_start(struct workers *ws, struct worker *w);
 
 /* Starting many workers at once (a node start, a reload that adds
- * topics): the k-th of them (0-based) starts WORKERS_START_BATCH_MS later
- * for every WORKERS_START_BATCH before it, so that a thousand workers do
+ * topics): w joins a queue, and at most WORKERS_MAX_STARTING workers are
+ * starting at any time (spawned, no status yet; one starting for longer
+ * than WORKERS_START_SLOW_MS stops counting), so that a thousand workers do
  * not all open their stores, dial their peers and run their first election
- * in the same instant while the front end waits for the CPU. The first
- * batch starts now. */
-#define WORKERS_START_BATCH 32
-#define WORKERS_START_BATCH_MS 50
-void workers_start_nth(struct workers *ws, struct worker *w, int k);
+ * in the same instant while the front end and the workers already serving
+ * wait for the CPU. The pace is the machine's: the next one starts when one
+ * reports its first status. */
+#define WORKERS_MAX_STARTING 16
+#define WORKERS_START_SLOW_MS 2000
+void workers_start_queued(struct workers *ws, struct worker *w);
 
 /* Stops w with SIGTERM and starts it again as soon as it exited, without
  * backoff and without counting a restart (used when its settings change). */
