@@ -73,6 +73,25 @@ static void backup_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct quiet *q = arg;
 	struct leadership *l = q->l;
+	if (q->backup_probe) {
+		int32_t node = q->backup_dead;
+		if (raft_role(&l->drv->raft) != RAFT_FOLLOWER ||
+		    raft_leader(&l->drv->raft) != (uint64_t)node || !is_dead(q, node))
+			return;
+		int64_t heard = l->tp ? transport_last_heard_ms(l->tp, node) : -1;
+		if (heard >= q->probe_ms) {
+			log_info("node %d, our leader's, is reported unreachable but answered our "
+				 "probe; following it still",
+				 (int)node);
+			return;
+		}
+		bool campaign = first_in_line(q) == l->self;
+		log_info("node %d, our leader's, is unreachable and did not answer in %d ms; %s",
+			 (int)node, QUIET_PROBE_MS,
+			 campaign ? "campaigning now" : "running the election timer again");
+		raft_driver_leader_unreachable(l->drv, campaign);
+		return;
+	}
 	if (raft_role(&l->drv->raft) != RAFT_FOLLOWER || raft_leader(&l->drv->raft) != 0 ||
 	    !is_dead(q, q->backup_dead) || first_in_line(q) != l->self)
 		return;
@@ -113,13 +132,23 @@ void quiet_on_peer_node(struct quiet *q, int32_t node, bool alive, bool crashed)
 			 (long long)(transport_now_ms() - heard));
 		return;
 	}
-	bool campaign = !crashed && first_in_line(q) == l->self;
-	log_info("node %d, our leader's, is %s; %s", (int)node, crashed ? "gone" : "unreachable",
-		 campaign ? "campaigning now" : "running the election timer again");
 	l->early_done = true;
-	raft_driver_leader_unreachable(l->drv, campaign);
-	if (crashed && q->backup) {
+	if (!crashed && q->backup) {
+		/* Silence: ask the leader first (QUIET_PROBE_MS). */
+		log_info("node %d, our leader's, is reported unreachable; probing it", (int)node);
+		raft_driver_probe_leader(l->drv);
 		q->backup_dead = node;
+		q->backup_probe = true;
+		q->probe_ms = transport_now_ms();
+		struct timeval tv = {0, QUIET_PROBE_MS * 1000};
+		evtimer_add(q->backup, &tv);
+		return;
+	}
+	log_info("node %d, our leader's, is gone; running the election timer again", (int)node);
+	raft_driver_leader_unreachable(l->drv, false);
+	if (q->backup) {
+		q->backup_dead = node;
+		q->backup_probe = false;
 		struct timeval tv = {QUIET_CRASH_BACKUP_MS / 1000,
 				     (QUIET_CRASH_BACKUP_MS % 1000) * 1000};
 		evtimer_add(q->backup, &tv);

@@ -40,11 +40,19 @@ struct event;
  * running from a last heartbeat. Longer than FAILOVER_BACKUP_MS, so the
  * supervisors' own campaigns come first. */
 #define QUIET_CRASH_BACKUP_MS 1000
+/* After a silence report, a follower first probes its leader through its
+ * own connection (raft_probe_leader) and campaigns only if the leader is
+ * not heard within this: a supervisor that stalls while its workers run
+ * silences its channel too, and must not cost its groups their leaders. */
+#define QUIET_PROBE_MS 500
 
 struct quiet {
 	struct leadership *l;		      /* borrowed */
-	struct event *backup;		      /* QUIET_CRASH_BACKUP_MS after a crash report */
-	int32_t backup_dead;		      /* the crashed node it is for */
+	struct event *backup;		      /* QUIET_CRASH_BACKUP_MS after a crash report, or
+					       * QUIET_PROBE_MS after a silence report */
+	int32_t backup_dead;		      /* the node it is for */
+	bool backup_probe;		      /* it ends a probe (silence), not a crash backup */
+	int64_t probe_ms;		      /* when the probe went out */
 	int32_t dead[RAFT_DRIVER_MAX_VOTERS]; /* voters' nodes the supervisor says are dead */
 	int n_dead;
 };

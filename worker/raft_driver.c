@@ -517,6 +517,15 @@ int raft_driver_leader_unreachable(struct raft_driver *d, bool campaign)
 	return rc;
 }
 
+int raft_driver_probe_leader(struct raft_driver *d)
+{
+	if (d->stuck || d->dead)
+		return ERR_AGAIN;
+	int rc = raft_probe_leader(&d->raft);
+	schedule(d);
+	return rc;
+}
+
 int raft_driver_set_patience(struct raft_driver *d, int ticks)
 {
 	return raft_set_patience(&d->raft, ticks);

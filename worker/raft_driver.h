@@ -203,6 +203,8 @@ bool raft_driver_quiesced(const struct raft_driver *d);
 int raft_driver_wake(struct raft_driver *d);
 int raft_driver_hold_awake(struct raft_driver *d, bool hold);
 int raft_driver_leader_unreachable(struct raft_driver *d, bool campaign);
+/* raft_probe_leader, or ERR_AGAIN when stuck. */
+int raft_driver_probe_leader(struct raft_driver *d);
 /* raft_set_patience: extra ticks a follower gives a known leader. */
 int raft_driver_set_patience(struct raft_driver *d, int ticks);
 

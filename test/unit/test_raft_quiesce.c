@@ -216,6 +216,35 @@ START_TEST(a_follower_told_the_leader_is_unreachable_campaigns_by_its_own_timer_
 }
 END_TEST
 
+START_TEST(a_probe_wakes_a_quiet_leader_whose_heartbeat_answers_it)
+{
+	struct fx *f = quiet_group();
+	uint64_t term = raft_term(fx_r(f, 0));
+	ck_assert_int_eq(raft_probe_leader(fx_r(f, 1)), 0);
+	fx_ready(f, 1);
+	ck_assert(!raft_quiesced(fx_r(f, 1)));
+	ck_assert_uint_eq(f->nq, 1);
+	ck_assert_int_eq(f->q[0].m.type, RAFT_MSG_APPEND_RESP);
+	ck_assert_uint_eq(f->q[0].m.to, 1);
+	ck_assert_uint_eq(f->q[0].m.index, raft_commit(fx_r(f, 1)));
+	fx_deliver(f, 1000);
+	ck_assert(!raft_quiesced(fx_r(f, 0)));
+	fx_tick(f, 0, 1);
+	ck_assert_int_ge(fx_find(f, RAFT_MSG_HEARTBEAT, 1, 2), 0);
+	fx_deliver(f, 1000);
+	ck_assert_uint_eq(raft_leader(fx_r(f, 1)), 1);
+	ck_assert_uint_eq(raft_term(fx_r(f, 1)), term);
+	/* Nothing for a leader or a follower without a leader. */
+	ck_assert_int_eq(raft_probe_leader(fx_r(f, 0)), 0);
+	ck_assert_int_eq(raft_leader_unreachable(fx_r(f, 2), false), 0);
+	ck_assert_int_eq(raft_probe_leader(fx_r(f, 2)), 0);
+	fx_ready(f, 2);
+	ck_assert_uint_eq(fx_count(f, RAFT_MSG_APPEND_RESP, 3, 0), 0);
+	fx_free(f);
+	free(f);
+}
+END_TEST
+
 START_TEST(a_quiet_leader_wakes_when_a_follower_connects_again)
 {
 	struct fx *f = quiet_group();
@@ -359,6 +388,7 @@ Suite *raft_quiesce_suite(void)
 	    tc,
 	    a_follower_told_the_leader_is_unreachable_campaigns_by_its_own_timer_if_nobody_else_does);
 	tcase_add_test(tc, a_quiet_leader_wakes_when_a_follower_connects_again);
+	tcase_add_test(tc, a_probe_wakes_a_quiet_leader_whose_heartbeat_answers_it);
 	tcase_add_test(tc, a_leader_held_awake_keeps_heartbeating);
 	tcase_add_test(tc,
 		       a_leader_woken_by_a_message_steps_down_by_check_quorum_if_nobody_answers);

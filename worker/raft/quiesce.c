@@ -113,6 +113,19 @@ int raft_hold_awake(struct raft *r, bool hold)
 	return 0;
 }
 
+int raft_probe_leader(struct raft *r)
+{
+	if (r->in_ready)
+		return ERR_INVALID;
+	if (r->role != RAFT_FOLLOWER || r->leader == 0)
+		return 0;
+	quiesce_wake(r);
+	struct raft_message m = {
+	    .type = RAFT_MSG_APPEND_RESP, .to = r->leader, .index = r->log.commit};
+	outbox_send(r, &m);
+	return 0;
+}
+
 int raft_set_patience(struct raft *r, int ticks)
 {
 	if (r->in_ready || ticks < 0)

@@ -379,6 +379,13 @@ int raft_hold_awake(struct raft *r, bool hold);
  * A leader ignores it. Returns 0, ERR_INVALID (inside a Ready) or
  * ERR_NOMEM. */
 int raft_leader_unreachable(struct raft *r, bool campaign);
+/* A follower that knows its leader asks whether it is there: wakes, and
+ * sends it an APPEND_RESP for its own commit (which the leader's log holds,
+ * so the answer changes nothing there but wakes a quiet leader, whose next
+ * heartbeat is the answer). Nothing for other roles or without a leader.
+ * For a caller told the leader's node is unreachable by a channel that may
+ * itself be the one in trouble. Returns 0 or ERR_INVALID (inside a Ready). */
+int raft_probe_leader(struct raft *r);
 /* A follower that knows its leader waits `ticks` more than its randomized
  * election timeout before it campaigns: for a caller that learns of a dead
  * leader another way (node liveness, raft_leader_unreachable), so that
