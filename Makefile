@@ -68,7 +68,7 @@ UNIT_BINS := $(patsubst test/unit/%.c,$(B)/test/%,$(UNIT_SRC))
 SIM_BIN := $(if $(SIM_SRC),$(B)/test/sim)
 FUZZ_BINS := $(patsubst test/fuzz/%.c,$(B)/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all deps test unit sim fuzz integration conformance run install clean lint lint-selftest format bench bench-peer
+.PHONY: all deps test unit sim fuzz integration conformance run install clean lint lint-selftest format bench bench-peer bench-scale
 all: $(BINS)
 
 deps:
@@ -183,6 +183,12 @@ bench: all
 # fjord next to Apache Kafka (fetched with Maven); a benchmark, not a test.
 bench-peer: all
 	tools/bench-peer/run
+
+# Idle cost of many replicas per node (default 334 partitions x 3 on 3 local
+# nodes); PARTITIONS=, IDLE_S= and RECORDS_PER_PARTITION= make it smaller.
+# Ports 32501-32703: run it in a network namespace of its own.
+bench-scale: all
+	tools/bench-scale
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/fjord

@@ -123,7 +123,7 @@ static int encode(const struct ipc_msg *m, struct buf *out, struct ipc_tail *tai
 	}
 	case IPC_STATUS: {
 		const struct ipc_status *x = &m->u.status;
-		msgpack_pack_array(&pk, 17);
+		msgpack_pack_array(&pk, 18);
 		msgpack_pack_int(&pk, m->type);
 		msgpack_pack_int8(&pk, x->role);
 		msgpack_pack_uint64(&pk, x->term);
@@ -144,8 +144,25 @@ static int encode(const struct ipc_msg *m, struct buf *out, struct ipc_tail *tai
 			msgpack_pack_false(&pk);
 		msgpack_pack_uint64(&pk, x->storage_used_bytes);
 		msgpack_pack_uint64(&pk, x->storage_map_bytes);
+		if (x->quiesced)
+			msgpack_pack_true(&pk);
+		else
+			msgpack_pack_false(&pk);
 		break;
 	}
+	case IPC_PEER_NODE:
+		msgpack_pack_array(&pk, 4);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_int32(&pk, m->u.peer_node.node);
+		if (m->u.peer_node.alive)
+			msgpack_pack_true(&pk);
+		else
+			msgpack_pack_false(&pk);
+		if (m->u.peer_node.crashed)
+			msgpack_pack_true(&pk);
+		else
+			msgpack_pack_false(&pk);
+		break;
 	case IPC_CAMPAIGN:
 		msgpack_pack_array(&pk, 1);
 		msgpack_pack_int(&pk, m->type);
@@ -363,7 +380,7 @@ static const uint32_t arity[] = {
     [IPC_FETCH_CANCEL] = 2,
     [IPC_LIST_OFFSETS] = 5,
     [IPC_LIST_OFFSETS_RESULT] = 6,
-    [IPC_STATUS] = 17,
+    [IPC_STATUS] = 18,
     [IPC_CAMPAIGN] = 1,
     [IPC_TRANSFER] = 2,
     [IPC_CONFIG] = 3,
@@ -380,6 +397,7 @@ static const uint32_t arity[] = {
     [IPC_GROUP] = 7,
     [IPC_GROUP_RESULT] = 3,
     [IPC_GROUP_STATUS] = 1 + IPC_GROUP_STATES + 5,
+    [IPC_PEER_NODE] = 4,
 };
 #define IPC_TYPE_LAST ((int64_t)(sizeof(arity) / sizeof(arity[0])) - 1)
 
@@ -483,8 +501,14 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		x->caught_up = f_bool(&f);
 		x->storage_used_bytes = f_u64(&f);
 		x->storage_map_bytes = f_u64(&f);
+		x->quiesced = f_bool(&f);
 		break;
 	}
+	case IPC_PEER_NODE:
+		m->u.peer_node.node = I32(&f);
+		m->u.peer_node.alive = f_bool(&f);
+		m->u.peer_node.crashed = f_bool(&f);
+		break;
 	case IPC_CAMPAIGN:
 		break;
 	case IPC_TRANSFER:

@@ -23,7 +23,8 @@ enum ipc_type {
 	IPC_FETCH_CANCEL = 5,	     /* supervisor -> worker: answer a parked fetch now */
 	IPC_LIST_OFFSETS = 6,	     /* supervisor -> worker */
 	IPC_LIST_OFFSETS_RESULT = 7, /* worker -> supervisor */
-	IPC_STATUS = 8,		     /* worker -> supervisor, on change and every second */
+	IPC_STATUS = 8,		     /* worker -> supervisor, on change, every second while
+				      * awake, every IPC_STATUS_QUIET_MS while quiet */
 	IPC_CAMPAIGN = 9,	     /* supervisor -> worker: start an election now */
 	IPC_TRANSFER = 10,	     /* supervisor -> worker: hand leadership to target */
 	IPC_CONFIG = 11,	     /* supervisor -> worker: a live configuration key changed */
@@ -43,7 +44,10 @@ enum ipc_type {
 	IPC_GROUP = 40,	       /* supervisor -> coordinator worker: a group request */
 	IPC_GROUP_RESULT = 41, /* worker -> supervisor: its response body */
 	IPC_GROUP_STATUS = 42, /* coordinator worker -> supervisor, every second */
+	/* quiesce range 60-69 */
+	IPC_PEER_NODE = 60, /* supervisor -> worker: a peer node is considered dead or alive */
 };
+#define IPC_TYPE_MAX IPC_PEER_NODE
 
 /* ListOffsets special timestamps, as on the Kafka wire. */
 #define IPC_TS_LATEST (-1)
@@ -182,6 +186,18 @@ struct ipc_status {
 	bool caught_up;	       /* follower whose log reaches the leader's commit as last heard */
 	uint64_t storage_used_bytes; /* LMDB data file in use: pages up to the last used one */
 	uint64_t storage_map_bytes;  /* the configured LMDB map size (the store's limit) */
+	bool quiesced;		     /* the group is quiet here: no heartbeats, no timers */
+};
+
+/* The keep-alive period of IPC_STATUS from a quiet replica. */
+#define IPC_STATUS_QUIET_MS 10000
+
+/* Node liveness (worker/quiet.h): the supervisor's view of a peer node,
+ * sent to every worker when it changes. */
+struct ipc_peer_node {
+	int32_t node;
+	bool alive;
+	bool crashed; /* not alive: its channel ended as a crash's does (else: silent) */
 };
 
 struct ipc_transfer {
@@ -301,6 +317,7 @@ struct ipc_msg {
 		struct ipc_ctl_propose ctl_propose;
 		struct ipc_ctl_result ctl_result;
 		struct ipc_topic_settings topic_settings;
+		struct ipc_peer_node peer_node;
 	} u;
 };
 

@@ -405,9 +405,11 @@ void admin_http_status(struct sup *s, struct buf *out)
 		     (unsigned long long)st->log_checksum, (unsigned long long)st->last_index,
 		     (unsigned long long)st->match_lag, st->caught_up ? "true" : "false");
 		putf(out,
-		     "\"elections\":%llu,\"leader_changes\":%llu,\"lower_term_messages\":%llu}",
+		     "\"elections\":%llu,\"leader_changes\":%llu,\"lower_term_messages\":%llu,"
+		     "\"quiesced\":%s}",
 		     (unsigned long long)st->elections, (unsigned long long)st->leader_changes,
-		     (unsigned long long)st->lower_term_messages);
+		     (unsigned long long)st->lower_term_messages,
+		     serving && st->quiesced ? "true" : "false");
 		first = false;
 	}
 	/* The groups this node coordinates: each leading __consumer_offsets

@@ -38,6 +38,7 @@
 #include "supervisor/balance.h"
 #include "supervisor/failover.h"
 #include "supervisor/leaders.h"
+#include "supervisor/liveness.h"
 #include "supervisor/peer_proto.h"
 #include "supervisor/spawn.h"
 #include "supervisor/sup.h"
@@ -52,6 +53,11 @@
 #define SILENCE_MS LEADERS_STALE_MS
 #define OUT_BACKLOG_MAX (8u << 20) /* skip a LEADERS table while this much waits */
 #define TICK_MS 1000
+/* Tables sent because a local worker changed go at most this often: when
+ * a thousand workers start or fail over, each change would otherwise send
+ * the whole table (a claim per worker) to every peer, which decodes it:
+ * quadratic work that starved the front end for seconds. */
+#define CHANGED_PACE_MS 100
 
 enum out_state { OUT_DIALING, OUT_READY };
 
@@ -78,6 +84,9 @@ struct in_link {
 	 * its dialer had already given up on (a handshake that timed out while
 	 * we were stalled), not evidence of a crash. */
 	bool got_frame;
+	/* Our workers were told this node is dead (liveness.h); its next
+	 * LEADERS table tells them it is back. */
+	bool told_dead;
 };
 
 struct peers {
@@ -89,6 +98,7 @@ struct peers {
 	struct event *tick_ev;
 	struct event *send_ev; /* activated by peers_local_changed */
 	bool send_pending;
+	int64_t sent_ms; /* when the last whole table went to every peer */
 };
 
 /* An established channel ended because the peer's socket was closed (EOF)
@@ -117,6 +127,8 @@ static bool established(struct bufferevent *bev)
 
 static struct out_link *out_of(struct peers *p, int32_t node);
 static struct in_link *in_of(struct peers *p, int32_t node);
+/* Node liveness for the local workers (liveness.h), once per change. */
+static void tell_dead(struct peers *p, int32_t node, bool crashed);
 
 /* Whether the end of one of node's channels is evidence that node's
  * process is gone, so that the groups it led may fail over at once
@@ -242,6 +254,8 @@ static void send_leaders(struct peers *p, struct out_link *only)
 		if (only == NULL || only == &p->out[i])
 			send_frame(&p->out[i], &b, true);
 	buf_free(&b);
+	if (only == NULL)
+		p->sent_ms = spawn_now_ms();
 }
 
 /* After the ack the accepting side sends only GOODBYE, just before it
@@ -318,6 +332,7 @@ static void on_out_event(struct bufferevent *bev, short what, void *arg)
 		if (o->st == OUT_READY &&
 		    crash_evidence(o->p, o->node, closed_by_peer(what, e), o->goodbye, true)) {
 			failover_on_node_lost(o->p->s->failover, o->node);
+			tell_dead(o->p, o->node, true);
 			/* A table in_close kept for this moment goes now. */
 			struct in_link *l = in_of(o->p, o->node);
 			if (l != NULL && l->bev == NULL && o->p->s->leaders != NULL)
@@ -352,8 +367,10 @@ static void in_close(struct in_link *l, const char *why, bool crashed, bool chos
 	log_info("peer %d: its channel to us %s; %s", (int)l->node, why,
 		 keep ? "keeping its replicas until our channel to it ends or they go stale"
 		      : "forgetting its replicas");
-	if (crashed)
+	if (crashed) {
 		failover_on_node_lost(l->p->s->failover, l->node);
+		tell_dead(l->p, l->node, true);
+	}
 	if (l->p->s->leaders != NULL && !keep)
 		leaders_forget(l->p->s->leaders, l->node);
 }
@@ -390,6 +407,10 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 					    spawn_now_ms()) != 0)
 				log_warn("peer %d: out of memory storing its LEADERS table",
 					 (int)l->node);
+			if (l->told_dead) {
+				l->told_dead = false;
+				liveness_tell_workers(s, node, true, false);
+			}
 		} else if (type == PEER_GOODBYE) {
 			int32_t node;
 			char why[PEER_REASON_MAX + 1];
@@ -451,7 +472,19 @@ static bool bytes_waiting(int fd)
 static void in_silent(struct in_link *l)
 {
 	log_info("peer %d: nothing on its channel for %d ms; closing it", (int)l->node, SILENCE_MS);
+	int32_t node = l->node;
+	struct peers *p = l->p;
 	in_close(l, "went silent", false, true, false);
+	tell_dead(p, node, false);
+}
+
+static void tell_dead(struct peers *p, int32_t node, bool crashed)
+{
+	struct in_link *l = in_of(p, node);
+	if (l == NULL || l->told_dead || p->s->stopping)
+		return;
+	l->told_dead = true;
+	liveness_tell_workers(p->s, node, false, crashed);
 }
 
 static void on_in_event(struct bufferevent *bev, short what, void *arg)
@@ -536,7 +569,13 @@ void peers_local_changed(struct peers *p)
 	if (p == NULL || p->send_pending)
 		return;
 	p->send_pending = true;
-	event_active(p->send_ev, EV_TIMEOUT, 0);
+	int64_t wait = p->sent_ms + CHANGED_PACE_MS - spawn_now_ms();
+	if (wait <= 0) {
+		event_active(p->send_ev, EV_TIMEOUT, 0);
+		return;
+	}
+	struct timeval tv = {(time_t)(wait / 1000), (suseconds_t)((wait % 1000) * 1000)};
+	event_add(p->send_ev, &tv);
 }
 
 static void obs_local_changed(void *arg) { peers_local_changed(arg); }

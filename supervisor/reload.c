@@ -194,7 +194,7 @@ static void start_range(struct sup *s, const char *topic, int32_t from, int32_t 
 			return;
 		}
 		if (created)
-			workers_start(s->workers, w);
+			workers_start_queued(s->workers, w);
 	}
 	peers_local_changed(s->peers);
 }

@@ -12,6 +12,9 @@
 
 #include "common/config.h"
 
+/* How much nicer than the supervisor workers run (spawn.c). */
+#define SPAWN_WORKER_NICE 5
+
 /* Room for a group of 64 members (one --peer ID=HOST:PORT per other one). */
 #define SPAWN_MAX_ARGS 256
 

@@ -29,8 +29,10 @@ struct worker {
 	char topic[CONFIG_TOPIC_NAME_MAX + 1];
 	int32_t partition;
 	enum worker_state state;
-	pid_t pid;	    /* 0 when no process */
-	int64_t started_ms; /* spawn_now_ms() of the current run */
+	pid_t pid;		   /* 0 when no process */
+	int64_t started_ms;	   /* spawn_now_ms() of the current run */
+	struct worker *start_next; /* the start queue (workers_start_queued) */
+	bool start_queued;
 	bool has_status;
 	struct ipc_status status; /* the last one received (kept after an exit) */
 	bool status_this_run;	  /* the current process has sent a status */
@@ -63,6 +65,7 @@ struct worker {
 	/* The ipc channel, managed by worker_link.c. */
 	const struct link_observer *link_obs; /* borrowed: who hears its events */
 	int64_t last_rx_ms;		      /* spawn_now_ms() of its last frame */
+	bool known_silent; /* link_sweep found it silent; its next frame clears it */
 	struct bufferevent *bev;
 	struct buf rx;
 	struct link_pending *pending_head, *pending_tail;

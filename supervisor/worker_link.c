@@ -24,6 +24,7 @@
 struct link_pending {
 	uint64_t req_id;
 	int64_t deadline_ms;
+	int64_t sent_ms;
 	enum ipc_type type;
 	link_result_cb cb;
 	void *ctx;
@@ -117,6 +118,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 	struct worker *w = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	w->last_rx_ms = spawn_now_ms(); /* alive: see link_sweep */
+	w->known_silent = false;
 	/* Bounded: each pass consumes one whole frame or stops. */
 	for (;;) {
 		int rc = frame_pull(in, FRAME_MAX_DEFAULT, &w->rx);
@@ -216,6 +218,7 @@ int link_open(struct worker *w, struct event_base *base, int fd, const struct li
 	w->bev = bev;
 	w->link_obs = obs;
 	w->last_rx_ms = spawn_now_ms();
+	w->known_silent = false;
 	return 0;
 }
 
@@ -306,6 +309,7 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 	}
 	p->req_id = id;
 	p->deadline_ms = deadline_ms;
+	p->sent_ms = spawn_now_ms();
 	p->type = m->type;
 	p->cb = cb;
 	p->ctx = ctx;
@@ -325,7 +329,7 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 int link_post(struct worker *w, const struct ipc_msg *m)
 {
 	if (m->type != IPC_CAMPAIGN && m->type != IPC_TRANSFER && m->type != IPC_CONFIG &&
-	    m->type != IPC_TOPIC_SETTINGS)
+	    m->type != IPC_TOPIC_SETTINGS && m->type != IPC_PEER_NODE)
 		return ERR_INVALID;
 	if (w->bev == NULL)
 		return ERR_NOTLEADER;
@@ -354,7 +358,17 @@ static int16_t silent_kerr(enum ipc_type t)
 
 void link_sweep(struct worker *w, int64_t now_ms, int64_t silent_ms)
 {
-	bool silent = silent_ms > 0 && now_ms - w->last_rx_ms > silent_ms;
+	/* Silent: nothing from it for silent_ms since the later of its last
+	 * frame and the oldest request it owes. A quiet worker (its group
+	 * idle: a status every 10 s) may have said nothing for long before a
+	 * request; that is not silence. Once found silent it stays so until
+	 * its next frame, so new requests are answered at once. */
+	int64_t since = w->last_rx_ms;
+	if (w->pending_head != NULL && w->pending_head->sent_ms > since)
+		since = w->pending_head->sent_ms;
+	bool silent = silent_ms > 0 && (w->known_silent || now_ms - since > silent_ms);
+	if (silent && w->pending_head != NULL)
+		w->known_silent = true;
 	int n_silent = 0;
 	struct link_pending *p = w->pending_head;
 	while (p != NULL) {

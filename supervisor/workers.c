@@ -39,6 +39,7 @@ struct workers {
 	size_t index_cap; /* power of two, > 2 * n */
 	struct event *sigchld_ev;
 	struct event *sweep_ev;
+	struct worker *startq_head, *startq_tail; /* workers_start_queued */
 };
 
 const char *worker_state_name(enum worker_state st)
@@ -282,6 +283,49 @@ void workers_start(struct workers *ws, struct worker *w)
 	log_info("worker %s/%d: started pid %d", w->topic, (int)w->partition, (int)pid);
 }
 
+/* Starts queued workers while fewer than WORKERS_MAX_STARTING are starting.
+ * Counts by a scan of the table, only when the queue is not empty. */
+static void pump_starts(struct workers *ws)
+{
+	if (ws->startq_head == NULL || ws->sup->stopping)
+		return;
+	int64_t now = spawn_now_ms();
+	int starting = 0;
+	for (int i = 0; i < ws->n; i++) {
+		const struct worker *w = ws->v[i];
+		starting += w->state == WORKER_STARTING && w->pid != 0 &&
+			    now - w->started_ms < WORKERS_START_SLOW_MS;
+	}
+	while (ws->startq_head != NULL && starting < WORKERS_MAX_STARTING) {
+		struct worker *w = ws->startq_head;
+		ws->startq_head = w->start_next;
+		if (ws->startq_head == NULL)
+			ws->startq_tail = NULL;
+		w->start_next = NULL;
+		w->start_queued = false;
+		/* Started meanwhile by a restart or a reload: nothing to do. */
+		if (w->state != WORKER_WAITING || w->pid != 0)
+			continue;
+		workers_start(ws, w);
+		starting++;
+	}
+}
+
+void workers_start_queued(struct workers *ws, struct worker *w)
+{
+	if (w->start_queued || w->pid != 0)
+		return;
+	w->state = WORKER_WAITING;
+	w->start_queued = true;
+	w->start_next = NULL;
+	if (ws->startq_tail)
+		ws->startq_tail->start_next = w;
+	else
+		ws->startq_head = w;
+	ws->startq_tail = w;
+	pump_starts(ws);
+}
+
 void workers_restart(struct workers *ws, struct worker *w)
 {
 	if (w->pid == 0) {
@@ -352,6 +396,7 @@ static void on_link_status(struct worker *w, const struct ipc_status *st)
 		w->state = WORKER_SERVING;
 		log_info("worker %s/%d: pid %d is serving (term %llu, role %d)", w->topic,
 			 (int)w->partition, (int)w->pid, (unsigned long long)st->term, st->role);
+		pump_starts(w->table);
 	}
 }
 
@@ -450,6 +495,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	for (int i = 0; i < ws->n; i++)
 		if (ws->v[i]->n_pending > 0)
 			link_sweep(ws->v[i], now, silent);
+	pump_starts(ws); /* a slow starter stops counting after a while */
 }
 
 struct workers *workers_new(struct sup *s)

@@ -48,6 +48,18 @@ struct worker *workers_at(struct workers *ws, int i);
  * logged and a restart is scheduled with backoff. */
 void workers_start(struct workers *ws, struct worker *w);
 
+/* Starting many workers at once (a node start, a reload that adds
+ * topics): w joins a queue, and at most WORKERS_MAX_STARTING workers are
+ * starting at any time (spawned, no status yet; one starting for longer
+ * than WORKERS_START_SLOW_MS stops counting), so that a thousand workers do
+ * not all open their stores, dial their peers and run their first election
+ * in the same instant while the front end and the workers already serving
+ * wait for the CPU. The pace is the machine's: the next one starts when one
+ * reports its first status. */
+#define WORKERS_MAX_STARTING 16
+#define WORKERS_START_SLOW_MS 2000
+void workers_start_queued(struct workers *ws, struct worker *w);
+
 /* Stops w with SIGTERM and starts it again as soon as it exited, without
  * backoff and without counting a restart (used when its settings change). */
 void workers_restart(struct workers *ws, struct worker *w);

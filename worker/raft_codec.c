@@ -17,6 +17,7 @@
 #define N_FIELDS 13
 #define FLAG_REJECT 1u
 #define FLAG_FORCE 2u
+#define FLAG_QUIESCE 4u /* a build without quiescence drops the message: safe */
 
 static int buf_write_cb(void *data, const uint8_t *p, size_t len)
 {
@@ -76,7 +77,8 @@ int raft_codec_encode_cb(const struct raft_message *m, raft_codec_write_cb write
 	msgpack_pack_uint64(&pk, m->log_term);
 	msgpack_pack_uint64(&pk, m->commit);
 	msgpack_pack_uint8(&pk,
-			   (uint8_t)((m->reject ? FLAG_REJECT : 0) | (m->force ? FLAG_FORCE : 0)));
+			   (uint8_t)((m->reject ? FLAG_REJECT : 0) | (m->force ? FLAG_FORCE : 0) |
+				     (m->quiesce ? FLAG_QUIESCE : 0)));
 	msgpack_pack_uint64(&pk, m->hint_index);
 	msgpack_pack_uint64(&pk, m->hint_term);
 	msgpack_pack_array(&pk, m->n_entries);
@@ -180,10 +182,11 @@ int raft_codec_decode(const uint8_t *data, size_t len, struct raft_message *out,
 	out->log_term = rd_uint(r);
 	out->commit = rd_uint(r);
 	uint64_t flags = rd_uint(r);
-	if (flags & ~(uint64_t)(FLAG_REJECT | FLAG_FORCE))
+	if (flags & ~(uint64_t)(FLAG_REJECT | FLAG_FORCE | FLAG_QUIESCE))
 		return ERR_INVALID;
 	out->reject = flags & FLAG_REJECT;
 	out->force = flags & FLAG_FORCE;
+	out->quiesce = flags & FLAG_QUIESCE;
 	out->hint_index = rd_uint(r);
 	out->hint_term = rd_uint(r);
 	uint32_t n = rd_array(r);

@@ -162,8 +162,11 @@ static void notice_changes(struct raft_driver *d)
 {
 	uint8_t role = (uint8_t)raft_role(&d->raft);
 	uint64_t term = raft_term(&d->raft), leader = raft_leader(&d->raft);
-	if (role == d->seen_role && term == d->seen_term && leader == d->seen_leader)
+	bool quiet = raft_quiesced(&d->raft);
+	if (role == d->seen_role && term == d->seen_term && leader == d->seen_leader &&
+	    quiet == d->seen_quiesced)
 		return;
+	d->seen_quiesced = quiet;
 	if (d->seen_role == RAFT_LEADER && (role != RAFT_LEADER || term != d->seen_term))
 		d->sm.ops->step_down(d->sm.ctx);
 	if (role != d->seen_role || term != d->seen_term)
@@ -213,6 +216,22 @@ static int handle(struct raft_driver *d)
 	return 0;
 }
 
+/* No timer while the core is quiet; the timer back as soon as it is not. */
+static void sync_tick_timer(struct raft_driver *d)
+{
+	if (d->tick_ms <= 0 || d->tick_ev == NULL)
+		return;
+	bool quiet = raft_quiesced(&d->raft);
+	bool pending = evtimer_pending(d->tick_ev, NULL);
+	if (quiet && pending) {
+		event_del(d->tick_ev);
+	} else if (!quiet && !pending) {
+		struct timeval tv = {.tv_sec = d->tick_ms / 1000,
+				     .tv_usec = (d->tick_ms % 1000) * 1000};
+		event_add(d->tick_ev, &tv);
+	}
+}
+
 void raft_driver_flush(struct raft_driver *d)
 {
 	if (d->stuck || d->dead || !d->raft_up)
@@ -226,6 +245,7 @@ void raft_driver_flush(struct raft_driver *d)
 	if (!d->stuck && raft_has_ready(&d->raft))
 		event_active(d->flush_ev, 0, 0);
 	notice_changes(d);
+	sync_tick_timer(d);
 }
 
 static void flush_cb(evutil_socket_t fd, short what, void *arg) { raft_driver_flush(arg); }
@@ -337,6 +357,7 @@ int raft_driver_init(struct raft_driver *d, struct event_base *base,
 	    .storage = &d->storage,
 	    .pre_vote = true,
 	    .check_quorum = true,
+	    .quiesce = cfg->quiesce,
 	};
 	if (cfg->core != NULL) {
 		rc = *cfg->core;
@@ -488,6 +509,54 @@ void raft_driver_expire_election(struct raft_driver *d)
 			break;
 	}
 	schedule(d);
+}
+
+bool raft_driver_quiesced(const struct raft_driver *d)
+{
+	return d->raft_up && raft_quiesced(&d->raft);
+}
+
+int raft_driver_wake(struct raft_driver *d)
+{
+	if (d->stuck || d->dead)
+		return ERR_AGAIN;
+	int rc = raft_wake(&d->raft);
+	schedule(d);
+	return rc;
+}
+
+int raft_driver_hold_awake(struct raft_driver *d, bool hold)
+{
+	if (d->stuck || d->dead)
+		return ERR_AGAIN;
+	bool was = raft_quiesced(&d->raft);
+	int rc = raft_hold_awake(&d->raft, hold);
+	if (was != raft_quiesced(&d->raft))
+		schedule(d);
+	return rc;
+}
+
+int raft_driver_leader_unreachable(struct raft_driver *d, bool campaign)
+{
+	if (d->stuck || d->dead)
+		return ERR_AGAIN;
+	int rc = raft_leader_unreachable(&d->raft, campaign);
+	schedule(d);
+	return rc;
+}
+
+int raft_driver_probe_leader(struct raft_driver *d)
+{
+	if (d->stuck || d->dead)
+		return ERR_AGAIN;
+	int rc = raft_probe_leader(&d->raft);
+	schedule(d);
+	return rc;
+}
+
+int raft_driver_set_patience(struct raft_driver *d, int ticks)
+{
+	return raft_set_patience(&d->raft, ticks);
 }
 
 bool raft_driver_caught_up(const struct raft_driver *d)

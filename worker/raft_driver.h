@@ -42,7 +42,13 @@
  *
  * Time: the driver's only clock is its tick timer (tick_ms). With tick_ms
  * 0 there is no timer and the owner calls raft_driver_tick (the
- * simulation, on simulated time). */
+ * simulation, on simulated time).
+ *
+ * Quiescence (cfg.quiesce): while the core is quiet (raft_quiesced) the
+ * tick timer is stopped, so an idle replica has no timer firing at all; it
+ * starts again with whatever wakes the core (a message, a proposal, a
+ * campaign, raft_driver_leader_unreachable, raft_driver_wake). The check
+ * runs after every flush, which every input schedules. */
 #ifndef FJORD_WORKER_RAFT_DRIVER_H
 #define FJORD_WORKER_RAFT_DRIVER_H
 
@@ -77,6 +83,7 @@ struct raft_driver_config {
 	uint64_t seed;		     /* election timeout randomness */
 	uint64_t snapshot_threshold; /* applied entries between snapshots; 0 = none */
 	int rounds_per_flush;	     /* Ready batches per flush; 0 = the default (16) */
+	bool quiesce;		     /* a settled group goes quiet (core config.quiesce) */
 	/* The core's whole configuration, for the simulation and tests that
 	 * tune every knob (flow control, heartbeat, panic hook); NULL = the
 	 * worker's. The driver still sets id, peers, storage and applied. */
@@ -91,7 +98,8 @@ struct raft_driver_callbacks {
 	/* Committed entries up to index were applied to the state machine,
 	 * `bytes` of payload in all (acks=-1 answers, parked fetches). */
 	void (*applied)(void *ctx, uint64_t index, size_t bytes);
-	/* Role, term or leader changed (seen after a Ready was handled). */
+	/* Role, term or leader changed, or the core went quiet or woke (seen
+	 * after a Ready was handled). */
 	void (*changed)(void *ctx);
 	/* A write transaction failed with err: ERR_NOSPACE means stuck and
 	 * retrying; anything else means the worker must stop. */
@@ -126,6 +134,7 @@ struct raft_driver {
 	uint64_t leader_commit_heard; /* highest commit a leader told us */
 	uint8_t seen_role;
 	uint64_t seen_term, seen_leader;
+	bool seen_quiesced;
 	int tick_ms;
 	int election_ticks;
 	int rounds_per_flush;
@@ -198,6 +207,19 @@ int raft_driver_transfer(struct raft_driver *d, uint64_t to);
 /* Runs the election timer out now, so a follower that knows no leader
  * starts a normal (pre-vote) election at once. No-op otherwise. */
 void raft_driver_expire_election(struct raft_driver *d);
+
+/* Quiescence (see above and raft.h): whether the core is quiet now; wake
+ * it; keep a leader awake (hold) or let it go quiet; tell a follower that
+ * its leader's node is unreachable (campaign: start an election now). The
+ * last three return the core's result, or ERR_AGAIN when stuck. */
+bool raft_driver_quiesced(const struct raft_driver *d);
+int raft_driver_wake(struct raft_driver *d);
+int raft_driver_hold_awake(struct raft_driver *d, bool hold);
+int raft_driver_leader_unreachable(struct raft_driver *d, bool campaign);
+/* raft_probe_leader, or ERR_AGAIN when stuck. */
+int raft_driver_probe_leader(struct raft_driver *d);
+/* raft_set_patience: extra ticks a follower gives a known leader. */
+int raft_driver_set_patience(struct raft_driver *d, int ticks);
 
 /* Follower or learner whose log reaches the commit its leader last told
  * it. */

@@ -15,6 +15,7 @@
 #include "common/hello.h"
 #include "common/kafka/kerr.h"
 #include "common/log.h"
+#include "worker/quiet.h"
 #include "worker/store.h"
 
 void replica_stop(struct replica *r, int exit_code)
@@ -71,11 +72,14 @@ static void send_status(struct replica *r, bool always)
 	    .last_index = raft_last_index(&r->drv.raft),
 	    .match_lag = raft_driver_match_lag(&r->drv),
 	    .caught_up = raft_driver_caught_up(&r->drv),
+	    .quiesced = raft_driver_quiesced(&r->drv),
 	};
+	/* Going quiet is a change: the status then carries the group's final
+	 * state (high watermark, commit) until the next keep-alive. */
 	bool changed = st.role != r->sent.role || st.term != r->sent.term ||
 		       st.leader_node != r->sent.leader_node ||
 		       st.log_start_offset != r->sent.log_start_offset ||
-		       st.caught_up != r->sent.caught_up;
+		       st.caught_up != r->sent.caught_up || st.quiesced != r->sent.quiesced;
 	if (!always && !changed)
 		return;
 	/* Only for a status that goes out: two reads of LMDB's meta pages. A
@@ -87,9 +91,25 @@ static void send_status(struct replica *r, bool always)
 	r->sent = st;
 }
 
+/* The status and retention timer: every second while the group is awake
+ * or a request waits here (a parked fetch, a produce before its commit:
+ * the supervisor takes a worker that owes an answer and says nothing for
+ * partition_timeout_ms for stalled), every IPC_STATUS_QUIET_MS otherwise
+ * (nothing changes then but retention, which can wait that long).
+ * on_changed and a parked fetch bring it back to the second. */
+static void arm_status_timer(struct replica *r)
+{
+	r->status_slow =
+	    raft_driver_quiesced(&r->drv) && r->fw.n == 0 && r->durable.n == 0 && r->commit.n == 0;
+	int ms = r->status_slow ? IPC_STATUS_QUIET_MS : 1000;
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	evtimer_add(r->tick, &tv);
+}
+
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct replica *r = arg;
+	arm_status_timer(r);
 	/* Retention compacts in its own transaction; the Raft driver's
 	 * batches open and close within one callback, so none is open here. */
 	if (!r->is_ctl &&
@@ -349,6 +369,10 @@ static void on_changed(void *ctx)
 	leadership_on_change(&r->lead, transport_now_ms());
 	if (r->coord_up)
 		coordinator_changed(&r->coord, leader);
+	/* Quiet or awake again: the status cadence follows (arm_status_timer)
+	 * and the change goes out now. */
+	if (r->tick && r->status_slow != raft_driver_quiesced(&r->drv))
+		arm_status_timer(r);
 	send_status(r, false);
 }
 
@@ -377,6 +401,7 @@ static void on_raft_tick(void *ctx)
 	leadership_on_tick(&r->lead, now);
 	if (r->coord_up)
 		coordinator_tick(&r->coord);
+	quiet_on_tick(&r->quiet);
 }
 
 static void send_peer_msg(void *ctx, const struct raft_message *m)
@@ -441,6 +466,8 @@ static void answer_fetch(struct replica *r, const struct ipc_fetch *f, bool may_
 	if (k == KERR_NONE && may_park && f->max_wait_ms > 0 && f->min_bytes > 0 &&
 	    n < (size_t)f->min_bytes && fetch_wait_park(&r->fw, f, n) == 0) {
 		evbuffer_free(body);
+		if (r->status_slow)
+			arm_status_timer(r); /* it owes an answer: status every second */
 		return;
 	}
 	if (k != KERR_NONE && body)
@@ -643,6 +670,10 @@ static void on_msg(void *ctx, struct ipc_msg *m)
 	case IPC_CAMPAIGN:
 		leadership_campaign(&r->lead);
 		break;
+	case IPC_PEER_NODE:
+		quiet_on_peer_node(&r->quiet, m->u.peer_node.node, m->u.peer_node.alive,
+				   m->u.peer_node.crashed);
+		break;
 	case IPC_TRANSFER:
 		leadership_transfer(&r->lead, m->u.transfer.target_node, transport_now_ms());
 		break;
@@ -747,6 +778,7 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	    .seed = now_ns ^ (now_ns << 20) ^ ((uint64_t)getpid() << 40),
 	    .snapshot_threshold =
 		a->cfg.raft.snapshot_threshold > 0 ? (uint64_t)a->cfg.raft.snapshot_threshold : 0,
+	    .quiesce = true,
 	};
 	struct raft_driver_callbacks cb = {.ctx = r,
 					   .persisted = on_persisted,
@@ -760,12 +792,17 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 	leadership_init(&r->lead, &r->drv, r->tp_up ? &r->tp : NULL, a->cfg.node.id, r->voters,
 			r->n_voters, a->cfg.raft.heartbeat_interval_ms,
 			a->cfg.raft.election_timeout_ms, now);
+	quiet_init(&r->quiet, &r->lead);
+	r->quiet.leader_stays_awake = r->coord_up;
 	int rc = raft_driver_init(&r->drv, r->base, &dc, &r->slog.log, &r->sm, &cb);
 	if (rc != 0) {
 		log_error("cannot start Raft: %s", err_str(rc));
 		return rc;
 	}
 	r->drv_up = true;
+	rc = quiet_start(&r->quiet);
+	if (rc != 0)
+		return rc;
 	if (r->n_voters == 1 && r->voters[0] == a->cfg.node.id) {
 		/* Its own majority: leader of a new term before the first status,
 		 * as every restart of a single replica is a new leader epoch. */
@@ -870,11 +907,10 @@ int replica_init(struct replica *r, struct event_base *base, struct worker_args 
 	rc = start_raft(r, a);
 	if (rc != 0)
 		return rc;
-	r->tick = event_new(base, -1, EV_PERSIST, tick_cb, r);
+	r->tick = evtimer_new(base, tick_cb, r);
 	if (r->tick == NULL)
 		return ERR_NOMEM;
-	struct timeval sec = {1, 0};
-	event_add(r->tick, &sec);
+	arm_status_timer(r);
 	log_info("%s of term %llu with %d voter(s) and %d learner(s): offsets %lld..%lld, log "
 		 "index %llu..%llu",
 		 raft_role_name(role(r)), (unsigned long long)term(r), r->n_voters, a->n_learners,
@@ -887,6 +923,7 @@ int replica_init(struct replica *r, struct event_base *base, struct worker_args 
 
 void replica_close(struct replica *r)
 {
+	quiet_close(&r->quiet);
 	if (r->drv_up)
 		raft_driver_close(&r->drv);
 	r->drv_up = false;

@@ -54,6 +54,7 @@
 #include "worker/leadership.h"
 #include "worker/partition.h"
 #include "worker/partition_sm.h"
+#include "worker/quiet.h"
 #include "worker/raft_driver.h"
 #include "worker/store_log.h"
 #include "worker/transport.h"
@@ -99,8 +100,9 @@ struct replica {
 	struct uplink up;
 	struct fetch_wait fw;
 	struct event *tick;
-	struct pend_queue durable;   /* acks 0 and 1: answered when persisted */
-	struct pend_queue commit;    /* acks -1: answered when applied */
+	bool status_slow;	   /* tick is armed for IPC_STATUS_QUIET_MS (the group is quiet) */
+	struct pend_queue durable; /* acks 0 and 1: answered when persisted */
+	struct pend_queue commit;  /* acks -1: answered when applied */
 	struct pending_delete *dels; /* DeleteRecords, in index order */
 	size_t n_dels, cap_dels;
 	struct ipc_status sent; /* last status sent */
@@ -108,7 +110,8 @@ struct replica {
 	int32_t voters[WORKER_MAX_REPLICAS];
 	int n_voters;
 	struct leadership lead;
-	struct idem idem; /* idempotent producers: committed and leader tables */
+	struct quiet quiet; /* quiescence policy and node liveness (quiet.h) */
+	struct idem idem;   /* idempotent producers: committed and leader tables */
 	bool idem_up;
 	struct partition_sm psm; /* partition + idem as the driver's state machine */
 	struct sm sm;

@@ -336,6 +336,7 @@ void sim_start_node(struct sim *s, int i)
 	    .seed = s->seed * 1000003 + (uint64_t)nd->lives * 131 + (uint64_t)i,
 	    .pre_vote = true,
 	    .check_quorum = true,
+	    .quiesce = s->quiesce,
 	    .panic_cb = on_panic,
 	    .panic_ctx = s,
 	};
@@ -388,6 +389,7 @@ void sim_crash(struct sim *s, int i)
 	struct raft_counters c;
 	raft_get_counters(&nd->drv.raft, &c);
 	s->stats.elections += c.elections;
+	s->stats.quiesces += c.quiesces;
 	/* Whatever the core held in memory, unstable entries included, is gone. */
 	raft_driver_abandon(&nd->drv);
 	pnode_close(nd);
@@ -445,6 +447,8 @@ void sim_run(struct sim *s, uint64_t ticks, void (*hook)(struct sim *, void *), 
 		uint64_t start = s->tick * SIM_TICK;
 		if (hook)
 			hook(s, arg);
+		if (s->quiesce)
+			liveness_tick(s);
 		for (int j = 0; j <= s->n; j++) {
 			uint64_t t = j < s->n ? start + (uint64_t)s->nodes[order[j]].phase
 					      : start + SIM_TICK;

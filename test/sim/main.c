@@ -150,8 +150,9 @@ int main(int argc, char **argv)
 		       "%llu forced campaigns, %llu links up, %llu compactions, %llu log starts "
 		       "sent, %llu "
 		       "installed, "
-		       "max term %llu; after faults a settled leader within %llu ticks (limit 400) "
-		       "and every proposal applied everywhere\n",
+		       "max term %llu; %llu schedules with quiescence (%llu times a replica went "
+		       "quiet, %llu node-liveness reports); after faults a settled leader within "
+		       "%llu ticks (limit 400) and every proposal applied everywhere\n",
 		       n, mode, (unsigned long long)ok, (unsigned long long)bad,
 		       (double)(clock() - t0) / CLOCKS_PER_SEC, (unsigned long long)st.msgs,
 		       (unsigned long long)st.dropped, (unsigned long long)st.dups,
@@ -160,7 +161,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)st.links, (unsigned long long)st.compactions,
 		       (unsigned long long)st.snapshots_sent,
 		       (unsigned long long)st.snapshots_installed, (unsigned long long)st.max_term,
-		       (unsigned long long)max_settle);
+		       (unsigned long long)st.quiet_runs, (unsigned long long)st.quiesces,
+		       (unsigned long long)st.liveness_reports, (unsigned long long)max_settle);
 		passed += ok;
 		failed += bad;
 	}

@@ -17,7 +17,8 @@
  *                  compacts disturbs nobody, and rejoins through the
  *                  log start;
  *   voters lost    learners that still answer neither keep a leader that
- *                  lost its voters (check-quorum) nor elect one. */
+ *                  lost its voters (check-quorum) nor elect one;
+ *   quiet ...      quiescence and node liveness (quiet.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -408,7 +409,7 @@ static void voters_lost(struct sim *s, int nodes, char *info, size_t len)
 		 (unsigned long long)took);
 }
 
-int scenario_count(void) { return 14; }
+int scenario_count(void) { return 19; }
 
 int scenario_run(int k, char *name, size_t name_len, char *info, size_t info_len, char *why,
 		 size_t why_len)
@@ -422,7 +423,9 @@ int scenario_run(int k, char *name, size_t name_len, char *info, size_t info_len
 	    {"isolation", 5, 0},       {"deaf follower", 3, 0}, {"failover", 3, 0},
 	    {"failover", 5, 0},	       {"transfer", 3, 0},	{"transfer", 5, 0},
 	    {"log start", 3, 0},       {"log start", 5, 0},	{"figure 8", 5, 0},
-	    {"learner cut off", 4, 1}, {"voters lost", 5, 2},
+	    {"learner cut off", 4, 1}, {"voters lost", 5, 2},	{"quiet idle", 3, 0},
+	    {"quiet idle", 5, 0},      {"quiet crash", 3, 0},	{"quiet crash", 5, 0},
+	    {"quiet partition", 3, 0},
 	};
 	if (table[k].learners)
 		snprintf(name, name_len, "%s (%d nodes, %d learner%s)", table[k].name,
@@ -471,8 +474,19 @@ int scenario_run(int k, char *name, size_t name_len, char *info, size_t info_len
 	case 12:
 		learner_cut_off(&s, n, info, info_len);
 		break;
-	default:
+	case 13:
 		voters_lost(&s, n, info, info_len);
+		break;
+	case 14:
+	case 15:
+		scenario_quiet_idle(&s, n, info, info_len);
+		break;
+	case 16:
+	case 17:
+		scenario_quiet_crash(&s, n, info, info_len);
+		break;
+	default:
+		scenario_quiet_partition(&s, n, info, info_len);
 		break;
 	}
 	sim_free(&s);

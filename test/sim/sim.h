@@ -77,7 +77,10 @@ struct sim_gentry {
 struct sim_stats {
 	uint64_t msgs, dropped, dups, steps, snapshots_sent, snapshots_installed, crashes,
 	    proposals, max_term, elections, transfers, campaigns, compactions;
-	uint64_t links; /* "a connection with a peer came up" told to a node */
+	uint64_t links;		   /* "a connection with a peer came up" told to a node */
+	uint64_t quiet_runs;	   /* schedules run with quiescence */
+	uint64_t quiesces;	   /* times a replica went quiet */
+	uint64_t liveness_reports; /* "node j is dead" told to a node (liveness.c) */
 };
 
 struct sim {
@@ -106,6 +109,12 @@ struct sim {
 	/* Scenario hook: return true to drop message m sent by node slot from. */
 	bool (*filter)(struct sim *s, int from, const struct raft_message *m);
 	void *filter_arg;
+
+	/* quiescence (config.quiesce) and the node-liveness oracle standing in
+	 * for the supervisors (liveness.c) */
+	bool quiesce;
+	uint64_t unheard_since[SIM_MAX_NODES][SIM_MAX_NODES]; /* [by][of]: tick + 1, 0 = heard */
+	bool told_dead[SIM_MAX_NODES][SIM_MAX_NODES];	      /* [by][of] */
 
 	/* faults and workload (per mille per tick, or per Ready) */
 	bool faults;
@@ -169,6 +178,12 @@ void net_send(struct sim *s, int from, const struct raft_message *m);
 void net_deliver_until(struct sim *s, uint64_t t);
 void net_free(struct sim *s);
 void net_isolate(struct sim *s, int i, bool in, bool out);
+
+/* liveness.c: node j is dead to node i after SIM_LIVENESS_TICKS of being
+ * down or unable to reach i; each change is told to i once, as the
+ * supervisors' IPC_PEER_NODE is, and i acts as worker/quiet.c does. */
+#define SIM_LIVENESS_TICKS 5
+void liveness_tick(struct sim *s);
 
 /* checker.c */
 void check_step(struct sim *s, int i);

@@ -391,29 +391,30 @@ START_TEST(ipc_status_round_trips_every_cluster_field)
 	ck_assert(!d.u.status.caught_up);
 	ck_assert_uint_eq(d.u.status.storage_used_bytes, 5);
 	ck_assert_uint_eq(d.u.status.storage_map_bytes, 9);
-	/* The storage fields end the array as positive fixints (5, 9). */
-	ck_assert_uint_eq(b.data[b.len - 2], 0x05);
-	ck_assert_uint_eq(b.data[b.len - 1], 0x09);
+	/* The storage fields come last but one, as positive fixints (5, 9), before
+	 * quiesced (false). */
+	ck_assert_uint_eq(b.data[b.len - 3], 0x05);
+	ck_assert_uint_eq(b.data[b.len - 2], 0x09);
 	/* caught_up must be a msgpack boolean: patch its byte (false, 0xc2,
 	 * just before them) into the integer 0 and the decoder refuses it. */
-	ck_assert_uint_eq(b.data[b.len - 3], 0xc2);
-	b.data[b.len - 3] = 0x00;
+	ck_assert_uint_eq(b.data[b.len - 4], 0xc2);
+	b.data[b.len - 4] = 0x00;
 	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), ERR_INVALID);
-	b.data[b.len - 3] = 0xc2;
+	b.data[b.len - 4] = 0xc2;
 	/* A storage figure must be unsigned: -1 (0xff) is refused. */
-	b.data[b.len - 1] = 0xff;
+	b.data[b.len - 2] = 0xff;
 	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), ERR_INVALID);
-	/* The old 15-element status (no storage fields) is refused too: both
+	/* The old 15-element status (no storage or quiesced fields) is refused too: both
 	 * sides are built from the same tree. */
-	b.data[b.len - 1] = 0x09;
-	ck_assert_uint_eq(b.data[0], 0xdc); /* array16 of 17 */
-	ck_assert_uint_eq(b.data[2], 17);
+	b.data[b.len - 2] = 0x09;
+	ck_assert_uint_eq(b.data[0], 0xdc); /* array16 of 18 */
+	ck_assert_uint_eq(b.data[2], 18);
 	uint8_t old[64];
-	ck_assert_uint_le(b.len - 4, sizeof(old));
+	ck_assert_uint_le(b.len - 5, sizeof(old));
 	old[0] = 0x9f; /* fixarray of 15 */
-	memcpy(old + 1, b.data + 3, b.len - 5);
-	ck_assert_int_eq(ipc_decode(old, b.len - 4, &d), ERR_INVALID);
-	/* ... while the 17-element original still decodes. */
+	memcpy(old + 1, b.data + 3, b.len - 6);
+	ck_assert_int_eq(ipc_decode(old, b.len - 5, &d), ERR_INVALID);
+	/* ... while the 18-element original still decodes. */
 	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
 	buf_free(&b);
 }

@@ -259,7 +259,7 @@ START_TEST(wrong_version_type_flags_or_kind_is_invalid)
 	    {1, 2},	/* version */
 	    {2, 0},	/* type 0 */
 	    {2, 11},	/* type past the last */
-	    {9, 4},	/* unknown flag bit */
+	    {9, 8},	/* unknown flag bit */
 	    {0, 0x9c},	/* 12 fields */
 	    {3, 0xff},	/* negative fixint for `from` */
 	    {3, 0xa1},	/* a str header where an int belongs */

@@ -509,6 +509,29 @@ START_TEST(a_worker_that_keeps_sending_status_is_not_cut_off)
 }
 END_TEST
 
+START_TEST(a_quiet_worker_asked_after_a_long_silence_is_not_cut_off_at_once)
+{
+	s.cfg->kafka.partition_timeout_ms = 1000;
+	/* A quiet group's worker sends a status every 10 s: it has said
+	 * nothing for longer than the bound before this request comes. */
+	PUMP_UNTIL_MS(false, 1300);
+	int32_t c1 = send_produce(9, -1, "t", 1);
+	PUMP_UNTIL(fakes[1].n_msgs == 1);
+	ck_assert_int_eq(fakes[1].n_msgs, 1);
+	/* Several sweeps go by while it wakes its group and commits. */
+	PUMP_UNTIL_MS(false, 600);
+	ck_assert_int_eq(responses_ready(), 0);
+	answer_produce(1, 0, 0, 6);
+	PUMP_UNTIL(responses_ready() == 1);
+	struct arena a;
+	arena_init(&a);
+	struct kafka_produce_response pr = take_produce(9, c1, &a);
+	ck_assert_int_eq(pr.responses[0].partition_responses[0].error_code, 0);
+	ck_assert_int_eq(pr.responses[0].partition_responses[0].base_offset, 6);
+	arena_free(&a);
+}
+END_TEST
+
 START_TEST(unknown_and_unavailable_partitions_are_answered_without_forwarding)
 {
 	int32_t c1 = send_produce(9, 1, "nope", 0);
@@ -1578,6 +1601,7 @@ static Suite *supervisor_front_suite(void)
 	tcase_add_test(tc, a_silent_worker_gets_a_retriable_error_and_holds_nothing_else);
 	tcase_add_test(tc, a_worker_that_keeps_sending_status_is_not_cut_off);
 	tcase_add_test(tc, a_silent_worker_gets_not_leader_for_list_offsets);
+	tcase_add_test(tc, a_quiet_worker_asked_after_a_long_silence_is_not_cut_off_at_once);
 	tcase_add_test(tc, unknown_and_unavailable_partitions_are_answered_without_forwarding);
 	tcase_add_test(tc, fetch_cancels_parked_partitions_once_min_bytes_arrived);
 	tcase_add_test(tc, fetch_max_bytes_keeps_the_first_batch_and_trims_later_partitions);

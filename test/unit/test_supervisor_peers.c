@@ -285,6 +285,9 @@ static int campaigns_within(int i, int ms)
 		pump_ms(1);
 		int k = read_types(i, types, 8);
 		for (int j = 0; j < k; j++) {
+			/* Node liveness (liveness.h) comes with a crash too. */
+			if (types[j] == IPC_PEER_NODE)
+				continue;
 			ck_assert_int_eq(types[j], IPC_CAMPAIGN);
 			got++;
 		}
@@ -318,7 +321,7 @@ START_TEST(a_crashed_leader_node_makes_the_first_caught_up_survivor_campaign_onc
 		got = campaigns_within(first, 1);
 	ck_assert_int_eq(got, 1);
 	ck_assert_int_lt(spawn_now_ms() - t0, 300);
-	ck_assert_int_eq(read_types(second, (int[8]){0}, 8), 0);
+	ck_assert_int_eq(campaigns_within(second, 1), 0);
 	/* The backup after FAILOVER_BACKUP_MS (no newer leader appeared), and
 	 * nothing more: two closed channels are one crash. */
 	ck_assert_int_eq(campaigns_within(second, FAILOVER_BACKUP_MS + 300), 1);

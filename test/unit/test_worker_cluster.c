@@ -613,15 +613,17 @@ START_TEST(a_stopped_follower_is_cut_off_within_the_silence_bound_and_replicatio
 	ck_assert_int_ge(hellos, 1);
 	/* Election timeout 600 ms, heartbeats 50 ms: the bound is
 	 * max(4 * 50, 600 / 2) = 300 ms. Node 3 stops for five times that;
-	 * the leader keeps its majority with node 2 and keeps leading. */
+	 * the leader keeps its majority with node 2 and keeps leading. A
+	 * quiet group sends nothing to notice silence with: the write wakes
+	 * it, and node 3, left behind, keeps it awake and heartbeating. */
 	kill(w[2].pid, SIGSTOP);
+	produce(0, 2, -1, 5000, 3, "during");
+	ck_assert_int_eq(wait_result(0, 2, 3000).error, KERR_NONE);
 	pump(1500);
 	/* The leader gave up on its connection and dialled node 3 again
 	 * (whose kernel accepts; the hello waits for the stopped worker). */
 	ck_assert_int_gt(n_hellos[2][0], hellos);
 	ck_assert_int_eq(leader_index(), 0);
-	produce(0, 2, -1, 5000, 3, "during");
-	ck_assert_int_eq(wait_result(0, 2, 3000).error, KERR_NONE);
 	kill(w[2].pid, SIGCONT);
 	int64_t t0 = wproc_now_ms();
 	/* The leader's redial, at most a 2 s backoff away, reaches it. */

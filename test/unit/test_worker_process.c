@@ -748,9 +748,11 @@ START_TEST(retention_moves_the_log_start_past_old_batches)
 	clock_gettime(CLOCK_REALTIME, &now);
 	int64_t now_ms = (int64_t)now.tv_sec * 1000;
 	produce_one(&w, 2, 2, now_ms, "fresh");
-	/* The one-second tick applies retention and reports the new start. */
+	/* The status tick applies retention and reports the new start: every
+	 * second while the group is awake, every IPC_STATUS_QUIET_MS once it is
+	 * quiet (a group of one is quiet as soon as its writes commit). */
 	struct ipc_msg m;
-	int64_t deadline = wproc_now_ms() + 4000;
+	int64_t deadline = wproc_now_ms() + IPC_STATUS_QUIET_MS + 4000;
 	while (w.status.log_start_offset != 3 && wproc_now_ms() < deadline)
 		wp_recv_ex(&w, &m, 500, 1);
 	ck_assert_int_eq(w.status.log_start_offset, 3);

@@ -12,6 +12,7 @@
 #include "election.h"
 #include "outbox.h"
 #include "progress.h"
+#include "quiesce.h"
 #include "replication.h"
 #include "rlog.h"
 #include "role.h"
@@ -75,6 +76,7 @@ int raft_init(struct raft *r, const struct raft_config *cfg)
 	r->max_apply_bytes = cfg->max_apply_bytes;
 	r->pre_vote = cfg->pre_vote;
 	r->check_quorum = cfg->check_quorum;
+	r->quiesce = cfg->quiesce;
 	r->panic_cb = cfg->panic_cb;
 	r->panic_ctx = cfg->panic_ctx;
 	/* Mix in the id so replicas given the same seed still differ. */
@@ -150,6 +152,7 @@ int raft_propose_kind(struct raft *r, uint8_t kind, const void *data, size_t len
 		return ERR_INVALID;
 	if (r->role != RAFT_LEADER || r->transfer_target)
 		return ERR_NOTLEADER;
+	quiesce_wake(r);
 	struct raft_entry e = {
 	    .index = rlog_last_index(&r->log) + 1,
 	    .term = r->term,
@@ -174,6 +177,7 @@ int raft_campaign(struct raft *r)
 		return ERR_INVALID;
 	if (r->role == RAFT_LEADER)
 		return 0;
+	quiesce_wake(r);
 	return election_start(r, false, true);
 }
 
@@ -181,6 +185,10 @@ int raft_peer_connected(struct raft *r, uint64_t id)
 {
 	if (r->in_ready)
 		return ERR_INVALID;
+	/* A follower that connects again may have restarted behind: the
+	 * leader heartbeats it (and finds out) rather than stay quiet. */
+	if (r->role == RAFT_LEADER)
+		quiesce_wake(r);
 	return election_ask_again(r, id);
 }
 

@@ -141,6 +141,7 @@ struct raft_message {
 	uint64_t commit;
 	bool reject;
 	bool force;
+	bool quiesce; /* HEARTBEAT: the leader goes quiet after it (quiesce.c) */
 	uint64_t hint_index;
 	uint64_t hint_term;
 	struct raft_entry *entries;
@@ -219,6 +220,9 @@ struct raft_config {
 	const struct raft_storage *storage; /* borrowed; must outlive the raft */
 	bool pre_vote;
 	bool check_quorum;
+	/* A settled group stops heartbeating and its followers their election
+	 * timers until something happens (quiesce.c, raft_quiesced). */
+	bool quiesce;
 	/* Optional: called with a description when an invariant breaks, before
 	 * abort(). May longjmp away (the simulation does); the raft must then
 	 * only be discarded (its memory leaks). */
@@ -256,6 +260,7 @@ struct raft_counters {
 	uint64_t leader_changes;  /* times a new (leader, term) was observed, self included */
 	uint64_t lower_term_msgs; /* messages received with a term below ours */
 	uint64_t dropped_msgs;	  /* outbound messages dropped for lack of memory */
+	uint64_t quiesces;	  /* times this replica went quiet */
 };
 
 /* ---- private state (use the functions below, not the fields) ------------- */
@@ -339,6 +344,11 @@ struct raft {
 
 	struct raft_counters counters;
 	uint64_t seen_leader, seen_leader_term;
+
+	bool quiesce;	   /* config: a settled group may go quiet */
+	bool quiesced;	   /* quiet now: ticks do nothing */
+	bool quiesce_held; /* raft_hold_awake: the caller keeps the group awake */
+	int patience;	   /* raft_set_patience: extra ticks before leaving a known leader */
 };
 
 /* ---- API ---------------------------------------------------------------- */
@@ -403,6 +413,42 @@ void raft_advance(struct raft *r, const struct raft_ready *rd);
  * while it waits, so a leader that cannot write still steps down by
  * check-quorum. */
 void raft_unready(struct raft *r);
+
+/* Quiescence (config.quiesce; see quiesce.c). True while this replica is
+ * quiet: a quiet leader sends no heartbeats and a quiet follower runs no
+ * election timer, so raft_tick does nothing and the caller may stop its
+ * timer until raft_step, raft_propose, raft_campaign, raft_wake or
+ * raft_leader_unreachable (any of which may wake it) is called. */
+bool raft_quiesced(const struct raft *r);
+/* Wakes a quiet replica (no-op otherwise). 0 or ERR_INVALID (inside a
+ * Ready). */
+int raft_wake(struct raft *r);
+/* hold: the leader does not go quiet (the caller's policy needs its
+ * heartbeats, e.g. to hand leadership back); wakes it if quiet. 0 or
+ * ERR_INVALID (inside a Ready). */
+int raft_hold_awake(struct raft *r, bool hold);
+/* The caller knows that this follower's leader cannot be reached (its
+ * node stopped answering, or reports the leader's process gone): wakes the
+ * replica and forgets the leader, so that it grants another follower's
+ * pre-vote, and with campaign starts an election at once (pre-vote first
+ * when configured). What a quiet follower relies on instead of heartbeats.
+ * A leader ignores it. Returns 0, ERR_INVALID (inside a Ready) or
+ * ERR_NOMEM. */
+int raft_leader_unreachable(struct raft *r, bool campaign);
+/* A follower that knows its leader asks whether it is there: wakes, and
+ * sends it an APPEND_RESP for its own commit (which the leader's log holds,
+ * so the answer changes nothing there but wakes a quiet leader, whose next
+ * heartbeat is the answer). Nothing for other roles or without a leader.
+ * For a caller told the leader's node is unreachable by a channel that may
+ * itself be the one in trouble. Returns 0 or ERR_INVALID (inside a Ready). */
+int raft_probe_leader(struct raft *r);
+/* A follower that knows its leader waits `ticks` more than its randomized
+ * election timeout before it campaigns: for a caller that learns of a dead
+ * leader another way (node liveness, raft_leader_unreachable), so that
+ * late heartbeats on an overloaded machine do not start elections. A
+ * follower without a leader keeps the plain timeout. 0 (the default) or
+ * more; returns 0 or ERR_INVALID. */
+int raft_set_patience(struct raft *r, int ticks);
 
 uint64_t raft_id(const struct raft *r);
 /* RAFT_LEARNER for a learner (always following), otherwise the Raft role. */

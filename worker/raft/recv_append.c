@@ -8,6 +8,7 @@
  * the leader skips a whole term per round trip instead of one entry. */
 #include "invariant.h"
 #include "outbox.h"
+#include "quiesce.h"
 #include "recv.h"
 #include "rlog.h"
 #include "role.h"
@@ -63,5 +64,6 @@ int recv_heartbeat(struct raft *r, const struct raft_message *m)
 		rlog_commit_to(&r->log, m->commit);
 	struct raft_message resp = {.type = RAFT_MSG_HEARTBEAT_RESP, .to = m->from};
 	outbox_send(r, &resp);
+	quiesce_follower_maybe(r, m);
 	return 0;
 }

@@ -37,6 +37,7 @@ static void reset(struct raft *r, uint64_t term)
 		r->vote = 0;
 	}
 	r->leader = 0;
+	r->quiesced = false;
 	r->election_elapsed = 0;
 	r->heartbeat_elapsed = 0;
 	role_reset_timeout(r);
@@ -80,6 +81,7 @@ void role_become_pre_candidate(struct raft *r)
 	/* Not reset(): the term, vote and timers stay; only the tally restarts. */
 	r->role = RAFT_PRE_CANDIDATE;
 	r->leader = 0;
+	r->quiesced = false;
 	memset(r->votes, 0, r->n_peers);
 	r->election_elapsed = 0;
 	role_reset_timeout(r);

@@ -14,6 +14,7 @@
 #include "invariant.h"
 #include "outbox.h"
 #include "progress.h"
+#include "quiesce.h"
 #include "recv.h"
 #include "role.h"
 
@@ -63,6 +64,7 @@ int raft_step(struct raft *r, const struct raft_message *m)
 	 * must neither raise a term nor be answered. */
 	if (is_vote_msg(m->type) && (r->learner || !raft_is_voter(r, m->from)))
 		return 0;
+	quiesce_on_message(r, m);
 
 	if (m->term > r->term) {
 		bool vote_req = m->type == RAFT_MSG_PREVOTE || m->type == RAFT_MSG_VOTE;

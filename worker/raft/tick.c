@@ -5,6 +5,7 @@
 #include "common/err.h"
 #include "election.h"
 #include "progress.h"
+#include "quiesce.h"
 #include "replication.h"
 #include "role.h"
 #include "transfer.h"
@@ -28,6 +29,8 @@ static bool quorum_active(struct raft *r)
 
 static int tick_leader(struct raft *r)
 {
+	if (r->quiesced)
+		return 0;
 	r->heartbeat_elapsed++;
 	r->election_elapsed++;
 	for (size_t i = 0; i < r->n_peers; i++) {
@@ -47,7 +50,8 @@ static int tick_leader(struct raft *r)
 	}
 	if (r->heartbeat_elapsed >= r->heartbeat_ticks) {
 		r->heartbeat_elapsed = 0;
-		replication_bcast_heartbeat(r);
+		if (!quiesce_leader_maybe(r))
+			replication_bcast_heartbeat(r);
 	}
 	return 0;
 }
@@ -60,8 +64,10 @@ int raft_tick(struct raft *r)
 		return tick_leader(r);
 	if (r->learner)
 		return 0; /* no election timer: a learner waits for the leader */
+	if (r->quiesced)
+		return 0; /* node liveness stands in (raft_leader_unreachable) */
 	r->election_elapsed++;
-	if (r->election_elapsed >= r->randomized_timeout)
+	if (r->election_elapsed >= r->randomized_timeout + (r->leader ? r->patience : 0))
 		return election_start(r, r->pre_vote, false);
 	return 0;
 }

@@ -11,6 +11,7 @@
 #include "election.h"
 #include "outbox.h"
 #include "progress.h"
+#include "quiesce.h"
 #include "recv.h"
 #include "replication.h"
 #include "rlog.h"
@@ -53,6 +54,7 @@ int raft_transfer_leader(struct raft *r, uint64_t to)
 		return ERR_INVALID; /* not a member, or a learner: it cannot lead */
 	if (to == r->id)
 		return 0;
+	quiesce_wake(r); /* the transfer times out by ticks */
 	if (r->transfer_target == to)
 		return 0;
 	r->transfer_target = to;
