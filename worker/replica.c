@@ -369,9 +369,11 @@ static void on_changed(void *ctx)
 	leadership_on_change(&r->lead, transport_now_ms());
 	if (r->coord_up)
 		coordinator_changed(&r->coord, leader);
-	/* Quiet or awake again: the status cadence follows (arm_status_timer)
-	 * and the change goes out now. */
-	if (r->tick && r->status_slow != raft_driver_quiesced(&r->drv))
+	/* Awake again: the status cadence speeds up now (arm_status_timer).
+	 * Going quiet waits for the pending one-second tick to re-arm the
+	 * slow one: re-arming here at every change would push the next tick
+	 * (and retention with it) out for as long as the group flaps. */
+	if (r->tick && r->status_slow && !raft_driver_quiesced(&r->drv))
 		arm_status_timer(r);
 	send_status(r, false);
 }

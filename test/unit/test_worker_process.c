@@ -752,7 +752,7 @@ START_TEST(retention_moves_the_log_start_past_old_batches)
 	 * second while the group is awake, every IPC_STATUS_QUIET_MS once it is
 	 * quiet (a group of one is quiet as soon as its writes commit). */
 	struct ipc_msg m;
-	int64_t deadline = wproc_now_ms() + IPC_STATUS_QUIET_MS + 4000;
+	int64_t deadline = wproc_now_ms() + 2 * IPC_STATUS_QUIET_MS + 5000;
 	while (w.status.log_start_offset != 3 && wproc_now_ms() < deadline)
 		wp_recv_ex(&w, &m, 500, 1);
 	ck_assert_int_eq(w.status.log_start_offset, 3);
