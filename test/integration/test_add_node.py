@@ -1,14 +1,17 @@
 #!/usr/bin/python3
 """test_add_node.py - a fourth node joins a running 3-node cluster by a
 rolling restart with the new [cluster] list: no existing replica moves and
-no acknowledged record is lost; the new node, which holds no controller
-replica (the voters are the first three nodes), follows the catalog its
-peers send it, and a new topic places replicas on it."""
+no acknowledged record is lost; the new node runs a non-voting learner
+replica of __controller (the voters are the first three nodes, and they
+restart with node 4 as their learner), follows the catalog its own learner
+applies, and a topic created through it places replicas on it and serves."""
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 import clients  # noqa: E402
@@ -44,6 +47,56 @@ def restart_node(c, i, n_total):
                      lambda: harness.port_open("127.0.0.1", c.kafka_base + i), 20, 0.1)
 
 
+def catalog_version(c, i):
+    url = "http://127.0.0.1:%d/v1/catalog" % (c.admin_base + i)
+    with urllib.request.urlopen(url, timeout=2) as r:
+        return int(json.loads(r.read())["version"])
+
+
+def controller_replica(c, i):
+    """Node i's __controller/0 entry of /v1/status, or None."""
+    for r in c.status(i).get("replicas", []):
+        if r["topic"] == "__controller" and int(r["partition"]) == 0:
+            return r
+    return None
+
+
+def check_learner(c):
+    """Node 4 runs a serving __controller learner that follows a voter as its
+    leader; nodes 1-3 are its voters (one leader, two followers)."""
+    def learner():
+        r = controller_replica(c, 4)
+        ok = r is not None and r.get("serving") and r["role"] == "learner"
+        return r if ok and int(r["leader"]) in (1, 2, 3) else None
+    r4 = harness.wait_for("node 4's __controller learner to serve", learner, 30, 0.3)
+    roles = sorted((controller_replica(c, i) or {}).get("role") for i in (1, 2, 3))
+    assert roles == ["follower", "follower", "leader"], roles
+    for i in (1, 2, 3, 4):
+        args = member_args(c, i)
+        assert args == ("1,2,3", "4"), "node %d's __controller worker: %r" % (i, args)
+    return r4
+
+
+def member_args(c, i):
+    """(--replicas, --learners) of node i's __controller worker process."""
+    pid = harness.worker_pid(c.supervisor_pid(i), "__controller", 0)
+    assert pid, "no __controller worker process under node %d's supervisor" % i
+    with open("/proc/%d/cmdline" % pid, "rb") as f:
+        args = [a.decode() for a in f.read().split(b"\0")]
+    def flag(name):
+        return args[args.index(name) + 1] if name in args else None
+    return flag("--replicas"), flag("--learners")
+
+
+def wait_version(c, timeout=30):
+    """Node 4's catalog version reaches the voters' (read once, up front)."""
+    want = max(catalog_version(c, i) for i in (1, 2, 3))
+    assert want > 0, want
+    harness.wait_for("node 4's catalog to reach version %d" % want,
+                     lambda: catalog_version(c, 4) >= want, timeout, 0.3)
+    return want
+
+
 def test():
     c = cluster.Cluster("addnode", 3, BASE, BASE + 100, BASE + 200, [("keep", 6, 3)])
     tc.N = 3
@@ -67,6 +120,8 @@ def test():
         c.n = 4
         tc.N = 4
         restart_node(c, 4, 4)
+        r4 = check_learner(c)
+        v = wait_version(c)
         harness.wait_for("node 4 to follow the catalog",
                          lambda: "keep" in tc.metadata(c, 4, ["keep"]), 30, 0.3)
         after = tc.wait_agreed(c, "keep", 6, timeout=60)
@@ -80,12 +135,18 @@ def test():
         a.create_topics([NewTopic("fresh", 4, 2)])
         a.close()
         reps = tc.wait_agreed(c, "fresh", 4)
+        v2 = wait_version(c)
+        assert v2 > v, (v, v2)
         on4 = [p for p, r in reps.items() if 4 in r]
         assert on4, reps
         tc.wait_workers(c, "fresh", reps)
         tc.produce_consume(c, "fresh", 4, 20)
+        r = controller_replica(c, 4)
+        assert r is not None and r["role"] == "learner", r
         harness.log("node 4 joined by rolling restart: keep/6x3 unmoved, 180 records intact; "
-                    "fresh/4x2 created through node 4 has replicas there on %r" % on4)
+                    "its __controller learner follows leader %s, catalog version %d -> %d; "
+                    "fresh/4x2 created through node 4 has replicas there on %r"
+                    % (r4["leader"], v, v2, on4))
     except Exception:
         print(c.tail_logs(60), file=sys.stderr)
         raise
