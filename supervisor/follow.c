@@ -193,6 +193,17 @@ void follow_reconcile(struct sup *s)
 	}
 }
 
+/* True when this node is one of the controller's voters. */
+static bool self_votes(const struct sup *s)
+{
+	int32_t v[TOPICS_REPS_MAX];
+	int n = topics_controller_voters(s->cfg, v);
+	for (int i = 0; i < n; i++)
+		if (v[i] == s->cfg->node.id)
+			return true;
+	return false;
+}
+
 /* The catalog to every node of [cluster] without a controller replica:
  * none up to TOPICS_CTL_MEMBERS_MAX nodes (they all hold a voter or a
  * learner and read the catalog from their own worker); the nodes beyond
@@ -201,12 +212,7 @@ static void broadcast(struct sup *s)
 {
 	if (s->catalog == NULL || s->peers == NULL || s->cfg->n_peers <= TOPICS_CTL_MEMBERS_MAX)
 		return;
-	int32_t v[TOPICS_REPS_MAX];
-	int nv = topics_controller_voters(s->cfg, v);
-	bool voter = false;
-	for (int i = 0; i < nv; i++)
-		voter = voter || v[i] == s->cfg->node.id;
-	if (!voter)
+	if (!self_votes(s))
 		return;
 	struct buf cat, msg;
 	buf_init(&cat);
@@ -239,7 +245,14 @@ void follow_on_catalog(struct sup *s, const uint8_t *data, size_t len, int32_t f
 		free(n);
 		return;
 	}
-	if (s->catalog != NULL && n->version <= s->catalog->version) {
+	/* Version 0 is a replica that has applied nothing yet. A voter
+	 * follows it (the cluster's first desired-state pass needs a catalog
+	 * to start from); a learner's is only "not caught up yet", and the
+	 * voters' catalog reaches it within a heartbeat or two: without a
+	 * catalog meanwhile this node keeps answering from the INI file,
+	 * rather than showing an empty cluster. */
+	bool skip = n->version == 0 && !self_votes(s);
+	if (skip || (s->catalog != NULL && n->version <= s->catalog->version)) {
 		catalog_free(n);
 		free(n);
 		return;

@@ -7,6 +7,7 @@ restart with node 4 as their learner), follows the catalog its own learner
 applies, and a topic created through it places replicas on it and serves."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -97,6 +98,19 @@ def wait_version(c, timeout=30):
     return want
 
 
+def check_logs(c):
+    """Node 4's first catalog came from its learner caught up (not the empty
+    version 0 it starts with), and no peer refused node 4's LEADERS table."""
+    def log(i):
+        with open(os.path.join(c.dir, "node%d" % i, "node.log"), errors="replace") as f:
+            return f.read()
+    first = re.findall(r"controller: first catalog, version (\d+)", log(4))
+    assert first and int(first[-1]) > 0, first
+    for i in (1, 2, 3):
+        assert "peer 4: undecodable LEADERS" not in log(i), "node %d refused node 4's LEADERS" % i
+    return int(first[-1])
+
+
 def test():
     c = cluster.Cluster("addnode", 3, BASE, BASE + 100, BASE + 200, [("keep", 6, 3)])
     tc.N = 3
@@ -137,6 +151,7 @@ def test():
         reps = tc.wait_agreed(c, "fresh", 4)
         v2 = wait_version(c)
         assert v2 > v, (v, v2)
+        first = check_logs(c)
         on4 = [p for p, r in reps.items() if 4 in r]
         assert on4, reps
         tc.wait_workers(c, "fresh", reps)
@@ -144,9 +159,10 @@ def test():
         r = controller_replica(c, 4)
         assert r is not None and r["role"] == "learner", r
         harness.log("node 4 joined by rolling restart: keep/6x3 unmoved, 180 records intact; "
-                    "its __controller learner follows leader %s, catalog version %d -> %d; "
+                    "its __controller learner follows leader %s, first catalog version %d, "
+                    "then %d -> %d; "
                     "fresh/4x2 created through node 4 has replicas there on %r"
-                    % (r4["leader"], v, v2, on4))
+                    % (r4["leader"], first, v, v2, on4))
     except Exception:
         print(c.tail_logs(60), file=sys.stderr)
         raise
