@@ -100,7 +100,8 @@ def wait_version(c, timeout=30):
 
 def check_logs(c):
     """Node 4's first catalog came from its learner caught up (not the empty
-    version 0 it starts with), and no peer refused node 4's LEADERS table."""
+    version 0 it starts with), no peer refused node 4's LEADERS table, and
+    node 4 itself answered the CreateTopics (forwarded to the leader)."""
     def log(i):
         with open(os.path.join(c.dir, "node%d" % i, "node.log"), errors="replace") as f:
             return f.read()
@@ -108,6 +109,8 @@ def check_logs(c):
     assert first and int(first[-1]) > 0, first
     for i in (1, 2, 3):
         assert "peer 4: undecodable LEADERS" not in log(i), "node %d refused node 4's LEADERS" % i
+    assert "CreateTopics fresh: created, 4 partitions, replication 2" in log(4), \
+        "node 4 did not answer the CreateTopics sent to it"
     return int(first[-1])
 
 
@@ -146,6 +149,11 @@ def test():
         from kafka.admin import NewTopic
         a = KafkaAdminClient(bootstrap_servers="127.0.0.1:%d" % (c.kafka_base + 4),
                              request_timeout_ms=20000)
+        # kafka-python sends CreateTopics to the controller Metadata names (a
+        # voter); aim it at node 4 itself, whose learner cannot propose: its
+        # supervisor must forward the command to the leader.
+        assert a._controller_id in (1, 2, 3), a._controller_id
+        a._controller_id = 4
         a.create_topics([NewTopic("fresh", 4, 2)])
         a.close()
         reps = tc.wait_agreed(c, "fresh", 4)
