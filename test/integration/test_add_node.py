@@ -114,6 +114,27 @@ def check_logs(c):
     return int(first[-1])
 
 
+def kill_learner_and_catch_up(c):
+    """Kill -9 node 4's learner; a topic created meanwhile (through node 1)
+    reaches node 4 once its supervisor has restarted it: the learner
+    catches up from its own stored log and the leader's appends."""
+    old = harness.worker_pid(c.supervisor_pid(4), "__controller", 0)
+    os.kill(old, signal.SIGKILL)
+    from kafka import KafkaAdminClient
+    from kafka.admin import NewTopic
+    a = KafkaAdminClient(bootstrap_servers="127.0.0.1:%d" % (c.kafka_base + 1),
+                         request_timeout_ms=20000)
+    a.create_topics([NewTopic("later", 2, 2)])
+    a.close()
+    v = wait_version(c, timeout=60)
+    tc.wait_agreed(c, "later", 2)
+    new = harness.worker_pid(c.supervisor_pid(4), "__controller", 0)
+    assert new and new != old, (old, new)
+    r = controller_replica(c, 4)
+    assert r is not None and r["role"] == "learner", r
+    return v
+
+
 def test():
     c = cluster.Cluster("addnode", 3, BASE, BASE + 100, BASE + 200, [("keep", 6, 3)])
     tc.N = 3
@@ -164,13 +185,13 @@ def test():
         assert on4, reps
         tc.wait_workers(c, "fresh", reps)
         tc.produce_consume(c, "fresh", 4, 20)
-        r = controller_replica(c, 4)
-        assert r is not None and r["role"] == "learner", r
+        v3 = kill_learner_and_catch_up(c)
         harness.log("node 4 joined by rolling restart: keep/6x3 unmoved, 180 records intact; "
                     "its __controller learner follows leader %s, first catalog version %d, "
                     "then %d -> %d; "
-                    "fresh/4x2 created through node 4 has replicas there on %r"
-                    % (r4["leader"], first, v, v2, on4))
+                    "fresh/4x2 created through node 4 has replicas there on %r; "
+                    "learner killed -9 and restarted, caught up to version %d"
+                    % (r4["leader"], first, v, v2, on4, v3))
     except Exception:
         print(c.tail_logs(60), file=sys.stderr)
         raise
