@@ -193,20 +193,26 @@ void follow_reconcile(struct sup *s)
 	}
 }
 
-static bool is_voter(const struct config *c, int32_t node)
+/* True when this node is one of the controller's voters. */
+static bool self_votes(const struct sup *s)
 {
 	int32_t v[TOPICS_REPS_MAX];
-	int n = topics_controller_voters(c, v);
+	int n = topics_controller_voters(s->cfg, v);
 	for (int i = 0; i < n; i++)
-		if (v[i] == node)
+		if (v[i] == s->cfg->node.id)
 			return true;
 	return false;
 }
 
-/* The catalog to every node without a controller replica. */
+/* The catalog to every node of [cluster] without a controller replica:
+ * none up to TOPICS_CTL_MEMBERS_MAX nodes (they all hold a voter or a
+ * learner and read the catalog from their own worker); the nodes beyond
+ * that bound otherwise would never see one. Sent by the voters only. */
 static void broadcast(struct sup *s)
 {
-	if (s->catalog == NULL || s->peers == NULL || !is_voter(s->cfg, s->cfg->node.id))
+	if (s->catalog == NULL || s->peers == NULL || s->cfg->n_peers <= TOPICS_CTL_MEMBERS_MAX)
+		return;
+	if (!self_votes(s))
 		return;
 	struct buf cat, msg;
 	buf_init(&cat);
@@ -219,7 +225,7 @@ static void broadcast(struct sup *s)
 		if (peer_ctl_encode(&m, &msg) == 0)
 			for (int i = 0; i < s->cfg->n_peers; i++) {
 				int32_t id = s->cfg->peers[i].id;
-				if (id != s->cfg->node.id && !is_voter(s->cfg, id))
+				if (!topics_controller_member(s->cfg, id))
 					peers_send_to(s->peers, id, &msg);
 			}
 	}
@@ -239,7 +245,14 @@ void follow_on_catalog(struct sup *s, const uint8_t *data, size_t len, int32_t f
 		free(n);
 		return;
 	}
-	if (s->catalog != NULL && n->version <= s->catalog->version) {
+	/* Version 0 is a replica that has applied nothing yet. A voter
+	 * follows it (the cluster's first desired-state pass needs a catalog
+	 * to start from); a learner's is only "not caught up yet", and the
+	 * voters' catalog reaches it within a heartbeat or two: without a
+	 * catalog meanwhile this node keeps answering from the INI file,
+	 * rather than showing an empty cluster. */
+	bool skip = n->version == 0 && !self_votes(s);
+	if (skip || (s->catalog != NULL && n->version <= s->catalog->version)) {
 		catalog_free(n);
 		free(n);
 		return;
@@ -288,7 +301,7 @@ static void on_peer(void *arg, int32_t node, int type, const uint8_t *data, size
 		log_warn("peer %d: undecodable CATALOG ignored", (int)node);
 		return;
 	}
-	/* A voter follows its own replica only. */
+	/* A member (voter or learner) follows its own replica only. */
 	if (s->ctl_topic.name[0] == '\0')
 		follow_on_catalog(s, m.data, m.len, node);
 }

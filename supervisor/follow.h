@@ -1,8 +1,11 @@
 /* follow.h - following the committed catalog.
  *
- * A catalog arrives from the local `__controller` worker (IPC_CATALOG) or,
- * on a node without a controller replica, from a voter's supervisor
- * (PEER_CATALOG); the newer version replaces the one held (topics.h), and
+ * A catalog arrives from the local `__controller` worker (IPC_CATALOG):
+ * a voter on the first `controller_voters` nodes of [cluster], a
+ * non-voting learner on every other node (topics_controller_learners).
+ * Only a node beyond the worker's member bound (64) holds no replica and
+ * takes it from a voter's supervisor (PEER_CATALOG). The newer version
+ * replaces the one held (topics.h), and
  * then this node's workers follow it (follow_reconcile):
  *   - each partition replica the catalog assigns here gets a worker,
  *     started with the stored replica list as its voters;
@@ -11,11 +14,10 @@
  *     topic's replica then starts empty);
  *   - a worker whose effective settings changed (ALTER_CONFIGS, or a global
  *     default they inherit) restarts with the new ones;
- *   - the controller's own worker runs on its voters.
- * A voter's supervisor also sends each new catalog, and every 2 s the
- * current one, to the nodes that hold no controller replica.
- * TODO(learners): those nodes will run a learner replica of __controller
- * instead (topics_controller_voters, spawn of the learner flag). */
+ *   - the controller's own worker runs on its voters and learners.
+ * A voter's supervisor sends each new catalog, and every 2 s the current
+ * one, to the nodes (beyond the member bound) that hold no controller
+ * replica; with up to 64 nodes it sends none. */
 #ifndef FJORD_SUP_FOLLOW_H
 #define FJORD_SUP_FOLLOW_H
 
@@ -26,7 +28,7 @@ struct sup;
 
 /* Sets up the controller's modules for s (proposals, desired state, the
  * catalog hooks), starts the controller's worker when this node is a
- * voter and asks for the first desired-state pass. 0 or ERR_NOMEM. */
+ * voter or a learner and asks for the first desired-state pass. 0 or ERR_NOMEM. */
 int follow_start(struct sup *s);
 void follow_stop(struct sup *s);
 

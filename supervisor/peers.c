@@ -213,7 +213,12 @@ static int build_leaders(struct peers *p, struct buf *out)
 	int k = 0;
 	for (int i = 0; i < n; i++) {
 		struct worker *w = workers_at(s->workers, i);
-		if (w->state != WORKER_SERVING || !w->status_this_run)
+		/* A learner's claim (the __controller replica of a node beyond
+		 * its voters) helps no peer: failover, balancing and routing
+		 * read the voters' claims. Left out: LEADERS carries roles 0-2
+		 * only, and a peer refuses a whole table with any other. */
+		if (w->state != WORKER_SERVING || !w->status_this_run ||
+		    w->status.role == IPC_ROLE_LEARNER)
 			continue;
 		struct peer_claim *c = &v[k++];
 		snprintf(c->topic, sizeof(c->topic), "%s", w->topic);

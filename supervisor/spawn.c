@@ -327,18 +327,3 @@ const char *spawn_exit_str(int status, char *out, size_t out_len)
 }
 
 int64_t spawn_now_ms(void) { return clock_mono_ms(); }
-
-int spawn_build_argv_reps(const struct config *c, const struct config_topic *t, int32_t partition,
-			  const int32_t *reps, int n_reps, int ipc_fd, int conn_fd,
-			  struct spawn_argv *out)
-{
-	struct spawn_members m = {.voters = reps, .n_voters = n_reps};
-	return spawn_build_argv_members(c, t, partition, &m, ipc_fd, conn_fd, out);
-}
-
-int spawn_start_reps(const struct config *c, const struct config_topic *t, int32_t partition,
-		     const int32_t *reps, int n_reps, pid_t *pid, int *fd, int *conn_fd)
-{
-	struct spawn_members m = {.voters = reps, .n_voters = n_reps};
-	return spawn_start_members(c, t, partition, &m, pid, fd, conn_fd);
-}

@@ -110,13 +110,4 @@ const char *spawn_exit_str(int status, char *out, size_t out_len);
 /* Milliseconds on CLOCK_MONOTONIC. */
 int64_t spawn_now_ms(void);
 
-/* spawn_build_argv_members and spawn_start_members with every replica a
- * voter (reps, n_reps: preferred first; borrowed), as the catalog stores
- * a data partition's assignment. */
-int spawn_build_argv_reps(const struct config *c, const struct config_topic *t, int32_t partition,
-			  const int32_t *reps, int n_reps, int ipc_fd, int conn_fd,
-			  struct spawn_argv *out);
-int spawn_start_reps(const struct config *c, const struct config_topic *t, int32_t partition,
-		     const int32_t *reps, int n_reps, pid_t *pid, int *fd, int *conn_fd);
-
 #endif

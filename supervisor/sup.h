@@ -77,9 +77,10 @@ struct sup {
 	struct catalog *catalog;   /* owned: the committed catalog; NULL until the first */
 	struct config_topic *view; /* owned: catalog topics with this node's settings */
 	int n_view;
-	struct config_topic ctl_topic; /* __controller's worker settings; name "" = no voter here */
-	struct proposals *proposals;   /* owned: catalog commands on their way to the leader */
-	struct desired *desired;       /* owned: the INI file's topics as desired state */
+	struct config_topic
+	    ctl_topic;		     /* __controller's worker settings; name "" = no replica here */
+	struct proposals *proposals; /* owned: catalog commands on their way to the leader */
+	struct desired *desired;     /* owned: the INI file's topics as desired state */
 	struct pid_blocks *pid_blocks; /* owned: producer ids from controller blocks */
 	struct sup_ctl_observer ctl_obs;
 };

@@ -44,18 +44,49 @@ const struct catalog_topic *topics_catalog_entry(struct sup *s, const struct con
 	return i < s->catalog->n_topics ? &s->catalog->topics[i] : NULL;
 }
 
-int topics_controller_voters(const struct config *c, int32_t *out)
+/* Writes c's node ids from index `from` on (at most max) into out;
+ * returns how many. */
+static int node_ids_from(const struct config *c, int from, int max, int32_t *out)
 {
 	int n = c->n_peers > 0 ? c->n_peers : 1;
 	int32_t *ids = malloc((size_t)n * sizeof(*ids));
 	if (ids == NULL)
 		return 0;
 	n = config_node_ids(c, ids);
-	int want = c->controller_voters > 0 ? c->controller_voters : 3;
-	int k = n < want ? n : want;
-	memcpy(out, ids, (size_t)k * sizeof(*out));
+	int k = n - from < max ? n - from : max;
+	if (k < 0)
+		k = 0;
+	memcpy(out, ids + from, (size_t)k * sizeof(*out));
 	free(ids);
 	return k;
+}
+
+static int voters_wanted(const struct config *c)
+{
+	return c->controller_voters > 0 ? c->controller_voters : 3;
+}
+
+int topics_controller_voters(const struct config *c, int32_t *out)
+{
+	return node_ids_from(c, 0, voters_wanted(c), out);
+}
+
+int topics_controller_learners(const struct config *c, int32_t *out)
+{
+	int32_t v[TOPICS_REPS_MAX];
+	int nv = topics_controller_voters(c, v);
+	return node_ids_from(c, nv, TOPICS_CTL_MEMBERS_MAX - nv, out);
+}
+
+bool topics_controller_member(const struct config *c, int32_t node)
+{
+	int32_t m[TOPICS_CTL_MEMBERS_MAX];
+	int n = topics_controller_voters(c, m);
+	n += topics_controller_learners(c, m + n);
+	for (int i = 0; i < n; i++)
+		if (m[i] == node)
+			return true;
+	return false;
 }
 
 int topics_replicas(struct sup *s, const struct config_topic *t, int32_t p, int32_t *out)
@@ -90,6 +121,8 @@ int topics_replicas(struct sup *s, const struct config_topic *t, int32_t p, int3
 
 bool topics_hosts(struct sup *s, const struct config_topic *t, int32_t p)
 {
+	if (t == &s->ctl_topic) /* its replicas are the voters; learners host it too */
+		return p == 0 && topics_controller_member(s->cfg, s->cfg->node.id);
 	int32_t reps[TOPICS_REPS_MAX];
 	int n = topics_replicas(s, t, p, reps);
 	for (int i = 0; i < n; i++)
@@ -146,8 +179,9 @@ int topics_settings(const struct config *c, const struct catalog_topic *ct,
 	return rc;
 }
 
-/* The pseudo-topic of the controller's worker: one partition, the voters,
- * default settings. */
+/* The pseudo-topic of the controller's worker: one partition, the voters
+ * as its replicas, default settings; name "" on a node that holds no
+ * replica (beyond TOPICS_CTL_MEMBERS_MAX). */
 static void build_ctl_topic(struct sup *s)
 {
 	struct catalog_topic ct;
@@ -157,10 +191,7 @@ static void build_ctl_topic(struct sup *s)
 	int32_t v[TOPICS_REPS_MAX];
 	ct.replication = topics_controller_voters(s->cfg, v);
 	topics_settings(s->cfg, &ct, &s->ctl_topic);
-	bool voter = false;
-	for (int i = 0; i < ct.replication; i++)
-		voter = voter || v[i] == s->cfg->node.id;
-	if (!voter)
+	if (!topics_controller_member(s->cfg, s->cfg->node.id))
 		s->ctl_topic.name[0] = '\0';
 }
 

@@ -41,19 +41,33 @@ const struct catalog_topic *topics_catalog_entry(struct sup *s, const struct con
 /* The replicas of partition p of t, preferred leader first, into out
  * (TOPICS_REPS_MAX entries); returns how many (0 for a bad partition). */
 int topics_replicas(struct sup *s, const struct config_topic *t, int32_t p, int32_t *out);
-/* True when one of them is this node. */
+/* True when one of them is this node (for __controller: a voter or a
+ * learner). */
 bool topics_hosts(struct sup *s, const struct config_topic *t, int32_t p);
 
 /* Topic ids: the catalog's, or (without a catalog) the hash of the name. */
 void topics_id(struct sup *s, const struct config_topic *t, struct kafka_uuid *out);
 const struct config_topic *topics_by_id(struct sup *s, const struct kafka_uuid *id);
 
+/* Members a __controller worker takes (voters and learners together; the
+ * worker's WORKER_MAX_MEMBERS, which the supervisor cannot include). */
+#define TOPICS_CTL_MEMBERS_MAX 64
+
 /* The controller's voters: the first 3 node ids of [cluster] (all of them
  * when fewer, 5 with controller_voters = 5), or this node alone. Writes
- * them into out (TOPICS_REPS_MAX entries) and returns how many.
- * TODO(learners): every other node will hold a non-voting learner replica;
- * until then those nodes take the catalog from a voter's supervisor. */
+ * them into out (TOPICS_REPS_MAX entries) and returns how many. */
 int topics_controller_voters(const struct config *c, int32_t *out);
+
+/* The controller's learners: every other node of [cluster], in its order,
+ * up to TOPICS_CTL_MEMBERS_MAX members in all (a node beyond that holds no
+ * replica and takes the catalog from a voter's supervisor, PEER_CATALOG).
+ * Writes them into out (TOPICS_CTL_MEMBERS_MAX entries) and returns how
+ * many (0 when every node votes). The same lists on every node, so every
+ * member's worker has the same membership. */
+int topics_controller_learners(const struct config *c, int32_t *out);
+
+/* True when node holds a __controller replica, voter or learner. */
+bool topics_controller_member(const struct config *c, int32_t node);
 
 /* The effective settings of catalog topic ct on a node configured as c:
  * c's global defaults, then ct's overrides. Returns 0 or ERR_INVALID (an

@@ -250,11 +250,16 @@ void workers_start(struct workers *ws, struct worker *w)
 	}
 	pid_t pid;
 	int fd, conn_fd;
-	int32_t reps[TOPICS_REPS_MAX];
-	int n_reps = topics_replicas(s, t, w->partition, reps);
+	int32_t reps[TOPICS_REPS_MAX], learners[TOPICS_CTL_MEMBERS_MAX];
+	struct spawn_members m = {.voters = reps, .learners = learners};
+	m.n_voters = topics_replicas(s, t, w->partition, reps);
+	/* The controller's group also has a learner on every other node:
+	 * voters and learners alike start with both lists. */
+	if (t == &s->ctl_topic)
+		m.n_learners = topics_controller_learners(s->cfg, learners);
 	int rc = prepare_dir(s, w);
 	if (rc == 0)
-		rc = spawn_start_reps(s->cfg, t, w->partition, reps, n_reps, &pid, &fd, &conn_fd);
+		rc = spawn_start_members(s->cfg, t, w->partition, &m, &pid, &fd, &conn_fd);
 	if (rc != 0) {
 		int64_t delay = backoff_exited(&w->backoff, spawn_now_ms());
 		log_error("worker %s/%d: cannot start %s: %s; retrying in %lld ms", w->topic,
