@@ -164,6 +164,7 @@ static int encode(const struct ipc_msg *m, struct buf *out, struct ipc_tail *tai
 			msgpack_pack_false(&pk);
 		break;
 	case IPC_CAMPAIGN:
+	case IPC_PROBE_LEADER:
 		msgpack_pack_array(&pk, 1);
 		msgpack_pack_int(&pk, m->type);
 		break;
@@ -398,6 +399,7 @@ static const uint32_t arity[] = {
     [IPC_GROUP_RESULT] = 3,
     [IPC_GROUP_STATUS] = 1 + IPC_GROUP_STATES + 5,
     [IPC_PEER_NODE] = 4,
+    [IPC_PROBE_LEADER] = 1,
 };
 #define IPC_TYPE_LAST ((int64_t)(sizeof(arity) / sizeof(arity[0])) - 1)
 
@@ -510,6 +512,7 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		m->u.peer_node.crashed = f_bool(&f);
 		break;
 	case IPC_CAMPAIGN:
+	case IPC_PROBE_LEADER:
 		break;
 	case IPC_TRANSFER:
 		m->u.transfer.target_node = I32(&f);

@@ -46,8 +46,10 @@ enum ipc_type {
 	IPC_GROUP_STATUS = 42, /* coordinator worker -> supervisor, every second */
 	/* quiesce range 60-69 */
 	IPC_PEER_NODE = 60, /* supervisor -> worker: a peer node is considered dead or alive */
+	IPC_PROBE_LEADER =
+	    61, /* supervisor -> worker: our leader's supervisor says it went silent */
 };
-#define IPC_TYPE_MAX IPC_PEER_NODE
+#define IPC_TYPE_MAX IPC_PROBE_LEADER
 
 /* ListOffsets special timestamps, as on the Kafka wire. */
 #define IPC_TS_LATEST (-1)
@@ -190,7 +192,7 @@ struct ipc_status {
 };
 
 /* The keep-alive period of IPC_STATUS from a quiet replica. */
-#define IPC_STATUS_QUIET_MS 10000
+#define IPC_STATUS_QUIET_MS 3000
 
 /* Node liveness (worker/quiet.h): the supervisor's view of a peer node,
  * sent to every worker when it changes. */

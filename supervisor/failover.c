@@ -200,6 +200,20 @@ void failover_on_worker_died(struct failover *f, const struct peer_worker_died *
 	}
 }
 
+void failover_on_leader_silent(struct failover *f, const struct peer_worker_died *d)
+{
+	if (f == NULL || f->s->stopping)
+		return;
+	struct worker *w = workers_find(f->s->workers, d->topic, strlen(d->topic), d->partition);
+	if (w == NULL || w->status.role != IPC_ROLE_FOLLOWER || w->status.term != d->term)
+		return;
+	struct ipc_msg m = {.type = IPC_PROBE_LEADER};
+	if (link_post(w, &m) == 0)
+		log_info("worker %s/%d: node %d says its leader of term %llu went silent; asked "
+			 "to probe it",
+			 w->topic, (int)w->partition, (int)d->node, (unsigned long long)d->term);
+}
+
 static bool is_lost(const struct failover *f, int32_t node)
 {
 	for (int i = 0; i < f->n_lost; i++)

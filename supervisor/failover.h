@@ -58,6 +58,14 @@ void failover_free(struct failover *f);
 /* Acts on a peer's WORKER_DIED as described above. NULL f: ignored. */
 void failover_on_worker_died(struct failover *f, const struct peer_worker_died *d);
 
+/* A peer says its worker leading d's group has sent it nothing for a
+ * while (PEER_LEADER_SILENT): not evidence of a crash, so the local
+ * follower of that group is only asked to probe its leader
+ * (IPC_PROBE_LEADER); it campaigns, with pre-vote, if the leader does not
+ * answer (worker/quiet.c). A quiet group has no election timer to notice
+ * a stalled leader itself. */
+void failover_on_leader_silent(struct failover *f, const struct peer_worker_died *d);
+
 /* node's supervisor channel (either direction) ended by EOF or a
  * connection reset: acts as above for every local replica's group that
  * node led, once, until failover_on_node_back(node); later calls are

@@ -58,12 +58,12 @@ int peer_leaders_encode(int32_t node, bool draining, const struct peer_claim *cl
 	return out->oom ? ERR_NOMEM : 0;
 }
 
-int peer_worker_died_encode(const struct peer_worker_died *d, struct buf *out)
+static int worker_event_encode(int type, const struct peer_worker_died *d, struct buf *out)
 {
 	msgpack_packer pk;
 	msgpack_packer_init(&pk, out, buf_write_cb);
 	msgpack_pack_array(&pk, 5);
-	msgpack_pack_int(&pk, PEER_WORKER_DIED);
+	msgpack_pack_int(&pk, type);
 	msgpack_pack_int32(&pk, d->node);
 	if (pack_topic(&pk, d->topic) != 0)
 		return ERR_INVALID;
@@ -118,7 +118,8 @@ int peer_msg_type(const uint8_t *p, size_t len)
 	/* fixarray header, then a positive fixint type. */
 	if (len < 2 || (p[0] & 0xf0) != 0x90)
 		return ERR_INVALID;
-	if ((p[1] >= PEER_LEADERS && p[1] <= PEER_CATALOG) || p[1] == PEER_ELECT)
+	if ((p[1] >= PEER_LEADERS && p[1] <= PEER_CATALOG) || p[1] == PEER_LEADER_SILENT ||
+	    p[1] == PEER_ELECT)
 		return p[1];
 	return ERR_INVALID;
 }
@@ -177,14 +178,24 @@ int peer_leaders_decode(const uint8_t *p, size_t len, int32_t *node, bool *drain
 	return rc;
 }
 
-int peer_worker_died_decode(const uint8_t *p, size_t len, struct peer_worker_died *d)
+int peer_worker_died_encode(const struct peer_worker_died *d, struct buf *out)
+{
+	return worker_event_encode(PEER_WORKER_DIED, d, out);
+}
+
+int peer_leader_silent_encode(const struct peer_worker_died *d, struct buf *out)
+{
+	return worker_event_encode(PEER_LEADER_SILENT, d, out);
+}
+
+static int worker_event_decode(int type, const uint8_t *p, size_t len, struct peer_worker_died *d)
 {
 	msgpack_zone zone;
 	msgpack_object *it;
 	memset(d, 0, sizeof(*d));
 	if (!msgpack_zone_init(&zone, 512))
 		return ERR_NOMEM;
-	int rc = unpack(p, len, &zone, 5, PEER_WORKER_DIED, &it);
+	int rc = unpack(p, len, &zone, 5, type, &it);
 	if (rc == 0 &&
 	    (!int_in(&it[1], 1, CONFIG_NODE_ID_MAX) || copy_topic(&it[2], d->topic) != 0 ||
 	     !int_in(&it[3], 0, INT32_MAX) || it[4].type != MSGPACK_OBJECT_POSITIVE_INTEGER))
@@ -196,6 +207,16 @@ int peer_worker_died_decode(const uint8_t *p, size_t len, struct peer_worker_die
 	}
 	msgpack_zone_destroy(&zone);
 	return rc;
+}
+
+int peer_worker_died_decode(const uint8_t *p, size_t len, struct peer_worker_died *d)
+{
+	return worker_event_decode(PEER_WORKER_DIED, p, len, d);
+}
+
+int peer_leader_silent_decode(const uint8_t *p, size_t len, struct peer_worker_died *d)
+{
+	return worker_event_decode(PEER_LEADER_SILENT, p, len, d);
 }
 
 int peer_elect_encode(const struct peer_elect *e, struct buf *out)

@@ -47,6 +47,10 @@ enum peer_msg {
 	PEER_CATALOG = 6,     /* [6, node, catalog]: the committed catalog, for a
 			       * node without a controller replica */
 	/* 20-24: the admin APIs. */
+	/* [15, node, topic, partition, term]: our worker leading (topic,
+	 * partition) in term has sent us nothing for a while (stalled, or its
+	 * loop stuck); its followers may probe it and campaign. */
+	PEER_LEADER_SILENT = 15,
 	PEER_ELECT = 20,
 };
 
@@ -94,6 +98,10 @@ int peer_leaders_decode(const uint8_t *p, size_t len, int32_t *node, bool *drain
 
 /* Decodes a WORKER_DIED payload. ERR_INVALID or ERR_NOMEM. */
 int peer_worker_died_decode(const uint8_t *p, size_t len, struct peer_worker_died *d);
+
+/* LEADER_SILENT: the same fields as WORKER_DIED, another message. */
+int peer_leader_silent_encode(const struct peer_worker_died *d, struct buf *out);
+int peer_leader_silent_decode(const uint8_t *p, size_t len, struct peer_worker_died *d);
 
 /* ELECT: encode (ERR_INVALID for a topic name too long, ERR_NOMEM) and
  * decode (ERR_INVALID, ERR_NOMEM). */

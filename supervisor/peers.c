@@ -447,6 +447,15 @@ static void on_in_read(struct bufferevent *bev, void *arg)
 				continue;
 			}
 			failover_on_worker_died(s->failover, &d);
+		} else if (type == PEER_LEADER_SILENT) {
+			struct peer_worker_died d;
+			if (peer_leader_silent_decode(l->rx.data, l->rx.len, &d) != 0 ||
+			    d.node != l->node) {
+				log_warn("peer %d: undecodable LEADER_SILENT message ignored",
+					 (int)l->node);
+				continue;
+			}
+			failover_on_leader_silent(s->failover, &d);
 		} else if (type >= PEER_CTL_PROPOSE && type <= PEER_CATALOG) {
 			sup_notify_ctl_peer(s, l->node, type, l->rx.data, l->rx.len);
 		} else {
@@ -590,6 +599,26 @@ static void obs_leader_died(void *arg, const char *topic, int32_t partition, uin
 	peers_worker_died(arg, topic, partition, term);
 }
 
+/* Our worker leading (topic, partition) went silent: tell every peer, whose
+ * followers of that group probe it (failover_on_leader_silent). */
+static void obs_leader_silent(void *arg, const char *topic, int32_t partition, uint64_t term)
+{
+	struct peers *p = arg;
+	struct peer_worker_died d = {
+	    .node = p->s->cfg->node.id, .partition = partition, .term = term};
+	snprintf(d.topic, sizeof(d.topic), "%s", topic);
+	struct buf b;
+	buf_init(&b);
+	if (peer_leader_silent_encode(&d, &b) == 0) {
+		for (int i = 0; i < p->n; i++)
+			send_frame(&p->out[i], &b, false);
+		log_warn("worker %s/%d leads term %llu but has sent nothing for a while; told the "
+			 "peers, whose followers will probe it",
+			 topic, (int)partition, (unsigned long long)term);
+	}
+	buf_free(&b);
+}
+
 void peers_worker_died(struct peers *p, const char *topic, int32_t partition, uint64_t term)
 {
 	if (p == NULL)
@@ -729,7 +758,7 @@ struct peers *peers_new(struct sup *s)
 	}
 	struct timeval tv = {TICK_MS / 1000, (TICK_MS % 1000) * 1000};
 	event_add(p->tick_ev, &tv);
-	s->obs = (struct sup_observer){p, obs_local_changed, obs_leader_died};
+	s->obs = (struct sup_observer){p, obs_local_changed, obs_leader_died, obs_leader_silent};
 	for (int i = 0; i < p->n; i++)
 		dialer_start(p->out[i].dialer);
 	return p;

@@ -40,6 +40,9 @@ struct sup_observer {
 	void (*local_changed)(void *arg);
 	/* The local worker of (topic, partition) died while leading term. */
 	void (*leader_died)(void *arg, const char *topic, int32_t partition, uint64_t term);
+	/* The local worker of (topic, partition), leading term, has sent
+	 * nothing for longer than its quiet keep-alive allows. */
+	void (*leader_silent)(void *arg, const char *topic, int32_t partition, uint64_t term);
 };
 
 /* The controller's hooks, registered by the modules that act on them
@@ -96,6 +99,13 @@ static inline void sup_notify_leader_died(struct sup *s, const char *topic, int3
 {
 	if (s->obs.leader_died != NULL)
 		s->obs.leader_died(s->obs.arg, topic, partition, term);
+}
+
+static inline void sup_notify_leader_silent(struct sup *s, const char *topic, int32_t partition,
+					    uint64_t term)
+{
+	if (s->obs.leader_silent != NULL)
+		s->obs.leader_silent(s->obs.arg, topic, partition, term);
 }
 
 static inline void sup_notify_catalog(struct sup *s, const uint8_t *data, size_t len)

@@ -65,7 +65,8 @@ struct worker {
 	/* The ipc channel, managed by worker_link.c. */
 	const struct link_observer *link_obs; /* borrowed: who hears its events */
 	int64_t last_rx_ms;		      /* spawn_now_ms() of its last frame */
-	bool known_silent; /* link_sweep found it silent; its next frame clears it */
+	bool known_silent;	 /* link_sweep found it silent; its next frame clears it */
+	bool silent_leader_told; /* peers were told it leads and went silent (workers.c) */
 	struct bufferevent *bev;
 	struct buf rx;
 	struct link_pending *pending_head, *pending_tail;

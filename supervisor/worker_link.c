@@ -119,6 +119,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	w->last_rx_ms = spawn_now_ms(); /* alive: see link_sweep */
 	w->known_silent = false;
+	w->silent_leader_told = false;
 	/* Bounded: each pass consumes one whole frame or stops. */
 	for (;;) {
 		int rc = frame_pull(in, FRAME_MAX_DEFAULT, &w->rx);
@@ -219,6 +220,7 @@ int link_open(struct worker *w, struct event_base *base, int fd, const struct li
 	w->link_obs = obs;
 	w->last_rx_ms = spawn_now_ms();
 	w->known_silent = false;
+	w->silent_leader_told = false;
 	return 0;
 }
 
@@ -329,7 +331,8 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 int link_post(struct worker *w, const struct ipc_msg *m)
 {
 	if (m->type != IPC_CAMPAIGN && m->type != IPC_TRANSFER && m->type != IPC_CONFIG &&
-	    m->type != IPC_TOPIC_SETTINGS && m->type != IPC_PEER_NODE)
+	    m->type != IPC_TOPIC_SETTINGS && m->type != IPC_PEER_NODE &&
+	    m->type != IPC_PROBE_LEADER)
 		return ERR_INVALID;
 	if (w->bev == NULL)
 		return ERR_NOTLEADER;

@@ -57,7 +57,7 @@ int link_send(struct worker *w, struct ipc_msg *m, int64_t deadline_ms, link_res
 	      void *ctx, int idx, uint64_t *req_id);
 
 /* Sends a message that has no result (IPC_CAMPAIGN, IPC_TRANSFER, IPC_CONFIG,
- * IPC_TOPIC_SETTINGS, IPC_PEER_NODE). Returns
+ * IPC_TOPIC_SETTINGS, IPC_PEER_NODE, IPC_PROBE_LEADER). Returns
  * 0, ERR_NOTLEADER if the link is closed, ERR_INVALID for another type, or
  * ERR_NOMEM. */
 int link_post(struct worker *w, const struct ipc_msg *m);

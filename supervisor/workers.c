@@ -497,9 +497,20 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 	struct workers *ws = arg;
 	int64_t now = spawn_now_ms();
 	int64_t silent = ws->sup->cfg->kafka.partition_timeout_ms;
-	for (int i = 0; i < ws->n; i++)
-		if (ws->v[i]->n_pending > 0)
-			link_sweep(ws->v[i], now, silent);
+	for (int i = 0; i < ws->n; i++) {
+		struct worker *w = ws->v[i];
+		if (w->n_pending > 0)
+			link_sweep(w, now, silent);
+		/* A leader sends a status at least every IPC_STATUS_QUIET_MS, even
+		 * quiet. Past that and the silence bound it is stalled; a quiet
+		 * group's followers run no election timer, so tell them (once
+		 * per silence; its next frame clears it, worker_link.c). */
+		if (w->bev != NULL && w->status.role == IPC_ROLE_LEADER && !w->silent_leader_told &&
+		    now - w->last_rx_ms > IPC_STATUS_QUIET_MS + silent) {
+			w->silent_leader_told = true;
+			sup_notify_leader_silent(ws->sup, w->topic, w->partition, w->status.term);
+		}
+	}
 	pump_starts(ws); /* a slow starter stops counting after a while */
 }
 

@@ -60,15 +60,18 @@ static bool is_voter(const struct leadership *l, int32_t node)
 	return false;
 }
 
-/* The first voter in placement order whose node is not dead: the one that
- * campaigns, so that two followers do not split the vote. */
-static int32_t first_in_line(const struct quiet *q)
+/* The first voter in placement order whose node is not dead (and is not
+ * `skip`): the one that campaigns, so that two followers do not split the
+ * vote. */
+static int32_t first_in_line_but(const struct quiet *q, int32_t skip)
 {
 	for (int i = 0; i < q->l->n_voters; i++)
-		if (!is_dead(q, q->l->voters[i]))
+		if (!is_dead(q, q->l->voters[i]) && q->l->voters[i] != skip)
 			return q->l->voters[i];
 	return -1;
 }
+
+static int32_t first_in_line(const struct quiet *q) { return first_in_line_but(q, -1); }
 
 static void backup_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -76,8 +79,10 @@ static void backup_cb(evutil_socket_t fd, short what, void *arg)
 	struct leadership *l = q->l;
 	if (q->backup_probe) {
 		int32_t node = q->backup_dead;
+		bool stalled = q->probe_stalled;
+		q->probe_stalled = false;
 		if (raft_role(&l->drv->raft) != RAFT_FOLLOWER ||
-		    raft_leader(&l->drv->raft) != (uint64_t)node || !is_dead(q, node))
+		    raft_leader(&l->drv->raft) != (uint64_t)node || (!stalled && !is_dead(q, node)))
 			return;
 		int64_t heard = l->tp ? transport_last_heard_ms(l->tp, node) : -1;
 		if (heard >= q->probe_ms) {
@@ -86,9 +91,10 @@ static void backup_cb(evutil_socket_t fd, short what, void *arg)
 				 (int)node);
 			return;
 		}
-		bool campaign = first_in_line(q) == l->self;
-		log_info("node %d, our leader's, is unreachable and did not answer in %d ms; %s",
-			 (int)node, QUIET_PROBE_MS,
+		bool campaign =
+		    (stalled ? first_in_line_but(q, node) : first_in_line(q)) == l->self;
+		log_info("node %d, our leader's, is %s and did not answer in %d ms; %s", (int)node,
+			 stalled ? "reported stalled" : "unreachable", QUIET_PROBE_MS,
 			 campaign ? "campaigning now" : "running the election timer again");
 		raft_driver_leader_unreachable(l->drv, campaign);
 		return;
@@ -138,6 +144,7 @@ void quiet_on_peer_node(struct quiet *q, int32_t node, bool alive, bool crashed)
 		/* Silence: ask the leader first (QUIET_PROBE_MS). */
 		log_info("node %d, our leader's, is reported unreachable; probing it", (int)node);
 		raft_driver_probe_leader(l->drv);
+		q->probe_stalled = false;
 		q->backup_dead = node;
 		q->backup_probe = true;
 		q->probe_ms = transport_now_ms();
@@ -154,4 +161,26 @@ void quiet_on_peer_node(struct quiet *q, int32_t node, bool alive, bool crashed)
 				     (QUIET_CRASH_BACKUP_MS % 1000) * 1000};
 		evtimer_add(q->backup, &tv);
 	}
+}
+
+void quiet_probe_leader(struct quiet *q)
+{
+	struct leadership *l = q->l;
+	uint64_t leader = raft_leader(&l->drv->raft);
+	if (l->n_voters < 2 || q->backup == NULL || raft_role(&l->drv->raft) != RAFT_FOLLOWER ||
+	    leader == 0 || leader > INT32_MAX || evtimer_pending(q->backup, NULL))
+		return;
+	int32_t node = (int32_t)leader;
+	int64_t now = transport_now_ms();
+	int64_t heard = l->tp ? transport_last_heard_ms(l->tp, node) : -1;
+	if (heard >= 0 && now - heard <= 4 * (int64_t)l->tick_ms)
+		return; /* an awake group heard it just now: better evidence */
+	log_info("node %d says our leader there went silent; probing it", (int)node);
+	raft_driver_probe_leader(l->drv);
+	q->backup_dead = node;
+	q->backup_probe = true;
+	q->probe_stalled = true;
+	q->probe_ms = now;
+	struct timeval tv = {0, QUIET_PROBE_MS * 1000};
+	evtimer_add(q->backup, &tv);
 }

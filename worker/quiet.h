@@ -59,6 +59,9 @@ struct quiet {
 	 * coordinator: session and join timeouts, offset retention) never goes
 	 * quiet; there are few of them (offsets_partitions per cluster). */
 	bool leader_stays_awake;
+	/* The running probe is for a leader its supervisor reported silent
+	 * (quiet_probe_leader), not for a node reported unreachable. */
+	bool probe_stalled;
 };
 
 void quiet_init(struct quiet *q, struct leadership *l);
@@ -84,5 +87,12 @@ void quiet_on_tick(struct quiet *q);
 /* IPC_PEER_NODE: the supervisor considers node dead (alive false; crashed
  * or silent) or back. */
 void quiet_on_peer_node(struct quiet *q, int32_t node, bool alive, bool crashed);
+
+/* IPC_PROBE_LEADER: the supervisor of our leader's node says that worker
+ * has sent it nothing for longer than a quiet leader may. Probe the leader;
+ * if it does not answer within QUIET_PROBE_MS, the first voter in line
+ * other than the leader campaigns (with pre-vote) and the others run
+ * their election timers again. An answered probe changes nothing. */
+void quiet_probe_leader(struct quiet *q);
 
 #endif

@@ -672,6 +672,9 @@ static void on_msg(void *ctx, struct ipc_msg *m)
 	case IPC_CAMPAIGN:
 		leadership_campaign(&r->lead);
 		break;
+	case IPC_PROBE_LEADER:
+		quiet_probe_leader(&r->quiet);
+		break;
 	case IPC_PEER_NODE:
 		quiet_on_peer_node(&r->quiet, m->u.peer_node.node, m->u.peer_node.alive,
 				   m->u.peer_node.crashed);

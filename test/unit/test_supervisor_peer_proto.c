@@ -126,6 +126,29 @@ START_TEST(worker_died_round_trips)
 }
 END_TEST
 
+START_TEST(leader_silent_round_trips_and_is_not_a_worker_died)
+{
+	struct peer_worker_died d = {.node = 2, .topic = "orders", .partition = 5, .term = 7};
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(peer_leader_silent_encode(&d, &b), 0);
+	ck_assert_int_eq(peer_msg_type(b.data, b.len), PEER_LEADER_SILENT);
+	struct peer_worker_died o;
+	ck_assert_int_eq(peer_leader_silent_decode(b.data, b.len, &o), 0);
+	ck_assert_int_eq(o.node, 2);
+	ck_assert_str_eq(o.topic, "orders");
+	ck_assert_int_eq(o.partition, 5);
+	ck_assert_uint_eq(o.term, 7);
+	/* A silence is not a crash: the WORKER_DIED decoder refuses it, and
+	 * the other way round. */
+	ck_assert_int_eq(peer_worker_died_decode(b.data, b.len, &o), ERR_INVALID);
+	buf_reset(&b);
+	ck_assert_int_eq(peer_worker_died_encode(&d, &b), 0);
+	ck_assert_int_eq(peer_leader_silent_decode(b.data, b.len, &o), ERR_INVALID);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(goodbye_round_trips_and_its_reason_is_bounded)
 {
 	struct buf b;
@@ -221,6 +244,7 @@ Suite *supervisor_peer_proto_suite(void)
 	tcase_add_test(tc, leaders_round_trip_every_field_in_order);
 	tcase_add_test(tc, an_empty_leaders_table_is_valid);
 	tcase_add_test(tc, worker_died_round_trips);
+	tcase_add_test(tc, leader_silent_round_trips_and_is_not_a_worker_died);
 	tcase_add_test(tc, goodbye_round_trips_and_its_reason_is_bounded);
 	tcase_add_test(tc, decoders_refuse_truncation_trailing_bytes_and_bad_fields);
 	tcase_add_test(tc, topic_names_longer_than_kafka_allows_are_not_encoded);
