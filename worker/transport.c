@@ -505,12 +505,14 @@ int transport_send(struct transport *t, const struct raft_message *m)
 	if (p == NULL)
 		return ERR_INVALID;
 	if (p->state != P_READY) {
-		/* A (pre-)vote request is rare and urgent: a campaign waits
-		 * for it, often right after a cut healed or a node crashed,
-		 * while our dial to this voter may sit in a backoff of up to
-		 * 2 s. Start that dial now so the candidate's re-ask (on
-		 * connect) comes within the election timeout. */
-		if (m->type == RAFT_MSG_VOTE || m->type == RAFT_MSG_PREVOTE)
+		/* A (pre-)vote request or answer is rare and urgent: a
+		 * campaign waits for it, often right after a cut healed or a
+		 * node crashed, while our dial to that node may sit in a
+		 * backoff of up to 2 s. Start that dial now so the
+		 * candidate's re-ask (on connect, and every heartbeat
+		 * interval) is answered within the election timeout. */
+		if (m->type == RAFT_MSG_VOTE || m->type == RAFT_MSG_PREVOTE ||
+		    m->type == RAFT_MSG_VOTE_RESP || m->type == RAFT_MSG_PREVOTE_RESP)
 			dialer_hurry(p->dialer);
 		t->stats.dropped++;
 		return ERR_UNAVAILABLE;

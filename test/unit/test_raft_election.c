@@ -426,6 +426,52 @@ START_TEST(candidate_asks_a_voter_again_when_its_connection_comes_up)
 }
 END_TEST
 
+START_TEST(campaign_asks_unanswered_voters_again_every_heartbeat)
+{
+	NEW_FX();
+	fx_init(f, 3, true, true);
+	fx_elect(f, 0);
+	uint64_t term = raft_term(fx_r(f, 0));
+	fx_crash(f, 0);
+	ck_assert_int_eq(raft_campaign(fx_r(f, 1)), 0);
+	fx_ready(f, 1);
+	/* node 3 gets the request, but its answer is lost (its connection
+	 * back to node 2 was still being dialled); no connection event
+	 * follows on node 2's side */
+	int k = fx_find(f, RAFT_MSG_VOTE, 2, 3);
+	ck_assert_int_ge(k, 0);
+	fx_deliver_one(f, (size_t)k);
+	ck_assert_int_ge(fx_find(f, RAFT_MSG_VOTE_RESP, 3, 2), 0);
+	fx_drop_all(f);
+	/* within a heartbeat interval node 2 asks again: node 1 (crashed)
+	 * and node 3 (no answer), nobody else */
+	fx_tick(f, 1, FX_HEARTBEAT);
+	ck_assert_uint_eq(f->nq, 2);
+	k = fx_find(f, RAFT_MSG_VOTE, 2, 3);
+	ck_assert_int_ge(k, 0);
+	ck_assert_uint_eq(f->q[k].m.term, term + 1);
+	ck_assert(f->q[k].m.force);
+	ck_assert_int_ge(fx_find(f, RAFT_MSG_VOTE, 2, 1), 0);
+	ck_assert_uint_eq(raft_term(fx_r(f, 1)), term + 1); /* no new term */
+	/* node 3 answers the repeat as it answered the first: node 2 wins
+	 * well inside the election timeout */
+	fx_deliver_one(f, (size_t)k);
+	k = fx_find(f, RAFT_MSG_VOTE_RESP, 3, 2);
+	ck_assert_int_ge(k, 0);
+	ck_assert(!f->q[k].m.reject);
+	fx_deliver_one(f, (size_t)k);
+	fx_ready(f, 1);
+	ck_assert_int_eq(raft_role(fx_r(f, 1)), RAFT_LEADER);
+	ck_assert_uint_eq(raft_term(fx_r(f, 1)), term + 1);
+	/* a leader's ticks ask nobody */
+	fx_drop_all(f);
+	fx_tick(f, 1, FX_HEARTBEAT);
+	ck_assert_int_eq(fx_find(f, RAFT_MSG_VOTE, 2, 3), -1);
+	fx_free(f);
+	free(f);
+}
+END_TEST
+
 START_TEST(pre_candidate_asks_again_only_voters_that_have_not_answered)
 {
 	NEW_FX();
@@ -547,6 +593,7 @@ Suite *raft_election_suite(void)
 	tcase_add_test(tc, lone_replica_becomes_leader_and_commits_alone);
 	tcase_add_test(tc, campaign_now_skips_prevote_and_gets_past_leader_stickiness);
 	tcase_add_test(tc, candidate_asks_a_voter_again_when_its_connection_comes_up);
+	tcase_add_test(tc, campaign_asks_unanswered_voters_again_every_heartbeat);
 	tcase_add_test(tc, pre_candidate_asks_again_only_voters_that_have_not_answered);
 	tcase_add_test(tc, candidate_steps_down_on_append_from_leader_of_its_term);
 	tcase_add_test(tc, lower_term_messages_are_counted_and_stale_leader_learns_our_term);

@@ -91,3 +91,12 @@ int election_ask_again(struct raft *r, uint64_t id)
 	}
 	return ERR_INVALID;
 }
+
+void election_ask_unanswered(struct raft *r)
+{
+	if (r->role != RAFT_PRE_CANDIDATE && r->role != RAFT_CANDIDATE)
+		return;
+	for (size_t i = 0; i < r->n_voters; i++)
+		if (r->peers[i] != r->id && r->votes[i] == 0)
+			election_ask_again(r, r->peers[i]);
+}

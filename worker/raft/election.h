@@ -18,6 +18,13 @@ int election_start(struct raft *r, bool pre, bool force);
  * Sends it again, unchanged, if id has not answered yet; nothing outside a
  * campaign. Returns 0 or ERR_INVALID (id is not a peer). */
 int election_ask_again(struct raft *r, uint64_t id);
+/* Asks again every voter that has not answered this round. Called every
+ * heartbeat interval of a campaign: a request or an answer can be lost
+ * without any connection going down (an answer sent while the voter's own
+ * connection back to us was still being dialled is dropped), and without
+ * this the campaign would wait out a whole randomized election timeout.
+ * Nothing outside a campaign. */
+void election_ask_unanswered(struct raft *r);
 /* Records from's answer and says whether the round is decided. */
 enum election_result election_tally(struct raft *r, uint64_t from, bool granted);
 

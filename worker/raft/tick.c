@@ -1,7 +1,8 @@
 /* tick.c - what one tick of logical time does: followers and candidates
- * count towards the election timeout; the leader sends heartbeats, checks
- * that a majority still answers (check-quorum), and expires a stuck
- * leadership transfer or log-start send. */
+ * count towards the election timeout (a campaign also asks again, every
+ * heartbeat interval, the voters that have not answered); the leader sends
+ * heartbeats, checks that a majority still answers (check-quorum), and
+ * expires a stuck leadership transfer or log-start send. */
 #include "common/err.h"
 #include "election.h"
 #include "progress.h"
@@ -69,5 +70,7 @@ int raft_tick(struct raft *r)
 	r->election_elapsed++;
 	if (r->election_elapsed >= r->randomized_timeout + (r->leader ? r->patience : 0))
 		return election_start(r, r->pre_vote, false);
+	if (r->election_elapsed % r->heartbeat_ticks == 0)
+		election_ask_unanswered(r);
 	return 0;
 }
