@@ -168,6 +168,11 @@ static int encode(const struct ipc_msg *m, struct buf *out, struct ipc_tail *tai
 		msgpack_pack_array(&pk, 1);
 		msgpack_pack_int(&pk, m->type);
 		break;
+	case IPC_RESIGNED:
+		msgpack_pack_array(&pk, 2);
+		msgpack_pack_int(&pk, m->type);
+		msgpack_pack_uint64(&pk, m->u.resigned.term);
+		break;
 	case IPC_TRANSFER:
 		msgpack_pack_array(&pk, 2);
 		msgpack_pack_int(&pk, m->type);
@@ -400,6 +405,7 @@ static const uint32_t arity[] = {
     [IPC_GROUP_STATUS] = 1 + IPC_GROUP_STATES + 5,
     [IPC_PEER_NODE] = 4,
     [IPC_PROBE_LEADER] = 1,
+    [IPC_RESIGNED] = 2,
 };
 #define IPC_TYPE_LAST ((int64_t)(sizeof(arity) / sizeof(arity[0])) - 1)
 
@@ -513,6 +519,9 @@ int ipc_decode(const uint8_t *data, size_t len, struct ipc_msg *m)
 		break;
 	case IPC_CAMPAIGN:
 	case IPC_PROBE_LEADER:
+		break;
+	case IPC_RESIGNED:
+		m->u.resigned.term = f_u64(&f);
 		break;
 	case IPC_TRANSFER:
 		m->u.transfer.target_node = I32(&f);

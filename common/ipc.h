@@ -47,9 +47,10 @@ enum ipc_type {
 	/* quiesce range 60-69 */
 	IPC_PEER_NODE = 60, /* supervisor -> worker: a peer node is considered dead or alive */
 	IPC_PROBE_LEADER =
-	    61, /* supervisor -> worker: our leader's supervisor says it went silent */
+	    61,		   /* supervisor -> worker: our leader's supervisor says it went silent */
+	IPC_RESIGNED = 62, /* worker -> supervisor: stepped down as leader, its store full */
 };
-#define IPC_TYPE_MAX IPC_PROBE_LEADER
+#define IPC_TYPE_MAX IPC_RESIGNED
 
 /* ListOffsets special timestamps, as on the Kafka wire. */
 #define IPC_TS_LATEST (-1)
@@ -202,6 +203,12 @@ struct ipc_peer_node {
 	bool crashed; /* not alive: its channel ended as a crash's does (else: silent) */
 };
 
+/* The term a leader gave up because it could not persist (a full store):
+ * its peers treat it as a leader that died in that term. */
+struct ipc_resigned {
+	uint64_t term;
+};
+
 struct ipc_transfer {
 	int32_t target_node; /* -1 = pick the most caught-up follower */
 };
@@ -320,6 +327,7 @@ struct ipc_msg {
 		struct ipc_ctl_result ctl_result;
 		struct ipc_topic_settings topic_settings;
 		struct ipc_peer_node peer_node;
+		struct ipc_resigned resigned;
 	} u;
 };
 

@@ -165,6 +165,10 @@ static void on_read(struct bufferevent *bev, void *arg)
 			if (w->link_obs != NULL && w->link_obs->on_catalog != NULL)
 				w->link_obs->on_catalog(w, &m.u.catalog);
 			break;
+		case IPC_RESIGNED:
+			if (w->link_obs != NULL && w->link_obs->on_resigned != NULL)
+				w->link_obs->on_resigned(w, m.u.resigned.term);
+			break;
 		case IPC_DELETE_RECORDS_RESULT:
 			deliver(w, &m, m.u.delete_records_result.req_id);
 			break;

@@ -36,6 +36,8 @@ struct link_observer {
 	/* The controller worker w sent the committed catalog (IPC_CATALOG,
 	 * borrowed for the call). */
 	void (*on_catalog)(struct worker *w, const struct ipc_catalog *c);
+	/* w gave up leading `term`: its store is full (IPC_RESIGNED). */
+	void (*on_resigned)(struct worker *w, uint64_t term);
 };
 
 /* Starts reading frames from fd (the supervisor's end of the socketpair;

@@ -111,7 +111,20 @@ static void on_link_catalog(struct worker *w, const struct ipc_catalog *c)
 		sup_notify_catalog(w->table->sup, c->data, c->len);
 }
 
-static const struct link_observer link_obs = {on_link_status, on_link_closed, on_link_catalog};
+/* A leader that cannot write is as good as dead to its group: the peers'
+ * followers take over at once (fast failover) instead of after an election
+ * timeout of silence, while w stays up and waits for space. */
+static void on_link_resigned(struct worker *w, uint64_t term)
+{
+	log_warn("worker %s/%d: stepped down as leader of term %llu, its store is full; telling "
+		 "the peers, whose followers take over",
+		 w->topic, (int)w->partition, (unsigned long long)term);
+	if (!w->table->sup->stopping && !w->retired)
+		sup_notify_leader_died(w->table->sup, w->topic, w->partition, term);
+}
+
+static const struct link_observer link_obs = {on_link_status, on_link_closed, on_link_catalog,
+					      on_link_resigned};
 
 struct worker *workers_ensure(struct workers *ws, const char *topic, int32_t partition,
 			      bool *created)

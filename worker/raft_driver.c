@@ -476,6 +476,21 @@ int raft_driver_campaign(struct raft_driver *d)
 	return rc;
 }
 
+uint64_t raft_driver_resign(struct raft_driver *d)
+{
+	if (!d->stuck || d->dead || raft_role(&d->raft) != RAFT_LEADER)
+		return 0;
+	/* A lone voter keeps its term: nobody could take over, and as
+	 * leader it still serves reads while it waits for room. */
+	if (d->raft.n_voters < 2)
+		return 0;
+	uint64_t term = raft_term(&d->raft);
+	if (raft_step_down(&d->raft) != 0)
+		return 0;
+	notice_changes(d);
+	return term;
+}
+
 int raft_driver_peer_connected(struct raft_driver *d, int32_t node)
 {
 	if (d->stuck || d->dead)

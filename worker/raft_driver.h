@@ -196,6 +196,13 @@ void raft_driver_flush(struct raft_driver *d);
 /* Campaign now (fast failover; raft_campaign). 0 or ERR_AGAIN when stuck. */
 int raft_driver_campaign(struct raft_driver *d);
 
+/* A leader stuck on a full store steps down (raft_step_down): it can
+ * persist nothing, so it can commit nothing, and another voter can take
+ * over. Returns the term it led, or 0 when it did not lead, is not stuck
+ * for want of space, or is the group's only voter (which keeps serving
+ * reads). */
+uint64_t raft_driver_resign(struct raft_driver *d);
+
 /* A connection with node came up: a campaign under way asks it again
  * (raft_peer_connected). 0, ERR_AGAIN when stuck, or ERR_INVALID. */
 int raft_driver_peer_connected(struct raft_driver *d, int32_t node);

@@ -385,7 +385,17 @@ static void on_failed(void *ctx, int err)
 	 * failed group may still land if a retry succeeds. */
 	pend_fail_all(r, KERR_KAFKA_STORAGE_ERROR);
 	dels_pop(r, UINT64_MAX, KERR_KAFKA_STORAGE_ERROR, INT64_MIN);
-	if (err != ERR_NOSPACE) {
+	if (err == ERR_NOSPACE) {
+		/* A leader that can persist nothing can commit nothing: it
+		 * steps down and says so, and the other replicas' supervisors
+		 * have one of them campaign at once (fast failover). */
+		uint64_t led = raft_driver_resign(&r->drv);
+		if (led != 0) {
+			struct ipc_msg m = {.type = IPC_RESIGNED, .u.resigned = {.term = led}};
+			send_msg(r, &m);
+			send_status(r, true);
+		}
+	} else {
 		/* After a failed commit or fsync what reached the disk is
 		 * unknown; a restart reopens the store from what is there. */
 		log_error("storage failed (%s); stopping so the supervisor restarts us",

@@ -187,6 +187,22 @@ START_TEST(arena_alloc_bytes_is_aligned_and_distinct)
 }
 END_TEST
 
+START_TEST(ipc_resigned_round_trips_its_term)
+{
+	struct ipc_msg m = {.type = IPC_RESIGNED, .u.resigned = {.term = (1ull << 40) + 7}};
+	struct buf b;
+	buf_init(&b);
+	ck_assert_int_eq(ipc_encode(&m, &b), 0);
+	struct ipc_msg d;
+	ck_assert_int_eq(ipc_decode(b.data, b.len, &d), 0);
+	ck_assert_int_eq(d.type, IPC_RESIGNED);
+	ck_assert_uint_eq(d.u.resigned.term, (1ull << 40) + 7);
+	/* a frame of the wrong arity is refused, not half read */
+	ck_assert_int_ne(ipc_decode(b.data, b.len - 1, &d), 0);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(ipc_epoch_end_and_producers_round_trip)
 {
 	struct ipc_msg m = {.type = IPC_EPOCH_END};
@@ -512,6 +528,7 @@ static Suite *common_suite(void)
 	tcase_add_test(tc, ipc_status_round_trips_every_cluster_field);
 	tcase_add_test(tc, ipc_group_request_and_result_round_trip);
 	tcase_add_test(tc, ipc_epoch_end_and_producers_round_trip);
+	tcase_add_test(tc, ipc_resigned_round_trips_its_term);
 	tcase_add_test(tc, ipc_encode_head_and_tail_are_ipc_encode_and_frame_as_one);
 	tcase_add_test(tc, arena_alloc_bytes_is_aligned_and_distinct);
 	tcase_add_test(tc, ipc_decode_rejects_garbage_wrong_arity_and_wrong_kinds);

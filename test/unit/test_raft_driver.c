@@ -528,7 +528,9 @@ static bool old_leader_stepped_down_and_another_leads(void)
 	return raft_role(&nodes[0].drv.raft) != RAFT_LEADER && leader() > 0;
 }
 
-START_TEST(a_leader_stuck_on_a_full_store_steps_down_and_rejoins_when_room_returns)
+/* A 3-node cluster led by node 0, whose store alone is small, written to
+ * until that store is full. Returns how many records were committed. */
+static int fill_the_leaders_store(void)
 {
 	map_size_of[0] = 1u << 20; /* only the leader's store fills up */
 	pcfg.retention_ms = 0;
@@ -561,6 +563,37 @@ START_TEST(a_leader_stuck_on_a_full_store_steps_down_and_rejoins_when_room_retur
 	}
 	ck_assert_int_eq(n->last_failure, ERR_NOSPACE);
 	ck_assert(n->drv.stuck);
+	return ok;
+}
+
+START_TEST(a_leader_stuck_on_a_full_store_resigns_at_once)
+{
+	fill_the_leaders_store();
+	struct node *n = &nodes[0];
+	ck_assert_int_eq(raft_role(&n->drv.raft), RAFT_LEADER);
+	uint64_t term = raft_term(&n->drv.raft);
+	/* what the worker does on ERR_NOSPACE: give up the term it cannot
+	 * serve, without writing anything (same term, same vote) */
+	ck_assert_uint_eq(raft_driver_resign(&n->drv), term);
+	ck_assert_int_eq(raft_role(&n->drv.raft), RAFT_FOLLOWER);
+	ck_assert_uint_eq(raft_leader(&n->drv.raft), 0);
+	ck_assert_uint_eq(raft_term(&n->drv.raft), term);
+	ck_assert(n->drv.stuck);
+	/* once only, and never for a follower */
+	ck_assert_uint_eq(raft_driver_resign(&n->drv), 0);
+	ck_assert_uint_eq(raft_driver_resign(&nodes[1].drv), 0);
+	/* a stuck follower never campaigns: the others elect a leader */
+	ck_assert(run_until(old_leader_stepped_down_and_another_leads, 8000));
+	ck_assert_int_eq(raft_role(&n->drv.raft), RAFT_FOLLOWER);
+	ck_assert_uint_eq(raft_term(&n->drv.raft), term);
+	ck_assert_uint_gt(raft_term(&nodes[leader()].drv.raft), term);
+}
+END_TEST
+
+START_TEST(a_leader_stuck_on_a_full_store_steps_down_and_rejoins_when_room_returns)
+{
+	int ok = fill_the_leaders_store();
+	struct node *n = &nodes[0];
 	uint64_t term = raft_term(&n->drv.raft);
 	/* Cut off by its own full disk: the others elect a leader, and the
 	 * stuck one, still ticking, steps down by check-quorum. */
@@ -597,6 +630,7 @@ static Suite *raft_driver_suite(void)
 	tcase_add_test(tc, a_full_store_stalls_the_driver_until_retention_makes_room);
 	tcase_add_test(tc, the_driver_snapshots_every_threshold_entries_and_a_restart_loads_it);
 	tcase_add_test(tc, a_leader_stuck_on_a_full_store_steps_down_and_rejoins_when_room_returns);
+	tcase_add_test(tc, a_leader_stuck_on_a_full_store_resigns_at_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -181,6 +181,15 @@ int raft_campaign(struct raft *r)
 	return election_start(r, false, true);
 }
 
+int raft_step_down(struct raft *r)
+{
+	if (r->in_ready)
+		return ERR_INVALID;
+	if (r->role == RAFT_LEADER)
+		role_become_follower(r, r->term, 0);
+	return 0;
+}
+
 int raft_peer_connected(struct raft *r, uint64_t id)
 {
 	if (r->in_ready)

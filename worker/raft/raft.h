@@ -385,6 +385,12 @@ int raft_propose_kind(struct raft *r, uint8_t kind, const void *data, size_t len
  * ignores it. Returns 0 or ERR_INVALID (inside a Ready, or this replica is a
  * learner: learners never campaign). */
 int raft_campaign(struct raft *r);
+/* A leader that cannot persist (its store is full) gives up leadership of
+ * its term and follows nobody, so that it stops claiming a term it cannot
+ * serve while the others elect a new leader. Changes no persistent state
+ * (same term, same vote). Nothing in other roles. Returns 0 or ERR_INVALID
+ * (inside a Ready). */
+int raft_step_down(struct raft *r);
 /* Leader only: hands leadership to voter `to` (0 = the most caught-up
  * voter): sends it the missing entries, then TIMEOUT_NOW. Proposals are
  * refused meanwhile; the attempt is abandoned after an election timeout.
