@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 		}
 		printf("sim: %d nodes%s: %llu schedules passed, %llu failed (%.1fs): %llu messages "
 		       "(%llu dropped, %llu duplicated), %llu crashes, %llu elections, %llu "
-		       "transfers, "
+		       "transfers, %llu step-downs, "
 		       "%llu forced campaigns, %llu links up, %llu compactions, %llu log starts "
 		       "sent, %llu "
 		       "installed, "
@@ -157,7 +157,8 @@ int main(int argc, char **argv)
 		       (double)(clock() - t0) / CLOCKS_PER_SEC, (unsigned long long)st.msgs,
 		       (unsigned long long)st.dropped, (unsigned long long)st.dups,
 		       (unsigned long long)st.crashes, (unsigned long long)st.elections,
-		       (unsigned long long)st.transfers, (unsigned long long)st.campaigns,
+		       (unsigned long long)st.transfers, (unsigned long long)st.step_downs,
+		       (unsigned long long)st.campaigns,
 		       (unsigned long long)st.links, (unsigned long long)st.compactions,
 		       (unsigned long long)st.snapshots_sent,
 		       (unsigned long long)st.snapshots_installed, (unsigned long long)st.max_term,

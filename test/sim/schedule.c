@@ -1,6 +1,6 @@
 /* schedule.c - one random schedule: a period of faults (crashes and
  * restarts, partitions that heal, lossy and reordering network, slow
- * drivers, transfers, forced campaigns, compaction) with proposals to
+ * drivers, transfers, step-downs, forced campaigns, compaction) with proposals to
  * whoever leads, then the liveness check: once faults stop and every node is
  * back, a leader must emerge within a bounded number of ticks and every
  * proposal made to it must be applied by every replica. */
@@ -131,6 +131,17 @@ static void fault_hook(struct sim *s, void *arg)
 			if (!nd->lazy)
 				sim_drive(s, i);
 		}
+	} else if (raft_role(&nd->drv.raft) == RAFT_LEADER && sim_chance(s, s->transfer_pm / 4)) {
+		/* A leader gives up its term (worker/replica.c does this when
+		 * its store is full): the others must elect a new one, and
+		 * nothing committed may be lost. */
+		if (s->verbose)
+			sim_trace(s, "node %d steps down", i + 1);
+		raft_step_down(&nd->drv.raft);
+		s->stats.step_downs++;
+		check_step(s, i);
+		if (!nd->lazy)
+			sim_drive(s, i);
 	} else if (raft_role(&nd->drv.raft) != RAFT_LEADER && sim_chance(s, s->campaign_pm)) {
 		if (s->verbose)
 			sim_trace(s, "node %d is told to campaign now", i + 1);
@@ -241,6 +252,7 @@ static void stats_add(struct sim_stats *acc, struct sim *s)
 	acc->proposals += s->stats.proposals;
 	acc->elections += sim_elections(s);
 	acc->transfers += s->stats.transfers;
+	acc->step_downs += s->stats.step_downs;
 	acc->campaigns += s->stats.campaigns;
 	acc->links += s->stats.links;
 	acc->compactions += s->stats.compactions;

@@ -76,7 +76,7 @@ struct sim_gentry {
 
 struct sim_stats {
 	uint64_t msgs, dropped, dups, steps, snapshots_sent, snapshots_installed, crashes,
-	    proposals, max_term, elections, transfers, campaigns, compactions;
+	    proposals, max_term, elections, transfers, step_downs, campaigns, compactions;
 	uint64_t links;		   /* "a connection with a peer came up" told to a node */
 	uint64_t quiet_runs;	   /* schedules run with quiescence */
 	uint64_t quiesces;	   /* times a replica went quiet */
