@@ -634,8 +634,8 @@ void peers_worker_died(struct peers *p, const char *topic, int32_t partition, ui
 			sent += p->out[i].st == OUT_READY;
 			send_frame(&p->out[i], &b, false);
 		}
-		log_info("worker %s/%d led term %llu when it died; told %d peer(s)", topic,
-			 (int)partition, (unsigned long long)term, sent);
+		log_info("worker %s/%d led term %llu until it died or resigned; told %d peer(s)",
+			 topic, (int)partition, (unsigned long long)term, sent);
 	}
 	buf_free(&b);
 }

@@ -158,9 +158,8 @@ int main(int argc, char **argv)
 		       (unsigned long long)st.dropped, (unsigned long long)st.dups,
 		       (unsigned long long)st.crashes, (unsigned long long)st.elections,
 		       (unsigned long long)st.transfers, (unsigned long long)st.step_downs,
-		       (unsigned long long)st.campaigns,
-		       (unsigned long long)st.links, (unsigned long long)st.compactions,
-		       (unsigned long long)st.snapshots_sent,
+		       (unsigned long long)st.campaigns, (unsigned long long)st.links,
+		       (unsigned long long)st.compactions, (unsigned long long)st.snapshots_sent,
 		       (unsigned long long)st.snapshots_installed, (unsigned long long)st.max_term,
 		       (unsigned long long)st.quiet_runs, (unsigned long long)st.quiesces,
 		       (unsigned long long)st.liveness_reports, (unsigned long long)max_settle);
