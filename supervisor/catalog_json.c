@@ -9,6 +9,7 @@
 #include "common/catalog.h"
 #include "supervisor/router.h"
 #include "supervisor/sup.h"
+#include "supervisor/topics.h"
 
 static void putf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -35,6 +36,14 @@ static void put_str(struct buf *b, const char *s)
 	buf_put_u8(b, '"');
 }
 
+static void put_ids(struct buf *b, const char *name, const int32_t *ids, int n)
+{
+	putf(b, ",\"%s\":[", name);
+	for (int i = 0; i < n; i++)
+		putf(b, "%s%d", i ? "," : "", (int)ids[i]);
+	putf(b, "]");
+}
+
 void catalog_json(struct sup *s, struct buf *out)
 {
 	const struct catalog *c = s->catalog;
@@ -51,7 +60,12 @@ void catalog_json(struct sup *s, struct buf *out)
 		put_str(out, c->nodes[i].raft);
 		putf(out, "}");
 	}
-	putf(out, "],\"topics\":[");
+	putf(out, "]");
+	/* From this node's [cluster] list, which every member shares. */
+	int32_t ids[TOPICS_CTL_MEMBERS_MAX];
+	put_ids(out, "controller_voters", ids, topics_controller_voters(s->cfg, ids));
+	put_ids(out, "controller_learners", ids, topics_controller_learners(s->cfg, ids));
+	putf(out, ",\"topics\":[");
 	for (int i = 0; c && i < c->n_topics; i++) {
 		const struct catalog_topic *t = &c->topics[i];
 		char id[32];

@@ -745,8 +745,39 @@ int ctl_addrs_from_base(struct config_addr *addrs, int have, int max, int n, int
 
 /* ---- pure part: the catalog (GET /v1/catalog) ---- */
 
+/* True when the JSON array `name` of root holds id. */
+static bool in_ids(json_t *root, const char *name, int64_t id)
+{
+	size_t i;
+	json_t *v;
+	json_t *ids = json_object_get(root, name);
+	json_array_foreach(ids, i, v)
+	{
+		if (json_integer_value(v) == id)
+			return true;
+	}
+	return false;
+}
+
+/* A node's part in the controller: a voter (and which one leads), a
+ * learner, or a node that copies the catalog from a voter's supervisor.
+ * Empty when the document does not say (a node before the lists). */
+static const char *controller_part(json_t *root, int64_t id, int64_t leader)
+{
+	if (id == leader)
+		return "controller voter, leader";
+	if (json_object_get(root, "controller_voters") == NULL)
+		return "";
+	if (in_ids(root, "controller_voters", id))
+		return "controller voter";
+	if (in_ids(root, "controller_learners", id))
+		return "controller learner";
+	return "catalog copy";
+}
+
 /* Prints `fjordctl cluster` from a /v1/catalog document (len bytes,
- * borrowed): cluster id, catalog version, controller leader and the nodes.
+ * borrowed): cluster id, catalog version, controller leader and the nodes
+ * with their part in the controller.
  * Returns 0, or -1 with err filled when the document is not one. */
 int ctl_print_cluster(FILE *f, const char *json, size_t len, char *err, size_t err_len)
 {
@@ -787,7 +818,7 @@ int ctl_print_cluster(FILE *f, const char *json, size_t len, char *err, size_t e
 		table_cell(&t, "%" PRId64, id);
 		table_cell(&t, "%s", kafka);
 		table_cell(&t, "%s", raft);
-		table_cell(&t, "%s", id == ctl ? "controller leader" : "");
+		table_cell(&t, "%s", controller_part(root, id, ctl));
 	}
 	table_print(f, &t);
 	json_decref(root);

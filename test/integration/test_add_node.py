@@ -48,10 +48,14 @@ def restart_node(c, i, n_total):
                      lambda: harness.port_open("127.0.0.1", c.kafka_base + i), 20, 0.1)
 
 
-def catalog_version(c, i):
+def catalog(c, i):
     url = "http://127.0.0.1:%d/v1/catalog" % (c.admin_base + i)
     with urllib.request.urlopen(url, timeout=2) as r:
-        return int(json.loads(r.read())["version"])
+        return json.loads(r.read())
+
+
+def catalog_version(c, i):
+    return int(catalog(c, i)["version"])
 
 
 def controller_replica(c, i):
@@ -75,6 +79,11 @@ def check_learner(c):
     for i in (1, 2, 3, 4):
         args = member_args(c, i)
         assert args == ("1,2,3", "4"), "node %d's __controller worker: %r" % (i, args)
+        # what fjordctl cluster prints as each node's part in the controller
+        doc = catalog(c, i)
+        assert (doc["controller_voters"], doc["controller_learners"]) == ([1, 2, 3], [4]), \
+            "node %d's /v1/catalog: voters %r, learners %r" % (
+                i, doc["controller_voters"], doc["controller_learners"])
     return r4
 
 

@@ -404,7 +404,10 @@ END_TEST
 static const char catalog_doc[] =
     "{\"node_id\":1,\"cluster_id\":\"cid\",\"version\":42,\"controller\":2,"
     "\"nodes\":[{\"id\":1,\"kafka\":\"h:1\",\"raft\":\"h:11\"},"
-    "{\"id\":2,\"kafka\":\"h:2\",\"raft\":\"h:12\"}],"
+    "{\"id\":2,\"kafka\":\"h:2\",\"raft\":\"h:12\"},"
+    "{\"id\":3,\"kafka\":\"h:3\",\"raft\":\"h:13\"},"
+    "{\"id\":4,\"kafka\":\"h:4\",\"raft\":\"h:14\"}],"
+    "\"controller_voters\":[1,2],\"controller_learners\":[3],"
     "\"topics\":[{\"name\":\"t\",\"id\":\"AAAAAAAAAAAAAAAAAAAAAA\",\"partitions\":2,"
     "\"replication\":2,\"configs\":{\"retention_ms\":\"5\"},\"replicas\":[[1,2],[2,1]]}]}";
 
@@ -417,6 +420,21 @@ START_TEST(cluster_and_topic_describe_print_the_catalog)
 	ck_assert_ptr_nonnull(strstr(out, "catalog version   42"));
 	ck_assert_ptr_nonnull(strstr(out, "controller leader node 2"));
 	ck_assert_ptr_nonnull(strstr(out, "2     h:2"));
+	/* each node's part in the controller, in node order */
+	const char *p1 = strstr(out, "h:11  controller voter\n");
+	const char *p2 = strstr(out, "h:12  controller voter, leader\n");
+	const char *p3 = strstr(out, "h:13  controller learner\n");
+	const char *p4 = strstr(out, "h:14  catalog copy\n");
+	ck_assert_msg(p1 && p2 && p3 && p4 && p1 < p2 && p2 < p3 && p3 < p4, "%s", out);
+	free(out);
+	/* a document from before the lists: only the leader is named */
+	static const char old_doc[] =
+	    "{\"version\":1,\"controller\":1,\"nodes\":[{\"id\":1,\"kafka\":\"h:1\","
+	    "\"raft\":\"h:11\"},{\"id\":2,\"kafka\":\"h:2\",\"raft\":\"h:12\"}]}";
+	CAPTURE(out, rc = ctl_print_cluster(f, old_doc, strlen(old_doc), err, sizeof(err)));
+	ck_assert_int_eq(rc, 0);
+	ck_assert_ptr_nonnull(strstr(out, "h:11  controller voter, leader\n"));
+	ck_assert_ptr_null(strstr(out, "learner"));
 	free(out);
 	CAPTURE(out, rc = ctl_print_topics_catalog(f, catalog_doc, strlen(catalog_doc), "t", err,
 						   sizeof(err)));
@@ -435,8 +453,8 @@ START_TEST(cluster_and_topic_describe_print_the_catalog)
 	free(out);
 	char bs[128];
 	ck_assert_int_eq(ctl_catalog_bootstrap(catalog_doc, strlen(catalog_doc), bs, sizeof(bs)),
-			 2);
-	ck_assert_str_eq(bs, "h:1,h:2");
+			 4);
+	ck_assert_str_eq(bs, "h:1,h:2,h:3,h:4");
 }
 END_TEST
 
