@@ -113,6 +113,7 @@ struct config {
 		int32_t min_session_timeout_ms;
 		int32_t max_session_timeout_ms;
 		int32_t max_size;
+		int32_t initial_rebalance_delay_ms;
 	} groups;
 	/* [cluster] name: sent in every peer hello; nodes of different
 	 * clusters refuse each other. Default "fjord". */

@@ -277,6 +277,7 @@ int coordinator_init(struct coordinator *c, struct replica *r, struct sm *sm)
 	    .min_session_ms = cfg->groups.min_session_timeout_ms,
 	    .max_session_ms = cfg->groups.max_session_timeout_ms,
 	    .max_size = cfg->groups.max_size,
+	    .initial_delay_ms = cfg->groups.initial_rebalance_delay_ms,
 	    .retention_ms = cfg->groups.offsets_retention_minutes * 60000,
 	    .seed = (uint64_t)clock_wall_ns() ^ ((uint64_t)getpid() << 32) ^
 		    ((uint64_t)(uint32_t)cfg->node.id << 48),

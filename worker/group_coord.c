@@ -847,6 +847,7 @@ static void complete_join(struct gc *g, struct gc_group *gr, int64_t now)
 			i++;
 	}
 	gr->generation++;
+	gr->initial_until = 0;
 	g->counters.rebalances++;
 	free(gr->protocol);
 	gr->protocol = NULL;
@@ -884,12 +885,19 @@ static void complete_join(struct gc *g, struct gc_group *gr, int64_t now)
 
 static void try_complete_join(struct gc *g, struct gc_group *gr, int64_t now)
 {
-	if (gr->state != GC_PREPARING || gr->n_pending > 0)
+	if (gr->state != GC_PREPARING || gr->n_pending > 0 || gr->initial_until > now)
 		return;
 	for (int i = 0; i < gr->n_members; i++)
 		if (!gr->members[i].join_waiting)
 			return;
 	complete_join(g, gr, now);
+}
+
+/* One initial delay from now, but not past the rebalance timeout. */
+static int64_t initial_delay_end(const struct gc *g, const struct gc_group *gr, int64_t now)
+{
+	int64_t end = now + g->cfg.initial_delay_ms;
+	return end < gr->rebalance_deadline ? end : gr->rebalance_deadline;
 }
 
 static void prepare_rebalance(struct gc *g, struct gc_group *gr, int64_t now)
@@ -908,6 +916,12 @@ static void prepare_rebalance(struct gc *g, struct gc_group *gr, int64_t now)
 			if (gr->members[i].rebalance_ms > t)
 				t = gr->members[i].rebalance_ms;
 		gr->rebalance_deadline = now + t;
+		/* Consumers of a new or idle group usually start together:
+		 * wait for the others rather than rebalance once per arrival
+		 * (Kafka's InitialDelayedJoin). */
+		gr->initial_until = 0;
+		if (gr->state == GC_EMPTY && g->cfg.initial_delay_ms > 0)
+			gr->initial_until = initial_delay_end(g, gr, now);
 	}
 	gr->state = GC_PREPARING;
 	try_complete_join(g, gr, now);
@@ -1097,6 +1111,8 @@ static void handle_join(struct gc *g, int64_t now, const struct gc_reply *to,
 		m->deadline = now + m->session_ms;
 		m->join_waiting = true;
 		m->join_to = *to;
+		if (gr->state == GC_PREPARING && gr->initial_until > now)
+			gr->initial_until = initial_delay_end(g, gr, now);
 		prepare_rebalance(g, gr, now);
 		return;
 	}
@@ -1402,6 +1418,9 @@ void gc_tick(struct gc *g, int64_t now)
 		}
 		if (gr->state == GC_PREPARING && gr->rebalance_deadline <= now)
 			complete_join(g, gr, now);
+		else if (gr->state == GC_PREPARING && gr->initial_until > 0 &&
+			 gr->initial_until <= now)
+			try_complete_join(g, gr, now);
 	}
 	gc_offsets_expire(g, now);
 }

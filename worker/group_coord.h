@@ -51,8 +51,12 @@ struct gc_config {
 	int32_t min_session_ms; /* group.min.session.timeout.ms (6000) */
 	int32_t max_session_ms; /* group.max.session.timeout.ms (1800000) */
 	int32_t max_size;	/* group.max.size: members per group */
-	int64_t retention_ms;	/* offsets of an empty group expire after this */
-	uint64_t seed;		/* mixed into member ids */
+	/* group.initial.rebalance.delay.ms: the join phase of an empty group
+	 * lasts at least this long, longer by this much for each member that
+	 * joins meanwhile, never past the rebalance timeout (0 = off). */
+	int32_t initial_delay_ms;
+	int64_t retention_ms; /* offsets of an empty group expire after this */
+	uint64_t seed;	      /* mixed into member ids */
 };
 
 enum gc_state {
@@ -118,6 +122,7 @@ struct gc_group {
 	struct gc_pending_member *pending;
 	int n_pending, cap_pending;
 	int64_t rebalance_deadline; /* PreparingRebalance ends by then */
+	int64_t initial_until;	    /* > 0: an empty group's join phase lasts until then */
 	int64_t empty_since;
 };
 

@@ -709,6 +709,73 @@ START_TEST(a_static_member_restarting_within_its_session_keeps_the_generation)
 }
 END_TEST
 
+/* Kafka's group.initial.rebalance.delay.ms: the first join of an empty group
+ * waits for the others; each newcomer extends the wait by one delay, and
+ * the rebalance timeout (20 s in join()) caps it. */
+START_TEST(an_empty_groups_first_join_waits_for_the_others_within_the_rebalance_timeout)
+{
+	struct gc g;
+	struct gc_config slow = cfg;
+	slow.initial_delay_ms = 3000;
+	slow.max_size = 10;
+	struct gc_env env = {.ctx = NULL, .respond = respond};
+	gc_init(&g, &slow, &env);
+	gc_lead(&g);
+	gc_loaded(&g, 0);
+	struct join_res j;
+	uint64_t a = join(&g, 0, 3, "g", "", NULL, "range");
+	gc_tick(&g, 1000);
+	uint64_t b = join(&g, 1000, 3, "g", "", NULL, "range");
+	/* both joined: without the delay this would end the join phase */
+	gc_tick(&g, 3500);
+	ck_assert(!joined(a, 3, &j));
+	ck_assert(!joined(b, 3, &j));
+	/* one delay after the last newcomer: one rebalance for both */
+	gc_tick(&g, 4000);
+	ck_assert(joined(a, 3, &j));
+	ck_assert_int_eq(j.err, KERR_NONE);
+	ck_assert_int_eq(j.gen, 1);
+	ck_assert_int_eq(j.n_members, 2); /* a leads and gets both */
+	char ida[128], idb[128];
+	snprintf(ida, sizeof(ida), "%s", j.member);
+	ck_assert(joined(b, 3, &j));
+	ck_assert_int_eq(j.gen, 1);
+	snprintf(idb, sizeof(idb), "%s", j.member);
+	commit(&g);
+	ck_assert_uint_eq(g.counters.rebalances, 1);
+	/* a group with members rebalances without the delay: a third
+	 * member, and the two rejoin at once */
+	uint64_t c = join(&g, 5000, 3, "g", "", NULL, "range");
+	a = join(&g, 5000, 3, "g", ida, NULL, "range");
+	b = join(&g, 5000, 3, "g", idb, NULL, "range");
+	ck_assert(joined(c, 3, &j));
+	ck_assert_int_eq(j.err, KERR_NONE);
+	ck_assert_int_eq(j.gen, 2);
+	ck_assert(joined(a, 3, &j) && j.gen == 2 && j.n_members == 3);
+	commit(&g);
+	gc_close(&g);
+
+	/* newcomers every 2.5 s: the wait ends at the rebalance timeout */
+	reset_caps();
+	gc_init(&g, &slow, &env);
+	gc_lead(&g);
+	gc_loaded(&g, 0);
+	uint64_t first = join(&g, 0, 3, "h", "", NULL, "range");
+	int64_t t;
+	for (t = 2500; t < 20000; t += 2500) {
+		gc_tick(&g, t);
+		ck_assert_msg(!joined(first, 3, &j), "answered at %lld", (long long)t);
+		join(&g, t, 3, "h", "", NULL, "range");
+	}
+	gc_tick(&g, 20000);
+	ck_assert(joined(first, 3, &j));
+	ck_assert_int_eq(j.err, KERR_NONE);
+	ck_assert_int_eq(j.n_members, 8);
+	commit(&g);
+	gc_close(&g);
+}
+END_TEST
+
 START_TEST(the_member_beyond_max_size_is_refused)
 {
 	struct gc g;
@@ -1094,6 +1161,8 @@ static Suite *group_coord_suite(void)
 	tcase_add_test(tc, leave_group_v3_answers_each_member_and_rebalances_the_rest);
 	tcase_add_test(tc, a_static_member_restarting_within_its_session_keeps_the_generation);
 	tcase_add_test(tc, the_member_beyond_max_size_is_refused);
+	tcase_add_test(
+	    tc, an_empty_groups_first_join_waits_for_the_others_within_the_rebalance_timeout);
 	tcase_add_test(tc, stepping_down_answers_held_requests_not_coordinator);
 	suite_add_tcase(su, tc);
 	TCase *to = tcase_create("offsets");

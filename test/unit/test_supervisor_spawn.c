@@ -100,6 +100,8 @@ START_TEST(worker_argv_is_the_documented_command_line)
 			      "1800000",
 			      "--group-max-size",
 			      "1000",
+			      "--group-initial-rebalance-delay-ms",
+			      "3000",
 			      "--cluster",
 			      "fjord",
 			      "--retention-ms",
@@ -134,7 +136,7 @@ START_TEST(clustered_worker_argv_adds_replicas_peers_and_raft_settings)
 		struct spawn_argv a;
 		ck_assert_int_eq(spawn_build_argv(c, &c->topics[0], p, 7, 9, &a), 0);
 		/* The configuration flags (checked above) and then the group. */
-		ck_assert_int_eq(a.n, 43 + 4 + 4);
+		ck_assert_int_eq(a.n, 45 + 4 + 4);
 		ck_assert_str_eq(a.argv[17], "--election-timeout-ms");
 		ck_assert_str_eq(a.argv[18], "1000");
 		ck_assert_str_eq(a.argv[19], "--heartbeat-interval-ms");
@@ -143,18 +145,18 @@ START_TEST(clustered_worker_argv_adds_replicas_peers_and_raft_settings)
 		ck_assert_str_eq(a.argv[22], "5");
 		ck_assert_str_eq(a.argv[23], "--snapshot-threshold");
 		ck_assert_str_eq(a.argv[24], "77");
-		ck_assert_str_eq(a.argv[33], "--cluster");
-		ck_assert_str_eq(a.argv[34], "blue");
-		ck_assert_str_eq(a.argv[43], "--conn-fd");
-		ck_assert_str_eq(a.argv[44], "9");
-		ck_assert_str_eq(a.argv[45], "--replicas");
+		ck_assert_str_eq(a.argv[35], "--cluster");
+		ck_assert_str_eq(a.argv[36], "blue");
+		ck_assert_str_eq(a.argv[45], "--conn-fd");
+		ck_assert_str_eq(a.argv[46], "9");
+		ck_assert_str_eq(a.argv[47], "--replicas");
 		char want[32];
 		int first = (start + p) % 3;
 		snprintf(want, sizeof(want), "%d,%d,%d", first + 1, (first + 1) % 3 + 1,
 			 (first + 2) % 3 + 1);
-		ck_assert_str_eq(a.argv[46], want);
+		ck_assert_str_eq(a.argv[48], want);
 		/* One --peer per other replica, in replica order, raft address. */
-		int k = 47;
+		int k = 49;
 		for (int i = 0; i < 3; i++) {
 			int id = (first + i) % 3 + 1;
 			if (id == 2)
@@ -168,8 +170,8 @@ START_TEST(clustered_worker_argv_adds_replicas_peers_and_raft_settings)
 	/* Replication 2: two replicas, at most one peer. */
 	struct spawn_argv a;
 	ck_assert_int_eq(spawn_build_argv(c, &c->topics[1], 0, 7, 9, &a), 0);
-	ck_assert_str_eq(a.argv[45], "--replicas");
-	ck_assert_int_eq((int)strlen(a.argv[46]), 3);
+	ck_assert_str_eq(a.argv[47], "--replicas");
+	ck_assert_int_eq((int)strlen(a.argv[48]), 3);
 	config_free(c);
 }
 END_TEST
@@ -312,7 +314,8 @@ START_TEST(spawned_worker_gets_its_argv_and_a_live_socketpair)
 		 "--heartbeat-interval-ms 150 --max-entries-per-batch 100 "
 		 "--snapshot-threshold 10000 --offsets-retention-minutes 10080 "
 		 "--group-min-session-timeout-ms 6000 --group-max-session-timeout-ms 1800000 "
-		 "--group-max-size 1000 --cluster fjord --retention-ms 604800000 "
+		 "--group-max-size 1000 --group-initial-rebalance-delay-ms 3000 --cluster fjord "
+		 "--retention-ms 604800000 "
 		 "--retention-bytes -1 --max-message-bytes 1048576 "
 		 "--message-timestamp-type CreateTime\n",
 		 dir);

@@ -48,6 +48,8 @@ static void start(struct wk *w)
 			      "3",
 			      "--group-min-session-timeout-ms",
 			      "100",
+			      "--group-initial-rebalance-delay-ms",
+			      "400",
 			      NULL};
 	memset(w, 0, sizeof(*w));
 	buf_init(&w->in);
@@ -185,8 +187,11 @@ START_TEST(a_coordinator_worker_answers_and_keeps_its_groups_across_a_restart)
 	struct kafka_join_group_response jr;
 	struct arena a;
 	arena_init(&a);
+	int64_t took = 0;
 	for (int i = 0; i < 100; i++) {
+		int64_t t0 = wproc_now_ms();
 		call(&w, KAFKA_API_JOIN_GROUP, 3, &b, &out);
+		took = wproc_now_ms() - t0;
 		struct reader r;
 		reader_init(&r, out.data, out.len);
 		ck_assert_int_eq(kafka_join_group_response_decode(&r, 3, &jr, &a), 0);
@@ -196,6 +201,10 @@ START_TEST(a_coordinator_worker_answers_and_keeps_its_groups_across_a_restart)
 		usleep(50000);
 	}
 	ck_assert_int_eq(jr.error_code, 0);
+	/* the group was empty: its first join waited the initial delay
+	 * (--group-initial-rebalance-delay-ms 400) for other members */
+	ck_assert_msg(took >= 350 && took < 5000, "first join answered after %lld ms",
+		      (long long)took);
 	char member[128];
 	snprintf(member, sizeof(member), "%.*s", (int)jr.member_id.len, jr.member_id.ptr);
 	ck_assert_int_eq(strncmp(member, "unit-", 5), 0);
