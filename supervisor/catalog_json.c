@@ -36,9 +36,10 @@ static void put_str(struct buf *b, const char *s)
 	buf_put_u8(b, '"');
 }
 
-static void put_ids(struct buf *b, const char *name, const int32_t *ids, int n)
+/* A JSON array of node ids: [1,2,3]. */
+static void put_ids(struct buf *b, const int32_t *ids, int n)
 {
-	putf(b, ",\"%s\":[", name);
+	putf(b, "[");
 	for (int i = 0; i < n; i++)
 		putf(b, "%s%d", i ? "," : "", (int)ids[i]);
 	putf(b, "]");
@@ -63,8 +64,10 @@ void catalog_json(struct sup *s, struct buf *out)
 	putf(out, "]");
 	/* From this node's [cluster] list, which every member shares. */
 	int32_t ids[TOPICS_CTL_MEMBERS_MAX];
-	put_ids(out, "controller_voters", ids, topics_controller_voters(s->cfg, ids));
-	put_ids(out, "controller_learners", ids, topics_controller_learners(s->cfg, ids));
+	putf(out, ",\"controller_voters\":");
+	put_ids(out, ids, topics_controller_voters(s->cfg, ids));
+	putf(out, ",\"controller_learners\":");
+	put_ids(out, ids, topics_controller_learners(s->cfg, ids));
 	putf(out, ",\"topics\":[");
 	for (int i = 0; c && i < c->n_topics; i++) {
 		const struct catalog_topic *t = &c->topics[i];
@@ -82,11 +85,8 @@ void catalog_json(struct sup *s, struct buf *out)
 		}
 		putf(out, "},\"replicas\":[");
 		for (int32_t p = 0; p < t->partitions; p++) {
-			const int32_t *r = catalog_replicas(t, p);
-			putf(out, "%s[", p ? "," : "");
-			for (int k = 0; k < t->replication; k++)
-				putf(out, "%s%d", k ? "," : "", (int)r[k]);
-			putf(out, "]");
+			putf(out, "%s", p ? "," : "");
+			put_ids(out, catalog_replicas(t, p), t->replication);
 		}
 		putf(out, "]}");
 	}

@@ -111,16 +111,23 @@ static void on_link_catalog(struct worker *w, const struct ipc_catalog *c)
 		sup_notify_catalog(w->table->sup, c->data, c->len);
 }
 
-/* A leader that cannot write is as good as dead to its group: the peers'
- * followers take over at once (fast failover) instead of after an election
- * timeout of silence, while w stays up and waits for space. */
+/* w led term and leads no more (it died, or resigned): the peers' followers
+ * take over at once (fast failover). Not while this node stops or w's topic
+ * goes away: nobody should campaign for those. */
+static void leader_gone(struct worker *w, uint64_t term)
+{
+	if (!w->table->sup->stopping && !w->retired)
+		sup_notify_leader_died(w->table->sup, w->topic, w->partition, term);
+}
+
+/* A leader that cannot write is as good as dead to its group, though w
+ * stays up and waits for space. */
 static void on_link_resigned(struct worker *w, uint64_t term)
 {
 	log_warn("worker %s/%d: stepped down as leader of term %llu, its store is full; telling "
 		 "the peers, whose followers take over",
 		 w->topic, (int)w->partition, (unsigned long long)term);
-	if (!w->table->sup->stopping && !w->retired)
-		sup_notify_leader_died(w->table->sup, w->topic, w->partition, term);
+	leader_gone(w, term);
 }
 
 static const struct link_observer link_obs = {on_link_status, on_link_closed, on_link_catalog,
@@ -457,8 +464,8 @@ static void handle_exit(struct workers *ws, struct worker *w, int status)
 	evtimer_del(w->restart_ev);
 	if (w->state != WORKER_WAITING)
 		sup_notify_local_changed(ws->sup);
-	if (led && !ws->sup->stopping && !w->retired)
-		sup_notify_leader_died(ws->sup, w->topic, w->partition, w->status.term);
+	if (led)
+		leader_gone(w, w->status.term);
 	if (ws->sup->stopping) {
 		log_info("worker %s/%d: pid %d %s", w->topic, (int)w->partition, (int)pid, why);
 		return;

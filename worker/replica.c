@@ -391,9 +391,10 @@ static void on_failed(void *ctx, int err)
 		 * have one of them campaign at once (fast failover). */
 		uint64_t led = raft_driver_resign(&r->drv);
 		if (led != 0) {
+			/* The new role's status went out with the change
+			 * (on_changed). */
 			struct ipc_msg m = {.type = IPC_RESIGNED, .u.resigned = {.term = led}};
 			send_msg(r, &m);
-			send_status(r, true);
 		}
 	} else {
 		/* After a failed commit or fsync what reached the disk is

@@ -84,6 +84,15 @@ static void partition(struct sim *s)
 	}
 }
 
+/* After an action on node i: check what it stepped into, and let it handle
+ * the Ready now unless it is a lazy driver this round. */
+static void after_action(struct sim *s, int i)
+{
+	check_step(s, i);
+	if (!s->nodes[i].lazy)
+		sim_drive(s, i);
+}
+
 static void fault_hook(struct sim *s, void *arg)
 {
 	(void)arg;
@@ -127,9 +136,7 @@ static void fault_hook(struct sim *s, void *arg)
 					  (unsigned long long)to);
 			raft_driver_transfer(&nd->drv, to);
 			s->stats.transfers++;
-			check_step(s, i);
-			if (!nd->lazy)
-				sim_drive(s, i);
+			after_action(s, i);
 		}
 	} else if (raft_role(&nd->drv.raft) == RAFT_LEADER && sim_chance(s, s->transfer_pm / 4)) {
 		/* A leader gives up its term (worker/replica.c does this when
@@ -139,17 +146,13 @@ static void fault_hook(struct sim *s, void *arg)
 			sim_trace(s, "node %d steps down", i + 1);
 		raft_step_down(&nd->drv.raft);
 		s->stats.step_downs++;
-		check_step(s, i);
-		if (!nd->lazy)
-			sim_drive(s, i);
+		after_action(s, i);
 	} else if (raft_role(&nd->drv.raft) != RAFT_LEADER && sim_chance(s, s->campaign_pm)) {
 		if (s->verbose)
 			sim_trace(s, "node %d is told to campaign now", i + 1);
 		raft_driver_campaign(&nd->drv);
 		s->stats.campaigns++;
-		check_step(s, i);
-		if (!nd->lazy)
-			sim_drive(s, i);
+		after_action(s, i);
 	}
 	/* A connection with a peer came up (worker/transport.c's on_link):
 	 * a (pre-)candidate asks that peer again; the repeat must be as safe
@@ -162,9 +165,7 @@ static void fault_hook(struct sim *s, void *arg)
 					  j + 1);
 			raft_driver_peer_connected(&nd->drv, j + 1);
 			s->stats.links++;
-			check_step(s, i);
-			if (!nd->lazy)
-				sim_drive(s, i);
+			after_action(s, i);
 		}
 	}
 }
