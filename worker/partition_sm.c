@@ -18,7 +18,21 @@ static void ps_proposed(void *c, uint64_t index, const uint8_t *data, size_t len
 	partition_proposed(((struct partition_sm *)c)->part, data, len);
 }
 
-static int ps_save(void *c) { return partition_save(((struct partition_sm *)c)->part); }
+/* Entries applied between two saves of the apply state. The state is a
+ * restart's starting point, not a safety record: what was applied after it
+ * is committed in the log and applied again (the driver replays from the
+ * saved index). Saving it with every Ready would rewrite a meta page in
+ * every transaction; saving every PARTITION_SAVE_EVERY entries bounds the
+ * replay to that many entries. A pending DeleteRecords is saved at once. */
+#define PARTITION_SAVE_EVERY 1024
+
+static int ps_save(void *c)
+{
+	struct partition *p = ((struct partition_sm *)c)->part;
+	if (p->commit_index - p->saved_index < PARTITION_SAVE_EVERY && !p->delete_dirty)
+		return 0;
+	return partition_save(p);
+}
 
 static int ps_install_store(void *c, uint64_t index, uint64_t term, const uint8_t *data, size_t len)
 {

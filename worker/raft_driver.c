@@ -63,6 +63,19 @@ static int st_snapshot(void *c, struct raft_snapshot *o)
 
 /* --- the Ready loop ------------------------------------------------------- */
 
+/* True when the Ready's term or vote differs from the stored ones: Raft
+ * needs only those two durable. The commit index in the hard state is a
+ * hint for the next start, written when they are; rewriting it with every
+ * append would dirty the meta database's pages in every transaction (LMDB
+ * copies every page it touches, and each copy is one more page to flush). */
+static bool vote_changed(struct raft_driver *d, const struct raft_hard_state *hs)
+{
+	struct raft_hard_state cur;
+	if (d->log.ops->hard_state(d->log.ctx, &cur) != 0)
+		return true;
+	return cur.term != hs->term || cur.vote != hs->vote;
+}
+
 /* Writes what the Ready asks to persist in one transaction. A Ready with
  * only a new commit index writes nothing: losing it costs a little replay
  * after a restart, never safety. */
@@ -79,7 +92,7 @@ static int persist(struct raft_driver *d, const struct raft_ready *rd)
 					      rd->snapshot.data, rd->snapshot.data_len);
 	if (rc == 0 && rd->n_entries)
 		rc = lo->append(d->log.ctx, rd->entries, rd->n_entries);
-	if (rc == 0)
+	if (rc == 0 && vote_changed(d, &rd->hard_state))
 		rc = lo->set_hard_state(d->log.ctx, &rd->hard_state);
 	if (rc == 0)
 		rc = d->sm.ops->save(d->sm.ctx);

@@ -879,14 +879,16 @@ int replica_init(struct replica *r, struct event_base *base, struct worker_args 
 	int rc = make_dirs(a->dir);
 	if (rc != 0)
 		return rc;
+	bool catalog = strcmp(a->topic, CATALOG_TOPIC) == 0;
 	struct store_options so = {.map_size = (size_t)a->cfg.storage.map_size_mb << 20,
-				   .sync = a->cfg.storage.sync == CONFIG_SYNC_ALWAYS};
+				   .sync = a->cfg.storage.sync == CONFIG_SYNC_ALWAYS,
+				   .key = catalog ? NULL : partition_entry_key};
 	rc = store_open(a->dir, &so, &r->store);
 	if (rc != 0) {
 		log_error("cannot open the store in %s: %s", a->dir, err_str(rc));
 		return rc;
 	}
-	if (strcmp(a->topic, CATALOG_TOPIC) == 0)
+	if (catalog)
 		return ctl_init(r, base, a);
 	struct partition_config pc = {.max_message_bytes = a->topic_cfg.max_message_bytes,
 				      .retention_ms = a->topic_cfg.retention_ms,

@@ -44,19 +44,22 @@ struct view {
 	struct store_hard_state hs;
 	struct store_log_start ls;
 	uint64_t applied;
+	uint64_t row_index; /* entry of the last offsets row; 0 = none known */
+	int64_t last_base;  /* base offset of the last data entry, -1 = unknown */
 };
 
 struct store {
 	MDB_env *env;
 	MDB_dbi log, offsets, meta;
 	bool sync;
-	size_t map_size; /* the configured size; deletes may briefly exceed it */
-	MDB_txn *rtxn;	 /* reused read transaction: reset between uses */
-	int rdepth;	 /* nested read users of rtxn */
-	MDB_txn *wtxn;	 /* the open write transaction, or NULL */
-	bool in_batch;	 /* between store_txn_begin and commit/abort */
-	int batch_err;	 /* first error of the open batch; its txn is gone */
-	struct view cur; /* as of the open batch (== committed without one) */
+	store_key_fn key; /* NULL: an offsets row for every data entry */
+	size_t map_size;  /* the configured size; deletes may briefly exceed it */
+	MDB_txn *rtxn;	  /* reused read transaction: reset between uses */
+	int rdepth;	  /* nested read users of rtxn */
+	MDB_txn *wtxn;	  /* the open write transaction, or NULL */
+	bool in_batch;	  /* between store_txn_begin and commit/abort */
+	int batch_err;	  /* first error of the open batch; its txn is gone */
+	struct view cur;  /* as of the open batch (== committed without one) */
 	struct view committed;
 	bool fs_full_logged; /* since the last commit that got through */
 };
@@ -466,6 +469,8 @@ static int delete_end(struct store *s, MDB_dbi db, bool index_in_key, bool from_
 	return 0;
 }
 
+static int load_last_base(struct store *s);
+
 /* Deletes log rows with index >= from and the offsets rows pointing at them. */
 static int truncate_from(struct store *s, uint64_t from)
 {
@@ -475,7 +480,9 @@ static int truncate_from(struct store *s, uint64_t from)
 	if (rc != 0)
 		return rc;
 	s->cur.last_index = from - 1;
-	return 0;
+	if (s->cur.row_index >= from)
+		s->cur.row_index = 0; /* the next data entry gets a row */
+	return load_last_base(s);
 }
 
 static int put_entry(struct store *s, const struct store_entry *e)
@@ -494,7 +501,16 @@ static int put_entry(struct store *s, const struct store_entry *e)
 	d[8] = e->kind;
 	if (e->len > 0)
 		memcpy(d + LOG_VALUE_HEADER, e->data, e->len);
-	if (e->base_offset >= 0) {
+	if (e->base_offset >= 0 && e->base_offset <= s->cur.last_base) {
+		log_error("store: base offset %lld of entry %llu does not increase",
+			  (long long)e->base_offset, (unsigned long long)e->index);
+		return ERR_INVALID;
+	}
+	if (e->base_offset >= 0)
+		s->cur.last_base = e->base_offset;
+	bool row = e->base_offset >= 0 && (s->key == NULL || s->cur.row_index == 0 ||
+					   e->index - s->cur.row_index >= STORE_OFFSETS_EVERY);
+	if (row) {
 		uint8_t ob[8], ib[8];
 		be64_store(ob, (uint64_t)e->base_offset);
 		be64_store(ib, e->index);
@@ -507,6 +523,7 @@ static int put_entry(struct store *s, const struct store_entry *e)
 		}
 		if (rc != 0)
 			return xlate(rc, "put offset");
+		s->cur.row_index = e->index;
 	}
 	s->cur.last_index = e->index;
 	return 0;
@@ -673,6 +690,8 @@ static int reset_op(struct store *s, const void *p)
 	if (rc == 0) {
 		s->cur.ls = *ls;
 		s->cur.last_index = ls->index;
+		s->cur.row_index = 0;
+		s->cur.last_base = -1;
 	}
 	return w_leave(s, own, rc);
 }
@@ -789,13 +808,13 @@ int store_entries(struct store *s, uint64_t lo, uint64_t hi, size_t max_bytes, s
 	return 0;
 }
 
-int store_offset_floor(struct store *s, int64_t kafka_offset, int64_t *base_offset, uint64_t *index)
+/* The offsets row with the largest base offset <= kafka_offset: 0 and
+ * *base, *index set, MDB_NOTFOUND, or an LMDB error. */
+static int row_floor(struct store *s, MDB_txn *t, int64_t kafka_offset, int64_t *base,
+		     uint64_t *index)
 {
-	if (kafka_offset < 0)
-		return ERR_NOTFOUND;
-	MDB_txn *t = NULL;
 	MDB_cursor *c;
-	int rc = rd_cursor(s, s->offsets, &t, &c);
+	int rc = mdb_cursor_open(t, s->offsets, &c);
 	if (rc != 0)
 		return rc;
 	uint8_t kb[8];
@@ -808,17 +827,116 @@ int store_offset_floor(struct store *s, int64_t kafka_offset, int64_t *base_offs
 		rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
 	else if (rc == MDB_NOTFOUND)
 		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0 && (k.mv_size != 8 || v.mv_size != 8))
+		rc = MDB_CORRUPTED;
 	if (rc == 0) {
-		if (k.mv_size != 8 || v.mv_size != 8) {
-			rc = ERR_CORRUPT;
-		} else {
-			*base_offset = (int64_t)be64_load(k.mv_data);
-			*index = be64_load(v.mv_data);
-		}
-	} else {
-		rc = xlate(rc, "offset floor");
+		*base = (int64_t)be64_load(k.mv_data);
+		*index = be64_load(v.mv_data);
 	}
 	mdb_cursor_close(c);
+	return rc;
+}
+
+/* The last offsets row whose entry index is <= max_index: 0 and *base,
+ * *index set, MDB_NOTFOUND, or an LMDB error. */
+static int row_last(struct store *s, MDB_txn *t, uint64_t max_index, int64_t *base, uint64_t *index)
+{
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t, s->offsets, &c);
+	if (rc != 0)
+		return rc;
+	MDB_val k, v;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+		if (k.mv_size != 8 || v.mv_size != 8) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (be64_load(v.mv_data) <= max_index) {
+			*base = (int64_t)be64_load(k.mv_data);
+			*index = be64_load(v.mv_data);
+			break;
+		}
+	}
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* For a sparse index: reads the log from entry `from` to `upto` (both
+ * included) for the last data entry whose base offset is <= max_offset,
+ * stopping at the first one above it (base offsets grow with the index).
+ * Returns 0 with *base and *index set, ERR_NOTFOUND, or an error. */
+static int walk_data(struct store *s, MDB_txn *t, uint64_t from, uint64_t upto, int64_t max_offset,
+		     int64_t *base, uint64_t *index)
+{
+	if (from > upto)
+		return ERR_NOTFOUND;
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(t, s->log, &c);
+	if (rc != 0)
+		return xlate(rc, "cursor");
+	uint8_t kb[8];
+	be64_store(kb, from);
+	MDB_val k = val(kb, 8), v;
+	int out = ERR_NOTFOUND;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != 8 || v.mv_size < LOG_VALUE_HEADER) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		uint64_t i = be64_load(k.mv_data);
+		if (i > upto)
+			break;
+		const uint8_t *d = v.mv_data;
+		int64_t b = s->key(d[8], d + LOG_VALUE_HEADER, v.mv_size - LOG_VALUE_HEADER);
+		if (b < 0)
+			continue;
+		if (b > max_offset)
+			break;
+		*base = b;
+		*index = i;
+		out = 0;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		out = xlate(rc, "offset walk");
+	mdb_cursor_close(c);
+	return out;
+}
+
+/* Finishes a lookup that found the row (rb, ri) (rc 0) or none (rc
+ * MDB_NOTFOUND): a dense index answers with the row, a sparse one walks
+ * the entries from the row (or from the log's first entry) to `upto`. */
+static int settle_lookup(struct store *s, MDB_txn *t, int rc, int64_t rb, uint64_t ri,
+			 uint64_t upto, int64_t max_offset, int64_t *base, uint64_t *index)
+{
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return xlate(rc, "offsets lookup");
+	if (s->key == NULL) {
+		if (rc == 0) {
+			*base = rb;
+			*index = ri;
+		}
+		return rc == 0 ? 0 : ERR_NOTFOUND;
+	}
+	uint64_t from = rc == 0 ? ri : store_first_index(s);
+	if (upto > s->cur.last_index)
+		upto = s->cur.last_index;
+	return walk_data(s, t, from, upto, max_offset, base, index);
+}
+
+int store_offset_floor(struct store *s, int64_t kafka_offset, int64_t *base_offset, uint64_t *index)
+{
+	if (kafka_offset < 0)
+		return ERR_NOTFOUND;
+	MDB_txn *t = NULL;
+	int rc = rd_begin(s, &t);
+	if (rc != 0)
+		return rc;
+	int64_t rb = -1;
+	uint64_t ri = 0;
+	rc = row_floor(s, t, kafka_offset, &rb, &ri);
+	rc = settle_lookup(s, t, rc, rb, ri, UINT64_MAX, kafka_offset, base_offset, index);
 	rd_end(s, t);
 	return rc;
 }
@@ -826,30 +944,15 @@ int store_offset_floor(struct store *s, int64_t kafka_offset, int64_t *base_offs
 int store_offset_last(struct store *s, uint64_t max_index, int64_t *base_offset, uint64_t *index)
 {
 	MDB_txn *t = NULL;
-	MDB_cursor *c;
-	int rc = rd_cursor(s, s->offsets, &t, &c);
+	int rc = rd_begin(s, &t);
 	if (rc != 0)
 		return rc;
-	MDB_val k, v;
-	int out = ERR_NOTFOUND;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
-		if (k.mv_size != 8 || v.mv_size != 8) {
-			out = ERR_CORRUPT;
-			break;
-		}
-		if (be64_load(v.mv_data) <= max_index) {
-			*base_offset = (int64_t)be64_load(k.mv_data);
-			*index = be64_load(v.mv_data);
-			out = 0;
-			break;
-		}
-	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		out = xlate(rc, "offset last");
-	mdb_cursor_close(c);
+	int64_t rb = -1;
+	uint64_t ri = 0;
+	rc = row_last(s, t, max_index, &rb, &ri);
+	rc = settle_lookup(s, t, rc, rb, ri, max_index, INT64_MAX, base_offset, index);
 	rd_end(s, t);
-	return out;
+	return rc;
 }
 
 int store_size(struct store *s, uint64_t *bytes)
@@ -886,6 +989,17 @@ int store_usage(struct store *s, uint64_t *used, uint64_t *map)
 
 /* --- open/close --------------------------------------------------------- */
 
+/* Sets cur.last_base from the log as it stands (at open, after a
+ * truncation), so appends keep checking that base offsets grow. */
+static int load_last_base(struct store *s)
+{
+	int64_t base;
+	uint64_t index;
+	int rc = store_offset_last(s, UINT64_MAX, &base, &index);
+	s->cur.last_base = rc == 0 ? base : -1;
+	return rc == ERR_NOTFOUND ? 0 : rc;
+}
+
 /* Loads the view from a fresh read and checks that meta and log agree. */
 static int load_view(struct store *s)
 {
@@ -912,6 +1026,13 @@ static int load_view(struct store *s)
 	if (rc != 0)
 		goto out;
 	w->applied = be64_load(b);
+	w->last_base = -1;
+	int64_t rb;
+	rc = row_last(s, t, UINT64_MAX, &rb, &w->row_index);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		rc = xlate(rc, "last offsets row");
+		goto out;
+	}
 
 	MDB_cursor *c;
 	rc = mdb_cursor_open(t, s->log, &c);
@@ -996,6 +1117,7 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
 	if (s == NULL)
 		return ERR_NOMEM;
 	s->sync = opt->sync;
+	s->key = opt->key;
 	s->map_size = opt->map_size ? opt->map_size : STORE_MAP_SIZE_DEFAULT;
 
 	rc = prealloc_lock(dir);
@@ -1061,8 +1183,11 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
 	}
 	mdb_txn_reset(s->rtxn);
 	rc = load_view(s);
+	if (rc == 0)
+		rc = load_last_base(s);
 	if (rc != 0)
 		goto fail;
+	s->committed = s->cur;
 	*out = s;
 	return 0;
 fail:

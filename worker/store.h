@@ -4,7 +4,8 @@
  * databases (the design contract's storage section):
  *   log      raft index (u64 BE) -> {term u64 BE, kind u8, payload}
  *   offsets  Kafka base offset (u64 BE) -> raft index (u64 BE), one row per
- *            data entry, written in the same transaction as the entry
+ *            data entry, or per STORE_OFFSETS_EVERY of them (sparse, with a
+ *            key function), written in the same transaction as the entry
  *   meta     hard state (term, vote), log start (index, term, Kafka offset),
  *            applied index, and named snapshots of internal state machines
  *
@@ -53,9 +54,26 @@ enum store_kind {
 	STORE_KIND_COMMAND = 3,
 };
 
+/* The Kafka base offset a stored payload of kind `kind` starts at, or -1
+ * for a payload without one (the partition: its first batch's baseOffset). */
+typedef int64_t (*store_key_fn)(uint8_t kind, const uint8_t *data, size_t len);
+
+/* Data entries between two offsets rows when the store has a key function.
+ * A row is one more B-tree leaf (and its parents) to copy and flush in the
+ * transaction that writes it; a sparse index, as Kafka's own offset index
+ * is, writes one row per this many data entries and finds the others by
+ * reading the entries after the row (at most this many). */
+#define STORE_OFFSETS_EVERY 32
+
 struct store_options {
 	size_t map_size; /* bytes the store may grow to; 0 = STORE_MAP_SIZE_DEFAULT */
 	bool sync;	 /* true (sync = always): a commit is durable when it returns */
+	/* NULL: an offsets row for every data entry (the index alone answers
+	 * lookups). Set: a sparse index, one row per STORE_OFFSETS_EVERY data
+	 * entries; lookups read the entries after a row and ask `key` for
+	 * their base offsets, which must equal the base_offset they were
+	 * appended with. */
+	store_key_fn key;
 };
 
 struct store_entry {
@@ -121,8 +139,9 @@ bool store_in_txn(const struct store *s);
  * at the first index whose term differs, that entry and every later one are
  * deleted with their offsets rows, then the rest is written. Entries at or
  * below the log start are ignored (already compacted, hence committed).
- * Entries with base_offset >= 0 get an offsets row; base offsets must
- * increase with the index. Data is copied. Errors: ERR_INVALID (n == 0,
+ * Entries with base_offset >= 0 are data entries and get an offsets row
+ * (every one, or one per STORE_OFFSETS_EVERY with a key function); base
+ * offsets must increase with the index. Data is copied. Errors: ERR_INVALID (n == 0,
  * indexes not consecutive, a gap after the last index, base offsets not
  * increasing), ERR_NOSPACE, ERR_IO, ERR_CORRUPT. */
 int store_append(struct store *s, const struct store_entry *entries, size_t n);
@@ -198,15 +217,16 @@ int store_scan(struct store *s, uint64_t lo, uint64_t hi, store_scan_cb cb, void
 int store_entries(struct store *s, uint64_t lo, uint64_t hi, size_t max_bytes, struct arena *a,
 		  struct store_entry **out, size_t *n);
 
-/* Finds the data entry holding Kafka offset kafka_offset: the offsets row
- * with the largest base offset <= kafka_offset. Sets *base_offset and *index.
- * Errors: ERR_NOTFOUND (no row at or below it), ERR_IO, ERR_CORRUPT. */
+/* Finds the data entry holding Kafka offset kafka_offset: the one with the
+ * largest base offset <= kafka_offset. Sets *base_offset and *index.
+ * Errors: ERR_NOTFOUND (no data entry at or below it), ERR_IO,
+ * ERR_CORRUPT. */
 int store_offset_floor(struct store *s, int64_t kafka_offset, int64_t *base_offset,
 		       uint64_t *index);
 
-/* Finds the last offsets row whose entry index is <= max_index (UINT64_MAX:
- * the last row). Walks back from the end, so it is cheap when max_index is
- * near the end. Errors: ERR_NOTFOUND, ERR_IO, ERR_CORRUPT. */
+/* Finds the last data entry whose index is <= max_index (UINT64_MAX: the
+ * last one). Walks the offsets rows back from the end, so it is cheap when
+ * max_index is near the end. Errors: ERR_NOTFOUND, ERR_IO, ERR_CORRUPT. */
 int store_offset_last(struct store *s, uint64_t max_index, int64_t *base_offset, uint64_t *index);
 
 /* Sets *bytes to the space the log and offsets databases take (their pages

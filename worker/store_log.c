@@ -107,7 +107,7 @@ static const struct log_store_ops ops = {
     .abort = l_abort,
 };
 
-void store_log_init(struct store_log *l, struct store *s, store_log_key_fn key)
+void store_log_init(struct store_log *l, struct store *s, store_key_fn key)
 {
 	memset(l, 0, sizeof(*l));
 	l->store = s;

@@ -14,16 +14,11 @@
 
 #include "common/arena.h"
 #include "worker/log_store.h"
-
-struct store;
-struct store_entry;
-
-/* The offsets-row key of a payload of kind `kind`, or -1 for none. */
-typedef int64_t (*store_log_key_fn)(uint8_t kind, const uint8_t *data, size_t len);
+#include "worker/store.h"
 
 struct store_log {
 	struct store *store; /* borrowed */
-	store_log_key_fn key;
+	store_key_fn key;
 	struct arena arena;	  /* entries read for the core */
 	struct store_entry *sbuf; /* entries mapped for store_append */
 	size_t sbuf_cap;
@@ -31,7 +26,7 @@ struct store_log {
 };
 
 /* Wraps s (borrowed; it outlives l). key may be NULL. */
-void store_log_init(struct store_log *l, struct store *s, store_log_key_fn key);
+void store_log_init(struct store_log *l, struct store *s, store_key_fn key);
 void store_log_close(struct store_log *l);
 
 #endif

@@ -93,13 +93,31 @@ static void after_action(struct sim *s, int i)
 		sim_drive(s, i);
 }
 
+/* A restarted worker dials its peers at start, and each up peer's
+ * transport reports the accepted connection (worker/transport.c's on_link):
+ * a quiet leader wakes and heartbeats the replica, which may have come back
+ * behind the commit index it had. A cut link connects nothing. */
+static void reconnect_peers(struct sim *s, int i)
+{
+	for (int j = 0; j < s->n; j++) {
+		if (j == i || !s->nodes[j].up || s->blocked[i][j] || s->blocked[j][i])
+			continue;
+		if (s->verbose)
+			sim_trace(s, "node %d: a connection with node %d came up", j + 1, i + 1);
+		raft_driver_peer_connected(&s->nodes[j].drv, i + 1);
+		after_action(s, j);
+	}
+}
+
 static void fault_hook(struct sim *s, void *arg)
 {
 	(void)arg;
 	for (int i = 0; i < s->n; i++) {
 		struct sim_node *nd = &s->nodes[i];
-		if (!nd->up && s->tick >= nd->restart_at)
+		if (!nd->up && s->tick >= nd->restart_at) {
 			sim_start_node(s, i);
+			reconnect_peers(s, i);
+		}
 	}
 	if (s->partitioned && s->tick >= s->heal_at) {
 		sim_heal(s);

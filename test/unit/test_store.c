@@ -2,6 +2,7 @@
  * compaction, meta, reopen, a full map, and the exclusive lock. */
 #include <check.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -592,6 +593,163 @@ START_TEST(opening_on_a_full_filesystem_is_nospace_not_a_crash)
 }
 END_TEST
 
+/* --- the sparse offsets index (a store with a key function) -------------- */
+
+#define SPARSE_MAX 400
+
+/* The model: base offset of each entry by index, -1 for a non-data entry. */
+static int64_t model[SPARSE_MAX + 1];
+static uint64_t model_first = 1, model_last = 0;
+
+/* Sparse payloads start with their base offset, as Kafka batches do. */
+static int64_t key_first8(uint8_t kind, const uint8_t *data, size_t len)
+{
+	if (kind != STORE_KIND_DATA || len < 8)
+		return -1;
+	int64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | data[i];
+	return v;
+}
+
+static void sparse_open(void)
+{
+	struct store_options o = {.map_size = 64u << 20, .sync = false, .key = key_first8};
+	ck_assert_int_eq(store_open(dir, &o, &s), 0);
+}
+
+static void sparse_setup(void)
+{
+	dir = testdir_new("store-sparse");
+	ck_assert_ptr_nonnull(dir);
+	sparse_open();
+	model_first = 1;
+	model_last = 0;
+}
+
+/* Appends entries lo..hi of term t: every seventh index is a no-op, the
+ * others data entries whose base offset is `base` and then grows by 3. */
+static int64_t sparse_append(uint64_t lo, uint64_t hi, uint64_t t, int64_t base)
+{
+	uint8_t bufs[64][16];
+	struct store_entry e[64];
+	ck_assert_uint_le(hi - lo + 1, 64);
+	for (uint64_t i = lo; i <= hi; i++) {
+		bool data = i % 7 != 0;
+		uint8_t *b = bufs[i - lo];
+		memset(b, 0, 16);
+		for (int k = 0; k < 8; k++)
+			b[k] = (uint8_t)((uint64_t)base >> (56 - 8 * k));
+		e[i - lo] = (struct store_entry){.index = i,
+						 .term = t,
+						 .kind = data ? STORE_KIND_DATA : STORE_KIND_NOOP,
+						 .base_offset = data ? base : -1,
+						 .data = b,
+						 .len = data ? 16 : 0};
+		model[i] = data ? base : -1;
+		if (data)
+			base += 3;
+	}
+	ck_assert_int_eq(store_append(s, e, hi - lo + 1), 0);
+	model_last = hi;
+	return base;
+}
+
+/* Every floor and last lookup agrees with the model. */
+static void sparse_check(void)
+{
+	int64_t hi_off = 0;
+	for (uint64_t i = model_first; i <= model_last; i++)
+		if (model[i] >= 0)
+			hi_off = model[i];
+	for (int64_t off = 0; off <= hi_off + 5; off++) {
+		int64_t want_b = -1, base = -2;
+		uint64_t want_i = 0, idx = 0;
+		for (uint64_t i = model_first; i <= model_last; i++)
+			if (model[i] >= 0 && model[i] <= off) {
+				want_b = model[i];
+				want_i = i;
+			}
+		int rc = store_offset_floor(s, off, &base, &idx);
+		if (want_b < 0) {
+			ck_assert_msg(rc == ERR_NOTFOUND, "floor(%lld): rc %d, want NOTFOUND",
+				      (long long)off, rc);
+			continue;
+		}
+		ck_assert_msg(rc == 0 && base == want_b && idx == want_i,
+			      "floor(%lld): rc %d base %lld index %llu, want %lld at %llu",
+			      (long long)off, rc, (long long)base, (unsigned long long)idx,
+			      (long long)want_b, (unsigned long long)want_i);
+	}
+	for (uint64_t max = 0; max <= model_last + 2; max++) {
+		int64_t want_b = -1, base = -2;
+		uint64_t want_i = 0, idx = 0;
+		for (uint64_t i = model_first; i <= model_last && i <= max; i++)
+			if (model[i] >= 0) {
+				want_b = model[i];
+				want_i = i;
+			}
+		int rc = store_offset_last(s, max, &base, &idx);
+		if (want_b < 0) {
+			ck_assert_msg(rc == ERR_NOTFOUND, "last(%llu): rc %d, want NOTFOUND",
+				      (unsigned long long)max, rc);
+			continue;
+		}
+		ck_assert_msg(rc == 0 && base == want_b && idx == want_i,
+			      "last(%llu): rc %d base %lld index %llu, want %lld at %llu",
+			      (unsigned long long)max, rc, (long long)base, (unsigned long long)idx,
+			      (long long)want_b, (unsigned long long)want_i);
+	}
+}
+
+START_TEST(a_sparse_index_finds_every_offset_through_appends_truncation_and_compaction)
+{
+	int64_t next = 100;
+	sparse_check(); /* empty */
+	for (uint64_t lo = 1; lo <= 200; lo += 40)
+		next = sparse_append(lo, lo + 39, 1, next);
+	sparse_check();
+	store_close(s);
+	sparse_open();
+	sparse_check();
+	/* A new leader replaces the suffix from 150 on: fewer, later offsets.
+	 * The rows at and after 150 go; the next data entry gets a row. */
+	int64_t at150 = 0;
+	for (uint64_t i = 149; i >= 1 && at150 == 0; i--)
+		if (model[i] >= 0)
+			at150 = model[i] + 3;
+	next = sparse_append(150, 170, 2, at150 + 1000);
+	sparse_check();
+	/* Compaction past a row: offsets just after the new start have no
+	 * row at or below them and are found from the first entry. */
+	ck_assert_int_eq(store_compact(s, 45, model[46] >= 0 ? model[46] : model[47]), 0);
+	model_first = 46;
+	sparse_check();
+	next = sparse_append(171, 230, 2, next);
+	sparse_check();
+	store_close(s);
+	sparse_open();
+	sparse_check();
+	/* Base offsets must still grow, row or no row. */
+	uint8_t b[16] = {0};
+	struct store_entry e = {.index = 231,
+				.term = 2,
+				.kind = STORE_KIND_DATA,
+				.base_offset = 5,
+				.data = b,
+				.len = 16};
+	ck_assert_int_eq(store_append(s, &e, 1), ERR_INVALID);
+	/* A reset empties it; lookups then find nothing. */
+	struct store_log_start ls = {.index = 300, .term = 3, .kafka_offset = next};
+	ck_assert_int_eq(store_reset(s, &ls), 0);
+	model_first = 301;
+	model_last = 300;
+	sparse_check();
+	next = sparse_append(301, 340, 3, next);
+	sparse_check();
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *su = suite_create("store");
@@ -616,6 +774,11 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, opening_a_missing_directory_fails_with_io);
 	tcase_add_test(tc, opening_on_a_full_filesystem_is_nospace_not_a_crash);
 	suite_add_tcase(su, tc);
+	TCase *sp = tcase_create("sparse");
+	tcase_add_checked_fixture(sp, sparse_setup, teardown);
+	tcase_add_test(sp,
+		       a_sparse_index_finds_every_offset_through_appends_truncation_and_compaction);
+	suite_add_tcase(su, sp);
 	return su;
 }
 
