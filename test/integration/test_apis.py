@@ -342,7 +342,10 @@ def term_of(node, topic):
 
 
 def main():
-    extra = "[topic.lat]\npartitions = 1\nmessage_timestamp_type = LogAppendTime\n"
+    # The batches of "ts" carry 1970 timestamps: with the default 7-day
+    # retention, a retention pass (every second) could delete them mid-test.
+    extra = "[topic.lat]\npartitions = 1\nmessage_timestamp_type = LogAppendTime\n" \
+        "[retention]\nms = -1\n"
     node = harness.Node("apis", PORT_BASE, {"ts": 1, "idem": 2}, extra=extra, node_id=NODE_ID)
     try:
         node.start()
