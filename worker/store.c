@@ -808,9 +808,11 @@ int store_entries(struct store *s, uint64_t lo, uint64_t hi, size_t max_bytes, s
 	return 0;
 }
 
-/* The offsets row with the largest base offset <= kafka_offset: 0 and
- * *base, *index set, MDB_NOTFOUND, or an LMDB error. */
-static int row_floor(struct store *s, MDB_txn *t, int64_t kafka_offset, int64_t *base,
+/* The last offsets row with base offset <= max_offset and entry index <=
+ * upto (rows grow in both): 0 and *base, *index set, MDB_NOTFOUND, or an
+ * LMDB error. Lands on the floor of max_offset, then walks back while the
+ * index is past upto, which is cheap when upto is near the end. */
+static int row_floor(struct store *s, MDB_txn *t, int64_t max_offset, uint64_t upto, int64_t *base,
 		     uint64_t *index)
 {
 	MDB_cursor *c;
@@ -818,41 +820,21 @@ static int row_floor(struct store *s, MDB_txn *t, int64_t kafka_offset, int64_t 
 	if (rc != 0)
 		return rc;
 	uint8_t kb[8];
-	be64_store(kb, (uint64_t)kafka_offset);
+	be64_store(kb, (uint64_t)max_offset);
 	MDB_val k = val(kb, 8), v;
 	/* SET_RANGE lands on the first key >= target; the floor is that key if
 	 * equal, else the one before (or the last key if none is >=). */
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-	if (rc == 0 && (int64_t)be64_load(k.mv_data) != kafka_offset)
+	if (rc == 0 && (int64_t)be64_load(k.mv_data) != max_offset)
 		rc = mdb_cursor_get(c, &k, &v, MDB_PREV);
 	else if (rc == MDB_NOTFOUND)
 		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
-	if (rc == 0 && (k.mv_size != 8 || v.mv_size != 8))
-		rc = MDB_CORRUPTED;
-	if (rc == 0) {
-		*base = (int64_t)be64_load(k.mv_data);
-		*index = be64_load(v.mv_data);
-	}
-	mdb_cursor_close(c);
-	return rc;
-}
-
-/* The last offsets row whose entry index is <= max_index: 0 and *base,
- * *index set, MDB_NOTFOUND, or an LMDB error. */
-static int row_last(struct store *s, MDB_txn *t, uint64_t max_index, int64_t *base, uint64_t *index)
-{
-	MDB_cursor *c;
-	int rc = mdb_cursor_open(t, s->offsets, &c);
-	if (rc != 0)
-		return rc;
-	MDB_val k, v;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_LAST); rc == 0;
-	     rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
 		if (k.mv_size != 8 || v.mv_size != 8) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		if (be64_load(v.mv_data) <= max_index) {
+		if (be64_load(v.mv_data) <= upto) {
 			*base = (int64_t)be64_load(k.mv_data);
 			*index = be64_load(v.mv_data);
 			break;
@@ -904,55 +886,47 @@ static int walk_data(struct store *s, MDB_txn *t, uint64_t from, uint64_t upto, 
 	return out;
 }
 
-/* Finishes a lookup that found the row (rb, ri) (rc 0) or none (rc
- * MDB_NOTFOUND): a dense index answers with the row, a sparse one walks
- * the entries from the row (or from the log's first entry) to `upto`. */
-static int settle_lookup(struct store *s, MDB_txn *t, int rc, int64_t rb, uint64_t ri,
-			 uint64_t upto, int64_t max_offset, int64_t *base, uint64_t *index)
+/* The last data entry with base offset <= max_offset and index <= upto: a
+ * dense index answers with its row; a sparse one walks the entries from
+ * the row (or from the log's first entry, when compaction took the rows
+ * below) to upto. */
+static int lookup(struct store *s, int64_t max_offset, uint64_t upto, int64_t *base,
+		  uint64_t *index)
 {
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return xlate(rc, "offsets lookup");
-	if (s->key == NULL) {
+	MDB_txn *t = NULL;
+	int rc = rd_begin(s, &t);
+	if (rc != 0)
+		return rc;
+	int64_t rb = -1;
+	uint64_t ri = 0;
+	rc = row_floor(s, t, max_offset, upto, &rb, &ri);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		rc = xlate(rc, "offsets lookup");
+	} else if (s->key == NULL) {
 		if (rc == 0) {
 			*base = rb;
 			*index = ri;
 		}
-		return rc == 0 ? 0 : ERR_NOTFOUND;
+		rc = rc == 0 ? 0 : ERR_NOTFOUND;
+	} else {
+		uint64_t from = rc == 0 ? ri : store_first_index(s);
+		rc = walk_data(s, t, from, upto < s->cur.last_index ? upto : s->cur.last_index,
+			       max_offset, base, index);
 	}
-	uint64_t from = rc == 0 ? ri : store_first_index(s);
-	if (upto > s->cur.last_index)
-		upto = s->cur.last_index;
-	return walk_data(s, t, from, upto, max_offset, base, index);
+	rd_end(s, t);
+	return rc;
 }
 
 int store_offset_floor(struct store *s, int64_t kafka_offset, int64_t *base_offset, uint64_t *index)
 {
 	if (kafka_offset < 0)
 		return ERR_NOTFOUND;
-	MDB_txn *t = NULL;
-	int rc = rd_begin(s, &t);
-	if (rc != 0)
-		return rc;
-	int64_t rb = -1;
-	uint64_t ri = 0;
-	rc = row_floor(s, t, kafka_offset, &rb, &ri);
-	rc = settle_lookup(s, t, rc, rb, ri, UINT64_MAX, kafka_offset, base_offset, index);
-	rd_end(s, t);
-	return rc;
+	return lookup(s, kafka_offset, UINT64_MAX, base_offset, index);
 }
 
 int store_offset_last(struct store *s, uint64_t max_index, int64_t *base_offset, uint64_t *index)
 {
-	MDB_txn *t = NULL;
-	int rc = rd_begin(s, &t);
-	if (rc != 0)
-		return rc;
-	int64_t rb = -1;
-	uint64_t ri = 0;
-	rc = row_last(s, t, max_index, &rb, &ri);
-	rc = settle_lookup(s, t, rc, rb, ri, max_index, INT64_MAX, base_offset, index);
-	rd_end(s, t);
-	return rc;
+	return lookup(s, INT64_MAX, max_index, base_offset, index);
 }
 
 int store_size(struct store *s, uint64_t *bytes)
@@ -1028,7 +1002,7 @@ static int load_view(struct store *s)
 	w->applied = be64_load(b);
 	w->last_base = -1;
 	int64_t rb;
-	rc = row_last(s, t, UINT64_MAX, &rb, &w->row_index);
+	rc = row_floor(s, t, INT64_MAX, UINT64_MAX, &rb, &w->row_index);
 	if (rc != 0 && rc != MDB_NOTFOUND) {
 		rc = xlate(rc, "last offsets row");
 		goto out;
