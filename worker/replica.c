@@ -850,7 +850,7 @@ static int ctl_init(struct replica *r, struct event_base *base, struct worker_ar
 	}
 	r->ctl_up = true;
 	r->sm = controller_sm_of(&r->ctl);
-	store_log_init(&r->slog, r->store, NULL);
+	store_log_init(&r->slog, r->store);
 	r->slog_up = true;
 	rc = uplink_init(&r->up, base, a->ipc_fd, on_msg, on_closed, r);
 	if (rc == 0)
@@ -910,7 +910,7 @@ int replica_init(struct replica *r, struct event_base *base, struct worker_args 
 	/* What the Raft driver sees: the store as its log, the partition
 	 * and its producers as its state machine. */
 	r->sm = partition_sm_init(&r->psm, &r->part, &r->idem);
-	store_log_init(&r->slog, r->store, partition_entry_key);
+	store_log_init(&r->slog, r->store);
 	r->slog_up = true;
 	if (coordinator_topic(a->topic)) {
 		/* Wraps r->sm: every applied entry also reaches the groups. */

@@ -515,12 +515,8 @@ static int put_entry(struct store *s, const struct store_entry *e)
 		be64_store(ob, (uint64_t)e->base_offset);
 		be64_store(ib, e->index);
 		MDB_val ok = val(ob, 8), ov = val(ib, 8);
+		/* MDB_APPEND: rows grow with last_base, checked above. */
 		rc = mdb_put(s->wtxn, s->offsets, &ok, &ov, MDB_APPEND);
-		if (rc == MDB_KEYEXIST) {
-			log_error("store: base offset %lld of entry %llu does not increase",
-				  (long long)e->base_offset, (unsigned long long)e->index);
-			return ERR_INVALID;
-		}
 		if (rc != 0)
 			return xlate(rc, "put offset");
 		s->cur.row_index = e->index;
@@ -910,8 +906,7 @@ static int lookup(struct store *s, int64_t max_offset, uint64_t upto, int64_t *b
 		rc = rc == 0 ? 0 : ERR_NOTFOUND;
 	} else {
 		uint64_t from = rc == 0 ? ri : store_first_index(s);
-		rc = walk_data(s, t, from, upto < s->cur.last_index ? upto : s->cur.last_index,
-			       max_offset, base, index);
+		rc = walk_data(s, t, from, upto, max_offset, base, index);
 	}
 	rd_end(s, t);
 	return rc;
@@ -1000,13 +995,6 @@ static int load_view(struct store *s)
 	if (rc != 0)
 		goto out;
 	w->applied = be64_load(b);
-	w->last_base = -1;
-	int64_t rb;
-	rc = row_floor(s, t, INT64_MAX, UINT64_MAX, &rb, &w->row_index);
-	if (rc != 0 && rc != MDB_NOTFOUND) {
-		rc = xlate(rc, "last offsets row");
-		goto out;
-	}
 
 	MDB_cursor *c;
 	rc = mdb_cursor_open(t, s->log, &c);
@@ -1170,6 +1158,11 @@ fail:
 	mdb_env_close(s->env);
 	free(s);
 	return rc;
+}
+
+int64_t store_base_offset(const struct store *s, uint8_t kind, const uint8_t *data, size_t len)
+{
+	return s->key ? s->key(kind, data, len) : -1;
 }
 
 void store_close(struct store *s)

@@ -104,6 +104,10 @@ struct store_log_start {
 	int64_t kafka_offset;
 };
 
+/* The base offset the store's key function gives a payload, -1 without
+ * one: what a caller appending the payload passes as its base_offset. */
+int64_t store_base_offset(const struct store *s, uint8_t kind, const uint8_t *data, size_t len);
+
 /* Opens (creating if needed) the environment in the existing directory dir
  * and takes an exclusive lock on it, so two workers can never write the same
  * replica. *out is the new store, freed by store_close. Errors: ERR_IO

@@ -81,7 +81,7 @@ static int l_append(void *c, const struct raft_entry *e, size_t n)
 		    .index = e[i].index,
 		    .term = e[i].term,
 		    .kind = e[i].kind,
-		    .base_offset = l->key ? l->key(e[i].kind, e[i].data, e[i].data_len) : -1,
+		    .base_offset = store_base_offset(l->store, e[i].kind, e[i].data, e[i].data_len),
 		    .data = e[i].data,
 		    .len = e[i].data_len};
 	return store_append(l->store, l->sbuf, n);
@@ -107,11 +107,10 @@ static const struct log_store_ops ops = {
     .abort = l_abort,
 };
 
-void store_log_init(struct store_log *l, struct store *s, store_key_fn key)
+void store_log_init(struct store_log *l, struct store *s)
 {
 	memset(l, 0, sizeof(*l));
 	l->store = s;
-	l->key = key;
 	arena_init(&l->arena);
 	l->log = (struct log_store){&ops, l};
 }

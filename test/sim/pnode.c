@@ -353,7 +353,8 @@ void pnode_open(struct sim *s, int i, struct log_store *log, struct sm *sm)
 			sim_fail(s, "sim", "cannot create %s", nd->p->dir);
 	}
 	struct sim_pnode *p = nd->p;
-	struct store_options so = {.map_size = 64u << 20, .sync = false};
+	struct store_options so = {
+	    .map_size = 64u << 20, .sync = false, .key = partition_entry_key};
 	int rc = store_open(p->dir, &so, &p->store);
 	if (rc != 0)
 		sim_fail(s, "restart", "node %d: store_open: %s", i + 1, err_str(rc));
@@ -367,7 +368,7 @@ void pnode_open(struct sim *s, int i, struct log_store *log, struct sm *sm)
 	if (rc != 0)
 		sim_fail(s, "restart", "node %d: idem_load: %s", i + 1, err_str(rc));
 	p->sm = partition_sm_init(&p->psm, &p->part, &p->idem);
-	store_log_init(&p->slog, p->store, partition_entry_key);
+	store_log_init(&p->slog, p->store);
 	p->slog_up = true;
 	/* The simulation's view starts where the partition does. */
 	nd->sm_applied = p->part.commit_index;

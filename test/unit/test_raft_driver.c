@@ -132,13 +132,14 @@ static void node_start(int i)
 	struct node *n = &nodes[i];
 	n->next_when_ready = -1;
 	struct store_options o = {.map_size = map_size_of[i] ? map_size_of[i] : map_size,
-				  .sync = false};
+				  .sync = false,
+				  .key = partition_entry_key};
 	ck_assert_int_eq(store_open(n->dir, &o, &n->store), 0);
 	ck_assert_int_eq(partition_recover(&n->part, n->store, &pcfg), 0);
 	idem_init(&n->idem, 0, idem_scan_max);
 	ck_assert_int_eq(idem_load(&n->idem, n->store, n->part.commit_index), 0);
 	n->sm = partition_sm_init(&n->psm, &n->part, &n->idem);
-	store_log_init(&n->slog, n->store, partition_entry_key);
+	store_log_init(&n->slog, n->store);
 	int32_t voters[MAXN];
 	for (int k = 0; k < n_nodes; k++)
 		voters[k] = k + 1;
