@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -62,6 +63,8 @@ struct store {
 	struct view cur;  /* as of the open batch (== committed without one) */
 	struct view committed;
 	bool fs_full_logged; /* since the last commit that got through */
+	int fd;		     /* the data file (LMDB's) */
+	off_t written_end;   /* the data file's size: every block below is written */
 };
 
 /* Translates an LMDB or errno code to ERR_*. Unexpected ones are logged here
@@ -207,6 +210,46 @@ int store_txn_begin(struct store *s)
 	return 0;
 }
 
+/* How far past LMDB's last page the data file is kept written, and in
+ * what steps it grows. */
+#define AHEAD_MIN (128 << 10)
+#define AHEAD_STEP (512 << 10)
+
+/* Keeps the data file written with zeros ahead of LMDB's last page, so a
+ * commit overwrites blocks that exist. LMDB grows the file a few pages per
+ * commit otherwise, and then every fsync also writes the inode and the
+ * file system's allocation blocks: measured here, one page appended and
+ * fsynced costs 3 device writes and 8 KiB, one page overwritten 2 and
+ * 4 KiB. fallocate would not do: ext4 converts its unwritten extents on
+ * the first write, which costs the same. Only bytes past the file's end
+ * are written, where LMDB has nothing (past its last page, outside a write
+ * transaction); the writeback starts at once (sync_file_range) so the next
+ * commit's fsync finds it mostly done. A failure is harmless: LMDB then
+ * grows the file as before. Only with sync: without it nothing is fsynced. */
+static void keep_ahead(struct store *s)
+{
+	static const uint8_t zeros[64 << 10];
+	MDB_envinfo info;
+	if (mdb_env_info(s->env, &info) != 0)
+		return;
+	off_t used = ((off_t)info.me_last_pgno + 1) * (off_t)sysconf(_SC_PAGESIZE);
+	if (s->written_end >= used + AHEAD_MIN || s->written_end >= (off_t)s->map_size)
+		return;
+	off_t from = s->written_end > used ? s->written_end : used;
+	off_t to = used + AHEAD_STEP;
+	if (to > (off_t)s->map_size)
+		to = (off_t)s->map_size;
+	for (off_t at = from; at < to;) {
+		size_t n = to - at < (off_t)sizeof(zeros) ? (size_t)(to - at) : sizeof(zeros);
+		ssize_t w = pwrite(s->fd, zeros, n, at);
+		if (w <= 0)
+			return;
+		at += w;
+		s->written_end = at;
+	}
+	(void)sync_file_range(s->fd, from, to - from, SYNC_FILE_RANGE_WRITE);
+}
+
 int store_txn_commit(struct store *s)
 {
 	if (!s->in_batch)
@@ -231,6 +274,7 @@ int store_txn_commit(struct store *s)
 			log_error("store: fsync after commit: %s", mdb_strerror(rc));
 			return ERR_IO;
 		}
+		keep_ahead(s);
 	}
 	return 0;
 }
@@ -1120,6 +1164,9 @@ int store_open(const char *dir, const struct store_options *opt, struct store **
 		rc = ERR_IO;
 		goto fail;
 	}
+	s->fd = fd;
+	struct stat fst;
+	s->written_end = fstat(fd, &fst) == 0 ? fst.st_size : 0;
 
 	rc = store_txn_begin(s);
 	if (rc != 0)

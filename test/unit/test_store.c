@@ -522,6 +522,48 @@ START_TEST(usage_reports_the_pages_in_use_and_the_configured_map)
 }
 END_TEST
 
+/* With sync the data file is kept written (zeros) at least 128 KiB past
+ * LMDB's last page, so commits overwrite blocks rather than grow the file;
+ * the zeros are never mistaken for data, across commits and a reopen. */
+START_TEST(a_synced_store_keeps_its_data_file_written_ahead_of_its_pages)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	static char big[8192];
+	uint64_t used = 0, map = 0;
+	for (uint64_t i = 1; i <= 200; i++) {
+		ck_assert_int_eq(store_txn_begin(s), 0);
+		struct store_entry e = mk(i, 1, (int64_t)i * 10, big, sizeof(big));
+		ck_assert_int_eq(store_append(s, &e, 1), 0);
+		ck_assert_int_eq(store_txn_commit(s), 0);
+		ck_assert_int_eq(store_usage(s, &used, &map), 0);
+		struct stat st;
+		ck_assert_int_eq(stat(path, &st), 0);
+		ck_assert_msg((uint64_t)st.st_size >= used + (128u << 10),
+			      "after entry %llu: file %lld bytes, %llu in use",
+			      (unsigned long long)i, (long long)st.st_size,
+			      (unsigned long long)used);
+		ck_assert_uint_le((uint64_t)st.st_size, used + (640u << 10));
+	}
+	ck_assert_uint_gt(used, 200 * sizeof(big)); /* it grew through several steps */
+	reopen();
+	ck_assert_uint_eq(store_last_index(s), 200);
+	static char want[8192];
+	for (uint64_t i = 1; i <= 200; i += 37) {
+		struct arena a;
+		arena_init(&a);
+		struct store_entry *got;
+		size_t n;
+		ck_assert_int_eq(store_entries(s, i, i + 1, 1 << 20, &a, &got, &n), 0);
+		ck_assert_uint_eq(n, 1);
+		mk(i, 1, (int64_t)i * 10, want, sizeof(want));
+		ck_assert_uint_eq(got[0].len, sizeof(want));
+		ck_assert_mem_eq(got[0].data, want, sizeof(want));
+		arena_free(&a);
+	}
+}
+END_TEST
+
 START_TEST(a_second_process_cannot_open_the_same_store)
 {
 	pid_t pid = fork();
@@ -758,6 +800,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, a_fresh_store_is_empty_with_a_zero_log_start);
 	tcase_add_test(tc, appended_entries_read_back_with_terms_payloads_and_offsets);
 	tcase_add_test(tc, everything_survives_a_reopen);
+	tcase_add_test(tc, a_synced_store_keeps_its_data_file_written_ahead_of_its_pages);
 	tcase_add_test(tc, a_conflicting_suffix_is_replaced_with_its_offsets_rows);
 	tcase_add_test(tc, a_stale_append_of_matching_entries_keeps_the_longer_log);
 	tcase_add_test(tc, a_failed_call_poisons_the_batch_and_stores_nothing);
