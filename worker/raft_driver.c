@@ -76,12 +76,17 @@ static bool vote_changed(struct raft_driver *d, const struct raft_hard_state *hs
 	return cur.term != hs->term || cur.vote != hs->vote;
 }
 
-/* Writes what the Ready asks to persist in one transaction. A Ready with
- * only a new commit index writes nothing: losing it costs a little replay
- * after a restart, never safety. */
+/* A Ready with only a new commit index writes nothing: losing it costs a
+ * little replay after a restart, never safety. */
+static bool writes(const struct raft_ready *rd)
+{
+	return rd->must_sync || rd->has_snapshot || rd->n_entries;
+}
+
+/* Writes what the Ready asks to persist in one transaction. */
 static int persist(struct raft_driver *d, const struct raft_ready *rd)
 {
-	if (!rd->must_sync && !rd->has_snapshot && rd->n_entries == 0)
+	if (!writes(rd))
 		return 0;
 	const struct log_store_ops *lo = d->log.ops;
 	int rc = lo->begin(d->log.ctx);
@@ -130,9 +135,26 @@ static void take_snapshot(struct raft_driver *d)
 	log_debug("snapshot at applied index %llu", (unsigned long long)d->applied);
 }
 
-/* Everything after a successful persist: install, report durability, send,
- * apply, advance. */
-static void after_persist(struct raft_driver *d)
+/* Sends the Ready's messages that may leave before its write (a leader's
+ * appends and heartbeats) and pushes them to the wire, so the followers'
+ * writes overlap the leader's. */
+static void send_early(struct raft_driver *d)
+{
+	const struct raft_ready *rd = &d->rd;
+	size_t sent = 0;
+	for (size_t i = 0; i < rd->n_messages && d->cb.send; i++) {
+		if (raft_msg_sendable_early(&rd->messages[i])) {
+			d->cb.send(d->cb.ctx, &rd->messages[i]);
+			sent++;
+		}
+	}
+	if (sent && writes(rd) && d->cb.push)
+		d->cb.push(d->cb.ctx);
+}
+
+/* Everything after a successful persist: install, report durability, send
+ * (all messages, or those send_early left when early_sent), apply, advance. */
+static void after_persist(struct raft_driver *d, bool early_sent)
 {
 	struct raft_ready *rd = &d->rd;
 	if (rd->has_snapshot) {
@@ -141,8 +163,10 @@ static void after_persist(struct raft_driver *d)
 		d->applied = d->snapshot_at = rd->snapshot.index;
 	}
 	uint64_t persisted = rd->n_entries ? rd->entries[rd->n_entries - 1].index : 0;
-	for (size_t i = 0; i < rd->n_messages && d->cb.send; i++)
-		d->cb.send(d->cb.ctx, &rd->messages[i]);
+	for (size_t i = 0; i < rd->n_messages && d->cb.send; i++) {
+		if (!early_sent || !raft_msg_sendable_early(&rd->messages[i]))
+			d->cb.send(d->cb.ctx, &rd->messages[i]);
+	}
 	size_t bytes = 0;
 	uint64_t applied = 0;
 	for (size_t i = 0; i < rd->n_committed; i++) {
@@ -165,10 +189,22 @@ static void after_persist(struct raft_driver *d)
 	}
 	if (d->snapshot_threshold && d->applied >= d->snapshot_at + d->snapshot_threshold)
 		take_snapshot(d);
-	if (persisted && d->cb.persisted)
-		d->cb.persisted(d->cb.ctx, persisted);
+	if (persisted > d->persisted_unreported)
+		d->persisted_unreported = persisted;
 	if (applied && d->cb.applied)
 		d->cb.applied(d->cb.ctx, applied, bytes);
+}
+
+/* Reports the durable entries once per flush rather than per Ready: a
+ * group of one commits its entries in the Ready after the one that wrote
+ * them (the core counts its own copy once durable), and the status the
+ * persisted callback may send should carry that commit. */
+static void report_persisted(struct raft_driver *d)
+{
+	uint64_t last = d->persisted_unreported;
+	d->persisted_unreported = 0;
+	if (last && d->cb.persisted)
+		d->cb.persisted(d->cb.ctx, last);
 }
 
 static void notice_changes(struct raft_driver *d)
@@ -220,12 +256,13 @@ static void persist_failed(struct raft_driver *d, int rc)
 static int handle(struct raft_driver *d)
 {
 	d->stats.readies++;
+	send_early(d);
 	int rc = persist(d, &d->rd);
 	if (rc != 0) {
 		persist_failed(d, rc);
 		return rc;
 	}
-	after_persist(d);
+	after_persist(d, true);
 	return 0;
 }
 
@@ -257,6 +294,7 @@ void raft_driver_flush(struct raft_driver *d)
 	}
 	if (!d->stuck && raft_has_ready(&d->raft))
 		event_active(d->flush_ev, 0, 0);
+	report_persisted(d);
 	notice_changes(d);
 	sync_tick_timer(d);
 }
@@ -287,7 +325,7 @@ static void retry_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	log_info("the store has room again: %zu waiting entries persisted", d->rd.n_entries);
 	d->stuck = false;
-	after_persist(d);
+	after_persist(d, false);
 	raft_driver_flush(d);
 }
 

@@ -17,8 +17,10 @@
  * appends, however many arrived in the iteration), the hard state and the
  * state machine's save, then one commit and one fsync; then the
  * messages go out, then committed entries are applied, then the core is
- * advanced. A commit-only change writes nothing (it needs no fsync); the
- * next transaction carries it.
+ * advanced. A leader's appends and heartbeats go out before its write
+ * (raft_msg_sendable_early): followers write in parallel, and the core
+ * counts the leader's own copy only once advanced. A commit-only change
+ * writes nothing (it needs no fsync); the next transaction carries it.
  *
  * A transaction that fails with ERR_NOSPACE (full map or disk) gives that
  * Ready back to the core (raft_unready): the driver is "stuck", refuses
@@ -93,7 +95,8 @@ struct raft_driver_config {
 /* Callbacks into the replica; all optional except where noted. */
 struct raft_driver_callbacks {
 	void *ctx;
-	/* Entries up to last_index are durable here (acks=1 answers). */
+	/* Entries up to last_index are durable here (acks=1 answers); once
+	 * per flush, after its Readys. */
 	void (*persisted)(void *ctx, uint64_t last_index);
 	/* Committed entries up to index were applied to the state machine,
 	 * `bytes` of payload in all (acks=-1 answers, parked fetches). */
@@ -109,6 +112,10 @@ struct raft_driver_callbacks {
 	/* Sends a message to peer m->to (borrowed for the call); losing it
 	 * is fine. Required unless the group has one member. */
 	void (*send)(void *ctx, const struct raft_message *m);
+	/* Optional: write what send queued to the wire now. Called after a
+	 * leader's appends were handed to send and before the Ready's own
+	 * write, so the followers write in parallel with it. */
+	void (*push)(void *ctx);
 };
 
 struct raft_driver_stats {
@@ -129,9 +136,10 @@ struct raft_driver {
 	struct raft_driver_callbacks cb;
 	struct raft_ready rd; /* the Ready being handled, or the stuck one */
 	bool stuck;
-	bool dead;		      /* an I/O error: nothing more is done */
-	uint64_t leader_ready_term;   /* term whose next offset was recomputed */
-	uint64_t leader_commit_heard; /* highest commit a leader told us */
+	bool dead;		       /* an I/O error: nothing more is done */
+	uint64_t leader_ready_term;    /* term whose next offset was recomputed */
+	uint64_t leader_commit_heard;  /* highest commit a leader told us */
+	uint64_t persisted_unreported; /* for cb.persisted at the flush's end */
 	uint8_t seen_role;
 	uint64_t seen_term, seen_leader;
 	bool seen_quiesced;

@@ -424,6 +424,13 @@ static void send_peer_msg(void *ctx, const struct raft_message *m)
 		transport_send(&r->tp, m);
 }
 
+static void push_peer_msgs(void *ctx)
+{
+	struct replica *r = ctx;
+	if (r->tp_up)
+		transport_push(&r->tp);
+}
+
 static void on_peer_msg(void *ctx, int32_t from, const struct raft_message *m)
 {
 	struct replica *r = ctx;
@@ -802,7 +809,8 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 					   .changed = on_changed,
 					   .failed = on_failed,
 					   .tick = on_raft_tick,
-					   .send = send_peer_msg};
+					   .send = send_peer_msg,
+					   .push = push_peer_msgs};
 	/* Before the driver: its init reports the first state to on_changed. */
 	int64_t now = transport_now_ms();
 	leadership_init(&r->lead, &r->drv, r->tp_up ? &r->tp : NULL, a->cfg.node.id, r->voters,

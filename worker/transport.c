@@ -536,6 +536,20 @@ int transport_send(struct transport *t, const struct raft_message *m)
 	return 0;
 }
 
+void transport_push(struct transport *t)
+{
+	for (int i = 0; i < t->n_peers; i++) {
+		struct transport_peer *p = &t->peers[i];
+		if (p->state != P_READY)
+			continue;
+		struct evbuffer *out = bufferevent_get_output(p->bev);
+		/* Whatever the socket does not take now (or an error) is left
+		 * to the bufferevent, which writes when the loop runs. */
+		if (evbuffer_get_length(out) > 0)
+			(void)evbuffer_write(out, bufferevent_getfd(p->bev));
+	}
+}
+
 bool transport_connected(const struct transport *t, int32_t node)
 {
 	const struct transport_peer *p = peer_find(t, node);

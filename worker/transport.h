@@ -133,6 +133,10 @@ void transport_close(struct transport *t);
 int transport_send(struct transport *t, const struct raft_message *m);
 
 /* True when our connection to node has been acknowledged and is open. */
+/* Writes the queued messages of every connected peer to its socket now,
+ * as far as the socket takes them, rather than when the loop next runs:
+ * for a caller about to block (a leader's fsync after its appends). */
+void transport_push(struct transport *t);
 bool transport_connected(const struct transport *t, int32_t node);
 
 /* How many peers we have a ready connection to. */

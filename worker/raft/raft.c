@@ -163,8 +163,7 @@ int raft_propose_kind(struct raft *r, uint8_t kind, const void *data, size_t len
 	int rc = rlog_append(&r->log, &e, 1);
 	if (rc)
 		return rc;
-	progress_maybe_update(progress_find(r, r->id), e.index);
-	replication_maybe_commit(r); /* only a group of one commits here */
+	/* Our match moves when the entry is persisted (raft_advance). */
 	replication_schedule_bcast(r, false);
 	if (index_out)
 		*index_out = e.index;
@@ -272,4 +271,10 @@ const char *raft_msg_type_name(uint8_t type)
 	if (type < 1 || type > RAFT_MSG_TYPE_MAX)
 		return "?";
 	return names[type];
+}
+
+bool raft_msg_sendable_early(const struct raft_message *m)
+{
+	return m->type == RAFT_MSG_APPEND || m->type == RAFT_MSG_HEARTBEAT ||
+	       m->type == RAFT_MSG_SNAPSHOT || m->type == RAFT_MSG_TIMEOUT_NOW;
 }

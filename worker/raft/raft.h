@@ -240,7 +240,8 @@ struct raft_ready {
 	struct raft_snapshot snapshot;
 	struct raft_entry *entries; /* to persist, ascending, contiguous */
 	size_t n_entries;
-	struct raft_message *messages; /* to send after persisting */
+	struct raft_message *messages; /* to send after persisting, except
+					* those raft_msg_sendable_early allows */
 	size_t n_messages;
 	struct raft_entry *committed; /* to apply, ascending from applied + 1 */
 	size_t n_committed;
@@ -480,5 +481,13 @@ int raft_log_term(const struct raft *r, uint64_t index, uint64_t *term_out);
 void raft_get_counters(const struct raft *r, struct raft_counters *out);
 const char *raft_role_name(enum raft_role role);
 const char *raft_msg_type_name(uint8_t type);
+/* True for a leader's messages (appends, heartbeats, its log start, a
+ * transfer's TimeoutNow), which a driver may send before it persists the
+ * Ready that holds them (Raft thesis §10.2.1: the leader writes in
+ * parallel with its followers). They claim nothing about this replica's
+ * disk: the term they carry was persisted before the election was won,
+ * and the leader counts its own copy of an entry only after raft_advance
+ * says it is durable. Answers and vote requests must wait for the write. */
+bool raft_msg_sendable_early(const struct raft_message *m);
 
 #endif

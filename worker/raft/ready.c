@@ -10,6 +10,7 @@
 
 #include "invariant.h"
 #include "outbox.h"
+#include "progress.h"
 #include "replication.h"
 #include "rlog.h"
 
@@ -111,6 +112,19 @@ void raft_ready(struct raft *r, struct raft_ready *rd)
 	r->in_ready = true;
 }
 
+/* A leader counts its own copy of an entry towards the majority only once
+ * it is durable: its appends may leave before its own write (see
+ * raft_msg_sendable_early), and a majority that counted an unwritten copy
+ * could lose an acknowledged entry in a crash. */
+static void count_own_copy(struct raft *r)
+{
+	if (r->role != RAFT_LEADER)
+		return;
+	progress_maybe_update(progress_find(r, r->id), r->ready_last_index);
+	if (replication_maybe_commit(r))
+		replication_schedule_bcast(r, true); /* tell everyone the new commit */
+}
+
 void raft_advance(struct raft *r, const struct raft_ready *rd)
 {
 	RAFT_CHECK(r, r->in_ready, "raft_advance without raft_ready");
@@ -118,8 +132,10 @@ void raft_advance(struct raft *r, const struct raft_ready *rd)
 	r->persisted = rd->hard_state;
 	if (rd->has_snapshot)
 		rlog_snapshot_stable(l);
-	if (r->ready_n_entries)
+	if (r->ready_n_entries) {
 		rlog_stable_to(l, r->ready_last_index);
+		count_own_copy(r);
+	}
 	if (r->ready_applied) {
 		RAFT_CHECK(r, r->ready_applied <= l->commit, "applied %llu past commit %llu",
 			   (unsigned long long)r->ready_applied, (unsigned long long)l->commit);

@@ -48,8 +48,10 @@ static void reset(struct raft *r, uint64_t term)
 	uint64_t last = rlog_last_index(&r->log);
 	for (size_t i = 0; i < r->n_peers; i++) {
 		progress_reset(&r->prs[i], last + 1);
+		/* Our own match counts only what is durable here (raft_advance
+		 * moves it): a leader sends appends before its own write. */
 		if (r->prs[i].id == r->id)
-			r->prs[i].match = last;
+			r->prs[i].match = rlog_durable_last(&r->log);
 	}
 }
 
@@ -119,8 +121,8 @@ int role_become_leader(struct raft *r)
 		role_become_follower(r, r->term, 0);
 		return rc;
 	}
-	progress_maybe_update(self, noop.index);
-	replication_maybe_commit(r); /* a single-replica group commits at once */
+	/* Counted in our match once persisted (raft_advance): a group of one
+	 * commits it then. */
 	replication_schedule_bcast(r, false);
 	return 0;
 }
