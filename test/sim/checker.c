@@ -87,6 +87,32 @@ static void leader_completeness(struct sim *s, int i)
 	}
 }
 
+/* Whether node j's disk holds (index, term): in its log, or behind its log
+ * start (compacted entries were applied, so committed). */
+static bool durable_at(struct sim *s, int j, uint64_t index, uint64_t term)
+{
+	const struct sim_node *n = &s->nodes[j];
+	if (index <= n->store.start_index)
+		return true;
+	return memstore_term_at(&n->store, index) == (int64_t)term;
+}
+
+/* A leader's commit must be on the disks of a majority of voters: a copy
+ * not written yet (a leader's own, whose appends leave before its write)
+ * must not count. */
+static void check_commit_durable(struct sim *s, int i, uint64_t commit)
+{
+	uint64_t term = 0;
+	if (raft_log_term(&s->nodes[i].drv.raft, commit, &term) != 0)
+		return;
+	int n = 0;
+	for (int j = 0; j < s->n_voters; j++)
+		n += durable_at(s, j, commit, term);
+	if (2 * n <= s->n_voters)
+		sim_fail(s, "commit is durable", "node %d committed %llu (term %llu) on %d disk(s)",
+			 i + 1, (unsigned long long)commit, (unsigned long long)term, n);
+}
+
 void check_step(struct sim *s, int i)
 {
 	struct sim_node *n = &s->nodes[i];
@@ -106,6 +132,8 @@ void check_step(struct sim *s, int i)
 			 i + 1, (unsigned long long)commit, (unsigned long long)raft_last_index(r));
 	if (term > s->stats.max_term)
 		s->stats.max_term = term;
+	if (role == RAFT_LEADER && commit > n->last_commit)
+		check_commit_durable(s, i, commit);
 	if (sim_is_learner(s, i)) {
 		struct raft_counters c;
 		raft_get_counters(r, &c);
