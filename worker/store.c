@@ -211,6 +211,19 @@ int store_txn_begin(struct store *s)
 	return 0;
 }
 
+/* LMDB's pages in use, in bytes: up to its last page. 0 or an LMDB code. */
+static int used_bytes(struct store *s, uint64_t *out)
+{
+	MDB_envinfo info;
+	MDB_stat st;
+	int rc = mdb_env_info(s->env, &info);
+	if (rc == 0)
+		rc = mdb_env_stat(s->env, &st);
+	if (rc == 0)
+		*out = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+	return rc;
+}
+
 /* How far past LMDB's last page the data file is kept written, in what
  * steps it grows, and above what growth per commit it is not. */
 #define AHEAD_MIN (128 << 10)
@@ -238,10 +251,10 @@ int store_txn_begin(struct store *s)
 static void keep_ahead(struct store *s)
 {
 	static const uint8_t zeros[64 << 10];
-	MDB_envinfo info;
-	if (mdb_env_info(s->env, &info) != 0)
+	uint64_t in_use;
+	if (used_bytes(s, &in_use) != 0)
 		return;
-	off_t used = ((off_t)info.me_last_pgno + 1) * (off_t)sysconf(_SC_PAGESIZE);
+	off_t used = (off_t)in_use;
 	off_t grew = s->last_used ? used - s->last_used : 0;
 	s->last_used = used;
 	if (grew > AHEAD_BIG_COMMIT || s->written_end >= used + AHEAD_MIN ||
@@ -1000,14 +1013,9 @@ int store_size(struct store *s, uint64_t *bytes)
 
 int store_usage(struct store *s, uint64_t *used, uint64_t *map)
 {
-	MDB_envinfo info;
-	MDB_stat st;
-	int rc = mdb_env_info(s->env, &info);
-	if (rc == 0)
-		rc = mdb_env_stat(s->env, &st);
+	int rc = used_bytes(s, used);
 	if (rc != 0)
 		return xlate(rc, "env info");
-	*used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
 	*map = s->map_size;
 	return 0;
 }

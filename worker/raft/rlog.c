@@ -114,15 +114,6 @@ uint64_t rlog_last_index(const struct raft_log *l)
 	return l->stable_last;
 }
 
-uint64_t rlog_durable_last(const struct raft_log *l)
-{
-	if (l->has_snap)
-		return 0; /* the stored log is being replaced */
-	if (l->n_u && l->u_offset <= l->stable_last)
-		return l->u_offset - 1;
-	return l->stable_last;
-}
-
 int rlog_term(const struct raft_log *l, uint64_t index, uint64_t *term)
 {
 	if (l->n_u && index >= l->u_offset && index < l->u_offset + l->n_u) {

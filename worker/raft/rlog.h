@@ -25,9 +25,6 @@ void rlog_close(struct raft_log *l);
 
 uint64_t rlog_first_index(const struct raft_log *l);
 uint64_t rlog_last_index(const struct raft_log *l);
-/* The last index of the log's durable prefix: stored and not being
- * replaced by unstable entries or a log start still to be persisted. */
-uint64_t rlog_durable_last(const struct raft_log *l);
 /* 0, ERR_COMPACTED (before the log start) or ERR_UNAVAILABLE (after the
  * end). Other storage errors abort. */
 int rlog_term(const struct raft_log *l, uint64_t index, uint64_t *term);

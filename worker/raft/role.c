@@ -47,11 +47,10 @@ static void reset(struct raft *r, uint64_t term)
 	memset(r->votes, 0, r->n_peers);
 	uint64_t last = rlog_last_index(&r->log);
 	for (size_t i = 0; i < r->n_peers; i++) {
+		/* Our own match too starts at 0: raft_advance moves it once a
+		 * write is durable, and a new leader's no-op write covers the
+		 * whole log (nothing older commits by counting, §5.4.2). */
 		progress_reset(&r->prs[i], last + 1);
-		/* Our own match counts only what is durable here (raft_advance
-		 * moves it): a leader sends appends before its own write. */
-		if (r->prs[i].id == r->id)
-			r->prs[i].match = rlog_durable_last(&r->log);
 	}
 }
 
