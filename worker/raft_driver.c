@@ -152,8 +152,9 @@ static void send_early(struct raft_driver *d)
 		d->cb.push(d->cb.ctx);
 }
 
-/* Everything after a successful persist: install, report durability, send
- * (all messages, or those send_early left when early_sent), apply, advance. */
+/* Everything after a successful persist: install, send (all messages, or
+ * those send_early left when early_sent), apply, advance, and note the
+ * durable entries for report_persisted at the flush's end. */
 static void after_persist(struct raft_driver *d, bool early_sent)
 {
 	struct raft_ready *rd = &d->rd;
