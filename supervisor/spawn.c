@@ -261,20 +261,32 @@ int spawn_start_members(const struct config *c, const struct config_topic *t, in
 		close_pair(cv);
 		return rc;
 	}
+	/* Every signal stays blocked across the fork until the child has put
+	 * the default handlers back. Until then the child runs libevent's
+	 * handler, which writes the signal into the socketpair it shares with
+	 * the parent: a SIGTERM meant for a worker stopped right after its
+	 * start would stop the whole supervisor. */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
 	pid_t p = fork();
 	if (p < 0) {
+		int e = errno;
+		sigprocmask(SIG_SETMASK, &old, NULL);
 		close_pair(sv);
 		close_pair(cv);
+		errno = e;
 		return ERR_IO;
 	}
 	if (p == 0) {
-		/* Child: undo what the supervisor's event loop set up. */
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		/* Child: undo what the supervisor's event loop set up, then
+		 * take the signals that waited (a SIGTERM now ends it). */
 		for (int sig = 1; sig < NSIG; sig++)
 			if (sig != SIGKILL && sig != SIGSTOP && sig != SIGPIPE)
 				signal(sig, SIG_DFL);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		close(sv[0]);
 		if (cv[0] >= 0)
 			close(cv[0]);
@@ -288,6 +300,7 @@ int spawn_start_members(const struct config *c, const struct config_topic *t, in
 		(void)w;
 		_exit(127);
 	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(sv[1]);
 	if (cv[1] >= 0)
 		close(cv[1]);
