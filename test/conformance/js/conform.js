@@ -32,10 +32,20 @@ const newTopic = topic + '-created'
 const allTopics = allTopicsArg.split(',').sort()
 const nodePorts = portsArg.split(',').map(Number)
 
+// kafkajs's last warnings and errors during the running check.
+const recentLogs = []
+
 const kafka = new Kafka({
   clientId: 'fjord-conformance',
   brokers: bootstrap.split(','),
-  logLevel: logLevel.NOTHING,
+  // kafkajs's own warnings and errors go with a failing check's detail:
+  // some of its calls swallow the cause (describeCluster answers null when
+  // every broker failed).
+  logLevel: logLevel.WARN,
+  logCreator: () => ({ namespace, label, log }) => {
+    recentLogs.push(label + ' ' + namespace + ': ' + log.message + (log.error ? ' (' + log.error + ')' : ''))
+    if (recentLogs.length > 5) recentLogs.shift()
+  },
   connectionTimeout: 5000,
   requestTimeout: 10000,
   // Bounded: a missing API must fail a check, not retry for minutes.
@@ -62,11 +72,14 @@ async function check (id, fn) {
   const t0 = Date.now()
   let status = 'PASS'
   let detail = 'ok'
+  recentLogs.length = 0
   try {
     await within(fn(), WAIT_MS + 5000, id)
   } catch (e) {
     status = 'FAIL'
-    detail = String(e && e.stack ? e.message : e).replace(/\n/g, ' ')
+    detail = String(e && e.stack ? e.message : e)
+    if (recentLogs.length > 0) detail += ' | kafkajs logged: ' + recentLogs.join(' | ')
+    detail = detail.replace(/\n/g, ' ')
   }
   console.log('RESULT ' + id + ' ' + status + ' ' + (Date.now() - t0) + 'ms ' + detail)
 }
