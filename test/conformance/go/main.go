@@ -439,14 +439,22 @@ func createTopics() error {
 	if err != nil {
 		return err
 	}
-	md, err := adm.Metadata(ctx, newTopic)
-	if err != nil {
-		return err
+	// The node that answered shows the topic at once; the others follow the
+	// catalog a few milliseconds later (as Kafka's brokers follow their
+	// controller), and Metadata may ask any of them.
+	var td kadm.TopicDetail
+	for time.Now().Add(time.Second).Before(deadlineOf(ctx)) {
+		md, err := adm.Metadata(ctx, newTopic)
+		if err != nil {
+			return err
+		}
+		td = md.Topics[newTopic]
+		if td.Err == nil && len(td.Partitions) == 3 && td.Partitions.NumReplicas() == 3 {
+			return nil
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
-	if td := md.Topics[newTopic]; td.Err != nil || len(td.Partitions) != 3 || td.Partitions.NumReplicas() != 3 {
-		return fmt.Errorf("created topic: err %v, %d partitions, %d replicas", td.Err, len(td.Partitions), td.Partitions.NumReplicas())
-	}
-	return nil
+	return fmt.Errorf("created topic: err %v, %d partitions, %d replicas", td.Err, len(td.Partitions), td.Partitions.NumReplicas())
 }
 
 func deleteTopics() error {

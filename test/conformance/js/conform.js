@@ -231,8 +231,16 @@ async function createTopics () {
 async function deleteTopics () {
   await withAdmin(async (admin) => {
     await admin.deleteTopics({ topics: [newTopic], timeout: 10000 })
-    const names = await admin.listTopics()
-    expect(!names.includes(newTopic), newTopic + ' still listed after delete')
+    // The node that answered shows the deletion at once; the others follow
+    // the catalog a few milliseconds later (as Kafka's brokers follow their
+    // controller), and listTopics may ask any of them.
+    let names = []
+    for (let i = 0; i < 50; i++) { // bounded: 10 s
+      names = await admin.listTopics()
+      if (!names.includes(newTopic)) break
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    expect(!names.includes(newTopic), newTopic + ' still listed 10 s after delete')
   })
 }
 

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
@@ -58,6 +59,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -418,7 +420,21 @@ public final class Conform {
 	{
 		try (Admin a = admin()) {
 			a.createTopics(List.of(new NewTopic(newTopic, 3, (short) 3))).all().get(WAIT_S, TimeUnit.SECONDS);
-			TopicDescription td = a.describeTopics(List.of(newTopic)).allTopicNames().get(WAIT_S, TimeUnit.SECONDS).get(newTopic);
+			// The node that answered shows the topic at once, the others a few
+			// milliseconds later (as Kafka's brokers follow their controller),
+			// and describeTopics asks the least loaded one.
+			long deadline = System.nanoTime() + WAIT_S * 1_000_000_000L;
+			TopicDescription td = null;
+			while (td == null && System.nanoTime() < deadline) {
+				try {
+					td = a.describeTopics(List.of(newTopic)).allTopicNames().get(WAIT_S, TimeUnit.SECONDS).get(newTopic);
+				} catch (ExecutionException e) {
+					if (!(e.getCause() instanceof UnknownTopicOrPartitionException))
+						throw e;
+					Thread.sleep(200);
+				}
+			}
+			expect(td != null, newTopic + " unknown " + WAIT_S + " s after it was created");
 			expect(td.partitions().size() == 3, "created with " + td.partitions().size() + " partitions");
 			for (TopicPartitionInfo pi : td.partitions())
 				expect(pi.replicas().size() == 3, "partition " + pi.partition() + " replicas " + pi.replicas());
@@ -465,7 +481,15 @@ public final class Conform {
 			ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
 			AlterConfigOp op = new AlterConfigOp(new ConfigEntry("retention.ms", "86400000"), AlterConfigOp.OpType.SET);
 			a.incrementalAlterConfigs(Map.of(r, List.of(op))).all().get(WAIT_S, TimeUnit.SECONDS);
-			ConfigEntry rm = topicConfig(a, topic).get("retention.ms");
+			// As for createTopics: the other nodes follow a few milliseconds later.
+			long deadline = System.nanoTime() + WAIT_S * 1_000_000_000L;
+			ConfigEntry rm = null;
+			while (System.nanoTime() < deadline) {
+				rm = topicConfig(a, topic).get("retention.ms");
+				if (rm != null && "86400000".equals(rm.value()))
+					break;
+				Thread.sleep(200);
+			}
 			expect(rm != null && "86400000".equals(rm.value()), "retention.ms after alter = " + rm);
 		}
 	}
