@@ -271,11 +271,9 @@ int spawn_start_members(const struct config *c, const struct config_topic *t, in
 	sigprocmask(SIG_SETMASK, &all, &old);
 	pid_t p = fork();
 	if (p < 0) {
-		int e = errno;
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		sigprocmask(SIG_SETMASK, &old, NULL); /* keeps errno */
 		close_pair(sv);
 		close_pair(cv);
-		errno = e;
 		return ERR_IO;
 	}
 	if (p == 0) {
