@@ -119,7 +119,14 @@ static void maybe_elect_early(struct leadership *l, int64_t now)
 		connected += l->voters[i] != l->self && transport_connected(l->tp, l->voters[i]);
 	if (connected < quorum)
 		return;
-	if (l->n_voters > 1 && now - l->start_ms < 2 * l->tick_ms)
+	/* A group that has never had a term holds nothing and can have no
+	 * leader to hear of (a replica whose data was lost would be refused
+	 * by the sticky voters' pre-votes): it elects as soon as a majority
+	 * is connected. Until then a new topic's partitions have no leader,
+	 * and some clients fail a whole Metadata answer on one such partition
+	 * (kafkajs's admin calls). */
+	bool brand_new = raft_term(&l->drv->raft) == 0 && raft_last_index(&l->drv->raft) == 0;
+	if (l->n_voters > 1 && !brand_new && now - l->start_ms < 2 * l->tick_ms)
 		return;
 	l->early_done = true;
 	if (l->n_voters > 1)
@@ -175,6 +182,8 @@ void leadership_on_tick(struct leadership *l, int64_t now)
 	maybe_elect_early(l, now);
 	maybe_balance(l, now);
 }
+
+void leadership_on_link(struct leadership *l, int64_t now) { maybe_elect_early(l, now); }
 
 void leadership_campaign(struct leadership *l)
 {

@@ -4,9 +4,10 @@
  *
  * - The first election. The preferred replica (first of the voters) runs its
  *   election timer out once it has connections to a majority of the voters
- *   and has heard of no leader for two ticks: a normal pre-vote election,
- *   so a leader that already exists is never disrupted (sticky voters
- *   ignore the pre-votes). The others keep the normal [T, 2T), so a
+ *   and has heard of no leader for two ticks (a brand-new group, term 0 and
+ *   an empty log, does not wait: checked again at each new connection):
+ *   a normal pre-vote election, so a leader that already exists is never
+ *   disrupted (sticky voters ignore the pre-votes). The others keep the normal [T, 2T), so a
  *   cluster start costs one election per group. A lone voter elects itself
  *   at once. Learners take no part in any of this.
  * - Fast failover: IPC_CAMPAIGN (the supervisor saw the leader's worker die)
@@ -77,6 +78,10 @@ void leadership_on_change(struct leadership *l, int64_t now);
 
 /* Once per Raft tick: the early election and the balance check. */
 void leadership_on_tick(struct leadership *l, int64_t now);
+
+/* A connection to a peer came up: the early election may not have to
+ * wait for the next tick. */
+void leadership_on_link(struct leadership *l, int64_t now);
 
 /* IPC_CAMPAIGN: campaign now unless leading, alone or a learner. */
 void leadership_campaign(struct leadership *l);

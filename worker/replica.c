@@ -443,8 +443,10 @@ static void on_peer_msg(void *ctx, int32_t from, const struct raft_message *m)
 static void on_peer_link(void *ctx, int32_t node)
 {
 	struct replica *r = ctx;
-	if (r->drv_up)
-		raft_driver_peer_connected(&r->drv, node);
+	if (!r->drv_up)
+		return;
+	raft_driver_peer_connected(&r->drv, node);
+	leadership_on_link(&r->lead, transport_now_ms());
 }
 
 /* --- fetch and list offsets --------------------------------------------- */

@@ -83,6 +83,7 @@ static int n_hellos[N][N]; /* [to][from]: hellos each node's raft_listen read */
 /* Short, so tests of elections run quickly; the campaign test lengthens it
  * so that "faster than the timeout" has a margin a loaded machine keeps. */
 static const char *election_timeout_ms = "600";
+static const char *heartbeat_interval_ms = "50";
 
 static void wk_start(int i)
 {
@@ -92,7 +93,8 @@ static void wk_start(int i)
 	const char *args[40] = {"--topic", "t", "--partition", "0", "--dir", k->dir, "--node-id",
 				a_node, "--log-level", "warn", "--sync", "never", "--replicas",
 				"1,2,3", "--cluster", "test", "--election-timeout-ms",
-				election_timeout_ms, "--heartbeat-interval-ms", "50",
+				election_timeout_ms, "--heartbeat-interval-ms",
+				heartbeat_interval_ms,
 				/* batches from 1970: keep them, not the file's 7 days */
 				"--retention-ms", "-1"};
 	int n = 22;
@@ -363,9 +365,10 @@ static void wait_equal(int64_t off, int ms)
 	}
 }
 
-static void setup(void)
+static void setup_with(const char *election_ms, const char *heartbeat_ms)
 {
-	election_timeout_ms = "600";
+	election_timeout_ms = election_ms;
+	heartbeat_interval_ms = heartbeat_ms;
 	memset(w, 0, sizeof(w));
 	memset(n_hellos, 0, sizeof(n_hellos));
 	n_ph = 0;
@@ -387,6 +390,11 @@ static void setup(void)
 	for (int i = 0; i < N; i++)
 		wk_start(i);
 }
+
+static void setup(void) { setup_with("600", "50"); }
+
+/* Ticks of 2 s: whatever waits for a tick shows. */
+static void setup_slow_ticks(void) { setup_with("10000", "2000"); }
 
 static void teardown(void)
 {
@@ -635,6 +643,20 @@ START_TEST(a_stopped_follower_is_cut_off_within_the_silence_bound_and_replicatio
 }
 END_TEST
 
+/* A new topic's partitions have no leader until their first election, and
+ * some clients fail a whole Metadata answer on one such partition. A
+ * brand-new group elects as soon as a majority is connected, not at a tick
+ * (2 s here: without that the first election comes after two of them). */
+START_TEST(a_brand_new_group_elects_its_preferred_replica_without_waiting_for_a_tick)
+{
+	int64_t t0 = wproc_now_ms();
+	wait_leader(0, 1500);
+	ck_assert_uint_eq(w[0].st.term, 1);
+	ck_assert_uint_eq(w[0].st.elections, 1);
+	ck_assert_int_lt(wproc_now_ms() - t0, 1500);
+}
+END_TEST
+
 static Suite *worker_cluster_suite(void)
 {
 	Suite *s = suite_create("worker_cluster");
@@ -653,6 +675,12 @@ static Suite *worker_cluster_suite(void)
 	tcase_add_test(
 	    tc, a_stopped_follower_is_cut_off_within_the_silence_bound_and_replication_resumes);
 	suite_add_tcase(s, tc);
+	TCase *first = tcase_create("first election");
+	tcase_set_timeout(first, 30);
+	tcase_add_checked_fixture(first, setup_slow_ticks, teardown);
+	tcase_add_test(first,
+		       a_brand_new_group_elects_its_preferred_replica_without_waiting_for_a_tick);
+	suite_add_tcase(s, first);
 	return s;
 }
 
