@@ -7,9 +7,9 @@
  *   and has heard of no leader for two ticks (a brand-new group, term 0 and
  *   an empty log, does not wait: checked again at each new connection):
  *   a normal pre-vote election, so a leader that already exists is never
- *   disrupted (sticky voters ignore the pre-votes). The others keep the normal [T, 2T), so a
- *   cluster start costs one election per group. A lone voter elects itself
- *   at once. Learners take no part in any of this.
+ *   disrupted (sticky voters ignore the pre-votes). The others keep the
+ *   normal [T, 2T), so a cluster start costs one election per group. A
+ *   lone voter elects itself at once. Learners take no part in any of this.
  * - Fast failover: IPC_CAMPAIGN (the supervisor saw the leader's worker die)
  *   campaigns at once (raft_campaign).
  * - Balance: every BALANCE_MS a leader that is not the preferred replica
