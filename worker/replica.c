@@ -834,6 +834,11 @@ static int start_raft(struct replica *r, const struct worker_args *a)
 		 * as every restart of a single replica is a new leader epoch. */
 		leadership_on_tick(&r->lead, now);
 		raft_driver_flush(&r->drv);
+	} else {
+		/* Links that came up inside transport_init (connections the
+		 * supervisor handed over) were reported before the driver
+		 * was: a brand-new group checks for its majority now. */
+		leadership_on_link(&r->lead, now);
 	}
 	return 0;
 }

@@ -41,6 +41,10 @@ struct transport_peer {
 	 * from it; -1 when nothing is owed. */
 	int64_t awaiting_ms;
 	uint64_t in_generation; /* inbound connections accepted from this node */
+	/* The last (pre-)vote answer to it that found our connection down,
+	 * sent as soon as it is up (has_held_answer). */
+	struct raft_message held_answer;
+	bool has_held_answer;
 };
 
 struct transport_in {
@@ -114,6 +118,10 @@ static void on_dialled(void *ctx, struct bufferevent *bev)
 	bufferevent_set_max_single_read(bev, 64 * 1024);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	log_info("raft: connected to node %d", (int)p->addr.node);
+	if (p->has_held_answer) {
+		p->has_held_answer = false;
+		(void)transport_send(p->t, &p->held_answer);
+	}
 	if (p->t->on_link)
 		p->t->on_link(p->t->ctx, p->addr.node);
 }
@@ -514,6 +522,18 @@ int transport_send(struct transport *t, const struct raft_message *m)
 		if (m->type == RAFT_MSG_VOTE || m->type == RAFT_MSG_PREVOTE ||
 		    m->type == RAFT_MSG_VOTE_RESP || m->type == RAFT_MSG_PREVOTE_RESP)
 			dialer_hurry(p->dialer);
+		/* A candidate re-asks a peer when its own link to that peer
+		 * comes up, not when the peer's link back does: a request
+		 * that arrived on the candidate's connection before ours to
+		 * it was up would otherwise wait a heartbeat interval for
+		 * the re-ask. Its answer goes out once ours is up; late, as
+		 * a slow network would deliver it, which Raft allows (the
+		 * answer carries its term). Answers carry no entries. */
+		if (m->type == RAFT_MSG_VOTE_RESP || m->type == RAFT_MSG_PREVOTE_RESP) {
+			p->held_answer = *m;
+			p->held_answer.block = NULL;
+			p->has_held_answer = true;
+		}
 		t->stats.dropped++;
 		return ERR_UNAVAILABLE;
 	}

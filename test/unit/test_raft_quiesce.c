@@ -250,8 +250,14 @@ START_TEST(a_quiet_leader_wakes_when_a_follower_connects_again)
 	struct fx *f = quiet_group();
 	ck_assert_int_eq(raft_peer_connected(fx_r(f, 0), 3), 0);
 	ck_assert(!raft_quiesced(fx_r(f, 0)));
+	/* The follower that connected is heartbeaten at once (it may not
+	 * know this leader), then every follower at the next tick. */
+	fx_ready(f, 0);
+	ck_assert_uint_eq(fx_count(f, RAFT_MSG_HEARTBEAT, 1, 0), 1);
+	ck_assert_uint_eq(fx_count(f, RAFT_MSG_HEARTBEAT, 1, 3), 1);
 	fx_tick(f, 0, 1);
-	ck_assert_uint_eq(fx_count(f, RAFT_MSG_HEARTBEAT, 1, 0), 2);
+	ck_assert_uint_eq(fx_count(f, RAFT_MSG_HEARTBEAT, 1, 0), 3);
+	ck_assert_uint_eq(fx_count(f, RAFT_MSG_HEARTBEAT, 1, 2), 1);
 	/* A follower connecting to another follower wakes neither. */
 	fx_deliver(f, 1000);
 	fx_tick(f, 0, FX_HEARTBEAT);

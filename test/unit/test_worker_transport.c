@@ -295,6 +295,33 @@ START_TEST(a_refused_hello_is_retried_with_backoff_until_accepted)
 }
 END_TEST
 
+static bool never(void);
+
+/* A candidate's request can arrive on its connection to us before ours to
+ * it is up; the answer goes out once ours is, not never (the candidate
+ * re-asks only when its own link comes up). Only the last answer is kept,
+ * and an append found the link down is dropped as before. */
+START_TEST(a_vote_answer_sent_before_the_link_is_up_goes_out_once_it_is)
+{
+	start_b();
+	start_a();
+	struct raft_message old = {
+	    .type = RAFT_MSG_PREVOTE_RESP, .from = 1, .to = 2, .term = 4, .reject = true};
+	struct raft_message last = {.type = RAFT_MSG_VOTE_RESP, .from = 1, .to = 2, .term = 5};
+	struct raft_message m = append_msg();
+	ck_assert_int_eq(transport_send(&ta, &old), ERR_UNAVAILABLE);
+	ck_assert_int_eq(transport_send(&ta, &last), ERR_UNAVAILABLE);
+	ck_assert_int_eq(transport_send(&ta, &m), ERR_UNAVAILABLE);
+	ck_assert(run_until(a_connected, 3000));
+	ck_assert(run_until(b_got_one, 3000));
+	run_until(never, 100);
+	ck_assert_int_eq(n_got, 1);
+	ck_assert_int_eq(got.type, RAFT_MSG_VOTE_RESP);
+	ck_assert_uint_eq(got.term, 5);
+	ck_assert(!got.reject);
+}
+END_TEST
+
 static bool six_hellos_refused(void) { return hellos >= 6; }
 static bool never(void) { return false; }
 
@@ -560,6 +587,7 @@ static Suite *worker_transport_suite(void)
 	tcase_add_test(tc, a_dialled_connection_is_handed_over_acknowledged_and_carries_messages);
 	tcase_add_test(tc, a_refused_hello_is_retried_with_backoff_until_accepted);
 	tcase_add_test(tc, a_vote_request_to_a_peer_in_backoff_starts_the_dial_now);
+	tcase_add_test(tc, a_vote_answer_sent_before_the_link_is_up_goes_out_once_it_is);
 	tcase_add_test(tc, a_payload_in_a_raft_block_is_sent_by_reference_past_the_cores_release);
 	tcase_add_test(tc, a_hand_over_from_a_node_outside_the_group_is_closed);
 	tcase_add_test(tc, every_connection_that_comes_up_is_reported_at_both_ends);

@@ -193,10 +193,17 @@ int raft_peer_connected(struct raft *r, uint64_t id)
 {
 	if (r->in_ready)
 		return ERR_INVALID;
-	/* A follower that connects again may have restarted behind: the
-	 * leader heartbeats it (and finds out) rather than stay quiet. */
-	if (r->role == RAFT_LEADER)
+	/* A follower that connects may have restarted behind, or may not
+	 * know this leader yet (what was sent to it before the link came up
+	 * was dropped): the leader heartbeats it now, which tells it the
+	 * leader and, from its answer, lets the next append out, rather than
+	 * at the next heartbeat tick or never while the group is quiet. */
+	if (r->role == RAFT_LEADER) {
 		quiesce_wake(r);
+		struct raft_progress *pr = progress_find(r, id);
+		if (pr && id != r->id)
+			replication_send_heartbeat(r, pr);
+	}
 	return election_ask_again(r, id);
 }
 

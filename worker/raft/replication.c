@@ -102,19 +102,20 @@ void replication_flush_bcast(struct raft *r)
 	}
 }
 
+void replication_send_heartbeat(struct raft *r, const struct raft_progress *pr)
+{
+	/* Never tell a follower to commit past what it is known to hold: its
+	 * log beyond match may still differ from ours. */
+	uint64_t commit = pr->match < r->log.commit ? pr->match : r->log.commit;
+	struct raft_message m = {.type = RAFT_MSG_HEARTBEAT, .to = pr->id, .commit = commit};
+	outbox_send(r, &m);
+}
+
 void replication_bcast_heartbeat(struct raft *r)
 {
-	for (size_t i = 0; i < r->n_peers; i++) {
-		struct raft_progress *pr = &r->prs[i];
-		if (pr->id == r->id)
-			continue;
-		/* Never tell a follower to commit past what it is known to
-		 * hold: its log beyond match may still differ from ours. */
-		uint64_t commit = pr->match < r->log.commit ? pr->match : r->log.commit;
-		struct raft_message m = {
-		    .type = RAFT_MSG_HEARTBEAT, .to = pr->id, .commit = commit};
-		outbox_send(r, &m);
-	}
+	for (size_t i = 0; i < r->n_peers; i++)
+		if (r->prs[i].id != r->id)
+			replication_send_heartbeat(r, &r->prs[i]);
 }
 
 static int cmp_desc(const void *a, const void *b)

@@ -16,6 +16,8 @@ bool replication_send_append(struct raft *r, struct raft_progress *pr, bool send
 void replication_schedule_bcast(struct raft *r, bool send_if_empty);
 /* Performs the scheduled broadcast now, if any. */
 void replication_flush_bcast(struct raft *r);
+/* One heartbeat to one follower (commit capped at what it holds). */
+void replication_send_heartbeat(struct raft *r, const struct raft_progress *pr);
 void replication_bcast_heartbeat(struct raft *r);
 /* Raft §5.3/§5.4.2: commit the highest index replicated on a majority of
  * the voters (learners do not count), but only if that entry is of the
