@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf_refs.h"
 #include "err.h"
 
 void buf_init(struct buf *b) { memset(b, 0, sizeof(*b)); }
@@ -11,6 +12,7 @@ void buf_init(struct buf *b) { memset(b, 0, sizeof(*b)); }
 void buf_free(struct buf *b)
 {
 	free(b->data);
+	buf_refs_free(b->refs);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -18,6 +20,10 @@ void buf_reset(struct buf *b)
 {
 	b->len = 0;
 	b->oom = 0;
+	if (b->refs != NULL) {
+		b->refs->n = 0;
+		b->refs->total = 0;
+	}
 }
 
 int buf_reserve(struct buf *b, size_t n)

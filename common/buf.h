@@ -10,15 +10,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct buf_refs;
+
 struct buf {
 	uint8_t *data; /* owned; NULL until the first write */
 	size_t len;
 	size_t cap;
 	int oom; /* set when a growth failed; later writes are dropped */
+	/* NULL unless enabled: byte runs it points to (buf_refs.h). */
+	struct buf_refs *refs;
 };
 
 void buf_init(struct buf *b);
-void buf_free(struct buf *b);
+void buf_free(struct buf *b);  /* also its refs (buf_refs.h) */
 void buf_reset(struct buf *b); /* len = 0, keeps the allocation */
 /* Ensures room for n more bytes. Returns 0 or ERR_NOMEM (and sets b->oom). */
 int buf_reserve(struct buf *b, size_t n);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf_refs.h"
 #include "common/err.h"
 #include "common/ipc.h"
 #include "common/kafka/gen/kafka_gen.h"
@@ -38,6 +39,7 @@ struct fetch_part {
 	struct worker *w;      /* set while a request to it is pending */
 	struct worker *target; /* the replica it went to, NULL if not forwarded */
 	uint64_t req_id;
+	bool in_frame; /* resp->records lies in a frame the request adopted */
 };
 
 struct fetch_state {
@@ -125,8 +127,16 @@ static void finish(struct fetch_state *st)
 		if (st->parts[i].target != NULL)
 			st->parts[i].target->fetch_bytes += keep; /* what the client gets */
 	}
+	/* Records still in the frames their workers sent go to the socket by
+	 * reference (buf_refs.h): the response takes the frames over. If that
+	 * cannot be set up they are copied, as smaller results always are. */
 	struct buf b;
 	buf_init(&b);
+	for (int i = 0; i < st->n_parts; i++) {
+		const part_resp *p = st->parts[i].resp;
+		if (st->parts[i].in_frame && p->records.len > 0 && buf_refs_enable(&b) == 0)
+			(void)buf_refs_allow(&b, p->records.ptr, (size_t)p->records.len);
+	}
 	kreq_response_begin(r, &b);
 	if (kafka_fetch_response_encode(&b, r->api_version, &st->resp) != 0) {
 		buf_free(&b);
@@ -178,6 +188,7 @@ static void on_result(void *ctx, int idx, const struct ipc_msg *res, int16_t ker
 			set_error(p, KERR_UNKNOWN_SERVER_ERROR);
 			err = KERR_UNKNOWN_SERVER_ERROR;
 		} else if (frame != NULL) {
+			fp->in_frame = true;
 			p->records.ptr = x->records;
 			p->records.len = (int32_t)x->records_len;
 			st->bytes += x->records_len;

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/buf_refs.h"
 #include "common/err.h"
 #include "common/kafka/gen/kafka_gen.h"
 #include "common/kafka/kafka_header.h"
@@ -102,17 +103,79 @@ static void maybe_resume(struct kconn *c)
 
 static void free_buf_cb(const void *data, size_t len, void *arg) { free((void *)data); }
 
+/* A response with runs by reference (buf_refs.h) goes to the socket as
+ * pieces, each holding the whole response until libevent has written it. */
+struct gathered {
+	struct buf b;
+	int pieces;
+};
+
+static void gathered_piece_done(const void *data, size_t len, void *arg)
+{
+	struct gathered *g = arg;
+	if (--g->pieces > 0)
+		return;
+	buf_free(&g->b);
+	free(g);
+}
+
+static int add_piece(struct evbuffer *o, struct gathered *g, const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	g->pieces++;
+	if (evbuffer_add_reference(o, p, n, gathered_piece_done, g) == 0)
+		return 0;
+	g->pieces--;
+	return ERR_NOMEM;
+}
+
+/* Queues out's own bytes and runs in order; takes out. A failure leaves a
+ * partial response in o: the caller closes the connection. */
+static int queue_gathered(struct evbuffer *o, struct buf *out)
+{
+	struct gathered *g = malloc(sizeof(*g));
+	if (g == NULL) {
+		buf_free(out);
+		return ERR_NOMEM;
+	}
+	g->b = *out;
+	buf_init(out);
+	g->pieces = 1; /* ours, dropped below */
+	const struct buf_refs *r = g->b.refs;
+	size_t from = 0;
+	int rc = 0;
+	for (size_t i = 0; i < r->n && rc == 0; i++) {
+		rc = add_piece(o, g, g->b.data + from, r->v[i].at - from);
+		if (rc == 0)
+			rc = add_piece(o, g, r->v[i].p, r->v[i].n);
+		from = r->v[i].at;
+	}
+	if (rc == 0)
+		rc = add_piece(o, g, g->b.data + from, g->b.len - from);
+	gathered_piece_done(NULL, 0, g);
+	return rc;
+}
+
 static void flush(struct kconn *c)
 {
 	struct buf out;
 	struct evbuffer *o = bufferevent_get_output(c->bev);
 	while (respq_pop(&c->q, &out)) {
-		if (out.len == 0) {
+		int rc = 0;
+		if (buf_size(&out) == 0) {
 			buf_free(&out);
 			continue;
 		}
-		if (evbuffer_add_reference(o, out.data, out.len, free_buf_cb, NULL) != 0) {
+		if (out.refs != NULL && out.refs->n > 0) {
+			rc = queue_gathered(o, &out);
+		} else if (evbuffer_add_reference(o, out.data, out.len, free_buf_cb, NULL) != 0) {
 			buf_free(&out);
+			rc = ERR_NOMEM;
+		} else {
+			buf_refs_free(out.refs); /* what it owned was not referenced */
+		}
+		if (rc != 0) {
 			log_error("kafka: out of memory queueing a response to %s", c->peer);
 			conn_close(c);
 			return;
@@ -194,7 +257,20 @@ void kreq_respond(struct kreq *r, struct buf *b)
 		kreq_fail(r, "out of memory encoding the response");
 		return;
 	}
-	buf_patch_u32(b, 0, (uint32_t)(b->len - 4));
+	/* Runs by reference point into memory r owns (frames it adopted):
+	 * the response takes it over, or copies the runs if it cannot. */
+	if (b->refs != NULL && b->refs->n > 0) {
+		if (buf_refs_own_all(b, r->owned, (size_t)r->n_owned) == 0)
+			r->n_owned = 0;
+		else
+			buf_refs_drop(b);
+	}
+	if (b->oom) {
+		buf_free(b);
+		kreq_fail(r, "out of memory encoding the response");
+		return;
+	}
+	buf_patch_u32(b, 0, (uint32_t)(buf_size(b) - 4));
 	metrics_request_answered(&r->sup->requests, r->api_key, metrics_now_ns() - r->read_ns);
 	respq_fill(r->slot, b);
 	r->slot = NULL;

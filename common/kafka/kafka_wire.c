@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "common/buf_refs.h"
 #include "common/err.h"
 
 /* Reads a length: compact = uvarint(len + 1), else a signed int16/int32. */
@@ -161,7 +162,7 @@ int kafka_wire_write_bytes(struct buf *b, int compact, int nullable, struct kafk
 		return ERR_INVALID;
 	int rc = write_len(b, compact, 1, nullable, v.len);
 	if (rc == 0 && v.len > 0)
-		buf_put(b, v.ptr, (size_t)v.len);
+		buf_put_ref(b, v.ptr, (size_t)v.len); /* a copy unless b allows it */
 	return rc;
 }
 
@@ -179,10 +180,17 @@ void kafka_wire_put_f64(struct buf *b, double v)
 	buf_put_u64(b, u);
 }
 
-size_t kafka_wire_tag_begin(struct buf *b) { return b->len; }
+/* A tagged field's length is written in front of it once it is encoded,
+ * which moves its bytes: runs by reference inside it are copied instead. */
+size_t kafka_wire_tag_begin(struct buf *b)
+{
+	buf_refs_pause(b);
+	return b->len;
+}
 
 void kafka_wire_tag_end(struct buf *b, size_t pos)
 {
+	buf_refs_resume(b);
 	if (b->oom || pos > b->len)
 		return;
 	size_t n = b->len - pos;
