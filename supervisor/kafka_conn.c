@@ -173,7 +173,7 @@ static void flush(struct kconn *c)
 			buf_free(&out);
 			rc = ERR_NOMEM;
 		} else {
-			buf_refs_free(out.refs); /* what it owned was not referenced */
+			buf_refs_free(out.refs); /* enabled, but nothing referenced */
 		}
 		if (rc != 0) {
 			log_error("kafka: out of memory queueing a response to %s", c->peer);
@@ -252,11 +252,6 @@ void kreq_respond(struct kreq *r, struct buf *b)
 		kreq_free(r);
 		return;
 	}
-	if (b->oom || b->len < 4) {
-		buf_free(b);
-		kreq_fail(r, "out of memory encoding the response");
-		return;
-	}
 	/* Runs by reference point into memory r owns (frames it adopted):
 	 * the response takes it over, or copies the runs if it cannot. */
 	if (b->refs != NULL && b->refs->n > 0) {
@@ -265,7 +260,7 @@ void kreq_respond(struct kreq *r, struct buf *b)
 		else
 			buf_refs_drop(b);
 	}
-	if (b->oom) {
+	if (b->oom || b->len < 4) {
 		buf_free(b);
 		kreq_fail(r, "out of memory encoding the response");
 		return;
