@@ -15,12 +15,14 @@ int buf_refs_enable(struct buf *b)
 	return b->refs ? 0 : ERR_NOMEM;
 }
 
-/* Makes room for one more element of size sz in *v (n used, *cap held). */
-static int grow(void **v, size_t n, size_t *cap, size_t sz)
+/* Makes room for `need` elements of size sz in *v (*cap held). */
+static int reserve(void **v, size_t need, size_t *cap, size_t sz)
 {
-	if (n < *cap)
+	if (need <= *cap)
 		return 0;
-	size_t c = *cap ? *cap * 2 : 8;
+	size_t c = *cap ? *cap : 8;
+	while (c < need)
+		c *= 2;
 	void *nv = realloc(*v, c * sz);
 	if (nv == NULL)
 		return ERR_NOMEM;
@@ -34,7 +36,8 @@ int buf_refs_allow(struct buf *b, const void *p, size_t n)
 	struct buf_refs *r = b->refs;
 	if (r == NULL)
 		return 0;
-	if (grow((void **)&r->allowed, r->n_allowed, &r->cap_allowed, sizeof(*r->allowed)) != 0)
+	if (reserve((void **)&r->allowed, r->n_allowed + 1, &r->cap_allowed, sizeof(*r->allowed)) !=
+	    0)
 		return ERR_NOMEM;
 	r->allowed[r->n_allowed++] = (struct buf_span){.p = p, .n = n};
 	return 0;
@@ -45,20 +48,21 @@ int buf_refs_own_all(struct buf *b, void **v, size_t n)
 	struct buf_refs *r = b->refs;
 	if (r == NULL)
 		return ERR_INVALID;
-	for (size_t i = 0; i < n; i++) {
-		if (grow((void **)&r->owned, r->n_owned + i, &r->cap_owned, sizeof(*r->owned)) != 0)
-			return ERR_NOMEM;
-	}
+	if (reserve((void **)&r->owned, r->n_owned + n, &r->cap_owned, sizeof(*r->owned)) != 0)
+		return ERR_NOMEM;
 	memcpy(r->owned + r->n_owned, v, n * sizeof(*v));
 	r->n_owned += n;
 	return 0;
 }
 
+/* Compared as integers: p may point into another object than a span. */
 static bool is_allowed(const struct buf_refs *r, const uint8_t *p, size_t n)
 {
+	uintptr_t x = (uintptr_t)p;
 	for (size_t i = 0; i < r->n_allowed; i++) {
-		const struct buf_span *a = &r->allowed[i];
-		if (p >= a->p && n <= a->n && (size_t)(p - a->p) <= a->n - n)
+		uintptr_t a = (uintptr_t)r->allowed[i].p;
+		size_t an = r->allowed[i].n;
+		if (x >= a && n <= an && x - a <= an - n)
 			return true;
 	}
 	return false;
@@ -70,7 +74,7 @@ void buf_put_ref(struct buf *b, const void *p, size_t n)
 	if (n == 0)
 		return;
 	if (r == NULL || r->paused > 0 || b->oom || !is_allowed(r, p, n) ||
-	    grow((void **)&r->v, r->n, &r->cap, sizeof(*r->v)) != 0) {
+	    reserve((void **)&r->v, r->n + 1, &r->cap, sizeof(*r->v)) != 0) {
 		buf_put(b, p, n);
 		return;
 	}
